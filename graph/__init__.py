@@ -1,0 +1,1 @@
+"""Reachability graph over principals and datasets. Imported as ``seenby.graph``."""

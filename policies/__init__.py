@@ -1,0 +1,41 @@
+"""Access semantics: snapshot documents in, grants and edges out. Imported as ``seenby.policies``.
+
+Each provider contributes one evaluator (``evaluate_snapshot``) that turns its
+resource types into :class:`seenby.model.Evaluation` records.  Every read that was
+denied or failed becomes a :class:`seenby.model.CoverageGap` here, generically,
+so no provider can forget one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from seenby.model import Evaluation
+from seenby.policies.gaps import collect_gaps
+from seenby.snapshot import Snapshot
+
+__all__ = ["PROVIDER_EVALUATORS", "evaluate"]
+
+
+def _aws(snapshot: Snapshot) -> Evaluation:
+    from seenby.policies.aws.provider import evaluate_snapshot
+
+    return evaluate_snapshot(snapshot)
+
+
+def _gcp(snapshot: Snapshot) -> Evaluation:
+    from seenby.policies.gcp.provider import evaluate_snapshot
+
+    return evaluate_snapshot(snapshot)
+
+
+PROVIDER_EVALUATORS: tuple[Callable[[Snapshot], Evaluation], ...] = (_aws, _gcp)
+
+
+def evaluate(snapshot: Snapshot) -> Evaluation:
+    """Evaluate every provider's documents in ``snapshot`` into one :class:`Evaluation`."""
+    result = Evaluation()
+    for provider in PROVIDER_EVALUATORS:
+        result.extend(provider(snapshot))
+    result.gaps = collect_gaps(snapshot, result)
+    return result

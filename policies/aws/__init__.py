@@ -1,0 +1,1 @@
+"""AWS access semantics: IAM policy language, S3 ACLs and Block Public Access, KMS, SCPs."""

@@ -1,0 +1,1 @@
+"""Google Cloud access semantics: IAM bindings, GCS ACLs and prevention, BigQuery access entries."""

@@ -1,0 +1,1 @@
+"""Scanners: read-only API calls into a snapshot. Imported as ``seenby.scanners``."""

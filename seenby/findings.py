@@ -1,0 +1,162 @@
+"""The findings model: what the audit produces and every report renders.
+
+A finding is one rule broken on one dataset at one access level, with the excess
+audience (who can reach it beyond the declaration), grouped by audience class,
+each member with its shortest explaining path and the evidence that opens it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from seenby.model import AccessLevel, Condition, CoverageGap, Dataset, Evidence, Principal
+
+__all__ = [
+    "AudienceClass",
+    "AuditResult",
+    "ExcessEntry",
+    "Finding",
+    "PathStep",
+    "Severity",
+    "StepKind",
+    "Waiver",
+]
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_ORDER.index(self)
+
+    def at_least(self, other: Severity) -> bool:
+        return self.rank >= other.rank
+
+
+_SEVERITY_ORDER = [Severity.INFO, Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL]
+
+
+class AudienceClass(StrEnum):
+    """How broad one member of an excess audience is, broadest first."""
+
+    PUBLIC = "public"
+    ANY_AUTHENTICATED = "any-authenticated"
+    ORGANIZATION = "organization"  # an AWS organisation or OU, a Google Workspace domain
+    OTHER_ACCOUNT = "other-account"  # an AWS account or GCP project other than the dataset's
+    SPECIFIC = "specific"  # named users, groups, roles, service accounts
+
+    @property
+    def rank(self) -> int:
+        return list(AudienceClass).index(self)
+
+
+class StepKind(StrEnum):
+    """What a step of an explaining path is."""
+
+    PRINCIPAL = "principal"
+    DATASET = "dataset"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PathStep:
+    """One node on a path, and the edge that leads from it to the next step.
+
+    The last step is the dataset and has no ``via``.
+    """
+
+    node: str
+    kind: StepKind
+    label: str
+    via: str | None = None  # edge kind: member-of, can-assume, grant:read, re-exposes
+    evidence: tuple[Evidence, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ExcessEntry:
+    """One principal or class beyond the declaration, with the path that lets it in."""
+
+    principal: Principal
+    audience_class: AudienceClass
+    path: tuple[PathStep, ...]
+    people: int | None = None  # people this entry stands for, where known
+    conditional: bool = False
+
+    @property
+    def opening_evidence(self) -> tuple[Evidence, ...]:
+        """The statement, ACL grant or binding on the final hop into the dataset."""
+        for step in reversed(self.path):
+            if step.evidence and step.via and step.via.startswith("grant"):
+                return step.evidence
+        return self.path[-2].evidence if len(self.path) >= 2 else ()
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        return tuple(c for step in self.path for c in step.conditions)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Waiver:
+    rule: str
+    dataset: str  # id glob
+    reason: str
+    owner: str
+    expires: date
+    principal: str | None = None
+    where: str = ""  # file:line of the waiver, for messages
+
+    def expired(self, today: date) -> bool:
+        return today > self.expires
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Finding:
+    rule_id: str
+    title: str
+    severity: Severity
+    dataset: Dataset
+    level: AccessLevel | None  # None for findings about a dataset as a whole (undeclared, coverage)
+    message: str
+    fingerprint: str
+    excess: tuple[ExcessEntry, ...] = ()
+    people: int | None = None
+    classification: str | None = None
+    declaration: str | None = None  # where the broken declaration is: rules.yaml:12 (datasets[0])
+    declared: tuple[str, ...] = ()  # the declared audience at this level, as written
+    gap: CoverageGap | None = None
+    waiver: Waiver | None = None  # set when a live waiver hides this finding
+    remediation: str = ""
+
+    @property
+    def waived(self) -> bool:
+        return self.waiver is not None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AuditResult:
+    """All findings of one audit, plus what the reports need to state coverage and provenance."""
+
+    findings: tuple[Finding, ...]
+    datasets: tuple[Dataset, ...]
+    gaps: tuple[CoverageGap, ...]
+    snapshot_source: str | None
+    collected_at: str
+    collector: dict[str, Any] = field(default_factory=dict)
+    scope: dict[str, Any] = field(default_factory=dict)
+    rules_file: str | None = None
+
+    @property
+    def active(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if not f.waived)
+
+    @property
+    def datasets_with_gaps(self) -> frozenset[str]:
+        return frozenset(d for g in self.gaps for d in g.datasets)

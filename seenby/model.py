@@ -1,0 +1,464 @@
+"""The model every stage shares: principals, datasets, grants, edges, coverage gaps.
+
+Policies (``seenby.policies``) turn snapshot documents into these records; the
+graph (``seenby.graph``) connects them; the audit turns them into findings.
+Records are frozen, keyword-only and validated at construction.
+
+Principal ids use the providers' own spellings (ARNs, IAM member strings such
+as ``group:ml@corp.example``).  Classes without a spelling of their own get a
+documented seenby id, built by the helpers at the bottom of this module:
+
+=========================  ==========================================  =====================
+id                         meaning                                      kind
+=========================  ==========================================  =====================
+``aws:public``             anyone, anonymous included (``"*"``)         PUBLIC
+``aws:authenticated``      any authenticated AWS principal, any account ANY_AUTHENTICATED
+``aws-org:o-abc123``       every principal of AWS organisation o-abc123 ORGANIZATION
+``aws-ou:o-abc/r-1/ou-2``  every principal of accounts under an OU path ORG_UNIT
+``arn:aws:iam::1…:root``   every principal of an AWS account            ACCOUNT
+``allUsers``               anyone on the internet (Google)              PUBLIC
+``allAuthenticatedUsers``  any Google account                           ANY_AUTHENTICATED
+``domain:corp.example``    every account of a Google Workspace domain   DOMAIN
+=========================  ==========================================  =====================
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+__all__ = [
+    "AWS_AUTHENTICATED",
+    "AWS_PUBLIC",
+    "GCP_ALL_AUTHENTICATED",
+    "GCP_ALL_USERS",
+    "AccessLevel",
+    "Condition",
+    "CoverageGap",
+    "Dataset",
+    "DatasetKind",
+    "Edge",
+    "EdgeKind",
+    "Evaluation",
+    "Evidence",
+    "EvidenceKind",
+    "Grant",
+    "Principal",
+    "PrincipalKind",
+    "Provider",
+    "ReadOutcome",
+    "Reexposure",
+    "aws_account_principal",
+    "aws_org_principal",
+    "aws_ou_principal",
+    "freeze_json",
+]
+
+
+class Provider(StrEnum):
+    AWS = "aws"
+    GCP = "gcp"
+
+
+class PrincipalKind(StrEnum):
+    USER = "user"
+    GROUP = "group"
+    ROLE = "role"
+    ROLE_SESSION = "role-session"
+    SERVICE_ACCOUNT = "service-account"
+    SERVICE_PRINCIPAL = "service-principal"
+    FEDERATED = "federated"
+    CANONICAL_USER = "canonical-user"
+    ACCOUNT = "account"
+    ORGANIZATION = "organization"
+    ORG_UNIT = "org-unit"
+    DOMAIN = "domain"
+    ANY_AUTHENTICATED = "any-authenticated"
+    PUBLIC = "public"
+
+    @property
+    def is_class(self) -> bool:
+        """A broad class stands for many principals and is never expanded into nodes."""
+        return self in _CLASS_KINDS
+
+    @property
+    def is_person(self) -> bool:
+        """Counts towards "people" in an audience."""
+        return self is PrincipalKind.USER
+
+
+_CLASS_KINDS = frozenset(
+    {
+        PrincipalKind.ACCOUNT,
+        PrincipalKind.ORGANIZATION,
+        PrincipalKind.ORG_UNIT,
+        PrincipalKind.DOMAIN,
+        PrincipalKind.ANY_AUTHENTICATED,
+        PrincipalKind.PUBLIC,
+    }
+)
+
+
+class AccessLevel(StrEnum):
+    """What a grant lets its holder do to a dataset. LIST (names, metadata) is not READ (data)."""
+
+    READ = "read"
+    WRITE = "write"
+    ADMIN = "admin"
+    LIST = "list"
+
+
+AUDITED_LEVELS: tuple[AccessLevel, ...] = (AccessLevel.READ, AccessLevel.WRITE, AccessLevel.ADMIN)
+
+
+class DatasetKind(StrEnum):
+    S3_BUCKET = "s3-bucket"
+    DYNAMODB_TABLE = "dynamodb-table"
+    GLUE_TABLE = "glue-table"
+    GCS_BUCKET = "gcs-bucket"
+    BIGQUERY_DATASET = "bigquery-dataset"
+    BIGQUERY_TABLE = "bigquery-table"
+    DASHBOARD = "dashboard"
+
+
+class EvidenceKind(StrEnum):
+    """Which kind of document a piece of evidence quotes."""
+
+    RESOURCE_POLICY = "resource-policy"
+    IDENTITY_POLICY = "identity-policy"
+    TRUST_POLICY = "trust-policy"
+    KEY_POLICY = "key-policy"
+    SCP = "service-control-policy"
+    RCP = "resource-control-policy"
+    PERMISSION_BOUNDARY = "permission-boundary"
+    ACL_GRANT = "acl-grant"
+    PUBLIC_ACCESS_BLOCK = "public-access-block"
+    OWNERSHIP_CONTROLS = "ownership-controls"
+    ENCRYPTION = "encryption"
+    IAM_BINDING = "iam-binding"
+    ACCESS_ENTRY = "access-entry"
+    PUBLIC_ACCESS_PREVENTION = "public-access-prevention"
+    UNIFORM_ACCESS = "uniform-access"
+    AUTHORIZED_VIEW = "authorized-view"
+    GROUP_MEMBERSHIP = "group-membership"
+    DASHBOARD_LINEAGE = "dashboard-lineage"
+    DASHBOARD_PERMISSION = "dashboard-permission"
+
+
+class EdgeKind(StrEnum):
+    """Principal-to-principal edges: ``source`` can act with the access of ``target``."""
+
+    MEMBER_OF = "member-of"
+    CAN_ASSUME = "can-assume"
+    CAN_IMPERSONATE = "can-impersonate"
+    PERMISSION_SET = "permission-set"
+
+
+class ReadOutcome(StrEnum):
+    """What happened when a scanner asked for a document.
+
+    ``ABSENT`` means the provider said there is none (NoSuchBucketPolicy).  ``DENIED``
+    and ``ERROR`` mean we do not know: they are coverage gaps, never "no policy".
+    """
+
+    OK = "ok"
+    ABSENT = "absent"
+    DENIED = "denied"
+    ERROR = "error"
+
+    @property
+    def is_gap(self) -> bool:
+        return self in (ReadOutcome.DENIED, ReadOutcome.ERROR)
+
+
+def freeze_json(value: Any) -> Any:
+    """Return a hashable, immutable copy of a JSON value (dicts become read-only mappings)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({str(k): freeze_json(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze_json(v) for v in value)
+    return value
+
+
+def thaw_json(value: Any) -> Any:
+    """Inverse of :func:`freeze_json`: plain dicts and lists, for JSON output."""
+    if isinstance(value, Mapping):
+        return {k: thaw_json(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [thaw_json(v) for v in value]
+    return value
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise ValueError(message)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Principal:
+    """Anyone or anything that can be granted access; classes included."""
+
+    id: str
+    kind: PrincipalKind
+    provider: Provider | None = None
+    account: str | None = None  # AWS account id or GCP project, where the principal lives
+    name: str | None = None  # a human-friendly name, when it differs from the id
+
+    def __post_init__(self) -> None:
+        _require(bool(self.id), "a principal needs an id")
+        _require(isinstance(self.kind, PrincipalKind), f"principal {self.id}: kind must be a PrincipalKind")
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id
+
+
+AWS_PUBLIC = Principal(id="aws:public", kind=PrincipalKind.PUBLIC, provider=Provider.AWS, name="anyone (AWS *)")
+AWS_AUTHENTICATED = Principal(
+    id="aws:authenticated",
+    kind=PrincipalKind.ANY_AUTHENTICATED,
+    provider=Provider.AWS,
+    name="any authenticated AWS principal",
+)
+GCP_ALL_USERS = Principal(id="allUsers", kind=PrincipalKind.PUBLIC, provider=Provider.GCP)
+GCP_ALL_AUTHENTICATED = Principal(
+    id="allAuthenticatedUsers", kind=PrincipalKind.ANY_AUTHENTICATED, provider=Provider.GCP
+)
+
+
+def aws_account_principal(account_id: str, partition: str = "aws") -> Principal:
+    return Principal(
+        id=f"arn:{partition}:iam::{account_id}:root",
+        kind=PrincipalKind.ACCOUNT,
+        provider=Provider.AWS,
+        account=account_id,
+        name=f"account {account_id}",
+    )
+
+
+def aws_org_principal(org_id: str) -> Principal:
+    return Principal(
+        id=f"aws-org:{org_id}", kind=PrincipalKind.ORGANIZATION, provider=Provider.AWS, name=f"organisation {org_id}"
+    )
+
+
+def aws_ou_principal(org_path: str) -> Principal:
+    return Principal(id=f"aws-ou:{org_path}", kind=PrincipalKind.ORG_UNIT, provider=Provider.AWS, name=org_path)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Dataset:
+    """A bucket, table, BigQuery dataset or dashboard that holds or shows data."""
+
+    id: str  # ARN, gs://bucket, bigquery://project.dataset[.table], dashboard ARN
+    kind: DatasetKind
+    provider: Provider
+    name: str
+    account: str | None = None  # AWS account id or GCP project id
+    location: str | None = None
+    tags: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        _require(bool(self.id), "a dataset needs an id")
+        _require(isinstance(self.kind, DatasetKind), f"dataset {self.id}: kind must be a DatasetKind")
+        object.__setattr__(self, "tags", MappingProxyType(dict(self.tags)))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Evidence:
+    """The exact piece of a document that opens (or narrows) access.
+
+    ``source`` is the id of the resource the document belongs to (a bucket ARN, a
+    role ARN, ``projects/p``); ``location`` is where in the document
+    (``Statement[2]``, ``Grants[0]``, ``bindings[1]``); ``excerpt`` is that piece
+    exactly as written, frozen.
+    """
+
+    kind: EvidenceKind
+    source: str
+    location: str
+    excerpt: Any = None
+    sid: str | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.kind, EvidenceKind), "evidence kind must be an EvidenceKind")
+        object.__setattr__(self, "excerpt", freeze_json(self.excerpt))
+
+    @property
+    def summary(self) -> str:
+        sid = f" (Sid {self.sid})" if self.sid else ""
+        return f"{self.kind.value} of {self.source} {self.location}{sid}"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind.value, "source": self.source, "location": self.location}
+        if self.sid is not None:
+            out["sid"] = self.sid
+        if self.excerpt is not None:
+            out["excerpt"] = thaw_json(self.excerpt)
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Condition:
+    """A condition the offline evaluator could not decide; it makes a grant conditional.
+
+    ``expression`` is the condition as written (an IAM Condition block, a CEL
+    expression); ``keys`` names what would decide it (``aws:SourceIp``).
+    """
+
+    expression: Any
+    keys: tuple[str, ...] = ()
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "expression", freeze_json(self.expression))
+        object.__setattr__(self, "keys", tuple(self.keys))
+
+    @property
+    def text(self) -> str:
+        expr = self.expression
+        return expr if isinstance(expr, str) else json.dumps(thaw_json(expr), sort_keys=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"expression": thaw_json(self.expression), "keys": list(self.keys), "reason": self.reason}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Grant:
+    """``principal`` may act on ``dataset`` at ``level``, because of ``evidence``.
+
+    Empty ``conditions`` means unconditional.  Evidence lists every layer that had
+    to allow (bucket policy statement, KMS key policy statement, …).
+    """
+
+    principal: Principal
+    dataset: str
+    level: AccessLevel
+    evidence: tuple[Evidence, ...]
+    conditions: tuple[Condition, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.level, AccessLevel), "grant level must be an AccessLevel")
+        _require(len(self.evidence) > 0, f"grant {self.principal.id} -> {self.dataset}: evidence is required")
+        object.__setattr__(self, "evidence", tuple(self.evidence))
+        object.__setattr__(self, "conditions", tuple(self.conditions))
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.conditions)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Edge:
+    """``source`` can act with the access of ``target`` (membership, role assumption, impersonation)."""
+
+    source: Principal
+    target: Principal
+    kind: EdgeKind
+    evidence: tuple[Evidence, ...]
+    conditions: tuple[Condition, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.kind, EdgeKind), "edge kind must be an EdgeKind")
+        _require(self.source.id != self.target.id, f"edge {self.source.id} -> itself")
+        object.__setattr__(self, "evidence", tuple(self.evidence))
+        object.__setattr__(self, "conditions", tuple(self.conditions))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Reexposure:
+    """Whoever can read ``via`` can read the data of ``dataset`` through it.
+
+    A BigQuery authorized view (``via`` is the view's table or dataset), a
+    dashboard that queries its source with its own credentials.
+    """
+
+    via: str
+    dataset: str
+    evidence: tuple[Evidence, ...]
+    conditions: tuple[Condition, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require(self.via != self.dataset, f"re-exposure of {self.dataset} through itself")
+        object.__setattr__(self, "evidence", tuple(self.evidence))
+        object.__setattr__(self, "conditions", tuple(self.conditions))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CoverageGap:
+    """A read that was denied or failed: we do not know what that document says."""
+
+    resource: str
+    resource_type: str
+    read: str
+    api: str
+    outcome: ReadOutcome
+    error_code: str | None = None
+    message: str | None = None
+    datasets: tuple[str, ...] = ()  # datasets whose audience this unknown document could change
+    account: str | None = None
+
+    def __post_init__(self) -> None:
+        _require(self.outcome.is_gap, f"{self.resource} {self.read}: outcome {self.outcome} is not a gap")
+        object.__setattr__(self, "datasets", tuple(self.datasets))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "resource": self.resource,
+            "resource_type": self.resource_type,
+            "read": self.read,
+            "api": self.api,
+            "outcome": self.outcome.value,
+            "error_code": self.error_code,
+            "message": self.message,
+            "datasets": list(self.datasets),
+            "account": self.account,
+        }
+
+
+@dataclass(kw_only=True)
+class Evaluation:
+    """Everything the policies layer derived from a snapshot; the graph's input.
+
+    Mutable while providers contribute to it; :meth:`add_principal` keeps the
+    first, most specific record for an id.
+    """
+
+    principals: dict[str, Principal] = field(default_factory=dict)
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+    grants: list[Grant] = field(default_factory=list)
+    edges: list[Edge] = field(default_factory=list)
+    reexposures: list[Reexposure] = field(default_factory=list)
+    gaps: list[CoverageGap] = field(default_factory=list)
+    # Number of people a class principal stands for, where directory data says.
+    class_people: dict[str, int] = field(default_factory=dict)
+
+    def add_principal(self, principal: Principal) -> Principal:
+        return self.principals.setdefault(principal.id, principal)
+
+    def add_grant(self, grant: Grant) -> None:
+        self.add_principal(grant.principal)
+        self.grants.append(grant)
+
+    def add_edge(self, edge: Edge) -> None:
+        self.add_principal(edge.source)
+        self.add_principal(edge.target)
+        self.edges.append(edge)
+
+    def extend(self, other: Evaluation) -> None:
+        for p in other.principals.values():
+            self.add_principal(p)
+        self.datasets.update(other.datasets)
+        self.grants.extend(other.grants)
+        self.edges.extend(other.edges)
+        self.reexposures.extend(other.reexposures)
+        self.gaps.extend(other.gaps)
+        for k, v in other.class_people.items():
+            self.class_people[k] = max(v, self.class_people.get(k, 0))

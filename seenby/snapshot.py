@@ -1,0 +1,284 @@
+"""Snapshot v1: what a scan saw, as raw provider documents plus the outcome of every read.
+
+A snapshot is a JSON object (schema: ``seenby/schemas/snapshot-v1.schema.json``,
+documented in ``docs/snapshot.md``)::
+
+    {"schema_version": "1.0", "collected_at": "...Z", "collector": {...}, "scope": {...},
+     "resources": [{"type": "aws.s3.bucket", "id": "arn:aws:s3:::b", "account": "1111…",
+                    "reads": {"policy": {"outcome": "ok", "api": "s3:GetBucketPolicy",
+                                         "document": {"Policy": "{...}"}}}}]}
+
+Loading validates against the schema and refuses an unknown major version; every
+error names the file and the JSON path.  Saving is atomic and owner-only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import cache
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from seenby import __version__
+from seenby.errors import SnapshotError
+from seenby.fileio import write_private
+from seenby.model import ReadOutcome
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "Read",
+    "Resource",
+    "Snapshot",
+    "load_snapshot",
+    "load_snapshots",
+    "merge_snapshots",
+    "save_snapshot",
+]
+
+SCHEMA_VERSION = "1.0"
+SUPPORTED_MAJOR = 1
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Read:
+    """One API read and what came of it. ``document`` is set only when ``outcome`` is OK."""
+
+    outcome: ReadOutcome
+    api: str
+    document: Any = None
+    error_code: str | None = None
+    message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is ReadOutcome.OK
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Read:
+        return cls(
+            outcome=ReadOutcome(data["outcome"]),
+            api=data["api"],
+            document=data.get("document"),
+            error_code=data.get("error_code"),
+            message=data.get("message"),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"outcome": self.outcome.value, "api": self.api}
+        if self.outcome is ReadOutcome.OK:
+            out["document"] = self.document
+        if self.error_code is not None:
+            out["error_code"] = self.error_code
+        if self.message is not None:
+            out["message"] = self.message
+        return out
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Resource:
+    """One scanned resource: its identity and every read made for it."""
+
+    type: str
+    id: str
+    reads: Mapping[str, Read]
+    name: str | None = None
+    account: str | None = None
+    region: str | None = None
+    parent: str | None = None
+
+    def read(self, name: str) -> Read | None:
+        return self.reads.get(name)
+
+    def document(self, name: str) -> Any:
+        """The document of a successful read, else None (check :meth:`read` for why)."""
+        r = self.reads.get(name)
+        return r.document if r is not None and r.ok else None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Resource:
+        return cls(
+            type=data["type"],
+            id=data["id"],
+            name=data.get("name"),
+            account=data.get("account"),
+            region=data.get("region"),
+            parent=data.get("parent"),
+            reads={k: Read.from_json(v) for k, v in data.get("reads", {}).items()},
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": self.type, "id": self.id}
+        for key in ("name", "account", "region", "parent"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        out["reads"] = {k: v.to_json() for k, v in self.reads.items()}
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class Snapshot:
+    """A loaded snapshot. ``source`` is the file it came from, for error messages."""
+
+    collected_at: str
+    collector: Mapping[str, Any]
+    scope: Mapping[str, Any]
+    resources: tuple[Resource, ...]
+    schema_version: str = SCHEMA_VERSION
+    source: str | None = None
+    _by_type: dict[str, list[Resource]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        by_type: dict[str, list[Resource]] = {}
+        for r in self.resources:
+            by_type.setdefault(r.type, []).append(r)
+        object.__setattr__(self, "_by_type", by_type)
+
+    def of_type(self, type_: str) -> list[Resource]:
+        return self._by_type.get(type_, [])
+
+    def types(self) -> Iterator[str]:
+        return iter(self._by_type)
+
+    @property
+    def collected_at_dt(self) -> datetime:
+        return datetime.fromisoformat(self.collected_at.replace("Z", "+00:00"))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "collected_at": self.collected_at,
+            "collector": dict(self.collector),
+            "scope": dict(self.scope),
+            "resources": [r.to_json() for r in self.resources],
+        }
+
+
+def new_snapshot(
+    resources: Iterable[Resource],
+    *,
+    scope: Mapping[str, Any],
+    mode: str,
+    identity: str | None = None,
+    collected_at: datetime | None = None,
+) -> Snapshot:
+    """A snapshot made now by this seenby (scanners, importers and example builders use it)."""
+    when = (collected_at or datetime.now(UTC)).astimezone(UTC)
+    return Snapshot(
+        collected_at=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        collector={"tool": "seenby", "version": __version__, "identity": identity, "mode": mode},
+        scope=dict(scope),
+        resources=tuple(resources),
+    )
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    text = importlib_resources.files("seenby").joinpath("schemas/snapshot-v1.schema.json").read_text()
+    return json.loads(text)
+
+
+def _json_path(parts: Iterable[Any]) -> str:
+    path = "$"
+    for p in parts:
+        path += f"[{p}]" if isinstance(p, int) else f".{p}"
+    return path
+
+
+def parse_snapshot(data: Any, *, source: str) -> Snapshot:
+    """Validate a decoded snapshot and build it; errors name ``source`` and the JSON path."""
+    if not isinstance(data, dict):
+        raise SnapshotError("a snapshot is a JSON object", file=source, where="$")
+    version = data.get("schema_version")
+    if not isinstance(version, str):
+        raise SnapshotError("schema_version is missing (is this a seenby snapshot?)", file=source, where="$")
+    major = version.split(".", 1)[0]
+    if not major.isdigit() or int(major) != SUPPORTED_MAJOR:
+        raise SnapshotError(
+            f"schema_version {version!r} is not one this seenby reads (it reads {SUPPORTED_MAJOR}.x); "
+            "upgrade seenby or re-scan",
+            file=source,
+            where="$.schema_version",
+        )
+    validator = jsonschema.Draft202012Validator(_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if error is not None:
+        raise SnapshotError(error.message, file=source, where=_json_path(error.absolute_path))
+    seen: dict[tuple[str, str], int] = {}
+    for i, r in enumerate(data["resources"]):
+        key = (r["type"], r["id"])
+        if key in seen:
+            raise SnapshotError(
+                f"resource {r['id']} of type {r['type']} appears twice (first at $.resources[{seen[key]}])",
+                file=source,
+                where=f"$.resources[{i}]",
+            )
+        seen[key] = i
+    return Snapshot(
+        schema_version=version,
+        collected_at=data["collected_at"],
+        collector=data["collector"],
+        scope=data["scope"],
+        resources=tuple(Resource.from_json(r) for r in data["resources"]),
+        source=source,
+    )
+
+
+def load_snapshot(path: str | Path) -> Snapshot:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SnapshotError("no such file", file=str(p)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SnapshotError(f"cannot read: {exc}", file=str(p)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SnapshotError(f"not valid JSON: {exc.msg}", file=str(p), where=f"line {exc.lineno} column {exc.colno}") from None
+    return parse_snapshot(data, source=str(p))
+
+
+def load_snapshots(paths: Iterable[str | Path]) -> Snapshot:
+    """Load one or more snapshot shards and merge them into one view."""
+    shots = [load_snapshot(p) for p in paths]
+    if not shots:
+        raise SnapshotError("no snapshot given")
+    return shots[0] if len(shots) == 1 else merge_snapshots(shots)
+
+
+def merge_snapshots(shots: Iterable[Snapshot]) -> Snapshot:
+    """Merge shards (one per account or project). The same resource in two shards: the newer read wins."""
+    shots = sorted(shots, key=lambda s: s.collected_at)
+    merged: dict[tuple[str, str], Resource] = {}
+    scope: dict[str, Any] = {}
+    for s in shots:
+        for r in s.resources:
+            merged[(r.type, r.id)] = r
+        for key, value in s.scope.items():
+            if isinstance(value, list):
+                scope[key] = sorted(set(scope.get(key, [])) | set(value))
+            elif value is not None:
+                scope[key] = value
+    last = shots[-1]
+    return Snapshot(
+        schema_version=SCHEMA_VERSION,
+        collected_at=last.collected_at,
+        collector={**last.collector, "mode": "merge"},
+        scope=scope,
+        resources=tuple(merged.values()),
+        source=", ".join(s.source or "?" for s in shots),
+    )
+
+
+def save_snapshot(snapshot: Snapshot, path: str | Path) -> None:
+    """Write atomically with owner-only permissions; re-validate first so we never write a bad file."""
+    data = snapshot.to_json()
+    parse_snapshot(data, source=str(path))
+    write_private(Path(path), json.dumps(data, indent=1, sort_keys=False) + "\n")

@@ -16,6 +16,8 @@ from seenby.model import AccessLevel, Condition, CoverageGap, Dataset, Evidence,
 
 __all__ = [
     "AudienceClass",
+    "AudienceMember",
+    "AudienceReport",
     "AuditResult",
     "ExcessEntry",
     "Finding",
@@ -160,3 +162,28 @@ class AuditResult:
     @property
     def datasets_with_gaps(self) -> frozenset[str]:
         return frozenset(d for g in self.gaps for d in g.datasets)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AudienceMember:
+    """One principal or class in a dataset's effective audience (who-can-read output)."""
+
+    principal: Principal
+    level: AccessLevel
+    audience_class: AudienceClass
+    path: tuple[PathStep, ...]
+    people: int | None = None
+    conditional: bool = False
+    declared: bool | None = None  # None when no rules file says who may
+
+
+@dataclass(frozen=True, kw_only=True)
+class AudienceReport:
+    """The effective audience of one dataset, as of one snapshot."""
+
+    dataset: Dataset
+    members: tuple[AudienceMember, ...]
+    collected_at: str
+    snapshot_source: str | None = None
+    gaps: tuple[CoverageGap, ...] = ()
+    classification: str | None = None

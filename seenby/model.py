@@ -439,6 +439,8 @@ class Evaluation:
     gaps: list[CoverageGap] = field(default_factory=list)
     # Number of people a class principal stands for, where directory data says.
     class_people: dict[str, int] = field(default_factory=dict)
+    # AWS account id -> organisation id, for the accounts the snapshot's organisation lists.
+    account_orgs: dict[str, str] = field(default_factory=dict)
 
     def add_principal(self, principal: Principal) -> Principal:
         return self.principals.setdefault(principal.id, principal)
@@ -462,3 +464,4 @@ class Evaluation:
         self.gaps.extend(other.gaps)
         for k, v in other.class_people.items():
             self.class_people[k] = max(v, self.class_people.get(k, 0))
+        self.account_orgs.update(other.account_orgs)

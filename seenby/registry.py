@@ -25,18 +25,47 @@ class ResourceType:
 RESOURCE_TYPES: dict[str, ResourceType] = {
     t.name: t
     for t in (
-        ResourceType(name="aws.organizations.organization", provider=Provider.AWS, description="AWS organisation, its tree and SCPs/RCPs"),
-        ResourceType(name="aws.account", provider=Provider.AWS, description="AWS account: IAM and account-level Block Public Access"),
-        ResourceType(name="aws.s3.bucket", provider=Provider.AWS, description="S3 bucket", dataset_kind=DatasetKind.S3_BUCKET),
+        ResourceType(
+            name="aws.organizations.organization",
+            provider=Provider.AWS,
+            description="AWS organisation, its tree and SCPs/RCPs",
+        ),
+        ResourceType(
+            name="aws.account",
+            provider=Provider.AWS,
+            description="AWS account: IAM and account-level Block Public Access",
+        ),
+        ResourceType(
+            name="aws.s3.bucket", provider=Provider.AWS, description="S3 bucket", dataset_kind=DatasetKind.S3_BUCKET
+        ),
         ResourceType(name="aws.kms.key", provider=Provider.AWS, description="KMS key and its key policy"),
         ResourceType(name="gcp.organization", provider=Provider.GCP, description="Google Cloud organisation"),
         ResourceType(name="gcp.folder", provider=Provider.GCP, description="Google Cloud folder"),
         ResourceType(name="gcp.project", provider=Provider.GCP, description="Google Cloud project"),
-        ResourceType(name="gcp.storage.bucket", provider=Provider.GCP, description="Cloud Storage bucket", dataset_kind=DatasetKind.GCS_BUCKET),
-        ResourceType(name="gcp.bigquery.dataset", provider=Provider.GCP, description="BigQuery dataset", dataset_kind=DatasetKind.BIGQUERY_DATASET),
-        ResourceType(name="gcp.bigquery.table", provider=Provider.GCP, description="BigQuery table or view", dataset_kind=DatasetKind.BIGQUERY_TABLE),
-        ResourceType(name="gcp.cloudidentity.group", provider=Provider.GCP, description="Cloud Identity group and its members"),
-        ResourceType(name="gcp.directory.domain", provider=Provider.GCP, description="Google Workspace domain and its users"),
+        ResourceType(
+            name="gcp.storage.bucket",
+            provider=Provider.GCP,
+            description="Cloud Storage bucket",
+            dataset_kind=DatasetKind.GCS_BUCKET,
+        ),
+        ResourceType(
+            name="gcp.bigquery.dataset",
+            provider=Provider.GCP,
+            description="BigQuery dataset",
+            dataset_kind=DatasetKind.BIGQUERY_DATASET,
+        ),
+        ResourceType(
+            name="gcp.bigquery.table",
+            provider=Provider.GCP,
+            description="BigQuery table or view",
+            dataset_kind=DatasetKind.BIGQUERY_TABLE,
+        ),
+        ResourceType(
+            name="gcp.cloudidentity.group", provider=Provider.GCP, description="Cloud Identity group and its members"
+        ),
+        ResourceType(
+            name="gcp.directory.domain", provider=Provider.GCP, description="Google Workspace domain and its users"
+        ),
     )
 }
 

@@ -241,7 +241,9 @@ def load_snapshot(path: str | Path) -> Snapshot:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SnapshotError(f"not valid JSON: {exc.msg}", file=str(p), where=f"line {exc.lineno} column {exc.colno}") from None
+        raise SnapshotError(
+            f"not valid JSON: {exc.msg}", file=str(p), where=f"line {exc.lineno} column {exc.colno}"
+        ) from None
     return parse_snapshot(data, source=str(p))
 
 

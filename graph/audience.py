@@ -1,0 +1,146 @@
+"""Effective audiences: who reaches a dataset at a level, each with its shortest explaining path.
+
+One reverse breadth-first search per (dataset, level): first over unconditional
+edges only, then over all edges for whoever is left, so a member reached only
+through a condition is marked conditional and shown with that condition.
+Cost: linear in the part of the graph upstream of the dataset.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from seenby.graph.build import REEXPOSES, ReachGraph
+
+from seenby.findings import AudienceClass, PathStep, StepKind
+from seenby.model import AccessLevel, Dataset, Principal, PrincipalKind, Provider
+
+__all__ = ["Reach", "audience", "audience_class", "enclosing_classes"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Reach:
+    """One principal in a dataset's effective audience."""
+
+    principal: Principal
+    path: tuple[PathStep, ...]
+    conditional: bool
+
+    @property
+    def via_reexposure(self) -> str | None:
+        """The dataset that re-exposes this one on the path, if any."""
+        for step in self.path:
+            if step.via == REEXPOSES:
+                return step.node
+        return None
+
+    @property
+    def next_hop(self) -> str | None:
+        return self.path[1].node if len(self.path) > 2 else None
+
+
+def _bfs(rg: ReachGraph, target: object, *, allow_conditional: bool, skip: set[object]) -> dict[object, object]:
+    """Parent pointers toward ``target`` for every node that reaches it."""
+    g = rg.graph
+    parent: dict[object, object] = {target: target}
+    queue: deque[object] = deque([target])
+    while queue:
+        node = queue.popleft()
+        for pred in g.predecessors(node):
+            if pred in parent:
+                continue
+            info = g.edges[pred, node]["info"]
+            if info.conditional and not allow_conditional:
+                continue
+            parent[pred] = node
+            queue.append(pred)
+    for s in skip:
+        parent.pop(s, None)
+    return parent
+
+
+def _label(rg: ReachGraph, node: object) -> str:
+    if isinstance(node, tuple):
+        ds = rg.datasets.get(node[0])
+        return ds.name if ds else node[0]
+    p = rg.principals.get(node)  # type: ignore[arg-type]
+    return p.label if p else str(node)
+
+
+def _path(rg: ReachGraph, start: object, parent: dict[object, object], target: object) -> tuple[PathStep, ...]:
+    steps: list[PathStep] = []
+    node = start
+    while node != target:
+        nxt = parent[node]
+        info = rg.info(node, nxt)
+        via = f"grant:{nxt[1].value}" if info.kind == "grant" else info.kind  # type: ignore[index]
+        steps.append(
+            PathStep(
+                node=node[0] if isinstance(node, tuple) else node,  # type: ignore[arg-type]
+                kind=StepKind.DATASET if isinstance(node, tuple) else StepKind.PRINCIPAL,
+                label=_label(rg, node),
+                via=via,
+                evidence=info.evidence,
+                conditions=info.conditions,
+            )
+        )
+        node = nxt
+    steps.append(PathStep(node=target[0], kind=StepKind.DATASET, label=_label(rg, target)))  # type: ignore[index]
+    return tuple(steps)
+
+
+def audience(rg: ReachGraph, dataset_id: str, level: AccessLevel) -> list[Reach]:
+    """Every principal that reaches ``dataset_id`` at ``level``, unconditional paths preferred."""
+    target = (dataset_id, level)
+    if target not in rg.graph:
+        return []
+    sure = _bfs(rg, target, allow_conditional=False, skip={target})
+    maybe = _bfs(rg, target, allow_conditional=True, skip={target})
+    out: list[Reach] = []
+    for node in maybe:
+        if isinstance(node, tuple):
+            continue
+        principal = rg.principals.get(node)
+        if principal is None:
+            continue
+        if node in sure:
+            out.append(Reach(principal=principal, path=_path(rg, node, sure, target), conditional=False))
+        else:
+            out.append(Reach(principal=principal, path=_path(rg, node, maybe, target), conditional=True))
+    out.sort(key=lambda r: (r.conditional, len(r.path), r.principal.id))
+    return out
+
+
+def audience_class(principal: Principal, dataset: Dataset) -> AudienceClass:
+    """How broad ``principal`` is, seen from ``dataset``."""
+    kind = principal.kind
+    if kind is PrincipalKind.PUBLIC:
+        return AudienceClass.PUBLIC
+    if kind is PrincipalKind.ANY_AUTHENTICATED:
+        return AudienceClass.ANY_AUTHENTICATED
+    if kind in (PrincipalKind.ORGANIZATION, PrincipalKind.ORG_UNIT, PrincipalKind.DOMAIN):
+        return AudienceClass.ORGANIZATION
+    if (
+        principal.provider is Provider.AWS
+        and dataset.provider is Provider.AWS
+        and principal.account
+        and dataset.account
+        and principal.account != dataset.account
+        and kind is not PrincipalKind.SERVICE_PRINCIPAL
+    ):
+        return AudienceClass.OTHER_ACCOUNT
+    return AudienceClass.SPECIFIC
+
+
+def enclosing_classes(principal: Principal, account_orgs: dict[str, str]) -> Iterator[str]:
+    """Ids of the class principals that contain ``principal`` (for matching declarations)."""
+    if principal.provider is Provider.AWS:
+        if principal.account and principal.kind is not PrincipalKind.ACCOUNT:
+            yield f"arn:aws:iam::{principal.account}:root"
+        org = account_orgs.get(principal.account or "")
+        if org:
+            yield f"aws-org:{org}"
+    elif principal.provider is Provider.GCP and ":" in principal.id and "@" in principal.id:
+        yield f"domain:{principal.id.rsplit('@', 1)[1]}"

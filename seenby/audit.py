@@ -1,0 +1,340 @@
+"""The audit: effective audience minus declared audience, as findings.
+
+For every dataset and audited level, the graph gives the effective audience; the
+declaration in rules.yaml (or the resource's ``seenby:audience`` tag) gives who may.
+Whoever reaches the dataset without being covered by the declaration is excess.
+A principal is covered when it, a group it belongs to (transitively), or a class
+that contains it (its account, its organisation, its domain) is declared.
+Reaching a declared *role* does not cover whoever can assume it: that is exactly
+how an organisation-wide trust policy exposes data.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+from collections import defaultdict, deque
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import UTC, date, datetime
+
+from seenby.catalog import RuleId, rule
+from seenby.config import DeclaredAudience, Rules, UndeclaredAction, principal_matches
+from seenby.findings import AudienceClass, AuditResult, ExcessEntry, Finding, Severity, Waiver
+from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
+from seenby.graph.build import ReachGraph, build_graph
+from seenby.model import AccessLevel, CoverageGap, Dataset, EdgeKind, Evaluation
+from seenby.policies import evaluate
+from seenby.snapshot import Snapshot
+
+__all__ = ["Coverage", "audit", "audit_evaluation", "excess_entries"]
+
+AUDIT_LEVELS = (AccessLevel.READ, AccessLevel.WRITE, AccessLevel.ADMIN, AccessLevel.LIST)
+
+_CLASS_RULES = {
+    AudienceClass.PUBLIC: RuleId.PUBLIC,
+    AudienceClass.ANY_AUTHENTICATED: RuleId.ANY_AUTHENTICATED,
+    AudienceClass.ORGANIZATION: RuleId.ORGANIZATION,
+    AudienceClass.OTHER_ACCOUNT: RuleId.OTHER_ACCOUNT,
+    AudienceClass.SPECIFIC: RuleId.SPECIFIC,
+}
+_LEVEL_RULES = {AccessLevel.WRITE: RuleId.WRITE, AccessLevel.ADMIN: RuleId.ADMIN}
+_SEVERITIES = list(Severity)
+
+
+def fingerprint(*parts: str) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:24]
+
+
+class Coverage:
+    """Decides whether a principal is covered by a declared audience; caches member closures."""
+
+    def __init__(self, rg: ReachGraph) -> None:
+        self.rg = rg
+        self._closure: dict[tuple[str, ...], frozenset[str]] = {}
+
+    def _members_of_declared(self, declared: tuple[str, ...]) -> frozenset[str]:
+        cached = self._closure.get(declared)
+        if cached is not None:
+            return cached
+        g = self.rg.graph
+        seeds = [n for n in self.rg.principals if principal_matches(declared, n)]
+        seen = set(seeds)
+        queue = deque(seeds)
+        while queue:
+            node = queue.popleft()
+            for pred in g.predecessors(node):
+                if pred in seen or isinstance(pred, tuple):
+                    continue
+                if g.edges[pred, node]["info"].kind == EdgeKind.MEMBER_OF.value:
+                    seen.add(pred)
+                    queue.append(pred)
+        result = frozenset(seen)
+        self._closure[declared] = result
+        return result
+
+    def covered(self, reach: Reach, declared: tuple[str, ...]) -> bool:
+        p = reach.principal
+        if p.id in self._members_of_declared(declared):
+            return True
+        return any(principal_matches(declared, c) for c in enclosing_classes(p, self.rg.account_orgs))
+
+
+def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> list[ExcessEntry]:
+    """Collapse members reached through an excess group into that group, counting people."""
+    excess_ids = {r.principal.id for r in excess}
+    # Evidence that opens a broad class (the org-wide statement): principals let in by
+    # that very statement are part of the class, not entries of their own.
+    class_openers = {r.path[-2].evidence for r in excess if r.principal.kind.is_class}
+    shown: list[Reach] = []
+    for r in excess:
+        hop = r.next_hop
+        if hop in excess_ids and rg.info(r.principal.id, hop).kind == EdgeKind.MEMBER_OF.value:
+            continue
+        if not r.principal.kind.is_class and r.path[-2].evidence in class_openers:
+            continue
+        shown.append(r)
+    people_through: dict[str, set[str]] = defaultdict(set)
+    for r in excess:
+        if r.principal.kind.is_person:
+            for step in r.path[:-1]:
+                people_through[step.node].add(r.principal.id)
+    entries = []
+    for r in shown:
+        pid = r.principal.id
+        people: int | None = len(people_through[pid]) or None
+        if r.principal.kind.is_class:
+            known = rg.class_people.get(pid)
+            people = known if known is not None else None
+        entries.append(
+            ExcessEntry(
+                principal=r.principal,
+                audience_class=audience_class(r.principal, dataset),
+                path=r.path,
+                people=people,
+                conditional=r.conditional,
+            )
+        )
+    return entries
+
+
+def _rule_for(entry: ExcessEntry, level: AccessLevel) -> RuleId:
+    if entry.conditional:
+        return RuleId.CONDITIONAL
+    if level in _LEVEL_RULES:
+        return _LEVEL_RULES[level]
+    if any(step.via == "re-exposes" for step in entry.path):
+        return RuleId.REEXPOSURE
+    return _CLASS_RULES[entry.audience_class]
+
+
+def _severity(rules: Rules, rule_id: RuleId, level: AccessLevel | None, entries: Iterable[ExcessEntry]) -> Severity:
+    setting = rules.setting(rule_id)
+    if setting.severity is not None:
+        return setting.severity
+    sev = rule(rule_id).severity
+    broad = {AudienceClass.PUBLIC, AudienceClass.ANY_AUTHENTICATED}
+    if rule_id in (RuleId.WRITE, RuleId.ADMIN) and any(e.audience_class in broad for e in entries):
+        sev = Severity.CRITICAL
+    if level is AccessLevel.LIST and sev is not Severity.INFO:
+        # Listing exposes names and metadata, not the data itself: one step lower.
+        sev = _SEVERITIES[sev.rank - 1]
+    return sev
+
+
+def _describe(entries: list[ExcessEntry]) -> str:
+    parts = []
+    for e in sorted(entries, key=lambda e: (e.audience_class.rank, e.principal.id))[:4]:
+        people = f" ({e.people:,} people)" if e.people else ""
+        parts.append(f"{e.principal.label}{people}")
+    more = f" and {len(entries) - 4} more" if len(entries) > 4 else ""
+    return ", ".join(parts) + more
+
+
+def _level_findings(
+    rules: Rules,
+    rg: ReachGraph,
+    coverage: Coverage,
+    dataset: Dataset,
+    level: AccessLevel,
+    declared: DeclaredAudience,
+    classification: str | None,
+    where: str | None,
+    only_broad: bool = False,
+) -> list[Finding]:
+    allowed = declared.for_level(level)
+    excess = [r for r in audience(rg, dataset.id, level) if not coverage.covered(r, allowed)]
+    if not excess:
+        return []
+    by_rule: dict[RuleId, list[ExcessEntry]] = defaultdict(list)
+    for entry in excess_entries(rg, dataset, excess):
+        if only_broad and entry.audience_class is AudienceClass.SPECIFIC:
+            continue
+        by_rule[_rule_for(entry, level)].append(entry)
+    findings = []
+    for rule_id, entries in sorted(by_rule.items()):
+        if not rules.setting(rule_id).enabled:
+            continue
+        meta = rule(rule_id)
+        entries.sort(key=lambda e: (e.audience_class.rank, e.principal.id))
+        counted = [e.people for e in entries if e.people]
+        people = sum(counted) if counted else None
+        declared_text = ", ".join(allowed) if allowed else "nobody"
+        findings.append(
+            Finding(
+                rule_id=rule_id.value,
+                title=meta.title,
+                severity=_severity(rules, rule_id, level, entries),
+                dataset=dataset,
+                level=level,
+                message=(
+                    f"{dataset.name} can be {_VERB[level]} by {_describe(entries)}, "
+                    f"beyond its declared {level.value} audience ({declared_text})"
+                ),
+                fingerprint=fingerprint(
+                    rule_id.value, dataset.id, level.value, *sorted(e.principal.id for e in entries)
+                ),
+                excess=tuple(entries),
+                people=people,
+                classification=classification,
+                declaration=where,
+                declared=allowed,
+                remediation=meta.remediation,
+            )
+        )
+    return findings
+
+
+_VERB = {
+    AccessLevel.READ: "read",
+    AccessLevel.WRITE: "written",
+    AccessLevel.ADMIN: "re-permissioned (policy, ACL or bindings changed)",
+    AccessLevel.LIST: "listed",
+}
+
+
+def _gap_findings(rules: Rules, evaluation: Evaluation) -> list[Finding]:
+    out = []
+    if not rules.setting(RuleId.COVERAGE_GAP).enabled:
+        return out
+    meta = rule(RuleId.COVERAGE_GAP)
+    for gap in sorted(evaluation.gaps, key=lambda g: (g.resource, g.read)):
+        for ds_id in gap.datasets:
+            dataset = evaluation.datasets[ds_id]
+            out.append(
+                Finding(
+                    rule_id=RuleId.COVERAGE_GAP.value,
+                    title=meta.title,
+                    severity=_severity(rules, RuleId.COVERAGE_GAP, None, ()),
+                    dataset=dataset,
+                    level=None,
+                    message=_gap_message(gap, dataset),
+                    fingerprint=fingerprint(RuleId.COVERAGE_GAP.value, ds_id, gap.resource, gap.read),
+                    gap=gap,
+                    remediation=meta.remediation,
+                )
+            )
+    return out
+
+
+def _gap_message(gap: CoverageGap, dataset: Dataset) -> str:
+    code = f" ({gap.error_code})" if gap.error_code else ""
+    what = "its" if gap.resource == dataset.id else f"{gap.resource}'s"
+    return (
+        f"{gap.api} for {what} {gap.read.replace('_', ' ')} was {gap.outcome.value}{code}: "
+        f"the audience of {dataset.name} may be broader than shown"
+    )
+
+
+def _apply_waivers(findings: list[Finding], waivers: tuple[Waiver, ...], rules: Rules, today: date) -> list[Finding]:
+    out: list[Finding] = []
+    for f in findings:
+        for w in waivers:
+            if w.rule != f.rule_id or not fnmatch.fnmatchcase(f.dataset.id, w.dataset):
+                continue
+            if w.expired(today):
+                if rules.setting(RuleId.EXPIRED_WAIVER).enabled:
+                    out.append(
+                        Finding(
+                            rule_id=RuleId.EXPIRED_WAIVER.value,
+                            title=rule(RuleId.EXPIRED_WAIVER).title,
+                            severity=_severity(rules, RuleId.EXPIRED_WAIVER, None, ()),
+                            dataset=f.dataset,
+                            level=f.level,
+                            message=f"the waiver at {w.where} (owner {w.owner}) for {f.rule_id} expired on {w.expires}",
+                            fingerprint=fingerprint(RuleId.EXPIRED_WAIVER.value, f.fingerprint, w.where),
+                            remediation=rule(RuleId.EXPIRED_WAIVER).remediation,
+                            declaration=w.where,
+                        )
+                    )
+                continue
+            if w.principal is None:
+                f = replace(f, waiver=w)
+                break
+            remaining = tuple(e for e in f.excess if not fnmatch.fnmatchcase(e.principal.id, w.principal))
+            if not remaining:
+                f = replace(f, waiver=w)
+                break
+            f = replace(f, excess=remaining)
+        out.append(f)
+    return out
+
+
+def audit_evaluation(
+    evaluation: Evaluation,
+    rules: Rules,
+    *,
+    snapshot: Snapshot,
+    today: date | None = None,
+) -> AuditResult:
+    rg = build_graph(evaluation)
+    coverage = Coverage(rg)
+    findings: list[Finding] = []
+    for dataset in sorted(evaluation.datasets.values(), key=lambda d: d.id):
+        decl = rules.declaration_for(dataset)
+        if decl is None:
+            if rules.undeclared_action is UndeclaredAction.IGNORE:
+                continue
+            if rules.undeclared_action is UndeclaredAction.REPORT and rules.setting(RuleId.UNDECLARED).enabled:
+                meta = rule(RuleId.UNDECLARED)
+                findings.append(
+                    Finding(
+                        rule_id=RuleId.UNDECLARED.value,
+                        title=meta.title,
+                        severity=_severity(rules, RuleId.UNDECLARED, None, ()),
+                        dataset=dataset,
+                        level=None,
+                        message=f"no entry in {rules.source} declares who may read {dataset.id}",
+                        fingerprint=fingerprint(RuleId.UNDECLARED.value, dataset.id),
+                        remediation=meta.remediation,
+                    )
+                )
+            # Nobody declared an undeclared dataset public, cross-account or organisation-wide:
+            # those classes are still findings; specific principals are not judged (action: report).
+            only_broad = rules.undeclared_action is UndeclaredAction.REPORT
+            declared, classification, where = rules.undeclared_audience, None, f"{rules.source} (undeclared.audience)"
+        else:
+            only_broad = False
+            declared, classification, where = decl.audience, decl.classification, decl.where
+        for level in AUDIT_LEVELS:
+            findings.extend(
+                _level_findings(rules, rg, coverage, dataset, level, declared, classification, where, only_broad)
+            )
+    findings.extend(_gap_findings(rules, evaluation))
+    findings = _apply_waivers(findings, rules.waivers, rules, today or datetime.now(UTC).date())
+    findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.dataset.id, f.level.value if f.level else ""))
+    return AuditResult(
+        findings=tuple(findings),
+        datasets=tuple(sorted(evaluation.datasets.values(), key=lambda d: d.id)),
+        gaps=tuple(evaluation.gaps),
+        snapshot_source=snapshot.source,
+        collected_at=snapshot.collected_at,
+        collector=dict(snapshot.collector),
+        scope=dict(snapshot.scope),
+        rules_file=rules.source,
+    )
+
+
+def audit(snapshot: Snapshot, rules: Rules, *, today: date | None = None) -> AuditResult:
+    """Evaluate ``snapshot`` and audit it against ``rules``."""
+    return audit_evaluation(evaluate(snapshot), rules, snapshot=snapshot, today=today)

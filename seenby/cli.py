@@ -1,0 +1,189 @@
+"""seenby's command line.
+
+Machine output goes to stdout or ``--output``; messages go to stderr.  Exit codes:
+0 clean, 1 findings at or above ``--fail-on``, 2 bad usage or bad input,
+3 incomplete coverage with ``--strict``, 4 a scan could not start.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from seenby import __version__
+from seenby.errors import SeenbyError
+from seenby.fileio import write_private
+from seenby.findings import Severity
+from seenby.model import AccessLevel
+
+__all__ = ["main"]
+
+EXIT_CLEAN = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+EXIT_INCOMPLETE = 3
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = ["table", "json", "markdown", "sarif", "junit"]
+AUDIENCE_FORMATS = ["table", "json", "markdown"]
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output:
+        write_private(Path(output), text if text.endswith("\n") else text + "\n")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def _options(output: str | None, show_waived: bool = False) -> Any:
+    from seenby.reports import RenderOptions
+
+    color = output is None and sys.stdout.isatty()
+    return RenderOptions(color=color, width=None, show_waived=show_waived)
+
+
+def _default_rules(rules: str | None) -> str:
+    return rules or "rules.yaml"
+
+
+def _guard(fn: F) -> F:
+    """Turn seenby's own errors into one line on stderr and the error's exit code."""
+
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except SeenbyError as exc:
+            click.echo(f"seenby: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="seenby")
+def cli() -> None:
+    """seenby: who can see your data.
+
+    Finds buckets, tables and dashboards whose effective audience is broader than the
+    audience declared for them in rules.yaml.
+    """
+
+
+@cli.command()
+@click.argument("snapshots", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--rules", "rules_path", type=click.Path(dir_okay=False), help="Declared audiences (default ./rules.yaml)."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), help="Write the report here (owner-only) instead of stdout."
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity] + ["never"]),
+    default="low",
+    show_default=True,
+    help="Exit 1 when a finding of this severity or higher is found.",
+)
+@click.option("--strict", is_flag=True, help="Exit 3 when any read was denied or failed (incomplete coverage).")
+@click.option("--show-waived", is_flag=True, help="Also show findings hidden by a live waiver.")
+@_guard
+def audit(
+    snapshots: tuple[str, ...],
+    rules_path: str | None,
+    fmt: str,
+    output: str | None,
+    fail_on: str,
+    strict: bool,
+    show_waived: bool,
+) -> None:
+    """Audit one or more snapshot files (shards are merged) against rules.yaml."""
+    from seenby.audit import audit as run_audit
+    from seenby.config import load_rules
+    from seenby.reports import OutputFormat, render_findings
+    from seenby.snapshot import load_snapshots
+
+    snapshot = load_snapshots(snapshots)
+    rules = load_rules(_default_rules(rules_path))
+    result = run_audit(snapshot, rules)
+    _emit(render_findings(result, OutputFormat(fmt), _options(output, show_waived)), output)
+    if fail_on != "never" and any(f.severity.at_least(Severity(fail_on)) for f in result.active):
+        sys.exit(EXIT_FINDINGS)
+    if strict and result.gaps:
+        sys.exit(EXIT_INCOMPLETE)
+    sys.exit(EXIT_CLEAN)
+
+
+@cli.command("who-can-read")
+@click.argument("dataset")
+@click.option(
+    "--snapshot",
+    "snapshots",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Snapshot file (repeat for shards).",
+)
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(dir_okay=False),
+    help="Mark members inside/outside the declared audience (default ./rules.yaml if present).",
+)
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    type=click.Choice([lv.value for lv in AccessLevel]),
+    help="Access level(s) to show (default: read).",
+)
+@click.option("--format", "fmt", type=click.Choice(AUDIENCE_FORMATS), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False))
+@_guard
+def who_can_read(
+    dataset: str,
+    snapshots: tuple[str, ...],
+    rules_path: str | None,
+    levels: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Who can read DATASET (an id such as arn:aws:s3:::NAME, gs://NAME, or a unique name), and through what."""
+    from seenby.config import load_rules
+    from seenby.graph.build import build_graph
+    from seenby.policies import evaluate
+    from seenby.queries import who_can_read as query
+    from seenby.reports import OutputFormat, render_audience
+    from seenby.snapshot import load_snapshots
+
+    snapshot = load_snapshots(snapshots)
+    rules = None
+    if rules_path or Path("rules.yaml").exists():
+        rules = load_rules(_default_rules(rules_path))
+    evaluation = evaluate(snapshot)
+    report = query(
+        build_graph(evaluation),
+        dataset,
+        levels=tuple(AccessLevel(lv) for lv in levels) or (AccessLevel.READ,),
+        rules=rules,
+        gaps=evaluation.gaps,
+        collected_at=snapshot.collected_at,
+        snapshot_source=snapshot.source,
+    )
+    _emit(render_audience(report, OutputFormat(fmt), _options(output)), output)
+
+
+def main() -> None:
+    cli(prog_name="seenby")
+
+
+if __name__ == "__main__":
+    main()

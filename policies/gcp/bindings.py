@@ -1,0 +1,89 @@
+"""Allow-policy bindings, one member at a time, and the levels a role opens.
+
+https://cloud.google.com/iam/docs/allow-policies — a binding is ``{"role", "members",
+"condition"?}``; evidence names the resource the policy is attached to and
+``bindings[i]``, with the member and role in the excerpt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from seenby.policies.gcp.conditions import iam_condition
+from seenby.policies.gcp.roles import Attachment, RoleCatalog, Target, levels_for
+
+from seenby.model import AccessLevel, Condition, Evidence, EvidenceKind
+
+__all__ = ["BindingMember", "RoleLevels", "iter_binding_members", "role_levels"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class BindingMember:
+    """One member of one binding of the allow policy attached to ``source``."""
+
+    source: str  # gs://b, projects/p, folders/1, organizations/1, bigquery://p.d.t
+    index: int
+    role: str
+    member: str
+    condition: Condition | None
+
+    @property
+    def conditions(self) -> tuple[Condition, ...]:
+        return (self.condition,) if self.condition is not None else ()
+
+    def evidence(self, note: str | None = None) -> Evidence:
+        excerpt: dict[str, Any] = {"role": self.role, "member": self.member}
+        if self.condition is not None:
+            excerpt["condition"] = self.condition.expression
+        return Evidence(
+            kind=EvidenceKind.IAM_BINDING,
+            source=self.source,
+            location=f"bindings[{self.index}]",
+            excerpt=excerpt,
+            note=note,
+        )
+
+
+def iter_binding_members(source: str, policy: Any) -> Iterator[BindingMember]:
+    """Every (binding, member) pair of an allow policy document; tolerant of missing keys."""
+    if not isinstance(policy, Mapping):
+        return
+    for index, binding in enumerate(policy.get("bindings") or ()):
+        if not isinstance(binding, Mapping) or not binding.get("role"):
+            continue
+        condition = iam_condition(binding.get("condition"), where=f"{source} bindings[{index}]")
+        for member in binding.get("members") or ():
+            yield BindingMember(
+                source=source, index=index, role=str(binding["role"]), member=str(member), condition=condition
+            )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RoleLevels:
+    """What a role opens on one dataset; ``conditions`` is set when the role itself is unknown."""
+
+    levels: frozenset[AccessLevel]
+    conditions: tuple[Condition, ...] = ()
+
+
+_UNKNOWN_ROLE_LEVELS = frozenset({AccessLevel.READ, AccessLevel.WRITE, AccessLevel.ADMIN})
+
+
+def role_levels(
+    catalog: RoleCatalog, role: str, target: Target, attachment: Attachment, *, acls_active: bool = True
+) -> RoleLevels:
+    """Levels of ``role``; an unknown role that may touch data opens everything, conditionally."""
+    permissions = catalog.permissions(role)
+    if permissions is not None:
+        return RoleLevels(levels=levels_for(permissions, target, attachment, acls_active=acls_active))
+    if not catalog.may_touch_data(role):
+        return RoleLevels(levels=frozenset())
+    reason = (
+        f"role {role} is not in seenby's role catalogue and the scan has no definition for it: "
+        "it may open read, write or admin access"
+    )
+    return RoleLevels(
+        levels=_UNKNOWN_ROLE_LEVELS, conditions=(Condition(expression=f"role {role}", keys=(role,), reason=reason),)
+    )

@@ -1,0 +1,37 @@
+"""Entry point of the Google Cloud semantics: ``evaluate_snapshot(snapshot) -> Evaluation``.
+
+Order: role catalogue (with the scan's custom roles) and hierarchy first; then buckets,
+BigQuery, Cloud Identity groups and directory domains; last the edges into the
+convenience principals the grants referred to.  Coverage gaps are not produced here:
+:func:`seenby.policies.evaluate` collects them generically for every provider.
+"""
+
+from __future__ import annotations
+
+from seenby.policies.gcp.bigquery import evaluate_bigquery
+from seenby.policies.gcp.context import Context
+from seenby.policies.gcp.convenience import add_convenience_edges
+from seenby.policies.gcp.hierarchy import Hierarchy
+from seenby.policies.gcp.identity import evaluate_domains, evaluate_groups
+from seenby.policies.gcp.roles import RoleCatalog, custom_roles_from_snapshot, default_catalog
+from seenby.policies.gcp.storage import evaluate_bucket
+
+from seenby.model import Evaluation
+from seenby.snapshot import Snapshot
+
+__all__ = ["evaluate_snapshot"]
+
+
+def evaluate_snapshot(snapshot: Snapshot, *, catalog: RoleCatalog | None = None) -> Evaluation:
+    """Datasets, principals, grants, edges and re-exposures of every GCP resource in ``snapshot``."""
+    out = Evaluation()
+    roles = (catalog or default_catalog()).with_custom(custom_roles_from_snapshot(snapshot))
+    hierarchy = Hierarchy(snapshot)
+    ctx = Context(catalog=roles, hierarchy=hierarchy, out=out)
+    for bucket in snapshot.of_type("gcp.storage.bucket"):
+        evaluate_bucket(bucket, ctx)
+    evaluate_bigquery(snapshot, ctx)
+    evaluate_groups(snapshot, out)
+    evaluate_domains(snapshot, out)
+    add_convenience_edges(out, hierarchy)
+    return out

@@ -37,5 +37,8 @@ def evaluate(snapshot: Snapshot) -> Evaluation:
     result = Evaluation()
     for provider in PROVIDER_EVALUATORS:
         result.extend(provider(snapshot))
+    for org in snapshot.of_type("aws.organizations.organization"):
+        for account in (org.document("accounts") or {}).get("Accounts", []):
+            result.account_orgs.setdefault(str(account.get("Id")), org.id)
     result.gaps = collect_gaps(snapshot, result)
     return result

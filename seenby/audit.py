@@ -85,7 +85,7 @@ def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> lis
     excess_ids = {r.principal.id for r in excess}
     # Evidence that opens a broad class (the org-wide statement): principals let in by
     # that very statement are part of the class, not entries of their own.
-    class_openers = {r.path[-2].evidence for r in excess if r.principal.kind.is_class}
+    class_openers = {r.path[-2].evidence for r in excess if r.principal.kind.is_class and len(r.path) == 2}
     shown: list[Reach] = []
     for r in excess:
         hop = r.next_hop

@@ -25,7 +25,7 @@ id                         meaning                                      kind
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -46,6 +46,7 @@ __all__ = [
     "Evaluation",
     "Evidence",
     "EvidenceKind",
+    "FrozenJson",
     "Grant",
     "Principal",
     "PrincipalKind",
@@ -175,10 +176,42 @@ class ReadOutcome(StrEnum):
         return self in (ReadOutcome.DENIED, ReadOutcome.ERROR)
 
 
+class FrozenJson(Mapping[str, Any]):
+    """An immutable, hashable JSON object (policy excerpts kept as evidence)."""
+
+    __slots__ = ("_data", "_hash")
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+        self._hash: int | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(tuple(sorted(self._data.items(), key=lambda kv: kv[0])))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and dict(self._data) == dict(other)
+
+    def __repr__(self) -> str:
+        return f"FrozenJson({self._data!r})"
+
+
 def freeze_json(value: Any) -> Any:
-    """Return a hashable, immutable copy of a JSON value (dicts become read-only mappings)."""
+    """Return a hashable, immutable copy of a JSON value (objects become :class:`FrozenJson`)."""
+    if isinstance(value, FrozenJson):
+        return value
     if isinstance(value, Mapping):
-        return MappingProxyType({str(k): freeze_json(v) for k, v in value.items()})
+        return FrozenJson({str(k): freeze_json(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
         return tuple(freeze_json(v) for v in value)
     return value

@@ -1,1 +1,73 @@
-"""Renderers: one per output format over one findings model. Imported as ``seenby.reports``."""
+"""Renderers: one per output format over one findings model. Imported as ``seenby.reports``.
+
+Each format is a module with small callables that follow :class:`Renderer`;
+the two registries below are the only place that maps a format to a callable::
+
+    text = render_findings(result, OutputFormat.SARIF, RenderOptions())
+    text = render_audience(report, OutputFormat.TABLE, RenderOptions.for_stream(sys.stdout))
+
+Machine formats (json, sarif, junit) are deterministic: the same result renders
+to the same bytes.
+"""
+
+from __future__ import annotations
+
+from seenby.errors import UsageError
+from seenby.findings import AudienceReport, AuditResult
+
+from . import json_report, junit, markdown, sarif, table
+from .base import OutputFormat, Renderer, RenderOptions
+
+__all__ = [
+    "AUDIENCE_RENDERERS",
+    "FINDINGS_RENDERERS",
+    "OutputFormat",
+    "RenderOptions",
+    "Renderer",
+    "render_audience",
+    "render_findings",
+]
+
+FINDINGS_RENDERERS: dict[OutputFormat, Renderer[AuditResult]] = {
+    OutputFormat.TABLE: table.render_findings,
+    OutputFormat.JSON: json_report.render_findings,
+    OutputFormat.MARKDOWN: markdown.render_findings,
+    OutputFormat.SARIF: sarif.render_findings,
+    OutputFormat.JUNIT: junit.render_findings,
+}
+
+AUDIENCE_RENDERERS: dict[OutputFormat, Renderer[AudienceReport]] = {
+    OutputFormat.TABLE: table.render_audience,
+    OutputFormat.JSON: json_report.render_audience,
+    OutputFormat.MARKDOWN: markdown.render_audience,
+}
+
+_DEFAULT = RenderOptions()
+
+
+def _format(fmt: OutputFormat | str) -> OutputFormat:
+    try:
+        return OutputFormat(fmt)
+    except ValueError:
+        known = ", ".join(f.value for f in OutputFormat)
+        raise UsageError(f"unknown output format {fmt!r} (choose from {known})") from None
+
+
+def render_findings(result: AuditResult, fmt: OutputFormat | str, options: RenderOptions = _DEFAULT) -> str:
+    """Render an audit's findings in ``fmt``; raises UsageError for a format seenby does not know."""
+    return FINDINGS_RENDERERS[_format(fmt)](result, options)
+
+
+def render_audience(
+    report: AudienceReport, fmt: OutputFormat | str, options: RenderOptions = _DEFAULT
+) -> str:
+    """Render a dataset's effective audience (who-can-read) in ``fmt``.
+
+    Raises UsageError for a format that has no audience rendering (sarif, junit).
+    """
+    chosen = _format(fmt)
+    renderer = AUDIENCE_RENDERERS.get(chosen)
+    if renderer is None:
+        supported = ", ".join(f.value for f in AUDIENCE_RENDERERS)
+        raise UsageError(f"who-can-read output cannot be {chosen.value} (choose from {supported})")
+    return renderer(report, options)

@@ -1,0 +1,57 @@
+"""What every renderer shares: the formats, the options, and the one protocol."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol, TextIO, TypeVar
+
+__all__ = ["OutputFormat", "RenderOptions", "Renderer"]
+
+
+class OutputFormat(StrEnum):
+    """The values of ``--format``."""
+
+    TABLE = "table"
+    JSON = "json"
+    MARKDOWN = "markdown"
+    SARIF = "sarif"
+    JUNIT = "junit"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RenderOptions:
+    """How to render.
+
+    ``color`` turns on terminal styling (table format only); set it only when the
+    output is a terminal.  ``width`` is the terminal width (``None``: 100 columns).
+    ``show_waived`` includes findings that a live waiver hides, marked as waived;
+    the summary counts of every format count them either way.
+    """
+
+    color: bool = False
+    width: int | None = None
+    show_waived: bool = False
+
+    def __post_init__(self) -> None:
+        if self.width is not None and self.width < 40:
+            raise ValueError(f"render width {self.width} is too narrow (at least 40 columns)")
+
+    @classmethod
+    def for_stream(cls, stream: TextIO, *, show_waived: bool = False) -> RenderOptions:
+        """Colour and width for ``stream``: colour only on a terminal and when NO_COLOR is unset."""
+        tty = stream.isatty()
+        color = tty and not os.environ.get("NO_COLOR")
+        width = max(40, shutil.get_terminal_size().columns) if tty else None
+        return cls(color=color, width=width, show_waived=show_waived)
+
+
+Subject = TypeVar("Subject", contravariant=True)
+
+
+class Renderer(Protocol[Subject]):
+    """A renderer turns one model (an AuditResult, an AudienceReport) into the text of one format."""
+
+    def __call__(self, subject: Subject, options: RenderOptions, /) -> str: ...

@@ -1,0 +1,5 @@
+"""``python -m seenby`` runs the command line."""
+
+from seenby.cli import main
+
+main()

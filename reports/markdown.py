@@ -77,7 +77,7 @@ def _evidence(evidence: Evidence) -> list[str]:
         head += f", Sid {code(evidence.sid)}"
     lines = [head + "<br>"]
     if evidence.excerpt is not None:
-        excerpt = html.escape(shorten(compact_json(evidence.excerpt), EXCERPT_LIMIT), quote=False)
+        excerpt = html.escape(shorten(compact_json(evidence.excerpt), EXCERPT_LIMIT), quote=False).replace("@", "&#64;")
         lines += ["", f"<pre>{excerpt}</pre>", ""]
     return lines
 

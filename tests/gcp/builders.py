@@ -39,7 +39,10 @@ def policy(*bindings: dict[str, Any]) -> dict[str, Any]:
 
 
 def pap_policy(node: str, *, enforce: bool | None = True, reset: bool = False, rules: list[Any] | None = None) -> dict:
-    spec: dict[str, Any] = {"reset": True} if reset else {"rules": rules if rules is not None else [{"enforce": enforce}]}
+    if reset:
+        spec: dict[str, Any] = {"reset": True}
+    else:
+        spec = {"rules": rules if rules is not None else [{"enforce": enforce}]}
     return {"policies": [{"name": f"{node}/policies/storage.publicAccessPrevention", "spec": spec}]}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from importlib import resources
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -150,3 +151,10 @@ def test_audience_summary_counts_undeclared_and_conditional(audience):
     summary = json.loads(render_audience(audience, OutputFormat.JSON, RenderOptions()))["summary"]
     assert summary == {"members": 4, "by_class": {"organization": 1, "specific": 2, "public": 1},
                        "by_level": {"read": 3, "list": 1}, "conditional": 1, "undeclared": 2}
+
+
+def test_docs_describe_every_finding_field():
+    """docs/json-output.md names every field a finding is required to have."""
+    docs = (Path(__file__).parents[2] / "docs" / "json-output.md").read_text()
+    required = schema("findings")["$defs"]["finding"]["required"]
+    assert [field for field in required if f"| `{field}` |" not in docs] == []

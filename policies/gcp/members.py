@@ -98,6 +98,13 @@ def _federated(member: str) -> Principal:
     return Principal(id=member, kind=kind, provider=Provider.GCP)
 
 
+def _service_account_project(email: str) -> str | None:
+    """``etl@corp-data.iam.gserviceaccount.com`` lives in project corp-data (user-managed accounts only)."""
+    local, _, host = email.partition("@")
+    project, _, suffix = host.partition(".")
+    return project if local and suffix == "iam.gserviceaccount.com" else None
+
+
 def member_principal(member: str) -> Principal:
     """One IAM member string (as in a binding's ``members``) → its principal."""
     member = member.strip()
@@ -116,7 +123,13 @@ def member_principal(member: str) -> Principal:
         return Principal(id=member, kind=inner.kind, provider=Provider.GCP, name=f"deleted {inner.id}")
     kind = _PREFIX_KIND.get(prefix.lower())
     if sep and kind is not None and rest:
-        return Principal(id=f"{_CANONICAL_PREFIX[prefix.lower()]}:{rest.lower()}", kind=kind, provider=Provider.GCP)
+        email = rest.lower()
+        return Principal(
+            id=f"{_CANONICAL_PREFIX[prefix.lower()]}:{email}",
+            kind=kind,
+            provider=Provider.GCP,
+            account=_service_account_project(email) if kind is PrincipalKind.SERVICE_ACCOUNT else None,
+        )
     # An unknown member type: keep it as written, as a group (it may stand for many).
     return Principal(id=member, kind=PrincipalKind.GROUP, provider=Provider.GCP, name=f"unrecognised member {member}")
 

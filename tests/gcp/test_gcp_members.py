@@ -75,3 +75,15 @@ ACCESS_ENTRIES = [
 def test_bigquery_entry_member(entry: dict, member: str | None) -> None:
     """Dataset access entry principals map to IAM members; special groups to basic-role holders; https://cloud.google.com/bigquery/docs/reference/rest/v2/datasets#Dataset.FIELDS.access"""
     assert bigquery_entry_member(entry, "p") == member
+
+
+SERVICE_ACCOUNTS = [
+    ("serviceAccount:etl@corp-data.iam.gserviceaccount.com", "corp-data"),
+    ("serviceAccount:123-compute@developer.gserviceaccount.com", None),
+]
+
+
+@pytest.mark.parametrize(("member", "project"), SERVICE_ACCOUNTS, ids=["user-managed", "google-managed"])
+def test_service_account_project(member: str, project: str | None) -> None:
+    """A user-managed service account belongs to the project in its email, so other-project access is visible; https://cloud.google.com/iam/docs/service-account-types"""
+    assert member_principal(member).account == project

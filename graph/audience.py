@@ -12,9 +12,8 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from seenby.graph.build import REEXPOSES, ReachGraph
-
 from seenby.findings import AudienceClass, PathStep, StepKind
+from seenby.graph.build import REEXPOSES, ReachGraph
 from seenby.model import AccessLevel, Dataset, Principal, PrincipalKind, Provider
 
 __all__ = ["Reach", "audience", "audience_class", "enclosing_classes"]

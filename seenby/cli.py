@@ -44,8 +44,9 @@ def _emit(text: str, output: str | None) -> None:
 def _options(output: str | None, show_waived: bool = False) -> Any:
     from seenby.reports import RenderOptions
 
-    color = output is None and sys.stdout.isatty()
-    return RenderOptions(color=color, width=None, show_waived=show_waived)
+    if output is None:
+        return RenderOptions.for_stream(sys.stdout, show_waived=show_waived)
+    return RenderOptions(color=False, width=None, show_waived=show_waived)
 
 
 def _default_rules(rules: str | None) -> str:

@@ -34,7 +34,9 @@ def result() -> AuditResult:
     return audit(load_snapshot(SNAPSHOT), load_rules(ROOT / "rules.yaml"), today=date(2026, 11, 23))
 
 
-def findings(result: AuditResult, dataset: str, rule: str | None = None, level: AccessLevel | None = None) -> list[Finding]:
+def findings(
+    result: AuditResult, dataset: str, rule: str | None = None, level: AccessLevel | None = None
+) -> list[Finding]:
     return [
         f
         for f in result.active

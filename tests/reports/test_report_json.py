@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+
 from seenby.reports import OutputFormat, RenderOptions, render_audience, render_findings
 
 

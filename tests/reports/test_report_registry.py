@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+
+from seenby.errors import UsageError
 from seenby.reports import (
     AUDIENCE_RENDERERS,
     FINDINGS_RENDERERS,
@@ -11,8 +13,6 @@ from seenby.reports import (
     render_audience,
     render_findings,
 )
-
-from seenby.errors import UsageError
 
 
 def test_every_format_has_a_findings_renderer():

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from seenby.reports import OutputFormat, RenderOptions, render_findings
 
 from seenby.catalog import catalog
+from seenby.reports import OutputFormat, RenderOptions, render_findings
 
 OASIS_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 

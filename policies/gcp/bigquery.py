@@ -33,12 +33,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from seenby.policies.gcp.bindings import iter_binding_members, role_levels
-from seenby.policies.gcp.conditions import iam_condition
-from seenby.policies.gcp.context import Context
-from seenby.policies.gcp.members import bigquery_entry_member, member_principal
-from seenby.policies.gcp.roles import Attachment, Target
-
 from seenby.model import (
     Condition,
     Dataset,
@@ -48,6 +42,11 @@ from seenby.model import (
     Provider,
     Reexposure,
 )
+from seenby.policies.gcp.bindings import iter_binding_members, role_levels
+from seenby.policies.gcp.conditions import iam_condition
+from seenby.policies.gcp.context import Context
+from seenby.policies.gcp.members import bigquery_entry_member, member_principal
+from seenby.policies.gcp.roles import Attachment, Target
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = ["dataset_id", "evaluate_bigquery", "table_id"]

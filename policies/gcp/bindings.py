@@ -11,10 +11,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from seenby.model import AccessLevel, Condition, Evidence, EvidenceKind
 from seenby.policies.gcp.conditions import iam_condition
 from seenby.policies.gcp.roles import Attachment, RoleCatalog, Target, levels_for
-
-from seenby.model import AccessLevel, Condition, Evidence, EvidenceKind
 
 __all__ = ["BindingMember", "RoleLevels", "iter_binding_members", "role_levels"]
 

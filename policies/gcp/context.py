@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from seenby.model import AccessLevel, Condition, Evaluation, Evidence, Grant, Principal
 from seenby.policies.gcp.hierarchy import Hierarchy
 from seenby.policies.gcp.roles import RoleCatalog
-
-from seenby.model import AccessLevel, Condition, Evaluation, Evidence, Grant, Principal
 
 __all__ = ["Context"]
 

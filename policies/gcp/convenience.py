@@ -14,10 +14,9 @@ a Viewer of the project); a conditional basic-role binding makes the edge condit
 
 from __future__ import annotations
 
+from seenby.model import Edge, EdgeKind, Evaluation
 from seenby.policies.gcp.hierarchy import Hierarchy
 from seenby.policies.gcp.members import convenience_principal, member_principal, parse_convenience
-
-from seenby.model import Edge, EdgeKind, Evaluation
 
 __all__ = ["add_convenience_edges"]
 

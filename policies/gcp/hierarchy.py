@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from seenby.policies.gcp.bindings import BindingMember, iter_binding_members
-
 from seenby.model import Condition, Evidence, EvidenceKind
+from seenby.policies.gcp.bindings import BindingMember, iter_binding_members
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = ["PAP_CONSTRAINT", "Enforcement", "Hierarchy", "Node", "PolicyDecision"]

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from seenby.policies.gcp.members import member_principal
-
 from seenby.model import Edge, EdgeKind, Evaluation, Evidence, EvidenceKind
+from seenby.policies.gcp.members import member_principal
 from seenby.snapshot import Snapshot
 
 __all__ = ["evaluate_domains", "evaluate_groups"]

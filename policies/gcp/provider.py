@@ -8,6 +8,7 @@ convenience principals the grants referred to.  Coverage gaps are not produced h
 
 from __future__ import annotations
 
+from seenby.model import Evaluation
 from seenby.policies.gcp.bigquery import evaluate_bigquery
 from seenby.policies.gcp.context import Context
 from seenby.policies.gcp.convenience import add_convenience_edges
@@ -15,8 +16,6 @@ from seenby.policies.gcp.hierarchy import Hierarchy
 from seenby.policies.gcp.identity import evaluate_domains, evaluate_groups
 from seenby.policies.gcp.roles import RoleCatalog, custom_roles_from_snapshot, default_catalog
 from seenby.policies.gcp.storage import evaluate_bucket
-
-from seenby.model import Evaluation
 from seenby.snapshot import Snapshot
 
 __all__ = ["evaluate_snapshot"]

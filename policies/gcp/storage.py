@@ -24,12 +24,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from seenby.policies.gcp.bindings import iter_binding_members, role_levels
-from seenby.policies.gcp.context import Context
-from seenby.policies.gcp.hierarchy import Enforcement, PolicyDecision
-from seenby.policies.gcp.members import acl_entity_member, member_principal
-from seenby.policies.gcp.roles import Attachment, Target
-
 from seenby.model import (
     AccessLevel,
     Condition,
@@ -41,6 +35,11 @@ from seenby.model import (
     PrincipalKind,
     Provider,
 )
+from seenby.policies.gcp.bindings import iter_binding_members, role_levels
+from seenby.policies.gcp.context import Context
+from seenby.policies.gcp.hierarchy import Enforcement, PolicyDecision
+from seenby.policies.gcp.members import acl_entity_member, member_principal
+from seenby.policies.gcp.roles import Attachment, Target
 from seenby.snapshot import Resource
 
 __all__ = ["evaluate_bucket"]

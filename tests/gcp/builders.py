@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from seenby.policies.gcp.provider import evaluate_snapshot
-
 from seenby.model import AccessLevel, Evaluation, Grant, ReadOutcome
+from seenby.policies.gcp.provider import evaluate_snapshot
 from seenby.snapshot import Read, Resource, Snapshot, new_snapshot
 
 ORG = "organizations/100"

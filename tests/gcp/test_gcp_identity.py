@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from seenby.model import AccessLevel, EdgeKind, ReadOutcome
 from seenby.policies.gaps import collect_gaps
 from seenby.policies.gcp.provider import evaluate_snapshot
-
-from seenby.model import AccessLevel, EdgeKind, ReadOutcome
 from tests.gcp.builders import (
     DENIED,
     PROJECT,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from seenby.policies.gcp.members import acl_entity_member, bigquery_entry_member, member_principal
 
 from seenby.model import PrincipalKind
+from seenby.policies.gcp.members import acl_entity_member, bigquery_entry_member, member_principal
 
 MEMBERS = [
     ("user:Alice@Corp.Example", "user:alice@corp.example", PrincipalKind.USER),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from seenby.policies.gcp.bindings import role_levels
-from seenby.policies.gcp.roles import Attachment, Target, default_catalog
 
 from seenby.model import AccessLevel
+from seenby.policies.gcp.bindings import role_levels
+from seenby.policies.gcp.roles import Attachment, Target, default_catalog
 
 R, W, A, L = AccessLevel.READ, AccessLevel.WRITE, AccessLevel.ADMIN, AccessLevel.LIST
 

@@ -120,3 +120,16 @@ def test_i_view_sql_names_the_table_it_reexposes() -> None:
     """(i) the view's SQL names ml_raw.events, so the re-exposure also reaches that table; https://cloud.google.com/bigquery/docs/authorized-views"""
     pairs = {(r.via, r.dataset) for r in _ml_raw().reexposures}
     assert (VIEW, f"{ML_RAW}.events") in pairs
+
+
+def test_i_graph_finds_all_employees_reading_ml_raw() -> None:
+    """(i) the reachability graph over these records finds all-employees' members reading ml_raw via the view; https://cloud.google.com/bigquery/docs/authorized-views"""
+    from seenby.graph.audience import audience
+    from seenby.graph.build import build_graph
+    from tests.gcp.builders import group
+
+    ev = _ml_raw()
+    ev.extend(evaluate(group("all-employees@corp.example", ("USER", "emp@corp.example"))))
+    reach = {r.principal.id: r for r in audience(build_graph(ev), ML_RAW, AccessLevel.READ)}
+    assert {"group:all-employees@corp.example", "user:emp@corp.example"} <= set(reach)
+    assert not reach["user:emp@corp.example"].conditional

@@ -136,3 +136,20 @@ def test_public_dataset_via_iam_member() -> None:
     """iamMember allUsers on a dataset is a public READ (no prevention exists for BigQuery); https://cloud.google.com/bigquery/docs/reference/rest/v2/datasets#Dataset.FIELDS.access"""
     ev = evaluate(org(), project(), bq_dataset("ds", {"role": "READER", "iamMember": "allUsers"}))
     assert "allUsers" in audience(ev, DS, R)
+
+
+def test_conditional_table_binding_is_conditional() -> None:
+    """A conditional binding in a table's allow policy is a conditional grant on that table; https://cloud.google.com/bigquery/docs/conditions"""
+    condition = {"title": "temp", "expression": "request.time < timestamp('2027-01-01T00:00:00Z')"}
+    iam = policy(binding("roles/bigquery.dataViewer", "user:temp@corp.example", condition=condition))
+    ev = evaluate(org(), project(), bq_dataset("ds"), bq_table("ds", "t", iam=iam))
+    assert conditional_audience(ev, TABLE, R) == {"user:temp@corp.example"}
+
+
+def test_other_providers_resources_are_ignored() -> None:
+    """The GCP evaluator reads only gcp.* resource types; https://cloud.google.com/bigquery/docs/access-control"""
+    from seenby.snapshot import Resource
+
+    aws = Resource(type="aws.s3.bucket", id="arn:aws:s3:::x", reads={})
+    ev = evaluate(org(), project(), bq_dataset("ds"), aws)
+    assert set(ev.datasets) == {DS}

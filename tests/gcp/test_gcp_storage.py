@@ -142,3 +142,32 @@ def test_bucket_labels_become_tags() -> None:
     """Bucket labels are the dataset's tags (declaring audiences next to the resource); https://cloud.google.com/storage/docs/tags-and-labels"""
     ev = evaluate(org(), project(), bucket("b", labels={"seenby-audience": "ml"}))
     assert dict(ev.datasets[B].tags) == {"seenby-audience": "ml"}
+
+
+def test_bucket_policy_gap_keeps_acls_and_inherited_bindings() -> None:
+    """An unreadable bucket policy is not 'no bindings': ACLs and project bindings still grant; https://cloud.google.com/storage/docs/access-control"""
+    ev = evaluate(
+        org(),
+        project(iam=policy(binding("roles/storage.objectViewer", "user:p@corp.example"))),
+        bucket("b", iam=DENIED, uniform=False, acl=[{"entity": "group-ops@corp.example", "role": "WRITER"}]),
+    )
+    assert audience(ev, B, R) == {"user:p@corp.example"}
+    assert audience(ev, B, W) == {"group:ops@corp.example"}
+
+
+def test_default_object_acl_owner_is_conditional_admin() -> None:
+    """A default object ACL OWNER may change new objects' ACLs: conditional ADMIN and READ; https://cloud.google.com/storage/docs/access-control/lists#permissions"""
+    default_acl = [{"entity": "user-o@corp.example", "role": "OWNER"}]
+    ev = evaluate(org(), project(), bucket("b", uniform=False, default_acl=default_acl))
+    assert conditional_audience(ev, B, A) == conditional_audience(ev, B, R) == {"user:o@corp.example"}
+
+
+def test_default_bucket_bindings_give_project_owners_admin() -> None:
+    """The default legacyBucketOwner binding to projectOwner:P makes the project's owners bucket admins; https://cloud.google.com/storage/docs/access-control/iam#convenience-values"""
+    ev = evaluate(
+        org(),
+        project(iam=policy(binding("roles/owner", "user:boss@corp.example"))),
+        bucket("b", iam=policy(binding("roles/storage.legacyBucketOwner", f"projectOwner:{PROJECT}"))),
+    )
+    assert f"projectOwner:{PROJECT}" in audience(ev, B, A)
+    assert {e.source.id for e in ev.edges} == {"user:boss@corp.example"}

@@ -164,6 +164,12 @@ def role(
     }
 
 
+def org_access_role(account: str) -> dict[str, Any]:
+    """The role AWS Organizations creates in every account it creates (no policies attached here)."""
+    trust = policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{MGMT}:root"}, "Action": "sts:AssumeRole"})
+    return role(account, "OrganizationAccountAccessRole", trust)
+
+
 def data_account() -> Resource:
     telemetry_objects = "arn:aws:s3:::corp-employee-telemetry-*"
     users = [
@@ -218,6 +224,7 @@ def data_account() -> Resource:
         },
     )
     roles = [
+        org_access_role(DATA),
         role(
             DATA,
             "ml-training",
@@ -300,6 +307,7 @@ def analytics_account() -> Resource:
                     "UserDetailList": [],
                     "GroupDetailList": [],
                     "RoleDetailList": [
+                        org_access_role(ANALYTICS),
                         role(
                             ANALYTICS,
                             "analyst",

@@ -1,0 +1,244 @@
+"""Seed a local AWS endpoint (moto) with the AWS half of a snapshot: the demo's organisation.
+
+This is the one place in seenby that *writes* to an AWS API, and only ever to the
+loopback endpoint the demo started.  It replays each document of the example
+snapshot through the API that creates it (CreateBucket, PutBucketPolicy, CreateUser,
+…), so the demo's scan reads them back through the same code path as a real scan.
+
+moto invents organisation, root, OU and account ids at random; the example's rules
+name fixed ids, so :func:`_pinned_org_ids` makes moto hand out the example's ids
+while the organisation is created.  moto's server runs in this process, so that
+is possible; it touches nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from seenby.snapshot import Resource, Snapshot
+
+__all__ = ["DEMO_REGION", "account_session", "seed_aws"]
+
+DEMO_REGION = "eu-west-1"
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=32)
+_DEMO_KEY = {"aws_access_key_id": "AKIASEENBYDEMO000000", "aws_secret_access_key": "seenby-demo-not-a-secret"}
+
+
+def account_session(endpoint: str, account: str) -> boto3.Session:
+    """A session acting in ``account`` on the local endpoint (moto maps assumed-role credentials to accounts)."""
+    base = boto3.Session(region_name=DEMO_REGION, **_DEMO_KEY)
+    sts = base.client("sts", endpoint_url=endpoint, config=_CLIENT_CONFIG)
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/seenby-demo-seeder", RoleSessionName="seed")[
+        "Credentials"
+    ]
+    return boto3.Session(
+        region_name=DEMO_REGION,
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
+def _strip_account_host_prefix(request: Any, **_: Any) -> None:
+    """s3control prefixes the host with the account id; the local endpoint does not answer there."""
+    url = request.url
+    scheme, _, rest = url.partition("://")
+    host, _, path = rest.partition("/")
+    first, _, remainder = host.partition(".")
+    if first.isdigit() and len(first) == 12 and remainder:
+        request.url = f"{scheme}://{remainder}/{path}"
+
+
+@contextmanager
+def _pinned_org_ids(org_id: str, root_id: str, ou_ids: list[str], account_ids: list[str]) -> Iterator[None]:
+    from moto.organizations import utils
+
+    saved = (utils.make_random_org_id, utils.make_random_root_id, utils.make_random_ou_id, utils.make_random_account_id)
+    # moto builds the root as an OU and the management account as an account, each taking an id
+    # before it is overwritten: the sequences start with those two.
+    ous = iter([f"ou-{root_id[2:]}-root0000", *ou_ids])
+    accounts = iter(account_ids)
+    utils.make_random_org_id = lambda: org_id
+    utils.make_random_root_id = lambda: root_id
+    utils.make_random_ou_id = lambda root: next(ous, None) or saved[2](root)
+    utils.make_random_account_id = lambda: next(accounts, None) or saved[3]()
+    try:
+        yield
+    finally:
+        utils.make_random_org_id, utils.make_random_root_id, utils.make_random_ou_id, utils.make_random_account_id = (
+            saved
+        )
+
+
+def _seed_organization(endpoint: str, org: Resource) -> None:
+    description = org.document("organization")["Organization"]
+    management = description["MasterAccountId"]
+    tree = org.document("tree")
+    members = [a for a in org.document("accounts")["Accounts"] if a["Id"] != management]
+    ous = tree["OrganizationalUnits"]
+    client = account_session(endpoint, management).client("organizations", endpoint_url=endpoint)
+    pinned_accounts = [management, *(a["Id"] for a in members)]
+    with _pinned_org_ids(org.id, tree["Roots"][0]["Id"], [ou["Id"] for ou in ous], pinned_accounts):
+        client.create_organization(FeatureSet=description.get("FeatureSet", "ALL"))
+        root = client.list_roots()["Roots"][0]["Id"]
+        for ou in ous:
+            parent = root if ou["ParentId"] == tree["Roots"][0]["Id"] else ou["ParentId"]
+            client.create_organizational_unit(ParentId=parent, Name=ou["Name"])
+        for account in members:
+            client.create_account(AccountName=account["Name"], Email=account["Email"])
+    for account in members:
+        parent = tree["AccountParents"].get(account["Id"], root)
+        if parent != tree["Roots"][0]["Id"]:
+            client.move_account(AccountId=account["Id"], SourceParentId=root, DestinationParentId=parent)
+
+
+def _seed_account(endpoint: str, account: Resource) -> None:
+    session = account_session(endpoint, account.id)
+    bpa = account.document("public_access_block")
+    if bpa is not None:
+        s3control = session.client("s3control", endpoint_url=endpoint, config=_CLIENT_CONFIG)
+        s3control.meta.events.register("before-send.s3-control.*", _strip_account_host_prefix)
+        s3control.put_public_access_block(
+            AccountId=account.id, PublicAccessBlockConfiguration=bpa["PublicAccessBlockConfiguration"]
+        )
+    details = account.document("authorization_details")
+    if details is None:
+        return
+    iam = session.client("iam", endpoint_url=endpoint, config=_CLIENT_CONFIG)
+    for policy in details.get("Policies", []):
+        default = next(v for v in policy["PolicyVersionList"] if v["IsDefaultVersion"])
+        iam.create_policy(
+            PolicyName=policy["PolicyName"],
+            Path=policy.get("Path", "/"),
+            PolicyDocument=json.dumps(default["Document"]),
+        )
+    for group in details.get("GroupDetailList", []):
+        iam.create_group(GroupName=group["GroupName"], Path=group.get("Path", "/"))
+        for inline in group.get("GroupPolicyList", []):
+            iam.put_group_policy(
+                GroupName=group["GroupName"],
+                PolicyName=inline["PolicyName"],
+                PolicyDocument=json.dumps(inline["PolicyDocument"]),
+            )
+        for attached in group.get("AttachedManagedPolicies", []):
+            iam.attach_group_policy(GroupName=group["GroupName"], PolicyArn=attached["PolicyArn"])
+    for role in details.get("RoleDetailList", []):
+        iam.create_role(
+            RoleName=role["RoleName"],
+            Path=role.get("Path", "/"),
+            AssumeRolePolicyDocument=json.dumps(role["AssumeRolePolicyDocument"]),
+        )
+        for inline in role.get("RolePolicyList", []):
+            iam.put_role_policy(
+                RoleName=role["RoleName"],
+                PolicyName=inline["PolicyName"],
+                PolicyDocument=json.dumps(inline["PolicyDocument"]),
+            )
+        for attached in role.get("AttachedManagedPolicies", []):
+            iam.attach_role_policy(RoleName=role["RoleName"], PolicyArn=attached["PolicyArn"])
+
+    def seed_user(user: dict[str, Any]) -> None:
+        iam.create_user(UserName=user["UserName"], Path=user.get("Path", "/"))
+        for group_name in user.get("GroupList", []):
+            iam.add_user_to_group(GroupName=group_name, UserName=user["UserName"])
+        for inline in user.get("UserPolicyList", []):
+            iam.put_user_policy(
+                UserName=user["UserName"],
+                PolicyName=inline["PolicyName"],
+                PolicyDocument=json.dumps(inline["PolicyDocument"]),
+            )
+        for attached in user.get("AttachedManagedPolicies", []):
+            iam.attach_user_policy(UserName=user["UserName"], PolicyArn=attached["PolicyArn"])
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(seed_user, details.get("UserDetailList", [])))
+
+
+def _seed_key(endpoint: str, key: Resource) -> str:
+    """Create the key with its policy; return the new key's ARN (moto chooses key ids)."""
+    kms = account_session(endpoint, key.account or "").client("kms", endpoint_url=endpoint, region_name=key.region)
+    policy = key.document("policy")
+    created = kms.create_key(Policy=policy["Policy"] if policy else "", Description=key.name or "")["KeyMetadata"]
+    return created["Arn"]
+
+
+_ACL_PERMISSION_ARGS = {
+    "READ": "GrantRead",
+    "WRITE": "GrantWrite",
+    "READ_ACP": "GrantReadACP",
+    "WRITE_ACP": "GrantWriteACP",
+    "FULL_CONTROL": "GrantFullControl",
+}
+
+
+def _grantee_header(grantee: dict[str, Any]) -> str:
+    if grantee.get("Type") == "Group":
+        return f'uri="{grantee["URI"]}"'
+    if grantee.get("Type") == "AmazonCustomerByEmail":
+        return f'emailAddress="{grantee["EmailAddress"]}"'
+    return f'id="{grantee["ID"]}"'
+
+
+def _seed_bucket(endpoint: str, bucket: Resource, key_arns: dict[str, str]) -> None:
+    session = account_session(endpoint, bucket.account or "")
+    s3 = session.client("s3", endpoint_url=endpoint, region_name=bucket.region, config=_CLIENT_CONFIG)
+    name = bucket.name or bucket.id.rsplit(":", 1)[1]
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": bucket.region or DEMO_REGION})
+    owner_id = bucket.document("acl")["Owner"]["ID"] if bucket.document("acl") else None
+    endpoint_owner = s3.get_bucket_acl(Bucket=name)["Owner"]["ID"]
+    writes: list[Callable[[], Any]] = []
+    if (policy := bucket.document("policy")) is not None:
+        writes.append(lambda: s3.put_bucket_policy(Bucket=name, Policy=policy["Policy"]))
+    if (acl := bucket.document("acl")) is not None:
+        extra: dict[str, list[str]] = {}
+        for grant in acl["Grants"]:
+            grantee = grant["Grantee"]
+            if grantee.get("Type") == "CanonicalUser" and grantee.get("ID") == owner_id:
+                grantee = {"Type": "CanonicalUser", "ID": endpoint_owner}  # the endpoint's id for the owner
+            extra.setdefault(_ACL_PERMISSION_ARGS[grant["Permission"]], []).append(_grantee_header(grantee))
+        if extra:
+            args = {k: ", ".join(v) for k, v in extra.items()}
+            writes.append(lambda: s3.put_bucket_acl(Bucket=name, **args))
+    if (ownership := bucket.document("ownership_controls")) is not None:
+        writes.append(
+            lambda: s3.put_bucket_ownership_controls(Bucket=name, OwnershipControls=ownership["OwnershipControls"])
+        )
+    if (bpa := bucket.document("public_access_block")) is not None:
+        writes.append(
+            lambda: s3.put_public_access_block(
+                Bucket=name, PublicAccessBlockConfiguration=bpa["PublicAccessBlockConfiguration"]
+            )
+        )
+    if (encryption := bucket.document("encryption")) is not None:
+        config = json.loads(json.dumps(encryption["ServerSideEncryptionConfiguration"]))
+        for rule in config["Rules"]:
+            default = rule.get("ApplyServerSideEncryptionByDefault", {})
+            if "KMSMasterKeyID" in default:
+                default["KMSMasterKeyID"] = key_arns.get(default["KMSMasterKeyID"], default["KMSMasterKeyID"])
+        writes.append(lambda: s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=config))
+    if (tags := bucket.document("tags")) is not None:
+        writes.append(lambda: s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags["TagSet"]}))
+    for write in writes:
+        write()
+
+
+def seed_aws(endpoint: str, snapshot: Snapshot) -> dict[str, str]:
+    """Create the snapshot's AWS organisation, accounts, keys and buckets on ``endpoint``.
+
+    Returns the mapping from the snapshot's KMS key ARNs to the ARNs the endpoint gave them.
+    """
+    for org in snapshot.of_type("aws.organizations.organization"):
+        _seed_organization(endpoint, org)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda a: _seed_account(endpoint, a), snapshot.of_type("aws.account")))
+    key_arns = {key.id: _seed_key(endpoint, key) for key in snapshot.of_type("aws.kms.key")}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda b: _seed_bucket(endpoint, b, key_arns), snapshot.of_type("aws.s3.bucket")))
+    return key_arns

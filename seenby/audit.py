@@ -161,11 +161,19 @@ def _level_findings(
     classification: str | None,
     where: str | None,
     only_broad: bool = False,
-) -> list[Finding]:
+    reported: frozenset[str] = frozenset(),
+) -> tuple[list[Finding], frozenset[str]]:
+    """Findings of one dataset at one level, and the ids of every excess principal.
+
+    ``reported`` are principals already found excess at a stronger level (whoever reads
+    the data beyond the declaration is not reported again for listing it).
+    """
     allowed = declared.for_level(level)
-    excess = [r for r in audience(rg, dataset.id, level) if not coverage.covered(r, allowed)]
+    everyone = [r for r in audience(rg, dataset.id, level) if not coverage.covered(r, allowed)]
+    excess = [r for r in everyone if r.principal.id not in reported]
+    excess_ids = frozenset(r.principal.id for r in everyone)
     if not excess:
-        return []
+        return [], excess_ids
     by_rule: dict[RuleId, list[ExcessEntry]] = defaultdict(list)
     for entry in excess_entries(rg, dataset, excess):
         if only_broad and entry.audience_class is AudienceClass.SPECIFIC:
@@ -202,7 +210,7 @@ def _level_findings(
                 remediation=meta.remediation,
             )
         )
-    return findings
+    return findings, excess_ids
 
 
 _VERB = {
@@ -316,10 +324,23 @@ def audit_evaluation(
         else:
             only_broad = False
             declared, classification, where = decl.audience, decl.classification, decl.where
+        readers: frozenset[str] = frozenset()
         for level in AUDIT_LEVELS:
-            findings.extend(
-                _level_findings(rules, rg, coverage, dataset, level, declared, classification, where, only_broad)
+            found, excess_ids = _level_findings(
+                rules,
+                rg,
+                coverage,
+                dataset,
+                level,
+                declared,
+                classification,
+                where,
+                only_broad,
+                reported=readers if level is AccessLevel.LIST else frozenset(),
             )
+            findings.extend(found)
+            if level is AccessLevel.READ:
+                readers = excess_ids
     findings.extend(_gap_findings(rules, evaluation))
     findings = _apply_waivers(findings, rules.waivers, rules, today or datetime.now(UTC).date())
     findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.dataset.id, f.level.value if f.level else ""))

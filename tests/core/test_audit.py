@@ -375,3 +375,14 @@ def test_seenby_audience_tag_declares_the_dataset():
     (finding,) = run(ev, text).active
     assert finding.rule_id == "SB005"
     assert [e.principal.id for e in finding.excess] == [role("intruder").id]
+
+
+def test_reader_is_not_reported_again_for_listing():
+    """Whoever reads beyond the declaration is not reported a second time for listing names."""
+    ev = evaluation()
+    grant(ev, AWS_PUBLIC, level=AccessLevel.READ)
+    grant(ev, AWS_PUBLIC, level=AccessLevel.LIST)
+    grant(ev, role("lister"), level=AccessLevel.LIST, location="Statement[1]")
+    result = run(ev)
+    listing = [f for f in result.active if f.level is AccessLevel.LIST]
+    assert [(f.rule_id, [e.principal.id for e in f.excess]) for f in listing] == [("SB005", [role("lister").id])]

@@ -1,0 +1,298 @@
+"""How the layers combine into one outcome for one caller and one action.
+
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html and
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html:
+
+* an explicit Deny in any layer (resource policy, identity policies, permission
+  boundary, SCP, RCP) ends it;
+* **same account**: an Allow in the resource policy *or* in the caller's identity
+  policies suffices (for S3).  A resource policy that names the caller only
+  through its account delegates to the identity policies and grants nothing by
+  itself.  For KMS key policies and role trust policies the resource policy is
+  *required*: it must name the caller itself, or name the account (which enables
+  IAM policies, which must then allow);
+* **cross account**: the resource policy (or an ACL) *and* the caller's identity
+  policies must allow.  For a caller whose identity policies are not in the
+  snapshot (a class, another organisation's account) the identity side is
+  assumed possible: that account's administrators can grant it;
+* a permissions boundary caps identity-based permissions, and resource-based
+  ones except where the resource policy names the IAM user itself;
+* SCPs cap every permission of principals of member accounts.
+
+An :class:`Outcome` is the combination: a :class:`~.evaluate.Verdict`, the
+evidence of every layer that had to allow, and the conditions left undecided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from seenby.model import Condition, Evidence, EvidenceKind
+from seenby.policies.aws.candidates import Candidate, CandidateKind
+from seenby.policies.aws.document import PolicyDocument, PrincipalType
+from seenby.policies.aws.evaluate import Decision, Hit, Request, Verdict, evaluate_policies
+from seenby.policies.aws.iam import Entity, EntityKind
+from seenby.policies.aws.org import Directory
+
+__all__ = [
+    "ALLOWED",
+    "NOT_ALLOWED",
+    "IdentityMode",
+    "Outcome",
+    "conjoin",
+    "disjoin",
+    "from_decision",
+    "identity_outcome",
+    "org_policy_outcome",
+    "resource_and_identity",
+]
+
+
+_POLICY_ALONE = (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED)
+
+
+class IdentityMode(StrEnum):
+    EVALUATED = "evaluated"  # its identity policies are in the snapshot
+    ASSUMED = "assumed"  # another account's administrators decide: assumed able to grant
+    NONE = "none"  # anonymous callers and AWS services have no identity policies
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Outcome:
+    verdict: Verdict
+    evidence: tuple[Evidence, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+
+    @property
+    def allows(self) -> bool:
+        return self.verdict.allows
+
+    def with_conditions(self, extra: Iterable[Condition]) -> Outcome:
+        extra = tuple(extra)
+        if not extra:
+            return self
+        verdict = Verdict.CONDITIONAL if self.verdict is Verdict.ALLOW else self.verdict
+        return Outcome(verdict=verdict, evidence=self.evidence, conditions=_unique(self.conditions + extra))
+
+
+ALLOWED = Outcome(verdict=Verdict.ALLOW)
+NOT_ALLOWED = Outcome(verdict=Verdict.IMPLICIT_DENY)
+
+
+def _unique(conditions: Iterable[Condition]) -> tuple[Condition, ...]:
+    seen: dict[tuple[str, str], Condition] = {}
+    for c in conditions:
+        seen.setdefault((c.text, c.reason), c)
+    return tuple(seen.values())
+
+
+def from_decision(decision: Decision, *, hit: Hit | None = None) -> Outcome:
+    """An Outcome quoting the deciding statement (or ``hit``) of one layer's decision."""
+    doubts = tuple(h.condition(deny=True) for h in decision.doubts)
+    if decision.verdict is Verdict.DENY:
+        return Outcome(verdict=Verdict.DENY, evidence=(decision.denies[0].evidence,))
+    chosen = hit or (decision.allows[0] if decision.allows else None)
+    if chosen is None:
+        return Outcome(verdict=Verdict.IMPLICIT_DENY, conditions=doubts)
+    conditions = (chosen.condition(),) if chosen.undecided else ()
+    verdict = Verdict.CONDITIONAL if conditions or doubts else Verdict.ALLOW
+    return Outcome(verdict=verdict, evidence=(chosen.evidence,), conditions=_unique(conditions + doubts))
+
+
+def conjoin(*outcomes: Outcome) -> Outcome:
+    """Every layer must allow."""
+    for o in outcomes:
+        if o.verdict is Verdict.DENY:
+            return o
+    for o in outcomes:
+        if o.verdict is Verdict.IMPLICIT_DENY:
+            return NOT_ALLOWED
+    evidence = tuple(dict.fromkeys(e for o in outcomes for e in o.evidence))
+    conditions = _unique(c for o in outcomes for c in o.conditions)
+    verdict = Verdict.CONDITIONAL if any(o.verdict is Verdict.CONDITIONAL for o in outcomes) else Verdict.ALLOW
+    return Outcome(verdict=verdict, evidence=evidence, conditions=conditions)
+
+
+def disjoin(*outcomes: Outcome) -> Outcome:
+    """Any one layer allowing suffices (an unconditional one is preferred)."""
+    for o in outcomes:
+        if o.verdict is Verdict.DENY:
+            return o
+    allowing = [o for o in outcomes if o.allows]
+    if not allowing:
+        return NOT_ALLOWED
+    sure = [o for o in allowing if o.verdict is Verdict.ALLOW]
+    if sure:
+        return Outcome(verdict=Verdict.ALLOW, evidence=tuple(dict.fromkeys(e for o in sure for e in o.evidence)))
+    return allowing[0]
+
+
+def _boundary_outcome(entity: Entity, request: Request) -> Outcome:
+    if entity.boundary_arn is None:
+        return ALLOWED
+    if entity.boundary is None:
+        return ALLOWED.with_conditions(
+            [
+                Condition(
+                    expression={"PermissionsBoundary": entity.boundary_arn},
+                    reason=f"permissions boundary {entity.boundary_arn} of {entity.arn} is not in the snapshot",
+                )
+            ]
+        )
+    return from_decision(evaluate_policies([entity.boundary], request))
+
+
+def identity_outcome(entity: Entity, request: Request, *, own_allows_only: bool = False) -> Outcome:
+    """What ``entity``'s identity policies (and its boundary) say about ``request``.
+
+    Denies of a user's groups apply to the user.  ``own_allows_only``: count only
+    Allows of the entity's own policies (a user allowed only through a group is
+    reached through its MEMBER_OF edge instead).
+    """
+    all_docs = entity.all_policies()
+    decision = evaluate_policies(all_docs, request)
+    if decision.verdict is Verdict.DENY:
+        return from_decision(decision)
+    if own_allows_only and decision.allows:
+        own = {id(d) for d in entity.policies}
+        kept = tuple(h for h in decision.allows if id(h.document) in own)
+        verdict = decision.verdict if kept else Verdict.IMPLICIT_DENY
+        if kept and kept[0].undecided:
+            verdict = Verdict.CONDITIONAL
+        decision = Decision(verdict=verdict, allows=kept, doubts=decision.doubts)
+    outcome = from_decision(decision)
+    missing = entity.missing_policies if own_allows_only else entity.all_missing()
+    if not outcome.allows and missing:
+        outcome = Outcome(
+            verdict=Verdict.CONDITIONAL,
+            evidence=(
+                Evidence(
+                    kind=EvidenceKind.IDENTITY_POLICY,
+                    source=entity.arn,
+                    location="AttachedManagedPolicies",
+                    excerpt=list(missing),
+                    note="attached managed policies whose documents are not in the snapshot",
+                ),
+            ),
+            conditions=(
+                Condition(
+                    expression={"AttachedManagedPolicies": list(missing)},
+                    reason=f"managed policies {', '.join(missing)} attached to {entity.arn} are not in the snapshot",
+                ),
+            ),
+        )
+    if not outcome.allows:
+        return outcome
+    return conjoin(outcome, _boundary_outcome(entity, request))
+
+
+def _names_itself(hit: Hit, candidate: Candidate) -> bool:
+    refs = hit.statement.principals or ()
+    return any(r.type is PrincipalType.ARN and r.value == candidate.arn for r in refs)
+
+
+def resource_and_identity(
+    *,
+    candidate: Candidate,
+    resource_account: str | None,
+    resource_docs: Sequence[PolicyDocument],
+    request: Request,
+    identity: Outcome,
+    mode: IdentityMode,
+    entity: Entity | None = None,
+    extra_resource_allows: Sequence[Outcome] = (),
+    resource_required: bool = False,
+) -> Outcome:
+    """Combine a resource-based layer with the caller's identity side (see the module docstring).
+
+    ``extra_resource_allows`` are other resource-side grants (S3 ACL grants).
+    ``resource_required``: the resource policy must allow the caller itself or
+    delegate to its account (KMS key policies, role trust policies).
+    """
+    decision = evaluate_policies(resource_docs, request, candidate)
+    if decision.verdict is Verdict.DENY:
+        return from_decision(decision)
+    if identity.verdict is Verdict.DENY:
+        return identity
+    doubts = tuple(h.condition(deny=True) for h in decision.doubts)
+    direct = next((h for h in decision.allows if not h.via_account), None)
+    delegated = next((h for h in decision.allows if h.via_account), None)
+    if candidate.kind is CandidateKind.GROUP and direct is not None:
+        # a group is never a caller: a Principal matching it reaches its members as themselves
+        delegated, direct = delegated or direct, None
+    direct_o = from_decision(decision, hit=direct) if direct else NOT_ALLOWED
+    delegated_o = from_decision(decision, hit=delegated) if delegated else NOT_ALLOWED
+    same_account = candidate.account is not None and candidate.account == resource_account
+    identity_side = identity if mode is not IdentityMode.NONE else NOT_ALLOWED
+    if same_account:
+        if entity is not None and entity.boundary_arn and direct is not None:
+            capped = entity.kind is EntityKind.ROLE or not _names_itself(direct, candidate)
+            if capped:
+                direct_o = conjoin(direct_o, _boundary_outcome(entity, request))
+        if resource_required:
+            result = disjoin(direct_o, conjoin(delegated_o, identity_side))
+        else:
+            result = disjoin(direct_o, *extra_resource_allows, identity_side)
+    else:
+        resource_side = disjoin(direct_o, delegated_o, *extra_resource_allows)
+        if mode is IdentityMode.NONE:
+            # anonymous callers and AWS services act on the resource policy alone
+            result = resource_side if candidate.kind in _POLICY_ALONE else NOT_ALLOWED
+        else:
+            result = conjoin(resource_side, identity_side)
+    return result.with_conditions(doubts) if result.allows else result
+
+
+def org_policy_outcome(
+    directory: Directory,
+    account: str | None,
+    request: Request,
+    candidate: Candidate | None,
+    *,
+    org_id: str | None = None,
+    resource_policies: bool = False,
+) -> Outcome:
+    """SCPs (or, with ``resource_policies``, RCPs) of ``account``'s organisation for ``request``.
+
+    Deny anywhere on the path ends it; some Allow is needed at every level.  The
+    management account is exempt.  With an unknown path only the root level is
+    checked.  ``org_id`` without ``account`` stands for "some account of that
+    organisation": a root-level Deny then makes the outcome conditional, since
+    the management account is not affected.
+    """
+    org = directory.org_of(account) if account is not None else directory.organizations.get(org_id or "")
+    if org is None or not org.policies_known or (account is not None and account == org.management_account):
+        return ALLOWED
+    table = org.rcps if resource_policies else org.scps
+    if not table:
+        return ALLOWED
+    chain = org.chain(account) if account is not None else None
+    levels = chain if chain is not None else [org.root_id] if org.root_id else []
+    outcomes: list[Outcome] = []
+    for target in levels:
+        docs = table.get(target, [])
+        decision = evaluate_policies(docs, request, candidate if resource_policies else None)
+        if decision.verdict is Verdict.DENY:
+            if account is None:
+                deny = from_decision(decision)
+                return Outcome(
+                    verdict=Verdict.CONDITIONAL,
+                    evidence=deny.evidence,
+                    conditions=(
+                        Condition(
+                            expression=decision.denies[0].statement.raw,
+                            reason=f"{decision.denies[0].evidence.summary} denies this to member accounts of "
+                            f"{org.id}; only the management account's principals keep it",
+                        ),
+                    ),
+                )
+            return from_decision(decision)
+        if not docs:
+            continue  # nothing attached at this level that we know of
+        outcome = from_decision(decision)
+        if not outcome.allows:
+            return NOT_ALLOWED if account is not None else outcome
+        outcomes.append(Outcome(verdict=outcome.verdict, conditions=outcome.conditions))
+    return conjoin(ALLOWED, *outcomes)

@@ -1,0 +1,163 @@
+"""Candidate callers, and whether a policy's Principal element names them.
+
+Access is decided per caller, so each dataset is evaluated for a finite set of
+**candidates**: every principal a relevant document names, plus archetypes that
+stand for whole classes (anonymous, an authenticated principal of an unknown
+account, another account of an organisation, an unnamed principal of a known
+account).  Each candidate carries the :class:`~seenby.policies.aws.context.RequestContext`
+that describes it, and the :class:`~seenby.model.Principal` a grant to it is
+recorded against.
+
+Principal matching follows
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
+and https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html:
+
+* ``"*"`` and ``{"AWS": "*"}`` name everyone, anonymous callers included;
+* an account (``"111122223333"`` or its ``:root`` ARN) names every principal of
+  that account, by *delegation*: :class:`Match.via_account` tells the caller so it
+  can require the account's own identity policies to allow too;
+* a role ARN names every session of that role; an assumed-role session ARN names
+  only that session (a candidate of its own);
+* ``NotPrincipal`` with Deny denies everyone the list does not exclude.  A caller
+  is excluded when its account is listed; when only the caller itself is listed
+  AWS may still deny it through the account check, so the result is UNKNOWN; a
+  caller with a permissions boundary is never excluded (documented AWS
+  behaviour).  ``NotPrincipal`` with Allow (no longer accepted for new policies,
+  still found in old ones) allows everyone not listed, anonymous included.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from seenby.model import Principal
+from seenby.policies.aws.conditions import Tri
+from seenby.policies.aws.context import RequestContext
+from seenby.policies.aws.document import Effect, PrincipalRef, PrincipalType, Statement
+
+__all__ = ["Candidate", "CandidateKind", "Match", "match_principal"]
+
+
+class CandidateKind(StrEnum):
+    PUBLIC = "public"  # an anonymous caller
+    AUTHENTICATED = "authenticated"  # a principal of an account outside every organisation seenby knows
+    ORGANIZATION = "organization"  # a principal of another, unnamed account of an organisation
+    ORG_UNIT = "org-unit"  # a principal of an unnamed account under an OU path
+    ACCOUNT = "account"  # an unnamed principal of a known account
+    USER = "user"
+    GROUP = "group"  # only identity policies apply; a group is never a Principal
+    ROLE = "role"  # every session of a role
+    ROLE_SESSION = "role-session"
+    FEDERATED_USER = "federated-user"  # an STS federated-user session
+    SERVICE = "service"
+    FEDERATED = "federated"  # an identity provider (trust policies)
+    CANONICAL = "canonical"  # an S3 canonical user id that maps to no known account
+
+    @property
+    def is_class(self) -> bool:
+        return self in (
+            CandidateKind.PUBLIC,
+            CandidateKind.AUTHENTICATED,
+            CandidateKind.ORGANIZATION,
+            CandidateKind.ORG_UNIT,
+            CandidateKind.ACCOUNT,
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Candidate:
+    """One caller (or class of callers) a dataset is evaluated for.
+
+    ``account`` is the caller's account when it is known.  ``identity_known``
+    says its identity policies are in the snapshot (so they are evaluated);
+    otherwise its own account's administrators decide and seenby assumes they
+    can grant (fail closed).
+    """
+
+    kind: CandidateKind
+    principal: Principal
+    context: RequestContext
+    account: str | None = None
+    arn: str | None = None
+    role_arn: str | None = None  # for a session: its role
+    unique_id: str | None = None
+    service: str | None = None
+    canonical_ids: frozenset[str] = field(default_factory=frozenset)
+    has_boundary: bool = False
+    identity_known: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.principal.id
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    value: Tri
+    via_account: bool = False  # matched only because its account is named: a delegation
+
+
+_NO = Match(Tri.FALSE)
+
+
+def _ref_matches(ref: PrincipalRef, c: Candidate) -> Match:
+    t = ref.type
+    if t is PrincipalType.ANY:
+        return Match(Tri.TRUE)
+    if t is PrincipalType.ACCOUNT:
+        if c.account == ref.value and c.kind not in (CandidateKind.PUBLIC, CandidateKind.SERVICE):
+            return Match(Tri.TRUE, via_account=c.kind is not CandidateKind.CANONICAL)
+        return _NO
+    if t is PrincipalType.ARN:
+        if ref.value in (c.arn, c.role_arn):
+            return Match(Tri.TRUE)
+        return _NO
+    if t is PrincipalType.UNIQUE_ID:
+        return Match(Tri.TRUE) if c.unique_id == ref.value else _NO
+    if t is PrincipalType.SERVICE:
+        return Match(Tri.TRUE) if c.service == ref.value else _NO
+    if t is PrincipalType.FEDERATED:
+        return Match(Tri.TRUE) if c.kind is CandidateKind.FEDERATED and c.arn == ref.value else _NO
+    if t is PrincipalType.CANONICAL:
+        return Match(Tri.TRUE) if ref.value in c.canonical_ids else _NO
+    return _NO
+
+
+def _listed(refs: tuple[PrincipalRef, ...], c: Candidate) -> tuple[bool, bool]:
+    """(the caller itself is listed, its account is listed)."""
+    itself = account = False
+    for ref in refs:
+        if ref.type is PrincipalType.ANY:
+            return True, True
+        if ref.type is PrincipalType.ACCOUNT and c.account == ref.value:
+            account = True
+        elif _ref_matches(ref, c).value is Tri.TRUE:
+            itself = True
+    return itself, account
+
+
+def match_principal(statement: Statement, c: Candidate) -> Match:
+    """Does ``statement``'s Principal / NotPrincipal apply to candidate ``c``?"""
+    refs = statement.principals
+    if refs is None:
+        return Match(Tri.TRUE)  # identity-based: the policy's holder is the caller
+    if not statement.not_principal:
+        best = _NO
+        for ref in refs:
+            m = _ref_matches(ref, c)
+            if m.value is Tri.TRUE and not m.via_account:
+                return m
+            if m.value is Tri.TRUE:
+                best = m
+        return best
+    itself, account = _listed(refs, c)
+    if statement.effect is Effect.ALLOW:
+        return _NO if (itself or account) else Match(Tri.TRUE)
+    if c.has_boundary:
+        return Match(Tri.TRUE)
+    if account or (itself and c.kind in (CandidateKind.SERVICE, CandidateKind.CANONICAL, CandidateKind.PUBLIC)):
+        return _NO
+    if itself:
+        return Match(Tri.UNKNOWN)
+    return Match(Tri.TRUE)

@@ -1,0 +1,166 @@
+"""The AWS evaluator: snapshot documents in, datasets, principals, grants and edges out.
+
+Entry point :func:`evaluate_snapshot` (registered in :mod:`seenby.policies`).
+Reads that were denied or failed are not turned into gaps here
+(:func:`seenby.policies.gaps.collect_gaps` does that for every provider); they are
+never read as "no policy" either: each module says what an unknown layer does
+(an unknown bucket policy adds no grant but its gap is reported; unknown Block
+Public Access or key policies keep grants, made conditional).
+
+Module map::
+
+    document.py    parse/normalise policy JSON            matching.py   wildcards
+    context.py     what is known about a caller           conditions.py Condition operators, tri-valued
+    candidates.py  candidates, Principal matching         evaluate.py   one layer → Decision
+    population.py  building candidates                    access.py     layers → Outcome
+    iam.py         GAAD, identity index                   org.py        organisation, SCPs, RCPs
+    bpa.py         Block Public Access, "public"           kms.py        keys, SSE-KMS
+    s3.py          bucket layers → grants                 trust.py      trust policies → edges
+
+TODO (next steps, see the module docstrings): object ACLs and access points are
+not in the snapshot; session policies and session tags are not modelled; a
+user's own Deny does not narrow what it reaches through a group's grant in the
+graph (the graph cannot say "except").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from seenby.model import Edge, EdgeKind, Evaluation, Evidence, EvidenceKind, Principal, PrincipalKind
+from seenby.policies.aws.bpa import PublicAccessBlock
+from seenby.policies.aws.iam import AccountIam, IdentityIndex, load_account_iam, s3_bucket_name
+from seenby.policies.aws.kms import KeyRing
+from seenby.policies.aws.org import Directory, load_directory
+from seenby.policies.aws.population import Population
+from seenby.policies.aws.s3 import BucketEvaluator, all_actions, load_bucket
+from seenby.policies.aws.trust import trust_edges
+from seenby.snapshot import Snapshot
+
+__all__ = ["evaluate_snapshot"]
+
+
+def _load_iam(snapshot: Snapshot) -> tuple[dict[str, AccountIam], dict[str, PublicAccessBlock]]:
+    iams: dict[str, AccountIam] = {}
+    bpa: dict[str, PublicAccessBlock] = {}
+    for res in snapshot.of_type("aws.account"):
+        account = res.account or res.id
+        gaad = res.document("authorization_details")
+        if isinstance(gaad, Mapping):
+            iams[account] = load_account_iam(account, gaad)
+        bpa[account] = PublicAccessBlock.from_read(res.read("public_access_block"), source=account, level="account")
+    return iams, bpa
+
+
+def _canonical_accounts(snapshot: Snapshot) -> dict[str, str]:
+    """Canonical user id → account, from the owners of buckets whose account is known."""
+    out: dict[str, str] = {}
+    for res in snapshot.of_type("aws.s3.bucket"):
+        acl = res.document("acl")
+        owner = (acl.get("Owner") or {}).get("ID") if isinstance(acl, Mapping) else None
+        if owner and res.account:
+            out.setdefault(owner, res.account)
+    return out
+
+
+def _dominated(kind: PrincipalKind, account: str | None, broad: set[str], directory: Directory) -> bool:
+    """A class grant already implied by a broader unconditional one on the same dataset and level."""
+    if kind is PrincipalKind.ANY_AUTHENTICATED:
+        return "public" in broad
+    if kind in (PrincipalKind.ORGANIZATION, PrincipalKind.ORG_UNIT):
+        return bool(broad & {"public", "authenticated"})
+    if kind is PrincipalKind.ACCOUNT:
+        if broad & {"public", "authenticated"}:
+            return True
+        org = directory.org_of(account)
+        return org is not None and f"org:{org.id}" in broad
+    return False
+
+
+def _broad_key(p: Principal) -> str | None:
+    if p.kind is PrincipalKind.PUBLIC:
+        return "public"
+    if p.kind is PrincipalKind.ANY_AUTHENTICATED:
+        return "authenticated"
+    if p.kind is PrincipalKind.ORGANIZATION:
+        return f"org:{p.id.split(':', 1)[1]}"
+    return None
+
+
+def _prune(items: list, directory: Directory, key_of) -> list:  # type: ignore[no-untyped-def]
+    """Drop class grants/edges implied by a broader unconditional class on the same target."""
+    broad: dict[tuple, set[str]] = {}
+    for item in items:
+        k = _broad_key(item.source if isinstance(item, Edge) else item.principal)
+        if k and not item.conditions:
+            broad.setdefault(key_of(item), set()).add(k)
+    out = []
+    for item in items:
+        p = item.source if isinstance(item, Edge) else item.principal
+        if p.kind.is_class and _dominated(p.kind, p.account, broad.get(key_of(item), set()), directory):
+            continue
+        out.append(item)
+    return out
+
+
+def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
+    """Evaluate every AWS resource of ``snapshot``."""
+    evaluation = Evaluation()
+    directory = load_directory(snapshot)
+    iams, account_bpa = _load_iam(snapshot)
+    population = Population(directory, iams, _canonical_accounts(snapshot))
+    keys = KeyRing(snapshot)
+
+    index = IdentityIndex(actions=(*all_actions(), "kms:Decrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy"))
+    for iam in iams.values():
+        for entity in iam.entities():
+            index.add(entity, name_of=s3_bucket_name)
+            evaluation.add_principal(entity.principal)
+
+    # membership
+    for iam in iams.values():
+        for user in iam.users.values():
+            for group in user.groups:
+                evaluation.add_edge(
+                    Edge(
+                        source=user.principal,
+                        target=group.principal,
+                        kind=EdgeKind.MEMBER_OF,
+                        evidence=(
+                            Evidence(
+                                kind=EvidenceKind.GROUP_MEMBERSHIP,
+                                source=user.arn,
+                                location="GroupList",
+                                excerpt=group.name,
+                            ),
+                        ),
+                    )
+                )
+
+    # trust
+    edges: list[Edge] = []
+    for iam in iams.values():
+        for role in iam.roles.values():
+            edges.extend(trust_edges(role, population, directory))
+    for edge in _prune(edges, directory, lambda e: (e.target.id,)):
+        evaluation.add_edge(edge)
+
+    # buckets
+    evaluator = BucketEvaluator(population=population, directory=directory, keys=keys, index=index)
+    for res in snapshot.of_type("aws.s3.bucket"):
+        account_level = account_bpa.get(res.account or "") or PublicAccessBlock.from_read(
+            None, source=res.account or "unknown account", level="account"
+        )
+        bucket = load_bucket(res, account_level)
+        evaluation.datasets[bucket.arn] = bucket.dataset()
+        grants = evaluator.grants(bucket)
+        for grant in _prune(grants, directory, lambda g: (g.dataset, g.level)):
+            evaluation.add_grant(grant)
+
+    # people behind classes
+    for account, iam in iams.items():
+        evaluation.class_people[f"arn:aws:iam::{account}:root"] = len(iam.users)
+    for org in directory.organizations.values():
+        members = [a for a, o in directory.account_org.items() if o == org.id]
+        evaluation.class_people[f"aws-org:{org.id}"] = sum(len(iams[a].users) for a in members if a in iams)
+    return evaluation

@@ -1,0 +1,349 @@
+"""S3 buckets: their layers (bucket policy, ACL, Object Ownership, Block Public Access, default
+encryption) and the grants they give each candidate.
+
+For every candidate and every audited action (``data/s3_access_levels.json``) the
+layers combine as :mod:`.access` describes; a level is granted when any of its
+actions is.  ACLs (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html):
+bucket READ lists objects (LIST, not object data), WRITE writes, READ_ACP reads
+the ACL (LIST), WRITE_ACP changes it (ADMIN), FULL_CONTROL is all of them.  A
+grant to the bucket owner's own canonical id delegates to the owner account's
+IAM and grants nothing by itself.  Object Ownership ``BucketOwnerEnforced``
+disables ACLs (https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html).
+Object ACLs are not in the snapshot (documented gap).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from seenby.model import AccessLevel, Condition, Dataset, DatasetKind, Evidence, EvidenceKind, Grant, Provider
+from seenby.policies.aws.access import (
+    ALLOWED,
+    NOT_ALLOWED,
+    IdentityMode,
+    Outcome,
+    conjoin,
+    disjoin,
+    identity_outcome,
+    org_policy_outcome,
+    resource_and_identity,
+)
+from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, is_public_policy
+from seenby.policies.aws.candidates import Candidate, CandidateKind
+from seenby.policies.aws.conditions import Tri
+from seenby.policies.aws.context import KeyValue, Known
+from seenby.policies.aws.document import PolicyDocument, parse_policy
+from seenby.policies.aws.evaluate import Request, Verdict
+from seenby.policies.aws.kms import Encryption, EncryptionKind, KeyInfo, KeyRing, parse_encryption
+from seenby.policies.aws.org import Directory
+from seenby.policies.aws.population import Population
+from seenby.snapshot import Resource
+
+__all__ = ["ActionSpec", "Bucket", "BucketEvaluator", "level_actions", "load_bucket"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ActionSpec:
+    action: str
+    level: AccessLevel
+    object_level: bool
+    kms_action: str | None
+
+
+@cache
+def _data() -> dict[str, Any]:
+    return json.loads(resources.files("seenby.policies.aws").joinpath("data/s3_access_levels.json").read_text())
+
+
+@cache
+def level_actions() -> dict[AccessLevel, tuple[ActionSpec, ...]]:
+    out: dict[AccessLevel, list[ActionSpec]] = {}
+    for a in _data()["actions"]:
+        spec = ActionSpec(
+            action=a["action"], level=AccessLevel(a["level"]), object_level=a["resource"] == "object",
+            kms_action=a["kms_action"],
+        )  # fmt: skip
+        out.setdefault(spec.level, []).append(spec)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def all_actions() -> tuple[str, ...]:
+    return tuple(a["action"] for a in _data()["actions"])
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AclGrant:
+    index: int
+    grantee_type: str
+    grantee: str  # canonical id, group URI or email
+    permission: str
+    raw: Any
+
+    def evidence(self, bucket: str) -> Evidence:
+        return Evidence(kind=EvidenceKind.ACL_GRANT, source=bucket, location=f"Grants[{self.index}]", excerpt=self.raw)
+
+
+@dataclass(kw_only=True)
+class Bucket:
+    arn: str
+    name: str
+    account: str | None
+    region: str | None
+    tags: dict[str, str] = field(default_factory=dict)
+    policy: PolicyDocument | None = None
+    acl_owner: str | None = None
+    acl: list[AclGrant] = field(default_factory=list)
+    acl_unknown: bool = False
+    ownership: str | None = None  # ObjectOwnership; None = no controls (ACLs on)
+    ownership_unknown: str | None = None  # reason, when the read is a gap
+    bpa: PublicAccessBlock = field(default_factory=PublicAccessBlock)
+    encryption: Encryption = field(default_factory=lambda: Encryption(kind=EncryptionKind.NONE))
+
+    def dataset(self) -> Dataset:
+        return Dataset(
+            id=self.arn, kind=DatasetKind.S3_BUCKET, provider=Provider.AWS, name=self.name, account=self.account,
+            location=self.region, tags=self.tags,
+        )  # fmt: skip
+
+
+def _region(res: Resource) -> str | None:
+    if res.region:
+        return res.region
+    doc = res.document("location")
+    if isinstance(doc, Mapping) and "LocationConstraint" in doc:
+        return doc["LocationConstraint"] or "us-east-1"
+    return None
+
+
+def load_bucket(res: Resource, account_bpa: PublicAccessBlock) -> Bucket:
+    name = res.name or res.id.split(":::", 1)[-1]
+    bucket = Bucket(arn=res.id, name=name, account=res.account, region=_region(res))
+    tags = res.document("tags")
+    if isinstance(tags, Mapping):
+        bucket.tags = {str(t["Key"]): str(t.get("Value", "")) for t in tags.get("TagSet") or [] if "Key" in t}
+    policy = res.document("policy")
+    if policy is not None:
+        raw = policy.get("Policy") if isinstance(policy, Mapping) and "Policy" in policy else policy
+        bucket.policy = parse_policy(raw, source=res.id, kind=EvidenceKind.RESOURCE_POLICY, require_principal=True)
+    acl_read = res.read("acl")
+    bucket.acl_unknown = acl_read is None or acl_read.outcome.is_gap
+    acl = res.document("acl")
+    if isinstance(acl, Mapping):
+        bucket.acl_owner = (acl.get("Owner") or {}).get("ID")
+        for i, g in enumerate(acl.get("Grants") or []):
+            grantee = g.get("Grantee") or {}
+            gtype = grantee.get("Type", "")
+            value = grantee.get("ID") or grantee.get("URI") or grantee.get("EmailAddress") or ""
+            bucket.acl.append(
+                AclGrant(index=i, grantee_type=gtype, grantee=value, permission=g.get("Permission", ""), raw=g)
+            )
+    own = res.read("ownership_controls")
+    if own is not None and own.outcome.is_gap:
+        bucket.ownership_unknown = f"{own.api} was {own.outcome.value} ({own.error_code})"
+    elif own is not None and own.ok:
+        rules = ((own.document or {}).get("OwnershipControls") or {}).get("Rules") or []
+        bucket.ownership = rules[0].get("ObjectOwnership") if rules else None
+    bucket.bpa = combine_bpa(
+        account_bpa, PublicAccessBlock.from_read(res.read("public_access_block"), source=res.id, level="bucket")
+    )
+    bucket.encryption = parse_encryption(res)
+    return bucket
+
+
+class BucketEvaluator:
+    """Grants of every candidate on one bucket at a time."""
+
+    def __init__(self, *, population: Population, directory: Directory, keys: KeyRing, index: Any) -> None:
+        self.population = population
+        self.directory = directory
+        self.keys = keys
+        self.index = index
+        data = _data()
+        self.acl_actions: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in data["acl_permissions"].items()}
+        self.acl_groups: dict[str, str] = data["acl_groups"]
+        self.log_delivery = data["log_delivery_service"]
+
+    # -- candidates --------------------------------------------------------------------------
+
+    def candidates(self, bucket: Bucket, key: KeyInfo | None) -> list[Candidate]:
+        pop = self.population
+        out: list[Candidate] = [pop.public(), pop.authenticated()]
+        owner_org = self.directory.org_of(bucket.account)
+        if owner_org is not None:
+            out.append(pop.organization(owner_org.id))
+        if bucket.account:
+            out.append(pop.account(bucket.account))
+        out.extend(pop.named_in(bucket.policy))
+        if key is not None:
+            out.extend(pop.named_in(key.policy))
+        for g in bucket.acl:
+            if g.grantee_type == "CanonicalUser" and g.grantee and g.grantee != bucket.acl_owner:
+                out.append(pop.canonical(g.grantee))
+            elif self.acl_groups.get(g.grantee) == "log-delivery":
+                out.append(pop.service(self.log_delivery))
+        targets = (bucket.arn, f"{bucket.arn}/*")
+        for entity in self.index.holders(bucket.name, targets):
+            out.append(pop.entity(entity))
+            for group in entity.groups:
+                out.append(pop.entity(group))
+        seen: dict[str, Candidate] = {}
+        for c in out:
+            seen.setdefault(c.key, c)
+        return list(seen.values())
+
+    # -- layers ------------------------------------------------------------------------------
+
+    def _resource_keys(self, bucket: Bucket) -> dict[str, KeyValue]:
+        keys: dict[str, KeyValue] = {}
+        if bucket.account:
+            keys["aws:ResourceAccount"] = Known((bucket.account,))
+            keys["s3:ResourceAccount"] = Known((bucket.account,))
+            org = self.directory.org_of(bucket.account)
+            if org is not None:
+                keys["aws:ResourceOrgID"] = Known((org.id,))
+        return keys
+
+    def _acl_outcome(self, bucket: Bucket, c: Candidate, action: str) -> Outcome:
+        if not bucket.acl or bucket.ownership == "BucketOwnerEnforced":
+            return NOT_ALLOWED
+        results: list[Outcome] = []
+        for g in bucket.acl:
+            if action not in self.acl_actions.get(g.permission, ()):
+                continue
+            group = self.acl_groups.get(g.grantee) if g.grantee_type == "Group" else None
+            if group == "public":
+                matches = True
+            elif group == "authenticated":
+                matches = c.kind is not CandidateKind.PUBLIC
+            elif group == "log-delivery":
+                matches = c.service == self.log_delivery
+            elif g.grantee_type == "CanonicalUser":
+                matches = g.grantee != bucket.acl_owner and g.grantee in c.canonical_ids
+            else:
+                matches = False
+            if not matches:
+                continue
+            outcome = Outcome(verdict=Verdict.ALLOW, evidence=(g.evidence(bucket.arn),))
+            if group in ("public", "authenticated"):
+                ignore = bucket.bpa.get(BpaSetting.IGNORE_PUBLIC_ACLS)
+                if ignore.value is Tri.TRUE:
+                    continue
+                if ignore.value is Tri.UNKNOWN:
+                    outcome = outcome.with_conditions(
+                        [ignore.condition(BpaSetting.IGNORE_PUBLIC_ACLS, "public ACL grant applies")]
+                    )
+            if bucket.ownership_unknown:
+                outcome = outcome.with_conditions(
+                    [
+                        Condition(
+                            expression={"ObjectOwnership": "unknown"}, keys=("ObjectOwnership",),
+                            reason="ACL grant applies unless Object Ownership is BucketOwnerEnforced: "
+                            + bucket.ownership_unknown,
+                        )
+                    ]
+                )  # fmt: skip
+            results.append(outcome)
+        return disjoin(*results) if results else NOT_ALLOWED
+
+    def _identity(self, c: Candidate, request: Request, resource_account: str | None) -> tuple[Outcome, IdentityMode]:
+        entity = self.population.entity_of.get(c.key)
+        if entity is not None:
+            own_only = c.kind is CandidateKind.USER
+            return identity_outcome(entity, request, own_allows_only=own_only), IdentityMode.EVALUATED
+        if c.kind in (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED):
+            return NOT_ALLOWED, IdentityMode.NONE
+        if c.kind is CandidateKind.ACCOUNT and c.account == resource_account:
+            # an unnamed principal of the resource's own account: the named ones are candidates of their own
+            return NOT_ALLOWED, IdentityMode.NONE
+        return ALLOWED, IdentityMode.ASSUMED
+
+    def _org_caps(self, c: Candidate, request: Request, resource_account: str | None) -> Outcome:
+        """SCPs of the caller's organisation and RCPs of the bucket's."""
+        org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
+        scp = org_policy_outcome(self.directory, c.account, request, None, org_id=org_id)
+        rcp = org_policy_outcome(self.directory, resource_account, request, c, resource_policies=True)
+        return conjoin(scp, rcp)
+
+    def _key_outcome(self, key: KeyInfo, c: Candidate, action: str, ctx_keys: Mapping[str, KeyValue]) -> Outcome:
+        if key.aws_managed:
+            ok = c.account is not None and c.account == key.account and c.kind is not CandidateKind.PUBLIC
+            return Outcome(verdict=Verdict.ALLOW, evidence=(key.managed_evidence(),)) if ok else NOT_ALLOWED
+        if key.policy is None:
+            return Outcome(
+                verdict=Verdict.CONDITIONAL,
+                evidence=(Evidence(kind=EvidenceKind.ENCRYPTION, source=key.arn, location="KMSMasterKeyID"),),
+                conditions=(key.unknown_condition(),),
+            )
+        request = Request(action=action, resource=key.arn, context=c.context.merged(dict(ctx_keys)))
+        identity, mode = self._identity(c, request, key.account)
+        return resource_and_identity(
+            candidate=c, resource_account=key.account, resource_docs=[key.policy], request=request,
+            identity=identity, mode=mode, entity=self.population.entity_of.get(c.key), resource_required=True,
+        )  # fmt: skip
+
+    def _action_outcome(self, bucket: Bucket, key: KeyInfo | None, c: Candidate, spec: ActionSpec) -> Outcome:
+        resource = f"{bucket.arn}/*" if spec.object_level else bucket.arn
+        rkeys = self._resource_keys(bucket)
+        request = Request(action=spec.action, resource=resource, context=c.context.merged(rkeys))
+        identity, mode = self._identity(c, request, bucket.account)
+        docs: Sequence[PolicyDocument] = [bucket.policy] if bucket.policy else []
+        outcome = resource_and_identity(
+            candidate=c, resource_account=bucket.account, resource_docs=docs, request=request, identity=identity,
+            mode=mode, entity=self.population.entity_of.get(c.key),
+            extra_resource_allows=[self._acl_outcome(bucket, c, spec.action)],
+        )  # fmt: skip
+        if not outcome.allows:
+            return outcome
+        outcome = conjoin(outcome, self._org_caps(c, request, bucket.account))
+        if not outcome.allows:
+            return outcome
+        outcome = self._restrict_public_buckets(bucket, c, outcome)
+        if outcome.allows and spec.kms_action and key is not None:
+            outcome = conjoin(outcome, self._key_outcome(key, c, spec.kms_action, {}))
+        return outcome
+
+    def _restrict_public_buckets(self, bucket: Bucket, c: Candidate, outcome: Outcome) -> Outcome:
+        if c.kind is CandidateKind.SERVICE or (c.account is not None and c.account == bucket.account):
+            return outcome
+        if not is_public_policy(bucket.policy):
+            return outcome
+        rpb = bucket.bpa.get(BpaSetting.RESTRICT_PUBLIC_BUCKETS)
+        if rpb.value is Tri.TRUE:
+            return NOT_ALLOWED
+        if rpb.value is Tri.UNKNOWN:
+            return outcome.with_conditions(
+                [rpb.condition(BpaSetting.RESTRICT_PUBLIC_BUCKETS, "access from outside the owner account applies")]
+            )
+        return outcome
+
+    def key_of(self, bucket: Bucket) -> KeyInfo | None:
+        if bucket.encryption.kind is not EncryptionKind.SSE_KMS:
+            return None
+        return self.keys.resolve(bucket.encryption.key_ref, bucket_account=bucket.account, region=bucket.region)
+
+    def grants(self, bucket: Bucket) -> list[Grant]:
+        key = self.key_of(bucket)
+        grants: list[Grant] = []
+        for c in self.candidates(bucket, key):
+            for level, specs in level_actions().items():
+                outcomes = [self._action_outcome(bucket, key, c, s) for s in specs]
+                if level is AccessLevel.ADMIN and key is not None and not key.aws_managed:
+                    admin = self._key_outcome(key, c, "kms:PutKeyPolicy", {})
+                    if admin.allows and admin.evidence:
+                        outcomes.append(admin)
+                best = disjoin(*outcomes)
+                if not best.allows:
+                    continue
+                evidence = best.evidence or (
+                    Evidence(kind=EvidenceKind.RESOURCE_POLICY, source=bucket.arn, location="(no statement)"),
+                )
+                grants.append(
+                    Grant(principal=c.principal, dataset=bucket.arn, level=level, evidence=evidence,
+                          conditions=best.conditions)
+                )  # fmt: skip
+        return grants

@@ -246,8 +246,11 @@ def key_arn(key_id: str = "1234abcd-12ab-34cd-56ef-1234567890ab", account: str =
     return f"arn:aws:kms:eu-west-1:{account}:key/{key_id}"
 
 
+Attachments = tuple[tuple[dict, tuple[str, ...]], ...]
+
+
 def organization(org_id: str = ORG, *, accounts: tuple[str, ...] = (ACCT, OTHER, MGMT), management: str = MGMT,
-                 scps: tuple[tuple[dict, tuple[str, ...]], ...] = (), rcps: tuple[tuple[dict, tuple[str, ...]], ...] = (),
+                 scps: Attachments = (), rcps: Attachments = (),
                  parents: dict[str, str] | None = None, ous: tuple[dict, ...] = ()) -> dict[str, Any]:  # fmt: skip
     root = "r-ab12"
     pols = []
@@ -280,7 +283,8 @@ def organization(org_id: str = ORG, *, accounts: tuple[str, ...] = (ACCT, OTHER,
     return {
         "type": "aws.organizations.organization", "id": org_id,
         "reads": {
-            "organization": read("organizations:DescribeOrganization", {"Organization": {"Id": org_id, "MasterAccountId": management}}),
+            "organization": read("organizations:DescribeOrganization",
+                                 {"Organization": {"Id": org_id, "MasterAccountId": management}}),
             "accounts": read("organizations:ListAccounts", {"Accounts": [{"Id": a} for a in accounts]}),
             "tree": read("organizations:ListRoots", {"Roots": [{"Id": root}], "OrganizationalUnits": list(ous),
                                                      "AccountParents": parents or {a: root for a in accounts}}),

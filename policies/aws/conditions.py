@@ -213,12 +213,25 @@ def _match_one(op: _Operator, value: str, policy_value: str) -> bool:
     raise _Undecidable(f"operator family {family} has no comparison")
 
 
-def _opaque_match(op: _Operator, glob: str, policy_value: str) -> Tri:
-    """Positive match of "some value matching ``glob``, none of the literals named" against one policy value."""
+def _literal_prefix(pattern: str) -> str:
+    return re.split(r"[*?]", pattern, maxsplit=1)[0]
+
+
+def _opaque_match(op: _Operator, opaque: Opaque, policy_value: str) -> Tri:
+    """Positive match of "some value matching the opaque glob, none of the literals named" against one value."""
+    glob = opaque.glob
     if op.family in (_Family.STRING_LIKE, _Family.ARN) and has_wildcard(policy_value):
         if glob_covers(policy_value, glob):
             return Tri.TRUE
-        return Tri.UNKNOWN if glob_intersects(policy_value, glob) else Tri.FALSE
+        if not glob_intersects(policy_value, glob):
+            return Tri.FALSE
+        prefix, own = _literal_prefix(policy_value), _literal_prefix(glob)
+        if opaque.prefixes_owned and prefix.startswith(own) and len(prefix) > len(own):
+            return Tri.FALSE  # that narrower prefix is a candidate of its own
+        parts = policy_value.split(":")
+        if opaque.accounts_owned and len(parts) > 4 and re.fullmatch(r"\d{12}", parts[4]):
+            return Tri.FALSE  # that account is a candidate of its own
+        return Tri.UNKNOWN
     if op.family in (_Family.STRING, _Family.STRING_IGNORE_CASE, _Family.STRING_LIKE, _Family.ARN):
         if not has_wildcard(glob):
             return Tri.TRUE if _match_one(op, glob, policy_value) else Tri.FALSE
@@ -230,15 +243,15 @@ def _present(
     op: _Operator,
     qualifier: str | None,
     values: tuple[str, ...] | None,
-    glob: str | None,
+    opaque: Opaque | None,
     policy_values: tuple[str, ...],
 ) -> Tri:
-    """Outcome for a key present in the request (``values`` known, or an opaque value matching ``glob``)."""
+    """Outcome for a key present in the request (``values`` known, or an ``opaque`` class value)."""
 
     def positive(value: str | None) -> Tri:
         if value is None:
-            assert glob is not None
-            return tri_any(_opaque_match(op, glob, p) for p in policy_values)
+            assert opaque is not None
+            return tri_any(_opaque_match(op, opaque, p) for p in policy_values)
         return Tri.TRUE if any(_match_one(op, value, p) for p in policy_values) else Tri.FALSE
 
     def per_value(value: str | None) -> Tri:
@@ -305,7 +318,7 @@ def _evaluate_key(operator: str, key: str, policy_values: tuple[str, ...], conte
         if isinstance(value, Known):
             return _present(op, qualifier, value.values, None, tuple(resolved)), ""
         assert isinstance(value, Opaque)
-        present = _present(op, qualifier, None, value.glob, tuple(resolved))
+        present = _present(op, qualifier, None, value, tuple(resolved))
         if value.may_be_absent and present is not _absent(op, qualifier, if_exists):
             return Tri.UNKNOWN, "this class of principals may or may not carry the key"
         if present is Tri.UNKNOWN:

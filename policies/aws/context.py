@@ -57,10 +57,18 @@ ABSENT = Absent()
 
 @dataclass(frozen=True, slots=True)
 class Opaque:
-    """Some value matching ``glob``, none of the literals a policy names; ``may_be_absent`` if it may be missing."""
+    """Some value matching ``glob``, none of the literals a policy names; ``may_be_absent`` if it may be missing.
+
+    ``prefixes_owned``: a wildcard pattern more specific than ``glob`` (a longer
+    literal prefix, such as an OU path under the organisation) belongs to a
+    candidate of its own, so the class does not match it.  ``accounts_owned``: an
+    ARN pattern naming a literal account belongs to that account's candidate.
+    """
 
     glob: str = "*"
     may_be_absent: bool = False
+    prefixes_owned: bool = False
+    accounts_owned: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -194,7 +194,7 @@ class Population:
 
     def _class_context(self, org: KeyValue, paths: KeyValue) -> RequestContext:
         values: dict[str, KeyValue] = {
-            "aws:PrincipalArn": Opaque(f"arn:{self.partition}:*"),
+            "aws:PrincipalArn": Opaque(f"arn:{self.partition}:*", accounts_owned=True),
             "aws:PrincipalAccount": Opaque("*"),
             "kms:CallerAccount": Opaque("*"),
             "aws:PrincipalType": Unknown("the principal type varies"),
@@ -211,7 +211,7 @@ class Population:
         """A principal of another, unnamed account of ``org_id``."""
         key = f"aws-org:{org_id}"
         if key not in self._cache:
-            ctx = self._class_context(Known((org_id,)), Opaque(f"{org_id}/*"))
+            ctx = self._class_context(Known((org_id,)), Opaque(f"{org_id}/*", prefixes_owned=True))
             self._remember(Candidate(kind=CandidateKind.ORGANIZATION, principal=aws_org_principal(org_id), context=ctx))
         return self._cache[key]
 
@@ -221,7 +221,7 @@ class Population:
         key = f"aws-ou:{path}"
         if key not in self._cache:
             org_id = path.split("/", 1)[0]
-            ctx = self._class_context(Known((org_id,)), Opaque(f"{path}*"))
+            ctx = self._class_context(Known((org_id,)), Opaque(f"{path}*", prefixes_owned=True))
             self._remember(Candidate(kind=CandidateKind.ORG_UNIT, principal=aws_ou_principal(path), context=ctx))
         return self._cache[key]
 
@@ -229,7 +229,9 @@ class Population:
         """A principal of an unknown account outside every organisation the snapshot knows."""
         key = AWS_AUTHENTICATED.id
         if key not in self._cache:
-            ctx = self._class_context(Opaque("o-*", may_be_absent=True), Opaque("o-*", may_be_absent=True))
+            ctx = self._class_context(
+                Opaque("o-*", may_be_absent=True), Opaque("o-*", may_be_absent=True, prefixes_owned=True)
+            )
             self._remember(Candidate(kind=CandidateKind.AUTHENTICATED, principal=AWS_AUTHENTICATED, context=ctx))
         return self._cache[key]
 
@@ -337,12 +339,14 @@ class Population:
             for v in values:
                 if "${" in v:
                     continue
-                if k in _ARN_KEYS and not has_wildcard(v) and v.count(":") >= 5:
+                if k in _ARN_KEYS and v.count(":") >= 5:
                     account = v.split(":")[4]
-                    if account.isdigit() and not v.endswith(":root"):
-                        out.append(self.arn(v, account))
-                    elif account.isdigit():
+                    if not (account.isdigit() and len(account) == 12):
+                        continue
+                    if has_wildcard(v) or v.endswith(":root"):
                         out.append(self.account(account))
+                    elif v.split(":")[2] in ("iam", "sts"):
+                        out.append(self.arn(v, account))
                 elif k in _ACCOUNT_KEYS and v.isdigit() and len(v) == 12:
                     out.append(self.account(v))
                 elif k in _ORG_KEYS and v.startswith("o-") and not has_wildcard(v):

@@ -25,7 +25,8 @@ graph (the graph cannot say "except").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from seenby.model import Edge, EdgeKind, Evaluation, Evidence, EvidenceKind, Principal, PrincipalKind
 from seenby.policies.aws.bpa import PublicAccessBlock
@@ -63,41 +64,53 @@ def _canonical_accounts(snapshot: Snapshot) -> dict[str, str]:
     return out
 
 
-def _dominated(kind: PrincipalKind, account: str | None, broad: set[str], directory: Directory) -> bool:
-    """A class grant already implied by a broader unconditional one on the same dataset and level."""
-    if kind is PrincipalKind.ANY_AUTHENTICATED:
-        return "public" in broad
-    if kind in (PrincipalKind.ORGANIZATION, PrincipalKind.ORG_UNIT):
-        return bool(broad & {"public", "authenticated"})
-    if kind is PrincipalKind.ACCOUNT:
-        if broad & {"public", "authenticated"}:
-            return True
-        org = directory.org_of(account)
-        return org is not None and f"org:{org.id}" in broad
-    return False
-
-
-def _broad_key(p: Principal) -> str | None:
+def _broad_keys(p: Principal, directory: Directory) -> set[str]:
+    """The class keys ``p`` is contained in, itself included (public ⊇ authenticated ⊇ org ⊇ account)."""
     if p.kind is PrincipalKind.PUBLIC:
-        return "public"
+        return {"public"}
     if p.kind is PrincipalKind.ANY_AUTHENTICATED:
-        return "authenticated"
+        return {"authenticated"}
     if p.kind is PrincipalKind.ORGANIZATION:
-        return f"org:{p.id.split(':', 1)[1]}"
-    return None
+        return {f"org:{p.id.split(':', 1)[1]}"}
+    if p.kind is PrincipalKind.ORG_UNIT:
+        return {f"ou:{p.id}"}
+    if p.kind is PrincipalKind.ACCOUNT:
+        return {f"account:{p.account}"}
+    return set()
 
 
-def _prune(items: list, directory: Directory, key_of) -> list:  # type: ignore[no-untyped-def]
-    """Drop class grants/edges implied by a broader unconditional class on the same target."""
-    broad: dict[tuple, set[str]] = {}
+def _containers(p: Principal, directory: Directory) -> set[str]:
+    """Keys of the broader classes that contain every principal of class ``p``."""
+    if p.kind is PrincipalKind.ANY_AUTHENTICATED:
+        return {"public"}
+    if p.kind is PrincipalKind.ORGANIZATION:
+        return {"public", "authenticated"}
+    if p.kind is PrincipalKind.ORG_UNIT:
+        org = p.id.split(":", 1)[1].split("/", 1)[0]
+        return {"public", "authenticated", f"org:{org}"}
+    if p.kind is PrincipalKind.ACCOUNT:
+        out = {"public", "authenticated"}
+        org = directory.org_of(p.account)
+        if org is not None:
+            out.add(f"org:{org.id}")
+        return out
+    return set()
+
+
+def _prune(items: list[Any], directory: Directory, key_of: Callable[[Any], tuple[str, ...]]) -> list[Any]:
+    """Drop class grants/edges implied by a broader class on the same target under no more conditions."""
+    broad: dict[tuple[str, ...], list[tuple[str, frozenset[str]]]] = {}
     for item in items:
-        k = _broad_key(item.source if isinstance(item, Edge) else item.principal)
-        if k and not item.conditions:
-            broad.setdefault(key_of(item), set()).add(k)
+        p = item.source if isinstance(item, Edge) else item.principal
+        conditions = frozenset(c.text + c.reason for c in item.conditions)
+        for k in _broad_keys(p, directory):
+            broad.setdefault(key_of(item), []).append((k, conditions))
     out = []
     for item in items:
         p = item.source if isinstance(item, Edge) else item.principal
-        if p.kind.is_class and _dominated(p.kind, p.account, broad.get(key_of(item), set()), directory):
+        containers = _containers(p, directory)
+        conditions = frozenset(c.text + c.reason for c in item.conditions)
+        if any(k in containers and cond <= conditions for k, cond in broad.get(key_of(item), [])):
             continue
         out.append(item)
     return out

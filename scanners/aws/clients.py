@@ -1,0 +1,103 @@
+"""boto3 clients for one set of credentials: one per service and region, made on first use.
+
+Every client gets the same botocore ``Config``: adaptive retries, a connection pool as
+large as the scan's concurrency, and timeouts.  Clients come from the injected session,
+also for assumed-role credentials, so the session's event hooks see every call.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from botocore.config import Config
+
+from seenby import __version__
+from seenby.scanners.aws.config import AwsScanConfig
+
+__all__ = ["Clients", "TemporaryCredentials", "botocore_config"]
+
+_AWS_HOSTS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
+_ACCOUNT_PREFIX = re.compile(r"^[0-9]{12}\.")
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TemporaryCredentials:
+    """Credentials of an assumed role. ``repr`` shows none of them."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+
+    def __repr__(self) -> str:
+        return "TemporaryCredentials(<hidden>)"
+
+
+def botocore_config(config: AwsScanConfig) -> Config:
+    return Config(
+        retries={"mode": "adaptive", "max_attempts": config.max_attempts},
+        max_pool_connections=max(10, config.max_workers),
+        connect_timeout=config.connect_timeout,
+        read_timeout=config.read_timeout,
+        user_agent_extra=f"seenby/{__version__}",
+    )
+
+
+def _is_aws_endpoint(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host.endswith(_AWS_HOSTS)
+
+
+def _strip_account_prefix(request: Any, **_: Any) -> None:
+    """Local emulators serve s3control on the endpoint itself, not on ``<account>.<endpoint>``."""
+    parts = urlsplit(request.url)
+    netloc = _ACCOUNT_PREFIX.sub("", parts.netloc, count=1)
+    if netloc != parts.netloc:
+        request.url = urlunsplit(parts._replace(netloc=netloc))
+
+
+class Clients:
+    """A small, thread-safe cache of clients. ``lock`` guards the session, which is not thread-safe."""
+
+    def __init__(
+        self,
+        config: AwsScanConfig,
+        *,
+        lock: threading.Lock,
+        credentials: TemporaryCredentials | None = None,
+    ) -> None:
+        self._config = config
+        self._botocore_config = botocore_config(config)
+        self._credentials = credentials
+        self._lock = lock
+        self._cache: dict[tuple[str, str], Any] = {}
+
+    @property
+    def home_region(self) -> str:
+        return self._config.home_region
+
+    def get(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self.home_region)
+        with self._lock:
+            client = self._cache.get(key)
+            if client is None:
+                client = self._cache[key] = self._make(*key)
+        return client
+
+    def _make(self, service: str, region: str) -> Any:
+        kwargs: dict[str, Any] = {"region_name": region, "config": self._botocore_config}
+        if self._config.endpoint_url is not None:
+            kwargs["endpoint_url"] = self._config.endpoint_url
+            if service == "s3":
+                kwargs["config"] = self._botocore_config.merge(Config(s3={"addressing_style": "path"}))
+        if self._credentials is not None:
+            kwargs["aws_access_key_id"] = self._credentials.access_key_id
+            kwargs["aws_secret_access_key"] = self._credentials.secret_access_key
+            kwargs["aws_session_token"] = self._credentials.session_token
+        client = self._config.session.client(service, **kwargs)
+        if service == "s3control" and not _is_aws_endpoint(client.meta.endpoint_url):
+            client.meta.events.register("before-send.s3-control.*", _strip_account_prefix)
+        return client

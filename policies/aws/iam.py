@@ -213,7 +213,14 @@ class IdentityIndex:
     entities: dict[str, Entity] = field(default_factory=dict)
 
     def add(self, entity: Entity, *, name_of: Any) -> None:
-        """Index ``entity``'s Allow statements; ``name_of(pattern)`` gives the literal resource name or None."""
+        """Index ``entity``'s Allow statements; ``name_of(pattern)`` gives the literal resource name or None.
+
+        An entity with attached policies whose documents are missing may allow
+        anything: it is indexed as reaching every resource (fail closed).
+        """
+        if entity.missing_policies:
+            self.entities[entity.arn] = entity
+            self.wild.append(("*", entity.arn))
         for doc in entity.policies:
             for st in doc.statements:
                 if st.effect is not Effect.ALLOW:

@@ -182,7 +182,7 @@ class Population:
         if key in self._cache:
             return self._cache[key]
         ctx = self._principal_context(
-            arn=None, account=account, principal_type=None, userid=Unknown("varies across the account's principals"),
+            arn=None, account=account, principal_type=None, userid=Opaque("*", prefixes_owned=True),
             username=Unknown("varies across the account's principals"), tags=None,
         )  # fmt: skip
         c = Candidate(
@@ -198,7 +198,7 @@ class Population:
             "aws:PrincipalAccount": Opaque("*"),
             "kms:CallerAccount": Opaque("*"),
             "aws:PrincipalType": Unknown("the principal type varies"),
-            "aws:userid": Unknown("varies across principals"),
+            "aws:userid": Opaque("*", prefixes_owned=True),
             "aws:username": Unknown("varies across principals"),
             "aws:PrincipalIsAWSService": _FALSE,
             "aws:PrincipalServiceName": ABSENT,
@@ -297,6 +297,30 @@ class Population:
             self._cache[key] = c
         return self._cache[key]
 
+    def userid(self, value: str) -> Candidate:
+        """The principal an ``aws:userid`` value names (``AIDA…`` a user, ``AROA…:*`` sessions of a role).
+
+        Resolved against the snapshot's unique ids; otherwise a principal of its
+        own, ``aws-userid:VALUE``, in an unknown account.
+        """
+        uid = value.split(":", 1)[0]
+        for iam in self.iams.values():
+            e = iam.by_unique_id(uid)
+            if e is not None:
+                return self.entity(e)
+        key = f"aws-userid:{value}"
+        if key not in self._cache:
+            role = uid.startswith("AROA")
+            ctx = self._class_context(Unknown("unknown account"), Unknown("unknown account"))
+            ctx = ctx.merged({"aws:userid": Opaque(value) if has_wildcard(value) else Known((value,))})
+            principal = Principal(
+                id=key, kind=PrincipalKind.ROLE if role else PrincipalKind.USER, provider=Provider.AWS,
+                name=f"principal with aws:userid {value}",
+            )  # fmt: skip
+            c = Candidate(kind=CandidateKind.ROLE if role else CandidateKind.USER, principal=principal, context=ctx)
+            self._cache[key] = c
+        return self._cache[key]
+
     # -- what a document names ---------------------------------------------------------------
 
     def ref(self, ref: PrincipalRef) -> Candidate | None:
@@ -356,11 +380,7 @@ class Population:
                     if not has_wildcard(path) and path.count("/") >= 2:
                         out.append(self.org_unit(path))
                 elif k in _USERID_KEYS:
-                    uid = v.split(":", 1)[0]
-                    for iam in self.iams.values():
-                        e = iam.by_unique_id(uid)
-                        if e is not None:
-                            out.append(self.entity(e))
+                    out.append(self.userid(v))
         return out
 
 

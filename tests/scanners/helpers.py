@@ -71,3 +71,11 @@ def http_fault(
 
 def s3_error(code: str, message: str = "injected") -> str:
     return f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code><Message>{message}</Message></Error>'
+
+
+def query_error(code: str, message: str = "injected") -> str:
+    """An error body of the query protocol (STS, IAM)."""
+    return (
+        "<ErrorResponse><Error><Type>Sender</Type>"
+        f"<Code>{code}</Code><Message>{message}</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+    )

@@ -220,6 +220,16 @@ def _literal_prefix(pattern: str) -> str:
 def _opaque_match(op: _Operator, opaque: Opaque, policy_value: str) -> Tri:
     """Positive match of "some value matching the opaque glob, none of the literals named" against one value."""
     glob = opaque.glob
+    if opaque.excludes is not None:
+        if (
+            not glob_intersects(policy_value, glob)
+            if has_wildcard(policy_value)
+            else not wildcard_match(glob, policy_value)
+        ):
+            return Tri.FALSE
+        if any(_literal_prefix(policy_value).startswith(x) for x in opaque.excludes):
+            return Tri.FALSE
+        return Tri.UNKNOWN
     if op.family in (_Family.STRING_LIKE, _Family.ARN) and has_wildcard(policy_value):
         if glob_covers(policy_value, glob):
             return Tri.TRUE

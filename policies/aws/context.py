@@ -69,6 +69,8 @@ class Opaque:
     may_be_absent: bool = False
     prefixes_owned: bool = False
     accounts_owned: bool = False
+    # When set, the value is only known *not* to be (or start with) one of these; other literals are UNKNOWN.
+    excludes: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)

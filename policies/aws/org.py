@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seenby.model import EvidenceKind
-from seenby.policies.aws.context import KeyValue, Known, Unknown
+from seenby.policies.aws.context import KeyValue, Known, Opaque, Unknown
 from seenby.policies.aws.document import PolicyDocument, parse_policy
 from seenby.snapshot import Snapshot
 
@@ -88,14 +88,19 @@ class Directory:
         org = self.org_of(account)
         if org is not None:
             return Known((org.id,))
-        if self.organizations and all(o.accounts_complete for o in self.organizations.values()):
-            # every organisation we know lists its accounts and this one is not there:
-            # it may still belong to an organisation we have never seen
-            return Unknown(f"account {account} is in no organisation known to the snapshot")
+        excluded = self._complete_orgs()
+        if excluded:
+            # not in any organisation whose account list we have; it may belong to one we have never seen
+            return Opaque("o-*", may_be_absent=True, excludes=excluded)
         return Unknown(f"the organisation of account {account} is not known")
+
+    def _complete_orgs(self) -> frozenset[str]:
+        return frozenset(o.id for o in self.organizations.values() if o.accounts_complete)
 
     def org_paths_value(self, account: str | None) -> KeyValue:
         org = self.org_of(account)
+        if org is None and account is not None and self._complete_orgs():
+            return Opaque("o-*", may_be_absent=True, excludes=self._complete_orgs())
         if org is None or account is None:
             return Unknown("the caller's organisation path is not known")
         path = org.path(account)

@@ -1,0 +1,156 @@
+"""Invariants over random bucket policies (hypothesis).
+
+Sources: https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html (an explicit
+Deny always wins, so adding one cannot widen; an Allow cannot narrow),
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html (BPA only restricts),
+https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html (enforced ownership only disables).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from seenby.model import AccessLevel
+
+ACCT, OTHER, OUTSIDE, MGMT, ORG = "111122223333", "444455556666", "999988887777", "123456789012", "o-a1b2c3d4e5"
+ORG_ACCOUNTS = {ACCT, OTHER, MGMT}
+
+PRINCIPALS = st.sampled_from(
+    [
+        "*",
+        {"AWS": "*"},
+        {"AWS": OTHER},
+        {"AWS": f"arn:aws:iam::{OUTSIDE}:root"},
+        {"AWS": f"arn:aws:iam::{ACCT}:user/alice"},
+        {"AWS": f"arn:aws:iam::{OUTSIDE}:role/x"},
+        {"Service": "logging.s3.amazonaws.com"},
+    ]
+)
+ACTIONS = st.sampled_from(["s3:GetObject", "s3:*", "s3:PutObject", "s3:ListBucket", "s3:Get*", "s3:PutBucketPolicy"])
+RESOURCES = st.sampled_from(["arn:aws:s3:::b/*", "arn:aws:s3:::b", "*", "arn:aws:s3:::b/logs/*"])
+CONDITIONS = st.sampled_from(
+    [
+        None,
+        {"StringEquals": {"aws:PrincipalOrgID": ORG}},
+        {"StringNotEquals": {"aws:PrincipalOrgID": ORG}},
+        {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
+        {"StringEquals": {"aws:PrincipalAccount": OTHER}},
+        {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OUTSIDE}:role/*"}},
+        {"Bool": {"aws:SecureTransport": "false"}},
+        {"Null": {"aws:PrincipalOrgID": "true"}},
+    ]
+)
+
+
+@st.composite
+def statements(draw: Any, effect: str | None = None) -> dict:
+    s: dict[str, Any] = {
+        "Effect": effect or draw(st.sampled_from(["Allow", "Deny"])),
+        "Action": draw(ACTIONS),
+        "Resource": draw(RESOURCES),
+    }
+    if s["Effect"] == "Deny" and draw(st.booleans()) and draw(st.booleans()):
+        s["NotPrincipal"] = draw(PRINCIPALS.filter(lambda p: p != "*" and p != {"AWS": "*"}))
+    else:
+        s["Principal"] = draw(PRINCIPALS)
+    condition = draw(CONDITIONS)
+    if condition:
+        s["Condition"] = condition
+    return s
+
+
+POLICIES = st.lists(statements(), min_size=1, max_size=4)
+ACLS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            [
+                "http://acs.amazonaws.com/groups/global/AllUsers",
+                "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+            ]
+        ),
+        st.sampled_from(["READ", "WRITE", "FULL_CONTROL", "WRITE_ACP"]),
+    ),
+    max_size=2,
+)
+
+
+def _account_of(pid: str) -> str | None:
+    if pid.startswith("arn:aws:") and pid.count(":") >= 5:
+        return pid.split(":")[4] or None
+    return None
+
+
+def _within(pid: str, audience: set[str]) -> bool:
+    """``pid`` is in ``audience`` itself or inside a class that is."""
+    if pid in audience or "aws:public" in audience:
+        return True
+    if pid != "aws:public" and "aws:authenticated" in audience:
+        return True
+    account = _account_of(pid)
+    in_org = pid.startswith("aws-ou:") or pid == f"aws-org:{ORG}" or account in ORG_ACCOUNTS
+    if in_org and f"aws-org:{ORG}" in audience:
+        return True
+    return account is not None and f"arn:aws:iam::{account}:root" in audience
+
+
+def _audiences(aws: Any, ev: Any) -> dict[AccessLevel, set[str]]:
+    return {level: set(aws.audience(ev, "b", level)) for level in AccessLevel}
+
+
+def _no_wider(aws: Any, before: Any, after: Any) -> None:
+    a, b = _audiences(aws, before), _audiences(aws, after)
+    for level in AccessLevel:
+        wider = {p for p in b[level] if not _within(p, a[level])}
+        assert not wider, (level, wider, a[level])
+
+
+def _evaluate(aws: Any, stmts: list[dict], *, acl: list | None = None, bpa: Any = "absent", account_bpa: Any = "absent",
+              ownership: Any = "absent") -> Any:  # fmt: skip
+    grants = [aws.acl_grant(g, p) for g, p in (acl or [])]
+    bucket = aws.bucket(policy=aws.policy(*stmts), acl=grants, bpa=bpa, ownership=ownership)
+    return aws.evaluate(*aws.base(bucket, users=(aws.user("alice"),), account_bpa=account_bpa))
+
+
+PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@PROPERTY
+@given(policy=POLICIES, deny=statements(effect="Deny"))
+def test_adding_a_deny_never_widens(aws: Any, policy: list[dict], deny: dict) -> None:
+    """Adding a Deny statement never widens the audience at any level."""
+    _no_wider(aws, _evaluate(aws, policy), _evaluate(aws, [*policy, deny]))
+
+
+@PROPERTY
+@given(policy=POLICIES, allow=statements(effect="Allow"))
+def test_adding_an_allow_never_narrows(aws: Any, policy: list[dict], allow: dict) -> None:
+    """Adding an Allow statement never narrows the audience at any level."""
+    _no_wider(aws, _evaluate(aws, [*policy, allow]), _evaluate(aws, policy))
+
+
+SETTINGS = st.sampled_from(["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"])
+
+
+@PROPERTY
+@given(policy=POLICIES, acl=ACLS, setting=SETTINGS, level=st.sampled_from(["account", "bucket"]))
+def test_block_public_access_never_widens(aws: Any, policy: list[dict], acl: list, setting: str, level: str) -> None:
+    """Turning on any Block Public Access setting, at either level, never widens the audience."""
+    off = aws.bpa()
+    on = aws.bpa(**{setting: True})
+    before = _evaluate(aws, policy, acl=acl, bpa=off, account_bpa=off)
+    after = _evaluate(
+        aws, policy, acl=acl, bpa=on if level == "bucket" else off, account_bpa=on if level == "account" else off
+    )
+    _no_wider(aws, before, after)
+
+
+@PROPERTY
+@given(policy=POLICIES, acl=ACLS)
+def test_bucket_owner_enforced_never_widens(aws: Any, policy: list[dict], acl: list) -> None:
+    """Object Ownership BucketOwnerEnforced never widens the audience."""
+    before = _evaluate(aws, policy, acl=acl, account_bpa=aws.bpa())
+    after = _evaluate(aws, policy, acl=acl, account_bpa=aws.bpa(), ownership="BucketOwnerEnforced")
+    _no_wider(aws, before, after)

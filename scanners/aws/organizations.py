@@ -31,9 +31,7 @@ POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
 
 
 def _org(name: str, *absent: str) -> Operation:
-    return Operation(
-        service="organizations", name=name, iam_action=f"organizations:{name}", absent=frozenset(absent)
-    )
+    return Operation(service="organizations", name=name, iam_action=f"organizations:{name}", absent=frozenset(absent))
 
 
 DESCRIBE_ORGANIZATION = _org("DescribeOrganization", "AWSOrganizationsNotInUseException")

@@ -38,9 +38,7 @@ BUCKET_UNIT = "s3"
 ORG_UNIT = "organization"
 _READ_ORDER = {
     name: i
-    for i, name in enumerate(
-        ("assume_role", "organization", "public_access_block", "authorization_details", "buckets")
-    )
+    for i, name in enumerate(("assume_role", "organization", "public_access_block", "authorization_details", "buckets"))
 }
 
 

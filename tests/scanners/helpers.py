@@ -33,7 +33,9 @@ def policy(*statements: dict[str, Any]) -> str:
     return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
 
 
-class _Body:
+class Body:
+    """A raw HTTP body botocore can stream."""
+
     def __init__(self, body: bytes) -> None:
         self._body = body
 
@@ -63,7 +65,7 @@ def http_fault(
         answered.append(request.url)
         if raise_ is not None:
             raise raise_(request)
-        return AWSResponse(request.url, status, {"Content-Type": "application/xml"}, _Body(body.encode()))
+        return AWSResponse(request.url, status, {"Content-Type": "application/xml"}, Body(body.encode()))
 
     session.events.register(event, hook)
     return answered

@@ -16,6 +16,11 @@ FULL = "full-bucket"
 BARE = "bare-bucket"
 
 
+def sse(algorithm, key=None):
+    default = {"SSEAlgorithm": algorithm, **({"KMSMasterKeyID": key} if key else {})}
+    return {"Rules": [{"ApplyServerSideEncryptionByDefault": default}]}
+
+
 def _bucket(snapshot, name):
     return next(r for r in snapshot.of_type("aws.s3.bucket") if r.name == name)
 
@@ -43,7 +48,7 @@ def _seed_full_bucket(s3):
     )
     s3.put_bucket_encryption(
         Bucket=FULL,
-        ServerSideEncryptionConfiguration={"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+        ServerSideEncryptionConfiguration=sse("AES256"),
     )
     s3.put_bucket_tagging(Bucket=FULL, Tagging={"TagSet": [{"Key": "classification", "Value": "public"}]})
 
@@ -120,7 +125,9 @@ def test_buckets_naming_one_key_differently_yield_one_key(session, endpoint, cli
         s3.put_bucket_encryption(
             Bucket=name,
             ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": written}}]
+                "Rules": [
+                    {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": written}}
+                ]
             },
         )
 
@@ -137,7 +144,9 @@ def test_missing_kms_key_is_absent_not_a_policy(session, endpoint, client):
     s3.put_bucket_encryption(
         Bucket="ghost-key-bucket",
         ServerSideEncryptionConfiguration={
-            "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/gone"}}]
+            "Rules": [
+                {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": "alias/gone"}}
+            ]
         },
     )
 

@@ -51,7 +51,8 @@ def name_policies(doc: dict[str, Any]) -> dict[str, Any]:
                 policy["PolicyName"] = name
     for list_key in ("UserDetailList", "GroupDetailList", "RoleDetailList"):
         for entity in doc.get(list_key) or []:
-            for attached in entity.get("AttachedManagedPolicies") or [] if isinstance(entity, dict) else []:
+            attached_list = entity.get("AttachedManagedPolicies") if isinstance(entity, dict) else None
+            for attached in attached_list or []:
                 if isinstance(attached, dict) and not attached.get("PolicyName"):
                     name = _name_from_arn(attached.get("PolicyArn"))
                     if name:

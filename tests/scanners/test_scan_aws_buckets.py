@@ -10,52 +10,19 @@ from seenby.model import ReadOutcome
 from seenby.scanners.aws import scan_aws
 from seenby.scanners.aws.calls import read
 from seenby.scanners.aws.s3 import BUCKET_READS, LIST_BUCKETS
-from tests.scanners.helpers import ACCOUNT, policy, scan_config
+from tests.scanners.helpers import ACCOUNT, scan_config
+from tests.scanners.seeds import FULL, seed_full_bucket
 
-FULL = "full-bucket"
 BARE = "bare-bucket"
-
-
-def sse(algorithm, key=None):
-    default = {"SSEAlgorithm": algorithm, **({"KMSMasterKeyID": key} if key else {})}
-    return {"Rules": [{"ApplyServerSideEncryptionByDefault": default}]}
 
 
 def _bucket(snapshot, name):
     return next(r for r in snapshot.of_type("aws.s3.bucket") if r.name == name)
 
 
-def _seed_full_bucket(s3):
-    s3.create_bucket(Bucket=FULL, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
-    s3.put_bucket_policy(
-        Bucket=FULL,
-        Policy=policy(
-            {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{FULL}/*"}
-        ),
-    )
-    s3.put_bucket_acl(Bucket=FULL, ACL="public-read")
-    s3.put_public_access_block(
-        Bucket=FULL,
-        PublicAccessBlockConfiguration={
-            "BlockPublicAcls": True,
-            "IgnorePublicAcls": True,
-            "BlockPublicPolicy": False,
-            "RestrictPublicBuckets": False,
-        },
-    )
-    s3.put_bucket_ownership_controls(
-        Bucket=FULL, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
-    )
-    s3.put_bucket_encryption(
-        Bucket=FULL,
-        ServerSideEncryptionConfiguration=sse("AES256"),
-    )
-    s3.put_bucket_tagging(Bucket=FULL, Tagging={"TagSet": [{"Key": "classification", "Value": "public"}]})
-
-
 def test_bucket_with_every_document_records_each_as_ok(session, endpoint, client):
     """A bucket with policy, ACL, BPA, ownership, encryption and tags has all eight reads ok, as S3 returned them."""
-    _seed_full_bucket(client("s3"))
+    seed_full_bucket(client("s3"))
 
     bucket = _bucket(scan_aws(scan_config(session, endpoint)), FULL)
 

@@ -4,52 +4,15 @@ from __future__ import annotations
 
 import json
 
-import boto3
-
 from seenby.model import ReadOutcome
 from seenby.scanners.aws import scan_aws, scan_aws_shards
-from tests.scanners.helpers import ACCOUNT, REGION, http_fault, policy, query_error, scan_config
-
-DENY_PUBLIC = policy({"Effect": "Deny", "Action": "s3:PutBucketPolicy", "Resource": "*"})
-
-
-def _member_client(session, endpoint, account, service):
-    """A client acting in a member account, as the scanner reaches it."""
-    sts = session.client("sts", endpoint_url=endpoint, region_name=REGION)
-    creds = sts.assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="seed"
-    )["Credentials"]
-    return boto3.Session(
-        aws_access_key_id=creds["AccessKeyId"],
-        aws_secret_access_key=creds["SecretAccessKey"],
-        aws_session_token=creds["SessionToken"],
-        region_name=REGION,
-    ).client(service, endpoint_url=endpoint)
-
-
-def _seed_org(session, endpoint, client):
-    orgs = client("organizations")
-    org_id = orgs.create_organization(FeatureSet="ALL")["Organization"]["Id"]
-    root = orgs.list_roots()["Roots"][0]["Id"]
-    ou = orgs.create_organizational_unit(ParentId=root, Name="data")["OrganizationalUnit"]["Id"]
-    data = orgs.create_account(AccountName="corp-data", Email="data@corp.example")["CreateAccountStatus"]["AccountId"]
-    analytics = orgs.create_account(AccountName="corp-analytics", Email="an@corp.example")["CreateAccountStatus"][
-        "AccountId"
-    ]
-    orgs.move_account(AccountId=data, SourceParentId=root, DestinationParentId=ou)
-    scp = orgs.create_policy(
-        Name="deny-bucket-policies", Description="", Type="SERVICE_CONTROL_POLICY", Content=DENY_PUBLIC
-    )["Policy"]["PolicySummary"]["Id"]
-    orgs.attach_policy(PolicyId=scp, TargetId=ou)
-    _member_client(session, endpoint, data, "s3").create_bucket(Bucket="corp-data-lake")
-    _member_client(session, endpoint, analytics, "s3").create_bucket(Bucket="corp-analytics-exports")
-    client("s3").create_bucket(Bucket="corp-management-logs")
-    return {"org": org_id, "root": root, "ou": ou, "data": data, "analytics": analytics, "scp": scp}
+from tests.scanners.helpers import ACCOUNT, http_fault, query_error, scan_config
+from tests.scanners.seeds import DENY_PUBLIC, seed_org
 
 
 def test_org_mode_reads_the_organisation_tree_and_policies(session, endpoint, client):
     """The organisation resource holds its description, accounts, OU tree and SCPs/RCPs with targets."""
-    seeded = _seed_org(session, endpoint, client)
+    seeded = seed_org(session, endpoint, client)
 
     (org,) = scan_aws(scan_config(session, endpoint, org_mode=True)).of_type("aws.organizations.organization")
 
@@ -77,7 +40,7 @@ def test_org_mode_reads_the_organisation_tree_and_policies(session, endpoint, cl
 
 def test_org_mode_scans_every_member_account_through_its_role(session, endpoint, client):
     """Each member account's buckets and IAM are read with the assumed role's credentials."""
-    seeded = _seed_org(session, endpoint, client)
+    seeded = seed_org(session, endpoint, client)
 
     snapshot = scan_aws(scan_config(session, endpoint, org_mode=True))
 
@@ -102,7 +65,7 @@ def test_org_mode_scans_every_member_account_through_its_role(session, endpoint,
 
 def test_org_mode_gives_one_shard_per_account(session, endpoint, client):
     """Shards: one per account, the organisation in the caller's, each scoped to its own account."""
-    seeded = _seed_org(session, endpoint, client)
+    seeded = seed_org(session, endpoint, client)
 
     shards = {s.scope["aws_accounts"][0]: s for s in scan_aws_shards(scan_config(session, endpoint, org_mode=True))}
 
@@ -116,7 +79,7 @@ def test_org_mode_gives_one_shard_per_account(session, endpoint, client):
 
 def test_org_mode_accounts_option_narrows_the_scan(session, endpoint, client):
     """``accounts`` limits which accounts are scanned; the organisation is still read whole."""
-    seeded = _seed_org(session, endpoint, client)
+    seeded = seed_org(session, endpoint, client)
 
     snapshot = scan_aws(scan_config(session, endpoint, org_mode=True, accounts=(seeded["data"],)))
 
@@ -127,7 +90,7 @@ def test_org_mode_accounts_option_narrows_the_scan(session, endpoint, client):
 
 def test_unassumable_member_role_is_a_gap_on_that_account(session, endpoint, client):
     """A member role that cannot be assumed records denied/error reads for that account; others complete."""
-    seeded = _seed_org(session, endpoint, client)
+    seeded = seed_org(session, endpoint, client)
     http_fault(
         session,
         "before-send.sts.AssumeRole",

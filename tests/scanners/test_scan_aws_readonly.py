@@ -8,16 +8,15 @@ import re
 from seenby.scanners.aws import OPERATIONS, print_policy, required_permissions, scan_aws
 from seenby.scanners.aws.operation import READ_VERBS
 from tests.scanners.helpers import scan_config
-from tests.scanners.test_scan_aws_buckets import _seed_full_bucket
-from tests.scanners.test_scan_aws_org import _seed_org
+from tests.scanners.seeds import seed_full_bucket, seed_org
 
 ALSO_ALLOWED = {("sts", "AssumeRole"), ("sts", "GetCallerIdentity")}
 
 
 def test_full_organisation_scan_sends_only_declared_read_operations(session, endpoint, client):
     """A before-call hook on the injected session sees every operation of an org scan; all are declared reads."""
-    _seed_org(session, endpoint, client)
-    _seed_full_bucket(client("s3"))
+    seed_org(session, endpoint, client)
+    seed_full_bucket(client("s3"))
     key = client("kms").create_key()["KeyMetadata"]
     client("s3").put_bucket_encryption(
         Bucket="corp-management-logs",

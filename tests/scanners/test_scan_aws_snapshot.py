@@ -9,8 +9,7 @@ from seenby.scanners.aws import scan_aws
 from seenby.scanners.progress import RichProgress
 from seenby.snapshot import load_snapshot, save_snapshot
 from tests.scanners.helpers import ACCESS_KEY, SECRET_KEY, scan_config
-from tests.scanners.test_scan_aws_buckets import _seed_full_bucket
-from tests.scanners.test_scan_aws_org import _seed_org
+from tests.scanners.seeds import seed_full_bucket, seed_org
 
 
 class Recorder:
@@ -29,7 +28,7 @@ class Recorder:
 
 def test_saved_scan_loads_back_schema_valid_and_owner_only(session, endpoint, client, tmp_path):
     """save_snapshot of a scan writes mode 0600 and load_snapshot accepts it unchanged."""
-    _seed_full_bucket(client("s3"))
+    seed_full_bucket(client("s3"))
     snapshot = scan_aws(scan_config(session, endpoint))
     path = tmp_path / "scan.json"
 
@@ -42,7 +41,7 @@ def test_saved_scan_loads_back_schema_valid_and_owner_only(session, endpoint, cl
 
 def test_no_credentials_reach_the_snapshot(session, endpoint, client, tmp_path):
     """Neither the caller's keys nor any assumed role's keys or session tokens appear in the saved snapshot."""
-    _seed_org(session, endpoint, client)
+    seed_org(session, endpoint, client)
     issued: list[str] = []
 
     def keep(parsed, **_):

@@ -207,8 +207,10 @@ def _excess(finding: Finding) -> Group:
     parts: list[RenderableType] = []
     for klass in dict.fromkeys(e.audience_class for e in entries):
         group = [e for e in entries if e.audience_class is klass]
-        people = [e.people for e in group]
-        count = people_text(sum(p for p in people if p is not None) if None not in people else None)
+        known = [e.people for e in group if e.people is not None]
+        count = people_text(sum(known) if known else None)
+        if known and len(known) < len(group):
+            count = f"at least {count}"
         head = Text(CLASS_LABELS[klass], style="bold magenta")
         head.append(f" — {len(group)} principal{'s' if len(group) != 1 else ''}, {count}")
         parts.append(head)

@@ -148,6 +148,7 @@ def audit(
 )
 @click.option("--format", "fmt", type=click.Choice(AUDIENCE_FORMATS), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False))
+@click.option("--expand-members", is_flag=True, help="List every member of a group, not only the group.")
 @_guard
 def who_can_read(
     dataset: str,
@@ -156,6 +157,7 @@ def who_can_read(
     levels: tuple[str, ...],
     fmt: str,
     output: str | None,
+    expand_members: bool,
 ) -> None:
     """Who can read DATASET (an id such as arn:aws:s3:::NAME, gs://NAME, or a unique name), and through what."""
     from seenby.config import load_rules
@@ -178,6 +180,7 @@ def who_can_read(
         gaps=evaluation.gaps,
         collected_at=snapshot.collected_at,
         snapshot_source=snapshot.source,
+        expand_members=expand_members,
     )
     _emit(render_audience(report, OutputFormat(fmt), _options(output)), output)
 

@@ -55,14 +55,17 @@ class DeclaredAudience:
     list: tuple[str, ...] | None = None  # None: whoever may read may list
 
     def for_level(self, level: AccessLevel) -> tuple[str, ...]:
+        """Who may act at ``level``, each pattern once, in declaration order."""
         if level is AccessLevel.LIST:
-            return self.list if self.list is not None else self.read + self.write + self.admin
-        if level is AccessLevel.READ:
+            patterns = self.list if self.list is not None else self.read + self.write + self.admin
+        elif level is AccessLevel.READ:
             # Whoever may administer access can grant themselves reading: declared admins may read.
-            return self.read + self.admin
-        if level is AccessLevel.WRITE:
-            return self.write + self.admin
-        return self.admin
+            patterns = self.read + self.admin
+        elif level is AccessLevel.WRITE:
+            patterns = self.write + self.admin
+        else:
+            patterns = self.admin
+        return tuple(dict.fromkeys(patterns))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -10,7 +10,7 @@ from seenby.errors import UsageError
 from seenby.findings import AudienceMember, AudienceReport
 from seenby.graph.audience import audience, audience_class
 from seenby.graph.build import ReachGraph
-from seenby.model import AccessLevel, CoverageGap, Dataset
+from seenby.model import AccessLevel, CoverageGap, Dataset, EdgeKind
 
 __all__ = ["find_dataset", "who_can_read"]
 
@@ -37,16 +37,36 @@ def who_can_read(
     gaps: Iterable[CoverageGap] = (),
     collected_at: str = "",
     snapshot_source: str | None = None,
+    expand_members: bool = False,
 ) -> AudienceReport:
-    """The effective audience of a dataset, each member with its path, class and people count."""
+    """The effective audience of a dataset, each member with its path, class and people count.
+
+    People who reach the dataset only as members of a group in the audience are counted
+    under that group; ``expand_members`` lists each of them as well.
+    """
     dataset = find_dataset(rg, dataset_ref)
     decl = rules.declaration_for(dataset) if rules else None
     coverage = Coverage(rg)
     members: list[AudienceMember] = []
     for level in levels:
-        for reach in audience(rg, dataset.id, level):
+        reaches = audience(rg, dataset.id, level)
+        through: dict[str, set[str]] = {}
+        for reach in reaches:
+            if reach.principal.kind.is_person:
+                for step in reach.path[1:-1]:
+                    through.setdefault(step.node, set()).add(reach.principal.id)
+        in_audience = {r.principal.id for r in reaches}
+        for reach in reaches:
             p = reach.principal
-            people = rg.class_people.get(p.id) if p.kind.is_class else (1 if p.kind.is_person else None)
+            hop = reach.next_hop
+            if not expand_members and hop in in_audience and rg.info(p.id, hop).kind == EdgeKind.MEMBER_OF.value:
+                continue
+            if p.kind.is_class:
+                people = rg.class_people.get(p.id)
+            elif p.kind.is_person:
+                people = 1
+            else:
+                people = len(through.get(p.id, ())) or None
             members.append(
                 AudienceMember(
                     principal=p,

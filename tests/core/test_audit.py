@@ -386,3 +386,20 @@ def test_reader_is_not_reported_again_for_listing():
     result = run(ev)
     listing = [f for f in result.active if f.level is AccessLevel.LIST]
     assert [(f.rule_id, [e.principal.id for e in f.excess]) for f in listing] == [("SB005", [role("lister").id])]
+
+
+def test_who_can_read_counts_group_members_under_the_group():
+    """who-can-read shows a group once with its people; --expand-members lists each member too."""
+    from seenby.graph.build import build_graph
+    from seenby.queries import who_can_read
+
+    ev = evaluation()
+    eng = group("engineering")
+    for i in range(3):
+        edge(ev, user(f"eng-{i}"), eng)
+    grant(ev, eng)
+    rg = build_graph(ev)
+    collapsed = who_can_read(rg, BUCKET)
+    assert [(m.principal.id, m.people) for m in collapsed.members] == [(eng.id, 3)]
+    expanded = who_can_read(rg, BUCKET, expand_members=True)
+    assert len(expanded.members) == 4

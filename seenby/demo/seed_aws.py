@@ -130,11 +130,12 @@ def _seed_account(endpoint: str, account: Resource) -> None:
         for attached in group.get("AttachedManagedPolicies", []):
             iam.attach_group_policy(GroupName=group["GroupName"], PolicyArn=attached["PolicyArn"])
     for role in details.get("RoleDetailList", []):
-        iam.create_role(
-            RoleName=role["RoleName"],
-            Path=role.get("Path", "/"),
-            AssumeRolePolicyDocument=json.dumps(role["AssumeRolePolicyDocument"]),
-        )
+        trust = json.dumps(role["AssumeRolePolicyDocument"])
+        try:
+            iam.create_role(RoleName=role["RoleName"], Path=role.get("Path", "/"), AssumeRolePolicyDocument=trust)
+        except iam.exceptions.EntityAlreadyExistsException:
+            # Organizations already made it (OrganizationAccountAccessRole): give it the example's trust.
+            iam.update_assume_role_policy(RoleName=role["RoleName"], PolicyDocument=trust)
         for inline in role.get("RolePolicyList", []):
             iam.put_role_policy(
                 RoleName=role["RoleName"],

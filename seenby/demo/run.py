@@ -1,0 +1,117 @@
+"""``seenby demo``: the example organisation on a local AWS endpoint, scanned live and audited.
+
+1. start moto's server on a free loopback port, in this process;
+2. seed it with the AWS half of the example organisation (``seenby.example_org``);
+3. scan it with the real scanner (organisation mode, as from the management account);
+4. add the Google Cloud half, replayed from the example's recorded documents (no local
+   BigQuery or Resource Manager endpoint exists; a GCS emulator path is future work);
+5. audit the result against rules.yaml.
+
+The example records one read as denied (the legacy archive's bucket policy).  moto
+enforces no permissions, so the demo denies that one call to the scanner at the
+botocore layer, answering AccessDenied exactly as AWS would; the scanner records the
+gap through its ordinary path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+from seenby.demo.seed_aws import DEMO_REGION, account_session, seed_aws
+from seenby.demo.server import local_aws
+from seenby.example_org import MGMT, build
+from seenby.model import ReadOutcome
+from seenby.scanners.aws import AwsScanConfig, scan_aws
+from seenby.scanners.progress import ProgressSink
+from seenby.snapshot import Snapshot, new_snapshot
+
+__all__ = ["DemoRun", "run_demo"]
+
+# Read names of aws.s3.bucket -> the S3 operation that makes them (for replaying denials).
+_BUCKET_READ_OPERATIONS = {
+    "policy": "GetBucketPolicy",
+    "acl": "GetBucketAcl",
+    "public_access_block": "GetPublicAccessBlock",
+    "ownership_controls": "GetBucketOwnershipControls",
+    "encryption": "GetBucketEncryption",
+    "tags": "GetBucketTagging",
+    "policy_status": "GetBucketPolicyStatus",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class DemoRun:
+    snapshot: Snapshot
+    endpoint: str
+    replayed_types: tuple[str, ...]
+
+
+_DENIED = "seenby-demo-denied"
+
+
+def _mark(buckets: frozenset[str]) -> Callable[..., None]:
+    """Remember, in the call's context, whether this call is one the demo denies."""
+
+    def mark(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context[_DENIED] = params.get("Bucket") in buckets
+
+    return mark
+
+
+def _deny(operation: str) -> Callable[..., tuple[AWSResponse, dict[str, Any]] | None]:
+    def deny(context: dict[str, Any], **_: Any) -> tuple[AWSResponse, dict[str, Any]] | None:
+        if not context.get(_DENIED):
+            return None
+        response = AWSResponse(url="", status_code=403, headers={}, raw=None)
+        parsed = {
+            "Error": {"Code": "AccessDenied", "Message": f"Access Denied ({operation} is denied in the demo)"},
+            "ResponseMetadata": {"HTTPStatusCode": 403},
+        }
+        return response, parsed
+
+    return deny
+
+
+def _replay_denials(session: boto3.Session, example: Snapshot) -> None:
+    """Deny the scanner exactly the bucket reads the example records as denied."""
+    denied: dict[str, set[str]] = {}
+    for bucket in example.of_type("aws.s3.bucket"):
+        for name, read in bucket.reads.items():
+            if read.outcome is ReadOutcome.DENIED and name in _BUCKET_READ_OPERATIONS:
+                denied.setdefault(_BUCKET_READ_OPERATIONS[name], set()).add(bucket.name or "")
+    for operation, buckets in denied.items():
+        session.events.register(f"before-parameter-build.s3.{operation}", _mark(frozenset(buckets)))
+        session.events.register(f"before-call.s3.{operation}", _deny(operation))
+
+
+def run_demo(*, progress: ProgressSink | None = None, on_phase: Callable[[str], None] | None = None) -> DemoRun:
+    """Seed, scan and merge; returns the snapshot the audit runs on."""
+    say = on_phase or (lambda _message: None)
+    example = build()
+    with local_aws() as endpoint:
+        say(f"local AWS endpoint on {endpoint}; seeding the example organisation")
+        seed_aws(endpoint, example)
+        session = account_session(endpoint, MGMT)
+        _replay_denials(session, example)
+        say("scanning it live (organisation mode, from the management account)")
+        scanned = scan_aws(
+            AwsScanConfig(session=session, regions=(DEMO_REGION,), endpoint_url=endpoint, org_mode=True, max_workers=8),
+            progress=progress,
+        )
+    replayed = tuple(sorted({r.type for r in example.resources if r.type.startswith("gcp.")}))
+    gcp = [r for r in example.resources if r.type in replayed]
+    scope = dict(scanned.scope)
+    for key in ("gcp_projects", "gcp_organization"):
+        scope[key] = example.scope.get(key)
+    snapshot = new_snapshot(
+        [*scanned.resources, *gcp],
+        scope=scope,
+        mode="demo",
+        identity=scanned.collector.get("identity"),
+    )
+    return DemoRun(snapshot=snapshot, endpoint=endpoint, replayed_types=replayed)

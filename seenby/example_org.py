@@ -333,7 +333,7 @@ def analytics_account() -> Resource:
                                     ),
                                 )
                             ],
-                        )
+                        ),
                     ],
                     "Policies": [],
                 },

@@ -1,0 +1,81 @@
+"""``seenby scan``: read-only scans into a snapshot."""
+
+from __future__ import annotations
+
+import click
+
+from seenby.cli_base import FAIL_ON, FORMATS, Progress, audit_and_report, cli, guard, say
+from seenby.errors import UsageError
+
+
+@cli.group()
+def scan() -> None:
+    """Scan a cloud (read-only API calls) into a snapshot."""
+
+
+@scan.command("aws")
+@click.option("--profile", help="A named profile of the AWS credential chain.")
+@click.option("--region", "regions", multiple=True, help="Region(s) to scan (repeat); default: the session's region.")
+@click.option("--all-regions", is_flag=True, help="Scan every region S3 is offered in.")
+@click.option("--org", "org_mode", is_flag=True, help="Scan the whole organisation from its management account.")
+@click.option(
+    "--member-role", default="OrganizationAccountAccessRole", show_default=True, help="Role assumed in members."
+)
+@click.option("--max-workers", default=16, show_default=True, type=click.IntRange(1, 256))
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Snapshot file to write (owner-only).")
+@click.option("--audit", "then_audit", is_flag=True, help="Also audit the snapshot against --rules and report.")
+@click.option("--rules", "rules_path", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--fail-on", type=FAIL_ON, default="low", show_default=True)
+@click.option("--strict", is_flag=True, help="Exit 3 when any read was denied or failed.")
+@click.option(
+    "--print-policy", is_flag=True, help="Print the minimal read-only IAM policy the scanner needs, and exit."
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress or messages on stderr.")
+@guard
+def scan_aws_command(
+    profile: str | None,
+    regions: tuple[str, ...],
+    all_regions: bool,
+    org_mode: bool,
+    member_role: str,
+    max_workers: int,
+    output: str | None,
+    then_audit: bool,
+    rules_path: str | None,
+    fmt: str,
+    fail_on: str,
+    strict: bool,
+    print_policy: bool,
+    quiet: bool,
+) -> None:
+    """Scan AWS with the standard credential chain (AWS_ENDPOINT_URL points it at a local endpoint)."""
+    from seenby.scanners.aws import AwsScanConfig, scan_aws
+    from seenby.scanners.aws import print_policy as minimal_policy
+
+    if print_policy:
+        click.echo(minimal_policy(member_role))
+        return
+    if not output and not then_audit:
+        raise UsageError("give --output FILE to write the snapshot, and/or --audit to report on it")
+    import boto3
+
+    session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+    if all_regions:
+        regions = tuple(session.get_available_regions("s3"))
+    config = AwsScanConfig(
+        session=session,
+        regions=regions,
+        org_mode=org_mode,
+        member_role_name=member_role,
+        max_workers=max_workers,
+    )
+    with Progress(quiet) as progress:
+        snapshot = scan_aws(config, progress=progress)
+    if output:
+        from seenby.snapshot import save_snapshot
+
+        save_snapshot(snapshot, output)
+        say(quiet)(f"wrote {output} ({len(snapshot.resources)} resources)")
+    if then_audit:
+        audit_and_report(snapshot, rules_path, fmt, None, fail_on, strict)

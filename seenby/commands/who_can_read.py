@@ -1,0 +1,72 @@
+"""``seenby who-can-read``: a dataset's effective audience, each member with its path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from seenby.cli_base import AUDIENCE_FORMATS, cli, default_rules, emit, guard, render_options
+from seenby.model import AccessLevel
+
+
+@cli.command("who-can-read")
+@click.argument("dataset")
+@click.option(
+    "--snapshot",
+    "snapshots",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Snapshot file (repeat for shards).",
+)
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(dir_okay=False),
+    help="Mark members inside/outside the declared audience (default ./rules.yaml if present).",
+)
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    type=click.Choice([lv.value for lv in AccessLevel]),
+    help="Access level(s) to show (default: read).",
+)
+@click.option("--format", "fmt", type=click.Choice(AUDIENCE_FORMATS), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False))
+@click.option("--expand-members", is_flag=True, help="List every member of a group, not only the group.")
+@guard
+def who_can_read(
+    dataset: str,
+    snapshots: tuple[str, ...],
+    rules_path: str | None,
+    levels: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    expand_members: bool,
+) -> None:
+    """Who can read DATASET (an id such as arn:aws:s3:::NAME, gs://NAME, or a unique name), and through what."""
+    from seenby.config import load_rules
+    from seenby.graph.build import build_graph
+    from seenby.policies import evaluate
+    from seenby.queries import who_can_read as query
+    from seenby.reports import OutputFormat, render_audience
+    from seenby.snapshot import load_snapshots
+
+    snapshot = load_snapshots(snapshots)
+    rules = None
+    if rules_path or Path("rules.yaml").exists():
+        rules = load_rules(default_rules(rules_path))
+    evaluation = evaluate(snapshot)
+    report = query(
+        build_graph(evaluation),
+        dataset,
+        levels=tuple(AccessLevel(lv) for lv in levels) or (AccessLevel.READ,),
+        rules=rules,
+        gaps=evaluation.gaps,
+        collected_at=snapshot.collected_at,
+        snapshot_source=snapshot.source,
+        expand_members=expand_members,
+    )
+    emit(render_audience(report, OutputFormat(fmt), render_options(output)), output)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from seenby.errors import PolicyDocumentError
 from seenby.model import Evaluation
 from seenby.policies.gaps import collect_gaps
 from seenby.snapshot import Snapshot
@@ -36,7 +37,14 @@ def evaluate(snapshot: Snapshot) -> Evaluation:
     """Evaluate every provider's documents in ``snapshot`` into one :class:`Evaluation`."""
     result = Evaluation()
     for provider in PROVIDER_EVALUATORS:
-        result.extend(provider(snapshot))
+        try:
+            result.extend(provider(snapshot))
+        except PolicyDocumentError as exc:
+            # Name the snapshot file as well as the resource and statement inside it.
+            if snapshot.source is None or exc.file == snapshot.source:
+                raise
+            inner = ": ".join(x for x in (exc.file, exc.where) if x)
+            raise PolicyDocumentError(exc.message, file=snapshot.source, where=f"resource {inner}") from None
     for org in snapshot.of_type("aws.organizations.organization"):
         for account in (org.document("accounts") or {}).get("Accounts", []):
             result.account_orgs.setdefault(str(account.get("Id")), org.id)

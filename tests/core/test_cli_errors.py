@@ -61,3 +61,17 @@ def test_unknown_dataset_in_who_can_read_exits_2():
     """who-can-read on a dataset the snapshot lacks is a usage error, not a traceback."""
     proc = seenby("who-can-read", "arn:aws:s3:::no-such-bucket", "--snapshot", str(EXAMPLE))
     assert_one_line_error(proc, "no-such-bucket")
+
+
+def test_malformed_policy_in_snapshot_names_file_resource_and_statement(tmp_path):
+    """A policy no provider would accept is one line naming the snapshot, the resource and the statement."""
+    data = json.loads(EXAMPLE.read_text())
+    for resource in data["resources"]:
+        if resource["id"] == "arn:aws:s3:::corp-employee-telemetry-raw":
+            resource["reads"]["policy"]["document"]["Policy"] = json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Effect": "Maybe", "Principal": "*", "Action": "s3:*"}]}
+            )
+    bad = tmp_path / "bad-policy.json"
+    bad.write_text(json.dumps(data))
+    proc = seenby("audit", str(bad), "--rules", str(ROOT / "rules.yaml"))
+    assert_one_line_error(proc, str(bad), "arn:aws:s3:::corp-employee-telemetry-raw", "Statement[0]", "Effect")

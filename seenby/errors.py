@@ -7,7 +7,8 @@
     │   ├── SnapshotError            malformed snapshot, unknown schema version
     │   ├── RulesError               rules.yaml does not follow its schema
     │   ├── PolicyDocumentError      a policy document that cannot be parsed
-    │   └── PlanError                a Terraform plan that cannot be read
+    │   ├── PlanError                a Terraform plan that cannot be read
+    │   └── StoreError               a history store that is corrupt, foreign or from a newer seenby
     ├── UsageError (exit 2)          the command line itself is wrong
     └── ScanError (exit 4)           a scan could not start at all (no credentials, no endpoint)
 
@@ -29,6 +30,7 @@ __all__ = [
     "ScanError",
     "SeenbyError",
     "SnapshotError",
+    "StoreError",
     "UsageError",
 ]
 
@@ -73,6 +75,10 @@ class PolicyDocumentError(InputError):
 
 class PlanError(InputError):
     """A Terraform plan file cannot be read."""
+
+
+class StoreError(InputError):
+    """The history store (SQLite) is corrupt, not seenby's, or of a newer schema."""
 
 
 class UsageError(SeenbyError):

@@ -39,6 +39,12 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             name="aws.s3.bucket", provider=Provider.AWS, description="S3 bucket", dataset_kind=DatasetKind.S3_BUCKET
         ),
         ResourceType(name="aws.kms.key", provider=Provider.AWS, description="KMS key and its key policy"),
+        ResourceType(
+            name="aws.dynamodb.table",
+            provider=Provider.AWS,
+            description="DynamoDB table and its resource policy",
+            dataset_kind=DatasetKind.DYNAMODB_TABLE,
+        ),
         ResourceType(name="gcp.organization", provider=Provider.GCP, description="Google Cloud organisation"),
         ResourceType(name="gcp.folder", provider=Provider.GCP, description="Google Cloud folder"),
         ResourceType(name="gcp.project", provider=Provider.GCP, description="Google Cloud project"),

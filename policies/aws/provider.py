@@ -35,6 +35,7 @@ from seenby.policies.aws.kms import KeyRing
 from seenby.policies.aws.org import Directory, load_directory
 from seenby.policies.aws.population import Population
 from seenby.policies.aws.s3 import BucketEvaluator, all_actions, load_bucket
+from seenby.policies.aws.services import SERVICE_EVALUATORS, ServiceContext
 from seenby.policies.aws.trust import trust_edges
 from seenby.snapshot import Snapshot
 
@@ -169,6 +170,14 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
         grants = evaluator.grants(bucket)
         for grant in _prune(grants, directory, lambda g: (g.dataset, g.level)):
             evaluation.add_grant(grant)
+
+    # other data stores and identity sources: one module each (policies/aws/services.py)
+    context = ServiceContext(
+        snapshot=snapshot, directory=directory, population=population, iams=iams, evaluation=evaluation,
+        prune=lambda grants: _prune(grants, directory, lambda g: (g.dataset, g.level)),
+    )  # fmt: skip
+    for evaluate_service in SERVICE_EVALUATORS:
+        evaluate_service(context)
 
     # people behind classes
     for account, iam in iams.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from seenby.scanners.aws import account, identity, kms, organizations, s3
+from seenby.scanners.aws import account, identity, kms, organizations, s3, services
 from seenby.scanners.aws.config import DEFAULT_MEMBER_ROLE
 from seenby.scanners.aws.operation import Operation
 
@@ -16,6 +16,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *s3.OPERATIONS,
     *kms.OPERATIONS,
     *organizations.OPERATIONS,
+    *services.OPERATIONS,
 )
 """Every operation any AWS scanner module may call."""
 

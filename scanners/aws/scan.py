@@ -26,6 +26,8 @@ from seenby.scanners.aws.clients import Clients
 from seenby.scanners.aws.config import AwsScanConfig
 from seenby.scanners.aws.identity import Caller, assume_role, whoami
 from seenby.scanners.aws.kms import KeyReference, read_key, reference
+from seenby.scanners.aws.service import AccountContext, ServiceScanner
+from seenby.scanners.aws.services import SERVICE_SCANNERS
 from seenby.scanners.progress import ProgressSink, Tracker
 from seenby.scanners.tasks import TaskGroup
 from seenby.snapshot import Read, Resource, Snapshot, merge_snapshots, new_snapshot
@@ -56,6 +58,7 @@ class _Account:
     claimed: set[str] = field(default_factory=set)
     deferred: dict[str, KeyReference] = field(default_factory=dict)
     regions: set[str] = field(default_factory=set)
+    resources: list[Resource] = field(default_factory=list)  # of the registered service scanners
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def put(self, name: str, read: Read) -> None:
@@ -67,6 +70,10 @@ class _Account:
             self.buckets.append(bucket)
             if bucket.region:
                 self.regions.add(bucket.region)
+
+    def add_resource(self, resource: Resource) -> None:
+        with self.lock:
+            self.resources.append(resource)
 
     def claim(self, key: str) -> bool:
         """True for the first caller only: that one reads the key."""
@@ -170,6 +177,8 @@ class _Scan:
         }
         if not self.config.org_mode:
             names["organization"] = organizations.DESCRIBE_ORGANIZATION.api
+        for service in SERVICE_SCANNERS:
+            names.update(service.account_reads)
         return names
 
     def _open_member(self, group: TaskGroup, state: _Account) -> None:
@@ -200,6 +209,27 @@ class _Scan:
         group.spawn(self._read_account_settings, state)
         group.spawn(self._read_authorization_details, state)
         group.spawn(self._list_buckets, group, state)
+        for service in SERVICE_SCANNERS:
+            group.spawn(self._scan_service, group, state, service)
+
+    def _scan_service(self, group: TaskGroup, state: _Account, service: ServiceScanner) -> None:
+        assert state.clients is not None
+
+        def put(name: str, read: Read) -> None:
+            state.put(name, read)
+            self.tracker.advance(state.id, ACCOUNT_UNIT)
+
+        service.scan(
+            AccountContext(
+                account=state.id,
+                partition=self.caller.partition if self.caller else "aws",
+                regions=self.config.regions or (self.config.home_region,),
+                clients=state.clients,
+                put=put,
+                add=state.add_resource,
+                spawn=group.spawn,
+            )
+        )
 
     def _read_account_settings(self, state: _Account) -> None:
         assert state.clients is not None
@@ -286,6 +316,7 @@ class _Scan:
                 )
             resources.extend(sorted(state.buckets, key=lambda r: r.id))
             resources.extend(sorted(state.keys.values(), key=lambda r: r.id))
+            resources.extend(sorted(state.resources, key=lambda r: (r.type, r.id)))
             scope = {
                 "aws_accounts": [account_id] if state.scanned else [],
                 "aws_organization": self._organization_of(state),

@@ -7,6 +7,7 @@ import re
 
 from seenby.scanners.aws import OPERATIONS, print_policy, required_permissions, scan_aws
 from seenby.scanners.aws.operation import READ_VERBS
+from seenby.scanners.aws.services import OPERATIONS as SERVICE_OPERATIONS
 from tests.scanners.helpers import scan_config
 from tests.scanners.seeds import seed_full_bucket, seed_org
 
@@ -24,6 +25,12 @@ def test_full_organisation_scan_sends_only_declared_read_operations(session, end
             "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]}}]
         },
     )
+    client("dynamodb").create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
     sent: list[tuple[str, str]] = []
     session.events.register(
         "before-call.*.*", lambda model, **_: sent.append((model.service_model.service_name, model.name))
@@ -34,8 +41,10 @@ def test_full_organisation_scan_sends_only_declared_read_operations(session, end
     declared = {(op.service, op.name) for op in OPERATIONS}
     assert set(sent) - declared == set()
     assert all(name.startswith(READ_VERBS) or (svc, name) in ALSO_ALLOWED for svc, name in sent)
-    # the scan really exercised the scanners: S3, KMS, IAM, s3control, Organizations and STS
-    assert {svc for svc, _ in sent} == {"s3", "kms", "iam", "s3control", "organizations", "sts"}
+    # the scan really exercised the scanners: S3, KMS, IAM, s3control, Organizations, STS and every registered service
+    registered = {op.service for op in SERVICE_OPERATIONS}
+    assert {svc for svc, _ in sent} == {"s3", "kms", "iam", "s3control", "organizations", "sts", *registered}
+    assert ("dynamodb", "GetResourcePolicy") in sent
 
 
 def test_every_declared_operation_is_a_read():

@@ -1,0 +1,72 @@
+"""DynamoDB tables: ListTables in every scanned region, then three reads a table (``aws.dynamodb.table``).
+
+The account-level read ``dynamodb_tables`` is the listing of every region: a region whose
+listing fails makes the read that failure (a gap for every table of the account), while the
+tables of the regions that did answer are still read.  GetResourcePolicy says there is none
+with ``PolicyNotFoundException``
+(https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_GetResourcePolicy.html).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from seenby.scanners.aws.calls import read
+from seenby.scanners.aws.operation import Operation
+from seenby.scanners.aws.service import AccountContext, ServiceScanner, first_failure, ok_read
+from seenby.snapshot import Resource
+
+__all__ = ["DYNAMODB", "OPERATIONS", "TABLE_READS", "read_table", "table_arn"]
+
+RESOURCE_TYPE = "aws.dynamodb.table"
+LISTING = "dynamodb_tables"
+
+
+def _ddb(name: str, *absent: str) -> Operation:
+    return Operation(service="dynamodb", name=name, iam_action=f"dynamodb:{name}", absent=frozenset(absent))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TableRead:
+    name: str
+    op: Operation
+
+
+LIST_TABLES = _ddb("ListTables")
+TABLE_READS: tuple[TableRead, ...] = (
+    TableRead(name="description", op=_ddb("DescribeTable", "ResourceNotFoundException")),
+    TableRead(name="resource_policy", op=_ddb("GetResourcePolicy", "PolicyNotFoundException")),
+    TableRead(name="tags", op=_ddb("ListTagsOfResource")),
+)
+OPERATIONS = (LIST_TABLES, *(r.op for r in TABLE_READS))
+
+
+def table_arn(partition: str, region: str, account: str, name: str) -> str:
+    return f"arn:{partition}:dynamodb:{region}:{account}:table/{name}"
+
+
+def read_table(ctx: AccountContext, region: str, name: str) -> Resource:
+    """The three reads of one table; each failure is recorded and the others still made."""
+    client = ctx.clients.get("dynamodb", region)
+    described = read(client, TABLE_READS[0].op, TableName=name)
+    arn = table_arn(ctx.partition, region, ctx.account, name)
+    if described.ok:
+        arn = str((described.document.get("Table") or {}).get("TableArn") or arn)
+    reads = {TABLE_READS[0].name: described}
+    for entry in TABLE_READS[1:]:
+        reads[entry.name] = read(client, entry.op, ResourceArn=arn)
+    return Resource(type=RESOURCE_TYPE, id=arn, name=name, account=ctx.account, region=region, reads=reads)
+
+
+def scan(ctx: AccountContext) -> None:
+    """List the tables of every region, record the listing, read every table listed."""
+    listings = {region: read(ctx.clients.get("dynamodb", region), LIST_TABLES) for region in ctx.regions}
+    regions: dict[str, Any] = {region: r.document for region, r in listings.items() if r.ok}
+    ctx.put(LISTING, first_failure(listings) or ok_read(LIST_TABLES.api, {"Regions": regions}))
+    for region, doc in regions.items():
+        for name in doc.get("TableNames") or []:
+            ctx.spawn(lambda r=region, n=str(name): ctx.add(read_table(ctx, r, n)))
+
+
+DYNAMODB = ServiceScanner(name="dynamodb", account_reads={LISTING: LIST_TABLES.api}, operations=OPERATIONS, scan=scan)

@@ -1,0 +1,12 @@
+"""The registered service scanners, in scan order (one entry per service module; see :mod:`.service`)."""
+
+from __future__ import annotations
+
+from seenby.scanners.aws.dynamodb import DYNAMODB
+from seenby.scanners.aws.operation import Operation
+from seenby.scanners.aws.service import ServiceScanner
+
+__all__ = ["OPERATIONS", "SERVICE_SCANNERS"]
+
+SERVICE_SCANNERS: tuple[ServiceScanner, ...] = (DYNAMODB,)
+OPERATIONS: tuple[Operation, ...] = tuple(op for s in SERVICE_SCANNERS for op in s.operations)

@@ -1,0 +1,75 @@
+"""``seenby why``: why a principal can (or cannot) reach a dataset — layer by layer, and every path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from seenby.cli_base import AUDIENCE_FORMATS, cli, default_rules, emit, guard, render_options
+from seenby.model import AccessLevel
+
+
+@cli.command("why")
+@click.argument("principal")
+@click.argument("dataset")
+@click.option(
+    "--snapshot",
+    "snapshots",
+    multiple=True,
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="Snapshot file (repeat for shards).",
+)
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(dir_okay=False),
+    help="Show the declared audience (default ./rules.yaml if present).",
+)
+@click.option(
+    "--level",
+    type=click.Choice([lv.value for lv in AccessLevel]),
+    default=AccessLevel.READ.value,
+    show_default=True,
+    help="Access level to explain.",
+)
+@click.option("--max-paths", type=click.IntRange(1, 200), default=20, show_default=True, help="Paths to list.")
+@click.option("--format", "fmt", type=click.Choice(AUDIENCE_FORMATS), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False))
+@guard
+def why(
+    principal: str,
+    dataset: str,
+    snapshots: tuple[str, ...],
+    rules_path: str | None,
+    level: str,
+    max_paths: int,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Why PRINCIPAL can (or cannot) reach DATASET.
+
+    PRINCIPAL is an ARN, a class id (aws-org:o-…, aws-ou:…, aws:public, aws:authenticated,
+    arn:aws:iam::ACCOUNT:root) or an IAM member (user:…, group:…, serviceAccount:…).
+    AWS S3 decisions are explained layer by layer (identity, bucket policy, ACL, Object
+    Ownership, Block Public Access, SCP/RCP, boundary, KMS key policy, access points);
+    for every dataset, each path in the graph is listed with its evidence.
+    """
+    from seenby.config import load_rules
+    from seenby.explain import explain
+    from seenby.graph.build import build_graph
+    from seenby.policies import evaluate
+    from seenby.reports import render_explanation
+    from seenby.snapshot import load_snapshots
+
+    snapshot = load_snapshots(snapshots)
+    rules = None
+    if rules_path or Path("rules.yaml").exists():
+        rules = load_rules(default_rules(rules_path))
+    evaluation = evaluate(snapshot)
+    report = explain(
+        snapshot, evaluation, build_graph(evaluation), principal, dataset, AccessLevel(level), rules=rules,
+        max_paths=max_paths,
+    )  # fmt: skip
+    emit(render_explanation(report, fmt, render_options(output)), output)

@@ -17,14 +17,17 @@ from seenby.findings import AudienceReport, AuditResult
 
 from . import json_report, junit, markdown, sarif, table
 from .base import OutputFormat, Renderer, RenderOptions
+from .explain import EXPLAIN_RENDERERS, render_explanation
 
 __all__ = [
     "AUDIENCE_RENDERERS",
+    "EXPLAIN_RENDERERS",
     "FINDINGS_RENDERERS",
     "OutputFormat",
     "RenderOptions",
     "Renderer",
     "render_audience",
+    "render_explanation",
     "render_findings",
 ]
 

@@ -12,10 +12,22 @@ to the same bytes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from seenby.errors import UsageError
 from seenby.findings import AudienceReport, AuditResult
 
-from . import json_report, junit, markdown, sarif, table
+from . import (
+    audience_at,
+    exposure_report,
+    json_report,
+    junit,
+    markdown,
+    principal_access,
+    sarif,
+    snapshot_diff,
+    table,
+)
 from .base import OutputFormat, Renderer, RenderOptions
 from .explain import EXPLAIN_RENDERERS, render_explanation
 
@@ -23,12 +35,14 @@ __all__ = [
     "AUDIENCE_RENDERERS",
     "EXPLAIN_RENDERERS",
     "FINDINGS_RENDERERS",
+    "QUERY_RENDERERS",
     "OutputFormat",
     "RenderOptions",
     "Renderer",
     "render_audience",
     "render_explanation",
     "render_findings",
+    "render_query",
 ]
 
 FINDINGS_RENDERERS: dict[OutputFormat, Renderer[AuditResult]] = {
@@ -43,6 +57,21 @@ AUDIENCE_RENDERERS: dict[OutputFormat, Renderer[AudienceReport]] = {
     OutputFormat.TABLE: table.render_audience,
     OutputFormat.JSON: json_report.render_audience,
     OutputFormat.MARKDOWN: markdown.render_audience,
+}
+
+# The incident-response queries over recorded history, by command.
+QUERY_RENDERERS: dict[str, dict[OutputFormat, Renderer[Any]]] = {
+    "who-can-read": {
+        OutputFormat.TABLE: audience_at.render_table,
+        OutputFormat.JSON: audience_at.render_json,
+        OutputFormat.MARKDOWN: audience_at.render_markdown,
+    },
+    "what-can-read": {
+        OutputFormat.TABLE: principal_access.render_table,
+        OutputFormat.JSON: principal_access.render_json,
+    },
+    "exposure": {OutputFormat.TABLE: exposure_report.render_table, OutputFormat.JSON: exposure_report.render_json},
+    "diff": {OutputFormat.TABLE: snapshot_diff.render_table, OutputFormat.JSON: snapshot_diff.render_json},
 }
 
 _DEFAULT = RenderOptions()
@@ -74,3 +103,13 @@ def render_audience(
         supported = ", ".join(f.value for f in AUDIENCE_RENDERERS)
         raise UsageError(f"who-can-read output cannot be {chosen.value} (choose from {supported})")
     return renderer(report, options)
+
+
+def render_query(command: str, subject: Any, fmt: OutputFormat | str, options: RenderOptions = _DEFAULT) -> str:
+    """Render the answer of an incident-response query (``QUERY_RENDERERS[command]``) in ``fmt``."""
+    chosen = _format(fmt)
+    renderer = QUERY_RENDERERS[command].get(chosen)
+    if renderer is None:
+        supported = ", ".join(f.value for f in QUERY_RENDERERS[command])
+        raise UsageError(f"{command} output cannot be {chosen.value} (choose from {supported})")
+    return renderer(subject, options)

@@ -1,18 +1,46 @@
-"""Incident-response queries over one snapshot: who can read a dataset, and why."""
+"""Incident-response queries over one snapshot: who can read a dataset, what a principal can read."""
 
 from __future__ import annotations
 
+import re
+from collections import deque
 from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import pairwise
 
 from seenby.audit import Coverage
 from seenby.config import Rules
 from seenby.errors import UsageError
-from seenby.findings import AudienceMember, AudienceReport
-from seenby.graph.audience import audience, audience_class
+from seenby.findings import AudienceMember, AudienceReport, PathStep, StepKind
+from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
 from seenby.graph.build import ReachGraph
-from seenby.model import AccessLevel, CoverageGap, Dataset, EdgeKind
+from seenby.history.provenance import Provenance
+from seenby.model import (
+    AUDITED_LEVELS,
+    AWS_AUTHENTICATED,
+    AWS_PUBLIC,
+    GCP_ALL_AUTHENTICATED,
+    GCP_ALL_USERS,
+    AccessLevel,
+    CoverageGap,
+    Dataset,
+    EdgeKind,
+    Principal,
+    PrincipalKind,
+    Provider,
+)
+from seenby.snapshot import Snapshot
 
-__all__ = ["find_dataset", "who_can_read"]
+__all__ = [
+    "PrincipalAccessReport",
+    "ReachableDataset",
+    "account_ou_paths",
+    "containing_classes",
+    "find_dataset",
+    "find_principal",
+    "what_can_read",
+    "who_can_read",
+]
 
 
 def find_dataset(rg: ReachGraph, ref: str) -> Dataset:
@@ -86,4 +114,243 @@ def who_can_read(
         snapshot_source=snapshot_source,
         gaps=tuple(g for g in gaps if dataset.id in g.datasets),
         classification=decl.classification if decl else None,
+    )
+
+
+# ── what-can-read: a forward search from a principal ─────────────────────────────
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReachableDataset:
+    """One dataset a principal reaches at one level, with the path that lets it in.
+
+    ``through_class`` is set when the principal reaches it only as part of a class
+    (its account, organisation, OU, domain, any authenticated, the public).
+    """
+
+    dataset: Dataset
+    level: AccessLevel
+    path: tuple[PathStep, ...]
+    conditional: bool
+    through_class: Principal | None = None
+    declared: bool | None = None  # None when no rules file declares this dataset
+    classification: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrincipalAccessReport:
+    """Every dataset one principal can reach, as of one snapshot (what-can-read)."""
+
+    principal: Principal
+    classes: tuple[Principal, ...]  # the classes that contain it, searched as well
+    entries: tuple[ReachableDataset, ...]
+    collected_at: str
+    snapshot_source: str | None = None
+    gaps: tuple[CoverageGap, ...] = ()
+    provenance: Provenance | None = None
+
+
+_MEMBER_PREFIXES = {
+    "user:": PrincipalKind.USER,
+    "group:": PrincipalKind.GROUP,
+    "serviceAccount:": PrincipalKind.SERVICE_ACCOUNT,
+}
+
+
+def find_principal(rg: ReachGraph, ref: str) -> Principal:
+    """A principal by exact id, by unique name or id suffix (``role/analyst``), or an id it can be built from.
+
+    A Google member (``user:bob@corp.example``) or an IAM ARN the graph does not hold is
+    still answerable: it reaches whatever the classes that contain it reach.
+    """
+    if ref in rg.principals:
+        return rg.principals[ref]
+    matches = [p for p in rg.principals.values() if p.name == ref or p.id.endswith("/" + ref) or p.id.endswith(ref)]
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        ids = ", ".join(sorted(p.id for p in matches)[:5])
+        raise UsageError(f"{ref!r} names several principals ({ids}); give the full id")
+    for prefix, kind in _MEMBER_PREFIXES.items():
+        if ref.startswith(prefix) and "@" in ref:
+            return Principal(id=ref, kind=kind, provider=Provider.GCP)
+    arn = re.fullmatch(r"arn:aws[\w-]*:iam::(\d{12}):(user|role|group)/.+", ref)
+    if arn:
+        kinds = {"user": PrincipalKind.USER, "role": PrincipalKind.ROLE, "group": PrincipalKind.GROUP}
+        return Principal(id=ref, kind=kinds[arn.group(2)], provider=Provider.AWS, account=arn.group(1))
+    raise UsageError(
+        f"no principal {ref!r} in the snapshot (give its id: an IAM ARN, user:x@domain, serviceAccount:…, a class id)"
+    )
+
+
+def account_ou_paths(snapshot: Snapshot) -> dict[str, str]:
+    """AWS account id -> its OU path (``o-x/r-y/ou-z/``), from the organisation tree the snapshot holds."""
+    out: dict[str, str] = {}
+    for org in snapshot.of_type("aws.organizations.organization"):
+        tree = org.document("tree") or {}
+        parents = {ou.get("Id"): ou.get("ParentId") for ou in tree.get("OrganizationalUnits", [])}
+        for account, parent in (tree.get("AccountParents") or {}).items():
+            chain = []
+            node, seen = parent, set()
+            while node and node not in seen:
+                seen.add(node)
+                chain.append(node)
+                node = parents.get(node)
+            out[str(account)] = f"{org.id}/" + "".join(f"{n}/" for n in reversed(chain))
+    return out
+
+
+def containing_classes(
+    rg: ReachGraph, principal: Principal, *, account_orgs: dict[str, str], ou_paths: dict[str, str]
+) -> list[Principal]:
+    """The class principals (in the graph) that contain ``principal``, narrowest first.
+
+    Its account, OUs, organisation or domain (:func:`seenby.graph.audience.enclosing_classes`),
+    then any authenticated principal and the public of its provider.
+    """
+    ids = list(enclosing_classes(principal, account_orgs))
+    account = principal.account or ""
+    path = ou_paths.get(account)
+    if path and principal.provider is Provider.AWS:
+        ous = [n for n in rg.principals if n.startswith("aws-ou:") and path.startswith(n[len("aws-ou:"):])]
+        ids[1:1] = sorted(ous, key=len, reverse=True)
+    if principal.kind is PrincipalKind.ACCOUNT and account in account_orgs:
+        ids.append(f"aws-org:{account_orgs[account]}")
+    if principal.provider is Provider.AWS:
+        ids += [AWS_AUTHENTICATED.id, AWS_PUBLIC.id]
+    elif principal.provider is Provider.GCP:
+        ids += [GCP_ALL_AUTHENTICATED.id, GCP_ALL_USERS.id]
+    out = []
+    for pid in dict.fromkeys(ids):
+        if pid != principal.id and pid in rg.principals and rg.principals[pid].kind.is_class:
+            out.append(rg.principals[pid])
+    return out
+
+
+def _forward(rg: ReachGraph, start: str, *, allow_conditional: bool) -> dict[object, object]:
+    """Parent pointers from ``start`` to every node it reaches (breadth-first: shortest paths)."""
+    g = rg.graph
+    parent: dict[object, object] = {start: start}
+    queue: deque[object] = deque([start])
+    while queue:
+        node = queue.popleft()
+        for succ in g.successors(node):
+            if succ in parent:
+                continue
+            if g.edges[node, succ]["info"].conditional and not allow_conditional:
+                continue
+            parent[succ] = node
+            queue.append(succ)
+    return parent
+
+
+def _node_label(rg: ReachGraph, node: object) -> str:
+    if isinstance(node, tuple):
+        ds = rg.datasets.get(node[0])
+        return ds.name if ds else str(node[0])
+    p = rg.principals.get(str(node))
+    return p.label if p else str(node)
+
+
+def _forward_path(rg: ReachGraph, parent: dict[object, object], target: object) -> tuple[PathStep, ...]:
+    nodes = [target]
+    while parent[nodes[-1]] != nodes[-1]:
+        nodes.append(parent[nodes[-1]])
+    nodes.reverse()
+    steps = []
+    for node, nxt in pairwise(nodes):
+        info = rg.info(node, nxt)
+        via = f"grant:{nxt[1].value}" if info.kind == "grant" else info.kind  # type: ignore[index]
+        steps.append(
+            PathStep(
+                node=str(node[0]) if isinstance(node, tuple) else str(node),
+                kind=StepKind.DATASET if isinstance(node, tuple) else StepKind.PRINCIPAL,
+                label=_node_label(rg, node),
+                via=via,
+                evidence=info.evidence,
+                conditions=info.conditions,
+            )
+        )
+    steps.append(PathStep(node=str(target[0]), kind=StepKind.DATASET, label=_node_label(rg, target)))  # type: ignore[index]
+    return tuple(steps)
+
+
+def _reached(rg: ReachGraph, start: str, levels: tuple[AccessLevel, ...]) -> dict[tuple[str, AccessLevel], Reach]:
+    """``(dataset, level) -> Reach`` from ``start``; unconditional paths preferred."""
+    if start not in rg.graph:
+        return {}
+    sure = _forward(rg, start, allow_conditional=False)
+    maybe = _forward(rg, start, allow_conditional=True)
+    principal = rg.principals[start]
+    out: dict[tuple[str, AccessLevel], Reach] = {}
+    for node in maybe:
+        if not isinstance(node, tuple) or node[1] not in levels or node[0] not in rg.datasets:
+            continue
+        if node in sure:
+            out[node] = Reach(principal=principal, path=_forward_path(rg, sure, node), conditional=False)
+        else:
+            out[node] = Reach(principal=principal, path=_forward_path(rg, maybe, node), conditional=True)
+    return out
+
+
+def what_can_read(
+    rg: ReachGraph,
+    principal_ref: str,
+    *,
+    levels: Iterable[AccessLevel] = AUDITED_LEVELS,
+    rules: Rules | None = None,
+    gaps: Iterable[CoverageGap] = (),
+    collected_at: str = "",
+    snapshot_source: str | None = None,
+    ou_paths: dict[str, str] | None = None,
+    scope_organization: str | None = None,
+    scope_accounts: Iterable[str] = (),
+) -> PrincipalAccessReport:
+    """Every dataset ``principal_ref`` can reach at ``levels``: a forward search from it (through its
+    groups, the roles it can assume, re-exposing views) and from every class that contains it.
+
+    A dataset reached directly is shown with that path; one reached only through a class is
+    marked ``through_class``.  ``scope_organization`` and ``scope_accounts`` (the snapshot's
+    scope) place accounts in their organisation when the snapshot has no organisation tree.
+    """
+    chosen = tuple(levels)
+    principal = find_principal(rg, principal_ref)
+    account_orgs = dict(rg.account_orgs)
+    if scope_organization:
+        for account in scope_accounts:
+            account_orgs.setdefault(str(account), scope_organization)
+    classes = containing_classes(rg, principal, account_orgs=account_orgs, ou_paths=ou_paths or {})
+    found: dict[tuple[str, AccessLevel], tuple[Reach, Principal | None]] = {
+        key: (reach, None) for key, reach in _reached(rg, principal.id, chosen).items()
+    }
+    for klass in classes:
+        for key, reach in _reached(rg, klass.id, chosen).items():
+            current = found.get(key)
+            if current is None or (current[0].conditional and not reach.conditional):
+                found[key] = (reach, klass)
+    coverage = Coverage(rg)
+    entries = []
+    for (dataset_id, level), (reach, klass) in found.items():
+        dataset = rg.datasets[dataset_id]
+        decl = rules.declaration_for(dataset) if rules else None
+        subject = Reach(principal=principal, path=reach.path, conditional=reach.conditional)
+        entries.append(
+            ReachableDataset(
+                dataset=dataset,
+                level=level,
+                path=reach.path,
+                conditional=reach.conditional,
+                through_class=klass,
+                declared=coverage.covered(subject, decl.audience.for_level(level)) if decl else None,
+                classification=decl.classification if decl else None,
+            )
+        )
+    entries.sort(key=lambda e: (e.dataset.id, list(AccessLevel).index(e.level)))
+    return PrincipalAccessReport(
+        principal=principal,
+        classes=tuple(classes),
+        entries=tuple(entries),
+        collected_at=collected_at,
+        snapshot_source=snapshot_source,
+        gaps=tuple(g for g in gaps if g.datasets),
     )

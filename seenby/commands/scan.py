@@ -6,6 +6,7 @@ import click
 
 from seenby.cli_base import FAIL_ON, FORMATS, Progress, audit_and_report, cli, guard, say
 from seenby.errors import UsageError
+from seenby.history.options import record_option, store_option
 
 
 @cli.group()
@@ -32,6 +33,8 @@ def scan() -> None:
     "--print-policy", is_flag=True, help="Print the minimal read-only IAM policy the scanner needs, and exit."
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress or messages on stderr.")
+@record_option(default=True)
+@store_option
 @guard
 def scan_aws_command(
     profile: str | None,
@@ -48,6 +51,8 @@ def scan_aws_command(
     strict: bool,
     print_policy: bool,
     quiet: bool,
+    record: bool,
+    store: str | None,
 ) -> None:
     """Scan AWS with the standard credential chain (AWS_ENDPOINT_URL points it at a local endpoint)."""
     from seenby.scanners.aws import AwsScanConfig, scan_aws
@@ -77,5 +82,9 @@ def scan_aws_command(
 
         save_snapshot(snapshot, output)
         say(quiet)(f"wrote {output} ({len(snapshot.resources)} resources)")
+    if record:
+        from seenby.history.recording import record_snapshot
+
+        record_snapshot(snapshot, store=store, source=output, say=say(quiet))
     if then_audit:
         audit_and_report(snapshot, rules_path, fmt, None, fail_on, strict)

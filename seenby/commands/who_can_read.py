@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from seenby.cli_base import AUDIENCE_FORMATS, cli, default_rules, emit, guard, render_options
+from seenby.history.options import time_travel_options
 from seenby.model import AccessLevel
 
 
@@ -16,10 +17,10 @@ from seenby.model import AccessLevel
     "--snapshot",
     "snapshots",
     multiple=True,
-    required=True,
     type=click.Path(dir_okay=False),
-    help="Snapshot file (repeat for shards).",
+    help="Snapshot file (repeat for shards). Without it: the history store (see --at, --store).",
 )
+@time_travel_options
 @click.option(
     "--rules",
     "rules_path",
@@ -45,16 +46,24 @@ def who_can_read(
     fmt: str,
     output: str | None,
     expand_members: bool,
+    at: str | None,
+    store: str | None,
 ) -> None:
-    """Who can read DATASET (an id such as arn:aws:s3:::NAME, gs://NAME, or a unique name), and through what."""
+    """Who can read DATASET (an id such as arn:aws:s3:::NAME, gs://NAME, or a unique name), and through what.
+
+    From snapshot files (--snapshot), or from the latest recorded scan at or before --at
+    (default: the latest) in the history store; the answer then names that scan and its age.
+    """
     from seenby.config import load_rules
     from seenby.graph.build import build_graph
+    from seenby.history.select import choose_snapshot
     from seenby.policies import evaluate
     from seenby.queries import who_can_read as query
-    from seenby.reports import OutputFormat, render_audience
-    from seenby.snapshot import load_snapshots
+    from seenby.reports import OutputFormat, render_audience, render_query
+    from seenby.reports.audience_at import AudienceAt
 
-    snapshot = load_snapshots(snapshots)
+    chosen = choose_snapshot(snapshots=snapshots, at=at, store=store, containing=dataset)
+    snapshot = chosen.snapshot
     rules = None
     if rules_path or Path("rules.yaml").exists():
         rules = load_rules(default_rules(rules_path))
@@ -69,4 +78,8 @@ def who_can_read(
         snapshot_source=snapshot.source,
         expand_members=expand_members,
     )
-    emit(render_audience(report, OutputFormat(fmt), render_options(output)), output)
+    if chosen.provenance.scan_id is None:
+        emit(render_audience(report, OutputFormat(fmt), render_options(output)), output)
+    else:
+        subject = AudienceAt(report=report, provenance=chosen.provenance)
+        emit(render_query("who-can-read", subject, fmt, render_options(output)), output)

@@ -1,0 +1,221 @@
+"""Incident response over time: ``seenby record``, ``scans``, ``what-can-read``, ``exposure`` and ``diff``.
+
+Recorded scans live in the history store (``--store``, default under the user's data
+directory); ``docs/history.md`` describes it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from seenby.cli_base import FAIL_ON, cli, default_rules, emit, guard, render_options, say
+from seenby.history.options import store_option, time_travel_options
+from seenby.model import AUDITED_LEVELS, AccessLevel
+
+QUERY_FORMATS = ["table", "json"]
+LEVELS = click.Choice([lv.value for lv in AccessLevel])
+
+
+def _rules(rules_path: str | None) -> object | None:
+    """--rules, else ./rules.yaml when present, else None (answers without the declared audience)."""
+    from seenby.config import load_rules
+
+    if rules_path or Path("rules.yaml").exists():
+        return load_rules(default_rules(rules_path))
+    return None
+
+
+def _levels(levels: tuple[str, ...], default: tuple[AccessLevel, ...]) -> tuple[AccessLevel, ...]:
+    return tuple(AccessLevel(lv) for lv in levels) or default
+
+
+def _rules_option(fn: object) -> object:
+    return click.option(
+        "--rules",
+        "rules_path",
+        type=click.Path(dir_okay=False),
+        help="Declared audiences (default ./rules.yaml if present).",
+    )(fn)  # type: ignore[arg-type]
+
+
+@cli.command()
+@click.argument("snapshots", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@store_option
+@click.option("--merge", is_flag=True, help="Record the files as shards of one scan instead of one scan each.")
+@click.option("--quiet", "-q", is_flag=True)
+@guard
+def record(snapshots: tuple[str, ...], store: str | None, merge: bool, quiet: bool) -> None:
+    """Record existing snapshot files in the history store (each file one scan, unless --merge)."""
+    from seenby.history.recording import record_snapshot
+    from seenby.snapshot import load_snapshot, load_snapshots
+
+    if merge:
+        record_snapshot(load_snapshots(snapshots), store=store, source=", ".join(snapshots), say=say(quiet))
+        return
+    loaded = [load_snapshot(p) for p in snapshots]  # every file valid before anything is recorded
+    for path, snapshot in zip(snapshots, loaded, strict=True):
+        record_snapshot(snapshot, store=store, source=path, say=say(quiet))
+
+
+@cli.command()
+@store_option
+@guard
+def scans(store: str | None) -> None:
+    """List the recorded scans of the history store (ids for diff @ID)."""
+    from seenby.history.options import store_path
+    from seenby.history.store import HistoryStore
+
+    path = store_path(store)
+    with HistoryStore.open(path, create=False) as history:
+        rows = history.scans()
+    lines = [f"{'scan':>6}  {'collected':<20}  {'resources':>9}  source"]
+    for s in rows:
+        lines.append(f"{s.ref:>6}  {s.when:<20}  {s.resources:>9}  {s.source or '(live scan)'}")
+    click.echo("\n".join(lines))
+    click.echo(f"seenby: {len(rows)} scans in {path}", err=True)
+
+
+@cli.command("what-can-read")
+@click.argument("principal")
+@click.option("--snapshot", "snapshots", multiple=True, type=click.Path(dir_okay=False),
+              help="Snapshot file (repeat for shards). Without it: the history store (see --at, --store).")
+@time_travel_options
+@_rules_option
+@click.option("--level", "levels", multiple=True, type=LEVELS, help="Access level(s) (default: read, write, admin).")
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False))
+@guard
+def what_can_read(
+    principal: str,
+    snapshots: tuple[str, ...],
+    at: str | None,
+    store: str | None,
+    rules_path: str | None,
+    levels: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+) -> None:
+    """Every dataset PRINCIPAL can read, write or administer: through its groups, the roles it can
+    assume, and the classes that contain it (its account, organisation, domain, the public)."""
+    from dataclasses import replace
+
+    from seenby.graph.build import build_graph
+    from seenby.history.select import choose_snapshot
+    from seenby.policies import evaluate
+    from seenby.queries import account_ou_paths
+    from seenby.queries import what_can_read as query
+    from seenby.reports import render_query
+
+    chosen = choose_snapshot(snapshots=snapshots, at=at, store=store)
+    snapshot = chosen.snapshot
+    rules = _rules(rules_path)
+    evaluation = evaluate(snapshot)
+    report = query(
+        build_graph(evaluation),
+        principal,
+        levels=_levels(levels, AUDITED_LEVELS),
+        rules=rules,  # type: ignore[arg-type]
+        gaps=evaluation.gaps,
+        collected_at=snapshot.collected_at,
+        snapshot_source=snapshot.source,
+        ou_paths=account_ou_paths(snapshot),
+        scope_organization=snapshot.scope.get("aws_organization"),
+        scope_accounts=snapshot.scope.get("aws_accounts") or (),
+    )
+    if chosen.provenance.scan_id is not None:
+        report = replace(report, provenance=chosen.provenance)
+    emit(render_query("what-can-read", report, fmt, render_options(output)), output)
+
+
+@cli.command()
+@click.argument("dataset")
+@store_option
+@_rules_option
+@click.option("--level", "levels", multiple=True, type=LEVELS, help="Access level(s) (default: read).")
+@click.option("--since", metavar="TIME", help="Only scans collected at or after TIME.")
+@click.option("--until", metavar="TIME", help="Only scans collected at or before TIME.")
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False))
+@guard
+def exposure(
+    dataset: str,
+    store: str | None,
+    rules_path: str | None,
+    levels: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    fmt: str,
+    output: str | None,
+) -> None:
+    """DATASET's audience across the recorded scans: when each member appeared and disappeared, the
+    document change that caused it, and the windows in which the audience exceeded the declaration."""
+    from seenby.history.exposure import exposure_timeline
+    from seenby.history.options import store_path
+    from seenby.history.store import HistoryStore
+    from seenby.history.times import parse_time
+    from seenby.reports import render_query
+
+    rules = _rules(rules_path)
+    start = parse_time(since, option="--since") if since else None
+    end = parse_time(until, option="--until") if until else None
+    with HistoryStore.open(store_path(store), create=False) as history:
+        timeline = exposure_timeline(
+            history,
+            dataset,
+            rules=rules,  # type: ignore[arg-type]
+            levels=_levels(levels, (AccessLevel.READ,)),
+            since=start,
+            until=end,
+        )
+    emit(render_query("exposure", timeline, fmt, render_options(output)), output)
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@store_option
+@_rules_option
+@click.option("--level", "levels", multiple=True, type=LEVELS, help="Access level(s) (default: read, write, admin).")
+@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False))
+@click.option("--fail-on", type=FAIL_ON, default="never", show_default=True,
+              help="Exit 1 when a new or changed finding has this severity or higher.")
+@guard
+def diff(
+    old: str,
+    new: str,
+    store: str | None,
+    rules_path: str | None,
+    levels: tuple[str, ...],
+    fmt: str,
+    output: str | None,
+    fail_on: str,
+) -> None:
+    """Compare OLD and NEW: each a snapshot file, a recorded scan (@ID) or a time (the latest scan at
+    or before it). Audiences gained and lost per dataset; new, fixed and changed findings."""
+    import sys
+
+    from seenby.findings import Severity
+    from seenby.history.diff import FindingChangeKind, diff_snapshots
+    from seenby.history.select import choose_side
+    from seenby.reports import render_query
+
+    rules = _rules(rules_path)
+    before = choose_side(old, store=store, what="OLD")
+    after = choose_side(new, store=store, what="NEW")
+    result = diff_snapshots(
+        before.snapshot,
+        after.snapshot,
+        old_provenance=before.provenance,
+        new_provenance=after.provenance,
+        rules=rules,  # type: ignore[arg-type]
+        levels=_levels(levels, AUDITED_LEVELS),
+    )
+    emit(render_query("diff", result, fmt, render_options(output)), output)
+    if fail_on != "never" and any(
+        c.kind is not FindingChangeKind.FIXED and c.finding.severity.at_least(Severity(fail_on))
+        for c in result.findings
+    ):
+        sys.exit(1)

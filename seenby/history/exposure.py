@@ -1,0 +1,348 @@
+"""A dataset's exposure over time: its audience in every recorded scan, what changed it, and when
+the audience exceeded the declaration.
+
+Each recorded scan that covers the dataset (it holds the dataset, or its scope names the
+dataset's account or project) is evaluated once; a scan with the same content as the one
+before reuses its answer.  Between two consecutive scans, a member that appears or
+disappears is an event; its cause is the set of read documents that changed between those
+scans on the resources of its path (the dataset, the nodes and evidence sources of the
+path, the account holding IAM).  When none of those changed, every changed document is
+listed, marked as not on the path.  A member is only known to have appeared *between* two
+scans: that is the precision the history has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from itertools import pairwise
+from typing import Any
+
+from seenby.config import Rules
+from seenby.errors import UsageError
+from seenby.findings import AudienceClass, AudienceMember, PathStep
+from seenby.graph.build import build_graph
+from seenby.history.changes import DocumentChange, changed_reads, path_resources, read_json
+from seenby.history.store import HistoryStore, ScanRecord
+from seenby.model import AccessLevel, CoverageGap, Dataset, Principal
+from seenby.policies import evaluate
+from seenby.queries import find_dataset, who_can_read
+from seenby.snapshot import Snapshot
+
+__all__ = [
+    "AudienceEvent",
+    "EventKind",
+    "ExposureTimeline",
+    "ExposureWindow",
+    "MemberSpan",
+    "ScanPoint",
+    "exposure_timeline",
+]
+
+
+_END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ScanPoint:
+    """One recorded scan as the timeline sees it."""
+
+    scan_id: int
+    collected_at: datetime
+    present: bool  # the dataset exists in this scan
+    members: int = 0
+    excess: int = 0
+    people: int | None = None  # people in the audience, where known
+    gaps: int = 0
+
+
+class EventKind(StrEnum):
+    APPEARED = "appeared"
+    DISAPPEARED = "disappeared"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AudienceEvent:
+    """A member of the audience that appeared or disappeared between scans ``before`` and ``after``."""
+
+    kind: EventKind
+    principal: Principal
+    level: AccessLevel
+    audience_class: AudienceClass
+    declared: bool | None
+    people: int | None
+    before: ScanPoint
+    after: ScanPoint
+    path: tuple[PathStep, ...]  # in the scan where the member is present
+    causes: tuple[DocumentChange, ...]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MemberSpan:
+    """One stretch of scans in which a member was in the audience.
+
+    ``appeared_after`` is the last scan without it (None: it was there in the first scan);
+    ``gone_by`` is the first scan without it again (None: still there in the last scan).
+    """
+
+    principal: Principal
+    level: AccessLevel
+    audience_class: AudienceClass
+    declared: bool | None
+    first_seen: ScanPoint
+    last_seen: ScanPoint
+    appeared_after: ScanPoint | None
+    gone_by: ScanPoint | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ExcessMember:
+    principal: Principal
+    level: AccessLevel
+    audience_class: AudienceClass
+    people: int | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ExposureWindow:
+    """Consecutive scans in which the audience exceeded the declaration.
+
+    The exposure began after ``opened_after`` (None: before the first recorded scan) and at
+    the latest by ``first_seen``; it lasted at least until ``last_seen`` and ended by
+    ``closed_by`` (None: still open at the last scan).
+    """
+
+    first_seen: ScanPoint
+    last_seen: ScanPoint
+    opened_after: ScanPoint | None
+    closed_by: ScanPoint | None
+    excess: tuple[ExcessMember, ...]
+    people: int | None  # the most people the excess counted in one scan, where known
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExposureTimeline:
+    dataset: Dataset
+    levels: tuple[AccessLevel, ...]
+    store: str
+    scans: tuple[ScanPoint, ...]
+    events: tuple[AudienceEvent, ...]
+    spans: tuple[MemberSpan, ...]
+    windows: tuple[ExposureWindow, ...]
+    classification: str | None = None
+    declaration: str | None = None  # where the dataset is declared; None: undeclared or no rules
+    rules_file: str | None = None
+    skipped: int = 0  # recorded scans that do not cover the dataset's account or project
+    gaps: tuple[CoverageGap, ...] = ()  # coverage gaps of the dataset in the latest covering scan
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Answer:
+    point: ScanPoint
+    members: dict[tuple[str, AccessLevel], AudienceMember]
+    gaps: tuple[CoverageGap, ...]
+
+
+def _covers(scan: ScanRecord, dataset: Dataset, present: bool) -> bool:
+    if present:
+        return True
+    scope = scan.scope
+    return dataset.account in (scope.get("aws_accounts") or []) or dataset.account in (scope.get("gcp_projects") or [])
+
+
+def _resolve(history: HistoryStore, ref: str, until: datetime | None) -> Dataset:
+    latest = history.scan_at(until or _END_OF_TIME, containing=ref)
+    return find_dataset(build_graph(evaluate(history.snapshot(latest.id))), ref)
+
+
+def exposure_timeline(
+    history: HistoryStore,
+    dataset_ref: str,
+    *,
+    rules: Rules | None = None,
+    levels: tuple[AccessLevel, ...] = (AccessLevel.READ,),
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> ExposureTimeline:
+    """The exposure timeline of one dataset across the recorded scans of ``history``."""
+    dataset = _resolve(history, dataset_ref, until)
+    decl = rules.declaration_for(dataset) if rules else None
+    answers: list[_Answer] = []
+    snapshots: dict[int, Snapshot] = {}
+    cache: dict[bytes, _Answer] = {}
+    skipped = 0
+    for scan in history.scans():
+        if (since and scan.collected_at < since) or (until and scan.collected_at > until):
+            continue
+        states = history.state_hashes(scan.id)
+        present = any(rid == dataset.id for _, rid in states)
+        if not _covers(scan, dataset, present):
+            skipped += 1
+            continue
+        key = hashlib.sha256(b"".join(h for _, h in sorted(states.items()))).digest()
+        if key in cache:
+            prior = cache[key]
+            answers.append(_Answer(point=_point(scan, present, prior.members, prior.gaps), members=prior.members,
+                                   gaps=prior.gaps))
+            continue
+        snapshot = history.snapshot(scan.id)
+        snapshots[scan.id] = snapshot
+        members, gaps = _members(snapshot, dataset, rules, levels) if present else ({}, ())
+        answer = _Answer(point=_point(scan, present, members, gaps), members=members, gaps=gaps)
+        cache[key] = answer
+        answers.append(answer)
+    if not answers:
+        raise UsageError(f"no recorded scan covers {dataset.id} in the time asked")
+    events = _events(history, answers, snapshots, dataset)
+    return ExposureTimeline(
+        dataset=dataset,
+        levels=levels,
+        store=str(history.path),
+        scans=tuple(a.point for a in answers),
+        events=tuple(events),
+        spans=tuple(_spans(answers)),
+        windows=tuple(_windows(answers)) if decl else (),
+        classification=decl.classification if decl else None,
+        declaration=decl.where if decl else None,
+        rules_file=rules.source if rules else None,
+        skipped=skipped,
+        gaps=answers[-1].gaps,
+    )
+
+
+def _members(
+    snapshot: Snapshot, dataset: Dataset, rules: Rules | None, levels: tuple[AccessLevel, ...]
+) -> tuple[dict[tuple[str, AccessLevel], AudienceMember], tuple[CoverageGap, ...]]:
+    evaluation = evaluate(snapshot)
+    rg = build_graph(evaluation)
+    if dataset.id not in rg.datasets:
+        return {}, ()
+    report = who_can_read(rg, dataset.id, levels=levels, rules=rules, gaps=evaluation.gaps)
+    return {(m.principal.id, m.level): m for m in report.members}, report.gaps
+
+
+def _point(scan: ScanRecord, present: bool, members: dict[Any, AudienceMember], gaps: tuple[Any, ...]) -> ScanPoint:
+    counted = [m.people for m in members.values() if m.people]
+    return ScanPoint(
+        scan_id=scan.id,
+        collected_at=scan.collected_at,
+        present=present,
+        members=len(members),
+        excess=sum(1 for m in members.values() if m.declared is False),
+        people=sum(counted) if counted else None,
+        gaps=len(gaps),
+    )
+
+
+def _snapshot(history: HistoryStore, snapshots: dict[int, Snapshot], scan_id: int) -> Snapshot:
+    if scan_id not in snapshots:
+        snapshots[scan_id] = history.snapshot(scan_id)
+    return snapshots[scan_id]
+
+
+def _events(
+    history: HistoryStore, answers: list[_Answer], snapshots: dict[int, Snapshot], dataset: Dataset
+) -> list[AudienceEvent]:
+    events: list[AudienceEvent] = []
+    for old, new in pairwise(answers):
+        appeared = [new.members[k] for k in new.members.keys() - old.members.keys()]
+        gone = [old.members[k] for k in old.members.keys() - new.members.keys()]
+        if not appeared and not gone:
+            continue
+        changes = changed_reads(history.read_hashes(old.point.scan_id), history.read_hashes(new.point.scan_id))
+        for kind, members in ((EventKind.APPEARED, appeared), (EventKind.DISAPPEARED, gone)):
+            for m in sorted(members, key=lambda m: (m.level.value, m.audience_class.rank, m.principal.id)):
+                on_path = path_resources(dataset.id, [m.path])
+                causes = [c for c in changes if c[1] in on_path]
+                marked = True
+                if not causes:
+                    causes, marked = changes, False
+                events.append(
+                    AudienceEvent(
+                        kind=kind,
+                        principal=m.principal,
+                        level=m.level,
+                        audience_class=m.audience_class,
+                        declared=m.declared,
+                        people=m.people,
+                        before=old.point,
+                        after=new.point,
+                        path=m.path,
+                        causes=tuple(
+                            DocumentChange(
+                                resource=rid,
+                                resource_type=rtype,
+                                read=read,
+                                kind=change,
+                                before=read_json(_snapshot(history, snapshots, old.point.scan_id), rtype, rid, read),
+                                after=read_json(_snapshot(history, snapshots, new.point.scan_id), rtype, rid, read),
+                                on_path=marked,
+                            )
+                            for rtype, rid, read, change in causes
+                        ),
+                    )
+                )
+    return events
+
+
+def _spans(answers: list[_Answer]) -> list[MemberSpan]:
+    spans: list[MemberSpan] = []
+    open_: dict[tuple[str, AccessLevel], tuple[AudienceMember, int]] = {}
+    for i, answer in enumerate([*answers, None]):  # type: ignore[list-item]
+        current = answer.members if answer is not None else {}
+        for key in list(open_):
+            if key not in current:
+                member, start = open_.pop(key)
+                spans.append(_span(member, answers, start, i))
+        for key, member in current.items():
+            open_.setdefault(key, (member, i))
+    spans.sort(key=lambda s: (s.first_seen.collected_at, s.level.value, s.audience_class.rank, s.principal.id))
+    return spans
+
+
+def _span(member: AudienceMember, answers: list[_Answer], start: int, end: int) -> MemberSpan:
+    return MemberSpan(
+        principal=member.principal,
+        level=member.level,
+        audience_class=member.audience_class,
+        declared=member.declared,
+        first_seen=answers[start].point,
+        last_seen=answers[end - 1].point,
+        appeared_after=answers[start - 1].point if start > 0 else None,
+        gone_by=answers[end].point if end < len(answers) else None,
+    )
+
+
+def _windows(answers: list[_Answer]) -> list[ExposureWindow]:
+    windows: list[ExposureWindow] = []
+    start: int | None = None
+    for i, answer in enumerate([*answers, None]):  # type: ignore[list-item]
+        exceeded = answer is not None and answer.point.excess > 0
+        if exceeded and start is None:
+            start = i
+        elif not exceeded and start is not None:
+            run = answers[start:i]
+            excess: dict[tuple[str, AccessLevel], ExcessMember] = {}
+            for a in run:
+                for key, m in a.members.items():
+                    if m.declared is False:
+                        excess.setdefault(
+                            key,
+                            ExcessMember(principal=m.principal, level=m.level, audience_class=m.audience_class,
+                                         people=m.people),
+                        )
+            people = [sum(m.people or 0 for m in a.members.values() if m.declared is False) for a in run]
+            windows.append(
+                ExposureWindow(
+                    first_seen=run[0].point,
+                    last_seen=run[-1].point,
+                    opened_after=answers[start - 1].point if start > 0 else None,
+                    closed_by=answers[i].point if i < len(answers) else None,
+                    excess=tuple(sorted(excess.values(), key=lambda m: (m.audience_class.rank, m.principal.id))),
+                    people=max(people) or None,
+                )
+            )
+            start = None
+    return windows

@@ -1,0 +1,97 @@
+"""Choosing the snapshot a query answers from: ``--snapshot FILE…``, or ``--at TIME`` / ``--store PATH``.
+
+Every query command (who-can-read, what-can-read, why, …) shares this::
+
+    @time_travel_options          # from seenby.history.options: adds --at TIME and --store PATH
+    def command(..., snapshots, at, store):
+        chosen = choose_snapshot(snapshots=snapshots, at=at, store=store, containing=dataset_ref)
+        chosen.snapshot           # the Snapshot to evaluate
+        chosen.provenance         # which scan, collected when, how old (for the answer)
+
+Rules: ``--snapshot`` files are used as given (shards merged) and cannot be combined with
+``--at``.  Otherwise the answer comes from the history store (``--store`` or the default
+under the user's data directory): the latest scan at or before ``--at`` (default: now)
+that contains ``containing``, if given.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from seenby.errors import UsageError
+from seenby.history.options import store_path
+from seenby.history.provenance import Provenance
+from seenby.history.store import HistoryStore, ScanRecord
+from seenby.history.times import parse_time, parse_timestamp
+from seenby.snapshot import Snapshot, load_snapshots
+
+__all__ = ["Chosen", "choose_side", "choose_snapshot"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Chosen:
+    snapshot: Snapshot
+    provenance: Provenance
+
+
+def choose_snapshot(
+    *,
+    snapshots: tuple[str, ...] = (),
+    at: str | None = None,
+    store: str | None = None,
+    containing: str | None = None,
+    now: datetime | None = None,
+) -> Chosen:
+    """The snapshot to answer from, and where it comes from (see the module docstring)."""
+    now = now or datetime.now(UTC)
+    if snapshots:
+        if at is not None or store is not None:
+            raise UsageError("--snapshot answers from files; --at and --store answer from recorded scans: pick one")
+        snapshot = load_snapshots(snapshots)
+        return Chosen(
+            snapshot=snapshot,
+            provenance=Provenance(
+                collected_at=parse_timestamp(snapshot.collected_at), now=now, source=snapshot.source
+            ),
+        )
+    asked = parse_time(at) if at is not None else None
+    path = store_path(store)
+    if at is None and store is None and not path.exists():
+        raise UsageError(f"give --snapshot FILE, or record scans first (no history store at {path}; see --store)")
+    with HistoryStore.open(path, create=False) as history:
+        scan = history.scan_at(asked or now, containing=containing)
+        return _recorded(history, scan, path=str(path), asked=asked, now=now)
+
+
+def choose_side(ref: str, *, store: str | None, what: str, now: datetime | None = None) -> Chosen:
+    """One side of ``seenby diff``: a snapshot file, a recorded scan ``@ID``, or a time (latest scan at or before)."""
+    now = now or datetime.now(UTC)
+    if ref.startswith("@"):
+        if not ref[1:].isdigit():
+            raise UsageError(f"{what}: {ref!r} is not a recorded scan id (@1, @2, …; see `seenby scans`)")
+        path = store_path(store)
+        with HistoryStore.open(path, create=False) as history:
+            scan = history.scan(int(ref[1:]))
+            return _recorded(history, scan, path=str(path), asked=None, now=now)
+    if Path(ref).exists():
+        return choose_snapshot(snapshots=(ref,), now=now)
+    try:
+        asked = parse_time(ref, option=what)
+    except UsageError:
+        raise UsageError(
+            f"{what}: {ref!r} is neither a snapshot file, a recorded scan (@ID) nor an ISO date or date-time"
+        ) from None
+    path = store_path(store)
+    with HistoryStore.open(path, create=False) as history:
+        return _recorded(history, history.scan_at(asked), path=str(path), asked=asked, now=now)
+
+
+def _recorded(history: HistoryStore, scan: ScanRecord, *, path: str, asked: datetime | None, now: datetime) -> Chosen:
+    return Chosen(
+        snapshot=history.snapshot(scan.id),
+        provenance=Provenance(
+            collected_at=scan.collected_at, now=now, source=scan.source, scan_id=scan.id, store=path, asked_at=asked
+        ),
+    )

@@ -10,6 +10,8 @@ accepted external suppression.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +24,7 @@ from .base import RenderOptions
 from .ordering import ordered_excess, ordered_gaps, remediation_for, severity_counts, visible_findings
 from .text import CLASS_LABELS, clean, dump_json, level_text, path_text, people_text
 
-__all__ = ["SARIF_SCHEMA", "SECURITY_SEVERITY", "render_findings", "sarif_document"]
+__all__ = ["SARIF_SCHEMA", "SECURITY_SEVERITY", "SourceLocation", "render_findings", "sarif_document"]
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "seenbyFingerprint/v1"
@@ -44,6 +46,15 @@ LEVEL: dict[Severity, str] = {
     Severity.LOW: "note",
     Severity.INFO: "note",
 }
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SourceLocation:
+    """Where the cause of a finding is written outside the snapshot: a Terraform resource, maybe its file."""
+
+    address: str  # e.g. module.data.aws_s3_bucket_policy.raw
+    uri: str | None = None  # repository-relative file, when known
+    line: int | None = None
+
 
 _DECLARATION = re.compile(r"^(?P<file>[^\s:][^:]*):(?P<line>[0-9]+)\b")
 
@@ -110,13 +121,19 @@ def _message(finding: Finding) -> str:
     return " ".join(parts)
 
 
-def _locations(finding: Finding) -> list[dict[str, Any]]:
+def _locations(finding: Finding, source: SourceLocation | None = None) -> list[dict[str, Any]]:
     d = finding.dataset
     location: dict[str, Any] = {
         "logicalLocations": [{"fullyQualifiedName": d.id, "name": d.name, "kind": "resource"}],
     }
+    if source is not None:
+        location["logicalLocations"].insert(0, {"fullyQualifiedName": source.address, "kind": "resource"})
     match = _DECLARATION.match(finding.declaration or "")
-    if match:
+    if source is not None and source.uri:
+        location["physicalLocation"] = {"artifactLocation": {"uri": quote(source.uri, safe="/:._-~")}}
+        if source.line:
+            location["physicalLocation"]["region"] = {"startLine": max(1, source.line)}
+    elif match:
         location["physicalLocation"] = {
             "artifactLocation": {"uri": quote(match["file"], safe="/:._-~")},
             "region": {"startLine": max(1, int(match["line"]))},
@@ -124,13 +141,13 @@ def _locations(finding: Finding) -> list[dict[str, Any]]:
     return [location]
 
 
-def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int, source: SourceLocation | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": LEVEL[finding.severity],
         "message": {"text": _message(finding)},
-        "locations": _locations(finding),
+        "locations": _locations(finding, source),
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": {
             "severity": finding.severity.value,
@@ -180,8 +197,16 @@ def _notification(gap: CoverageGap) -> dict[str, Any]:
     }
 
 
-def sarif_document(result: AuditResult, options: RenderOptions) -> dict[str, Any]:
-    """The SARIF log as plain data."""
+def sarif_document(
+    result: AuditResult, options: RenderOptions, *, sources: Mapping[str, SourceLocation] | None = None
+) -> dict[str, Any]:
+    """The SARIF log as plain data.
+
+    ``sources`` maps a finding's fingerprint to where its cause is written (the gate's
+    Terraform resources): that becomes the result's first logical location and, with a
+    file, its physical location.
+    """
+    sources = sources or {}
     rules = [_descriptor(r) for r in sorted(catalog().values(), key=lambda r: r.id.value)]
     index = {r["id"]: i for i, r in enumerate(rules)}
     findings = visible_findings(result, options.show_waived)
@@ -192,7 +217,7 @@ def sarif_document(result: AuditResult, options: RenderOptions) -> dict[str, Any
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "seenby", "version": _tool_version(),
                             "semanticVersion": _tool_version(), "rules": rules}},
-        "results": [_result(f, index[f.rule_id]) for f in findings],
+        "results": [_result(f, index[f.rule_id], sources.get(f.fingerprint)) for f in findings],
         "invocations": [{
             "executionSuccessful": True,
             "toolExecutionNotifications": [_notification(g) for g in ordered_gaps(result.gaps)],
@@ -209,5 +234,7 @@ def sarif_document(result: AuditResult, options: RenderOptions) -> dict[str, Any
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render_findings(result: AuditResult, options: RenderOptions) -> str:
-    return dump_json(sarif_document(result, options))
+def render_findings(
+    result: AuditResult, options: RenderOptions, *, sources: Mapping[str, SourceLocation] | None = None
+) -> str:
+    return dump_json(sarif_document(result, options, sources=sources))

@@ -1,0 +1,161 @@
+"""Terraform plans → the planned state as a snapshot, merged over a baseline of what already exists.
+
+::
+
+    plan = load_plan("plan.json")                       # terraform show -json PLANFILE
+    planned = planned_snapshot(plan, baseline=None)      # PlannedImport
+    planned.snapshot                                     # judged by the ordinary evaluators
+    planned.index                                        # Terraform address of each read, entity, member
+
+Module map::
+
+    plan.py             reading and validating the JSON plan (errors name the JSON path)
+    resolve.py          values known only after apply: resolved through the plan, else Unknown
+    policy_document.py  rendering a deferred data.aws_iam_policy_document
+    state.py            drafts over the baseline; the address index
+    aws.py iam.py gcp.py  one builder per Terraform resource type
+
+How the planned state is formed, and what "unknown after apply" becomes, is in docs/gate.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from seenby.importers.terraform.aws import AWS_BUILDERS, AWS_DELETERS
+from seenby.importers.terraform.context import Builder, Context
+from seenby.importers.terraform.gcp import GCP_BUILDERS, GCP_DELETERS
+from seenby.importers.terraform.iam import IAM_BUILDERS, IAM_DELETERS, finish_gaads
+from seenby.importers.terraform.plan import Plan, PlannedResource, load_plan, parse_plan
+from seenby.importers.terraform.resolve import UNKNOWN_AFTER_APPLY, Resolver
+from seenby.importers.terraform.state import AddressIndex, Origin, PlannedState
+from seenby.snapshot import Snapshot, new_snapshot
+
+__all__ = [
+    "SUPPORTED_TYPES",
+    "UNKNOWN_AFTER_APPLY",
+    "AddressIndex",
+    "Origin",
+    "Plan",
+    "PlannedImport",
+    "load_plan",
+    "parse_plan",
+    "planned_snapshot",
+]
+
+_BUILDERS: dict[str, Builder] = {**AWS_BUILDERS, **IAM_BUILDERS, **GCP_BUILDERS}
+_DELETERS: dict[str, Builder] = {**AWS_DELETERS, **IAM_DELETERS, **GCP_DELETERS}
+SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_BUILDERS))
+
+# Built first: the resources others attach to.
+_CONTAINERS = ("aws_s3_bucket", "aws_kms_key", "aws_dynamodb_table", "aws_iam_role", "aws_iam_user", "aws_iam_group",
+               "aws_iam_policy", "google_storage_bucket", "google_bigquery_dataset", "google_bigquery_table")
+
+_ARN_ACCOUNT = re.compile(r"^arn:(aws[a-z-]*):[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}):")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlannedImport:
+    """The planned state and where each part of it is declared."""
+
+    snapshot: Snapshot
+    index: AddressIndex
+    plan: Plan
+    aws_account: str | None
+    changed: tuple[str, ...]  # addresses the plan creates, updates or deletes
+    unsupported: tuple[str, ...]  # changed addresses of types seenby does not model
+    notes: tuple[str, ...]  # what the planned state could not see
+
+
+def _walk_values(value: object) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _walk_values(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _walk_values(v)
+
+
+def _detect_account(plan: Plan, baseline: Snapshot | None) -> tuple[str | None, str]:
+    for ds in plan.data.values():
+        if ds.type == "aws_caller_identity" and isinstance(ds.value("account_id"), str):
+            arn = ds.value("arn")
+            m = _ARN_ACCOUNT.match(arn) if isinstance(arn, str) else None
+            return ds.value("account_id"), m.group(1) if m else "aws"
+    if baseline is not None and len(baseline.scope.get("aws_accounts") or []) == 1:
+        return baseline.scope["aws_accounts"][0], "aws"
+    seen: Counter[tuple[str, str]] = Counter()
+    for res in plan.resources.values():
+        if res.type.startswith("aws_"):
+            for text in _walk_values(dict(res.values)):
+                m = _ARN_ACCOUNT.match(text)
+                if m and m.group(2) != "000000000000":
+                    seen[(m.group(2), m.group(1))] += 1
+    if seen:
+        (account, partition), _ = seen.most_common(1)[0]
+        return account, partition
+    return None, "aws"
+
+
+def _provider_constant(plan: Plan, provider: str, attribute: str) -> str | None:
+    cfg = plan.provider_config.get(provider)
+    expr = ((cfg or {}).get("expressions") or {}).get(attribute) if isinstance(cfg, dict) else None
+    value = expr.get("constant_value") if isinstance(expr, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def planned_snapshot(
+    plan: Plan, baseline: Snapshot | None = None, *, aws_account: str | None = None, gcp_project: str | None = None
+) -> PlannedImport:
+    """The state after ``plan`` is applied over ``baseline``, as a snapshot."""
+    detected, partition = _detect_account(plan, baseline)
+    account = aws_account or detected
+    region = _provider_constant(plan, "aws", "region")
+    for ds in plan.data.values():
+        if ds.type == "aws_region" and isinstance(ds.value("name"), str):
+            region = region or ds.value("name")
+    resolver = Resolver(plan, account=account, partition=partition, region=region,
+                        project=gcp_project or _provider_constant(plan, "google", "project"))
+    ctx = Context(plan=plan, resolver=resolver, state=PlannedState(baseline))
+
+    for res in plan.deleted.values():
+        deleter = _DELETERS.get(res.type)
+        if deleter is not None:
+            deleter(ctx, res)
+    ordered: list[PlannedResource] = sorted(
+        plan.resources.values(), key=lambda r: (r.type not in _CONTAINERS, r.address))
+    for res in ordered:
+        builder = _BUILDERS.get(res.type)
+        if builder is not None:
+            builder(ctx, res)
+    finish_gaads(ctx)
+
+    resources = ctx.state.resources()
+    scope: dict[str, object] = dict(baseline.scope) if baseline is not None else {}
+    accounts = {r.account for r in resources if r.type.startswith("aws.") and r.account}
+    scope["aws_accounts"] = sorted({a for a in accounts | set(scope.get("aws_accounts") or []) if a.isdigit()})
+    regions = {r.region for r in resources if r.type.startswith("aws.") and r.region}
+    scope["regions"] = sorted(regions | set(scope.get("regions") or []))
+    projects = {r.account for r in resources if r.type.startswith("gcp.") and r.account}
+    scope["gcp_projects"] = sorted(projects | set(scope.get("gcp_projects") or []))
+    snapshot = new_snapshot(resources, scope=scope, mode="plan")
+    snapshot = Snapshot(collected_at=snapshot.collected_at, collector=snapshot.collector, scope=snapshot.scope,
+                        resources=snapshot.resources, source=plan.source)
+
+    changed = sorted([*(r.address for r in plan.resources.values() if r.changed), *plan.deleted])
+    unsupported = sorted(a for a in changed
+                         if (plan.resources.get(a) or plan.deleted[a]).type not in _BUILDERS
+                         and (plan.resources.get(a) or plan.deleted[a]).type.startswith(("aws_", "google_")))
+    notes: list[str] = []
+    if baseline is None:
+        notes.append("no baseline: resources, identities and inherited policies outside the plan are not seen")
+    if account is None and any(r.type.startswith("aws_") for r in plan.resources.values()):
+        notes.append("the AWS account is unknown (give --aws-account, a baseline, or data.aws_caller_identity): "
+                     "ARNs of resources the plan creates cannot be formed")
+    return PlannedImport(snapshot=snapshot, index=ctx.state.index, plan=plan, aws_account=account,
+                         changed=tuple(changed), unsupported=tuple(unsupported), notes=tuple(notes))

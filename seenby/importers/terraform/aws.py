@@ -1,0 +1,462 @@
+"""AWS resources of a plan → snapshot documents (docs/snapshot.md), one builder per Terraform type.
+
+Attribute names are the AWS provider's (https://registry.terraform.io/providers/hashicorp/aws/latest/docs);
+document shapes are the API responses the scanner stores.  Defaults for a bucket the plan
+*creates* are AWS's documented defaults for new buckets
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/create-bucket-overview.html): all four
+Block Public Access settings on, Object Ownership ``BucketOwnerEnforced`` (ACLs disabled),
+SSE-S3 encryption, no bucket policy; each is replaced by the plan's own resource when it has one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from seenby.importers.terraform.context import Builder, Context, decode_policy
+from seenby.importers.terraform.plan import PlannedResource
+from seenby.importers.terraform.resolve import Unknown, is_unknown
+from seenby.importers.terraform.state import Draft, absent, ok, unknown
+
+__all__ = ["AWS_BUILDERS", "AWS_DELETERS", "bucket_draft"]
+
+_ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+_AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+_LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+
+# Canned ACLs on a bucket beyond the owner's FULL_CONTROL
+# (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl).
+_CANNED: dict[str, list[tuple[str, str]]] = {
+    "private": [],
+    "public-read": [(_ALL_USERS, "READ")],
+    "public-read-write": [(_ALL_USERS, "READ"), (_ALL_USERS, "WRITE")],
+    "authenticated-read": [(_AUTHENTICATED, "READ")],
+    "log-delivery-write": [(_LOG_DELIVERY, "WRITE"), (_LOG_DELIVERY, "READ_ACP")],
+    "bucket-owner-read": [],
+    "bucket-owner-full-control": [],
+    "aws-exec-read": [],
+}
+_PLANNED_OWNER = "terraform-planned-bucket-owner"
+
+
+def _bucket_name(ctx: Context, res: PlannedResource, attribute: str = "bucket") -> str | Unknown:
+    value = ctx.get(res, attribute, shape=lambda v: isinstance(v, str) and bool(v))
+    if isinstance(value, str) and value.startswith("arn:"):
+        value = value.split(":::", 1)[-1]
+    return value
+
+
+def _owner_id(ctx: Context, account: str | None) -> str:
+    """The canonical id of the account's bucket owner, from a baseline bucket of that account."""
+    for d in ctx.state.drafts.values():
+        if d.type == "aws.s3.bucket" and d.account == account and d.in_baseline:
+            acl = d.reads.get("acl")
+            owner = ((acl.document or {}).get("Owner") or {}).get("ID") if acl is not None and acl.ok else None
+            if owner:
+                return str(owner)
+    return _PLANNED_OWNER
+
+
+def _acl_document(owner: str, extra: list[tuple[str, str]]) -> dict[str, Any]:
+    grants = [{"Grantee": {"ID": owner, "Type": "CanonicalUser"}, "Permission": "FULL_CONTROL"}]
+    grants += [{"Grantee": {"Type": "Group", "URI": uri}, "Permission": perm} for uri, perm in extra]
+    return {"Owner": {"ID": owner}, "Grants": grants}
+
+
+def bucket_draft(ctx: Context, name: str, res: PlannedResource | None = None) -> Draft:
+    """The bucket's draft: from the baseline, or a new one in the plan's account."""
+    arn = f"arn:{ctx.partition}:s3:::{name}"
+    existing = ctx.state.get("aws.s3.bucket", arn)
+    if existing is not None:
+        return existing
+    region = ctx.resolver.region_of(res) if res is not None else ctx.resolver.region
+    return ctx.state.draft("aws.s3.bucket", arn, name=name, account=ctx.account, region=region)
+
+
+def _target_bucket(ctx: Context, res: PlannedResource) -> Draft | None:
+    name = _bucket_name(ctx, res)
+    if is_unknown(name) or not name:
+        ctx.state.index.addresses.setdefault(res.address, ctx.origin(res))
+        return None
+    return bucket_draft(ctx, name, res)
+
+
+def _tags(ctx: Context, res: PlannedResource) -> dict[str, str]:
+    for key in ("tags_all", "tags"):
+        value = ctx.get(res, key)
+        if isinstance(value, Mapping):
+            return {str(k): str(v) for k, v in value.items() if v is not None}
+    return {}
+
+
+def s3_bucket(ctx: Context, res: PlannedResource) -> None:
+    name = _bucket_name(ctx, res)
+    if is_unknown(name) or not name:
+        name = f"terraform-unknown-name:{res.address}"
+    d = bucket_draft(ctx, str(name), res)
+    origin = ctx.origin(res)
+    ctx.state.defines(d, origin)
+    region = ctx.resolver.region_of(res)
+    d.region = d.region or region
+    if not d.in_baseline:
+        # AWS's defaults for a new bucket (module docstring); a plan resource for the setting replaces it.
+        defaults = {
+            "location": ok("s3:GetBucketLocation", {"LocationConstraint": region}),
+            "policy": absent("s3:GetBucketPolicy", "NoSuchBucketPolicy"),
+            "acl": ok("s3:GetBucketAcl", _acl_document(_owner_id(ctx, ctx.account), [])),
+            "public_access_block": ok("s3:GetBucketPublicAccessBlock", {"PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True}}),
+            "ownership_controls": ok("s3:GetBucketOwnershipControls",
+                                     {"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}}),
+            "encryption": ok("s3:GetBucketEncryption", {"ServerSideEncryptionConfiguration": {"Rules": [
+                {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]}}),
+        }
+        for read_name, read in defaults.items():
+            d.reads.setdefault(read_name, read)
+            ctx.state.index.reads.setdefault((d.id, read_name), origin)
+    tags = _tags(ctx, res)
+    ctx.state.set_read(d, "tags", ok("s3:GetBucketTagging", {"TagSet": [{"Key": k, "Value": v}
+                                                                         for k, v in sorted(tags.items())]})
+                       if tags else absent("s3:GetBucketTagging", "NoSuchTagSet"), origin)
+    # Arguments the provider deprecated but still applies when written in the configuration.
+    if "policy" in res.expressions:
+        _set_policy(ctx, res, d, "policy")
+    if "acl" in res.expressions:
+        _set_canned_acl(ctx, res, d)
+
+
+def _set_policy(ctx: Context, res: PlannedResource, d: Draft, attribute: str) -> None:
+    policy = decode_policy(ctx, res, ctx.get(res, attribute), attribute)
+    origin = ctx.origin(res)
+    if is_unknown(policy):
+        ctx.state.set_read(d, "policy", unknown("s3:GetBucketPolicy", policy), origin)
+    elif policy:
+        ctx.state.set_read(d, "policy", ok("s3:GetBucketPolicy", {"Policy": json.dumps(policy)}), origin)
+    else:
+        ctx.state.set_read(d, "policy", absent("s3:GetBucketPolicy", "NoSuchBucketPolicy"), origin)
+
+
+def s3_bucket_policy(ctx: Context, res: PlannedResource) -> None:
+    d = _target_bucket(ctx, res)
+    if d is not None:
+        _set_policy(ctx, res, d, "policy")
+
+
+def _set_canned_acl(ctx: Context, res: PlannedResource, d: Draft) -> None:
+    canned = ctx.get(res, "acl")
+    origin = ctx.origin(res)
+    if is_unknown(canned):
+        ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", canned), origin)
+    elif isinstance(canned, str) and canned:
+        extra = _CANNED.get(canned)
+        if extra is None:
+            what = Unknown(address=res.address, attribute=f"acl ({canned!r} is not a canned ACL seenby knows)",
+                           where=res.place("acl"))
+            ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", what), origin)
+        else:
+            ctx.state.set_read(d, "acl", ok("s3:GetBucketAcl", _acl_document(_owner_id(ctx, d.account), extra)),
+                               origin)
+
+
+def s3_bucket_acl(ctx: Context, res: PlannedResource) -> None:
+    d = _target_bucket(ctx, res)
+    if d is None:
+        return
+    policy = ctx.get(res, "access_control_policy")
+    if is_unknown(policy):
+        ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", policy), ctx.origin(res))
+        return
+    if not policy:
+        _set_canned_acl(ctx, res, d)
+        return
+    block = policy[0]
+    owner = ((block.get("owner") or [{}])[0] or {}).get("id") or _owner_id(ctx, d.account)
+    grants = []
+    for g in block.get("grant") or []:
+        grantee = (g.get("grantee") or [{}])[0] or {}
+        entry: dict[str, Any] = {"Type": grantee.get("type")}
+        for key, api_key in (("id", "ID"), ("uri", "URI"), ("email_address", "EmailAddress")):
+            if grantee.get(key):
+                entry[api_key] = grantee[key]
+        grants.append({"Grantee": entry, "Permission": g.get("permission")})
+    ctx.state.set_read(d, "acl", ok("s3:GetBucketAcl", {"Owner": {"ID": owner}, "Grants": grants}), ctx.origin(res))
+
+
+_BPA_FIELDS = (("block_public_acls", "BlockPublicAcls"), ("ignore_public_acls", "IgnorePublicAcls"),
+               ("block_public_policy", "BlockPublicPolicy"), ("restrict_public_buckets", "RestrictPublicBuckets"))
+
+
+def _bpa_document(ctx: Context, res: PlannedResource) -> dict[str, Any] | Unknown:
+    out: dict[str, Any] = {}
+    for attr, key in _BPA_FIELDS:
+        value = ctx.get(res, attr)
+        if is_unknown(value):
+            return value
+        out[key] = bool(value)
+    return {"PublicAccessBlockConfiguration": out}
+
+
+def s3_public_access_block(ctx: Context, res: PlannedResource) -> None:
+    d = _target_bucket(ctx, res)
+    if d is None:
+        return
+    doc = _bpa_document(ctx, res)
+    api = "s3:GetBucketPublicAccessBlock"
+    ctx.state.set_read(d, "public_access_block", unknown(api, doc) if is_unknown(doc) else ok(api, doc),
+                       ctx.origin(res))
+
+
+def account_draft(ctx: Context, account: str) -> Draft:
+    return ctx.state.draft("aws.account", account, account=account)
+
+
+def s3_account_public_access_block(ctx: Context, res: PlannedResource) -> None:
+    account = ctx.get(res, "account_id")
+    account = account if isinstance(account, str) and account else ctx.account
+    if account is None:
+        return
+    doc = _bpa_document(ctx, res)
+    api = "s3control:GetPublicAccessBlock"
+    ctx.state.set_read(account_draft(ctx, account), "public_access_block",
+                       unknown(api, doc) if is_unknown(doc) else ok(api, doc), ctx.origin(res))
+
+
+def s3_ownership_controls(ctx: Context, res: PlannedResource) -> None:
+    d = _target_bucket(ctx, res)
+    if d is None:
+        return
+    value = ctx.get(res, "rule", 0, "object_ownership")
+    api = "s3:GetBucketOwnershipControls"
+    read = unknown(api, value) if is_unknown(value) else ok(
+        api, {"OwnershipControls": {"Rules": [{"ObjectOwnership": value}]}})
+    ctx.state.set_read(d, "ownership_controls", read, ctx.origin(res))
+
+
+def s3_encryption(ctx: Context, res: PlannedResource) -> None:
+    d = _target_bucket(ctx, res)
+    if d is None:
+        return
+    api = "s3:GetBucketEncryption"
+    rules = []
+    for i, rule in enumerate(ctx.get(res, "rule") or []):
+        default = (rule.get("apply_server_side_encryption_by_default") or [{}])[0] or {}
+        entry: dict[str, Any] = {"SSEAlgorithm": default.get("sse_algorithm")}
+        key = ctx.get(res, "rule", i, "apply_server_side_encryption_by_default", 0, "kms_master_key_id",
+                      shape=lambda v: isinstance(v, str) and v.startswith("arn:"))
+        if is_unknown(key):
+            ctx.state.set_read(d, "encryption", unknown(api, key), ctx.origin(res))
+            return
+        if key:
+            entry["KMSMasterKeyID"] = key
+        rules.append({"ApplyServerSideEncryptionByDefault": entry,
+                      "BucketKeyEnabled": bool(rule.get("bucket_key_enabled"))})
+    ctx.state.set_read(d, "encryption", ok(api, {"ServerSideEncryptionConfiguration": {"Rules": rules}}),
+                       ctx.origin(res))
+
+
+def _default_key_policy(account: str, partition: str) -> dict[str, Any]:
+    """The default key policy of a key created without one
+    (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html)."""
+    return {"Version": "2012-10-17", "Id": "key-default-1", "Statement": [{
+        "Sid": "Enable IAM User Permissions", "Effect": "Allow",
+        "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"}, "Action": "kms:*", "Resource": "*"}]}
+
+
+def _key_arn(ctx: Context, res: PlannedResource, value: Any) -> str | None:
+    if isinstance(value, str) and value.startswith("arn:"):
+        return value
+    region = ctx.resolver.region_of(res)
+    if isinstance(value, str) and value and ctx.account and region:
+        return f"arn:{ctx.partition}:kms:{region}:{ctx.account}:key/{value}"
+    return None
+
+
+def kms_key(ctx: Context, res: PlannedResource) -> None:
+    arn = ctx.get(res, "arn")
+    arn = arn if isinstance(arn, str) else ctx.resolver.kms_placeholder(res)
+    if arn is None:
+        return
+    origin = ctx.origin(res)
+    region = ctx.resolver.region_of(res)
+    d = ctx.state.draft("aws.kms.key", arn, account=ctx.account, region=region)
+    ctx.state.defines(d, origin)
+    key_id = arn.rsplit("/", 1)[-1]
+    ctx.state.set_read(d, "metadata", ok("kms:DescribeKey", {"KeyMetadata": {
+        "AWSAccountId": ctx.account, "KeyId": key_id, "Arn": arn, "KeyManager": "CUSTOMER",
+        "KeyState": "Enabled" if ctx.get(res, "is_enabled") is not False else "Disabled",
+        "Enabled": ctx.get(res, "is_enabled") is not False, "KeyUsage": "ENCRYPT_DECRYPT"}}), origin)
+    if "policy" in res.expressions or not res.is_unknown("policy"):
+        _set_key_policy(ctx, res, d)
+    elif not d.in_baseline and ctx.account:
+        ctx.state.set_read(d, "policy", ok("kms:GetKeyPolicy", {
+            "Policy": json.dumps(_default_key_policy(ctx.account, ctx.partition)), "PolicyName": "default"}), origin)
+
+
+def _set_key_policy(ctx: Context, res: PlannedResource, d: Draft) -> None:
+    policy = decode_policy(ctx, res, ctx.get(res, "policy"), "policy")
+    api = "kms:GetKeyPolicy"
+    read = unknown(api, policy) if is_unknown(policy) else ok(
+        api, {"Policy": json.dumps(policy or {}), "PolicyName": "default"})
+    ctx.state.set_read(d, "policy", read, ctx.origin(res))
+
+
+def kms_key_policy(ctx: Context, res: PlannedResource) -> None:
+    arn = _key_arn(ctx, res, ctx.get(res, "key_id", shape=lambda v: isinstance(v, str)))
+    if arn is None:
+        return
+    d = ctx.state.draft("aws.kms.key", arn, account=ctx.account, region=ctx.resolver.region_of(res))
+    _set_key_policy(ctx, res, d)
+
+
+# -- DynamoDB, Glue, Lake Formation, QuickSight ---------------------------------------------------
+
+
+def dynamodb_table(ctx: Context, res: PlannedResource) -> None:
+    name = ctx.get(res, "name")
+    arn = ctx.get(res, "arn", shape=lambda v: isinstance(v, str))
+    if is_unknown(arn) or not arn:
+        arn = ctx.resolver.computed(res, "arn")
+    if not isinstance(arn, str) or not isinstance(name, str):
+        return
+    origin = ctx.origin(res)
+    d = ctx.state.draft("aws.dynamodb.table", arn, name=name, account=ctx.account,
+                        region=ctx.resolver.region_of(res))
+    ctx.state.defines(d, origin)
+    ctx.state.set_read(d, "description", ok("dynamodb:DescribeTable", {"Table": {
+        "TableName": name, "TableArn": arn, "TableStatus": "ACTIVE"}}), origin)
+    tags = _tags(ctx, res)
+    ctx.state.set_read(d, "tags", ok("dynamodb:ListTagsOfResource", {"Tags": [{"Key": k, "Value": v}
+                                                                              for k, v in sorted(tags.items())]}),
+                       origin)
+    if not d.in_baseline:
+        d.reads.setdefault("resource_policy", absent("dynamodb:GetResourcePolicy", "PolicyNotFoundException"))
+        ctx.state.index.reads.setdefault((d.id, "resource_policy"), origin)
+
+
+def dynamodb_resource_policy(ctx: Context, res: PlannedResource) -> None:
+    arn = ctx.get(res, "resource_arn", shape=lambda v: isinstance(v, str) and v.startswith("arn:"))
+    if not isinstance(arn, str):
+        return
+    d = ctx.state.draft("aws.dynamodb.table", arn, name=arn.rsplit("/", 1)[-1], account=ctx.account)
+    policy = decode_policy(ctx, res, ctx.get(res, "policy"), "policy")
+    api = "dynamodb:GetResourcePolicy"
+    read = unknown(api, policy) if is_unknown(policy) else ok(api, {"Policy": json.dumps(policy)})
+    ctx.state.set_read(d, "resource_policy", read, ctx.origin(res))
+
+
+def glue_resource_policy(ctx: Context, res: PlannedResource) -> None:
+    region = ctx.resolver.region_of(res)
+    if ctx.account is None or region is None:
+        return
+    arn = f"arn:{ctx.partition}:glue:{region}:{ctx.account}:catalog"
+    d = ctx.state.draft("aws.glue.catalog", arn, account=ctx.account, region=region)
+    policy = decode_policy(ctx, res, ctx.get(res, "policy"), "policy")
+    api = "glue:GetResourcePolicy"
+    read = unknown(api, policy) if is_unknown(policy) else ok(api, {"PolicyInJson": json.dumps(policy)})
+    ctx.state.set_read(d, "policy", read, ctx.origin(res))
+
+
+def lakeformation_permissions(ctx: Context, res: PlannedResource) -> None:
+    if ctx.account is None:
+        return
+    d = ctx.state.draft("aws.lakeformation.catalog", ctx.account, account=ctx.account,
+                        region=ctx.resolver.region_of(res))
+    api = "lakeformation:ListPermissions"
+    principal = ctx.get(res, "principal", shape=lambda v: isinstance(v, str) and bool(v))
+    if is_unknown(principal):
+        ctx.state.set_read(d, f"permissions:{res.address}", unknown(api, principal), ctx.origin(res))
+        return
+    resource: dict[str, Any] = {}
+    for block, key, fields in (("table", "Table", {"database_name": "DatabaseName", "name": "Name",
+                                                   "catalog_id": "CatalogId", "wildcard": "TableWildcard"}),
+                               ("database", "Database", {"name": "Name", "catalog_id": "CatalogId"}),
+                               ("data_location", "DataLocation", {"arn": "ResourceArn", "catalog_id": "CatalogId"})):
+        value = (ctx.get(res, block) or [None])[0]
+        if value:
+            resource[key] = {api_key: value[k] for k, api_key in fields.items() if value.get(k) not in (None, "")}
+    entry = {"Principal": {"DataLakePrincipalIdentifier": principal}, "Resource": resource,
+             "Permissions": sorted(ctx.get(res, "permissions") or []),
+             "PermissionsWithGrantOption": sorted(ctx.get(res, "permissions_with_grant_option") or [])}
+    read = d.reads.get("permissions")
+    entries = list((read.document or {}).get("PrincipalResourcePermissions", [])) if read and read.ok else []
+    entries.append(entry)
+    ctx.state.set_read(d, "permissions", ok(api, {"PrincipalResourcePermissions": entries}), ctx.origin(res))
+
+
+def quicksight_dashboard(ctx: Context, res: PlannedResource) -> None:
+    dashboard_id = ctx.get(res, "dashboard_id")
+    account = ctx.get(res, "aws_account_id")
+    account = account if isinstance(account, str) and account else ctx.account
+    region = ctx.resolver.region_of(res)
+    if not isinstance(dashboard_id, str) or account is None or region is None:
+        return
+    arn = f"arn:{ctx.partition}:quicksight:{region}:{account}:dashboard/{dashboard_id}"
+    origin = ctx.origin(res)
+    d = ctx.state.draft("aws.quicksight.dashboard", arn, name=ctx.get(res, "name") or dashboard_id,
+                        account=account, region=region)
+    ctx.state.defines(d, origin)
+    api = "quicksight:DescribeDashboardPermissions"
+    permissions = ctx.get(res, "permissions")
+    if is_unknown(permissions):
+        ctx.state.set_read(d, "permissions", unknown(api, permissions), origin)
+        return
+    doc = {"DashboardId": dashboard_id, "DashboardArn": arn,
+           "Permissions": [{"Principal": p.get("principal"), "Actions": sorted(p.get("actions") or [])}
+                           for p in permissions or []]}
+    ctx.state.set_read(d, "permissions", ok(api, doc), origin)
+
+
+AWS_BUILDERS: dict[str, Builder] = {
+    "aws_s3_bucket": s3_bucket,
+    "aws_kms_key": kms_key,
+    "aws_dynamodb_table": dynamodb_table,
+    "aws_s3_bucket_policy": s3_bucket_policy,
+    "aws_s3_bucket_acl": s3_bucket_acl,
+    "aws_s3_bucket_public_access_block": s3_public_access_block,
+    "aws_s3_account_public_access_block": s3_account_public_access_block,
+    "aws_s3_bucket_ownership_controls": s3_ownership_controls,
+    "aws_s3_bucket_server_side_encryption_configuration": s3_encryption,
+    "aws_kms_key_policy": kms_key_policy,
+    "aws_dynamodb_resource_policy": dynamodb_resource_policy,
+    "aws_glue_resource_policy": glue_resource_policy,
+    "aws_lakeformation_permissions": lakeformation_permissions,
+    "aws_quicksight_dashboard": quicksight_dashboard,
+}
+
+
+# -- deletions: what the setting falls back to once the resource is destroyed ---------------------
+
+
+def _delete_bucket_setting(read_name: str, fallback: Any) -> Builder:
+    def delete(ctx: Context, res: PlannedResource) -> None:
+        name = res.value("bucket")
+        if not isinstance(name, str):
+            return
+        d = ctx.state.get("aws.s3.bucket", f"arn:{ctx.partition}:s3:::{name}")
+        if d is not None:
+            ctx.state.set_read(d, read_name, fallback, ctx.origin(res))
+
+    return delete
+
+
+def _delete_resource(type_: str, arn_attr: str) -> Builder:
+    def delete(ctx: Context, res: PlannedResource) -> None:
+        arn = res.value(arn_attr)
+        if isinstance(arn, str):
+            ctx.state.remove(type_, arn)
+            ctx.origin(res)
+
+    return delete
+
+
+AWS_DELETERS: dict[str, Builder] = {
+    "aws_s3_bucket": _delete_resource("aws.s3.bucket", "arn"),
+    "aws_dynamodb_table": _delete_resource("aws.dynamodb.table", "arn"),
+    "aws_s3_bucket_policy": _delete_bucket_setting("policy", absent("s3:GetBucketPolicy", "NoSuchBucketPolicy")),
+    "aws_s3_bucket_public_access_block": _delete_bucket_setting(
+        "public_access_block", absent("s3:GetBucketPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration")),
+    "aws_s3_bucket_ownership_controls": _delete_bucket_setting(
+        "ownership_controls", absent("s3:GetBucketOwnershipControls", "OwnershipControlsNotFoundError")),
+}

@@ -1,0 +1,66 @@
+"""What every builder shares: the plan, the resolver, the planned state, and small helpers."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from seenby.errors import PlanError
+from seenby.importers.terraform.plan import Plan, PlannedResource
+from seenby.importers.terraform.resolve import Resolver, Unknown, is_unknown
+from seenby.importers.terraform.state import Origin, PlannedState
+
+__all__ = ["Builder", "Context", "decode_policy"]
+
+
+@dataclass(kw_only=True)
+class Context:
+    plan: Plan
+    resolver: Resolver
+    state: PlannedState
+    gaads: dict[str, Any] = field(default_factory=dict)  # account -> GaadEditor (seenby.importers.terraform.iam)
+
+    @property
+    def account(self) -> str | None:
+        return self.resolver.account
+
+    @property
+    def partition(self) -> str:
+        return self.resolver.partition
+
+    def origin(self, res: PlannedResource) -> Origin:
+        o = Origin(address=res.address, type=res.type, module=res.module, changed=res.changed)
+        self.state.index.addresses[res.address] = o
+        return o
+
+    def get(self, res: PlannedResource, *path: str | int, shape: Callable[[Any], bool] | None = None) -> Any:
+        return self.resolver.get(res, *path, shape=shape)
+
+
+Builder = Callable[[Context, PlannedResource], None]
+
+
+def decode_policy(ctx: Context, res: PlannedResource, value: Any, attribute: str) -> Any:
+    """A policy attribute (JSON text) as a JSON object; Unknown stays Unknown.
+
+    Text that is not JSON is a bad plan (the provider would refuse it): PlanError naming the path.
+    """
+    if is_unknown(value) or value is None:
+        return value
+    if isinstance(value, str):
+        if not value.strip():
+            return None
+        try:
+            return json.loads(value)
+        except json.JSONDecodeError as exc:
+            raise PlanError(f"{attribute} of {res.address} is not valid JSON: {exc.msg}",
+                            file=ctx.plan.source, where=res.place(attribute)) from None
+    return value
+
+
+def text_or_unknown(value: Any) -> str | Unknown | None:
+    if is_unknown(value) or value is None:
+        return value
+    return value if isinstance(value, str) else json.dumps(value)

@@ -29,6 +29,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from seenby.model import Edge, EdgeKind, Evaluation, Evidence, EvidenceKind, Principal, PrincipalKind
+from seenby.policies.aws.access_points import access_point_grants
+from seenby.policies.aws.admin import iam_admin_grants
 from seenby.policies.aws.bpa import PublicAccessBlock
 from seenby.policies.aws.iam import AccountIam, IdentityIndex, load_account_iam, s3_bucket_name
 from seenby.policies.aws.kms import KeyRing
@@ -167,7 +169,7 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
         )
         bucket = load_bucket(res, account_level)
         evaluation.datasets[bucket.arn] = bucket.dataset()
-        grants = evaluator.grants(bucket)
+        grants = evaluator.grants(bucket) + access_point_grants(evaluator, bucket, res)
         for grant in _prune(grants, directory, lambda g: (g.dataset, g.level)):
             evaluation.add_grant(grant)
 
@@ -178,6 +180,10 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
     )  # fmt: skip
     for evaluate_service in SERVICE_EVALUATORS:
         evaluate_service(context)
+
+    # admin through IAM: whoever can rewrite a principal that reaches a dataset (policies/aws/admin.py)
+    for grant in _prune(iam_admin_grants(evaluation, iams, population, directory), directory, lambda g: (g.dataset,)):
+        evaluation.add_grant(grant)
 
     # people behind classes
     for account, iam in iams.items():

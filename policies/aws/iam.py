@@ -17,6 +17,7 @@ only wildcard patterns are tested one by one.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -211,6 +212,11 @@ class IdentityIndex:
     exact: dict[str, set[str]] = field(default_factory=dict)  # resource name -> entity arns
     wild: list[tuple[str, str]] = field(default_factory=list)  # (resource pattern, entity arn)
     entities: dict[str, Entity] = field(default_factory=dict)
+    # ``wild`` indexed for :meth:`holders`: literal prefix (up to the first wildcard) ->
+    # pattern -> entity arns; brought up to date when ``wild`` has grown.
+    _wild_index: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
+    _wild_indexed: int = field(default=0, repr=False)
+    _wild_keys: list[str] = field(default_factory=list, repr=False)
 
     def add(self, entity: Entity, *, name_of: Any) -> None:
         """Index ``entity``'s Allow statements; ``name_of(pattern)`` gives the literal resource name or None.
@@ -239,17 +245,53 @@ class IdentityIndex:
                     else:
                         self.exact.setdefault(name, set()).add(entity.arn)
 
-    def holders(self, name: str, targets: Iterable[str]) -> list[Entity]:
-        """Entities that may be allowed on resource ``name`` (any of the ARN globs ``targets``)."""
-        arns = set(self.exact.get(name, ()))
-        target_list = list(targets)
-        for pattern, arn in self.wild:
-            if arn in arns:
-                continue
+    def _index_wild(self) -> None:
+        for pattern, arn in self.wild[self._wild_indexed :]:
             pattern = _VARIABLE_RE.sub("*", pattern)
-            if any(glob_intersects(pattern, t) for t in target_list):
-                arns.add(arn)
+            self._wild_index.setdefault(_literal_prefix(pattern), {}).setdefault(pattern, set()).add(arn)
+        self._wild_indexed = len(self.wild)
+        self._wild_keys = sorted(self._wild_index)
+
+    def _wild_patterns(self, target: str) -> Iterable[tuple[str, set[str]]]:
+        """Wildcard patterns that may intersect glob ``target``: their literal starts are prefix-compatible.
+
+        A string matching both globs starts with both literal prefixes, so one is a prefix of
+        the other: either the pattern's is a prefix of the target's (looked up directly), or the
+        target's is a proper prefix of the pattern's (a range of the sorted keys).
+        """
+        head = _literal_prefix(target)
+        for k in range(len(head) + 1):
+            group = self._wild_index.get(head[:k])
+            if group:
+                yield from group.items()
+        keys = self._wild_keys
+        i = bisect.bisect_right(keys, head)
+        while i < len(keys) and keys[i].startswith(head):
+            yield from self._wild_index[keys[i]].items()
+            i += 1
+
+    def holders(self, name: str, targets: Iterable[str]) -> list[Entity]:
+        """Entities that may be allowed on resource ``name`` (any of the ARN globs ``targets``).
+
+        Only wildcard patterns whose literal start fits a target's are tried, each once for
+        every entity that holds it (not entities × resources).
+        """
+        if self._wild_indexed != len(self.wild):
+            self._index_wild()
+        arns = set(self.exact.get(name, ()))
+        for target in targets:
+            for pattern, holders in self._wild_patterns(target):
+                if holders <= arns:
+                    continue
+                if glob_intersects(pattern, target):
+                    arns |= holders
         return [self.entities[a] for a in sorted(arns)]
+
+
+def _literal_prefix(glob: str) -> str:
+    """The part of ``glob`` before its first wildcard."""
+    cut = min((i for i in (glob.find("*"), glob.find("?")) if i >= 0), default=len(glob))
+    return glob[:cut]
 
 
 def s3_bucket_name(pattern: str) -> str | None:

@@ -36,8 +36,8 @@ from seenby.policies.aws.access import (
 from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, is_public_policy
 from seenby.policies.aws.candidates import Candidate, CandidateKind
 from seenby.policies.aws.conditions import Tri
-from seenby.policies.aws.context import ABSENT, KeyValue, Known
-from seenby.policies.aws.document import PolicyDocument, parse_policy
+from seenby.policies.aws.context import KeyValue, Known
+from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, parse_policy
 from seenby.policies.aws.evaluate import Request, Verdict
 from seenby.policies.aws.kms import Encryption, EncryptionKind, KeyInfo, KeyRing, parse_encryption
 from seenby.policies.aws.org import Directory
@@ -45,8 +45,6 @@ from seenby.policies.aws.population import Population
 from seenby.snapshot import Resource
 
 __all__ = ["ActionSpec", "Bucket", "BucketEvaluator", "level_actions", "load_bucket"]
-
-_ACCESS_POINT_KEYS = ("s3:DataAccessPointArn", "s3:DataAccessPointAccount", "s3:AccessPointNetworkOrigin")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -157,6 +155,55 @@ def load_bucket(res: Resource, account_bpa: PublicAccessBlock) -> Bucket:
     return bucket
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _ForeignReach:
+    """Which other accounts' IAM users, groups and roles the bucket's resource layers could let in.
+
+    Cross-account access needs the resource side to allow (:mod:`.access`): a bucket or key
+    policy Allow whose Principal could name the caller (``*``, its account, an ARN in its
+    account, a unique id, any ``NotPrincipal``), or an ACL grant to a group.  A principal of
+    another account that none of these can name gets nothing from its own identity policies,
+    so it is not evaluated as a candidate (the same grants, without trying every
+    administrator of every account on every bucket).
+    """
+
+    anyone: bool
+    accounts: frozenset[str]
+
+    @staticmethod
+    def of(bucket: Bucket, key: KeyInfo | None, acl_groups: Mapping[str, str]) -> _ForeignReach:
+        accounts: set[str] = set()
+        anyone = False
+        docs = [bucket.policy]
+        if key is not None:
+            if key.aws_managed or key.policy is None:
+                anyone = True  # not worth narrowing: evaluate every candidate as before
+            docs.append(key.policy)
+        for doc in docs:
+            for st in doc.statements if doc is not None else ():
+                if st.effect is not Effect.ALLOW:
+                    continue
+                if st.principals is None or st.not_principal:
+                    anyone = True
+                    continue
+                for ref in st.principals:
+                    if ref.type in (PrincipalType.ANY, PrincipalType.UNIQUE_ID):
+                        anyone = True
+                    elif ref.type in (PrincipalType.ACCOUNT, PrincipalType.ARN):
+                        if ref.account is None:
+                            anyone = True
+                        else:
+                            accounts.add(ref.account)
+        if bucket.ownership != "BucketOwnerEnforced" and any(
+            g.grantee_type == "Group" or g.grantee in acl_groups for g in bucket.acl
+        ):
+            anyone = True
+        return _ForeignReach(anyone=anyone, accounts=frozenset(accounts))
+
+    def may_reach(self, account: str | None, bucket_account: str | None) -> bool:
+        return self.anyone or account is None or account == bucket_account or account in self.accounts
+
+
 class BucketEvaluator:
     """Grants of every candidate on one bucket at a time."""
 
@@ -189,7 +236,10 @@ class BucketEvaluator:
             elif self.acl_groups.get(g.grantee) == "log-delivery":
                 out.append(pop.service(self.log_delivery))
         targets = (bucket.arn, f"{bucket.arn}/*")
+        foreign = _ForeignReach.of(bucket, key, self.acl_groups)
         for entity in self.index.holders(bucket.name, targets):
+            if not foreign.may_reach(entity.account, bucket.account):
+                continue
             out.append(pop.entity(entity))
             for group in entity.groups:
                 out.append(pop.entity(group))
@@ -201,8 +251,7 @@ class BucketEvaluator:
     # -- layers ------------------------------------------------------------------------------
 
     def _resource_keys(self, bucket: Bucket) -> dict[str, KeyValue]:
-        # a direct request does not come through an access point (see access_points.py, which sets them)
-        keys: dict[str, KeyValue] = {k: ABSENT for k in _ACCESS_POINT_KEYS}
+        keys: dict[str, KeyValue] = {}
         if bucket.account:
             keys["aws:ResourceAccount"] = Known((bucket.account,))
             keys["s3:ResourceAccount"] = Known((bucket.account,))

@@ -19,6 +19,9 @@ id                         meaning                                      kind
 ``allUsers``               anyone on the internet (Google)              PUBLIC
 ``allAuthenticatedUsers``  any Google account                           ANY_AUTHENTICATED
 ``domain:corp.example``    every account of a Google Workspace domain   DOMAIN
+``sso-user:d-123/alice``   an IAM Identity Center (identity store) user USER
+``sso-group:d-123/Eng``    an identity store group (by DisplayName)     GROUP
+``arn:…:quicksight:…``     a QuickSight user, group or namespace ARN    USER / GROUP
 =========================  ==========================================  =====================
 """
 
@@ -148,6 +151,7 @@ class EvidenceKind(StrEnum):
     GROUP_MEMBERSHIP = "group-membership"
     DASHBOARD_LINEAGE = "dashboard-lineage"
     DASHBOARD_PERMISSION = "dashboard-permission"
+    ACCOUNT_ASSIGNMENT = "account-assignment"  # IAM Identity Center: a user or group, a permission set, an account
 
 
 class EdgeKind(StrEnum):

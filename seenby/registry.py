@@ -45,6 +45,11 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             description="DynamoDB table and its resource policy",
             dataset_kind=DatasetKind.DYNAMODB_TABLE,
         ),
+        ResourceType(
+            name="aws.sso.instance",
+            provider=Provider.AWS,
+            description="IAM Identity Center instance: permission sets, account assignments, identity-store directory",
+        ),
         ResourceType(name="gcp.organization", provider=Provider.GCP, description="Google Cloud organisation"),
         ResourceType(name="gcp.folder", provider=Provider.GCP, description="Google Cloud folder"),
         ResourceType(name="gcp.project", provider=Provider.GCP, description="Google Cloud project"),

@@ -37,9 +37,9 @@ class ServiceContext:
 
 
 def _evaluators() -> tuple[Callable[[ServiceContext], None], ...]:
-    from seenby.policies.aws import dynamodb
+    from seenby.policies.aws import dynamodb, identitycenter
 
-    return (dynamodb.evaluate_tables,)
+    return (dynamodb.evaluate_tables, identitycenter.evaluate_identity_center)
 
 
 SERVICE_EVALUATORS: tuple[Callable[[ServiceContext], None], ...] = _evaluators()

@@ -14,6 +14,8 @@ way to turn a response into a JSON document; the decision itself lives only here
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 from seenby.model import ReadOutcome
 from seenby.snapshot import Read
 
-__all__ = ["Failure", "ReadFailed", "classify", "compose", "perform_read", "require"]
+__all__ = ["Failure", "ReadFailed", "RetryPolicy", "classify", "compose", "perform_read", "require", "retrying"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -86,3 +88,46 @@ def compose(api: str, build: Callable[[], Any]) -> Read:
     except ReadFailed as failed:
         return failed.read
     return Read(outcome=ReadOutcome.OK, api=api, document=doc)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RetryPolicy:
+    """How often a transient failure is tried again: ``attempts`` in all, exponential backoff with full jitter.
+
+    Used where the provider's client library does not retry for us (Google REST calls);
+    botocore's adaptive mode does it for AWS.
+    """
+
+    attempts: int = 5
+    initial_backoff: float = 0.5
+    max_backoff: float = 16.0
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError(f"attempts must be at least 1, not {self.attempts}")
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        return random.uniform(0, min(self.max_backoff, self.initial_backoff * 2 ** (attempt - 1)))
+
+
+def retrying(
+    call: Callable[[], Any],
+    *,
+    policy: RetryPolicy,
+    transient: Callable[[Exception], bool],
+    sleep: Callable[[float], None] = time.sleep,
+) -> Callable[[], Any]:
+    """``call`` wrapped so that failures ``transient`` accepts are retried; the last failure is raised."""
+
+    def attempt() -> Any:
+        for number in range(1, policy.attempts + 1):
+            try:
+                return call()
+            except Exception as exc:
+                if number == policy.attempts or not transient(exc):
+                    raise
+                sleep(policy.delay(number))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    return attempt

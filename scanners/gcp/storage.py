@@ -1,0 +1,82 @@
+"""Cloud Storage buckets through google-cloud-storage: list, then two reads a bucket.
+
+``buckets`` on the project: ``storage.buckets.list`` (``projection=noAcl``, every page) →
+``{"items": [<bucket>…]}``; a failed listing is the gap for every bucket of the project.
+Per bucket, ``metadata``: ``storage.buckets.get`` with ``projection=full`` (so ``acl``,
+``defaultObjectAcl`` and ``iamConfiguration`` are included) → the bucket resource as
+returned; ``iam_policy``: ``storage.buckets.getIamPolicy`` with
+``optionsRequestedPolicyVersion=3`` → ``{"version", "etag", "bindings"}`` as the library's
+``Policy.to_api_repr`` gives it.  The library's own retries are switched off
+(``retry=None``) so that every call is retried the same way (:mod:`.calls`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from seenby.scanners.gcp.calls import Caller, read_call
+from seenby.scanners.gcp.operation import HttpMethod, Operation
+from seenby.snapshot import Read, Resource
+
+__all__ = ["GET_BUCKET", "GET_BUCKET_IAM_POLICY", "LIST_BUCKETS", "OPERATIONS", "list_buckets", "read_bucket"]
+
+RESOURCE_TYPE = "gcp.storage.bucket"
+_STORAGE = "https://storage.googleapis.com/storage/v1"
+
+LIST_BUCKETS = Operation(
+    api="storage.buckets.list",
+    method=HttpMethod.GET,
+    url=f"{_STORAGE}/b",
+    permissions=("storage.buckets.list",),
+    pages="items",
+)
+GET_BUCKET = Operation(
+    api="storage.buckets.get",
+    method=HttpMethod.GET,
+    url=f"{_STORAGE}/b/{{bucket}}",
+    permissions=("storage.buckets.get",),
+)
+GET_BUCKET_IAM_POLICY = Operation(
+    api="storage.buckets.getIamPolicy",
+    method=HttpMethod.GET,
+    url=f"{_STORAGE}/b/{{bucket}}/iam",
+    permissions=("storage.buckets.getIamPolicy",),
+)
+OPERATIONS = (LIST_BUCKETS, GET_BUCKET, GET_BUCKET_IAM_POLICY)
+
+
+def list_buckets(caller: Caller, client: Any, project: str) -> Read:
+    """Every bucket of ``project`` (all pages)."""
+
+    def call() -> dict[str, Any]:
+        buckets = client.list_buckets(project=project, projection="noAcl", retry=None, timeout=caller.timeout)
+        # Bucket._properties is the resource exactly as the API returned it.
+        return {"items": [dict(b._properties) for b in buckets]}
+
+    return read_call(caller, LIST_BUCKETS.api, call)
+
+
+def read_bucket(caller: Caller, client: Any, name: str, *, project: str) -> Resource:
+    """The two reads of one bucket; a failure of one is recorded and the other still made."""
+    bucket = client.bucket(name)
+
+    def metadata() -> dict[str, Any]:
+        bucket.reload(projection="full", retry=None, timeout=caller.timeout)
+        return dict(bucket._properties)
+
+    def iam_policy() -> dict[str, Any]:
+        policy = bucket.get_iam_policy(requested_policy_version=3, retry=None, timeout=caller.timeout)
+        return dict(policy.to_api_repr())
+
+    meta = read_call(caller, GET_BUCKET.api, metadata)
+    policy = read_call(caller, GET_BUCKET_IAM_POLICY.api, iam_policy)
+    location = (meta.document or {}).get("location") if meta.ok else None
+    return Resource(
+        type=RESOURCE_TYPE,
+        id=f"gs://{name}",
+        name=name,
+        account=project,
+        region=str(location) if location else None,
+        parent=f"projects/{project}",
+        reads={"metadata": meta, "iam_policy": policy},
+    )

@@ -20,6 +20,7 @@ from seenby.findings import AudienceReport, AuditResult
 from . import (
     audience_at,
     exposure_report,
+    html,
     json_report,
     junit,
     markdown,
@@ -51,12 +52,14 @@ FINDINGS_RENDERERS: dict[OutputFormat, Renderer[AuditResult]] = {
     OutputFormat.MARKDOWN: markdown.render_findings,
     OutputFormat.SARIF: sarif.render_findings,
     OutputFormat.JUNIT: junit.render_findings,
+    OutputFormat.HTML: html.render_findings,
 }
 
 AUDIENCE_RENDERERS: dict[OutputFormat, Renderer[AudienceReport]] = {
     OutputFormat.TABLE: table.render_audience,
     OutputFormat.JSON: json_report.render_audience,
     OutputFormat.MARKDOWN: markdown.render_audience,
+    OutputFormat.HTML: html.render_audience,
 }
 
 # The incident-response queries over recorded history, by command.

@@ -19,6 +19,7 @@ class OutputFormat(StrEnum):
     MARKDOWN = "markdown"
     SARIF = "sarif"
     JUNIT = "junit"
+    HTML = "html"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -48,9 +48,9 @@ EXIT_INCOMPLETE = 3
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-FORMATS = ["table", "json", "markdown", "sarif", "junit"]
+FORMATS = ["table", "json", "markdown", "sarif", "junit", "html"]
 FAIL_ON = click.Choice([s.value for s in Severity] + ["never"])
-AUDIENCE_FORMATS = ["table", "json", "markdown"]
+AUDIENCE_FORMATS = ["table", "json", "markdown", "html"]
 
 
 def emit(text: str, output: str | None) -> None:

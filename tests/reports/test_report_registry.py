@@ -27,8 +27,8 @@ def test_audience_supports_table_json_markdown():
 
 def test_unknown_format_is_a_usage_error(result):
     """A format name seenby does not know raises UsageError naming the choices."""
-    with pytest.raises(UsageError, match="choose from table, json, markdown, sarif, junit"):
-        render_findings(result, "html")
+    with pytest.raises(UsageError, match="choose from table, json, markdown, sarif, junit, html"):
+        render_findings(result, "pdf")
 
 
 def test_audience_as_sarif_is_a_usage_error(audience):

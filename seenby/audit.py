@@ -47,35 +47,48 @@ def fingerprint(*parts: str) -> str:
 
 
 class Coverage:
-    """Decides whether a principal is covered by a declared audience; caches member closures."""
+    """Decides whether a principal is covered by a declared audience.
+
+    A principal is covered when it, or a group it is a (transitive) member of, matches the
+    declaration.  The groups above each principal and each (declaration, principal) match
+    are computed once and cached, so the cost follows the audiences audited, not every
+    principal of the snapshot for every declaration.
+    """
 
     def __init__(self, rg: ReachGraph) -> None:
         self.rg = rg
-        self._closure: dict[tuple[str, ...], frozenset[str]] = {}
+        self._above: dict[str, tuple[str, ...]] = {}
+        self._match: dict[tuple[tuple[str, ...], str], bool] = {}
 
-    def _members_of_declared(self, declared: tuple[str, ...]) -> frozenset[str]:
-        cached = self._closure.get(declared)
+    def _memberships(self, pid: str) -> tuple[str, ...]:
+        """``pid`` and every principal it reaches through member-of edges only."""
+        cached = self._above.get(pid)
         if cached is not None:
             return cached
         g = self.rg.graph
-        seeds = [n for n in self.rg.principals if principal_matches(declared, n)]
-        seen = set(seeds)
-        queue = deque(seeds)
+        seen = {pid}
+        queue = deque([pid])
         while queue:
             node = queue.popleft()
-            for pred in g.predecessors(node):
-                if pred in seen or isinstance(pred, tuple):
+            for succ, data in g.succ[node].items():
+                if succ in seen or isinstance(succ, tuple) or data["info"].kind != EdgeKind.MEMBER_OF.value:
                     continue
-                if g.edges[pred, node]["info"].kind == EdgeKind.MEMBER_OF.value:
-                    seen.add(pred)
-                    queue.append(pred)
-        result = frozenset(seen)
-        self._closure[declared] = result
+                seen.add(succ)
+                queue.append(succ)
+        result = tuple(n for n in seen if n in self.rg.principals)
+        self._above[pid] = result
         return result
+
+    def _matches(self, declared: tuple[str, ...], pid: str) -> bool:
+        key = (declared, pid)
+        hit = self._match.get(key)
+        if hit is None:
+            hit = self._match[key] = principal_matches(declared, pid)
+        return hit
 
     def covered(self, reach: Reach, declared: tuple[str, ...]) -> bool:
         p = reach.principal
-        if p.id in self._members_of_declared(declared):
+        if p.id in self.rg.graph and any(self._matches(declared, n) for n in self._memberships(p.id)):
             return True
         return any(principal_matches(declared, c) for c in enclosing_classes(p, self.rg.account_orgs))
 
@@ -294,8 +307,10 @@ def audit_evaluation(
     *,
     snapshot: Snapshot,
     today: date | None = None,
+    graph: ReachGraph | None = None,
 ) -> AuditResult:
-    rg = build_graph(evaluation)
+    """Findings of ``evaluation`` against ``rules``; ``graph`` is its graph when already built."""
+    rg = graph if graph is not None else build_graph(evaluation)
     coverage = Coverage(rg)
     findings: list[Finding] = []
     for dataset in sorted(evaluation.datasets.values(), key=lambda d: d.id):

@@ -17,10 +17,10 @@ Module map::
     bpa.py         Block Public Access, "public"           kms.py        keys, SSE-KMS
     s3.py          bucket layers → grants                 trust.py      trust policies → edges
 
-TODO (next steps, see the module docstrings): object ACLs and access points are
-not in the snapshot; session policies and session tags are not modelled; a
-user's own Deny does not narrow what it reaches through a group's grant in the
-graph (the graph cannot say "except").
+TODO (next steps, see the module docstrings): object ACLs are not in the
+snapshot (access points are: access_points.py; IAM admin: admin.py); session
+policies and session tags are not modelled; a user's own Deny does not narrow what it reaches through a group's grant in
+the graph (the graph cannot say "except").
 """
 
 from __future__ import annotations

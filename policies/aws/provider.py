@@ -19,8 +19,9 @@ Module map::
 
 TODO (next steps, see the module docstrings): object ACLs are not in the
 snapshot (access points are: access_points.py; IAM admin: admin.py); session
-policies and session tags are not modelled; a user's own Deny does not narrow what it reaches through a group's grant in
-the graph (the graph cannot say "except").
+policies and session tags are not modelled; a user's own Deny does not narrow
+what it reaches through a group's grant in the graph (the graph cannot say
+"except").
 """
 
 from __future__ import annotations

@@ -17,6 +17,8 @@ input                                        principal id         kind
 ``principalSet://…/*``, ``…/cloudIdentityCustomerId/C``  kept    ORGANIZATION (a class: a whole pool)
 ``principal://goog/subject/EMAIL``           ``user:email``       USER
 ``principalSet://goog/group/EMAIL``          ``group:email``      GROUP
+``principalSet://goog/public:all`` (deny)    ``allUsers``         PUBLIC
+``principal://iam…/serviceAccounts/EMAIL``   ``serviceAccount:…`` SERVICE_ACCOUNT
 ===========================================  ===================  =========================================
 
 Convenience members are groups, not classes: :mod:`.convenience` adds a MEMBER_OF
@@ -85,8 +87,12 @@ def convenience_principal(role: BasicRole, project: str) -> Principal:
 
 
 def _federated(member: str) -> Principal:
+    if member == "principalSet://goog/public:all":
+        return GCP_ALL_USERS
     head, _, rest = member.partition("://")
     path = rest.split("/")
+    if head == "principal" and rest.startswith("iam.googleapis.com/projects/") and "/serviceAccounts/" in rest:
+        return member_principal(f"serviceAccount:{rest.rsplit('/serviceAccounts/', 1)[1]}")
     if head == "principal" and len(path) == 3 and path[:2] == ["goog", "subject"]:
         return Principal(id=f"user:{path[2].lower()}", kind=PrincipalKind.USER, provider=Provider.GCP)
     if head == "principalSet" and len(path) == 3 and path[:2] == ["goog", "group"]:

@@ -1,8 +1,9 @@
 """Entry point of the Google Cloud semantics: ``evaluate_snapshot(snapshot) -> Evaluation``.
 
-Order: role catalogue (with the scan's custom roles) and hierarchy first; then buckets,
-BigQuery, Cloud Identity groups and directory domains; last the edges into the
-convenience principals the grants referred to.  Coverage gaps are not produced here:
+Order: role catalogue (with the scan's custom roles) and hierarchy first; then buckets and
+BigQuery, narrowed by the hierarchy's IAM deny policies (:mod:`.deny`); Cloud Identity
+groups and directory domains; last the edges into the convenience principals the grants
+referred to.  Coverage gaps are not produced here:
 :func:`seenby.policies.evaluate` collects them generically for every provider.
 """
 
@@ -12,6 +13,7 @@ from seenby.model import Evaluation
 from seenby.policies.gcp.bigquery import evaluate_bigquery
 from seenby.policies.gcp.context import Context
 from seenby.policies.gcp.convenience import add_convenience_edges
+from seenby.policies.gcp.deny import apply_deny_policies
 from seenby.policies.gcp.hierarchy import Hierarchy
 from seenby.policies.gcp.identity import evaluate_domains, evaluate_groups
 from seenby.policies.gcp.roles import RoleCatalog, custom_roles_from_snapshot, default_catalog
@@ -30,6 +32,7 @@ def evaluate_snapshot(snapshot: Snapshot, *, catalog: RoleCatalog | None = None)
     for bucket in snapshot.of_type("gcp.storage.bucket"):
         evaluate_bucket(bucket, ctx)
     evaluate_bigquery(snapshot, ctx)
+    apply_deny_policies(snapshot, out, hierarchy, roles)  # deny before allow: narrows the grants above
     evaluate_groups(snapshot, out)
     evaluate_domains(snapshot, out)
     add_convenience_edges(out, hierarchy)

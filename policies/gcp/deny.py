@@ -1,0 +1,283 @@
+"""IAM deny policies: checked before allow policies, on the attachment point and everything below it.
+
+Semantics, each with its Google page:
+
+* A deny policy is attached to an organisation, folder or project and applies to it and
+  to every resource below it (https://cloud.google.com/iam/docs/deny-overview#inheritance).
+* IAM checks deny policies before allow policies: a denied permission is refused whatever
+  an allow policy grants (https://cloud.google.com/iam/docs/deny-overview#policy-eval).
+* A rule denies ``deniedPermissions`` minus ``exceptionPermissions`` to
+  ``deniedPrincipals`` minus ``exceptionPrincipals``; a group denies its members, and an
+  exception exempts the principal even when a denied group holds it
+  (https://cloud.google.com/iam/docs/deny-overview#deny-rules).
+* Principals use the v2 identifiers (``principal://goog/subject/E``,
+  ``principalSet://goog/group/G``, ``principalSet://goog/public:all``, service accounts as
+  ``principal://iam.googleapis.com/projects/-/serviceAccounts/E``), normalised here with
+  the allow-policy members (:func:`members.member_principal`)
+  (https://cloud.google.com/iam/docs/principal-identifiers).
+* Permissions use the v2 form ``storage.googleapis.com/objects.get``, ``*`` wildcards
+  allowed (https://cloud.google.com/iam/docs/deny-permissions-support).
+* ``denialCondition`` tests resource tags, which the snapshot does not hold: the grant is
+  kept and made conditional, with the condition as written
+  (https://cloud.google.com/iam/docs/deny-overview#conditions).
+
+How seenby applies a rule to a grant (principal P, dataset, level) whose evidence is a
+role binding or a dataset access entry: the role's permissions minus the denied ones
+must no longer give the level; P must be covered by a denied principal (the same id,
+``public:all``, or a group the snapshot's Cloud Identity memberships put P in); an
+exception that is P, or a group holding P, exempts P.  When P is a group or a class and
+is denied, the exception principals that may be inside it keep the access: the grant
+moves to them, with a note.  Fail closed (over-reports, never hides): grants from
+legacy ACLs and from roles the catalogue does not know are not narrowed, nor are
+members inside a granted class (a denied group whose members read through ``domain:``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from seenby.model import (
+    Condition,
+    DatasetKind,
+    Evaluation,
+    Evidence,
+    EvidenceKind,
+    Grant,
+    Principal,
+    PrincipalKind,
+)
+from seenby.policies.gcp.conditions import iam_condition
+from seenby.policies.gcp.hierarchy import Hierarchy
+from seenby.policies.gcp.members import member_principal
+from seenby.policies.gcp.roles import Attachment, RoleCatalog, Target, levels_for
+from seenby.snapshot import Snapshot
+
+__all__ = ["DENY_POLICIES_READ", "DenyRule", "Memberships", "apply_deny_policies", "deny_rules", "v1_permission"]
+
+DENY_POLICIES_READ = "deny_policies"
+_TARGETS = {
+    DatasetKind.GCS_BUCKET: Target.BUCKET,
+    DatasetKind.BIGQUERY_DATASET: Target.BQ_DATASET,
+    DatasetKind.BIGQUERY_TABLE: Target.BQ_TABLE,
+}
+_SERVICE_PREFIX = {"cloudresourcemanager": "resourcemanager"}
+_PUBLIC_ALL = "principalSet://goog/public:all"
+
+
+def v1_permission(v2: str) -> str:
+    """``storage.googleapis.com/objects.get`` → ``storage.objects.get`` (a pattern when it has ``*``)."""
+    service, sep, rest = v2.partition("/")
+    if not sep:
+        return v2
+    prefix = service.split(".", 1)[0]
+    return f"{_SERVICE_PREFIX.get(prefix, prefix)}.{rest}"
+
+
+class Memberships:
+    """Who is in which group, transitively, from the snapshot's Cloud Identity memberships."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._direct: dict[str, set[str]] = {}  # member id -> groups it is a direct member of
+        self._read: set[str] = set()  # groups whose memberships were read
+        for resource in snapshot.of_type("gcp.cloudidentity.group"):
+            group = member_principal(f"group:{resource.id.removeprefix('group:')}").id
+            document = resource.document("memberships")
+            if not isinstance(document, Mapping):
+                continue
+            self._read.add(group)
+            for membership in document.get("memberships") or ():
+                if not isinstance(membership, Mapping):
+                    continue
+                key = (membership.get("preferredMemberKey") or {}).get("id")
+                if key:
+                    kind = str(membership.get("type") or "")
+                    prefix = {"GROUP": "group", "SERVICE_ACCOUNT": "serviceAccount"}.get(kind, "user")
+                    self._direct.setdefault(member_principal(f"{prefix}:{key}").id, set()).add(group)
+        self._closure: dict[str, frozenset[str]] = {}
+
+    def groups_of(self, principal: str) -> frozenset[str]:
+        """Every group ``principal`` is in, directly or through nested groups."""
+        if principal not in self._closure:
+            seen: set[str] = set()
+            stack = list(self._direct.get(principal, ()))
+            while stack:
+                group = stack.pop()
+                if group not in seen:
+                    seen.add(group)
+                    stack.extend(self._direct.get(group, ()))
+            self._closure[principal] = frozenset(seen)
+        return self._closure[principal]
+
+    def known(self, group: str) -> bool:
+        return group in self._read
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DenyRule:
+    """One ``denyRule`` of one deny policy attached to ``node``."""
+
+    node: str
+    policy: str
+    index: int
+    denied: tuple[Principal, ...]
+    exceptions: tuple[Principal, ...]
+    permissions: tuple[str, ...]  # v1 names or patterns
+    exception_permissions: tuple[str, ...]
+    condition: Condition | None
+    excerpt: Mapping[str, Any]
+
+    def denies_permission(self, permission: str) -> bool:
+        def hit(patterns: Iterable[str]) -> bool:
+            return any(fnmatch.fnmatchcase(permission, p) for p in patterns)
+
+        return hit(self.permissions) and not hit(self.exception_permissions)
+
+    @property
+    def where(self) -> str:
+        return f"deny policy {self.policy} rules[{self.index}] (attached to {self.node})"
+
+
+def _principal(identifier: str) -> Principal:
+    if identifier.strip() == _PUBLIC_ALL:
+        return member_principal("allUsers")
+    return member_principal(identifier)
+
+
+def deny_rules(node: str, document: Any) -> list[DenyRule]:
+    """The rules of a node's ``deny_policies`` document (``{"policies": [...]}``)."""
+    rules: list[DenyRule] = []
+    policies = document.get("policies") if isinstance(document, Mapping) else None
+    for policy in policies or ():
+        if not isinstance(policy, Mapping):
+            continue
+        name = str(policy.get("displayName") or policy.get("name") or "?")
+        for index, entry in enumerate(policy.get("rules") or ()):
+            rule = entry.get("denyRule") if isinstance(entry, Mapping) else None
+            if not isinstance(rule, Mapping):
+                continue
+            condition = iam_condition(rule.get("denialCondition"), where=f"deny policy {name} rules[{index}]")
+            if condition is not None:
+                condition = replace(
+                    condition,
+                    reason=f"denied by deny policy {name} rules[{index}] only when its denialCondition holds "
+                    "(resource tags are not in the snapshot)",
+                )
+            rules.append(
+                DenyRule(
+                    node=node,
+                    policy=name,
+                    index=index,
+                    denied=tuple(_principal(str(p)) for p in rule.get("deniedPrincipals") or ()),
+                    exceptions=tuple(_principal(str(p)) for p in rule.get("exceptionPrincipals") or ()),
+                    permissions=tuple(v1_permission(str(p)) for p in rule.get("deniedPermissions") or ()),
+                    exception_permissions=tuple(v1_permission(str(p)) for p in rule.get("exceptionPermissions") or ()),
+                    condition=condition,
+                    excerpt=rule,
+                )
+            )
+    return rules
+
+
+class _Applier:
+    def __init__(self, snapshot: Snapshot, out: Evaluation, hierarchy: Hierarchy, catalog: RoleCatalog) -> None:
+        self.out = out
+        self.hierarchy = hierarchy
+        self.catalog = catalog
+        self.memberships = Memberships(snapshot)
+        self.rules = {
+            node.id: deny_rules(node.id, node.resource.document(DENY_POLICIES_READ))
+            for node in hierarchy.nodes.values()
+        }
+
+    def rules_for(self, project: str | None) -> list[DenyRule]:
+        if not project:
+            return []
+        return [rule for node in self.hierarchy.chain(project) for rule in self.rules.get(node.id, ())]
+
+    # -- membership --------------------------------------------------------------
+
+    def covered(self, principal: Principal, by: Principal) -> bool:
+        """``by`` (a denied or exception principal) stands for ``principal``."""
+        return by.id == principal.id or by.id == "allUsers" or by.id in self.memberships.groups_of(principal.id)
+
+    def may_contain(self, principal: Principal, inner: Principal) -> bool:
+        """``inner`` may be one of the principals ``principal`` stands for."""
+        if principal.kind in (PrincipalKind.USER, PrincipalKind.SERVICE_ACCOUNT, PrincipalKind.FEDERATED):
+            return False
+        if principal.kind is PrincipalKind.DOMAIN:
+            return inner.id.rpartition("@")[2] == principal.id.removeprefix("domain:")
+        if principal.kind is PrincipalKind.GROUP and self.memberships.known(principal.id):
+            return principal.id in self.memberships.groups_of(inner.id)
+        return True  # public, any authenticated, a group not read: it may hold anyone
+
+    # -- levels ------------------------------------------------------------------
+
+    def _denied_level(self, grant: Grant, rule: DenyRule) -> bool:
+        evidence = grant.evidence[0]
+        dataset = self.out.datasets.get(grant.dataset)
+        target = _TARGETS.get(dataset.kind) if dataset is not None else None
+        role = evidence.excerpt.get("role") if isinstance(evidence.excerpt, Mapping) else None
+        permissions = self.catalog.permissions(str(role)) if role else None
+        if target is None or permissions is None:
+            return False  # a role we cannot see inside: not narrowed (fail closed)
+        if evidence.source == grant.dataset:
+            attachment = Attachment.RESOURCE
+        elif evidence.kind is EvidenceKind.ACCESS_ENTRY:
+            attachment = Attachment.PARENT_DATASET
+        else:
+            attachment = Attachment.HIERARCHY
+        remaining = frozenset(p for p in permissions if not rule.denies_permission(p))
+        return grant.level not in levels_for(remaining, target, attachment)
+
+    # -- rules -------------------------------------------------------------------
+
+    def apply_rule(self, grant: Grant, rule: DenyRule) -> list[Grant]:
+        principal = grant.principal
+        if not any(self.covered(principal, denied) for denied in rule.denied):
+            return [grant]
+        if any(self.covered(principal, exception) for exception in rule.exceptions):
+            return [grant]  # an exception principal: exempt
+        if rule.condition is not None:
+            return [replace(grant, conditions=(*grant.conditions, rule.condition))]
+        kept = []
+        for exception in rule.exceptions:
+            if self.may_contain(principal, exception):
+                first = grant.evidence[0]
+                note = (
+                    f"{rule.where} denies {principal.id}; {exception.id} is an exception principal and reaches "
+                    f"the data through {principal.id}"
+                )
+                evidence = Evidence(
+                    kind=first.kind,
+                    source=first.source,
+                    location=first.location,
+                    excerpt=first.excerpt,
+                    sid=first.sid,
+                    note=f"{first.note}; {note}" if first.note else note,
+                )
+                kept.append(replace(grant, principal=exception, evidence=(evidence, *grant.evidence[1:])))
+        return kept
+
+    def apply(self, grant: Grant) -> list[Grant]:
+        if grant.evidence[0].kind not in (EvidenceKind.IAM_BINDING, EvidenceKind.ACCESS_ENTRY):
+            return [grant]
+        dataset = self.out.datasets.get(grant.dataset)
+        current = [grant]
+        for rule in self.rules_for(dataset.account if dataset is not None else None):
+            if self._denied_level(grant, rule):
+                current = [g for c in current for g in self.apply_rule(c, rule)]
+        return current
+
+
+def apply_deny_policies(snapshot: Snapshot, out: Evaluation, hierarchy: Hierarchy, catalog: RoleCatalog) -> None:
+    """Narrow ``out.grants`` by every deny policy of the snapshot's hierarchy (in place)."""
+    applier = _Applier(snapshot, out, hierarchy, catalog)
+    if not any(applier.rules.values()):
+        return
+    grants = [g for grant in out.grants for g in applier.apply(grant)]
+    for grant in grants:
+        out.add_principal(grant.principal)
+    out.grants[:] = grants

@@ -4,7 +4,9 @@ Rule descriptors come from the rule catalogue.  Each finding is a result whose
 logical location is the dataset; when the finding names the declaration it
 breaks (``rules.yaml:12``), a physical location points there too.  Coverage gaps
 are also tool execution notifications.  Waived findings, when shown, carry an
-accepted external suppression.
+accepted external suppression.  ``seenby gate`` passes ``sources``: the Terraform
+resource behind each finding becomes its first logical location and, when the .tf
+file is known, its physical location (docs/gate.md).
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ empty one), in the shapes GAAD returns
 (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html).
 
 A policy or trust document known only after apply is left out of the entity and recorded
-as its own read on the account, ``ADDRESS.ATTRIBUTE`` with outcome ``error`` and error code
+as its own read on the account, ``ADDRESS.ATTRIBUTE`` (api ``terraform:plan``) with outcome ``error`` and error code
 ``UnknownAfterApply``: a coverage gap for every dataset of the account, never "no policy".
 """
 
@@ -22,9 +22,10 @@ from seenby.importers.terraform.plan import PlannedResource
 from seenby.importers.terraform.resolve import Unknown, is_unknown
 from seenby.importers.terraform.state import ok, unknown
 
-__all__ = ["IAM_BUILDERS", "IAM_DELETERS", "finish_gaads"]
+__all__ = ["IAM_BUILDERS", "IAM_DELETERS", "PLAN_API", "finish_gaads"]
 
 _API = "iam:GetAccountAuthorizationDetails"
+PLAN_API = "terraform:plan"  # the "operation" of a read that only the plan could have answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +118,7 @@ def _gap(ctx: Context, res: PlannedResource, what: Unknown) -> None:
     if ctx.account is None:
         return
     d = ctx.state.draft("aws.account", ctx.account, account=ctx.account)
-    ctx.state.set_read(d, f"{res.address}.{what.attribute}", unknown(_API, what), ctx.origin(res))
+    ctx.state.set_read(d, f"{res.address}.{what.attribute}", unknown(PLAN_API, what), ctx.origin(res))
 
 
 def _name(ctx: Context, res: PlannedResource, attribute: str) -> str | None:

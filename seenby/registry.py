@@ -50,6 +50,17 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             provider=Provider.AWS,
             description="IAM Identity Center instance: permission sets, account assignments, identity-store directory",
         ),
+        ResourceType(
+            name="aws.quicksight.account",
+            provider=Provider.AWS,
+            description="QuickSight account: users, groups, memberships and the public-sharing setting",
+        ),
+        ResourceType(
+            name="aws.quicksight.dashboard",
+            provider=Provider.AWS,
+            description="QuickSight dashboard, its permissions, link sharing and lineage",
+            dataset_kind=DatasetKind.DASHBOARD,
+        ),
         ResourceType(name="gcp.organization", provider=Provider.GCP, description="Google Cloud organisation"),
         ResourceType(name="gcp.folder", provider=Provider.GCP, description="Google Cloud folder"),
         ResourceType(name="gcp.project", provider=Provider.GCP, description="Google Cloud project"),

@@ -37,9 +37,9 @@ class ServiceContext:
 
 
 def _evaluators() -> tuple[Callable[[ServiceContext], None], ...]:
-    from seenby.policies.aws import dynamodb, identitycenter
+    from seenby.policies.aws import dynamodb, identitycenter, quicksight
 
-    return (dynamodb.evaluate_tables, identitycenter.evaluate_identity_center)
+    return (dynamodb.evaluate_tables, identitycenter.evaluate_identity_center, quicksight.evaluate_quicksight)
 
 
 SERVICE_EVALUATORS: tuple[Callable[[ServiceContext], None], ...] = _evaluators()

@@ -354,11 +354,13 @@ class Exposure:
     finding: Finding
     people: int
     broadest: str
+    path: str  # how the broadest member gets in, as one line
 
 
 def _widest(numbered: list[tuple[int, Finding]]) -> list[Exposure]:
     exposures = [
-        Exposure(number=n, finding=f, people=f.people, broadest=CLASS_LABELS[ordered_excess(f)[0].audience_class])
+        Exposure(number=n, finding=f, people=f.people, broadest=CLASS_LABELS[ordered_excess(f)[0].audience_class],
+                 path=_path_line(ordered_excess(f)[0].path))
         for n, f in numbered
         if f.people and f.excess and not f.waived
     ]
@@ -477,9 +479,9 @@ def render_page(template: str, *, title: str, provenance: Provenance, **context:
     printed page.  ``context`` is passed to the template as is; strings in it are
     escaped on output.
     """
+    footer = "font: 7.5pt system-ui, sans-serif; color: #555;"
     css = _asset("report.css") + "\n@page { @bottom-left { content: " + _css_string(shorten(provenance.line, 300))
-    css += "; font-size: 7.5pt; color: #555; } @bottom-right { content: counter(page) \" / \" counter(pages); "
-    css += "font-size: 7.5pt; color: #555; } }\n"
+    css += f"; {footer} }} @bottom-right {{ content: counter(page) \" / \" counter(pages); {footer} }} }}\n"
     script = _asset("report.js")
     csp = (f"default-src 'none'; style-src {_csp_hash(css)}; script-src {_csp_hash(script)}; img-src data:; "
            "base-uri 'none'; form-action 'none'")

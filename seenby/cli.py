@@ -7,7 +7,7 @@ from ``seenby.cli_base``) and import it below.
 from __future__ import annotations
 
 from seenby.cli_base import cli
-from seenby.commands import audit, demo, gate, history, scan, scan_gcp, who_can_read, why  # noqa: F401  (each registers its commands)
+from seenby.commands import audit, demo, gate, history, import_cmd, scan, scan_gcp, who_can_read, why  # noqa: F401  (each registers its commands)
 
 __all__ = ["cli", "main"]
 

@@ -1,0 +1,294 @@
+"""Cloud Asset Inventory exports (NDJSON) → a snapshot.
+
+An export line is one asset, with Google's field names as exported (snake_case at the
+top): ``name`` (``//storage.googleapis.com/BUCKET``), ``asset_type``, ``ancestors``
+(``["projects/NUM", "folders/NUM", "organizations/NUM"]``) and the content exported:
+``resource.data`` (RESOURCE), ``iam_policy`` (IAM_POLICY) or ``org_policy`` (ORG_POLICY)
+(https://cloud.google.com/asset-inventory/docs/reference/rest/v1/Asset,
+https://cloud.google.com/asset-inventory/docs/export-asset-metadata).  Lines of one
+asset in several files (one export per content type) are merged by ``name``.
+
+What an export does not hold is recorded as a **gap** (outcome ``error``, code
+``NotInExport``), never as "none": deny policies (CAI has no IAM v2 content), a bucket's
+ACLs when ``resource.data`` has none and uniform access is off, a dataset's access list
+when ``resource.data`` has none, and any content type the files do not contain at all.
+A resource that has no IAM policy line in an export that holds IAM_POLICY content is
+``absent`` (CAI lists only resources with a policy set).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seenby.errors import InputError
+from seenby.model import ReadOutcome
+from seenby.snapshot import Read, Resource, Snapshot, new_snapshot
+
+__all__ = ["ASSET_TYPES", "NOT_IN_EXPORT", "import_cai"]
+
+NOT_IN_EXPORT = "NotInExport"
+ASSET_TYPES = {
+    "cloudresourcemanager.googleapis.com/Organization": "gcp.organization",
+    "cloudresourcemanager.googleapis.com/Folder": "gcp.folder",
+    "cloudresourcemanager.googleapis.com/Project": "gcp.project",
+    "storage.googleapis.com/Bucket": "gcp.storage.bucket",
+    "bigquery.googleapis.com/Dataset": "gcp.bigquery.dataset",
+    "bigquery.googleapis.com/Table": "gcp.bigquery.table",
+}
+_NODE_SERVICE = {"gcp.organization": "organizations", "gcp.folder": "folders", "gcp.project": "projects"}
+_BQ_NAME = re.compile(r"^//bigquery\.googleapis\.com/projects/([^/]+)/datasets/([^/]+)(?:/tables/([^/]+))?$")
+_SNAKE = re.compile(r"_([a-z])")
+
+
+class CaiError(InputError):
+    """A Cloud Asset Inventory export line that cannot be read."""
+
+
+@dataclass(kw_only=True)
+class _Asset:
+    name: str
+    asset_type: str
+    data: Mapping[str, Any] | None = None
+    location: str | None = None
+    iam_policy: Mapping[str, Any] | None = None
+    org_policy: list[Any] | None = None
+    ancestors: list[str] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class _Export:
+    assets: dict[str, _Asset] = field(default_factory=dict)
+    has_resource: bool = False
+    has_iam: bool = False
+    has_org: bool = False
+
+
+def _gap(api: str, what: str) -> Read:
+    return Read(
+        outcome=ReadOutcome.ERROR,
+        api=api,
+        error_code=NOT_IN_EXPORT,
+        message=f"{what} is not in the Cloud Asset Inventory export",
+    )
+
+
+def _ok(api: str, document: Any) -> Read:
+    return Read(outcome=ReadOutcome.OK, api=api, document=document)
+
+
+def _camel(value: Any) -> Any:
+    """An exported v1 organisation policy (``boolean_policy``) in the API's JSON spelling (``booleanPolicy``)."""
+    if isinstance(value, Mapping):
+        return {_SNAKE.sub(lambda m: m.group(1).upper(), str(k)): _camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
+
+
+def _line(path: str, number: int, text: str) -> dict[str, Any]:
+    def bad(message: str) -> CaiError:
+        return CaiError(message, file=path, where=f"line {number}")
+
+    try:
+        row = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise bad(f"not valid JSON: {exc.msg} (column {exc.colno})") from None
+    if not isinstance(row, dict):
+        raise bad("an export line is a JSON object (one asset)")
+    for key in ("name", "asset_type"):
+        if not isinstance(row.get(key), str) or not row[key]:
+            raise bad(f"`{key}` is missing or not a string (is this a Cloud Asset Inventory export?)")
+    resource = row.get("resource")
+    if resource is not None and not (isinstance(resource, dict) and isinstance(resource.get("data", {}), dict)):
+        raise bad("`resource` must be an object whose `data` is an object")
+    if row.get("iam_policy") is not None and not isinstance(row["iam_policy"], dict):
+        raise bad("`iam_policy` must be an object")
+    if row.get("org_policy") is not None and not isinstance(row["org_policy"], list):
+        raise bad("`org_policy` must be a list")
+    ancestors = row.get("ancestors")
+    if ancestors is not None and not (isinstance(ancestors, list) and all(isinstance(a, str) for a in ancestors)):
+        raise bad("`ancestors` must be a list of strings")
+    return row
+
+
+def _read_files(paths: Iterable[str | Path]) -> _Export:
+    export = _Export()
+    for path in paths:
+        p = Path(path)
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CaiError(f"cannot read: {exc}", file=str(p)) from None
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            row = _line(str(p), number, line)
+            asset = export.assets.setdefault(row["name"], _Asset(name=row["name"], asset_type=row["asset_type"]))
+            asset.ancestors = row.get("ancestors") or asset.ancestors
+            if row.get("resource") is not None:
+                export.has_resource = True
+                asset.data = row["resource"].get("data")
+                asset.location = row["resource"].get("location") or asset.location
+            if row.get("iam_policy") is not None:
+                export.has_iam = True
+                asset.iam_policy = row["iam_policy"]
+            if row.get("org_policy") is not None:
+                export.has_org = True
+                asset.org_policy = row["org_policy"]
+    return export
+
+
+class _Builder:
+    def __init__(self, export: _Export) -> None:
+        self.export = export
+        self.project_ids: dict[str, str] = {}  # project number -> id
+        for asset in export.assets.values():
+            if asset.asset_type.endswith("/Project") and asset.data:
+                number = str(asset.data.get("projectNumber") or asset.name.rsplit("/", 1)[-1])
+                if asset.data.get("projectId"):
+                    self.project_ids[number] = str(asset.data["projectId"])
+
+    def project_of(self, ancestor: str | None) -> str | None:
+        if not ancestor or not ancestor.startswith("projects/"):
+            return None
+        number = ancestor.removeprefix("projects/")
+        return self.project_ids.get(number, number)
+
+    def node_id(self, ancestor: str) -> str:
+        project = self.project_of(ancestor)
+        return f"projects/{project}" if project else ancestor
+
+    def resource_read(self, asset: _Asset, api: str) -> Read:
+        if asset.data is not None:
+            return _ok(api, dict(asset.data))
+        return _gap(api, "the resource (RESOURCE content)")
+
+    def iam_read(self, asset: _Asset, api: str) -> Read:
+        if asset.iam_policy is not None:
+            return _ok(api, dict(asset.iam_policy))
+        if self.export.has_iam:
+            return Read(outcome=ReadOutcome.ABSENT, api=api, error_code="NoPolicyInExport")
+        return _gap(api, "the IAM policy (IAM_POLICY content)")
+
+    def node(self, asset: _Asset, type_: str) -> Resource:
+        service = _NODE_SERVICE[type_]
+        ident = asset.name.split("cloudresourcemanager.googleapis.com/", 1)[-1]
+        if type_ == "gcp.project":
+            ident = self.node_id(ident)
+        reads = {
+            "metadata": self.resource_read(asset, f"cloudresourcemanager.{service}.get"),
+            "iam_policy": self.iam_read(asset, f"cloudresourcemanager.{service}.getIamPolicy"),
+            "org_policies": (
+                _ok("orgpolicy.policies.list", {"policies": _camel(asset.org_policy or [])})
+                if self.export.has_org
+                else _gap("orgpolicy.policies.list", "the organisation policies (ORG_POLICY content)")
+            ),
+            "deny_policies": _gap("iam.policies.listPolicies", "IAM deny policies"),
+        }
+        data = asset.data or {}
+        name = data.get("displayName") or data.get("projectId") or data.get("name")
+        parent = self.node_id(asset.ancestors[1]) if len(asset.ancestors) > 1 else None
+        return Resource(
+            type=type_,
+            id=ident,
+            name=str(name) if name else None,
+            account=ident.removeprefix("projects/") if type_ == "gcp.project" else None,
+            parent=parent,
+            reads=reads,
+        )
+
+    def bucket(self, asset: _Asset) -> Resource:
+        bucket = asset.name.rsplit("/", 1)[-1]
+        project = self.project_of(asset.ancestors[0] if asset.ancestors else None)
+        reads = {
+            "metadata": self.resource_read(asset, "storage.buckets.get"),
+            "iam_policy": self.iam_read(asset, "storage.buckets.getIamPolicy"),
+        }
+        data = asset.data
+        if data is not None:
+            config = data.get("iamConfiguration") or {}
+            uniform = bool(
+                (config.get("uniformBucketLevelAccess") or config.get("bucketPolicyOnly") or {}).get("enabled")
+            )
+            if not uniform:
+                if "acl" not in data:
+                    reads["acl"] = _gap("storage.bucketAccessControls.list", "the bucket ACL")
+                if "defaultObjectAcl" not in data:
+                    reads["default_object_acl"] = _gap(
+                        "storage.defaultObjectAccessControls.list", "the default object ACL"
+                    )
+        return Resource(
+            type="gcp.storage.bucket",
+            id=f"gs://{bucket}",
+            name=bucket,
+            account=project,
+            region=str((data or {}).get("location") or asset.location or "") or None,
+            parent=f"projects/{project}" if project else None,
+            reads=reads,
+        )
+
+    def bigquery(self, asset: _Asset, type_: str) -> Resource | None:
+        match = _BQ_NAME.match(asset.name)
+        if match is None:
+            return None
+        project, dataset, table = match.groups()
+        region = str((asset.data or {}).get("location") or asset.location or "") or None
+        if type_ == "gcp.bigquery.dataset":
+            reads = {
+                "metadata": self.resource_read(asset, "bigquery.datasets.get"),
+                "iam_policy": self.iam_read(asset, "bigquery.datasets.getIamPolicy"),
+            }
+            if asset.data is not None and "access" not in asset.data:
+                reads["access"] = _gap("bigquery.datasets.get", "the dataset's access list")
+            return Resource(
+                type=type_,
+                id=f"bigquery://{project}.{dataset}",
+                name=f"{project}.{dataset}",
+                account=project,
+                region=region,
+                parent=f"projects/{project}",
+                reads=reads,
+            )
+        return Resource(
+            type=type_,
+            id=f"bigquery://{project}.{dataset}.{table}",
+            name=f"{project}.{dataset}.{table}",
+            account=project,
+            region=region,
+            parent=f"bigquery://{project}.{dataset}",
+            reads={
+                "metadata": self.resource_read(asset, "bigquery.tables.get"),
+                "iam_policy": self.iam_read(asset, "bigquery.tables.getIamPolicy"),
+            },
+        )
+
+    def build(self) -> list[Resource]:
+        out: dict[tuple[str, str], Resource] = {}
+        for asset in self.export.assets.values():
+            type_ = ASSET_TYPES.get(asset.asset_type)
+            if type_ is None:
+                continue
+            if type_ in _NODE_SERVICE:
+                resource: Resource | None = self.node(asset, type_)
+            elif type_ == "gcp.storage.bucket":
+                resource = self.bucket(asset)
+            else:
+                resource = self.bigquery(asset, type_)
+            if resource is not None:
+                out[(resource.type, resource.id)] = resource
+        return sorted(out.values(), key=lambda r: (list(ASSET_TYPES.values()).index(r.type), r.id))
+
+
+def import_cai(paths: Iterable[str | Path]) -> Snapshot:
+    """One snapshot from one or more export files; a malformed line raises :class:`CaiError` naming file and line."""
+    paths = list(paths)
+    resources = _Builder(_read_files(paths)).build()
+    projects = sorted(r.id.removeprefix("projects/") for r in resources if r.type == "gcp.project")
+    orgs = sorted(r.id for r in resources if r.type == "gcp.organization")
+    scope = {"gcp_projects": projects, "gcp_organization": orgs[0] if orgs else None}
+    return new_snapshot(resources, scope=scope, mode="import")

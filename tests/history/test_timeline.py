@@ -163,3 +163,15 @@ def test_what_can_read_of_a_person_goes_through_the_role_it_can_assume(series):
     entry = next(e for e in report.entries if e.dataset.id == BUCKET_ARN)
     assert [s.node for s in entry.path] == [BOB, ANALYST, BUCKET_ARN]
     assert entry.through_class is None
+
+
+def test_exposure_table_says_between_which_scans_the_window_opened_and_closed(series):
+    """The table names the window's bounds and the changed bucket policy with its Sid."""
+    from seenby.reports import RenderOptions, render_query
+
+    with HistoryStore.open(series.store, create=False) as history:
+        timeline = exposure_timeline(history, BUCKET_ARN, rules=load_rules(series.rules))
+    text = render_query("exposure", timeline, "table", RenderOptions(width=400))
+    assert "opened between scan @1 (2026-03-01T09:00:00Z) and scan @2 (2026-03-02T09:00:00Z)" in text
+    assert "closed between scan @2 (2026-03-02T09:00:00Z) and scan @3 (2026-03-03T09:00:00Z)" in text
+    assert '"Sid": "OrgRead"' in text

@@ -98,3 +98,14 @@ def test_every_unknown_read_names_the_address_it_came_from(address):
             if (r := next(x for x in planned.snapshot.resources if x.id == key[0]).read(key[1])) is not None
             and r.error_code == "UnknownAfterApply"}
     assert address in gaps
+
+
+def test_dynamodb_resource_policy_joins_the_table_by_its_planned_arn():
+    """A table's ARN known only after apply is formed from name, region and account; its resource policy joins it.
+
+    https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html
+    """
+    planned = planned_snapshot(load_plan(PLANS / "dynamodb_table.json"))
+    table = resource(planned, "aws.dynamodb.table", "arn:aws:dynamodb:eu-west-1:111122223333:table/keystroke-events")
+    policy = json.loads(table.document("resource_policy")["Policy"])
+    assert policy["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::111122223333:role/ml-training"}

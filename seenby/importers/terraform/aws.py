@@ -385,6 +385,23 @@ def lakeformation_permissions(ctx: Context, res: PlannedResource) -> None:
     ctx.state.set_read(d, "permissions", ok(api, {"PrincipalResourcePermissions": entries}), ctx.origin(res))
 
 
+def _dashboard_data_sets(ctx: Context, res: PlannedResource) -> list[str] | Unknown:
+    """The data sets a dashboard shows: its definition's declarations, or its source template's references."""
+    arns: list[str] = []
+    for path in (("definition", 0, "data_set_identifiers_declarations"),
+                 ("source_entity", 0, "source_template", 0, "data_set_references")):
+        blocks = ctx.get(res, *path)
+        if is_unknown(blocks):
+            return blocks
+        for i, _ in enumerate(blocks or []):
+            arn = ctx.get(res, *path, i, "data_set_arn", shape=lambda v: isinstance(v, str) and v.startswith("arn:"))
+            if is_unknown(arn):
+                return arn
+            if isinstance(arn, str):
+                arns.append(arn)
+    return sorted(set(arns))
+
+
 def quicksight_dashboard(ctx: Context, res: PlannedResource) -> None:
     dashboard_id = ctx.get(res, "dashboard_id")
     account = ctx.get(res, "aws_account_id")
@@ -397,6 +414,11 @@ def quicksight_dashboard(ctx: Context, res: PlannedResource) -> None:
     d = ctx.state.draft("aws.quicksight.dashboard", arn, name=ctx.get(res, "name") or dashboard_id,
                         account=account, region=region)
     ctx.state.defines(d, origin)
+    data_sets = _dashboard_data_sets(ctx, res)
+    dashboard_api = "quicksight:DescribeDashboard"
+    ctx.state.set_read(d, "dashboard", unknown(dashboard_api, data_sets) if is_unknown(data_sets) else ok(
+        dashboard_api, {"Dashboard": {"DashboardId": dashboard_id, "Arn": arn, "Name": d.name,
+                                      "Version": {"DataSetArns": data_sets}}}), origin)
     api = "quicksight:DescribeDashboardPermissions"
     permissions = ctx.get(res, "permissions")
     if is_unknown(permissions):

@@ -1,10 +1,14 @@
-"""``seenby demo``: the example organisation on a local AWS endpoint, scanned live and audited.
+"""``seenby demo``: the example organisation on local endpoints, scanned live and audited.
 
 1. start moto's server on a free loopback port, in this process;
 2. seed it with the AWS half of the example organisation (``seenby.example_org``);
 3. scan it with the real scanner (organisation mode, as from the management account);
-4. add the Google Cloud half, replayed from the example's recorded documents (no local
-   BigQuery or Resource Manager endpoint exists; a GCS emulator path is future work);
+4. start gcp-storage-emulator (one per project, in this process, free loopback ports), seed
+   it with the example's buckets, and scan Google Cloud with the real scanner
+   (``scan_gcp``): buckets live from the emulator; Resource Manager, organisation and
+   deny policies, BigQuery and Cloud Identity answered from the example's recorded
+   documents at the transport boundary (no local server exists for them,
+   :mod:`seenby.demo.seed_gcs`); directory users are taken from the example as recorded;
 5. audit the result against rules.yaml.
 
 The example records one read as denied (the legacy archive's bucket policy).  moto
@@ -23,10 +27,12 @@ import boto3
 from botocore.awsrequest import AWSResponse
 
 from seenby.demo.seed_aws import DEMO_REGION, account_session, seed_aws
+from seenby.demo.seed_gcs import local_gcs, recorded_google_apis, seed_gcs
 from seenby.demo.server import local_aws
 from seenby.example_org import MGMT, build
 from seenby.model import ReadOutcome
 from seenby.scanners.aws import AwsScanConfig, scan_aws
+from seenby.scanners.gcp import GcpScanConfig, scan_gcp
 from seenby.scanners.progress import ProgressSink
 from seenby.snapshot import Snapshot, new_snapshot
 
@@ -89,6 +95,29 @@ def _replay_denials(session: boto3.Session, example: Snapshot) -> None:
         session.events.register(f"before-call.s3.{operation}", _deny(operation))
 
 
+def _scan_gcp_live(example: Snapshot, *, progress: ProgressSink | None, say: Callable[[str], None]) -> Snapshot:
+    """Seed local GCS emulators and scan Google Cloud through the real scanner (other APIs replayed)."""
+    from google.auth.credentials import AnonymousCredentials
+    from google.auth.transport.requests import AuthorizedSession
+
+    with local_gcs(example) as endpoints:
+        say(f"local GCS emulators on {', '.join(sorted(endpoints.values()))}; seeding the example's buckets")
+        seed_gcs(endpoints, example)
+        session = AuthorizedSession(AnonymousCredentials())
+        session.mount("https://", recorded_google_apis(example))
+        say("scanning Google Cloud live (buckets from the emulators; other Google APIs from recorded documents)")
+        return scan_gcp(
+            GcpScanConfig(
+                projects=tuple(sorted(endpoints)),
+                credentials=AnonymousCredentials(),
+                http=session,
+                storage_endpoints=endpoints,
+                max_workers=8,
+            ),
+            progress=progress,
+        )
+
+
 def run_demo(*, progress: ProgressSink | None = None, on_phase: Callable[[str], None] | None = None) -> DemoRun:
     """Seed, scan and merge; returns the snapshot the audit runs on."""
     say = on_phase or (lambda _message: None)
@@ -103,11 +132,13 @@ def run_demo(*, progress: ProgressSink | None = None, on_phase: Callable[[str], 
             AwsScanConfig(session=session, regions=(DEMO_REGION,), endpoint_url=endpoint, org_mode=True, max_workers=8),
             progress=progress,
         )
-    replayed = tuple(sorted({r.type for r in example.resources if r.type.startswith("gcp.")}))
-    gcp = [r for r in example.resources if r.type in replayed]
+    gcp_scanned = _scan_gcp_live(example, progress=progress, say=say)
+    live_types = {r.type for r in gcp_scanned.resources}
+    replayed = tuple(sorted({r.type for r in example.resources if r.type.startswith("gcp.")} - live_types))
+    gcp = [*gcp_scanned.resources, *(r for r in example.resources if r.type in replayed)]
     scope = dict(scanned.scope)
-    for key in ("gcp_projects", "gcp_organization"):
-        scope[key] = example.scope.get(key)
+    scope["gcp_projects"] = gcp_scanned.scope.get("gcp_projects")
+    scope["gcp_organization"] = gcp_scanned.scope.get("gcp_organization")
     snapshot = new_snapshot(
         [*scanned.resources, *gcp],
         scope=scope,

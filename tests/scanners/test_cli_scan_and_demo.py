@@ -59,6 +59,7 @@ def test_scan_aws_writes_an_owner_only_snapshot_through_aws_endpoint_url(endpoin
         "AWS_ACCESS_KEY_ID": ACCESS_KEY,
         "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
         "AWS_DEFAULT_REGION": REGION,
+        "XDG_DATA_HOME": str(tmp_path / "data"),  # the scan records into a history store: keep it here
     }
     proc = seenby("scan", "aws", "--region", REGION, "-o", str(out), "--quiet", env=env)
     assert proc.returncode == 0, proc.stderr
@@ -66,6 +67,8 @@ def test_scan_aws_writes_an_owner_only_snapshot_through_aws_endpoint_url(endpoin
     ids = {r.id for r in load_snapshot(out).resources}
     assert "arn:aws:s3:::scanned-bucket" in ids
     assert SECRET_KEY not in out.read_text()
+    store = tmp_path / "data" / "seenby" / "history.sqlite3"
+    assert store.exists() and stat.S_IMODE(store.stat().st_mode) == 0o600
 
 
 def test_scan_aws_without_output_or_audit_is_a_usage_error():

@@ -20,16 +20,20 @@ from seenby.cli_base import FAIL_ON, FORMATS, Progress, audit_and_report, cli, d
 def demo(
     rules_path: str | None, fmt: str, output: str | None, snapshot_output: str | None, fail_on: str, quiet: bool
 ) -> None:
-    """Start a local AWS endpoint, seed the example organisation, scan it live, audit and report."""
+    """Start local AWS and GCS endpoints, seed the example organisation, scan it live, audit and report."""
     from seenby.config import load_rules
     from seenby.demo.run import run_demo
 
     load_rules(default_rules(rules_path))  # a bad rules file fails before anything starts
     with Progress(quiet) as progress:
         run = run_demo(progress=progress, on_phase=say(quiet))
+    aws = sum(1 for r in run.snapshot.resources if r.type.startswith("aws."))
+    gcs = sum(1 for r in run.snapshot.resources if r.type == "gcp.storage.bucket")
+    copied = f"; taken from the example as recorded: {', '.join(run.replayed_types)}" if run.replayed_types else ""
     say(quiet)(
-        f"scanned {sum(1 for r in run.snapshot.resources if r.type.startswith('aws.'))} AWS resources live; "
-        f"Google Cloud replayed from recorded documents ({', '.join(run.replayed_types)})"
+        f"scanned {aws} AWS resources live from the local AWS endpoint and {gcs} GCS buckets live from the "
+        "storage emulator; Resource Manager, BigQuery and Cloud Identity answered the Google scanner from "
+        f"recorded documents{copied}"
     )
     if snapshot_output:
         from seenby.snapshot import save_snapshot

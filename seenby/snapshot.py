@@ -15,6 +15,7 @@ error names the file and the JSON path.  Saving is atomic and owner-only.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -184,6 +185,67 @@ def _schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(_schema())
+
+
+_RESOURCE_KEYS = frozenset({"type", "id", "name", "account", "region", "parent", "reads"})
+_READ_KEYS = frozenset({"outcome", "api", "error_code", "message", "document"})
+_OUTCOMES = frozenset({"ok", "absent", "denied", "error"})
+
+
+@cache
+def _type_pattern() -> re.Pattern[str]:
+    return re.compile(_schema()["$defs"]["resource"]["properties"]["type"]["pattern"])
+
+
+def _optional_str(value: Any) -> bool:
+    return value is None or type(value) is str
+
+
+def _fast_resource(r: Any) -> bool:
+    """``r`` is valid against the schema's ``resource`` (and ``read``) definitions; False when unsure."""
+    if type(r) is not dict or not r.keys() <= _RESOURCE_KEYS:
+        return False
+    type_, id_, reads = r.get("type"), r.get("id"), r.get("reads")
+    if type(type_) is not str or _type_pattern().search(type_) is None or type(id_) is not str or not id_:
+        return False
+    if "name" in r and type(r["name"]) is not str:
+        return False
+    if not all(_optional_str(r.get(k)) for k in ("account", "region", "parent")) or type(reads) is not dict:
+        return False
+    for read in reads.values():
+        if type(read) is not dict or not read.keys() <= _READ_KEYS:
+            return False
+        outcome = read.get("outcome")
+        if type(outcome) is not str or outcome not in _OUTCOMES or type(read.get("api")) is not str:
+            return False
+        if not (_optional_str(read.get("error_code")) and _optional_str(read.get("message"))):
+            return False
+        if outcome == "ok" and "document" not in read:
+            return False
+        if outcome in ("denied", "error") and "error_code" not in read:
+            return False
+    return True
+
+
+def _fast_valid(data: dict[str, Any]) -> bool:
+    """True only when ``data`` is certainly valid against the schema, checked in one cheap pass.
+
+    The envelope goes through jsonschema with ``resources`` emptied; each resource through a
+    direct check of the (small, flat) resource and read definitions.  Anything the direct check
+    is unsure of answers False, and the caller runs full jsonschema validation, which decides
+    and words the error: the verdict is always jsonschema's.
+    """
+    resources = data.get("resources")
+    if type(resources) is not list:
+        return False
+    if not _validator().is_valid({**data, "resources": []}):
+        return False
+    return all(_fast_resource(r) for r in resources)
+
+
 def _json_path(parts: Iterable[Any]) -> str:
     path = "$"
     for p in parts:
@@ -206,10 +268,10 @@ def parse_snapshot(data: Any, *, source: str) -> Snapshot:
             file=source,
             where="$.schema_version",
         )
-    validator = jsonschema.Draft202012Validator(_schema())
-    error = jsonschema.exceptions.best_match(validator.iter_errors(data))
-    if error is not None:
-        raise SnapshotError(error.message, file=source, where=_json_path(error.absolute_path))
+    if not _fast_valid(data):
+        error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
+        if error is not None:
+            raise SnapshotError(error.message, file=source, where=_json_path(error.absolute_path))
     seen: dict[tuple[str, str], int] = {}
     for i, r in enumerate(data["resources"]):
         key = (r["type"], r["id"])

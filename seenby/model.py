@@ -152,6 +152,8 @@ class EvidenceKind(StrEnum):
     DASHBOARD_LINEAGE = "dashboard-lineage"
     DASHBOARD_PERMISSION = "dashboard-permission"
     ACCOUNT_ASSIGNMENT = "account-assignment"  # IAM Identity Center: a user or group, a permission set, an account
+    LAKE_FORMATION_PERMISSION = "lake-formation-permission"  # a ListPermissions entry or a data lake admin
+    CATALOG_LOCATION = "catalog-location"  # a Glue table's StorageDescriptor.Location
 
 
 class EdgeKind(StrEnum):

@@ -61,6 +61,16 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
             description="QuickSight dashboard, its permissions, link sharing and lineage",
             dataset_kind=DatasetKind.DASHBOARD,
         ),
+        ResourceType(
+            name="aws.glue.catalog",
+            provider=Provider.AWS,
+            description="Glue Data Catalog of one region: resource policy, databases, tables (each a dataset)",
+        ),
+        ResourceType(
+            name="aws.lakeformation.settings",
+            provider=Provider.AWS,
+            description="Lake Formation of one region: data lake settings, permissions, registered locations",
+        ),
         ResourceType(name="gcp.organization", provider=Provider.GCP, description="Google Cloud organisation"),
         ResourceType(name="gcp.folder", provider=Provider.GCP, description="Google Cloud folder"),
         ResourceType(name="gcp.project", provider=Provider.GCP, description="Google Cloud project"),

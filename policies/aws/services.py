@@ -37,9 +37,12 @@ class ServiceContext:
 
 
 def _evaluators() -> tuple[Callable[[ServiceContext], None], ...]:
-    from seenby.policies.aws import dynamodb, identitycenter, quicksight
+    from seenby.policies.aws import dynamodb, glue, identitycenter, quicksight
 
-    return (dynamodb.evaluate_tables, identitycenter.evaluate_identity_center, quicksight.evaluate_quicksight)
+    return (
+        dynamodb.evaluate_tables, identitycenter.evaluate_identity_center, quicksight.evaluate_quicksight,
+        glue.evaluate_glue,
+    )  # fmt: skip
 
 
 SERVICE_EVALUATORS: tuple[Callable[[ServiceContext], None], ...] = _evaluators()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from seenby.scanners.aws.dynamodb import DYNAMODB
+from seenby.scanners.aws.glue import GLUE
 from seenby.scanners.aws.identitycenter import IDENTITY_CENTER
+from seenby.scanners.aws.lakeformation import LAKE_FORMATION
 from seenby.scanners.aws.operation import Operation
 from seenby.scanners.aws.quicksight import QUICKSIGHT
 from seenby.scanners.aws.service import ServiceScanner
 
 __all__ = ["OPERATIONS", "SERVICE_SCANNERS"]
 
-SERVICE_SCANNERS: tuple[ServiceScanner, ...] = (DYNAMODB, IDENTITY_CENTER, QUICKSIGHT)
+SERVICE_SCANNERS: tuple[ServiceScanner, ...] = (DYNAMODB, IDENTITY_CENTER, QUICKSIGHT, GLUE, LAKE_FORMATION)
 OPERATIONS: tuple[Operation, ...] = tuple(op for s in SERVICE_SCANNERS for op in s.operations)

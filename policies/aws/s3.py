@@ -36,7 +36,7 @@ from seenby.policies.aws.access import (
 from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, is_public_policy
 from seenby.policies.aws.candidates import Candidate, CandidateKind
 from seenby.policies.aws.conditions import Tri
-from seenby.policies.aws.context import KeyValue, Known
+from seenby.policies.aws.context import KeyValue, Known, RequestContext
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, parse_policy
 from seenby.policies.aws.evaluate import Request, Verdict
 from seenby.policies.aws.kms import Encryption, EncryptionKind, KeyInfo, KeyRing, parse_encryption
@@ -216,6 +216,17 @@ class BucketEvaluator:
         self.acl_actions: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in data["acl_permissions"].items()}
         self.acl_groups: dict[str, str] = data["acl_groups"]
         self.log_delivery = data["log_delivery_service"]
+        self._contexts: dict[tuple[str, int, str | None], tuple[RequestContext, RequestContext]] = {}
+        self._org_caps_cache: dict[tuple[str, int, str, str | None], tuple[RequestContext, Outcome]] = {}
+        self._org_policies_resource_free = all(
+            st.resources in (None, ("*",)) and not st.not_resource
+            for org in directory.organizations.values()
+            for table in (org.scps, org.rcps)
+            for docs in table.values()
+            for doc in docs
+            for st in doc.statements
+        )
+
 
     # -- candidates --------------------------------------------------------------------------
 
@@ -316,10 +327,30 @@ class BucketEvaluator:
 
     def _org_caps(self, c: Candidate, request: Request, resource_account: str | None) -> Outcome:
         """SCPs of the caller's organisation and RCPs of the bucket's."""
+        cache_key = None
+        if self._org_policies_resource_free:
+            # no SCP or RCP statement names a resource: the outcome is the same on every bucket
+            cache_key = (c.key, id(request.context), request.action, resource_account)
+            hit = self._org_caps_cache.get(cache_key)
+            if hit is not None and hit[0] is request.context:
+                return hit[1]
         org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
         scp = org_policy_outcome(self.directory, c.account, request, None, org_id=org_id)
         rcp = org_policy_outcome(self.directory, resource_account, request, c, resource_policies=True)
-        return conjoin(scp, rcp)
+        outcome = conjoin(scp, rcp)
+        if cache_key is not None:
+            self._org_caps_cache[cache_key] = (request.context, outcome)
+        return outcome
+
+    def _bucket_context(self, c: Candidate, bucket: Bucket) -> RequestContext:
+        """``c``'s context with the bucket's resource keys (which depend only on its account), made once."""
+        cache_key = (c.key, id(c.context), bucket.account)
+        hit = self._contexts.get(cache_key)
+        if hit is not None and hit[0] is c.context:
+            return hit[1]
+        merged = c.context.merged(self._resource_keys(bucket))
+        self._contexts[cache_key] = (c.context, merged)
+        return merged
 
     def _key_outcome(self, key: KeyInfo, c: Candidate, action: str, ctx_keys: Mapping[str, KeyValue]) -> Outcome:
         if key.aws_managed:
@@ -340,8 +371,7 @@ class BucketEvaluator:
 
     def _action_outcome(self, bucket: Bucket, key: KeyInfo | None, c: Candidate, spec: ActionSpec) -> Outcome:
         resource = f"{bucket.arn}/*" if spec.object_level else bucket.arn
-        rkeys = self._resource_keys(bucket)
-        request = Request(action=spec.action, resource=resource, context=c.context.merged(rkeys))
+        request = Request(action=spec.action, resource=resource, context=self._bucket_context(c, bucket))
         identity, mode = self._identity(c, request, bucket.account)
         docs: Sequence[PolicyDocument] = [bucket.policy] if bucket.policy else []
         outcome = resource_and_identity(

@@ -474,6 +474,275 @@ def curated_key() -> Resource:
     )
 
 
+SESSIONS_TABLE = f"arn:aws:dynamodb:{REGION}:{DATA}:table/corp-telemetry-sessions"
+QS = f"arn:aws:quicksight:{REGION}:{ANALYTICS}"
+QS_NAMESPACE = f"{QS}:namespace/default"
+QS_AUTHORS = f"{QS}:group/default/bi-authors"
+QS_USERS = 40  # QuickSight readers of corp-analytics
+PRODUCTIVITY = f"{QS}:dashboard/employee-productivity"
+GLUE_TABLE = f"arn:aws:glue:{REGION}:{DATA}:table/telemetry/keystrokes_raw"
+
+
+def sessions_table() -> Resource:
+    """Session telemetry in DynamoDB, whose resource policy lets the partner account read it."""
+    table_policy = policy(
+        {
+            "Sid": "PartnerReadSessions",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{PARTNER}:root"},
+            "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"],
+            "Resource": SESSIONS_TABLE,
+        }
+    )
+    return Resource(
+        type="aws.dynamodb.table",
+        id=SESSIONS_TABLE,
+        name="corp-telemetry-sessions",
+        account=DATA,
+        region=REGION,
+        reads={
+            "description": ok(
+                "dynamodb:DescribeTable",
+                {
+                    "Table": {
+                        "TableName": "corp-telemetry-sessions",
+                        "TableArn": SESSIONS_TABLE,
+                        "TableStatus": "ACTIVE",
+                        "KeySchema": [{"AttributeName": "session_id", "KeyType": "HASH"}],
+                        "AttributeDefinitions": [{"AttributeName": "session_id", "AttributeType": "S"}],
+                        "BillingModeSummary": {"BillingMode": "PAY_PER_REQUEST"},
+                        "CreationDateTime": iso(),
+                    }
+                },
+            ),
+            "resource_policy": ok(
+                "dynamodb:GetResourcePolicy", {"Policy": json.dumps(table_policy), "RevisionId": "1763629200000"}
+            ),
+            "tags": ok(
+                "dynamodb:ListTagsOfResource",
+                {"Tags": [{"Key": "classification", "Value": "employee-telemetry"}]},
+            ),
+        },
+    )
+
+
+def quicksight_users() -> list[str]:
+    return [f"analyst-{i:02d}" for i in range(1, QS_USERS + 1)]
+
+
+def quicksight_account() -> Resource:
+    """corp-analytics' QuickSight directory: 40 readers, two of them in the bi-authors group."""
+    users = [
+        {
+            "Arn": f"{QS}:user/default/{name}",
+            "UserName": name,
+            "Email": f"{name}@{DOMAIN}",
+            "Role": "READER",
+            "IdentityType": "QUICKSIGHT",
+            "Active": True,
+            "PrincipalId": f"federated/quicksight/{name}",
+        }
+        for name in quicksight_users()
+    ]
+    authors = quicksight_users()[:2]
+    return Resource(
+        type="aws.quicksight.account",
+        id=f"{QS}:account/{ANALYTICS}",
+        name=f"QuickSight {ANALYTICS}",
+        account=ANALYTICS,
+        region=REGION,
+        reads={
+            "users": ok("quicksight:ListUsers", {"UserList": users}),
+            "groups": ok(
+                "quicksight:ListGroups",
+                {"GroupList": [{"Arn": QS_AUTHORS, "GroupName": "bi-authors", "PrincipalId": "group/bi-authors"}]},
+            ),
+            "memberships": ok(
+                "quicksight:ListGroupMemberships",
+                {
+                    "Groups": [
+                        {
+                            "GroupName": "bi-authors",
+                            "GroupMemberList": [
+                                {"Arn": f"{QS}:user/default/{name}", "MemberName": name} for name in authors
+                            ],
+                        }
+                    ]
+                },
+            ),
+            "account_settings": ok(
+                "quicksight:DescribeAccountSettings",
+                {
+                    "AccountSettings": {
+                        "AccountName": "corp-analytics",
+                        "Edition": "ENTERPRISE",
+                        "DefaultNamespace": "default",
+                        "NotificationEmail": f"bi@{DOMAIN}",
+                        "PublicSharingEnabled": False,
+                    }
+                },
+            ),
+        },
+    )
+
+
+def productivity_dashboard() -> Resource:
+    """A dashboard shared by link with every QuickSight user, reading raw telemetry with its own credentials."""
+    data_set = f"{QS}:dataset/keystroke-activity"
+    source = f"{QS}:datasource/telemetry-raw"
+    viewer = ["quicksight:DescribeDashboard", "quicksight:ListDashboardVersions", "quicksight:QueryDashboard"]
+    owner = [
+        *viewer,
+        "quicksight:UpdateDashboard",
+        "quicksight:DeleteDashboard",
+        "quicksight:UpdateDashboardPermissions",
+        "quicksight:DescribeDashboardPermissions",
+        "quicksight:UpdateDashboardPublishedVersion",
+    ]
+    return Resource(
+        type="aws.quicksight.dashboard",
+        id=PRODUCTIVITY,
+        name="Employee productivity",
+        account=ANALYTICS,
+        region=REGION,
+        reads={
+            "dashboard": ok(
+                "quicksight:DescribeDashboard",
+                {
+                    "Dashboard": {
+                        "DashboardId": "employee-productivity",
+                        "Arn": PRODUCTIVITY,
+                        "Name": "Employee productivity",
+                        "Version": {"VersionNumber": 1, "Status": "CREATION_SUCCESSFUL", "DataSetArns": [data_set]},
+                    }
+                },
+            ),
+            "permissions": ok(
+                "quicksight:DescribeDashboardPermissions",
+                {
+                    "DashboardId": "employee-productivity",
+                    "DashboardArn": PRODUCTIVITY,
+                    "Permissions": [{"Principal": QS_AUTHORS, "Actions": owner}],
+                    "LinkSharingConfiguration": {"Permissions": [{"Principal": QS_NAMESPACE, "Actions": viewer}]},
+                },
+            ),
+            "data_sets": ok(
+                "quicksight:DescribeDataSet",
+                {
+                    "DataSets": [
+                        {
+                            "Arn": data_set,
+                            "DataSetId": "keystroke-activity",
+                            "Name": "keystroke activity",
+                            "ImportMode": "DIRECT_QUERY",
+                            "PhysicalTableMap": {
+                                "keystrokes": {"S3Source": {"DataSourceArn": source, "InputColumns": []}}
+                            },
+                        }
+                    ]
+                },
+            ),
+            "data_sources": ok(
+                "quicksight:DescribeDataSource",
+                {
+                    "DataSources": [
+                        {
+                            "Arn": source,
+                            "DataSourceId": "telemetry-raw",
+                            "Name": "telemetry raw",
+                            "Type": "S3",
+                            "DataSourceParameters": {
+                                "S3Parameters": {
+                                    "ManifestFileLocation": {
+                                        "Bucket": "corp-employee-telemetry-raw",
+                                        "Key": "quicksight/manifest.json",
+                                    }
+                                }
+                            },
+                        }
+                    ]
+                },
+            ),
+        },
+    )
+
+
+def glue_catalog() -> Resource:
+    """corp-data's catalog: a table over the raw bucket's keystrokes, under IAM access control (the default)."""
+    return Resource(
+        type="aws.glue.catalog",
+        id=f"arn:aws:glue:{REGION}:{DATA}:catalog",
+        name=f"Glue Data Catalog {DATA} {REGION}",
+        account=DATA,
+        region=REGION,
+        reads={
+            "resource_policy": absent("glue:GetResourcePolicy", "EntityNotFoundException"),
+            "databases": ok("glue:GetDatabases", {"DatabaseList": [{"Name": "telemetry", "CatalogId": DATA}]}),
+            "tables": ok(
+                "glue:GetTables",
+                {
+                    "TableList": [
+                        {
+                            "Name": "keystrokes_raw",
+                            "DatabaseName": "telemetry",
+                            "CatalogId": DATA,
+                            "TableType": "EXTERNAL_TABLE",
+                            "StorageDescriptor": {
+                                "Columns": [
+                                    {"Name": "user_email", "Type": "string"},
+                                    {"Name": "ts", "Type": "timestamp"},
+                                    {"Name": "keys", "Type": "string"},
+                                ],
+                                "Location": "s3://corp-employee-telemetry-raw/keystrokes/",
+                            },
+                        }
+                    ]
+                },
+            ),
+        },
+    )
+
+
+def lake_formation() -> Resource:
+    """corp-data's Lake Formation: the defaults, so IAM_ALLOWED_PRINCIPALS holds ALL on the table."""
+    iam_only = [{"Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}, "Permissions": ["ALL"]}]
+    return Resource(
+        type="aws.lakeformation.settings",
+        id=f"arn:aws:lakeformation:{REGION}:{DATA}:settings",
+        name=f"Lake Formation {DATA} {REGION}",
+        account=DATA,
+        region=REGION,
+        reads={
+            "settings": ok(
+                "lakeformation:GetDataLakeSettings",
+                {
+                    "DataLakeSettings": {
+                        "DataLakeAdmins": [],
+                        "CreateDatabaseDefaultPermissions": iam_only,
+                        "CreateTableDefaultPermissions": iam_only,
+                    }
+                },
+            ),
+            "permissions": ok(
+                "lakeformation:ListPermissions",
+                {
+                    "PrincipalResourcePermissions": [
+                        {
+                            "Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"},
+                            "Resource": {
+                                "Table": {"CatalogId": DATA, "DatabaseName": "telemetry", "Name": "keystrokes_raw"}
+                            },
+                            "Permissions": ["ALL"],
+                            "PermissionsWithGrantOption": [],
+                        }
+                    ]
+                },
+            ),
+            "resources": ok("lakeformation:ListResources", {"ResourceInfoList": []}),
+        },
+    )
+
+
 def aws_resources() -> list[Resource]:
     telemetry_tags = {"classification": "employee-telemetry", "owner": "ml-platform"}
     return [
@@ -544,6 +813,15 @@ def aws_resources() -> list[Resource]:
                 message="User is not authorized to perform: s3:GetBucketPolicy",
             ),
         ),
+        # Session telemetry in DynamoDB: its resource policy lets the partner account read it.
+        sessions_table(),
+        # A dashboard every QuickSight user of corp-analytics can open by link, querying raw telemetry
+        # with its data source's credentials: it re-exposes the raw bucket.
+        quicksight_account(),
+        productivity_dashboard(),
+        # A Glue table over the raw bucket: the bucket's readers read the table.
+        glue_catalog(),
+        lake_formation(),
     ]
 
 

@@ -26,7 +26,7 @@ from typing import Any
 import boto3
 from botocore.awsrequest import AWSResponse
 
-from seenby.demo.seed_aws import DEMO_REGION, account_session, seed_aws
+from seenby.demo.seed_aws import DEMO_REGION, account_session, replay_recorded, seed_aws
 from seenby.demo.seed_gcs import local_gcs, recorded_google_apis, seed_gcs
 from seenby.demo.server import local_aws
 from seenby.example_org import MGMT, build
@@ -127,6 +127,7 @@ def run_demo(*, progress: ProgressSink | None = None, on_phase: Callable[[str], 
         seed_aws(endpoint, example)
         session = account_session(endpoint, MGMT)
         _replay_denials(session, example)
+        replay_recorded(session, example)  # what moto lacks (QuickSight), from the example's recorded reads
         say("scanning it live (organisation mode, from the management account)")
         scanned = scan_aws(
             AwsScanConfig(session=session, regions=(DEMO_REGION,), endpoint_url=endpoint, org_mode=True, max_workers=8),

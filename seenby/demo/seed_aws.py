@@ -14,17 +14,19 @@ is possible; it touches nothing else.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
+from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 
 from seenby.snapshot import Resource, Snapshot
 
-__all__ = ["DEMO_REGION", "account_session", "seed_aws"]
+__all__ = ["DEMO_REGION", "REPLAYED", "account_session", "replay_recorded", "seed_aws"]
 
 DEMO_REGION = "eu-west-1"
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, max_pool_connections=32)
@@ -230,8 +232,176 @@ def _seed_bucket(endpoint: str, bucket: Resource, key_arns: dict[str, str]) -> N
         write()
 
 
+def _client(endpoint: str, res: Resource, service: str) -> Any:
+    """A client acting in ``res``'s account and region on the local endpoint."""
+    session = account_session(endpoint, res.account or "")
+    return session.client(service, endpoint_url=endpoint, region_name=res.region, config=_CLIENT_CONFIG)
+
+
+def _seed_table(endpoint: str, table: Resource) -> None:
+    ddb = account_session(endpoint, table.account or "").client(
+        "dynamodb", endpoint_url=endpoint, region_name=table.region, config=_CLIENT_CONFIG
+    )
+    described = (table.document("description") or {}).get("Table") or {}
+    tags = (table.document("tags") or {}).get("Tags") or []
+    ddb.create_table(
+        TableName=table.name or table.id.rsplit("/", 1)[-1],
+        KeySchema=described["KeySchema"],
+        AttributeDefinitions=described["AttributeDefinitions"],
+        BillingMode="PAY_PER_REQUEST",
+        **({"Tags": tags} if tags else {}),
+    )
+    if (doc := table.document("resource_policy")) is not None:
+        ddb.put_resource_policy(ResourceArn=table.id, Policy=doc["Policy"])
+
+
+def _seed_quicksight_account(endpoint: str, res: Resource) -> None:
+    qs = _client(endpoint, res, "quicksight")
+    args = {"AwsAccountId": res.account, "Namespace": "default"}
+    for user in (res.document("users") or {}).get("UserList") or []:
+        qs.register_user(IdentityType=user.get("IdentityType", "QUICKSIGHT"), UserRole=user.get("Role", "READER"),
+                         Email=user.get("Email", ""), UserName=user["UserName"], **args)  # fmt: skip
+    for group in (res.document("groups") or {}).get("GroupList") or []:
+        qs.create_group(GroupName=group["GroupName"], **args)
+    for entry in (res.document("memberships") or {}).get("Groups") or []:
+        for member in entry["GroupMemberList"]:
+            qs.create_group_membership(GroupName=entry["GroupName"], MemberName=member["MemberName"], **args)
+
+
+def _seed_dashboard(endpoint: str, res: Resource) -> None:
+    qs = _client(endpoint, res, "quicksight")
+    dashboard = (res.document("dashboard") or {}).get("Dashboard") or {}
+    data_sets = (dashboard.get("Version") or {}).get("DataSetArns") or []
+    template = res.id.replace(":dashboard/", ":template/")
+    qs.create_dashboard(
+        AwsAccountId=res.account, DashboardId=res.id.rsplit("/", 1)[-1], Name=dashboard.get("Name") or res.name,
+        SourceEntity={"SourceTemplate": {"Arn": template, "DataSetReferences": [
+            {"DataSetPlaceholder": f"ds{i}", "DataSetArn": arn} for i, arn in enumerate(data_sets)]}},
+    )  # fmt: skip
+
+
+def _seed_catalog(endpoint: str, catalog: Resource) -> None:
+    glue = account_session(endpoint, catalog.account or "").client(
+        "glue", endpoint_url=endpoint, region_name=catalog.region, config=_CLIENT_CONFIG
+    )
+    for database in (catalog.document("databases") or {}).get("DatabaseList") or []:
+        glue.create_database(DatabaseInput={"Name": database["Name"]})
+    for table in (catalog.document("tables") or {}).get("TableList") or []:
+        keep = ("Name", "StorageDescriptor", "TableType", "Parameters", "PartitionKeys", "Description")
+        glue.create_table(DatabaseName=table["DatabaseName"], TableInput={k: table[k] for k in keep if k in table})
+    if (policy := catalog.document("resource_policy")) is not None and policy.get("PolicyInJson"):
+        glue.put_resource_policy(PolicyInJson=policy["PolicyInJson"])
+
+
+def _seed_lake_formation(endpoint: str, res: Resource) -> None:
+    lf = account_session(endpoint, res.account or "").client(
+        "lakeformation", endpoint_url=endpoint, region_name=res.region, config=_CLIENT_CONFIG
+    )
+    if (settings := res.document("settings")) is not None:
+        lf.put_data_lake_settings(DataLakeSettings=settings["DataLakeSettings"])
+    for entry in (res.document("permissions") or {}).get("PrincipalResourcePermissions") or []:
+        lf.grant_permissions(Principal=entry["Principal"], Resource=entry["Resource"], Permissions=entry["Permissions"],
+                             PermissionsWithGrantOption=entry.get("PermissionsWithGrantOption") or [])  # fmt: skip
+    for info in (res.document("resources") or {}).get("ResourceInfoList") or []:
+        lf.register_resource(ResourceArn=info["ResourceArn"], RoleArn=info.get("RoleArn", ""))
+
+
+_SEEDERS: tuple[tuple[str, Callable[[str, Resource], None]], ...] = (
+    ("aws.dynamodb.table", _seed_table),
+    ("aws.quicksight.account", _seed_quicksight_account),
+    ("aws.quicksight.dashboard", _seed_dashboard),
+    ("aws.glue.catalog", _seed_catalog),
+    ("aws.lakeformation.settings", _seed_lake_formation),
+)
+
+
+# --- recorded answers for what the local endpoint lacks -------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class Replayed:
+    """An operation the local endpoint cannot answer as AWS does, answered from a read the example records.
+
+    The request parameter ``parameter`` names the resource: the last segment of the resource's id
+    when ``items`` is None (the read's document is the answer), else the ``key`` of one entry of the
+    document's ``items`` list (answered as ``{wrap: entry}``, or ``entry[field]`` under ``field``).
+    """
+
+    resource_type: str
+    read: str
+    parameter: str
+    items: str | None = None
+    key: str = ""
+    wrap: str = ""
+    field: str = ""
+
+    def answers(self, example: Snapshot) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for res in example.of_type(self.resource_type):
+            read = res.read(self.read)
+            if read is None or not read.ok:
+                continue
+            if self.items is None:
+                out[res.id.rsplit("/", 1)[-1]] = dict(read.document)
+                continue
+            for entry in read.document.get(self.items) or []:
+                out[str(entry[self.key])] = {self.field: entry[self.field]} if self.field else {self.wrap: entry}
+        return out
+
+
+REPLAYED: Mapping[tuple[str, str], Replayed] = {
+    # moto 5.2 implements none of these QuickSight calls as the API reference describes them:
+    # DescribeDashboard names no data sets, the other three are missing, and ListGroupMemberships
+    # answers members with group ARNs instead of user ARNs.
+    ("quicksight", "DescribeDashboard"): Replayed(
+        resource_type="aws.quicksight.dashboard", read="dashboard", parameter="DashboardId"),
+    ("quicksight", "DescribeDashboardPermissions"): Replayed(
+        resource_type="aws.quicksight.dashboard", read="permissions", parameter="DashboardId"),
+    ("quicksight", "DescribeDataSet"): Replayed(
+        resource_type="aws.quicksight.dashboard", read="data_sets", parameter="DataSetId", items="DataSets",
+        key="DataSetId", wrap="DataSet"),
+    ("quicksight", "DescribeDataSource"): Replayed(
+        resource_type="aws.quicksight.dashboard", read="data_sources", parameter="DataSourceId", items="DataSources",
+        key="DataSourceId", wrap="DataSource"),
+    ("quicksight", "ListGroupMemberships"): Replayed(
+        resource_type="aws.quicksight.account", read="memberships", parameter="GroupName", items="Groups",
+        key="GroupName", field="GroupMemberList"),
+}  # fmt: skip
+"""Operations the demo answers from the example's recorded reads; everything else is live."""
+
+_REPLAY_KEY = "seenby-demo-replay"
+
+
+def replay_recorded(session: boto3.Session, example: Snapshot) -> list[str]:
+    """Answer the :data:`REPLAYED` operations from ``example`` on every client of ``session``; returns their apis.
+
+    A request naming something the example does not record goes to the endpoint as usual.
+    """
+    replayed = []
+    for (service, operation), spec in REPLAYED.items():
+        answers = spec.answers(example)
+        if not answers:
+            continue
+        replayed.append(f"{service}:{operation}")
+
+        def remember(params: dict[str, Any], context: dict[str, Any], _spec: Replayed = spec, **_: Any) -> None:
+            context[_REPLAY_KEY] = str(params.get(_spec.parameter, ""))
+
+        def answer(
+            context: dict[str, Any], _answers: dict[str, dict[str, Any]] = answers, **_: Any
+        ) -> tuple[AWSResponse, dict[str, Any]] | None:
+            body = _answers.get(context.get(_REPLAY_KEY, ""))
+            if body is None:
+                return None
+            return AWSResponse("", 200, {}, None), {**body, "ResponseMetadata": {"HTTPStatusCode": 200}}
+
+        session.events.register(f"before-parameter-build.{service}.{operation}", remember)
+        session.events.register(f"before-call.{service}.{operation}", answer)
+    return replayed
+
+
 def seed_aws(endpoint: str, snapshot: Snapshot) -> dict[str, str]:
-    """Create the snapshot's AWS organisation, accounts, keys and buckets on ``endpoint``.
+    """Create the snapshot's AWS organisation, accounts, keys, buckets, tables, catalogs and dashboards on ``endpoint``.
 
     Returns the mapping from the snapshot's KMS key ARNs to the ARNs the endpoint gave them.
     """
@@ -242,4 +412,5 @@ def seed_aws(endpoint: str, snapshot: Snapshot) -> dict[str, str]:
     key_arns = {key.id: _seed_key(endpoint, key) for key in snapshot.of_type("aws.kms.key")}
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda b: _seed_bucket(endpoint, b, key_arns), snapshot.of_type("aws.s3.bucket")))
+        list(pool.map(lambda ts: [ts[1](endpoint, r) for r in snapshot.of_type(ts[0])], _SEEDERS))
     return key_arns

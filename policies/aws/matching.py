@@ -52,6 +52,7 @@ def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bo
     return _compile(pattern, ignore_case).fullmatch(value) is not None
 
 
+@lru_cache(maxsize=65536)
 def action_matches(pattern: str, action: str) -> bool:
     """IAM action names match case-insensitively (``S3:getobject`` is ``s3:GetObject``)."""
     return wildcard_match(pattern, action, ignore_case=True)
@@ -91,6 +92,7 @@ def glob_intersects(a: str, b: str, ignore_case: bool = False) -> bool:
     return False
 
 
+@lru_cache(maxsize=65536)
 def glob_covers(pattern: str, target: str, *, ignore_case: bool = False) -> bool:
     """Every string matching glob ``target`` also matches ``pattern`` (sufficient check).
 

@@ -59,6 +59,7 @@ class ReachGraph:
     principals: dict[str, Principal]
     datasets: dict[str, Dataset]
     class_people: dict[str, int]
+    class_members: dict[str, frozenset[str]]
     account_orgs: dict[str, str]
 
     def info(self, source: object, target: object) -> EdgeInfo:
@@ -97,5 +98,6 @@ def build_graph(evaluation: Evaluation) -> ReachGraph:
         principals=dict(evaluation.principals),
         datasets=dict(evaluation.datasets),
         class_people=dict(evaluation.class_people),
+        class_members=dict(evaluation.class_members),
         account_orgs=dict(evaluation.account_orgs),
     )

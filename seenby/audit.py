@@ -93,6 +93,40 @@ class Coverage:
         return any(principal_matches(declared, c) for c in enclosing_classes(p, self.rg.account_orgs))
 
 
+def _people_through(reaches: list[Reach]) -> dict[str, set[str]]:
+    """For each node on a path, the people (user principals) whose path passes through it."""
+    through: dict[str, set[str]] = defaultdict(set)
+    for r in reaches:
+        if r.principal.kind.is_person:
+            for step in r.path[:-1]:
+                through[step.node].add(r.principal.id)
+    return through
+
+
+def _people_count(rg: ReachGraph, entries: list[ExcessEntry], through: dict[str, set[str]]) -> int | None:
+    """Distinct people behind ``entries``: the same person reached two ways counts once.
+
+    A class whose members the directory names joins the union; a class known only by its
+    count adds that count (it may overlap, so the figure is an upper bound then).
+    """
+    people: set[str] = set()
+    counted_only = 0
+    known = False
+    for e in entries:
+        pid = e.principal.id
+        if e.principal.kind.is_class:
+            if pid in rg.class_members:
+                people |= rg.class_members[pid]
+                known = True
+            elif pid in rg.class_people:
+                counted_only += rg.class_people[pid]
+                known = True
+        elif through.get(pid):
+            people |= through[pid]
+            known = True
+    return len(people) + counted_only if known else None
+
+
 def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> list[ExcessEntry]:
     """Collapse members reached through an excess group into that group, counting people."""
     excess_ids = {r.principal.id for r in excess}
@@ -107,11 +141,7 @@ def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> lis
         if not r.principal.kind.is_class and r.path[-2].evidence in class_openers:
             continue
         shown.append(r)
-    people_through: dict[str, set[str]] = defaultdict(set)
-    for r in excess:
-        if r.principal.kind.is_person:
-            for step in r.path[:-1]:
-                people_through[step.node].add(r.principal.id)
+    people_through = _people_through(excess)
     entries = []
     for r in shown:
         pid = r.principal.id
@@ -188,6 +218,7 @@ def _level_findings(
     if not excess:
         return [], excess_ids
     by_rule: dict[RuleId, list[ExcessEntry]] = defaultdict(list)
+    through = _people_through(excess)
     for entry in excess_entries(rg, dataset, excess):
         if only_broad and entry.audience_class is AudienceClass.SPECIFIC:
             continue
@@ -198,8 +229,7 @@ def _level_findings(
             continue
         meta = rule(rule_id)
         entries.sort(key=lambda e: (e.audience_class.rank, e.principal.id))
-        counted = [e.people for e in entries if e.people]
-        people = sum(counted) if counted else None
+        people = _people_count(rg, entries, through)
         declared_text = ", ".join(allowed) if allowed else "nobody"
         findings.append(
             Finding(

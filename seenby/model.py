@@ -28,7 +28,7 @@ id                         meaning                                      kind
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
@@ -478,8 +478,15 @@ class Evaluation:
     gaps: list[CoverageGap] = field(default_factory=list)
     # Number of people a class principal stands for, where directory data says.
     class_people: dict[str, int] = field(default_factory=dict)
+    # The principal ids of the people a class stands for, where known (so counts can be deduplicated).
+    class_members: dict[str, frozenset[str]] = field(default_factory=dict)
     # AWS account id -> organisation id, for the accounts the snapshot's organisation lists.
     account_orgs: dict[str, str] = field(default_factory=dict)
+
+    def set_class_members(self, class_id: str, members: Iterable[str]) -> None:
+        """Record who a class stands for; its people count follows."""
+        self.class_members[class_id] = frozenset(members)
+        self.class_people[class_id] = len(self.class_members[class_id])
 
     def add_principal(self, principal: Principal) -> Principal:
         return self.principals.setdefault(principal.id, principal)
@@ -503,4 +510,7 @@ class Evaluation:
         self.gaps.extend(other.gaps)
         for k, v in other.class_people.items():
             self.class_people[k] = max(v, self.class_people.get(k, 0))
+        for k, members in other.class_members.items():
+            self.class_members[k] = self.class_members.get(k, frozenset()) | members
+            self.class_people[k] = len(self.class_members[k])
         self.account_orgs.update(other.account_orgs)

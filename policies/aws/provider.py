@@ -188,8 +188,8 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
 
     # people behind classes
     for account, iam in iams.items():
-        evaluation.class_people[f"arn:aws:iam::{account}:root"] = len(iam.users)
+        evaluation.set_class_members(f"arn:aws:iam::{account}:root", iam.users)
     for org in directory.organizations.values():
         members = [a for a, o in directory.account_org.items() if o == org.id]
-        evaluation.class_people[f"aws-org:{org.id}"] = sum(len(iams[a].users) for a in members if a in iams)
+        evaluation.set_class_members(f"aws-org:{org.id}", (u for a in members if a in iams for u in iams[a].users))
     return evaluation

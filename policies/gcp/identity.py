@@ -65,4 +65,8 @@ def evaluate_domains(snapshot: Snapshot, out: Evaluation) -> None:
             continue
         users = [u for u in document.get("users") or () if isinstance(u, Mapping)]
         domain = resource.id.removeprefix("domain:").lower()
-        out.class_people[f"domain:{domain}"] = len(users)
+        emails = {str(u.get("primaryEmail", "")).lower() for u in users if u.get("primaryEmail")}
+        if len(emails) == len(users):
+            out.set_class_members(f"domain:{domain}", (f"user:{e}" for e in emails))
+        else:  # some entries carry no address: the count is all we know
+            out.class_people[f"domain:{domain}"] = len(users)

@@ -403,3 +403,23 @@ def test_who_can_read_counts_group_members_under_the_group():
     assert [(m.principal.id, m.people) for m in collapsed.members] == [(eng.id, 3)]
     expanded = who_can_read(rg, BUCKET, expand_members=True)
     assert len(expanded.members) == 4
+
+
+def test_people_reached_two_ways_are_counted_once():
+    """One finding counts each person once, though the organisation and their group both reach the data."""
+    table = bucket("arn:aws:s3:::corp-mirror")
+    ev = evaluation(bucket(), table)
+    eng = group("engineering")
+    users = [user(f"eng-{i}") for i in range(3)]
+    for u in users:
+        edge(ev, u, eng)
+    ev.set_class_members(ORG.id, [u.id for u in users] + [user("finance").id])
+    ev.account_orgs["111122223333"] = "o-a1b2c3d4e5"
+    grant(ev, ORG, dataset=table.id, location="Statement[0]")
+    grant(ev, eng, dataset=table.id, location="Statement[1]")
+    reexpose(ev, table.id, BUCKET)
+    text = DECLARED + "  - match: {id: 'arn:aws:s3:::corp-mirror'}\n    read: [aws-org:o-a1b2c3d4e5]\n"
+    (finding,) = run(ev, text).active
+    assert finding.rule_id == "SB008"
+    assert {e.principal.id: e.people for e in finding.excess} == {ORG.id: 4, eng.id: 3}
+    assert finding.people == 4

@@ -101,6 +101,24 @@ def _seed_organization(endpoint: str, org: Resource) -> None:
             client.move_account(AccountId=account["Id"], SourceParentId=root, DestinationParentId=parent)
 
 
+# GAAD's entity lists -> (name key, inline policy list, put-policy call, attach call).
+_IAM_ENTITY_CALLS = {
+    "group": ("GroupName", "GroupPolicyList", "put_group_policy", "attach_group_policy"),
+    "role": ("RoleName", "RolePolicyList", "put_role_policy", "attach_role_policy"),
+    "user": ("UserName", "UserPolicyList", "put_user_policy", "attach_user_policy"),
+}
+
+
+def _seed_entity_policies(iam: Any, kind: str, entity: dict[str, Any]) -> None:
+    """Put an IAM entity's inline policies and attach its managed ones, as GAAD lists them."""
+    name_key, inline_key, put, attach = _IAM_ENTITY_CALLS[kind]
+    name = {name_key: entity[name_key]}
+    for inline in entity.get(inline_key, []):
+        getattr(iam, put)(**name, PolicyName=inline["PolicyName"], PolicyDocument=json.dumps(inline["PolicyDocument"]))
+    for attached in entity.get("AttachedManagedPolicies", []):
+        getattr(iam, attach)(**name, PolicyArn=attached["PolicyArn"])
+
+
 def _seed_account(endpoint: str, account: Resource) -> None:
     session = account_session(endpoint, account.id)
     bpa = account.document("public_access_block")
@@ -123,14 +141,7 @@ def _seed_account(endpoint: str, account: Resource) -> None:
         )
     for group in details.get("GroupDetailList", []):
         iam.create_group(GroupName=group["GroupName"], Path=group.get("Path", "/"))
-        for inline in group.get("GroupPolicyList", []):
-            iam.put_group_policy(
-                GroupName=group["GroupName"],
-                PolicyName=inline["PolicyName"],
-                PolicyDocument=json.dumps(inline["PolicyDocument"]),
-            )
-        for attached in group.get("AttachedManagedPolicies", []):
-            iam.attach_group_policy(GroupName=group["GroupName"], PolicyArn=attached["PolicyArn"])
+        _seed_entity_policies(iam, "group", group)
     for role in details.get("RoleDetailList", []):
         trust = json.dumps(role["AssumeRolePolicyDocument"])
         try:
@@ -138,27 +149,13 @@ def _seed_account(endpoint: str, account: Resource) -> None:
         except iam.exceptions.EntityAlreadyExistsException:
             # Organizations already made it (OrganizationAccountAccessRole): give it the example's trust.
             iam.update_assume_role_policy(RoleName=role["RoleName"], PolicyDocument=trust)
-        for inline in role.get("RolePolicyList", []):
-            iam.put_role_policy(
-                RoleName=role["RoleName"],
-                PolicyName=inline["PolicyName"],
-                PolicyDocument=json.dumps(inline["PolicyDocument"]),
-            )
-        for attached in role.get("AttachedManagedPolicies", []):
-            iam.attach_role_policy(RoleName=role["RoleName"], PolicyArn=attached["PolicyArn"])
+        _seed_entity_policies(iam, "role", role)
 
     def seed_user(user: dict[str, Any]) -> None:
         iam.create_user(UserName=user["UserName"], Path=user.get("Path", "/"))
         for group_name in user.get("GroupList", []):
             iam.add_user_to_group(GroupName=group_name, UserName=user["UserName"])
-        for inline in user.get("UserPolicyList", []):
-            iam.put_user_policy(
-                UserName=user["UserName"],
-                PolicyName=inline["PolicyName"],
-                PolicyDocument=json.dumps(inline["PolicyDocument"]),
-            )
-        for attached in user.get("AttachedManagedPolicies", []):
-            iam.attach_user_policy(UserName=user["UserName"], PolicyArn=attached["PolicyArn"])
+        _seed_entity_policies(iam, "user", user)
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(seed_user, details.get("UserDetailList", [])))

@@ -34,7 +34,7 @@ from seenby.policies.aws.access import (
     resource_and_identity,
 )
 from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, is_public_policy
-from seenby.policies.aws.candidates import Candidate, CandidateKind
+from seenby.policies.aws.candidates import Candidate, CandidateKind, match_principal
 from seenby.policies.aws.conditions import Tri
 from seenby.policies.aws.context import KeyValue, Known, RequestContext
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, parse_policy
@@ -202,6 +202,9 @@ class _ForeignReach:
 
     def may_reach(self, account: str | None, bucket_account: str | None) -> bool:
         return self.anyone or account is None or account == bucket_account or account in self.accounts
+
+
+_NO_IDENTITY = (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED, CandidateKind.ACCOUNT)
 
 
 class BucketEvaluator:
@@ -408,10 +411,39 @@ class BucketEvaluator:
             return None
         return self.keys.resolve(bucket.encryption.key_ref, bucket_account=bucket.account, region=bucket.region)
 
+    def _may_be_granted(self, bucket: Bucket, key: KeyInfo | None, c: Candidate) -> bool:
+        """False only when no layer can allow ``c`` anything on ``bucket`` (so its actions need no evaluation).
+
+        A caller gets access from the resource side (an Allow of the bucket or key policy whose
+        Principal may name it, an ACL grant) or, in the bucket's own account, from its identity
+        policies.  Callers without identity policies of their own in that account (anonymous,
+        services, the account's unnamed principals) and every caller of another account need
+        the resource side; the class archetypes on a private bucket are the common case.
+        """
+        same_account = c.account is not None and c.account == bucket.account
+        if same_account and (self.population.entity_of.get(c.key) is not None or c.kind not in _NO_IDENTITY):
+            return True
+        acls_on = bool(bucket.acl) and bucket.ownership != "BucketOwnerEnforced"
+        if acls_on and any(g.grantee_type != "CanonicalUser" or g.grantee != bucket.acl_owner for g in bucket.acl):
+            return True
+        docs = [bucket.policy]
+        if key is not None:
+            if key.policy is None and not key.aws_managed:
+                return True  # an unknown key policy opens a conditional admin grant to anyone
+            docs.append(key.policy)
+        return any(
+            st.effect is Effect.ALLOW and match_principal(st, c).value is not Tri.FALSE
+            for doc in docs
+            if doc is not None
+            for st in doc.statements
+        )
+
     def grants(self, bucket: Bucket) -> list[Grant]:
         key = self.key_of(bucket)
         grants: list[Grant] = []
         for c in self.candidates(bucket, key):
+            if not self._may_be_granted(bucket, key, c):
+                continue
             for level, specs in level_actions().items():
                 outcomes = [self._action_outcome(bucket, key, c, s) for s in specs]
                 if level is AccessLevel.ADMIN and key is not None and not key.aws_managed:

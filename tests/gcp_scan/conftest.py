@@ -10,10 +10,7 @@ reaches the emulator over plain HTTP through the same session.
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,22 +20,9 @@ from google.auth.credentials import AnonymousCredentials
 from google.auth.transport.requests import AuthorizedSession
 
 from seenby.scanners.gcp.replay import RecordedTransport
+from tests.servers import free_port, local_server
 
 DATA = Path(__file__).parent / "data"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def _command(port: int) -> list[str]:
@@ -49,21 +33,9 @@ def _command(port: int) -> list[str]:
 
 @pytest.fixture(scope="session")
 def gcs_emulator() -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen(_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not _answers(f"{endpoint}/"):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("gcp-storage-emulator did not start")
-        time.sleep(0.1)
-    yield endpoint
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    port = free_port()
+    with local_server(_command(port), port=port, ready_path="/", name="gcp-storage-emulator") as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

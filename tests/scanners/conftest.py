@@ -7,10 +7,7 @@ moto cannot produce are injected at the HTTP layer with botocore ``before-send``
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -19,43 +16,19 @@ import boto3
 import pytest
 
 from tests.scanners.helpers import ACCESS_KEY, REGION, SECRET_KEY
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:
-            return response.status == 200
-    except OSError:
-        return False
+from tests.servers import free_port, local_server
 
 
 @pytest.fixture(scope="session")
 def moto_server() -> Iterator[str]:
-    port = _free_port()
-    proc = subprocess.Popen(
+    port = free_port()
+    with local_server(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while not _answers(f"{endpoint}/moto-api/"):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("moto server did not start")
-        time.sleep(0.1)
-    yield endpoint
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        port=port,
+        ready_path="/moto-api/",
+        name="moto server",
+    ) as endpoint:
+        yield endpoint
 
 
 @pytest.fixture

@@ -11,13 +11,14 @@ needs come from :func:`required_permissions` / :func:`print_policy`.
 
 from seenby.scanners.aws.config import AwsScanConfig
 from seenby.scanners.aws.permissions import OPERATIONS, print_policy, required_permissions
-from seenby.scanners.aws.scan import scan_aws, scan_aws_shards
+from seenby.scanners.aws.scan import merged_scan, scan_aws, scan_aws_shards
 from seenby.scanners.progress import ProgressSink
 
 __all__ = [
     "OPERATIONS",
     "AwsScanConfig",
     "ProgressSink",
+    "merged_scan",
     "print_policy",
     "required_permissions",
     "scan_aws",

@@ -335,7 +335,18 @@ def scan_aws_shards(config: AwsScanConfig, *, progress: ProgressSink | None = No
 def scan_aws(config: AwsScanConfig, *, progress: ProgressSink | None = None) -> Snapshot:
     """Scan and return one snapshot: the single account's, or every shard merged."""
     caller, shards = _Scan(config, progress).run()
+    return merged_scan(shards, identity=caller.arn)
+
+
+def merged_scan(shards: list[Snapshot], *, identity: str | None = None) -> Snapshot:
+    """One view of a scan's shards (one per account), stamped as a scan by the scanning identity.
+
+    Without ``identity``, the identity of the shard holding the organisation (the caller's) is used.
+    """
     if len(shards) == 1:
         return shards[0]
+    if identity is None:
+        holder = next((s for s in shards if s.of_type(organizations.RESOURCE_TYPE)), shards[0])
+        identity = holder.collector.get("identity")
     merged = merge_snapshots(shards)
-    return new_snapshot(merged.resources, scope=merged.scope, mode="scan", identity=caller.arn)
+    return new_snapshot(merged.resources, scope=merged.scope, mode="scan", identity=identity)

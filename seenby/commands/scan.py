@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
 from seenby.cli_base import FAIL_ON, FORMATS, Progress, audit_and_report, cli, guard, say
@@ -24,6 +26,11 @@ def scan() -> None:
 )
 @click.option("--max-workers", default=16, show_default=True, type=click.IntRange(1, 256))
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Snapshot file to write (owner-only).")
+@click.option(
+    "--shards-dir",
+    type=click.Path(file_okay=False),
+    help="Also write one snapshot shard per account here (ACCOUNT.json); `seenby audit DIR/*.json` merges them.",
+)
 @click.option("--audit", "then_audit", is_flag=True, help="Also audit the snapshot against --rules and report.")
 @click.option("--rules", "rules_path", type=click.Path(dir_okay=False))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
@@ -44,6 +51,7 @@ def scan_aws_command(
     member_role: str,
     max_workers: int,
     output: str | None,
+    shards_dir: str | None,
     then_audit: bool,
     rules_path: str | None,
     fmt: str,
@@ -55,14 +63,14 @@ def scan_aws_command(
     store: str | None,
 ) -> None:
     """Scan AWS with the standard credential chain (AWS_ENDPOINT_URL points it at a local endpoint)."""
-    from seenby.scanners.aws import AwsScanConfig, scan_aws
+    from seenby.scanners.aws import AwsScanConfig, merged_scan, scan_aws_shards
     from seenby.scanners.aws import print_policy as minimal_policy
 
     if print_policy:
         click.echo(minimal_policy(member_role))
         return
-    if not output and not then_audit:
-        raise UsageError("give --output FILE to write the snapshot, and/or --audit to report on it")
+    if not output and not then_audit and not shards_dir:
+        raise UsageError("give --output FILE or --shards-dir DIR to write the snapshot, and/or --audit to report on it")
     import boto3
 
     session = boto3.Session(profile_name=profile) if profile else boto3.Session()
@@ -76,10 +84,18 @@ def scan_aws_command(
         max_workers=max_workers,
     )
     with Progress(quiet) as progress:
-        snapshot = scan_aws(config, progress=progress)
-    if output:
-        from seenby.snapshot import save_snapshot
+        shards = scan_aws_shards(config, progress=progress)
+    snapshot = merged_scan(shards)
+    from seenby.snapshot import save_snapshot
 
+    if shards_dir:
+        directory = Path(shards_dir)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for shard in shards:
+            accounts = shard.scope.get("aws_accounts") or ["unknown"]
+            save_snapshot(shard, directory / f"{'-'.join(accounts)}.json")
+        say(quiet)(f"wrote {len(shards)} shard(s) to {directory}")
+    if output:
         save_snapshot(snapshot, output)
         say(quiet)(f"wrote {output} ({len(snapshot.resources)} resources)")
     if record:

@@ -90,3 +90,31 @@ def test_demo_reads_the_example_organisation_live_and_finds_the_same(tmp_path):
     recorded = audit(load_snapshot(ROOT / "examples" / "telemetry-incident" / "snapshot.json"), rules, today=today)
     assert shape(live) == shape(recorded)
     assert load_snapshot(kept).collector["mode"] == "demo"
+
+
+def test_scan_aws_org_writes_one_shard_per_account(tmp_path):
+    """`seenby scan aws --org --shards-dir` writes one owner-only shard per account; audit merges them."""
+    from seenby.demo.seed_aws import DEMO_REGION, account_session, seed_aws
+    from seenby.demo.server import local_aws
+    from seenby.example_org import MGMT, build
+
+    shards = tmp_path / "shards"
+    with local_aws() as url:
+        seed_aws(url, build())
+        creds = account_session(url, MGMT).get_credentials().get_frozen_credentials()
+        env = {
+            "AWS_ENDPOINT_URL": url,
+            "AWS_ACCESS_KEY_ID": creds.access_key,
+            "AWS_SECRET_ACCESS_KEY": creds.secret_key,
+            "AWS_SESSION_TOKEN": creds.token,
+            "AWS_DEFAULT_REGION": DEMO_REGION,
+            "XDG_DATA_HOME": str(tmp_path / "data"),
+        }
+        proc = seenby("scan", "aws", "--org", "--region", DEMO_REGION, "--shards-dir", str(shards), "-q", env=env)
+    assert proc.returncode == 0, proc.stderr
+    files = sorted(p.name for p in shards.iterdir())
+    assert files == ["111122223333.json", "222233334444.json", "999988887777.json"]
+    assert all(stat.S_IMODE((shards / f).stat().st_mode) == 0o600 for f in files)
+    audited = seenby("audit", *(str(shards / f) for f in files), "--format", "json", "--fail-on", "never")
+    assert audited.returncode == 0, audited.stderr
+    assert any(f["rule"]["id"] == "SB003" for f in json.loads(audited.stdout)["findings"])

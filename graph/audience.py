@@ -9,7 +9,7 @@ Cost: linear in the part of the graph upstream of the dataset.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from seenby.findings import AudienceClass, PathStep, StepKind
@@ -90,8 +90,14 @@ def _path(rg: ReachGraph, start: object, parent: dict[object, object], target: o
     return tuple(steps)
 
 
-def audience(rg: ReachGraph, dataset_id: str, level: AccessLevel) -> list[Reach]:
-    """Every principal that reaches ``dataset_id`` at ``level``, unconditional paths preferred."""
+def audience(
+    rg: ReachGraph, dataset_id: str, level: AccessLevel, *, keep: Callable[[Principal], bool] | None = None
+) -> list[Reach]:
+    """Every principal that reaches ``dataset_id`` at ``level``, unconditional paths preferred.
+
+    ``keep``: only principals it accepts are returned (their paths are the only ones built;
+    the audit keeps those its declaration does not cover).
+    """
     target = (dataset_id, level)
     if target not in rg.graph:
         return []
@@ -102,7 +108,7 @@ def audience(rg: ReachGraph, dataset_id: str, level: AccessLevel) -> list[Reach]
         if isinstance(node, tuple):
             continue
         principal = rg.principals.get(node)
-        if principal is None:
+        if principal is None or (keep is not None and not keep(principal)):
             continue
         if node in sure:
             out.append(Reach(principal=principal, path=_path(rg, node, sure, target), conditional=False))

@@ -23,7 +23,7 @@ from seenby.config import DeclaredAudience, Rules, UndeclaredAction, principal_m
 from seenby.findings import AudienceClass, AuditResult, ExcessEntry, Finding, Severity, Waiver
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
 from seenby.graph.build import ReachGraph, build_graph
-from seenby.model import AccessLevel, CoverageGap, Dataset, EdgeKind, Evaluation
+from seenby.model import AccessLevel, CoverageGap, Dataset, EdgeKind, Evaluation, Principal
 from seenby.policies import evaluate
 from seenby.snapshot import Snapshot
 
@@ -59,6 +59,7 @@ class Coverage:
         self.rg = rg
         self._above: dict[str, tuple[str, ...]] = {}
         self._match: dict[tuple[tuple[str, ...], str], bool] = {}
+        self._verdict: dict[tuple[object, ...], bool] = {}
 
     def _memberships(self, pid: str) -> tuple[str, ...]:
         """``pid`` and every principal it reaches through member-of edges only."""
@@ -87,10 +88,18 @@ class Coverage:
         return hit
 
     def covered(self, reach: Reach, declared: tuple[str, ...]) -> bool:
-        p = reach.principal
-        if p.id in self.rg.graph and any(self._matches(declared, n) for n in self._memberships(p.id)):
-            return True
-        return any(principal_matches(declared, c) for c in enclosing_classes(p, self.rg.account_orgs))
+        return self.covers(reach.principal, declared)
+
+    def covers(self, p: Principal, declared: tuple[str, ...]) -> bool:
+        """``p`` (a principal of the graph) is covered by the ``declared`` patterns."""
+        key = (declared, p.id, p.kind, p.provider, p.account)
+        hit = self._verdict.get(key)
+        if hit is None:
+            hit = (p.id in self.rg.graph and any(self._matches(declared, n) for n in self._memberships(p.id))) or any(
+                principal_matches(declared, c) for c in enclosing_classes(p, self.rg.account_orgs)
+            )
+            self._verdict[key] = hit
+        return hit
 
 
 def _people_through(reaches: list[Reach]) -> dict[str, set[str]]:
@@ -212,7 +221,7 @@ def _level_findings(
     the data beyond the declaration is not reported again for listing it).
     """
     allowed = declared.for_level(level)
-    everyone = [r for r in audience(rg, dataset.id, level) if not coverage.covered(r, allowed)]
+    everyone = audience(rg, dataset.id, level, keep=lambda p: not coverage.covers(p, allowed))
     excess = [r for r in everyone if r.principal.id not in reported]
     excess_ids = frozenset(r.principal.id for r in everyone)
     if not excess:

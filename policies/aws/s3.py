@@ -221,6 +221,7 @@ class BucketEvaluator:
         self.log_delivery = data["log_delivery_service"]
         self._contexts: dict[tuple[str, int, str | None], tuple[RequestContext, RequestContext]] = {}
         self._org_caps_cache: dict[tuple[str, int, str, str | None], tuple[RequestContext, Outcome]] = {}
+        self._key_cache: dict[tuple[object, ...], tuple[RequestContext, PolicyDocument, Outcome]] = {}
         self._org_policies_resource_free = all(
             st.resources in (None, ("*",)) and not st.not_resource
             for org in directory.organizations.values()
@@ -365,12 +366,19 @@ class BucketEvaluator:
                 evidence=(Evidence(kind=EvidenceKind.ENCRYPTION, source=key.arn, location="KMSMasterKeyID"),),
                 conditions=(key.unknown_condition(),),
             )
+        # the same on every bucket the key encrypts: computed once per caller, key and action
+        cache_key = (c.key, id(c.context), key.arn, id(key.policy), action, tuple(sorted(ctx_keys.items())))
+        hit = self._key_cache.get(cache_key)
+        if hit is not None and hit[0] is c.context and hit[1] is key.policy:
+            return hit[2]
         request = Request(action=action, resource=key.arn, context=c.context.merged(dict(ctx_keys)))
         identity, mode = self._identity(c, request, key.account)
-        return resource_and_identity(
+        outcome = resource_and_identity(
             candidate=c, resource_account=key.account, resource_docs=[key.policy], request=request,
             identity=identity, mode=mode, entity=self.population.entity_of.get(c.key), resource_required=True,
         )  # fmt: skip
+        self._key_cache[cache_key] = (c.context, key.policy, outcome)
+        return outcome
 
     def _action_outcome(self, bucket: Bucket, key: KeyInfo | None, c: Candidate, spec: ActionSpec) -> Outcome:
         resource = f"{bucket.arn}/*" if spec.object_level else bucket.arn

@@ -81,10 +81,29 @@ ALLOWED = Outcome(verdict=Verdict.ALLOW)
 NOT_ALLOWED = Outcome(verdict=Verdict.IMPLICIT_DENY)
 
 
+# Condition.text (the expression as JSON) of expressions seen before, by object: conditions
+# quoting a statement share its frozen Condition block, and _unique is called per layer and action.
+_TEXTS: dict[int, tuple[object, str]] = {}
+
+
+def _text(c: Condition) -> str:
+    expr = c.expression
+    if isinstance(expr, str):
+        return expr
+    hit = _TEXTS.get(id(expr))
+    if hit is not None and hit[0] is expr:
+        return hit[1]
+    if len(_TEXTS) >= 65536:
+        _TEXTS.clear()
+    text = c.text
+    _TEXTS[id(expr)] = (expr, text)
+    return text
+
+
 def _unique(conditions: Iterable[Condition]) -> tuple[Condition, ...]:
     seen: dict[tuple[str, str], Condition] = {}
     for c in conditions:
-        seen.setdefault((c.text, c.reason), c)
+        seen.setdefault((_text(c), c.reason), c)
     return tuple(seen.values())
 
 

@@ -14,7 +14,6 @@ classes (public, an organisation) are single nodes, never expanded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -69,30 +68,29 @@ class ReachGraph:
         return self.principals[pid]
 
 
-def _add(
-    g: nx.DiGraph,
-    source: object,
-    target: object,
-    kind: str,
-    evidence: Iterable[Evidence],
-    conditions: Iterable[Condition],
-) -> None:
-    ev, cond = tuple(evidence), tuple(conditions)
-    if g.has_edge(source, target):
-        g.edges[source, target]["info"].merge(ev, cond)
-    else:
-        g.add_edge(source, target, info=EdgeInfo(kind=kind, evidence=ev, conditions=cond))
-
-
 def build_graph(evaluation: Evaluation) -> ReachGraph:
+    # Edges are merged in a dict first and added in one call, in the order each first appears
+    # (so adjacency order, and with it every shortest explaining path, is as if added one by one).
+    infos: dict[tuple[object, object], EdgeInfo] = {}
+
+    def add(
+        source: object, target: object, kind: str, evidence: tuple[Evidence, ...], conditions: tuple[Condition, ...]
+    ) -> None:
+        info = infos.get((source, target))
+        if info is None:
+            infos[source, target] = EdgeInfo(kind=kind, evidence=tuple(evidence), conditions=tuple(conditions))
+        else:
+            info.merge(tuple(evidence), tuple(conditions))
+
+    for edge in evaluation.edges:
+        add(edge.source.id, edge.target.id, edge.kind.value, edge.evidence, edge.conditions)
+    for grant in evaluation.grants:
+        add(grant.principal.id, (grant.dataset, grant.level), GRANT, grant.evidence, grant.conditions)
+    for rx in evaluation.reexposures:
+        add((rx.via, AccessLevel.READ), (rx.dataset, AccessLevel.READ), REEXPOSES, rx.evidence, rx.conditions)
     g = nx.DiGraph()
     g.add_nodes_from(evaluation.principals)
-    for edge in evaluation.edges:
-        _add(g, edge.source.id, edge.target.id, edge.kind.value, edge.evidence, edge.conditions)
-    for grant in evaluation.grants:
-        _add(g, grant.principal.id, (grant.dataset, grant.level), GRANT, grant.evidence, grant.conditions)
-    for rx in evaluation.reexposures:
-        _add(g, (rx.via, AccessLevel.READ), (rx.dataset, AccessLevel.READ), REEXPOSES, rx.evidence, rx.conditions)
+    g.add_edges_from((s, t, {"info": info}) for (s, t), info in infos.items())
     return ReachGraph(
         graph=g,
         principals=dict(evaluation.principals),

@@ -1,4 +1,4 @@
-"""S3 buckets: ListBuckets, then eight reads a bucket (docs/snapshot.md, ``aws.s3.bucket``).
+"""S3 buckets: ListBuckets, then eight reads a bucket and its access points (docs/snapshot.md, ``aws.s3.bucket``).
 
 The reads are one table, :data:`BUCKET_READS`: read name, operation, and the error
 codes by which S3 says "there is none".  GetBucketLocation goes first, through the
@@ -12,9 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from seenby.scanners.aws.calls import read
+from seenby.scanners.aws.calls import DENIED_CODES, describe_failure, jsonable, read
 from seenby.scanners.aws.clients import Clients
 from seenby.scanners.aws.operation import Operation
+from seenby.scanners.reads import perform_read
 from seenby.snapshot import Read, Resource
 
 __all__ = [
@@ -70,7 +71,21 @@ BUCKET_READS: tuple[BucketRead, ...] = (
     ),
     BucketRead(name="tags", op=_s3("GetBucketTagging", "s3:GetBucketTagging", "NoSuchTagSet")),
 )
-OPERATIONS = (LIST_BUCKETS, *(r.op for r in BUCKET_READS))
+LIST_ACCESS_POINTS = Operation(service="s3control", name="ListAccessPoints", iam_action="s3:ListAccessPoints")
+GET_ACCESS_POINT_POLICY = Operation(
+    service="s3control",
+    name="GetAccessPointPolicy",
+    iam_action="s3:GetAccessPointPolicy",
+    absent=frozenset({"NoSuchAccessPointPolicy"}),
+)
+GET_ACCESS_POINT_POLICY_STATUS = Operation(
+    service="s3control",
+    name="GetAccessPointPolicyStatus",
+    iam_action="s3:GetAccessPointPolicyStatus",
+    absent=frozenset({"NoSuchAccessPointPolicy"}),
+)
+ACCESS_POINT_OPERATIONS = (LIST_ACCESS_POINTS, GET_ACCESS_POINT_POLICY, GET_ACCESS_POINT_POLICY_STATUS)
+OPERATIONS = (LIST_BUCKETS, *(r.op for r in BUCKET_READS), *ACCESS_POINT_OPERATIONS)
 
 _KMS_ALGORITHMS = frozenset({"aws:kms", "aws:kms:dsse"})
 
@@ -98,6 +113,7 @@ def read_bucket(clients: Clients, name: str, *, account: str, partition: str) ->
     reads = {LOCATION.name: location}
     for entry in BUCKET_READS[1:]:
         reads[entry.name] = read(regional, entry.op, Bucket=name)
+    reads["access_points"] = read_access_points(clients.get("s3control", region), name, account=account)
     return Resource(
         type=RESOURCE_TYPE,
         id=f"arn:{partition}:s3:::{name}",
@@ -106,6 +122,48 @@ def read_bucket(clients: Clients, name: str, *, account: str, partition: str) ->
         region=region if location.ok else None,
         reads=reads,
     )
+
+
+def _list_access_points(s3control: Any, bucket: str, account: str) -> Read:
+    """ListAccessPoints for one bucket, every page (botocore has no paginator for it)."""
+
+    def call() -> dict[str, Any]:
+        entries: list[Any] = []
+        params: dict[str, Any] = {"AccountId": account, "Bucket": bucket}
+        while True:
+            page = s3control.list_access_points(**params)
+            entries.extend(page.get("AccessPointList") or [])
+            if not page.get("NextToken"):
+                return {"AccessPointList": entries}
+            params["NextToken"] = page["NextToken"]
+
+    op = LIST_ACCESS_POINTS
+    return perform_read(
+        call, api=op.api, absent=op.absent, denied=DENIED_CODES, describe=describe_failure, document=jsonable
+    )
+
+
+def read_access_points(s3control: Any, bucket: str, *, account: str) -> Read:
+    """The composite ``access_points`` read (docs/snapshot.md): every access point of the bucket with its
+    policy and policy status.  Any call that fails makes the whole read that call's failure (a gap)."""
+    listing = _list_access_points(s3control, bucket, account)
+    if not listing.ok:
+        return listing
+    points = []
+    for point in listing.document["AccessPointList"]:
+        entry = dict(point)
+        name = str(point.get("Name"))
+        policy = read(s3control, GET_ACCESS_POINT_POLICY, AccountId=account, Name=name)
+        status = read(s3control, GET_ACCESS_POINT_POLICY_STATUS, AccountId=account, Name=name)
+        for part in (policy, status):
+            if part.outcome.is_gap:
+                return part
+        if policy.ok:
+            entry["Policy"] = policy.document.get("Policy")
+        if status.ok:
+            entry["PolicyStatus"] = status.document.get("PolicyStatus")
+        points.append(entry)
+    return Read(outcome=listing.outcome, api=listing.api, document={"AccessPointList": points})
 
 
 def kms_key_references(bucket: Resource) -> list[str]:

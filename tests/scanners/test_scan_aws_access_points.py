@@ -1,0 +1,86 @@
+"""S3 access points: the composite ``access_points`` read of each bucket, and its failures as gaps."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from seenby.model import ReadOutcome
+from seenby.policies import evaluate
+from seenby.scanners.aws import scan_aws
+from tests.scanners.helpers import ACCOUNT, REGION, http_fault, policy, s3_error, scan_config
+
+WITH_POINT = "bucket-with-point"
+PLAIN = "bucket-without-points"
+POINT = "analytics"
+
+
+def _s3control(client):
+    control = client("s3control")
+    control.meta.events.register(
+        "before-send.s3-control.*",
+        lambda request, **_: setattr(request, "url", request.url.replace(f"{ACCOUNT}.", "", 1)),
+    )
+    return control
+
+
+@pytest.fixture
+def buckets(client):
+    for name in (WITH_POINT, PLAIN):
+        client("s3").create_bucket(Bucket=name)
+    control = _s3control(client)
+    control.create_access_point(AccountId=ACCOUNT, Name=POINT, Bucket=WITH_POINT)
+    control.put_access_point_policy(
+        AccountId=ACCOUNT,
+        Name=POINT,
+        Policy=policy(
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::444455556666:root"},
+                "Action": "s3:GetObject",
+                "Resource": f"arn:aws:s3:{REGION}:{ACCOUNT}:accesspoint/{POINT}/object/*",
+            }
+        ),
+    )
+
+
+def _bucket(snapshot, name):
+    return next(r for r in snapshot.of_type("aws.s3.bucket") if r.name == name)
+
+
+def test_access_point_is_read_with_its_policy(session, endpoint, buckets):
+    """A bucket's access point is listed with its policy and policy status (docs/snapshot.md shape)."""
+    read = _bucket(scan_aws(scan_config(session, endpoint)), WITH_POINT).reads["access_points"]
+    assert read.outcome is ReadOutcome.OK and read.api == "s3control:ListAccessPoints"
+    (point,) = read.document["AccessPointList"]
+    assert point["Name"] == POINT
+    assert json.loads(point["Policy"])["Statement"][0]["Principal"] == {"AWS": "arn:aws:iam::444455556666:root"}
+    assert "PolicyStatus" in point
+
+
+def test_bucket_without_access_points_reads_an_empty_list(session, endpoint, buckets):
+    """No access points is knowledge (an ok, empty list), not a gap."""
+    read = _bucket(scan_aws(scan_config(session, endpoint)), PLAIN).reads["access_points"]
+    assert read.outcome is ReadOutcome.OK and read.document == {"AccessPointList": []}
+
+
+def test_denied_access_point_policy_makes_the_whole_read_a_gap(session, endpoint, buckets):
+    """AccessDenied on GetAccessPointPolicy: the bucket's access_points read is denied; other buckets are read."""
+    http_fault(
+        session,
+        "before-send.s3-control.GetAccessPointPolicy",
+        status=403,
+        body=s3_error("AccessDenied"),
+        when=f"/accesspoint/{POINT}",
+    )
+    snapshot = scan_aws(scan_config(session, endpoint))
+    denied = _bucket(snapshot, WITH_POINT).reads["access_points"]
+    assert (denied.outcome, denied.api, denied.error_code) == (
+        ReadOutcome.DENIED,
+        "s3control:GetAccessPointPolicy",
+        "AccessDenied",
+    )
+    assert _bucket(snapshot, PLAIN).reads["access_points"].outcome is ReadOutcome.OK
+    gaps = {(g.resource, g.read) for g in evaluate(snapshot).gaps}
+    assert (f"arn:aws:s3:::{WITH_POINT}", "access_points") in gaps

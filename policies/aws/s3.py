@@ -36,7 +36,7 @@ from seenby.policies.aws.access import (
 from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, is_public_policy
 from seenby.policies.aws.candidates import Candidate, CandidateKind, match_principal
 from seenby.policies.aws.conditions import Tri
-from seenby.policies.aws.context import KeyValue, Known, RequestContext
+from seenby.policies.aws.context import ABSENT, KeyValue, Known, RequestContext
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, parse_policy
 from seenby.policies.aws.evaluate import Request, Verdict
 from seenby.policies.aws.kms import Encryption, EncryptionKind, KeyInfo, KeyRing, parse_encryption
@@ -45,6 +45,8 @@ from seenby.policies.aws.population import Population
 from seenby.snapshot import Resource
 
 __all__ = ["ActionSpec", "Bucket", "BucketEvaluator", "level_actions", "load_bucket"]
+
+_ACCESS_POINT_KEYS = ("s3:DataAccessPointArn", "s3:DataAccessPointAccount", "s3:AccessPointNetworkOrigin")
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -231,7 +233,6 @@ class BucketEvaluator:
             for st in doc.statements
         )
 
-
     # -- candidates --------------------------------------------------------------------------
 
     def candidates(self, bucket: Bucket, key: KeyInfo | None) -> list[Candidate]:
@@ -266,7 +267,8 @@ class BucketEvaluator:
     # -- layers ------------------------------------------------------------------------------
 
     def _resource_keys(self, bucket: Bucket) -> dict[str, KeyValue]:
-        keys: dict[str, KeyValue] = {}
+        # a direct request does not come through an access point (see access_points.py, which sets them)
+        keys: dict[str, KeyValue] = {k: ABSENT for k in _ACCESS_POINT_KEYS}
         if bucket.account:
             keys["aws:ResourceAccount"] = Known((bucket.account,))
             keys["s3:ResourceAccount"] = Known((bucket.account,))

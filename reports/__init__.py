@@ -68,13 +68,23 @@ QUERY_RENDERERS: dict[str, dict[OutputFormat, Renderer[Any]]] = {
         OutputFormat.TABLE: audience_at.render_table,
         OutputFormat.JSON: audience_at.render_json,
         OutputFormat.MARKDOWN: audience_at.render_markdown,
+        OutputFormat.HTML: html.render_audience_at,
     },
     "what-can-read": {
         OutputFormat.TABLE: principal_access.render_table,
         OutputFormat.JSON: principal_access.render_json,
+        OutputFormat.HTML: html.render_principal_access,
     },
-    "exposure": {OutputFormat.TABLE: exposure_report.render_table, OutputFormat.JSON: exposure_report.render_json},
-    "diff": {OutputFormat.TABLE: snapshot_diff.render_table, OutputFormat.JSON: snapshot_diff.render_json},
+    "exposure": {
+        OutputFormat.TABLE: exposure_report.render_table,
+        OutputFormat.JSON: exposure_report.render_json,
+        OutputFormat.HTML: html.render_exposure,
+    },
+    "diff": {
+        OutputFormat.TABLE: snapshot_diff.render_table,
+        OutputFormat.JSON: snapshot_diff.render_json,
+        OutputFormat.HTML: html.render_diff,
+    },
 }
 
 _DEFAULT = RenderOptions()

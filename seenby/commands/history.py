@@ -14,7 +14,7 @@ from seenby.cli_base import FAIL_ON, cli, default_rules, emit, guard, render_opt
 from seenby.history.options import store_option, time_travel_options
 from seenby.model import AUDITED_LEVELS, AccessLevel
 
-QUERY_FORMATS = ["table", "json"]
+QUERY_FORMATS = ["table", "json", "html"]
 LEVELS = click.Choice([lv.value for lv in AccessLevel])
 
 

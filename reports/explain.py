@@ -15,6 +15,7 @@ from seenby.errors import UsageError
 from seenby.explain import ActionExplanation, ExplanationReport, Layer, LayerStatus
 
 from .base import OutputFormat, Renderer, RenderOptions
+from .history_text import provenance_text
 from .json_report import _dataset, _principal, _snapshot, _step
 from .markdown import code, md
 from .ordering import ordered_gaps
@@ -75,9 +76,10 @@ def _action(action: ActionExplanation) -> dict[str, Any]:
 
 def explanation_document(report: ExplanationReport) -> dict[str, Any]:
     """The ``seenby.explain/v1`` document as plain data."""
+    scan = {"scan": report.provenance.to_json()} if report.provenance is not None else {}
     return {
         "schema": EXPLAIN_SCHEMA,
-        "snapshot": _snapshot(report.snapshot_source, report.collected_at),
+        "snapshot": _snapshot(report.snapshot_source, report.collected_at, **scan),
         "principal": _principal(report.principal),
         "dataset": _dataset(report.dataset, report.classification),
         "level": report.level.value,
@@ -135,6 +137,8 @@ def render_table(report: ExplanationReport, options: RenderOptions) -> str:
         f"snapshot        {clean(report.snapshot_source or '-')}, collected {clean(report.collected_at)}",
         f"answer          {report.answer.value.upper()}",
     ]
+    if report.provenance is not None:
+        lines.insert(4, f"as of           {provenance_text(report.provenance)}")
     if report.classification:
         lines.append(f"classification  {clean(report.classification)}")
     if report.declared:
@@ -182,6 +186,7 @@ def render_markdown(report: ExplanationReport, options: RenderOptions) -> str:
         f"- Dataset: {code(d.id)} ({md(d.kind.value)})",
         f"- Answer: **{report.answer.value}**",
         f"- Snapshot: {code(report.snapshot_source or '-')}, collected {md(report.collected_at)}",
+        *([f"- As of: {md(provenance_text(report.provenance))}"] if report.provenance is not None else []),
         "",
         "## Paths",
         "",

@@ -31,6 +31,7 @@ from seenby.errors import UsageError
 from seenby.findings import PathStep, StepKind
 from seenby.graph.audience import enclosing_classes
 from seenby.graph.build import GRANT, ReachGraph
+from seenby.history.provenance import Provenance
 from seenby.model import (
     AccessLevel,
     Condition,
@@ -148,6 +149,7 @@ class ExplanationReport:
     snapshot_source: str | None = None
     classification: str | None = None
     declared: tuple[str, ...] = field(default_factory=tuple)
+    provenance: Provenance | None = None  # the recorded scan answered from (why --at/--store), and its age
 
 
 # -- graph paths ---------------------------------------------------------------------------

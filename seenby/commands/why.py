@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from seenby.cli_base import AUDIENCE_FORMATS, cli, default_rules, emit, guard, render_options
+from seenby.history.options import time_travel_options
 from seenby.model import AccessLevel
 
 
@@ -17,10 +18,10 @@ from seenby.model import AccessLevel
     "--snapshot",
     "snapshots",
     multiple=True,
-    required=True,
     type=click.Path(dir_okay=False),
-    help="Snapshot file (repeat for shards).",
+    help="Snapshot file (repeat for shards). Without it: the history store (see --at, --store).",
 )
+@time_travel_options
 @click.option(
     "--rules",
     "rules_path",
@@ -47,6 +48,8 @@ def why(
     max_paths: int,
     fmt: str,
     output: str | None,
+    at: str | None,
+    store: str | None,
 ) -> None:
     """Why PRINCIPAL can (or cannot) reach DATASET.
 
@@ -55,15 +58,21 @@ def why(
     AWS S3 decisions are explained layer by layer (identity, bucket policy, ACL, Object
     Ownership, Block Public Access, SCP/RCP, boundary, KMS key policy, access points);
     for every dataset, each path in the graph is listed with its evidence.
+
+    From snapshot files (--snapshot), or from the latest recorded scan at or before --at
+    (default: the latest) in the history store; the answer then names that scan and its age.
     """
+    from dataclasses import replace
+
     from seenby.config import load_rules
     from seenby.explain import explain
     from seenby.graph.build import build_graph
+    from seenby.history.select import choose_snapshot
     from seenby.policies import evaluate
     from seenby.reports import render_explanation
-    from seenby.snapshot import load_snapshots
 
-    snapshot = load_snapshots(snapshots)
+    chosen = choose_snapshot(snapshots=snapshots, at=at, store=store, containing=dataset)
+    snapshot = chosen.snapshot
     rules = None
     if rules_path or Path("rules.yaml").exists():
         rules = load_rules(default_rules(rules_path))
@@ -72,4 +81,6 @@ def why(
         snapshot, evaluation, build_graph(evaluation), principal, dataset, AccessLevel(level), rules=rules,
         max_paths=max_paths,
     )  # fmt: skip
+    if chosen.provenance.scan_id is not None:
+        report = replace(report, provenance=chosen.provenance)
     emit(render_explanation(report, fmt, render_options(output)), output)

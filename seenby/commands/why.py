@@ -6,9 +6,11 @@ from pathlib import Path
 
 import click
 
-from seenby.cli_base import AUDIENCE_FORMATS, cli, default_rules, emit, guard, render_options
+from seenby.cli_base import cli, default_rules, emit, guard, render_options
 from seenby.history.options import time_travel_options
 from seenby.model import AccessLevel
+
+EXPLAIN_FORMATS = ["table", "json", "markdown"]  # the renderers reports/explain.py has
 
 
 @cli.command("why")
@@ -36,7 +38,7 @@ from seenby.model import AccessLevel
     help="Access level to explain.",
 )
 @click.option("--max-paths", type=click.IntRange(1, 200), default=20, show_default=True, help="Paths to list.")
-@click.option("--format", "fmt", type=click.Choice(AUDIENCE_FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(EXPLAIN_FORMATS), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False))
 @guard
 def why(

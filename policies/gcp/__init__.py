@@ -5,7 +5,8 @@ Imported as ``seenby.policies.gcp``.  The one entry point is
 
 ``roles``        role catalogue (``data/roles.json``) and permissions → access levels
 ``members``      IAM members, ACL entities, access entries → principals
-``conditions``   IAM Conditions → conditional grants (never dropped)
+``cel``          partial evaluation of IAM Conditions (CEL) against known resource attributes
+``conditions``   IAM Conditions → per-level decision: unconditional, conditional, or not a grant
 ``bindings``     allow-policy bindings one member at a time
 ``hierarchy``    organisation → folders → project: inherited bindings, organisation policies
 ``storage``      Cloud Storage buckets

@@ -43,7 +43,7 @@ from seenby.model import (
     Reexposure,
 )
 from seenby.policies.gcp.bindings import iter_binding_members, role_levels
-from seenby.policies.gcp.conditions import iam_condition
+from seenby.policies.gcp.conditions import Site, decide_levels, iam_condition
 from seenby.policies.gcp.context import Context
 from seenby.policies.gcp.members import bigquery_entry_member, member_principal
 from seenby.policies.gcp.roles import Attachment, Target
@@ -65,6 +65,15 @@ def table_id(project: str, dataset: str, table: str) -> str:
 def _split(resource_id: str, parts: int) -> list[str]:
     """``bigquery://p.d.t`` → [p, d, t]; project ids may hold dots (``example.com:p``)."""
     return resource_id.removeprefix(_PREFIX).rsplit(".", parts - 1)
+
+
+def _site(resource_id: str, target: Target) -> Site:
+    """How IAM Conditions name a dataset or table (``projects/P/datasets/D[/tables/T]``)."""
+    if target is Target.BQ_TABLE:
+        project, dataset, table = _split(resource_id, 3)
+        return Site.bq_table(project, dataset, table)
+    project, dataset = _split(resource_id, 2)
+    return Site.bq_dataset(project, dataset)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -170,31 +179,36 @@ class _BigQuery:
         self.entries[resource.id] = entries
 
     def grant_entries(self, target_id: str, dataset: str, target: Target, attachment: Attachment) -> None:
+        site = _site(target_id, target)
         for entry in self.entries.get(dataset, ()):
             result = role_levels(self.ctx.catalog, entry.role, target, attachment)
             note = None if target_id == dataset else f"dataset access of {dataset}, inherited by {target_id}"
-            conditions = ((entry.condition,) if entry.condition else ()) + result.conditions
-            self.ctx.grant(
-                principal=member_principal(entry.member),
-                dataset=target_id,
-                levels=result.levels,
-                evidence=entry.evidence(note),
-                conditions=conditions,
-            )
+            for levels, conditions in decide_levels(entry.condition, result.levels, site):
+                self.ctx.grant(
+                    principal=member_principal(entry.member),
+                    dataset=target_id,
+                    levels=levels,
+                    evidence=entry.evidence(note),
+                    conditions=conditions + result.conditions,
+                )
 
     def grant_bindings(self, target_id: str, project: str, target: Target, own_policy: Any) -> None:
         own = [(m, Attachment.RESOURCE) for m in iter_binding_members(target_id, own_policy)]
         inherited = [(m, Attachment.HIERARCHY) for m in self.ctx.hierarchy.inherited_bindings(project)]
+        site = _site(target_id, target)
         for member, attachment in own + inherited:
             result = role_levels(self.ctx.catalog, member.role, target, attachment)
             note = None if attachment is Attachment.RESOURCE else f"inherited by {target_id} from {member.source}"
-            self.ctx.grant(
-                principal=member_principal(member.member),
-                dataset=target_id,
-                levels=result.levels,
-                evidence=member.evidence(note),
-                conditions=member.conditions + result.conditions,
-            )
+            for levels, conditions in decide_levels(
+                member.condition, result.levels, site, hierarchy_admin=result.hierarchy_admin
+            ):
+                self.ctx.grant(
+                    principal=member_principal(member.member),
+                    dataset=target_id,
+                    levels=levels,
+                    evidence=member.evidence(note),
+                    conditions=conditions + result.conditions,
+                )
 
     # -- authorized views, datasets, routines ----------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from seenby.model import AccessLevel, Condition, Evidence, EvidenceKind
 from seenby.policies.gcp.conditions import iam_condition
-from seenby.policies.gcp.roles import Attachment, RoleCatalog, Target, levels_for
+from seenby.policies.gcp.roles import HIERARCHY_ADMIN_PERMISSIONS, Attachment, RoleCatalog, Target, levels_for
 
 __all__ = ["BindingMember", "RoleLevels", "iter_binding_members", "role_levels"]
 
@@ -61,10 +61,15 @@ def iter_binding_members(source: str, policy: Any) -> Iterator[BindingMember]:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RoleLevels:
-    """What a role opens on one dataset; ``conditions`` is set when the role itself is unknown."""
+    """What a role opens on one dataset; ``conditions`` is set when the role itself is unknown.
+
+    ``hierarchy_admin``: ADMIN may come from ``resourcemanager.*.setIamPolicy`` on an
+    ancestor (or from an unknown role bound there), checked on that ancestor, not here.
+    """
 
     levels: frozenset[AccessLevel]
     conditions: tuple[Condition, ...] = ()
+    hierarchy_admin: bool = False
 
 
 _UNKNOWN_ROLE_LEVELS = frozenset({AccessLevel.READ, AccessLevel.WRITE, AccessLevel.ADMIN})
@@ -75,8 +80,12 @@ def role_levels(
 ) -> RoleLevels:
     """Levels of ``role``; an unknown role that may touch data opens everything, conditionally."""
     permissions = catalog.permissions(role)
+    via_ancestor = attachment is Attachment.HIERARCHY
     if permissions is not None:
-        return RoleLevels(levels=levels_for(permissions, target, attachment, acls_active=acls_active))
+        return RoleLevels(
+            levels=levels_for(permissions, target, attachment, acls_active=acls_active),
+            hierarchy_admin=via_ancestor and bool(permissions & HIERARCHY_ADMIN_PERMISSIONS),
+        )
     if not catalog.may_touch_data(role):
         return RoleLevels(levels=frozenset())
     reason = (
@@ -84,5 +93,7 @@ def role_levels(
         "it may open read, write or admin access"
     )
     return RoleLevels(
-        levels=_UNKNOWN_ROLE_LEVELS, conditions=(Condition(expression=f"role {role}", keys=(role,), reason=reason),)
+        levels=_UNKNOWN_ROLE_LEVELS,
+        conditions=(Condition(expression=f"role {role}", keys=(role,), reason=reason),),
+        hierarchy_admin=via_ancestor,
     )

@@ -36,6 +36,7 @@ from seenby.model import (
     Provider,
 )
 from seenby.policies.gcp.bindings import iter_binding_members, role_levels
+from seenby.policies.gcp.conditions import Site, decide_levels
 from seenby.policies.gcp.context import Context
 from seenby.policies.gcp.hierarchy import Enforcement, PolicyDecision
 from seenby.policies.gcp.members import acl_entity_member, member_principal
@@ -86,6 +87,7 @@ class _Bucket:
         self.ctx = ctx
         self.id = resource.id
         self.project = _project_of(resource)
+        self.site = Site.bucket(self.id.removeprefix("gs://"))
         meta = resource.document("metadata")
         self.meta: Mapping[str, Any] | None = meta if isinstance(meta, Mapping) else None
         # None: unknown (metadata unread).
@@ -163,12 +165,12 @@ class _Bucket:
         ]:
             result = role_levels(self.ctx.catalog, member.role, Target.BUCKET, attachment, acls_active=acls_active)
             note = None if attachment is Attachment.RESOURCE else f"inherited by {self.id} from {member.source}"
-            self._emit(
-                member_principal(member.member),
-                result.levels,
-                member.evidence(note),
-                member.conditions + result.conditions,
-            )
+            for levels, conditions in decide_levels(
+                member.condition, result.levels, self.site, hierarchy_admin=result.hierarchy_admin
+            ):
+                self._emit(
+                    member_principal(member.member), levels, member.evidence(note), conditions + result.conditions
+                )
 
     def evaluate_acls(self) -> None:
         if self.meta is None or self.uniform:

@@ -40,6 +40,7 @@ from seenby.policies.aws.context import ABSENT, KeyValue, Known, RequestContext
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, parse_policy
 from seenby.policies.aws.evaluate import Request, Verdict
 from seenby.policies.aws.kms import Encryption, EncryptionKind, KeyInfo, KeyRing, parse_encryption
+from seenby.policies.aws.matching import action_matches
 from seenby.policies.aws.org import Directory
 from seenby.policies.aws.population import Population
 from seenby.snapshot import Resource
@@ -208,6 +209,16 @@ class _ForeignReach:
 
 _NO_IDENTITY = (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED, CandidateKind.ACCOUNT)
 
+# A statement's Action element: its patterns and whether it is a NotAction.
+_ActionElement = tuple[tuple[str, ...], bool]
+
+
+def _element_applies(element: _ActionElement, action: str) -> bool:
+    """Whether a statement with this Action (or NotAction) element applies to ``action`` (as evaluate.py decides)."""
+    patterns, not_action = element
+    hit = any(action_matches(p, action) for p in patterns)
+    return not hit if not_action else hit
+
 
 class BucketEvaluator:
     """Grants of every candidate on one bucket at a time."""
@@ -224,6 +235,16 @@ class BucketEvaluator:
         self._contexts: dict[tuple[str, int, str | None], tuple[RequestContext, RequestContext]] = {}
         self._org_caps_cache: dict[tuple[str, int, str, str | None], tuple[RequestContext, Outcome]] = {}
         self._key_cache: dict[tuple[object, ...], tuple[RequestContext, PolicyDocument, Outcome]] = {}
+        self._doc_elements: dict[int, tuple[PolicyDocument, frozenset[_ActionElement]]] = {}
+        self._partitions: dict[tuple[object, ...], tuple[int, ...]] = {}
+        self._org_elements = frozenset(
+            (st.actions, st.not_action)
+            for org in directory.organizations.values()
+            for table in (org.scps, org.rcps)
+            for docs in table.values()
+            for doc in docs
+            for st in doc.statements
+        )
         self._org_policies_resource_free = all(
             st.resources in (None, ("*",)) and not st.not_resource
             for org in directory.organizations.values()
@@ -402,6 +423,65 @@ class BucketEvaluator:
             outcome = conjoin(outcome, self._key_outcome(key, c, spec.kms_action, {}))
         return outcome
 
+    def _elements(self, doc: PolicyDocument) -> frozenset[_ActionElement]:
+        hit = self._doc_elements.get(id(doc))
+        if hit is not None and hit[0] is doc:
+            return hit[1]
+        elements = frozenset((st.actions, st.not_action) for st in doc.statements)
+        self._doc_elements[id(doc)] = (doc, elements)
+        return elements
+
+    def _action_groups(
+        self, bucket: Bucket, c: Candidate, level: AccessLevel, specs: Sequence[ActionSpec]
+    ) -> tuple[int, ...]:
+        """For each of a level's actions, the group it decides with: the same outcome for every action of a group.
+
+        An action enters the decision only through which statements' Action elements apply to it
+        (bucket policy, the caller's identity policies and boundary, SCPs and RCPs), which ACL
+        permissions include it, its resource (bucket or object) and its KMS action.  Actions
+        alike in all of these get the same outcome, so one of them is evaluated for all.
+        """
+        elements = set(self._org_elements)
+        if bucket.policy is not None:
+            elements |= self._elements(bucket.policy)
+        entity = self.population.entity_of.get(c.key)
+        if entity is not None:
+            for doc in entity.all_policies():
+                elements |= self._elements(doc)
+            if entity.boundary is not None:
+                elements |= self._elements(entity.boundary)
+        acl: tuple[tuple[bool, ...], ...] = ()
+        if bucket.acl and bucket.ownership != "BucketOwnerEnforced":
+            acl = tuple(tuple(s.action in self.acl_actions.get(g.permission, ()) for g in bucket.acl) for s in specs)
+        cache_key = (level, frozenset(elements), acl)
+        groups = self._partitions.get(cache_key)
+        if groups is None:
+            ordered = sorted(elements)
+            seen: dict[tuple[object, ...], int] = {}
+            groups = tuple(
+                seen.setdefault(
+                    (s.object_level, s.kms_action, acl[i] if acl else (),
+                     tuple(_element_applies(e, s.action) for e in ordered)),
+                    len(seen),
+                )
+                for i, s in enumerate(specs)
+            )  # fmt: skip
+            self._partitions[cache_key] = groups
+        return groups
+
+    def _level_outcomes(
+        self, bucket: Bucket, key: KeyInfo | None, c: Candidate, level: AccessLevel, specs: Sequence[ActionSpec]
+    ) -> list[Outcome]:
+        """The outcome of each of a level's actions, evaluating one action per group (:meth:`_action_groups`)."""
+        decided: dict[int, Outcome] = {}
+        out: list[Outcome] = []
+        for spec, group in zip(specs, self._action_groups(bucket, c, level, specs), strict=True):
+            outcome = decided.get(group)
+            if outcome is None:
+                outcome = decided[group] = self._action_outcome(bucket, key, c, spec)
+            out.append(outcome)
+        return out
+
     def _restrict_public_buckets(self, bucket: Bucket, c: Candidate, outcome: Outcome) -> Outcome:
         if c.kind is CandidateKind.SERVICE or (c.account is not None and c.account == bucket.account):
             return outcome
@@ -455,7 +535,7 @@ class BucketEvaluator:
             if not self._may_be_granted(bucket, key, c):
                 continue
             for level, specs in level_actions().items():
-                outcomes = [self._action_outcome(bucket, key, c, s) for s in specs]
+                outcomes = self._level_outcomes(bucket, key, c, level, specs)
                 if level is AccessLevel.ADMIN and key is not None and not key.aws_managed:
                     admin = self._key_outcome(key, c, "kms:PutKeyPolicy", {})
                     if admin.allows and admin.evidence:

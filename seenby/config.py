@@ -239,6 +239,7 @@ _PRINCIPAL_PREFIXES = (
     "domain:",
     "principal:",
     "principalSet:",
+    "hmac:",  # a Cloud Storage HMAC key (seenby.model's id table)
     "projectOwner:",
     "projectEditor:",
     "projectViewer:",

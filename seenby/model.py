@@ -22,6 +22,9 @@ id                         meaning                                      kind
 ``sso-user:d-123/alice``   an IAM Identity Center (identity store) user USER
 ``sso-group:d-123/Eng``    an identity store group (by DisplayName)     GROUP
 ``arn:…:quicksight:…``     a QuickSight user, group or namespace ARN    USER / GROUP
+``hmac:GOOG1E…``           a Cloud Storage HMAC key (its access id),    SERVICE_ACCOUNT
+                           a credential of the service account it
+                           can-impersonate
 =========================  ==========================================  =====================
 """
 
@@ -154,6 +157,7 @@ class EvidenceKind(StrEnum):
     ACCOUNT_ASSIGNMENT = "account-assignment"  # IAM Identity Center: a user or group, a permission set, an account
     LAKE_FORMATION_PERMISSION = "lake-formation-permission"  # a ListPermissions entry or a data lake admin
     CATALOG_LOCATION = "catalog-location"  # a Glue table's StorageDescriptor.Location
+    HMAC_KEY = "hmac-key"  # a Cloud Storage HMAC key entry (projects.hmacKeys.list item)
 
 
 class EdgeKind(StrEnum):

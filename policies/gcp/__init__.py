@@ -13,6 +13,7 @@ Imported as ``seenby.policies.gcp``.  The one entry point is
 ``bigquery``     BigQuery datasets, tables, authorized views
 ``identity``     Cloud Identity groups, directory domains
 ``convenience``  projectViewer:/projectEditor:/projectOwner: membership edges
+``hmac_keys``    Cloud Storage HMAC keys → edges into their service accounts
 ``provider``     ``evaluate_snapshot``
 """
 

@@ -2,8 +2,8 @@
 
 Order: role catalogue (with the scan's custom roles) and hierarchy first; then buckets and
 BigQuery, narrowed by the hierarchy's IAM deny policies (:mod:`.deny`); Cloud Identity
-groups and directory domains; last the edges into the convenience principals the grants
-referred to.  Coverage gaps are not produced here:
+groups and directory domains; HMAC keys into their service accounts (:mod:`.hmac_keys`); last
+the edges into the convenience principals the grants referred to.  Coverage gaps are not produced here:
 :func:`seenby.policies.evaluate` collects them generically for every provider.
 """
 
@@ -15,6 +15,7 @@ from seenby.policies.gcp.context import Context
 from seenby.policies.gcp.convenience import add_convenience_edges
 from seenby.policies.gcp.deny import apply_deny_policies
 from seenby.policies.gcp.hierarchy import Hierarchy
+from seenby.policies.gcp.hmac_keys import add_hmac_edges
 from seenby.policies.gcp.identity import evaluate_domains, evaluate_groups
 from seenby.policies.gcp.roles import RoleCatalog, custom_roles_from_snapshot, default_catalog
 from seenby.policies.gcp.storage import evaluate_bucket
@@ -35,5 +36,6 @@ def evaluate_snapshot(snapshot: Snapshot, *, catalog: RoleCatalog | None = None)
     apply_deny_policies(snapshot, out, hierarchy, roles)  # deny before allow: narrows the grants above
     evaluate_groups(snapshot, out)
     evaluate_domains(snapshot, out)
+    add_hmac_edges(snapshot, out)
     add_convenience_edges(out, hierarchy)
     return out

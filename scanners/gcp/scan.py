@@ -6,6 +6,7 @@
     project ── projects.get, getAncestry, getIamPolicy, org policies, deny policies, custom roles
             ├─ each ancestor (folder, organisation): get, getIamPolicy, org policies, deny policies
             ├─ storage.buckets.list ── per bucket: get (projection=full), getIamPolicy
+            ├─ storage.hmacKeys.list
             └─ bigquery datasets.list ── per dataset: get, tables.list ── per table: get, getIamPolicy
     then: every group those documents name ── groups.lookup, memberships.list (and nested groups)
 
@@ -158,6 +159,7 @@ class _Scan:
         with self.lock:
             self.projects.append(project)
         group.spawn(self._buckets, group, project)
+        group.spawn(self._hmac_keys, project)
         group.spawn(self._datasets, group, project)
 
     # -- data ------------------------------------------------------------------
@@ -171,6 +173,10 @@ class _Scan:
         self.tracker.start(project, "gcs", len(names))
         for name in names:
             group.spawn(self._bucket, project, name)
+
+    def _hmac_keys(self, project: str) -> None:
+        assert self.caller is not None
+        self.put(f"projects/{project}", "hmac_keys", storage.list_hmac_keys(self.caller, project))
 
     def _bucket(self, project: str, name: str) -> None:
         assert self.caller is not None

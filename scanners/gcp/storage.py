@@ -8,17 +8,33 @@ returned; ``iam_policy``: ``storage.buckets.getIamPolicy`` with
 ``optionsRequestedPolicyVersion=3`` → ``{"version", "etag", "bindings"}`` as the library's
 ``Policy.to_api_repr`` gives it.  The library's own retries are switched off
 (``retry=None``) so that every call is retried the same way (:mod:`.calls`).
+
+``hmac_keys`` on the project: ``storage.hmacKeys.list`` (JSON API, every page, deleted
+keys left out as the API does by default) → ``{"items": [{"accessId",
+"serviceAccountEmail", "state", "projectId", …}]}``
+(https://cloud.google.com/storage/docs/json_api/v1/projects/hmacKeys/list).  It goes
+through the scan's session to storage.googleapis.com, not to a configured storage
+endpoint: gcp-storage-emulator does not implement it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from seenby.scanners.gcp.calls import Caller, read_call
+from seenby.scanners.gcp.calls import Caller, read_call, rest_read
 from seenby.scanners.gcp.operation import HttpMethod, Operation
 from seenby.snapshot import Read, Resource
 
-__all__ = ["GET_BUCKET", "GET_BUCKET_IAM_POLICY", "LIST_BUCKETS", "OPERATIONS", "list_buckets", "read_bucket"]
+__all__ = [
+    "GET_BUCKET",
+    "GET_BUCKET_IAM_POLICY",
+    "LIST_BUCKETS",
+    "LIST_HMAC_KEYS",
+    "OPERATIONS",
+    "list_buckets",
+    "list_hmac_keys",
+    "read_bucket",
+]
 
 RESOURCE_TYPE = "gcp.storage.bucket"
 _STORAGE = "https://storage.googleapis.com/storage/v1"
@@ -42,7 +58,14 @@ GET_BUCKET_IAM_POLICY = Operation(
     url=f"{_STORAGE}/b/{{bucket}}/iam",
     permissions=("storage.buckets.getIamPolicy",),
 )
-OPERATIONS = (LIST_BUCKETS, GET_BUCKET, GET_BUCKET_IAM_POLICY)
+LIST_HMAC_KEYS = Operation(
+    api="storage.hmacKeys.list",
+    method=HttpMethod.GET,
+    url=f"{_STORAGE}/projects/{{project}}/hmacKeys",
+    permissions=("storage.hmacKeys.list",),
+    pages="items",
+)
+OPERATIONS = (LIST_BUCKETS, GET_BUCKET, GET_BUCKET_IAM_POLICY, LIST_HMAC_KEYS)
 
 
 def list_buckets(caller: Caller, client: Any, project: str) -> Read:
@@ -80,3 +103,8 @@ def read_bucket(caller: Caller, client: Any, name: str, *, project: str) -> Reso
         parent=f"projects/{project}",
         reads={"metadata": meta, "iam_policy": policy},
     )
+
+
+def list_hmac_keys(caller: Caller, project: str) -> Read:
+    """Every HMAC key of ``project``'s service accounts (all pages): long-lived credentials of those accounts."""
+    return rest_read(caller, LIST_HMAC_KEYS, project=project)

@@ -135,6 +135,9 @@ def _node_recordings(node: Resource, example: Snapshot) -> list[Recording]:
             chain.append({"resourceId": {"type": parent_kind.removesuffix("s"), "id": parent_id}})
             current = parents.get(current)
         out.append(_ok("POST", f"{_CRM}/v1/{node.id}:getAncestry", {"ancestor": chain}))
+        # storage.hmacKeys.list: gcp-storage-emulator lacks it, so it is answered here too.
+        hmac_keys = f"https://storage.googleapis.com/storage/v1/{node.id}/hmacKeys"
+        out.append(_ok("GET", hmac_keys, node.document("hmac_keys") or {}))
     return out
 
 

@@ -75,6 +75,12 @@ def level_actions() -> dict[AccessLevel, tuple[ActionSpec, ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+@cache
+def all_specs() -> tuple[ActionSpec, ...]:
+    """Every audited action, level by level in the order of :func:`level_actions`."""
+    return tuple(spec for specs in level_actions().values() for spec in specs)
+
+
 def all_actions() -> tuple[str, ...]:
     return tuple(a["action"] for a in _data()["actions"])
 
@@ -431,15 +437,13 @@ class BucketEvaluator:
         self._doc_elements[id(doc)] = (doc, elements)
         return elements
 
-    def _action_groups(
-        self, bucket: Bucket, c: Candidate, level: AccessLevel, specs: Sequence[ActionSpec]
-    ) -> tuple[int, ...]:
-        """For each of a level's actions, the group it decides with: the same outcome for every action of a group.
+    def _action_groups(self, bucket: Bucket, c: Candidate) -> tuple[int, ...]:
+        """For each audited action (:func:`all_specs`), the group it decides with: one outcome per group.
 
         An action enters the decision only through which statements' Action elements apply to it
         (bucket policy, the caller's identity policies and boundary, SCPs and RCPs), which ACL
         permissions include it, its resource (bucket or object) and its KMS action.  Actions
-        alike in all of these get the same outcome, so one of them is evaluated for all.
+        alike in all of these, in any level, get the same outcome, so one of them is evaluated for all.
         """
         elements = set(self._org_elements)
         if bucket.policy is not None:
@@ -450,10 +454,11 @@ class BucketEvaluator:
                 elements |= self._elements(doc)
             if entity.boundary is not None:
                 elements |= self._elements(entity.boundary)
+        specs = all_specs()
         acl: tuple[tuple[bool, ...], ...] = ()
         if bucket.acl and bucket.ownership != "BucketOwnerEnforced":
             acl = tuple(tuple(s.action in self.acl_actions.get(g.permission, ()) for g in bucket.acl) for s in specs)
-        cache_key = (level, frozenset(elements), acl)
+        cache_key = (frozenset(elements), acl)
         groups = self._partitions.get(cache_key)
         if groups is None:
             ordered = sorted(elements)
@@ -468,19 +473,6 @@ class BucketEvaluator:
             )  # fmt: skip
             self._partitions[cache_key] = groups
         return groups
-
-    def _level_outcomes(
-        self, bucket: Bucket, key: KeyInfo | None, c: Candidate, level: AccessLevel, specs: Sequence[ActionSpec]
-    ) -> list[Outcome]:
-        """The outcome of each of a level's actions, evaluating one action per group (:meth:`_action_groups`)."""
-        decided: dict[int, Outcome] = {}
-        out: list[Outcome] = []
-        for spec, group in zip(specs, self._action_groups(bucket, c, level, specs), strict=True):
-            outcome = decided.get(group)
-            if outcome is None:
-                outcome = decided[group] = self._action_outcome(bucket, key, c, spec)
-            out.append(outcome)
-        return out
 
     def _restrict_public_buckets(self, bucket: Bucket, c: Candidate, outcome: Outcome) -> Outcome:
         if c.kind is CandidateKind.SERVICE or (c.account is not None and c.account == bucket.account):
@@ -534,8 +526,16 @@ class BucketEvaluator:
         for c in self.candidates(bucket, key):
             if not self._may_be_granted(bucket, key, c):
                 continue
+            groups = iter(self._action_groups(bucket, c))
+            decided: dict[int, Outcome] = {}
             for level, specs in level_actions().items():
-                outcomes = self._level_outcomes(bucket, key, c, level, specs)
+                outcomes: list[Outcome] = []
+                for spec in specs:
+                    group = next(groups)
+                    outcome = decided.get(group)
+                    if outcome is None:
+                        outcome = decided[group] = self._action_outcome(bucket, key, c, spec)
+                    outcomes.append(outcome)
                 if level is AccessLevel.ADMIN and key is not None and not key.aws_managed:
                     admin = self._key_outcome(key, c, "kms:PutKeyPolicy", {})
                     if admin.allows and admin.evidence:

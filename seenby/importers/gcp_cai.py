@@ -9,7 +9,7 @@ https://cloud.google.com/asset-inventory/docs/export-asset-metadata).  Lines of 
 asset in several files (one export per content type) are merged by ``name``.
 
 What an export does not hold is recorded as a **gap** (outcome ``error``, code
-``NotInExport``), never as "none": deny policies (CAI has no IAM v2 content), a bucket's
+``NotInExport``), never as "none": deny policies (CAI has no IAM v2 content), HMAC keys, a bucket's
 ACLs when ``resource.data`` has none and uniform access is off, a dataset's access list
 when ``resource.data`` has none, and any content type the files do not contain at all.
 A resource that has no IAM policy line in an export that holds IAM_POLICY content is
@@ -190,6 +190,9 @@ class _Builder:
             ),
             "deny_policies": _gap("iam.policies.listPolicies", "IAM deny policies"),
         }
+        if type_ == "gcp.project":
+            # HMAC keys are credentials into service accounts; an export does not list them.
+            reads["hmac_keys"] = _gap("storage.hmacKeys.list", "Cloud Storage HMAC keys")
         data = asset.data or {}
         name = data.get("displayName") or data.get("projectId") or data.get("name")
         parent = self.node_id(asset.ancestors[1]) if len(asset.ancestors) > 1 else None

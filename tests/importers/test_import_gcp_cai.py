@@ -55,6 +55,12 @@ def test_deny_policies_are_a_gap_never_none():
         assert (read.outcome, read.error_code) == (ReadOutcome.ERROR, NOT_IN_EXPORT)
 
 
+def test_hmac_keys_are_a_gap_never_none():
+    """CAI does not list HMAC keys: every project records hmac_keys as error NotInExport."""
+    read = _resource(import_cai(ALL), "projects/corp-telemetry").read("hmac_keys")
+    assert (read.outcome, read.api, read.error_code) == (ReadOutcome.ERROR, "storage.hmacKeys.list", NOT_IN_EXPORT)
+
+
 def test_fine_grained_bucket_without_acls_in_the_export_has_acl_gaps():
     """A bucket with uniform access off whose resource.data has no ACL: acl and default_object_acl are gaps."""
     snapshot = import_cai(ALL)

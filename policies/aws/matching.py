@@ -68,6 +68,17 @@ def glob_intersects(a: str, b: str, ignore_case: bool = False) -> bool:
     """
     if ignore_case:
         a, b = a.lower(), b.lower()
+    # the common shapes, decided directly (the same answers as the search below)
+    if not has_wildcard(b):
+        return wildcard_match(a, b)
+    if not has_wildcard(a):
+        return wildcard_match(b, a)
+    if a[-1] == "*" and b[-1] == "*" and not has_wildcard(a[:-1]) and not has_wildcard(b[:-1]):
+        return a.startswith(b[:-1]) or b.startswith(a[:-1])
+    return _glob_search(a, b)
+
+
+def _glob_search(a: str, b: str) -> bool:
     seen: set[tuple[int, int]] = set()
     stack = [(0, 0)]
     while stack:

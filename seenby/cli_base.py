@@ -37,6 +37,7 @@ __all__ = [
     "emit",
     "exit_for",
     "guard",
+    "optional_rules",
     "render_options",
     "say",
 ]
@@ -72,6 +73,16 @@ def render_options(output: str | None, show_waived: bool = False) -> Any:
 
 def default_rules(rules: str | None) -> str:
     return rules or "rules.yaml"
+
+
+def optional_rules(rules: str | None) -> Any:
+    """rules.yaml for queries that only mark members declared or not: the given file, else
+    ./rules.yaml when there is one, else None."""
+    from seenby.config import load_rules
+
+    if rules or Path("rules.yaml").exists():
+        return load_rules(default_rules(rules))
+    return None
 
 
 def guard(fn: F) -> F:

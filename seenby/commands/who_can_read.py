@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from seenby.cli_base import AUDIENCE_FORMATS, cli, default_rules, emit, guard, render_options
+from seenby.cli_base import AUDIENCE_FORMATS, cli, emit, guard, optional_rules, render_options
 from seenby.history.options import time_travel_options
 from seenby.model import AccessLevel
 
@@ -54,7 +52,6 @@ def who_can_read(
     From snapshot files (--snapshot), or from the latest recorded scan at or before --at
     (default: the latest) in the history store; the answer then names that scan and its age.
     """
-    from seenby.config import load_rules
     from seenby.graph.build import build_graph
     from seenby.history.select import choose_snapshot
     from seenby.policies import evaluate
@@ -64,9 +61,7 @@ def who_can_read(
 
     chosen = choose_snapshot(snapshots=snapshots, at=at, store=store, containing=dataset)
     snapshot = chosen.snapshot
-    rules = None
-    if rules_path or Path("rules.yaml").exists():
-        rules = load_rules(default_rules(rules_path))
+    rules = optional_rules(rules_path)
     evaluation = evaluate(snapshot)
     report = query(
         build_graph(evaluation),

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from seenby.cli_base import cli, default_rules, emit, guard, render_options
+from seenby.cli_base import cli, emit, guard, optional_rules, render_options
 from seenby.history.options import time_travel_options
 from seenby.model import AccessLevel
 
@@ -66,7 +64,6 @@ def why(
     """
     from dataclasses import replace
 
-    from seenby.config import load_rules
     from seenby.explain import explain
     from seenby.graph.build import build_graph
     from seenby.history.select import choose_snapshot
@@ -75,9 +72,7 @@ def why(
 
     chosen = choose_snapshot(snapshots=snapshots, at=at, store=store, containing=dataset)
     snapshot = chosen.snapshot
-    rules = None
-    if rules_path or Path("rules.yaml").exists():
-        rules = load_rules(default_rules(rules_path))
+    rules = optional_rules(rules_path)
     evaluation = evaluate(snapshot)
     report = explain(
         snapshot, evaluation, build_graph(evaluation), principal, dataset, AccessLevel(level), rules=rules,

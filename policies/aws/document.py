@@ -303,4 +303,7 @@ def parse_policy(
                 raise PolicyDocumentError(
                     "a resource-based statement needs Principal or NotPrincipal", file=label, where=s.location
                 )
-    return PolicyDocument(source=source, kind=kind, statements=statements, name=name, raw=freeze_json(doc))
+    # the statements are frozen already: the document's copy reuses them instead of freezing them again
+    frozen = tuple(s.raw for s in statements)
+    whole = {**doc, "Statement": frozen[0] if isinstance(doc.get("Statement"), Mapping) else frozen}
+    return PolicyDocument(source=source, kind=kind, statements=statements, name=name, raw=freeze_json(whole))

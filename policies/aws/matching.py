@@ -49,6 +49,8 @@ def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bo
         return True
     if not has_wildcard(pattern):
         return pattern.lower() == value.lower() if ignore_case else pattern == value
+    if not ignore_case and pattern[-1] == "*" and not has_wildcard(pattern[:-1]):
+        return value.startswith(pattern[:-1])  # PREFIX*, the common shape: no pattern to compile
     return _compile(pattern, ignore_case).fullmatch(value) is not None
 
 

@@ -158,6 +158,17 @@ def _resource_applies(
     return (Tri.FALSE, partial, ())
 
 
+def resource_applies(
+    statement: Statement, resource: str, context: RequestContext
+) -> tuple[Tri, bool, tuple[str, ...]]:
+    """(applies, partial, unresolved policy variables) of ``statement``'s Resource element for ``resource``.
+
+    The only part of a statement's decision that depends on the resource: two resources with
+    the same answer for every statement of some policies get the same decision from them.
+    """
+    return _resource_applies(statement, resource, context)
+
+
 def statement_applies(
     document: PolicyDocument, statement: Statement, request: Request, candidate: Candidate | None
 ) -> Hit | None:

@@ -77,7 +77,19 @@ def glob_intersects(a: str, b: str, ignore_case: bool = False) -> bool:
         return wildcard_match(b, a)
     if a[-1] == "*" and b[-1] == "*" and not has_wildcard(a[:-1]) and not has_wildcard(b[:-1]):
         return a.startswith(b[:-1]) or b.startswith(a[:-1])
+    # every match of a glob starts with its literal head (before the first wildcard): heads that
+    # disagree leave nothing in common (the usual case of another bucket's pattern)
+    head_a, head_b = _head(a), _head(b)
+    if not (head_a.startswith(head_b) or head_b.startswith(head_a)):
+        return False
     return _glob_search(a, b)
+
+
+def _head(pattern: str) -> str:
+    """The literal part of ``pattern`` before its first wildcard."""
+    star, mark = pattern.find("*"), pattern.find("?")
+    cut = min(i for i in (star, mark, len(pattern)) if i >= 0)
+    return pattern[:cut]
 
 
 def _glob_search(a: str, b: str) -> bool:

@@ -107,6 +107,16 @@ def _unique(conditions: Iterable[Condition]) -> tuple[Condition, ...]:
     return tuple(seen.values())
 
 
+def _distinct(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
+    """``evidence`` without repeats, in order (one or two items, the usual case, compared without hashing)."""
+    items = tuple(evidence)
+    if len(items) < 2:
+        return items
+    if len(items) == 2:
+        return items[:1] if items[0] == items[1] else items
+    return tuple(dict.fromkeys(items))
+
+
 def from_decision(decision: Decision, *, hit: Hit | None = None) -> Outcome:
     """An Outcome quoting the deciding statement (or ``hit``) of one layer's decision."""
     doubts = tuple(h.condition(deny=True) for h in decision.doubts)
@@ -128,7 +138,7 @@ def conjoin(*outcomes: Outcome) -> Outcome:
     for o in outcomes:
         if o.verdict is Verdict.IMPLICIT_DENY:
             return NOT_ALLOWED
-    evidence = tuple(dict.fromkeys(e for o in outcomes for e in o.evidence))
+    evidence = _distinct(e for o in outcomes for e in o.evidence)
     conditions = _unique(c for o in outcomes for c in o.conditions)
     verdict = Verdict.CONDITIONAL if any(o.verdict is Verdict.CONDITIONAL for o in outcomes) else Verdict.ALLOW
     return Outcome(verdict=verdict, evidence=evidence, conditions=conditions)
@@ -144,7 +154,7 @@ def disjoin(*outcomes: Outcome) -> Outcome:
         return NOT_ALLOWED
     sure = [o for o in allowing if o.verdict is Verdict.ALLOW]
     if sure:
-        return Outcome(verdict=Verdict.ALLOW, evidence=tuple(dict.fromkeys(e for o in sure for e in o.evidence)))
+        return Outcome(verdict=Verdict.ALLOW, evidence=_distinct(e for o in sure for e in o.evidence))
     return allowing[0]
 
 

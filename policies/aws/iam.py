@@ -65,11 +65,17 @@ class Entity:
     groups: list[Entity] = field(default_factory=list)  # users, resolved
     trust: PolicyDocument | None = None  # roles
 
+    _principal: Principal | None = field(default=None, init=False, repr=False, compare=False)
+
     @property
     def principal(self) -> Principal:
-        return Principal(
-            id=self.arn, kind=self.kind.principal_kind, provider=Provider.AWS, account=self.account, name=self.name
-        )
+        """The entity as a graph principal (made once: arn, kind, account and name do not change after loading)."""
+        p = self._principal
+        if p is None or p.id != self.arn or p.name != self.name or p.account != self.account:
+            p = self._principal = Principal(
+                id=self.arn, kind=self.kind.principal_kind, provider=Provider.AWS, account=self.account, name=self.name
+            )
+        return p
 
     def all_policies(self) -> list[PolicyDocument]:
         """Own policies plus, for a user, its groups' policies (all apply to the user's requests)."""

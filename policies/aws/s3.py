@@ -21,7 +21,17 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from seenby.model import AccessLevel, Condition, Dataset, DatasetKind, Evidence, EvidenceKind, Grant, Provider
+from seenby.model import (
+    AccessLevel,
+    Condition,
+    Dataset,
+    DatasetKind,
+    Evidence,
+    EvidenceKind,
+    Grant,
+    Provider,
+    freeze_json,
+)
 from seenby.policies.aws.access import (
     ALLOWED,
     NOT_ALLOWED,
@@ -150,7 +160,9 @@ def load_bucket(res: Resource, account_bpa: PublicAccessBlock) -> Bucket:
             gtype = grantee.get("Type", "")
             value = grantee.get("ID") or grantee.get("URI") or grantee.get("EmailAddress") or ""
             bucket.acl.append(
-                AclGrant(index=i, grantee_type=gtype, grantee=value, permission=g.get("Permission", ""), raw=g)
+                AclGrant(
+                    index=i, grantee_type=gtype, grantee=value, permission=g.get("Permission", ""), raw=freeze_json(g)
+                )
             )
     own = res.read("ownership_controls")
     if own is not None and own.outcome.is_gap:

@@ -274,6 +274,17 @@ class BucketEvaluator:
             for doc in docs
             for st in doc.statements
         )
+        # SCP/RCP statements that name no resource, set no Condition and have no Principal decide alike
+        # for every caller of one account (and every bucket of one account)
+        self._org_policies_caller_free = self._org_policies_resource_free and all(
+            not st.condition and st.principals is None and not st.not_principal
+            for org in directory.organizations.values()
+            for table in (org.scps, org.rcps)
+            for docs in table.values()
+            for doc in docs
+            for st in doc.statements
+        )
+        self._org_caps_shared: dict[tuple[object, ...], Outcome] = {}
 
     # -- candidates --------------------------------------------------------------------------
 
@@ -412,18 +423,26 @@ class BucketEvaluator:
 
     def _org_caps(self, c: Candidate, request: Request, resource_account: str | None) -> Outcome:
         """SCPs of the caller's organisation and RCPs of the bucket's."""
+        org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
         cache_key = None
-        if self._org_policies_resource_free:
+        if self._org_policies_caller_free:
+            # nor a Condition or a Principal: the outcome depends on the caller's account alone
+            shared_key = ("accounts", c.account, org_id, request.action, resource_account)
+            shared = self._org_caps_shared.get(shared_key)
+            if shared is not None:
+                return shared
+        elif self._org_policies_resource_free:
             # no SCP or RCP statement names a resource: the outcome is the same on every bucket
             cache_key = (c.key, id(request.context), request.action, resource_account)
             hit = self._org_caps_cache.get(cache_key)
             if hit is not None and hit[0] is request.context:
                 return hit[1]
-        org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
         scp = org_policy_outcome(self.directory, c.account, request, None, org_id=org_id)
         rcp = org_policy_outcome(self.directory, resource_account, request, c, resource_policies=True)
         outcome = conjoin(scp, rcp)
-        if cache_key is not None:
+        if self._org_policies_caller_free:
+            self._org_caps_shared[shared_key] = outcome
+        elif cache_key is not None:
             self._org_caps_cache[cache_key] = (request.context, outcome)
         return outcome
 

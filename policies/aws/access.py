@@ -31,20 +31,31 @@ from enum import StrEnum
 
 from seenby.model import Condition, Evidence, EvidenceKind
 from seenby.policies.aws.candidates import Candidate, CandidateKind
-from seenby.policies.aws.document import PolicyDocument, PrincipalType
-from seenby.policies.aws.evaluate import Decision, Hit, Request, Verdict, evaluate_policies
+from seenby.policies.aws.context import RequestContext
+from seenby.policies.aws.document import PolicyDocument, PrincipalType, Statement
+from seenby.policies.aws.evaluate import (
+    Decision,
+    Hit,
+    Request,
+    Verdict,
+    action_applies,
+    evaluate_policies,
+    resource_applies,
+)
 from seenby.policies.aws.iam import Entity, EntityKind
 from seenby.policies.aws.org import Directory
 
 __all__ = [
     "ALLOWED",
     "NOT_ALLOWED",
+    "IdentityMemo",
     "IdentityMode",
     "Outcome",
     "conjoin",
     "disjoin",
     "from_decision",
     "identity_outcome",
+    "org_policies_caller_free",
     "org_policy_outcome",
     "resource_and_identity",
 ]
@@ -217,6 +228,52 @@ def identity_outcome(entity: Entity, request: Request, *, own_allows_only: bool 
     return conjoin(outcome, _boundary_outcome(entity, request))
 
 
+class IdentityMemo:
+    """:func:`identity_outcome`, decided once for all resources an entity's statements treat alike.
+
+    A statement decides a request only when its Action element applies, and depends on the
+    resource only through its Resource element (:func:`~.evaluate.resource_applies`); a
+    Resource of ``*`` treats every resource alike.  The evidence quotes statements, never the
+    resource, so the outcome is the same for every resource with the same answers: it is kept
+    under (entity, action, context, those answers).
+    """
+
+    def __init__(self) -> None:
+        self._statements: dict[tuple[int, str], tuple[Entity, tuple[Statement, ...]]] = {}
+        self._outcomes: dict[tuple[object, ...], tuple[Entity, RequestContext, Outcome]] = {}
+
+    def _by_resource(self, entity: Entity, action: str) -> tuple[Statement, ...]:
+        """One statement for each Resource element (not ``*``) of a statement applying to ``action``.
+
+        The entity's identity policies and boundary, as :func:`identity_outcome` reads them.
+        """
+        key = (id(entity), action)
+        hit = self._statements.get(key)
+        if hit is not None and hit[0] is entity:
+            return hit[1]
+        docs = entity.all_policies() + ([entity.boundary] if entity.boundary is not None else [])
+        chosen: dict[tuple[object, ...], Statement] = {}
+        for doc in docs:
+            for st in doc.statements:
+                if st.resources is not None and st.resources != ("*",) and action_applies(st, action):
+                    chosen.setdefault((st.resources, st.not_resource, st.effect), st)
+        statements = tuple(chosen.values())
+        self._statements[key] = (entity, statements)
+        return statements
+
+    def outcome(self, entity: Entity, request: Request, own_allows_only: bool) -> Outcome:
+        ctx = request.context
+        statements = self._by_resource(entity, request.action)
+        signature = tuple(resource_applies(st, request.resource, ctx) for st in statements)
+        key = (id(entity), own_allows_only, request.action, id(ctx), signature)
+        hit = self._outcomes.get(key)
+        if hit is not None and hit[0] is entity and hit[1] is ctx:
+            return hit[2]
+        outcome = identity_outcome(entity, request, own_allows_only=own_allows_only)
+        self._outcomes[key] = (entity, ctx, outcome)
+        return outcome
+
+
 def _names_itself(hit: Hit, candidate: Candidate) -> bool:
     refs = hit.statement.principals or ()
     return any(r.type is PrincipalType.ARN and r.value == candidate.arn for r in refs)
@@ -272,6 +329,22 @@ def resource_and_identity(
         else:
             result = conjoin(resource_side, identity_side)
     return result.with_conditions(doubts) if result.allows else result
+
+
+def org_policies_caller_free(directory: Directory) -> bool:
+    """No SCP or RCP statement names a resource, sets a Condition or has a Principal.
+
+    Then :func:`org_policy_outcome` depends only on the accounts (or organisation) and the action.
+    """
+    return all(
+        st.resources in (None, ("*",)) and not st.not_resource and not st.condition
+        and st.principals is None and not st.not_principal
+        for org in directory.organizations.values()
+        for table in (org.scps, org.rcps)
+        for docs in table.values()
+        for doc in docs
+        for st in doc.statements
+    )  # fmt: skip
 
 
 def org_policy_outcome(

@@ -31,7 +31,14 @@ from importlib import resources
 from typing import Any
 
 from seenby.model import AUDITED_LEVELS, AccessLevel, Evaluation, Evidence, Grant
-from seenby.policies.aws.access import conjoin, disjoin, identity_outcome, org_policy_outcome
+from seenby.policies.aws.access import (
+    IdentityMemo,
+    Outcome,
+    conjoin,
+    disjoin,
+    org_policies_caller_free,
+    org_policy_outcome,
+)
 from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.iam import AccountIam, Entity, EntityKind, IdentityIndex
 from seenby.policies.aws.matching import has_wildcard
@@ -96,13 +103,14 @@ def iam_admin_grants(
     for e in entities.values():
         index.add(e, name_of=_iam_literal)
     out: list[Grant] = []
+    memo = _Memo(directory)
     for target_arn in sorted(reaching):
         target = entities[target_arn]
         pairs = modifying_actions(target)
         resources_ = list(dict.fromkeys(r for _, r in pairs))
         holders = {h.arn: h for r in resources_ for h in index.holders(r, [r]) if h.account == target.account}
         for holder in holders.values():
-            best = _holder_outcome(holder, pairs, population, directory)
+            best = _holder_outcome(holder, pairs, population, memo)
             if best is None:
                 continue
             for grant in reaching[target_arn].values():
@@ -116,16 +124,33 @@ def iam_admin_grants(
     return out
 
 
-def _holder_outcome(
-    holder: Entity, pairs: Iterable[tuple[str, str]], population: Population, directory: Directory
-) -> Any:
+class _Memo:
+    """Identity outcomes and SCP outcomes shared across the targets a holder may rewrite."""
+
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+        self.identities = IdentityMemo()
+        self.by_account = org_policies_caller_free(directory)
+        self.scps: dict[tuple[str, str], Outcome] = {}
+
+    def scp(self, account: str, request: Request) -> Outcome:
+        if not self.by_account:
+            return org_policy_outcome(self.directory, account, request, None)
+        key = (account, request.action)
+        hit = self.scps.get(key)
+        if hit is None:
+            hit = self.scps[key] = org_policy_outcome(self.directory, account, request, None)
+        return hit
+
+
+def _holder_outcome(holder: Entity, pairs: Iterable[tuple[str, str]], population: Population, memo: _Memo) -> Any:
     c = population.entity(holder)
     outcomes = []
     for action, resource in pairs:
         request = Request(action=action, resource=resource, context=c.context)
-        o = identity_outcome(holder, request, own_allows_only=holder.kind is EntityKind.USER)
+        o = memo.identities.outcome(holder, request, holder.kind is EntityKind.USER)
         if o.allows:
-            o = conjoin(o, org_policy_outcome(directory, holder.account, request, None))
+            o = conjoin(o, memo.scp(holder.account, request))
         outcomes.append(o)
     best = disjoin(*outcomes)
     return best if best.allows and best.evidence else None

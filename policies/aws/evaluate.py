@@ -158,6 +158,11 @@ def _resource_applies(
     return (Tri.FALSE, partial, ())
 
 
+def action_applies(statement: Statement, action: str) -> bool:
+    """Whether ``statement``'s Action (or NotAction) element applies to ``action``."""
+    return _action_applies(statement, action)
+
+
 def resource_applies(
     statement: Statement, resource: str, context: RequestContext
 ) -> tuple[Tri, bool, tuple[str, ...]]:

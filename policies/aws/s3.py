@@ -35,11 +35,11 @@ from seenby.model import (
 from seenby.policies.aws.access import (
     ALLOWED,
     NOT_ALLOWED,
+    IdentityMemo,
     IdentityMode,
     Outcome,
     conjoin,
     disjoin,
-    identity_outcome,
     org_policy_outcome,
     resource_and_identity,
 )
@@ -47,9 +47,8 @@ from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, 
 from seenby.policies.aws.candidates import Candidate, CandidateKind, match_principal
 from seenby.policies.aws.conditions import Tri
 from seenby.policies.aws.context import ABSENT, KeyValue, Known, RequestContext
-from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, Statement, parse_policy
-from seenby.policies.aws.evaluate import Request, Verdict, resource_applies
-from seenby.policies.aws.iam import Entity
+from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, parse_policy
+from seenby.policies.aws.evaluate import Request, Verdict
 from seenby.policies.aws.kms import Encryption, EncryptionKind, KeyInfo, KeyRing, parse_encryption
 from seenby.policies.aws.matching import action_matches
 from seenby.policies.aws.org import Directory
@@ -256,8 +255,7 @@ class BucketEvaluator:
         self._key_cache: dict[tuple[object, ...], tuple[RequestContext, PolicyDocument, Outcome]] = {}
         self._doc_elements: dict[int, tuple[PolicyDocument, frozenset[_ActionElement]]] = {}
         self._partitions: dict[tuple[object, ...], tuple[int, ...]] = {}
-        self._resource_statements: dict[tuple[int, str], tuple[Entity, tuple[Statement, ...]]] = {}
-        self._identity_cache: dict[tuple[object, ...], tuple[Entity, RequestContext, Outcome]] = {}
+        self._identities = IdentityMemo()
         self._org_elements = frozenset(
             (st.actions, st.not_action)
             for org in directory.organizations.values()
@@ -375,51 +373,13 @@ class BucketEvaluator:
     def _identity(self, c: Candidate, request: Request, resource_account: str | None) -> tuple[Outcome, IdentityMode]:
         entity = self.population.entity_of.get(c.key)
         if entity is not None:
-            return self._entity_identity(entity, request, c.kind is CandidateKind.USER), IdentityMode.EVALUATED
+            return self._identities.outcome(entity, request, c.kind is CandidateKind.USER), IdentityMode.EVALUATED
         if c.kind in (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED):
             return NOT_ALLOWED, IdentityMode.NONE
         if c.kind is CandidateKind.ACCOUNT and c.account == resource_account:
             # an unnamed principal of the resource's own account: the named ones are candidates of their own
             return NOT_ALLOWED, IdentityMode.NONE
         return ALLOWED, IdentityMode.ASSUMED
-
-    def _statements_by_resource(self, entity: Entity, action: str) -> tuple[Statement, ...]:
-        """One statement of ``entity``'s identity policies and boundary for each Resource element (not ``*``)
-        that a statement applying to ``action`` has: the others play no part in deciding ``action``."""
-        cache_key = (id(entity), action)
-        hit = self._resource_statements.get(cache_key)
-        if hit is not None and hit[0] is entity:
-            return hit[1]
-        docs = entity.all_policies() + ([entity.boundary] if entity.boundary is not None else [])
-        chosen: dict[tuple[object, ...], Statement] = {}
-        for doc in docs:
-            for st in doc.statements:
-                if st.resources is None or st.resources == ("*",):
-                    continue
-                if _element_applies((st.actions, st.not_action), action):
-                    chosen.setdefault((st.resources, st.not_resource, st.effect), st)
-        statements = tuple(chosen.values())
-        self._resource_statements[cache_key] = (entity, statements)
-        return statements
-
-    def _entity_identity(self, entity: Entity, request: Request, own_only: bool) -> Outcome:
-        """:func:`identity_outcome`, decided once for all resources its statements' Resource elements treat alike.
-
-        A statement decides a request only when its Action element applies, and depends on the
-        resource only through its Resource element (:func:`resource_applies`); a Resource of
-        ``*`` treats every resource alike.  The evidence quotes statements, never the resource,
-        so the outcome is the same for every resource with the same answers.
-        """
-        ctx = request.context
-        statements = self._statements_by_resource(entity, request.action)
-        signature = tuple(resource_applies(st, request.resource, ctx) for st in statements)
-        cache_key = (id(entity), own_only, request.action, id(ctx), signature)
-        hit = self._identity_cache.get(cache_key)
-        if hit is not None and hit[0] is entity and hit[1] is ctx:
-            return hit[2]
-        outcome = identity_outcome(entity, request, own_allows_only=own_only)
-        self._identity_cache[cache_key] = (entity, ctx, outcome)
-        return outcome
 
     def _org_caps(self, c: Candidate, request: Request, resource_account: str | None) -> Outcome:
         """SCPs of the caller's organisation and RCPs of the bucket's."""

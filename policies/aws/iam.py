@@ -223,6 +223,8 @@ class IdentityIndex:
     _wild_index: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
     _wild_indexed: int = field(default=0, repr=False)
     _wild_keys: list[str] = field(default_factory=list, repr=False)
+    # whether an Action element (patterns, NotAction) applies to some action of ``actions``
+    _matches: dict[tuple[tuple[str, ...], bool], bool] = field(default_factory=dict, repr=False)
 
     def add(self, entity: Entity, *, name_of: Any) -> None:
         """Index ``entity``'s Allow statements; ``name_of(pattern)`` gives the literal resource name or None.
@@ -237,7 +239,12 @@ class IdentityIndex:
             for st in doc.statements:
                 if st.effect is not Effect.ALLOW:
                     continue
-                matched = [a for a in self.actions if any(action_matches(p, a) for p in st.actions) != st.not_action]
+                element = (st.actions, st.not_action)
+                matched = self._matches.get(element)
+                if matched is None:
+                    matched = self._matches[element] = any(
+                        any(action_matches(p, a) for p in st.actions) != st.not_action for a in self.actions
+                    )
                 if not matched:
                     continue
                 self.entities[entity.arn] = entity

@@ -40,6 +40,7 @@ __all__ = [
     "optional_rules",
     "render_options",
     "say",
+    "snapshot_or_history",
 ]
 
 EXIT_CLEAN = 0
@@ -107,6 +108,19 @@ def cli() -> None:
     Finds buckets, tables and dashboards whose effective audience is broader than the
     audience declared for them in rules.yaml.
     """
+
+
+def snapshot_or_history(fn: F) -> F:
+    """``--snapshot FILE…`` or, without it, the history store's ``--at``/``--store`` (queries' input)."""
+    from seenby.history.options import time_travel_options
+
+    return click.option(
+        "--snapshot",
+        "snapshots",
+        multiple=True,
+        type=click.Path(dir_okay=False),
+        help="Snapshot file (repeat for shards). Without it: the history store (see --at, --store).",
+    )(time_travel_options(fn))
 
 
 def exit_for(result: Any, fail_on: str, strict: bool) -> None:

@@ -47,10 +47,14 @@ def _markdown_header(gated: object, fail_on: str, failing: int) -> str:
 
     assert isinstance(gated, GateResult)
     verdict = "❌ **fails**" if failing else "✅ **passes**"
-    out = [f"## seenby gate {verdict}", "",
-           f"{failing} finding(s) at or above `{fail_on}` · {gated.count(Status.NEW)} new · "
-           f"{gated.count(Status.EXISTING)} existing before this plan · {gated.count(Status.ACCEPTED)} accepted · "
-           f"mode `{gated.mode.value}`", ""]
+    out = [
+        f"## seenby gate {verdict}",
+        "",
+        f"{failing} finding(s) at or above `{fail_on}` · {gated.count(Status.NEW)} new · "
+        f"{gated.count(Status.EXISTING)} existing before this plan · {gated.count(Status.ACCEPTED)} accepted · "
+        f"mode `{gated.mode.value}`",
+        "",
+    ]
     new = [f for f in gated.result.active if gated.statuses.get(f.fingerprint) is Status.NEW]
     if new:
         out += ["| severity | rule | dataset | Terraform resource |", "|---|---|---|---|"]
@@ -65,24 +69,48 @@ def _markdown_header(gated: object, fail_on: str, failing: int) -> str:
 
 @cli.command()
 @click.argument("plan_file", metavar="PLAN.json", type=click.Path(dir_okay=False))
-@click.option("--baseline", "baselines", multiple=True, type=click.Path(dir_okay=False),
-              help="Snapshot(s) of what already exists; the plan is applied over them (repeat for shards).")
-@click.option("--rules", "rules_path", type=click.Path(dir_okay=False),
-              help="Declared audiences (default ./rules.yaml).")
-@click.option("--new-only/--all", "new_only", default=True, show_default=True,
-              help="Fail only on findings the baseline alone does not have (default), or on every finding.")
-@click.option("--baseline-findings", type=click.Path(dir_okay=False),
-              help="A `seenby audit --format json` report: findings with these fingerprints are accepted.")
+@click.option(
+    "--baseline",
+    "baselines",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="Snapshot(s) of what already exists; the plan is applied over them (repeat for shards).",
+)
+@click.option(
+    "--rules", "rules_path", type=click.Path(dir_okay=False), help="Declared audiences (default ./rules.yaml)."
+)
+@click.option(
+    "--new-only/--all",
+    "new_only",
+    default=True,
+    show_default=True,
+    help="Fail only on findings the baseline alone does not have (default), or on every finding.",
+)
+@click.option(
+    "--baseline-findings",
+    type=click.Path(dir_okay=False),
+    help="A `seenby audit --format json` report: findings with these fingerprints are accepted.",
+)
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report here (owner-only).")
-@click.option("--fail-on", type=FAIL_ON, default="low", show_default=True,
-              help="Exit 1 when a counted finding of this severity or higher is found.")
+@click.option(
+    "--fail-on",
+    type=FAIL_ON,
+    default="low",
+    show_default=True,
+    help="Exit 1 when a counted finding of this severity or higher is found.",
+)
 @click.option("--strict", is_flag=True, help="Exit 3 when any read is a coverage gap (and nothing fails).")
 @click.option("--show-existing", is_flag=True, help="Also list existing, accepted and waived findings.")
 @click.option("--aws-account", help="The AWS account the plan applies to (else detected from the plan or baseline).")
 @click.option("--gcp-project", help="The default Google Cloud project (else the google provider's `project`).")
-@click.option("--config-dir", type=click.Path(file_okay=False), default=".", show_default=True,
-              help="The Terraform root module directory, to point SARIF results at .tf files.")
+@click.option(
+    "--config-dir",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="The Terraform root module directory, to point SARIF results at .tf files.",
+)
 @guard
 def gate(
     plan_file: str,
@@ -112,15 +140,19 @@ def gate(
     rules = load_rules(default_rules(rules_path))
     accepted = load_accepted(baseline_findings) if baseline_findings else frozenset()
     planned = planned_snapshot(plan, baseline, aws_account=aws_account, gcp_project=gcp_project)
-    gated = run_gate(planned, rules, baseline=baseline, mode=GateMode.NEW_ONLY if new_only else GateMode.ALL,
-                     accepted=accepted)
+    gated = run_gate(
+        planned, rules, baseline=baseline, mode=GateMode.NEW_ONLY if new_only else GateMode.ALL, accepted=accepted
+    )
     failing = len(gated.failing(fail_on))
     options = render_options(output, show_existing)
     if fmt == OutputFormat.SARIF.value:
         files = source_files(planned, gated.origins.values(), Path(config_dir))
-        sources = {fp: sarif.SourceLocation(address=o.address, uri=files.get(o.address, (None, 0))[0],
-                                            line=files.get(o.address, (None, None))[1])
-                   for fp, o in gated.origins.items()}
+        sources = {
+            fp: sarif.SourceLocation(
+                address=o.address, uri=files.get(o.address, (None, 0))[0], line=files.get(o.address, (None, None))[1]
+            )
+            for fp, o in gated.origins.items()
+        }
         text = sarif.render_findings(gated.result, options, sources=sources)
     else:
         text = render_findings(gated.result, OutputFormat(fmt), options)

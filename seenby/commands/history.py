@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from seenby.cli_base import FAIL_ON, cli, default_rules, emit, guard, render_options, say
-from seenby.history.options import store_option, time_travel_options
+from seenby.cli_base import FAIL_ON, cli, default_rules, emit, guard, render_options, say, snapshot_or_history
+from seenby.history.options import store_option
 from seenby.model import AUDITED_LEVELS, AccessLevel
 
 QUERY_FORMATS = ["table", "json", "html"]
@@ -79,9 +79,7 @@ def scans(store: str | None) -> None:
 
 @cli.command("what-can-read")
 @click.argument("principal")
-@click.option("--snapshot", "snapshots", multiple=True, type=click.Path(dir_okay=False),
-              help="Snapshot file (repeat for shards). Without it: the history store (see --at, --store).")
-@time_travel_options
+@snapshot_or_history
 @_rules_option
 @click.option("--level", "levels", multiple=True, type=LEVELS, help="Access level(s) (default: read, write, admin).")
 @click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True)
@@ -180,8 +178,13 @@ def exposure(
 @click.option("--level", "levels", multiple=True, type=LEVELS, help="Access level(s) (default: read, write, admin).")
 @click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False))
-@click.option("--fail-on", type=FAIL_ON, default="never", show_default=True,
-              help="Exit 1 when a new or changed finding has this severity or higher.")
+@click.option(
+    "--fail-on",
+    type=FAIL_ON,
+    default="never",
+    show_default=True,
+    help="Exit 1 when a new or changed finding has this severity or higher.",
+)
 @guard
 def diff(
     old: str,

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from seenby.cli_base import cli, emit, guard, optional_rules, render_options
-from seenby.history.options import time_travel_options
+from seenby.cli_base import cli, emit, guard, optional_rules, render_options, snapshot_or_history
 from seenby.model import AccessLevel
 
 EXPLAIN_FORMATS = ["table", "json", "markdown"]  # the renderers reports/explain.py has
@@ -14,14 +13,7 @@ EXPLAIN_FORMATS = ["table", "json", "markdown"]  # the renderers reports/explain
 @cli.command("why")
 @click.argument("principal")
 @click.argument("dataset")
-@click.option(
-    "--snapshot",
-    "snapshots",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Snapshot file (repeat for shards). Without it: the history store (see --at, --store).",
-)
-@time_travel_options
+@snapshot_or_history
 @click.option(
     "--rules",
     "rules_path",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -31,6 +32,7 @@ __all__ = [
     "FAIL_ON",
     "FORMATS",
     "Progress",
+    "QueryView",
     "audit_and_report",
     "cli",
     "default_rules",
@@ -38,6 +40,7 @@ __all__ = [
     "exit_for",
     "guard",
     "optional_rules",
+    "query_view",
     "render_options",
     "say",
     "snapshot_or_history",
@@ -108,6 +111,39 @@ def cli() -> None:
     Finds buckets, tables and dashboards whose effective audience is broader than the
     audience declared for them in rules.yaml.
     """
+
+
+@dataclass(frozen=True, kw_only=True)
+class QueryView:
+    """What every query command works on: the chosen snapshot (file or recorded scan), its
+    provenance, the optional rules, the evaluation and the graph."""
+
+    chosen: Any  # seenby.history.select.Chosen
+    rules: Any
+    evaluation: Any
+    graph: Any
+
+    @property
+    def snapshot(self) -> Any:
+        return self.chosen.snapshot
+
+    @property
+    def provenance(self) -> Any:
+        return self.chosen.provenance
+
+
+def query_view(
+    *, snapshots: tuple[str, ...], at: str | None, store: str | None, rules_path: str | None, containing: str | None
+) -> QueryView:
+    """Choose the snapshot (``--snapshot`` files, or the recorded scan at ``--at``), then evaluate it once."""
+    from seenby.graph.build import build_graph
+    from seenby.history.select import choose_snapshot
+    from seenby.policies import evaluate
+
+    chosen = choose_snapshot(snapshots=snapshots, at=at, store=store, containing=containing)
+    rules = optional_rules(rules_path)
+    evaluation = evaluate(chosen.snapshot)
+    return QueryView(chosen=chosen, rules=rules, evaluation=evaluation, graph=build_graph(evaluation))
 
 
 def snapshot_or_history(fn: F) -> F:

@@ -6,25 +6,24 @@ directory); ``docs/history.md`` describes it.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from seenby.cli_base import FAIL_ON, cli, default_rules, emit, guard, render_options, say, snapshot_or_history
+from seenby.cli_base import (
+    FAIL_ON,
+    cli,
+    emit,
+    guard,
+    optional_rules,
+    query_view,
+    render_options,
+    say,
+    snapshot_or_history,
+)
 from seenby.history.options import store_option
 from seenby.model import AUDITED_LEVELS, AccessLevel
 
 QUERY_FORMATS = ["table", "json", "html"]
 LEVELS = click.Choice([lv.value for lv in AccessLevel])
-
-
-def _rules(rules_path: str | None) -> object | None:
-    """--rules, else ./rules.yaml when present, else None (answers without the declared audience)."""
-    from seenby.config import load_rules
-
-    if rules_path or Path("rules.yaml").exists():
-        return load_rules(default_rules(rules_path))
-    return None
 
 
 def _levels(levels: tuple[str, ...], default: tuple[AccessLevel, ...]) -> tuple[AccessLevel, ...]:
@@ -99,31 +98,26 @@ def what_can_read(
     assume, and the classes that contain it (its account, organisation, domain, the public)."""
     from dataclasses import replace
 
-    from seenby.graph.build import build_graph
-    from seenby.history.select import choose_snapshot
-    from seenby.policies import evaluate
     from seenby.queries import account_ou_paths
     from seenby.queries import what_can_read as query
     from seenby.reports import render_query
 
-    chosen = choose_snapshot(snapshots=snapshots, at=at, store=store)
-    snapshot = chosen.snapshot
-    rules = _rules(rules_path)
-    evaluation = evaluate(snapshot)
+    view = query_view(snapshots=snapshots, at=at, store=store, rules_path=rules_path, containing=None)
+    snapshot = view.snapshot
     report = query(
-        build_graph(evaluation),
+        view.graph,
         principal,
         levels=_levels(levels, AUDITED_LEVELS),
-        rules=rules,  # type: ignore[arg-type]
-        gaps=evaluation.gaps,
+        rules=view.rules,
+        gaps=view.evaluation.gaps,
         collected_at=snapshot.collected_at,
         snapshot_source=snapshot.source,
         ou_paths=account_ou_paths(snapshot),
         scope_organization=snapshot.scope.get("aws_organization"),
         scope_accounts=snapshot.scope.get("aws_accounts") or (),
     )
-    if chosen.provenance.scan_id is not None:
-        report = replace(report, provenance=chosen.provenance)
+    if view.provenance.scan_id is not None:
+        report = replace(report, provenance=view.provenance)
     emit(render_query("what-can-read", report, fmt, render_options(output)), output)
 
 
@@ -155,7 +149,7 @@ def exposure(
     from seenby.history.times import parse_time
     from seenby.reports import render_query
 
-    rules = _rules(rules_path)
+    rules = optional_rules(rules_path)
     start = parse_time(since, option="--since") if since else None
     end = parse_time(until, option="--until") if until else None
     with HistoryStore.open(store_path(store), create=False) as history:
@@ -205,7 +199,7 @@ def diff(
     from seenby.history.select import choose_side
     from seenby.reports import render_query
 
-    rules = _rules(rules_path)
+    rules = optional_rules(rules_path)
     before = choose_side(old, store=store, what="OLD")
     after = choose_side(new, store=store, what="NEW")
     result = diff_snapshots(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from seenby.cli_base import AUDIENCE_FORMATS, cli, emit, guard, optional_rules, render_options, snapshot_or_history
+from seenby.cli_base import AUDIENCE_FORMATS, cli, emit, guard, query_view, render_options, snapshot_or_history
 from seenby.model import AccessLevel
 
 
@@ -44,29 +44,23 @@ def who_can_read(
     From snapshot files (--snapshot), or from the latest recorded scan at or before --at
     (default: the latest) in the history store; the answer then names that scan and its age.
     """
-    from seenby.graph.build import build_graph
-    from seenby.history.select import choose_snapshot
-    from seenby.policies import evaluate
     from seenby.queries import who_can_read as query
     from seenby.reports import OutputFormat, render_audience, render_query
     from seenby.reports.audience_at import AudienceAt
 
-    chosen = choose_snapshot(snapshots=snapshots, at=at, store=store, containing=dataset)
-    snapshot = chosen.snapshot
-    rules = optional_rules(rules_path)
-    evaluation = evaluate(snapshot)
+    view = query_view(snapshots=snapshots, at=at, store=store, rules_path=rules_path, containing=dataset)
     report = query(
-        build_graph(evaluation),
+        view.graph,
         dataset,
         levels=tuple(AccessLevel(lv) for lv in levels) or (AccessLevel.READ,),
-        rules=rules,
-        gaps=evaluation.gaps,
-        collected_at=snapshot.collected_at,
-        snapshot_source=snapshot.source,
+        rules=view.rules,
+        gaps=view.evaluation.gaps,
+        collected_at=view.snapshot.collected_at,
+        snapshot_source=view.snapshot.source,
         expand_members=expand_members,
     )
-    if chosen.provenance.scan_id is None:
+    if view.provenance.scan_id is None:
         emit(render_audience(report, OutputFormat(fmt), render_options(output)), output)
     else:
-        subject = AudienceAt(report=report, provenance=chosen.provenance)
+        subject = AudienceAt(report=report, provenance=view.provenance)
         emit(render_query("who-can-read", subject, fmt, render_options(output)), output)

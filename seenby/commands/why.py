@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from seenby.cli_base import cli, emit, guard, optional_rules, render_options, snapshot_or_history
+from seenby.cli_base import cli, emit, guard, query_view, render_options, snapshot_or_history
 from seenby.model import AccessLevel
 
 EXPLAIN_FORMATS = ["table", "json", "markdown"]  # the renderers reports/explain.py has
@@ -57,19 +57,13 @@ def why(
     from dataclasses import replace
 
     from seenby.explain import explain
-    from seenby.graph.build import build_graph
-    from seenby.history.select import choose_snapshot
-    from seenby.policies import evaluate
     from seenby.reports import render_explanation
 
-    chosen = choose_snapshot(snapshots=snapshots, at=at, store=store, containing=dataset)
-    snapshot = chosen.snapshot
-    rules = optional_rules(rules_path)
-    evaluation = evaluate(snapshot)
+    view = query_view(snapshots=snapshots, at=at, store=store, rules_path=rules_path, containing=dataset)
     report = explain(
-        snapshot, evaluation, build_graph(evaluation), principal, dataset, AccessLevel(level), rules=rules,
+        view.snapshot, view.evaluation, view.graph, principal, dataset, AccessLevel(level), rules=view.rules,
         max_paths=max_paths,
     )  # fmt: skip
-    if chosen.provenance.scan_id is not None:
-        report = replace(report, provenance=chosen.provenance)
+    if view.provenance.scan_id is not None:
+        report = replace(report, provenance=view.provenance)
     emit(render_explanation(report, fmt, render_options(output)), output)

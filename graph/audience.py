@@ -1,8 +1,9 @@
 """Effective audiences: who reaches a dataset at a level, each with its shortest explaining path.
 
-One reverse breadth-first search per (dataset, level): first over unconditional
-edges only, then over all edges for whoever is left, so a member reached only
-through a condition is marked conditional and shown with that condition.
+One reverse breadth-first search per (dataset, level) over all edges; when a
+condition opened the way to someone, a second one over unconditional edges only,
+so a member reached only through a condition is marked conditional and shown with
+that condition.
 Cost: linear in the part of the graph upstream of the dataset.
 """
 
@@ -40,24 +41,30 @@ class Reach:
         return self.path[1].node if len(self.path) > 2 else None
 
 
-def _bfs(rg: ReachGraph, target: object, *, allow_conditional: bool, skip: set[object]) -> dict[object, object]:
-    """Parent pointers toward ``target`` for every node that reaches it."""
-    g = rg.graph
+def _bfs(rg: ReachGraph, target: object, *, allow_conditional: bool) -> tuple[dict[object, object], bool]:
+    """Parent pointers toward ``target`` for every node that reaches it (``target`` itself excluded).
+
+    Also says whether a conditional edge opened the way to some node.  When none did, the
+    search over unconditional edges alone would visit the same nodes in the same order and
+    set the same parents, so the caller need not run it.
+    """
+    preds = rg.predecessors
     parent: dict[object, object] = {target: target}
     queue: deque[object] = deque([target])
+    used_conditional = False
     while queue:
         node = queue.popleft()
-        for pred in g.predecessors(node):
+        for pred, data in preds[node].items():
             if pred in parent:
                 continue
-            info = g.edges[pred, node]["info"]
-            if info.conditional and not allow_conditional:
-                continue
+            if data["info"].conditions:
+                if not allow_conditional:
+                    continue
+                used_conditional = True
             parent[pred] = node
             queue.append(pred)
-    for s in skip:
-        parent.pop(s, None)
-    return parent
+    del parent[target]
+    return parent, used_conditional
 
 
 def _label(rg: ReachGraph, node: object) -> str:
@@ -101,8 +108,8 @@ def audience(
     target = (dataset_id, level)
     if target not in rg.graph:
         return []
-    sure = _bfs(rg, target, allow_conditional=False, skip={target})
-    maybe = _bfs(rg, target, allow_conditional=True, skip={target})
+    maybe, used_conditional = _bfs(rg, target, allow_conditional=True)
+    sure = _bfs(rg, target, allow_conditional=False)[0] if used_conditional else maybe
     out: list[Reach] = []
     for node in maybe:
         if isinstance(node, tuple):

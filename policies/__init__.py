@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from seenby.errors import PolicyDocumentError
+from seenby.gcpolicy import bulk_work
 from seenby.model import Evaluation
 from seenby.policies.gaps import collect_gaps
 from seenby.snapshot import Snapshot
@@ -33,6 +34,7 @@ def _gcp(snapshot: Snapshot) -> Evaluation:
 PROVIDER_EVALUATORS: tuple[Callable[[Snapshot], Evaluation], ...] = (_aws, _gcp)
 
 
+@bulk_work
 def evaluate(snapshot: Snapshot) -> Evaluation:
     """Evaluate every provider's documents in ``snapshot`` into one :class:`Evaluation`."""
     result = Evaluation()

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from seenby.catalog import RuleId, rule
 from seenby.config import DeclaredAudience, Rules, UndeclaredAction, principal_matches
 from seenby.findings import AudienceClass, AuditResult, ExcessEntry, Finding, Severity, Waiver
+from seenby.gcpolicy import bulk_work
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
 from seenby.graph.build import ReachGraph, build_graph
 from seenby.model import AccessLevel, CoverageGap, Dataset, EdgeKind, Evaluation, Principal
@@ -59,19 +60,19 @@ class Coverage:
         self.rg = rg
         self._above: dict[str, tuple[str, ...]] = {}
         self._match: dict[tuple[tuple[str, ...], str], bool] = {}
-        self._verdict: dict[tuple[object, ...], bool] = {}
+        self._verdict: dict[tuple[str, ...], dict[str, bool]] = {}
 
     def _memberships(self, pid: str) -> tuple[str, ...]:
         """``pid`` and every principal it reaches through member-of edges only."""
         cached = self._above.get(pid)
         if cached is not None:
             return cached
-        g = self.rg.graph
+        succs = self.rg.successors
         seen = {pid}
         queue = deque([pid])
         while queue:
             node = queue.popleft()
-            for succ, data in g.succ[node].items():
+            for succ, data in succs[node].items():
                 if succ in seen or isinstance(succ, tuple) or data["info"].kind != EdgeKind.MEMBER_OF.value:
                     continue
                 seen.add(succ)
@@ -92,13 +93,17 @@ class Coverage:
 
     def covers(self, p: Principal, declared: tuple[str, ...]) -> bool:
         """``p`` (a principal of the graph) is covered by the ``declared`` patterns."""
-        key = (declared, p.id, p.kind, p.provider, p.account)
-        hit = self._verdict.get(key)
+        verdicts = self._verdict.get(declared)
+        if verdicts is None:
+            verdicts = self._verdict[declared] = {}
+        # the graph holds one principal per id, so the id alone keys the verdict of a graph principal
+        hit = verdicts.get(p.id)
         if hit is None:
             hit = (p.id in self.rg.graph and any(self._matches(declared, n) for n in self._memberships(p.id))) or any(
                 principal_matches(declared, c) for c in enclosing_classes(p, self.rg.account_orgs)
             )
-            self._verdict[key] = hit
+            if self.rg.principals.get(p.id) is p:
+                verdicts[p.id] = hit
         return hit
 
 
@@ -340,6 +345,7 @@ def _apply_waivers(findings: list[Finding], waivers: tuple[Waiver, ...], rules: 
     return out
 
 
+@bulk_work
 def audit_evaluation(
     evaluation: Evaluation,
     rules: Rules,

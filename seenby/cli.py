@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from seenby.cli_base import cli
 from seenby.commands import audit, demo, gate, history, import_cmd, scan, scan_gcp, who_can_read, why  # noqa: F401  (each registers its commands)
+from seenby.gcpolicy import bulk_allocation
 
 __all__ = ["cli", "main"]
 
 
 def main() -> None:
-    cli(prog_name="seenby")
+    # a command is one bulk job (load, evaluate, audit, render): see seenby.gcpolicy
+    with bulk_allocation():
+        cli(prog_name="seenby")
 
 
 if __name__ == "__main__":

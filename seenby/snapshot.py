@@ -29,6 +29,7 @@ import jsonschema
 from seenby import __version__
 from seenby.errors import SnapshotError
 from seenby.fileio import write_private
+from seenby.gcpolicy import bulk_work
 from seenby.model import ReadOutcome
 
 __all__ = [
@@ -292,6 +293,7 @@ def parse_snapshot(data: Any, *, source: str) -> Snapshot:
     )
 
 
+@bulk_work
 def load_snapshot(path: str | Path) -> Snapshot:
     p = Path(path)
     try:

@@ -1,0 +1,68 @@
+"""The collector thresholds raised for bulk work are restored, nested or not, and never lowered."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from seenby.gcpolicy import BULK_THRESHOLDS, bulk_allocation, bulk_work
+
+
+@pytest.fixture(autouse=True)
+def _restore_thresholds() -> Iterator[None]:
+    saved = gc.get_threshold()
+    yield
+    gc.set_threshold(*saved)
+
+
+def test_raised_inside_and_restored_after() -> None:
+    gc.set_threshold(700, 10, 10)
+    with bulk_allocation():
+        assert gc.get_threshold() == BULK_THRESHOLDS
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_nested_uses_restore_only_at_the_outermost_exit() -> None:
+    gc.set_threshold(700, 10, 10)
+    with bulk_allocation():
+        with bulk_allocation():
+            assert gc.get_threshold() == BULK_THRESHOLDS
+        assert gc.get_threshold() == BULK_THRESHOLDS
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_restored_when_the_work_raises() -> None:
+    gc.set_threshold(700, 10, 10)
+
+    @bulk_work
+    def fails() -> None:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        fails()
+    assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_higher_thresholds_of_the_embedding_program_are_kept() -> None:
+    gc.set_threshold(500_000, 5, 1000)
+    with bulk_allocation():
+        assert gc.get_threshold() == (500_000, 50, 1000)
+    assert gc.get_threshold() == (500_000, 5, 1000)
+
+
+def test_a_collector_switched_off_by_threshold_stays_off() -> None:
+    gc.set_threshold(0, 10, 10)
+    with bulk_allocation():
+        assert gc.get_threshold()[0] == 0
+    assert gc.get_threshold() == (0, 10, 10)
+
+
+def test_decorated_function_keeps_its_name_and_result() -> None:
+    @bulk_work
+    def answer(x: int, *, y: int) -> int:
+        return x + y
+
+    assert answer(40, y=2) == 42
+    assert answer.__name__ == "answer"

@@ -216,11 +216,15 @@ class FrozenJson(Mapping[str, Any]):
         return f"FrozenJson({self._data!r})"
 
 
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def freeze_json(value: Any) -> Any:
     """Return a hashable, immutable copy of a JSON value (objects become :class:`FrozenJson`)."""
-    if isinstance(value, FrozenJson):
-        return value
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind in _JSON_SCALARS or kind is FrozenJson:
+        return value  # the common cases first: the Mapping check below is an ABC check, and slow
+    if kind is dict or isinstance(value, Mapping):
         return FrozenJson({str(k): freeze_json(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
         return tuple(freeze_json(v) for v in value)

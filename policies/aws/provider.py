@@ -101,21 +101,31 @@ def _containers(p: Principal, directory: Directory) -> set[str]:
     return set()
 
 
+def _condition_texts(item: Any) -> frozenset[str]:
+    return frozenset(c.text + c.reason for c in item.conditions)
+
+
 def _prune(items: list[Any], directory: Directory, key_of: Callable[[Any], tuple[str, ...]]) -> list[Any]:
     """Drop class grants/edges implied by a broader class on the same target under no more conditions."""
     broad: dict[tuple[str, ...], list[tuple[str, frozenset[str]]]] = {}
     for item in items:
         p = item.source if isinstance(item, Edge) else item.principal
-        conditions = frozenset(c.text + c.reason for c in item.conditions)
-        for k in _broad_keys(p, directory):
-            broad.setdefault(key_of(item), []).append((k, conditions))
+        keys = _broad_keys(p, directory)
+        if keys:
+            conditions = _condition_texts(item)
+            broad.setdefault(key_of(item), []).extend((k, conditions) for k in keys)
+    if not broad:
+        return items
     out = []
     for item in items:
-        p = item.source if isinstance(item, Edge) else item.principal
-        containers = _containers(p, directory)
-        conditions = frozenset(c.text + c.reason for c in item.conditions)
-        if any(k in containers and cond <= conditions for k, cond in broad.get(key_of(item), [])):
-            continue
+        wider = broad.get(key_of(item))
+        if wider:
+            p = item.source if isinstance(item, Edge) else item.principal
+            containers = _containers(p, directory)
+            if any(k in containers for k, _ in wider):
+                conditions = _condition_texts(item)
+                if any(k in containers and cond <= conditions for k, cond in wider):
+                    continue
         out.append(item)
     return out
 

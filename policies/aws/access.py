@@ -51,6 +51,7 @@ __all__ = [
     "IdentityMemo",
     "IdentityMode",
     "Outcome",
+    "any_of",
     "conjoin",
     "disjoin",
     "from_decision",
@@ -156,13 +157,35 @@ def conjoin(*outcomes: Outcome) -> Outcome:
 
 
 def disjoin(*outcomes: Outcome) -> Outcome:
-    """Any one layer allowing suffices (an unconditional one is preferred)."""
+    """Layers of one request: any one allowing suffices (an unconditional one preferred), a Deny wins.
+
+    For alternative requests (several actions that each give a level) use :func:`any_of`.
+    """
     for o in outcomes:
         if o.verdict is Verdict.DENY:
             return o
     allowing = [o for o in outcomes if o.allows]
     if not allowing:
         return NOT_ALLOWED
+    sure = [o for o in allowing if o.verdict is Verdict.ALLOW]
+    if sure:
+        return Outcome(verdict=Verdict.ALLOW, evidence=_distinct(e for o in sure for e in o.evidence))
+    return allowing[0]
+
+
+def any_of(*outcomes: Outcome) -> Outcome:
+    """Alternative requests (other actions, other access points): whatever one of them allows.
+
+    Unlike :func:`disjoin`, which combines the layers of *one* request, an explicit Deny
+    of one request says nothing of another: a bucket policy that denies
+    ``s3:GetObjectVersion`` to everyone still lets its public ``s3:GetObject`` through
+    (each API call is evaluated on its own; see the policy evaluation logic page).
+    An unconditional Allow is preferred; when nothing allows, the first Deny is kept as
+    the explanation.
+    """
+    allowing = [o for o in outcomes if o.allows]
+    if not allowing:
+        return next((o for o in outcomes if o.verdict is Verdict.DENY), NOT_ALLOWED)
     sure = [o for o in allowing if o.verdict is Verdict.ALLOW]
     if sure:
         return Outcome(verdict=Verdict.ALLOW, evidence=_distinct(e for o in sure for e in o.evidence))

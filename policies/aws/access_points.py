@@ -34,10 +34,9 @@ from dataclasses import dataclass
 from seenby.errors import PolicyDocumentError
 from seenby.model import Condition, EvidenceKind, Grant
 from seenby.policies.aws.access import (
-    NOT_ALLOWED,
     Outcome,
+    any_of,
     conjoin,
-    disjoin,
     org_policy_outcome,
     resource_and_identity,
 )
@@ -187,7 +186,7 @@ def access_point_grants(ev: BucketEvaluator, bucket: Bucket, res: Resource) -> l
     for c in unique(candidates):
         for level, specs in level_actions().items():
             outcomes = [through_access_point(ev, bucket, key, c, s, ap) for ap in points for s in specs]
-            best = disjoin(*outcomes) if outcomes else NOT_ALLOWED
+            best = any_of(*outcomes)
             if not best.allows or not best.evidence:
                 continue
             grants.append(

@@ -34,8 +34,8 @@ from seenby.model import AUDITED_LEVELS, AccessLevel, Evaluation, Evidence, Gran
 from seenby.policies.aws.access import (
     IdentityMemo,
     Outcome,
+    any_of,
     conjoin,
-    disjoin,
     org_policies_caller_free,
     org_policy_outcome,
 )
@@ -152,5 +152,5 @@ def _holder_outcome(holder: Entity, pairs: Iterable[tuple[str, str]], population
         if o.allows:
             o = conjoin(o, memo.scp(holder.account, request))
         outcomes.append(o)
-    best = disjoin(*outcomes)
+    best = any_of(*outcomes)
     return best if best.allows and best.evidence else None

@@ -25,8 +25,8 @@ from seenby.policies.aws.access import (
     NOT_ALLOWED,
     IdentityMode,
     Outcome,
+    any_of,
     conjoin,
-    disjoin,
     identity_outcome,
     org_policy_outcome,
     resource_and_identity,
@@ -151,7 +151,7 @@ class ResourcePolicyEvaluator:
         grants: list[Grant] = []
         for c in self.candidates(res):
             for level, actions in self.levels.items():
-                best = disjoin(*(self.outcome(res, c, a) for a in actions))
+                best = any_of(*(self.outcome(res, c, a) for a in actions))
                 if not best.allows:
                     continue
                 evidence = best.evidence or (

@@ -38,6 +38,7 @@ from seenby.policies.aws.access import (
     IdentityMemo,
     IdentityMode,
     Outcome,
+    any_of,
     conjoin,
     disjoin,
     org_policy_outcome,
@@ -571,7 +572,7 @@ class BucketEvaluator:
                     admin = self._key_outcome(key, c, "kms:PutKeyPolicy", {})
                     if admin.allows and admin.evidence:
                         outcomes.append(admin)
-                best = disjoin(*outcomes)
+                best = any_of(*outcomes)
                 if not best.allows:
                     continue
                 evidence = best.evidence or (

@@ -27,8 +27,8 @@ from seenby.policies.aws.access import (
     NOT_ALLOWED,
     IdentityMode,
     Outcome,
+    any_of,
     conjoin,
-    disjoin,
     identity_outcome,
     org_policy_outcome,
     resource_and_identity,
@@ -90,7 +90,7 @@ def trust_edges(role: Entity, population: Population, directory: Directory) -> l
                 cap = org_policy_outcome(directory, c.account, request, None, org_id=org_id)
                 outcome = conjoin(outcome, cap)
             outcomes.append(outcome)
-        best = disjoin(*outcomes)
+        best = any_of(*outcomes)
         if not best.allows or not best.evidence:
             continue
         edges.append(

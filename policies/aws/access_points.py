@@ -134,7 +134,7 @@ def through_access_point(
     entity = ev.population.entity_of.get(c.key)
     ap_request = ap.request(spec, c)
     ap_account = _ap_account(ap, bucket)
-    identity, mode = ev._identity(c, ap_request, ap_account)
+    identity, mode = ev.identity(c, ap_request, ap_account)
     ap_side = resource_and_identity(
         candidate=c, resource_account=ap_account, resource_docs=[ap.policy] if ap.policy else [],
         request=ap_request, identity=identity, mode=mode, entity=entity,
@@ -144,7 +144,7 @@ def through_access_point(
     bucket_resource = f"{bucket.arn}/*" if spec.object_level else bucket.arn
     bucket_request = Request(
         action=spec.action, resource=bucket_resource,
-        context=c.context.merged({**ev._resource_keys(bucket), **ap.context_keys()}),
+        context=c.context.merged({**ev.resource_keys(bucket), **ap.context_keys()}),
     )  # fmt: skip
     bucket_side = resource_and_identity(
         candidate=c, resource_account=bucket.account, resource_docs=[bucket.policy] if bucket.policy else [],
@@ -158,9 +158,9 @@ def through_access_point(
     outcome = conjoin(outcome, scp, rcp)
     if not outcome.allows:
         return outcome
-    outcome = ev._restrict_public_buckets(bucket, c, outcome)
+    outcome = ev.restrict_public_buckets(bucket, c, outcome)
     if outcome.allows and spec.kms_action and key is not None:
-        outcome = conjoin(outcome, ev._key_outcome(key, c, spec.kms_action, {}))
+        outcome = conjoin(outcome, ev.key_outcome(key, c, spec.kms_action, {}))
     network = ap.network_condition()
     if outcome.allows and network is not None:
         outcome = outcome.with_conditions([network])

@@ -1,20 +1,20 @@
 """Layer-by-layer explanation of one S3 decision, from the evaluator's own parts.
 
 Nothing here decides access on its own: the answer of each action is
-:meth:`.s3.BucketEvaluator._action_outcome`, the very function that produces the
+:meth:`.s3.BucketEvaluator.action_outcome`, the very function that produces the
 grants.  This module asks the same evaluator for each layer's say
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html)
 and turns it into :class:`seenby.explain.Layer` records:
 
 * identity policies (the caller's own and, for a user, its groups'), the
   permissions boundary, the bucket policy (:func:`.evaluate.evaluate_policies`);
-* the ACL (:meth:`~.s3.BucketEvaluator._acl_outcome`), and what Object Ownership
+* the ACL (:meth:`~.s3.BucketEvaluator.acl_outcome`), and what Object Ownership
   and ``IgnorePublicAcls`` take away from it — found by asking the same function
   about the bucket with that setting off;
-* ``RestrictPublicBuckets`` (:meth:`~.s3.BucketEvaluator._restrict_public_buckets`);
+* ``RestrictPublicBuckets`` (:meth:`~.s3.BucketEvaluator.restrict_public_buckets`);
 * SCPs and RCPs (:func:`.access.org_policy_outcome`), naming the statement that
   allowed at each level of the organisation tree;
-* the KMS key policy (:meth:`~.s3.BucketEvaluator._key_outcome`), saying whether
+* the KMS key policy (:meth:`~.s3.BucketEvaluator.key_outcome`), saying whether
   the key enables IAM policies at all.
 
 Access points (:mod:`.access_points`) add an ``access-point`` layer to requests
@@ -288,7 +288,7 @@ def _acl_layers(ev: BucketEvaluator, bucket: Bucket, c: Candidate, action: str) 
             summary=f"Object Ownership is unknown ({bucket.ownership_unknown}): ACL grants are kept, conditional",
         )  # fmt: skip
     elif bucket.ownership == "BucketOwnerEnforced":
-        would = ev._acl_outcome(_without_ownership(bucket), c, action)
+        would = ev.acl_outcome(_without_ownership(bucket), c, action)
         ownership = Layer(
             kind=LayerKind.OBJECT_OWNERSHIP,
             status=LayerStatus.DENIES if would.allows else LayerStatus.NOT_APPLICABLE,
@@ -308,10 +308,10 @@ def _acl_layers(ev: BucketEvaluator, bucket: Bucket, c: Candidate, action: str) 
     if bucket.acl_unknown:
         acl = Layer(kind=LayerKind.ACL, status=LayerStatus.UNKNOWN, summary="the bucket ACL could not be read")
         return acl, ownership, Outcome(verdict=Verdict.IMPLICIT_DENY)
-    actual = ev._acl_outcome(bucket, c, action)
+    actual = ev.acl_outcome(bucket, c, action)
     summary = "an ACL grant allows" if actual.allows else f"no ACL grant gives {action} to this caller"
     acl = _outcome_layer(LayerKind.ACL, actual, summary)
-    would = ev._acl_outcome(_without_ignore_public_acls(bucket), c, action)
+    would = ev.acl_outcome(_without_ignore_public_acls(bucket), c, action)
     return acl, ownership, (would if would.allows and not actual.allows else Outcome(verdict=Verdict.IMPLICIT_DENY))
 
 
@@ -325,7 +325,7 @@ def _bpa_layer(ev: BucketEvaluator, bucket: Bucket, c: Candidate, ignored_acl: O
         parts.append("IgnorePublicAcls neutralises the public ACL grant that would allow this")
         denying.extend((*ipa.evidence, *ignored_acl.evidence))
         status = LayerStatus.DENIES
-    rpb = ev._restrict_public_buckets(bucket, c, ALLOWED)
+    rpb = ev.restrict_public_buckets(bucket, c, ALLOWED)
     if not rpb.allows:
         state = bucket.bpa.get(BpaSetting.RESTRICT_PUBLIC_BUCKETS)
         parts.append("RestrictPublicBuckets: the bucket policy is public, so only the owner account and AWS "
@@ -410,7 +410,7 @@ def _kms_layer(world: AwsWorld, bucket: Bucket, c: Candidate, spec: ActionSpec) 
     ev = world.evaluator
     key = ev.key_of(bucket)
     assert key is not None  # SSE-KMS always resolves to a key or a stand-in
-    outcome = ev._key_outcome(key, c, spec.kms_action, {})
+    outcome = ev.key_outcome(key, c, spec.kms_action, {})
     if key.aws_managed:
         return _outcome_layer(kind, outcome, f"AWS managed key {key.arn}: its account's principals, through S3")
     if key.policy is None:
@@ -504,7 +504,7 @@ def _explain_action(
     key = ev.key_of(bucket)
     entity = world.population.entity_of.get(c.key)
     resource = f"{bucket.arn}/*" if spec.object_level else bucket.arn
-    rkeys = ev._resource_keys(bucket)
+    rkeys = ev.resource_keys(bucket)
     if via is not None:
         rkeys = {**rkeys, **via.context_keys()}
     request = Request(action=spec.action, resource=resource, context=c.context.merged(rkeys))
@@ -519,7 +519,7 @@ def _explain_action(
         _org_layer(world, c, request, bucket.account, rcp=True), _kms_layer(world, bucket, c, spec),
     ]  # fmt: skip
     if via is None:
-        outcome = ev._action_outcome(bucket, key, c, spec)
+        outcome = ev.action_outcome(bucket, key, c, spec)
         shown = resource
     else:
         outcome = through_access_point(ev, bucket, key, c, spec, via)

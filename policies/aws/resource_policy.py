@@ -96,7 +96,7 @@ class ResourcePolicyEvaluator:
             out.extend(pop.entity(g) for g in entity.groups)
         return unique(out)
 
-    def _resource_keys(self, res: GuardedResource) -> dict[str, KeyValue]:
+    def resource_keys(self, res: GuardedResource) -> dict[str, KeyValue]:
         keys: dict[str, KeyValue] = {}
         if res.account:
             keys["aws:ResourceAccount"] = Known((res.account,))
@@ -105,7 +105,7 @@ class ResourcePolicyEvaluator:
                 keys["aws:ResourceOrgID"] = Known((org.id,))
         return keys
 
-    def _identity(self, c: Candidate, request: Request, resource_account: str | None) -> tuple[Outcome, IdentityMode]:
+    def identity(self, c: Candidate, request: Request, resource_account: str | None) -> tuple[Outcome, IdentityMode]:
         entity = self.population.entity_of.get(c.key)
         if entity is not None:
             own_only = c.kind is CandidateKind.USER
@@ -118,9 +118,9 @@ class ResourcePolicyEvaluator:
 
     def outcome(self, res: GuardedResource, c: Candidate, action: str, resource: str | None = None) -> Outcome:
         """Every layer for ``c`` doing ``action`` on ``resource`` (default: the resource's ARN)."""
-        context = c.context.merged(self._resource_keys(res))
+        context = c.context.merged(self.resource_keys(res))
         request = Request(action=action, resource=resource or res.arn, context=context)
-        identity, mode = self._identity(c, request, res.account)
+        identity, mode = self.identity(c, request, res.account)
         outcome = resource_and_identity(
             candidate=c, resource_account=res.account, resource_docs=[res.policy] if res.policy else [],
             request=request, identity=identity, mode=mode, entity=self.population.entity_of.get(c.key),

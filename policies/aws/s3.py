@@ -316,9 +316,10 @@ class BucketEvaluator:
             seen.setdefault(c.key, c)
         return list(seen.values())
 
-    # -- layers ------------------------------------------------------------------------------
+    # -- layers (public: policies/aws/explain.py and access_points.py compose them too) ------
 
-    def _resource_keys(self, bucket: Bucket) -> dict[str, KeyValue]:
+    def resource_keys(self, bucket: Bucket) -> dict[str, KeyValue]:
+        """The request context keys a request to ``bucket`` carries about the resource."""
         # a direct request does not come through an access point (see access_points.py, which sets them)
         keys: dict[str, KeyValue] = {k: ABSENT for k in _ACCESS_POINT_KEYS}
         if bucket.account:
@@ -329,7 +330,8 @@ class BucketEvaluator:
                 keys["aws:ResourceOrgID"] = Known((org.id,))
         return keys
 
-    def _acl_outcome(self, bucket: Bucket, c: Candidate, action: str) -> Outcome:
+    def acl_outcome(self, bucket: Bucket, c: Candidate, action: str) -> Outcome:
+        """The bucket ACL layer: grants giving ``c`` ``action`` (Object Ownership and IgnorePublicAcls applied)."""
         if not bucket.acl or bucket.ownership == "BucketOwnerEnforced":
             return NOT_ALLOWED
         results: list[Outcome] = []
@@ -371,7 +373,8 @@ class BucketEvaluator:
             results.append(outcome)
         return disjoin(*results) if results else NOT_ALLOWED
 
-    def _identity(self, c: Candidate, request: Request, resource_account: str | None) -> tuple[Outcome, IdentityMode]:
+    def identity(self, c: Candidate, request: Request, resource_account: str | None) -> tuple[Outcome, IdentityMode]:
+        """The caller's identity side, and how it was decided (evaluated, assumed for another account, none)."""
         entity = self.population.entity_of.get(c.key)
         if entity is not None:
             return self._identities.outcome(entity, request, c.kind is CandidateKind.USER), IdentityMode.EVALUATED
@@ -413,11 +416,12 @@ class BucketEvaluator:
         hit = self._contexts.get(cache_key)
         if hit is not None and hit[0] is c.context:
             return hit[1]
-        merged = c.context.merged(self._resource_keys(bucket))
+        merged = c.context.merged(self.resource_keys(bucket))
         self._contexts[cache_key] = (c.context, merged)
         return merged
 
-    def _key_outcome(self, key: KeyInfo, c: Candidate, action: str, ctx_keys: Mapping[str, KeyValue]) -> Outcome:
+    def key_outcome(self, key: KeyInfo, c: Candidate, action: str, ctx_keys: Mapping[str, KeyValue]) -> Outcome:
+        """The KMS layer: whether ``c`` may do ``action`` with the bucket's key (key policy and identity)."""
         if key.aws_managed:
             ok = c.account is not None and c.account == key.account and c.kind is not CandidateKind.PUBLIC
             return Outcome(verdict=Verdict.ALLOW, evidence=(key.managed_evidence(),)) if ok else NOT_ALLOWED
@@ -433,7 +437,7 @@ class BucketEvaluator:
         if hit is not None and hit[0] is c.context and hit[1] is key.policy:
             return hit[2]
         request = Request(action=action, resource=key.arn, context=c.context.merged(dict(ctx_keys)))
-        identity, mode = self._identity(c, request, key.account)
+        identity, mode = self.identity(c, request, key.account)
         outcome = resource_and_identity(
             candidate=c, resource_account=key.account, resource_docs=[key.policy], request=request,
             identity=identity, mode=mode, entity=self.population.entity_of.get(c.key), resource_required=True,
@@ -441,24 +445,25 @@ class BucketEvaluator:
         self._key_cache[cache_key] = (c.context, key.policy, outcome)
         return outcome
 
-    def _action_outcome(self, bucket: Bucket, key: KeyInfo | None, c: Candidate, spec: ActionSpec) -> Outcome:
+    def action_outcome(self, bucket: Bucket, key: KeyInfo | None, c: Candidate, spec: ActionSpec) -> Outcome:
+        """Every layer for ``c`` doing one audited action directly on ``bucket``: what :meth:`grants` decides with."""
         resource = f"{bucket.arn}/*" if spec.object_level else bucket.arn
         request = Request(action=spec.action, resource=resource, context=self._bucket_context(c, bucket))
-        identity, mode = self._identity(c, request, bucket.account)
+        identity, mode = self.identity(c, request, bucket.account)
         docs: Sequence[PolicyDocument] = [bucket.policy] if bucket.policy else []
         outcome = resource_and_identity(
             candidate=c, resource_account=bucket.account, resource_docs=docs, request=request, identity=identity,
             mode=mode, entity=self.population.entity_of.get(c.key),
-            extra_resource_allows=[self._acl_outcome(bucket, c, spec.action)],
+            extra_resource_allows=[self.acl_outcome(bucket, c, spec.action)],
         )  # fmt: skip
         if not outcome.allows:
             return outcome
         outcome = conjoin(outcome, self._org_caps(c, request, bucket.account))
         if not outcome.allows:
             return outcome
-        outcome = self._restrict_public_buckets(bucket, c, outcome)
+        outcome = self.restrict_public_buckets(bucket, c, outcome)
         if outcome.allows and spec.kms_action and key is not None:
-            outcome = conjoin(outcome, self._key_outcome(key, c, spec.kms_action, {}))
+            outcome = conjoin(outcome, self.key_outcome(key, c, spec.kms_action, {}))
         return outcome
 
     def _elements(self, doc: PolicyDocument) -> frozenset[_ActionElement]:
@@ -506,7 +511,8 @@ class BucketEvaluator:
             self._partitions[cache_key] = groups
         return groups
 
-    def _restrict_public_buckets(self, bucket: Bucket, c: Candidate, outcome: Outcome) -> Outcome:
+    def restrict_public_buckets(self, bucket: Bucket, c: Candidate, outcome: Outcome) -> Outcome:
+        """``outcome`` once RestrictPublicBuckets has had its say (a public policy serves its own account only)."""
         if c.kind is CandidateKind.SERVICE or (c.account is not None and c.account == bucket.account):
             return outcome
         if not is_public_policy(bucket.policy):
@@ -566,10 +572,10 @@ class BucketEvaluator:
                     group = next(groups)
                     outcome = decided.get(group)
                     if outcome is None:
-                        outcome = decided[group] = self._action_outcome(bucket, key, c, spec)
+                        outcome = decided[group] = self.action_outcome(bucket, key, c, spec)
                     outcomes.append(outcome)
                 if level is AccessLevel.ADMIN and key is not None and not key.aws_managed:
-                    admin = self._key_outcome(key, c, "kms:PutKeyPolicy", {})
+                    admin = self.key_outcome(key, c, "kms:PutKeyPolicy", {})
                     if admin.allows and admin.evidence:
                         outcomes.append(admin)
                 best = any_of(*outcomes)

@@ -108,22 +108,40 @@ class Provenance:
     as_of: str | None = None  # which recorded scan answers and how old it is (history queries)
 
     @classmethod
-    def of_result(cls, result: AuditResult) -> Provenance:
-        collector = result.collector
+    def of_snapshot(
+        cls,
+        *,
+        source: str | None,
+        collected_at: str,
+        collector: Mapping[str, Any],
+        scope: Mapping[str, Any],
+        **extra: Any,
+    ) -> Provenance:
+        """From a snapshot's header: its source, time, collector (identity, tool, mode) and scope."""
         tool = " ".join(str(collector[k]) for k in ("tool", "version") if collector.get(k)) or None
         return cls(
-            source=result.snapshot_source,
-            collected_at=result.collected_at,
+            source=source,
+            collected_at=collected_at,
             identity=str(collector["identity"]) if collector.get("identity") else None,
             tool=tool,
             mode=str(collector["mode"]) if collector.get("mode") else None,
-            scope=_scope_items(result.scope),
-            rules_file=result.rules_file,
+            scope=_scope_items(scope),
+            **extra,
         )
 
     @classmethod
-    def of_audience(cls, report: AudienceReport) -> Provenance:
-        return cls(source=report.snapshot_source, collected_at=report.collected_at)
+    def of_result(cls, result: AuditResult) -> Provenance:
+        return cls.of_snapshot(
+            source=result.snapshot_source, collected_at=result.collected_at, collector=result.collector,
+            scope=result.scope, rules_file=result.rules_file,
+        )  # fmt: skip
+
+    @classmethod
+    def of_audience(cls, report: AudienceReport | PrincipalAccessReport) -> Provenance:
+        return cls.of_snapshot(
+            source=report.snapshot_source, collected_at=report.collected_at, collector=report.collector,
+            scope=report.scope,
+        )  # fmt: skip
 
     @property
     def line(self) -> str:
@@ -587,15 +605,23 @@ def render_audience(report: AudienceReport, options: RenderOptions, *, provenanc
 DIFF_LINES_SHOWN = 200  # lines of one document diff on the page; --format json has both documents
 
 
-def scan_provenance(p: ScanProvenance) -> Provenance:
-    """The page provenance of an answer computed from ``p``: the scan (or files), when, and how old."""
+def scan_provenance(
+    p: ScanProvenance, *, collector: Mapping[str, Any] | None = None, scope: Mapping[str, Any] | None = None
+) -> Provenance:
+    """The page provenance of an answer computed from ``p``: the scan (or files), when, how old, and
+    (given the snapshot's ``collector`` and ``scope``) by whom and over which accounts and projects."""
     source = f"{p.store}@{p.scan_id}" if p.scan_id is not None else p.source
-    return Provenance(source=source, collected_at=format_time(p.collected_at), as_of=provenance_text(p))
+    return Provenance.of_snapshot(
+        source=source, collected_at=format_time(p.collected_at), collector=collector or {}, scope=scope or {},
+        as_of=provenance_text(p),
+    )  # fmt: skip
 
 
 def render_audience_at(subject: AudienceAt, options: RenderOptions) -> str:
     """who-can-read --at/--store: the audience page, its header naming the recorded scan and its age."""
-    return render_audience(subject.report, options, provenance=scan_provenance(subject.provenance))
+    report = subject.report
+    provenance = scan_provenance(subject.provenance, collector=report.collector, scope=report.scope)
+    return render_audience(report, options, provenance=provenance)
 
 
 def render_principal_access(report: PrincipalAccessReport, options: RenderOptions) -> str:
@@ -603,8 +629,8 @@ def render_principal_access(report: PrincipalAccessReport, options: RenderOption
     levels = list(AccessLevel)
     entries = sorted(report.entries, key=lambda e: (e.dataset.id, levels.index(e.level)))
     numbered = list(enumerate(entries, 1))
-    provenance = (scan_provenance(report.provenance) if report.provenance is not None
-                  else Provenance(source=report.snapshot_source, collected_at=report.collected_at))
+    provenance = (scan_provenance(report.provenance, collector=report.collector, scope=report.scope)
+                  if report.provenance is not None else Provenance.of_audience(report))
     declared_label = {True: "yes", False: "no", None: "unknown"}
     return render_page(
         "principal_access.html.j2",

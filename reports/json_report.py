@@ -175,7 +175,10 @@ def audience_document(report: AudienceReport) -> dict[str, Any]:
         by_level[m.level.value] = by_level.get(m.level.value, 0) + 1
     return {
         "schema": AUDIENCE_SCHEMA,
-        "snapshot": _snapshot(report.snapshot_source, report.collected_at),
+        "snapshot": _snapshot(
+            report.snapshot_source, report.collected_at, collector=thaw_json(report.collector),
+            scope=thaw_json(report.scope),
+        ),
         "dataset": _dataset(report.dataset, report.classification),
         "summary": {
             "members": len(members),

@@ -10,7 +10,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from seenby.model import AccessLevel
+from seenby.model import AccessLevel, thaw_json
 
 from .base import RenderOptions
 from .history_text import provenance_text
@@ -33,7 +33,10 @@ def _ordered(report: PrincipalAccessReport) -> list[ReachableDataset]:
 
 
 def _snapshot(report: PrincipalAccessReport) -> dict[str, Any]:
-    out: dict[str, Any] = {"source": report.snapshot_source, "collected_at": report.collected_at}
+    out: dict[str, Any] = {
+        "source": report.snapshot_source, "collected_at": report.collected_at,
+        "collector": thaw_json(report.collector), "scope": thaw_json(report.scope),
+    }  # fmt: skip
     if report.provenance is not None:
         out["scan"] = report.provenance.to_json()
     return out

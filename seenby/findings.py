@@ -7,6 +7,7 @@ each member with its shortest explaining path and the evidence that opens it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -187,3 +188,5 @@ class AudienceReport:
     snapshot_source: str | None = None
     gaps: tuple[CoverageGap, ...] = ()
     classification: str | None = None
+    collector: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's: who collected it, how
+    scope: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's: which accounts/projects it covers

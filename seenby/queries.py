@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import Any
 
 from seenby.audit import Coverage
 from seenby.config import Rules
@@ -66,6 +67,8 @@ def who_can_read(
     collected_at: str = "",
     snapshot_source: str | None = None,
     expand_members: bool = False,
+    collector: Mapping[str, Any] | None = None,
+    scope: Mapping[str, Any] | None = None,
 ) -> AudienceReport:
     """The effective audience of a dataset, each member with its path, class and people count.
 
@@ -114,6 +117,8 @@ def who_can_read(
         snapshot_source=snapshot_source,
         gaps=tuple(g for g in gaps if dataset.id in g.datasets),
         classification=decl.classification if decl else None,
+        collector=dict(collector or {}),
+        scope=dict(scope or {}),
     )
 
 
@@ -148,6 +153,8 @@ class PrincipalAccessReport:
     snapshot_source: str | None = None
     gaps: tuple[CoverageGap, ...] = ()
     provenance: Provenance | None = None
+    collector: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's
+    scope: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's
 
 
 _MEMBER_PREFIXES = {
@@ -303,22 +310,25 @@ def what_can_read(
     collected_at: str = "",
     snapshot_source: str | None = None,
     ou_paths: dict[str, str] | None = None,
-    scope_organization: str | None = None,
-    scope_accounts: Iterable[str] = (),
+    collector: Mapping[str, Any] | None = None,
+    scope: Mapping[str, Any] | None = None,
 ) -> PrincipalAccessReport:
     """Every dataset ``principal_ref`` can reach at ``levels``: a forward search from it (through its
     groups, the roles it can assume, re-exposing views) and from every class that contains it.
 
     A dataset reached directly is shown with that path; one reached only through a class is
-    marked ``through_class``.  ``scope_organization`` and ``scope_accounts`` (the snapshot's
-    scope) place accounts in their organisation when the snapshot has no organisation tree.
+    marked ``through_class``.  ``scope`` (the snapshot's: its ``aws_organization`` and
+    ``aws_accounts``) places accounts in their organisation when the snapshot has no organisation
+    tree; it and ``collector`` are also carried into the report, for its provenance.
     """
     chosen = tuple(levels)
     principal = find_principal(rg, principal_ref)
     account_orgs = dict(rg.account_orgs)
+    scope = dict(scope or {})
+    scope_organization = scope.get("aws_organization")
     if scope_organization:
-        for account in scope_accounts:
-            account_orgs.setdefault(str(account), scope_organization)
+        for account in scope.get("aws_accounts") or ():
+            account_orgs.setdefault(str(account), str(scope_organization))
     classes = containing_classes(rg, principal, account_orgs=account_orgs, ou_paths=ou_paths or {})
     found: dict[tuple[str, AccessLevel], tuple[Reach, Principal | None]] = {
         key: (reach, None) for key, reach in _reached(rg, principal.id, chosen).items()
@@ -353,4 +363,6 @@ def what_can_read(
         collected_at=collected_at,
         snapshot_source=snapshot_source,
         gaps=tuple(g for g in gaps if g.datasets),
+        collector=dict(collector or {}),
+        scope=scope,
     )

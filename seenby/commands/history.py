@@ -113,8 +113,8 @@ def what_can_read(
         collected_at=snapshot.collected_at,
         snapshot_source=snapshot.source,
         ou_paths=account_ou_paths(snapshot),
-        scope_organization=snapshot.scope.get("aws_organization"),
-        scope_accounts=snapshot.scope.get("aws_accounts") or (),
+        collector=snapshot.collector,
+        scope=snapshot.scope,
     )
     if view.provenance.scan_id is not None:
         report = replace(report, provenance=view.provenance)

@@ -58,6 +58,8 @@ def who_can_read(
         collected_at=view.snapshot.collected_at,
         snapshot_source=view.snapshot.source,
         expand_members=expand_members,
+        collector=view.snapshot.collector,
+        scope=view.snapshot.scope,
     )
     if view.provenance.scan_id is None:
         emit(render_audience(report, OutputFormat(fmt), render_options(output)), output)

@@ -32,8 +32,7 @@ def _alice_reaches(series, at: str) -> dict[str, str | None]:
     report = what_can_read(
         build_graph(evaluate(snapshot)),
         ALICE,
-        scope_organization=snapshot.scope.get("aws_organization"),
-        scope_accounts=snapshot.scope.get("aws_accounts") or (),
+        scope=snapshot.scope,
     )
     return {e.dataset.id: (e.through_class.id if e.through_class else None) for e in report.entries}
 

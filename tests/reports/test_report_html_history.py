@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from seenby.cli import cli
 from seenby.reports.html import TEMPLATES
 from tests.history.conftest import ALICE, ANALYST, BOB, BUCKET_ARN
-from tests.history.test_why_at import ORG_NODE, Series, record_series
+from tests.history.test_why_at import ORG, ORG_NODE, Series, record_series
+from tests.scanners.helpers import ACCOUNT
 
 from .test_report_html import LOADING_ATTRIBUTES, Page, descendants
 
@@ -180,6 +181,15 @@ def test_what_can_read_reaches_the_bucket_through_the_organisation(pages):
             for r in page.all("tr") if "data-n" in r.attrs]
     assert rows == [(BUCKET_ARN, "organisation o-hist12345", "no")]
     assert "recorded scan @2 of" in page.one(data_as_of="").text
+
+
+@pytest.mark.parametrize("query", ["who-can-read", "what-can-read"])
+def test_history_answer_states_the_recorded_scans_scope(pages, query):
+    """An answer from a recorded scan shows that scan's scope (accounts, organisation), not 'not recorded'."""
+    scope = header(Page(pages[query]))
+    assert "not recorded" not in scope
+    assert "aws accounts" in scope and ACCOUNT in scope and ORG in scope
+    assert "role/auditor" in scope  # and who collected it
 
 
 def test_what_can_read_before_the_policy_reaches_nothing(series):

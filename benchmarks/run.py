@@ -30,6 +30,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -133,18 +134,19 @@ def _command(directory: Path) -> dict[str, float]:
     """Wall time and peak memory of the whole ``seenby audit --format json`` process."""
     seenby = Path(sys.executable).with_name("seenby")
     cmd = [str(seenby)] if seenby.exists() else [sys.executable, "-m", "seenby"]
-    start = time.perf_counter()
-    with open(os.devnull, "w", encoding="utf-8") as sink:
-        proc = subprocess.run(
-            [*cmd, "audit", str(directory / "snapshot.json"), "--rules", str(directory / "rules.yaml"),
-             "--format", "json", "--fail-on", "never"],
-            stdout=sink, stderr=subprocess.PIPE, text=True, check=False,
-        )  # fmt: skip
-    wall = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise SystemExit(f"seenby audit failed on {directory} (exit {proc.returncode}): {proc.stderr.strip()}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"wall": wall, "peak_mb": peak}
+    args = [*cmd, "audit", str(directory / "snapshot.json"), "--rules", str(directory / "rules.yaml"),
+            "--format", "json", "--fail-on", "never"]  # fmt: skip
+    with open(os.devnull, "w", encoding="utf-8") as sink, tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
+        start = time.perf_counter()
+        proc = subprocess.Popen(args, stdout=sink, stderr=errors)
+        # wait4: this child's own resource usage (RUSAGE_CHILDREN would mix in the phase worker's peak)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"seenby audit failed on {directory} (exit {proc.returncode}): {errors.read().strip()}")
+    return {"wall": wall, "peak_mb": usage.ru_maxrss / 1024}
 
 
 def _generate(size: str, seed: int, workdir: Path, regenerate: bool) -> Path:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from seenby.model import AccessLevel, Condition, Evaluation, Evidence, Grant, Principal
 from seenby.policies.gcp.hierarchy import Hierarchy
+from seenby.policies.gcp.members import deleted_condition
 from seenby.policies.gcp.roles import RoleCatalog
 
 __all__ = ["Context"]
@@ -29,9 +30,12 @@ class Context:
         evidence: Evidence,
         conditions: Iterable[Condition] = (),
     ) -> None:
-        """One grant per level, in a stable order."""
+        """One grant per level, in a stable order; a ``deleted:`` principal's grants are conditional."""
         wanted = frozenset(levels)
         conds = tuple(conditions)
+        deleted = deleted_condition(principal)
+        if deleted is not None:
+            conds = (*conds, deleted)
         for level in _ORDER:
             if level in wanted:
                 self.out.add_grant(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from seenby.model import Edge, EdgeKind, Evaluation
 from seenby.policies.gcp.hierarchy import Hierarchy
-from seenby.policies.gcp.members import convenience_principal, member_principal, parse_convenience
+from seenby.policies.gcp.members import convenience_principal, deleted_condition, member_principal, parse_convenience
 
 __all__ = ["add_convenience_edges"]
 
@@ -36,12 +36,13 @@ def add_convenience_edges(out: Evaluation, hierarchy: Hierarchy) -> None:
             if source.id == target.id:
                 continue
             note = None if member.source == f"projects/{project}" else f"inherited by projects/{project}"
+            deleted = deleted_condition(source)
             out.add_edge(
                 Edge(
                     source=source,
                     target=target,
                     kind=EdgeKind.MEMBER_OF,
                     evidence=(member.evidence(note),),
-                    conditions=member.conditions,
+                    conditions=member.conditions + ((deleted,) if deleted is not None else ()),
                 )
             )

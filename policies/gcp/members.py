@@ -32,13 +32,14 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from seenby.model import GCP_ALL_AUTHENTICATED, GCP_ALL_USERS, Principal, PrincipalKind, Provider
+from seenby.model import GCP_ALL_AUTHENTICATED, GCP_ALL_USERS, Condition, Principal, PrincipalKind, Provider
 
 __all__ = [
     "BasicRole",
     "acl_entity_member",
     "bigquery_entry_member",
     "convenience_principal",
+    "deleted_condition",
     "member_principal",
     "parse_convenience",
 ]
@@ -138,6 +139,25 @@ def member_principal(member: str) -> Principal:
         )
     # An unknown member type: keep it as written, as a group (it may stand for many).
     return Principal(id=member, kind=PrincipalKind.GROUP, provider=Provider.GCP, name=f"unrecognised member {member}")
+
+
+_DELETED_REASON = (
+    "the principal was deleted: a deleted principal's binding grants nothing while it stays deleted; "
+    "if it is recovered (undeleted) the binding applies to it again"
+)
+
+
+def deleted_condition(principal: Principal) -> Condition | None:
+    """The condition a ``deleted:`` member's access is under: that the principal is recovered.
+
+    https://cloud.google.com/iam/docs/reference/rest/v1/Policy#Binding — ``deleted:user:E?uid=N``
+    (also ``deleted:group:``, ``deleted:serviceAccount:``) is a recently deleted principal; if it
+    is recovered the value reverts to ``user:E`` and the principal keeps the role.  So the grant
+    is neither live nor gone: conditional, never dropped.
+    """
+    if not principal.id.startswith("deleted:"):
+        return None
+    return Condition(expression=principal.id, keys=("principal recovered",), reason=_DELETED_REASON)
 
 
 _ACL_TEAMS = {"viewers": BasicRole.VIEWER, "editors": BasicRole.EDITOR, "owners": BasicRole.OWNER}

@@ -14,6 +14,7 @@ Module map::
     policy_document.py  rendering a deferred data.aws_iam_policy_document
     state.py            drafts over the baseline; the address index
     aws.py iam.py gcp.py  one builder per Terraform resource type
+    unmodelled.py       types that can change access but are not modelled yet: coverage gaps by address
 
 How the planned state is formed, and what "unknown after apply" becomes, is in docs/gate.md.
 """
@@ -25,13 +26,15 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from seenby.errors import PlanError
 from seenby.importers.terraform.aws import AWS_BUILDERS, AWS_DELETERS
 from seenby.importers.terraform.context import Builder, Context
-from seenby.importers.terraform.gcp import GCP_BUILDERS, GCP_DELETERS
-from seenby.importers.terraform.iam import IAM_BUILDERS, IAM_DELETERS, finish_gaads
+from seenby.importers.terraform.gcp import GCP_BUILDERS, GCP_DELETERS, finish_hierarchy
+from seenby.importers.terraform.iam import IAM_BUILDERS, IAM_DELETERS, PLAN_API, finish_gaads
 from seenby.importers.terraform.plan import Plan, PlannedResource, load_plan, parse_plan
-from seenby.importers.terraform.resolve import UNKNOWN_AFTER_APPLY, Resolver
-from seenby.importers.terraform.state import AddressIndex, Origin, PlannedState
+from seenby.importers.terraform.resolve import UNKNOWN_AFTER_APPLY, Resolver, Unknown
+from seenby.importers.terraform.state import AddressIndex, Origin, PlannedState, unknown
+from seenby.importers.terraform.unmodelled import UNMODELLED_BUILDERS
 from seenby.snapshot import Snapshot, new_snapshot
 
 __all__ = [
@@ -46,13 +49,14 @@ __all__ = [
     "planned_snapshot",
 ]
 
-_BUILDERS: dict[str, Builder] = {**AWS_BUILDERS, **IAM_BUILDERS, **GCP_BUILDERS}
+_BUILDERS: dict[str, Builder] = {**UNMODELLED_BUILDERS, **AWS_BUILDERS, **IAM_BUILDERS, **GCP_BUILDERS}
 _DELETERS: dict[str, Builder] = {**AWS_DELETERS, **IAM_DELETERS, **GCP_DELETERS}
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_BUILDERS))
 
 # Built first: the resources others attach to.
 _CONTAINERS = ("aws_s3_bucket", "aws_kms_key", "aws_dynamodb_table", "aws_iam_role", "aws_iam_user", "aws_iam_group",
-               "aws_iam_policy", "google_storage_bucket", "google_bigquery_dataset", "google_bigquery_table")
+               "aws_iam_policy", "google_project", "google_storage_bucket", "google_bigquery_dataset",
+               "google_bigquery_table")
 
 _ARN_ACCOUNT = re.compile(r"^arn:(aws[a-z-]*):[a-z0-9-]+:[a-z0-9-]*:([0-9]{12}):")
 
@@ -109,6 +113,31 @@ def _provider_constant(plan: Plan, provider: str, attribute: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _run(ctx: Context, builder: Builder, res: PlannedResource) -> None:
+    """One builder; values of a shape the provider's schema does not allow become the resource's own gap.
+
+    The plan was validated as JSON, not against each provider's schema: a value of an
+    unexpected shape (a string where a block list is documented) must not stop the gate,
+    and must not be read as "no access" either.
+    """
+    try:
+        builder(ctx, res)
+    except PlanError:
+        raise
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        what = Unknown(address=res.address, attribute=f"(values of an unexpected shape: {type(exc).__name__})",
+                       where=res.where)
+        d = None
+        if res.type.startswith("aws_") and ctx.account:
+            d = ctx.state.draft("aws.account", ctx.account, account=ctx.account)
+        elif res.type.startswith("google_") and (project := ctx.resolver.project_of(res)):
+            d = ctx.state.draft("gcp.project", f"projects/{project}", name=project, account=project)
+        if d is None:
+            ctx.unplaced.append(res.address)
+            return
+        ctx.state.set_read(d, res.address, unknown(PLAN_API, what), ctx.origin(res))
+
+
 def planned_snapshot(
     plan: Plan, baseline: Snapshot | None = None, *, aws_account: str | None = None, gcp_project: str | None = None
 ) -> PlannedImport:
@@ -126,13 +155,14 @@ def planned_snapshot(
     for res in plan.deleted.values():
         deleter = _DELETERS.get(res.type)
         if deleter is not None:
-            deleter(ctx, res)
+            _run(ctx, deleter, res)
     ordered: list[PlannedResource] = sorted(
         plan.resources.values(), key=lambda r: (r.type not in _CONTAINERS, r.address))
     for res in ordered:
         builder = _BUILDERS.get(res.type)
         if builder is not None:
-            builder(ctx, res)
+            _run(ctx, builder, res)
+    finish_hierarchy(ctx)
     finish_gaads(ctx)
 
     resources = ctx.state.resources()
@@ -154,6 +184,9 @@ def planned_snapshot(
     notes: list[str] = []
     if baseline is None:
         notes.append("no baseline: resources, identities and inherited policies outside the plan are not seen")
+    if ctx.unplaced:
+        notes.append("coverage gaps with no account or project to hold them (their effect is not judged): "
+                     + ", ".join(sorted(set(ctx.unplaced))))
     if account is None and any(r.type.startswith("aws_") for r in plan.resources.values()):
         notes.append("the AWS account is unknown (give --aws-account, a baseline, or data.aws_caller_identity): "
                      "ARNs of resources the plan creates cannot be formed")

@@ -123,8 +123,33 @@ def s3_bucket(ctx: Context, res: PlannedResource) -> None:
     # Arguments the provider deprecated but still applies when written in the configuration.
     if "policy" in res.expressions:
         _set_policy(ctx, res, d, "policy")
-    if "acl" in res.expressions:
+    if "grant" in res.expressions:
+        _set_grants(ctx, res, d)
+    elif "acl" in res.expressions:
         _set_canned_acl(ctx, res, d)
+
+
+def _set_grants(ctx: Context, res: PlannedResource, d: Draft) -> None:
+    """Provider v3's ``grant`` blocks on ``aws_s3_bucket``: the bucket ACL is the owner's FULL_CONTROL and these."""
+    blocks = ctx.get(res, "grant")
+    origin = ctx.origin(res)
+    if is_unknown(blocks):
+        ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", blocks), origin)
+        return
+    owner = _owner_id(ctx, d.account)
+    grants = _acl_document(owner, [])["Grants"]
+    for i, g in enumerate(blocks or []):
+        permissions = ctx.get(res, "grant", i, "permissions")
+        if is_unknown(permissions):
+            ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", permissions), origin)
+            return
+        entry: dict[str, Any] = {"Type": g.get("type")}
+        if g.get("id"):
+            entry["ID"] = g["id"]
+        if g.get("uri"):
+            entry["URI"] = g["uri"]
+        grants += [{"Grantee": dict(entry), "Permission": p} for p in sorted(permissions or [])]
+    ctx.state.set_read(d, "acl", ok("s3:GetBucketAcl", {"Owner": {"ID": owner}, "Grants": grants}), origin)
 
 
 def _set_policy(ctx: Context, res: PlannedResource, d: Draft, attribute: str) -> None:
@@ -165,6 +190,10 @@ def s3_bucket_acl(ctx: Context, res: PlannedResource) -> None:
     if d is None:
         return
     policy = ctx.get(res, "access_control_policy")
+    if is_unknown(policy) and "access_control_policy" not in res.expressions and ctx.get(res, "acl"):
+        # `acl` written: the provider computes access_control_policy from the canned ACL after apply.
+        _set_canned_acl(ctx, res, d)
+        return
     if is_unknown(policy):
         ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", policy), ctx.origin(res))
         return

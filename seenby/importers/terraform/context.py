@@ -21,6 +21,8 @@ class Context:
     resolver: Resolver
     state: PlannedState
     gaads: dict[str, Any] = field(default_factory=dict)  # account -> GaadEditor (seenby.importers.terraform.iam)
+    hierarchy_grants: list[Any] = field(default_factory=list)  # (folders/N | organizations/N, resource) changed
+    unplaced: list[str] = field(default_factory=list)  # addresses of coverage gaps with no account/project to hold them
 
     @property
     def account(self) -> str | None:

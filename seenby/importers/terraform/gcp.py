@@ -21,7 +21,7 @@ from seenby.importers.terraform.plan import PlannedResource
 from seenby.importers.terraform.resolve import Unknown, is_unknown
 from seenby.importers.terraform.state import Draft, ok, unknown
 
-__all__ = ["GCP_BUILDERS", "GCP_DELETERS"]
+__all__ = ["GCP_BUILDERS", "GCP_DELETERS", "finish_hierarchy"]
 
 
 def _is_member(value: Any) -> bool:
@@ -227,6 +227,50 @@ def storage_bucket_acl(ctx: Context, res: PlannedResource) -> None:
     ctx.state.set_read(d, "metadata", ok(api, meta), ctx.origin(res))
 
 
+def _access_control(field: str) -> Builder:
+    """``google_storage_{bucket,default_object}_access_control``: one entity's entry of the bucket's ACL.
+
+    The provider manages one ``entity``'s role in the bucket ACL (``acl``) or the default
+    object ACL (``defaultObjectAcl``) of the bucket resource
+    (https://cloud.google.com/storage/docs/json_api/v1/bucketAccessControls).
+    """
+
+    def build(ctx: Context, res: PlannedResource) -> None:
+        d = _storage_iam_target(ctx, res)
+        if d is None:
+            return
+        api = "storage.buckets.get"
+        meta_read = d.reads.get("metadata")
+        if meta_read is None or not meta_read.ok:
+            return  # the bucket's metadata is unknown already: its gap (or absence) stands
+        entity = ctx.get(res, "entity", shape=lambda v: isinstance(v, str) and bool(v))
+        role = ctx.get(res, "role", shape=lambda v: isinstance(v, str) and bool(v))
+        if is_unknown(entity) or is_unknown(role):
+            ctx.state.set_read(d, "metadata", unknown(api, entity if is_unknown(entity) else role), ctx.origin(res))
+            return
+        meta = json.loads(json.dumps(meta_read.document))
+        entries = [e for e in meta.get(field) or [] if e.get("entity") != entity]
+        entries.append({"entity": entity, "role": role})
+        meta[field] = entries
+        ctx.state.set_read(d, "metadata", ok(api, meta), ctx.origin(res))
+        ctx.state.index.members[(d.id, f"{field}:{role}", str(entity))] = ctx.origin(res)
+
+    return build
+
+
+def _delete_access_control(field: str) -> Builder:
+    def delete(ctx: Context, res: PlannedResource) -> None:
+        d = _storage_iam_target(ctx, res, values_only=True)
+        read = d.reads.get("metadata") if d is not None else None
+        if d is None or read is None or not read.ok:
+            return
+        meta = json.loads(json.dumps(read.document))
+        meta[field] = [e for e in meta.get(field) or [] if e.get("entity") != res.value("entity")]
+        ctx.state.set_read(d, "metadata", ok("storage.buckets.get", meta), ctx.origin(res))
+
+    return delete
+
+
 # -- BigQuery -------------------------------------------------------------------------------------
 
 _ACCESS_FIELDS = {"user_by_email": "userByEmail", "group_by_email": "groupByEmail", "domain": "domain",
@@ -415,7 +459,146 @@ def project_iam(ctx: Context, res: PlannedResource) -> None:
     _Iam(ctx, res, d, "iam_policy", "cloudresourcemanager.projects.getIamPolicy").apply()
 
 
+# -- the resource hierarchy: projects, folders, organisation --------------------------------------
+
+_NODE_API = {"gcp.folder": "cloudresourcemanager.folders", "gcp.organization": "cloudresourcemanager.organizations"}
+
+
+def _node_id(value: str, prefix: str) -> str:
+    return value if value.startswith(prefix) else f"{prefix}{value}"
+
+
+def project(ctx: Context, res: PlannedResource) -> None:
+    """``google_project``: where the project sits (``folder_id`` or ``org_id``), for inherited policies."""
+    project_id = ctx.get(res, "project_id", shape=lambda v: isinstance(v, str) and bool(v))
+    if not isinstance(project_id, str) or is_unknown(project_id):
+        return
+    folder, org = ctx.get(res, "folder_id"), ctx.get(res, "org_id")
+    parent = None
+    if isinstance(folder, str) and folder:
+        parent = _node_id(folder, "folders/")
+    elif isinstance(org, str) and org:
+        parent = _node_id(org, "organizations/")
+    d = _project_draft(ctx, project_id)
+    d.account = d.account or project_id
+    origin = ctx.origin(res)
+    ctx.state.defines(d, origin)
+    if parent is not None:
+        d.parent = parent
+    meta = {"projectId": project_id, "parent": d.parent} if d.parent else {"projectId": project_id}
+    number = ctx.get(res, "number")
+    if isinstance(number, str) and number:
+        meta["name"] = f"projects/{number}"
+    ctx.state.set_read(d, "metadata", ok("cloudresourcemanager.projects.get", meta), origin)
+
+
+def _node_target(ctx: Context, res: PlannedResource, values_only: bool = False) -> Draft | None:
+    if res.type.startswith("google_folder"):
+        attr, type_, prefix = "folder", "gcp.folder", "folders/"
+    else:
+        attr, type_, prefix = "org_id", "gcp.organization", "organizations/"
+    value = res.value(attr) if values_only else ctx.get(res, attr, shape=lambda v: isinstance(v, str) and bool(v))
+    if not isinstance(value, str) or not value:
+        if is_unknown(value):
+            ctx.unplaced.append(res.address)
+        return None
+    node = _node_id(value, prefix)
+    return ctx.state.draft(type_, node, name=node)
+
+
+def node_iam(ctx: Context, res: PlannedResource) -> None:
+    """``google_{folder,organization}_iam_*``: inherited by every project, bucket and dataset below.
+
+    https://cloud.google.com/iam/docs/resource-hierarchy-access-control
+    """
+    d = _node_target(ctx, res)
+    if d is None:
+        return
+    api = _NODE_API[d.type]
+    d.reads.setdefault("metadata", ok(f"{api}.get", {"name": d.id}))
+    _Iam(ctx, res, d, "iam_policy", f"{api}.getIamPolicy").apply()
+    if res.changed:
+        ctx.hierarchy_grants.append((d.id, res))
+
+
+def _delete_node_iam(ctx: Context, res: PlannedResource) -> None:
+    d = _node_target(ctx, res, values_only=True)
+    if d is not None and d.in_baseline:
+        _Iam(ctx, res, d, "iam_policy", f"{_NODE_API[d.type]}.getIamPolicy").remove()
+
+
+def _ancestors(ctx: Context, project_id: str) -> tuple[list[str], bool]:
+    """The chain above a project in the planned state, and whether it is complete (ends at an organisation)."""
+    chain: list[str] = []
+    node = ctx.state.get("gcp.project", f"projects/{project_id}")
+    parent = _parent(node)
+    while parent is not None and parent not in chain:
+        chain.append(parent)
+        if parent.startswith("organizations/"):
+            return chain, True
+        parent = _parent(ctx.state.get("gcp.folder", parent))
+    return chain, False
+
+
+def _parent(d: Draft | None) -> str | None:
+    if d is None:
+        return None
+    if d.parent:
+        return d.parent
+    read = d.reads.get("metadata")
+    doc = read.document if read is not None and read.ok and isinstance(read.document, dict) else {}
+    parent = doc.get("parent")
+    if isinstance(parent, dict) and parent.get("type") and parent.get("id"):
+        return f"{parent['type']}s/{parent['id']}"
+    return parent if isinstance(parent, str) and parent else None
+
+
+def finish_hierarchy(ctx: Context) -> None:
+    """Folder or organisation IAM the plan changes reaches the data below it; where that is unknown, a gap.
+
+    A project of the planned state whose chain of parents neither reaches the node nor ends
+    at an organisation (not in the plan's ``google_project``, not in the baseline) may sit
+    under it: each such project gets a read named after the IAM resource's address, outcome
+    ``error``, code ``UnknownAncestry`` — a coverage gap for the project's buckets and datasets.
+    """
+    from seenby.model import ReadOutcome
+    from seenby.snapshot import Read
+
+    if not ctx.hierarchy_grants:
+        return
+    for ds in ctx.plan.data.values():  # data.google_folder read during planning: where a folder sits
+        name, parent = ds.value("name"), ds.value("parent")
+        if ds.type == "google_folder" and isinstance(name, str) and name.startswith("folders/") \
+                and isinstance(parent, str) and parent.startswith(("folders/", "organizations/")):
+            d = ctx.state.draft("gcp.folder", name, name=name)
+            d.parent = d.parent or parent
+    projects = sorted({d.account for d in ctx.state.drafts.values()
+                       if d.type in ("gcp.storage.bucket", "gcp.bigquery.dataset") and d.account})
+    for node, res in ctx.hierarchy_grants:
+        for project_id in projects:
+            chain, complete = _ancestors(ctx, project_id)
+            if node in chain or complete:
+                continue
+            d = _project_draft(ctx, project_id)
+            d.account = d.account or project_id
+            message = (f"{res.address} changes the IAM policy of {node}; where projects/{project_id} sits "
+                       f"(its folders and organisation) is in neither the plan nor the baseline, so whether it "
+                       f"inherits that policy is unknown")
+            ctx.state.set_read(d, res.address, Read(outcome=ReadOutcome.ERROR, api="cloudresourcemanager.projects."
+                                                    "getAncestry", error_code="UnknownAncestry", message=message),
+                               ctx.origin(res))
+
+
 GCP_BUILDERS: dict[str, Builder] = {
+    "google_project": project,
+    "google_storage_bucket_access_control": _access_control("acl"),
+    "google_storage_default_object_access_control": _access_control("defaultObjectAcl"),
+    "google_folder_iam_policy": node_iam,
+    "google_folder_iam_binding": node_iam,
+    "google_folder_iam_member": node_iam,
+    "google_organization_iam_policy": node_iam,
+    "google_organization_iam_binding": node_iam,
+    "google_organization_iam_member": node_iam,
     "google_storage_bucket": storage_bucket,
     "google_bigquery_dataset": bigquery_dataset,
     "google_bigquery_table": bigquery_table,
@@ -455,6 +638,14 @@ def _delete_project_iam(ctx: Context, res: PlannedResource) -> None:
 
 
 GCP_DELETERS: dict[str, Builder] = {
+    "google_storage_bucket_access_control": _delete_access_control("acl"),
+    "google_storage_default_object_access_control": _delete_access_control("defaultObjectAcl"),
+    "google_folder_iam_binding": _delete_node_iam,
+    "google_folder_iam_member": _delete_node_iam,
+    "google_folder_iam_policy": _delete_node_iam,
+    "google_organization_iam_binding": _delete_node_iam,
+    "google_organization_iam_member": _delete_node_iam,
+    "google_organization_iam_policy": _delete_node_iam,
     "google_storage_bucket": _delete_gcs_bucket,
     "google_storage_bucket_iam_binding": _delete_storage_iam,
     "google_storage_bucket_iam_member": _delete_storage_iam,

@@ -235,6 +235,59 @@ def _attachment_builder(kind: _Kind, owner_attr: str) -> Builder:
     return build
 
 
+def _names(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(x, str) and x for x in value)
+
+
+def policy_attachment(ctx: Context, res: PlannedResource) -> None:
+    """``aws_iam_policy_attachment``: the policy is attached to exactly the listed users, roles and groups.
+
+    The provider documents the attachment as exclusive across the account: every other
+    entity that has the policy attached loses it
+    (https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/iam_policy_attachment).
+    Any list known only after apply makes the whole attachment a gap.
+    """
+    policy_arn = ctx.get(res, "policy_arn", shape=lambda v: isinstance(v, str) and v.startswith("arn:"))
+    if is_unknown(policy_arn):
+        _gap(ctx, res, policy_arn)
+        return
+    listed: dict[str, set[str]] = {}
+    for attr, kind in (("users", _USER), ("roles", _ROLE), ("groups", _GROUP)):
+        names = ctx.get(res, attr, shape=_names)
+        if is_unknown(names):
+            _gap(ctx, res, names)
+            return
+        listed[kind.list_key] = {n.rsplit("/", 1)[-1] if n.startswith("arn:") else n
+                                 for n in names or [] if isinstance(n, str) and n}
+    gaad = _gaad(ctx)
+    if gaad is None or not isinstance(policy_arn, str):
+        return
+    origin = ctx.origin(res)
+    for kind in (_USER, _ROLE, _GROUP):
+        names = listed[kind.list_key]
+        for entity in list(gaad.doc[kind.list_key]):
+            name = entity.get(kind.name_key)
+            attached = any(p.get("PolicyArn") == policy_arn for p in entity.get("AttachedManagedPolicies") or [])
+            if attached and name not in names:
+                gaad.attach(kind, str(name), policy_arn, attached=False)
+        for name in sorted(names):
+            gaad.attach(kind, name, policy_arn)
+            ctx.state.index.entities.setdefault(gaad.arn(kind, name, str(gaad.entity(kind, name).get("Path") or "/")),
+                                                origin)
+
+
+def _delete_policy_attachment(ctx: Context, res: PlannedResource) -> None:
+    gaad = _gaad(ctx)
+    arn = res.value("policy_arn")
+    if gaad is None or not isinstance(arn, str):
+        return
+    for attr, kind in (("users", _USER), ("roles", _ROLE), ("groups", _GROUP)):
+        for name in res.value(attr) or []:
+            if isinstance(name, str) and gaad.find(kind, name):
+                gaad.attach(kind, name, arn, attached=False)
+    ctx.origin(res)
+
+
 def group_membership(ctx: Context, res: PlannedResource) -> None:
     gaad = _gaad(ctx)
     group = _name(ctx, res, "group")
@@ -282,6 +335,7 @@ IAM_BUILDERS: dict[str, Builder] = {
     "aws_iam_group_policy_attachment": _attachment_builder(_GROUP, "group"),
     "aws_iam_group_membership": group_membership,
     "aws_iam_user_group_membership": user_group_membership,
+    "aws_iam_policy_attachment": policy_attachment,
 }
 
 
@@ -350,6 +404,7 @@ IAM_DELETERS: dict[str, Builder] = {
     "aws_iam_user_policy_attachment": _delete_attachment(_USER, "user"),
     "aws_iam_group_policy_attachment": _delete_attachment(_GROUP, "group"),
     "aws_iam_group_membership": _delete_membership,
+    "aws_iam_policy_attachment": _delete_policy_attachment,
 }
 
 

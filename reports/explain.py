@@ -1,4 +1,5 @@
-"""``seenby why`` output: an :class:`~seenby.explain.ExplanationReport` as table, JSON or Markdown.
+"""``seenby why`` output: an :class:`~seenby.explain.ExplanationReport` as table, JSON or Markdown
+(HTML: :mod:`.explain_html`).
 
 JSON is ``seenby.explain/v1`` (docs/json-output.md, ``seenby/schemas/explain-v1.schema.json``),
 deterministic: actions in evaluation order, paths shortest first, keys sorted.
@@ -15,6 +16,7 @@ from seenby.errors import UsageError
 from seenby.explain import ActionExplanation, ExplanationReport, Layer, LayerStatus
 
 from .base import OutputFormat, Renderer, RenderOptions
+from .explain_html import render_html
 from .history_text import provenance_text
 from .json_report import _dataset, _principal, _snapshot, _step
 from .markdown import code, md
@@ -235,6 +237,7 @@ EXPLAIN_RENDERERS: dict[OutputFormat, Renderer[ExplanationReport]] = {
     OutputFormat.TABLE: render_table,
     OutputFormat.JSON: render_json,
     OutputFormat.MARKDOWN: render_markdown,
+    OutputFormat.HTML: render_html,
 }
 
 

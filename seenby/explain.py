@@ -21,8 +21,10 @@ themselves.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import networkx as nx
 
@@ -150,6 +152,8 @@ class ExplanationReport:
     classification: str | None = None
     declared: tuple[str, ...] = field(default_factory=tuple)
     provenance: Provenance | None = None  # the recorded scan answered from (why --at/--store), and its age
+    collector: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's: who collected it, how
+    scope: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's: which accounts/projects it covers
 
 
 # -- graph paths ---------------------------------------------------------------------------
@@ -307,5 +311,6 @@ def explain(
         paths_truncated=truncated, notes=tuple(notes),
         gaps=tuple(g for g in evaluation.gaps if dataset.id in g.datasets), collected_at=snapshot.collected_at,
         snapshot_source=snapshot.source, classification=decl.classification if decl else None,
-        declared=decl.audience.for_level(level) if decl else (),
+        declared=decl.audience.for_level(level) if decl else (), collector=dict(snapshot.collector),
+        scope=dict(snapshot.scope),
     )  # fmt: skip

@@ -7,7 +7,7 @@ import click
 from seenby.cli_base import cli, emit, guard, query_view, render_options, snapshot_or_history
 from seenby.model import AccessLevel
 
-EXPLAIN_FORMATS = ["table", "json", "markdown"]  # the renderers reports/explain.py has
+EXPLAIN_FORMATS = ["table", "json", "markdown", "html"]  # the renderers reports/explain.py has
 
 
 @cli.command("why")

@@ -381,7 +381,9 @@ def org_policy_outcome(
 ) -> Outcome:
     """SCPs (or, with ``resource_policies``, RCPs) of ``account``'s organisation for ``request``.
 
-    Deny anywhere on the path ends it; some Allow is needed at every level.  The
+    Deny anywhere on the path ends it; for SCPs some Allow is needed at every level
+    (RCPs only deny: RCPFullAWSAccess is attached everywhere and cannot be detached,
+    https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps_evaluation.html).  The
     management account is exempt.  With an unknown path only the root level is
     checked.  ``org_id`` without ``account`` stands for "some account of that
     organisation": a root-level Deny then makes the outcome conditional, since
@@ -414,6 +416,11 @@ def org_policy_outcome(
                     ),
                 )
             return from_decision(decision)
+        if resource_policies:
+            # RCPFullAWSAccess is attached at every level and cannot be detached: RCPs only deny
+            doubts = tuple(h.condition(deny=True) for h in decision.doubts)
+            outcomes.append(ALLOWED.with_conditions(doubts) if doubts else ALLOWED)
+            continue
         if not docs:
             continue  # nothing attached at this level that we know of
         outcome = from_decision(decision)

@@ -160,7 +160,7 @@ def through_access_point(
         return outcome
     outcome = ev.restrict_public_buckets(bucket, c, outcome)
     if outcome.allows and spec.kms_action and key is not None:
-        outcome = conjoin(outcome, ev.key_outcome(key, c, spec.kms_action, {}))
+        outcome = conjoin(outcome, ev.key_outcome(key, c, spec.kms_action, bucket.kms_context()))
     network = ap.network_condition()
     if outcome.allows and network is not None:
         outcome = outcome.with_conditions([network])

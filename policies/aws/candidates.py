@@ -120,7 +120,10 @@ def _ref_matches(ref: PrincipalRef, c: Candidate) -> Match:
     if t is PrincipalType.FEDERATED:
         return Match(Tri.TRUE) if c.kind is CandidateKind.FEDERATED and c.arn == ref.value else _NO
     if t is PrincipalType.CANONICAL:
-        return Match(Tri.TRUE) if ref.value in c.canonical_ids else _NO
+        # a canonical user id identifies an account: naming it delegates, as naming the account does
+        if ref.value not in c.canonical_ids:
+            return _NO
+        return Match(Tri.TRUE, via_account=c.kind is CandidateKind.ACCOUNT)
     return _NO
 
 
@@ -132,8 +135,10 @@ def _listed(refs: tuple[PrincipalRef, ...], c: Candidate) -> tuple[bool, bool]:
             return True, True
         if ref.type is PrincipalType.ACCOUNT and c.account == ref.value:
             account = True
-        elif _ref_matches(ref, c).value is Tri.TRUE:
-            itself = True
+        else:
+            m = _ref_matches(ref, c)
+            if m.value is Tri.TRUE:
+                account, itself = account or m.via_account, itself or not m.via_account
     return itself, account
 
 

@@ -386,7 +386,9 @@ def _org_layer(world: AwsWorld, c: Candidate, request: Request, resource_account
         return Layer(kind=kind, status=LayerStatus.NOT_APPLICABLE, summary=f"no {what} in {org.id}")
     where = " → ".join(levels) if levels else org.id
     summary = {
-        Verdict.ALLOW: f"{what} allow at every level ({where})",
+        Verdict.ALLOW: f"no RCP denies ({where}); RCPFullAWSAccess, attached everywhere, lets the rest through"
+        if rcp
+        else f"{what} allow at every level ({where})",
         Verdict.CONDITIONAL: f"{what} allow only under a condition ({where})",
         Verdict.DENY: f"an {what[:-1]} denies",
         Verdict.IMPLICIT_DENY: f"some level of {where} has no {what[:-1]} that allows",
@@ -410,7 +412,7 @@ def _kms_layer(world: AwsWorld, bucket: Bucket, c: Candidate, spec: ActionSpec) 
     ev = world.evaluator
     key = ev.key_of(bucket)
     assert key is not None  # SSE-KMS always resolves to a key or a stand-in
-    outcome = ev.key_outcome(key, c, spec.kms_action, {})
+    outcome = ev.key_outcome(key, c, spec.kms_action, bucket.kms_context())
     if key.aws_managed:
         return _outcome_layer(kind, outcome, f"AWS managed key {key.arn}: its account's principals, through S3")
     if key.policy is None:

@@ -124,6 +124,15 @@ class Bucket:
     bpa: PublicAccessBlock = field(default_factory=PublicAccessBlock)
     encryption: Encryption = field(default_factory=lambda: Encryption(kind=EncryptionKind.NONE))
 
+    def kms_context(self) -> dict[str, KeyValue]:
+        """The KMS request keys S3 sets when it uses the bucket's key for a caller (``kms:ViaService``).
+
+        S3 calls KMS on the caller's behalf from the bucket's Region, so ``kms:ViaService`` is
+        ``s3.REGION.amazonaws.com`` (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service);
+        with the Region unknown the key stays undecided.
+        """
+        return {"kms:ViaService": Known((f"s3.{self.region}.amazonaws.com",))} if self.region else {}
+
     def dataset(self) -> Dataset:
         return Dataset(
             id=self.arn, kind=DatasetKind.S3_BUCKET, provider=Provider.AWS, name=self.name, account=self.account,
@@ -463,7 +472,7 @@ class BucketEvaluator:
             return outcome
         outcome = self.restrict_public_buckets(bucket, c, outcome)
         if outcome.allows and spec.kms_action and key is not None:
-            outcome = conjoin(outcome, self.key_outcome(key, c, spec.kms_action, {}))
+            outcome = conjoin(outcome, self.key_outcome(key, c, spec.kms_action, bucket.kms_context()))
         return outcome
 
     def _elements(self, doc: PolicyDocument) -> frozenset[_ActionElement]:

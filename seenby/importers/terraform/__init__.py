@@ -32,10 +32,11 @@ from seenby.importers.terraform.context import Builder, Context
 from seenby.importers.terraform.gcp import GCP_BUILDERS, GCP_DELETERS, finish_hierarchy
 from seenby.importers.terraform.iam import IAM_BUILDERS, IAM_DELETERS, PLAN_API, finish_gaads
 from seenby.importers.terraform.plan import Plan, PlannedResource, load_plan, parse_plan
-from seenby.importers.terraform.resolve import UNKNOWN_AFTER_APPLY, Resolver, Unknown
-from seenby.importers.terraform.state import AddressIndex, Origin, PlannedState, unknown
+from seenby.importers.terraform.resolve import UNKNOWN_AFTER_APPLY, Resolver
+from seenby.importers.terraform.state import AddressIndex, Origin, PlannedState
 from seenby.importers.terraform.unmodelled import UNMODELLED_BUILDERS
-from seenby.snapshot import Snapshot, new_snapshot
+from seenby.model import ReadOutcome
+from seenby.snapshot import Read, Snapshot, new_snapshot
 
 __all__ = [
     "SUPPORTED_TYPES",
@@ -48,6 +49,8 @@ __all__ = [
     "parse_plan",
     "planned_snapshot",
 ]
+
+UNEXPECTED_VALUE = "UnexpectedValue"  # error code of a resource whose values the provider's schema does not allow
 
 _BUILDERS: dict[str, Builder] = {**UNMODELLED_BUILDERS, **AWS_BUILDERS, **IAM_BUILDERS, **GCP_BUILDERS}
 _DELETERS: dict[str, Builder] = {**AWS_DELETERS, **IAM_DELETERS, **GCP_DELETERS}
@@ -125,8 +128,8 @@ def _run(ctx: Context, builder: Builder, res: PlannedResource) -> None:
     except PlanError:
         raise
     except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
-        what = Unknown(address=res.address, attribute=f"(values of an unexpected shape: {type(exc).__name__})",
-                       where=res.where)
+        message = (f"{res.address}: values of a shape the {res.type} schema does not document "
+                   f"({type(exc).__name__}: {exc}) at {res.where}; its effect on access is unknown")
         d = None
         if res.type.startswith("aws_") and ctx.account:
             d = ctx.state.draft("aws.account", ctx.account, account=ctx.account)
@@ -135,7 +138,8 @@ def _run(ctx: Context, builder: Builder, res: PlannedResource) -> None:
         if d is None:
             ctx.unplaced.append(res.address)
             return
-        ctx.state.set_read(d, res.address, unknown(PLAN_API, what), ctx.origin(res))
+        ctx.state.set_read(d, res.address, Read(outcome=ReadOutcome.ERROR, api=PLAN_API, error_code=UNEXPECTED_VALUE,
+                                                message=message), ctx.origin(res))
 
 
 def planned_snapshot(

@@ -243,6 +243,10 @@ def parse_plan(data: Any, *, source: str) -> Plan:
         raise r.fail("$", "neither resource_changes nor planned_values: this is a state, not a plan "
                           "(run `terraform show -json PLANFILE` on a file written by `terraform plan -out`)")
 
+    if "planned_values" not in top:
+        raise r.fail("$.planned_values", "planned_values is missing: `terraform show -json PLANFILE` always writes it "
+                                          "(is this file cut short, or hand-edited?)")
+
     config = r.obj(top.get("configuration", {}), "$.configuration", "configuration")
     config_resources: dict[str, Mapping[str, Any]] = {}
     module_sources: dict[str, str] = {}

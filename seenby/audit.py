@@ -14,7 +14,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 from collections import defaultdict, deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -59,7 +59,8 @@ class Coverage:
     def __init__(self, rg: ReachGraph) -> None:
         self.rg = rg
         self._above: dict[str, tuple[str, ...]] = {}
-        self._match: dict[tuple[tuple[str, ...], str], bool] = {}
+        # per declared pattern tuple: id → matches a pattern; graph principal id → covered
+        self._match: dict[tuple[str, ...], dict[str, bool]] = {}
         self._verdict: dict[tuple[str, ...], dict[str, bool]] = {}
 
     def _memberships(self, pid: str) -> tuple[str, ...]:
@@ -81,30 +82,38 @@ class Coverage:
         self._above[pid] = result
         return result
 
-    def _matches(self, declared: tuple[str, ...], pid: str) -> bool:
-        key = (declared, pid)
-        hit = self._match.get(key)
-        if hit is None:
-            hit = self._match[key] = principal_matches(declared, pid)
-        return hit
-
     def covered(self, reach: Reach, declared: tuple[str, ...]) -> bool:
         return self.covers(reach.principal, declared)
 
     def covers(self, p: Principal, declared: tuple[str, ...]) -> bool:
         """``p`` (a principal of the graph) is covered by the ``declared`` patterns."""
-        verdicts = self._verdict.get(declared)
-        if verdicts is None:
-            verdicts = self._verdict[declared] = {}
-        # the graph holds one principal per id, so the id alone keys the verdict of a graph principal
-        hit = verdicts.get(p.id)
-        if hit is None:
-            hit = (p.id in self.rg.graph and any(self._matches(declared, n) for n in self._memberships(p.id))) or any(
-                principal_matches(declared, c) for c in enclosing_classes(p, self.rg.account_orgs)
-            )
-            if self.rg.principals.get(p.id) is p:
-                verdicts[p.id] = hit
-        return hit
+        return self.covered_by(declared)(p)
+
+    def covered_by(self, declared: tuple[str, ...]) -> Callable[[Principal], bool]:
+        """The test "covered by ``declared``", its caches looked up once (an audit asks it per audience member)."""
+        verdicts = self._verdict.setdefault(declared, {})
+        matched = self._match.setdefault(declared, {})
+        principals = self.rg.principals
+        account_orgs = self.rg.account_orgs
+
+        def matches(pid: str) -> bool:
+            hit = matched.get(pid)
+            if hit is None:
+                hit = matched[pid] = principal_matches(declared, pid)
+            return hit
+
+        def covered(p: Principal) -> bool:
+            # the graph holds one principal per id, so the id alone keys the verdict of a graph principal
+            hit = verdicts.get(p.id)
+            if hit is None:
+                hit = (p.id in principals and any(matches(n) for n in self._memberships(p.id))) or any(
+                    matches(c) for c in enclosing_classes(p, account_orgs)
+                )
+                if principals.get(p.id) is p:
+                    verdicts[p.id] = hit
+            return hit
+
+        return covered
 
 
 def _people_through(reaches: list[Reach]) -> dict[str, set[str]]:
@@ -226,7 +235,8 @@ def _level_findings(
     the data beyond the declaration is not reported again for listing it).
     """
     allowed = declared.for_level(level)
-    everyone = audience(rg, dataset.id, level, keep=lambda p: not coverage.covers(p, allowed))
+    covered = coverage.covered_by(allowed)
+    everyone = audience(rg, dataset.id, level, keep=lambda p: not covered(p))
     excess = [r for r in everyone if r.principal.id not in reported]
     excess_ids = frozenset(r.principal.id for r in everyone)
     if not excess:

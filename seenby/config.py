@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +70,29 @@ class DeclaredAudience:
         return tuple(dict.fromkeys(patterns))
 
 
+@dataclass(frozen=True, slots=True)
+class GlobSet:
+    """Glob patterns compiled once: each pattern matches itself (a set lookup) or, when it has ``*``,
+    ``?`` or ``[``, what ``fnmatch.fnmatchcase`` matches (one regex for all of them)."""
+
+    literals: frozenset[str]
+    regex: re.Pattern[str] | None
+
+    @staticmethod
+    @cache
+    def of(patterns: tuple[str, ...]) -> GlobSet:
+        literals = frozenset(patterns)
+        globs = [p for p in patterns if _GLOB_CHARS.intersection(p)]
+        regex = re.compile("|".join(f"(?:{fnmatch.translate(g)})" for g in globs)) if globs else None
+        return GlobSet(literals=literals, regex=regex)
+
+    def matches(self, text: str) -> bool:
+        return text in self.literals or (self.regex is not None and self.regex.match(text) is not None)
+
+
+_GLOB_CHARS = frozenset("*?[")
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class DatasetMatch:
     ids: tuple[str, ...] = ()
@@ -76,15 +101,17 @@ class DatasetMatch:
     kind: DatasetKind | None = None
 
     def matches(self, dataset: Dataset) -> bool:
-        if self.ids and not any(
-            fnmatch.fnmatchcase(dataset.id, g) or fnmatch.fnmatchcase(dataset.name, g) for g in self.ids
-        ):
+        # the cheap tests first; the id globs (by id or name) last
+        if self.provider is not None and dataset.provider is not self.provider:
+            return False
+        if self.kind is not None and dataset.kind is not self.kind:
             return False
         if any(dataset.tags.get(k) != v for k, v in self.tags.items()):
             return False
-        if self.provider is not None and dataset.provider is not self.provider:
-            return False
-        return self.kind is None or dataset.kind is self.kind
+        if self.ids:
+            globs = GlobSet.of(self.ids)
+            return globs.matches(dataset.id) or globs.matches(dataset.name)
+        return True
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -410,4 +437,5 @@ def load_rules(path: str | Path) -> Rules:
 
 
 def principal_matches(patterns: tuple[str, ...], principal_id: str) -> bool:
-    return any(principal_id == pat or fnmatch.fnmatchcase(principal_id, pat) for pat in patterns)
+    """``principal_id`` equals one of ``patterns`` or matches one as a glob (case-sensitive, as fnmatchcase)."""
+    return GlobSet.of(patterns).matches(principal_id)

@@ -28,7 +28,14 @@ EXPLAIN_FORMATS = ["table", "json", "markdown", "html"]  # the renderers reports
     help="Access level to explain.",
 )
 @click.option("--max-paths", type=click.IntRange(1, 200), default=20, show_default=True, help="Paths to list.")
-@click.option("--format", "fmt", type=click.Choice(EXPLAIN_FORMATS), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(EXPLAIN_FORMATS),
+    default="table",
+    show_default=True,
+    help="html: one self-contained page (the answer, a layer table per action, each path drawn).",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False))
 @guard
 def why(
@@ -53,6 +60,7 @@ def why(
 
     From snapshot files (--snapshot), or from the latest recorded scan at or before --at
     (default: the latest) in the history store; the answer then names that scan and its age.
+    --format html -o FILE writes one self-contained page to hand on (docs/html-report.md).
     """
     from dataclasses import replace
 

@@ -315,3 +315,14 @@ def test_every_real_plan_imports_without_error():
         planned = planned_snapshot(load_plan(PLANS / f"{name}.json"))
         assert all(isinstance(read.outcome, ReadOutcome) for r in planned.snapshot.resources
                    for read in r.reads.values()), name
+
+
+def test_finding_points_at_the_tf_file_and_line(monkeypatch):
+    """With --config-dir, the SARIF physical location is the `resource` block's .tf file and line."""
+    monkeypatch.chdir(HERE.parents[1])
+    result = CliRunner().invoke(cli, ["gate", str(PLANS / "s3_v3_inline.json"), "--rules", str(RULES),
+                                      "--format", "sarif", "--config-dir", str(HERE / "tf_v3")])
+    site = next(r for r in json.loads(result.stdout)["runs"][0]["results"]
+                if r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "aws_s3_bucket.site")
+    physical = site["locations"][0]["physicalLocation"]
+    assert (physical["artifactLocation"]["uri"], physical["region"]["startLine"]) == ("tests/gate/tf_v3/main.tf", 47)

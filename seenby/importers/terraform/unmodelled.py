@@ -111,7 +111,7 @@ def _gcp_target(ctx: Context, res: PlannedResource) -> Draft | None:
     parent = _known(ctx, res, "parent")
     if parent is not None and parent.startswith(("organizations/", "folders/")) and "/" not in parent.split("/", 1)[1]:
         return ctx.state.draft("gcp.organization" if parent.startswith("o") else "gcp.folder", parent)
-    project = ctx.resolver.project_of(res)
+    project = parent if parent is not None and parent.startswith("projects/") else ctx.resolver.project_of(res)
     if project is None:
         return None
     project = project.removeprefix("projects/")

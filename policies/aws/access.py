@@ -337,7 +337,10 @@ def resource_and_identity(
     identity_side = identity if mode is not IdentityMode.NONE else NOT_ALLOWED
     if same_account:
         if entity is not None and entity.boundary_arn and direct is not None:
-            capped = entity.kind is EntityKind.ROLE or not _names_itself(direct, candidate)
+            # an Allow naming a user or a role *session* itself is not capped; one naming the role is
+            # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html)
+            itself = _names_itself(direct, candidate)
+            capped = not itself or (entity.kind is EntityKind.ROLE and candidate.arn == entity.arn)
             if capped:
                 direct_o = conjoin(direct_o, _boundary_outcome(entity, request))
         if resource_required:

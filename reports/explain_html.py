@@ -70,15 +70,19 @@ class PathView:
 
 
 def _groups(actions: tuple[ActionExplanation, ...]) -> list[ActionGroup]:
-    views = [
-        ActionView(number=n, action=a, decisive=tuple(layer.kind for layer in a.layers if layer.decisive))
-        for n, a in enumerate(actions, 1)
-    ]
-    by_via: dict[str | None, list[ActionView]] = {}
-    for v in views:
-        by_via.setdefault(v.action.via, []).append(v)
-    ordered = sorted(by_via, key=lambda via: (via is not None, via or ""))
-    return [ActionGroup(via=via, actions=tuple(by_via[via])) for via in ordered]
+    """Direct requests first, then each access point's; numbered in that (the page's) order."""
+    by_via: dict[str | None, list[ActionExplanation]] = {}
+    for a in actions:
+        by_via.setdefault(a.via, []).append(a)
+    groups: list[ActionGroup] = []
+    number = 0
+    for via in sorted(by_via, key=lambda v: (v is not None, v or "")):
+        views = []
+        for a in by_via[via]:
+            number += 1
+            views.append(ActionView(number=number, action=a, decisive=tuple(x.kind for x in a.layers if x.decisive)))
+        groups.append(ActionGroup(via=via, actions=tuple(views)))
+    return groups
 
 
 def _provenance(report: ExplanationReport) -> Provenance:
@@ -104,7 +108,8 @@ def render_html(report: ExplanationReport, options: RenderOptions) -> str:
         headline=ANSWER_TEXT[report.answer],
         groups=groups,
         actions=[v for g in groups for v in g.actions],
-        allowing_actions=sum(1 for a in report.actions if a.answer.allows),
+        allowed=sum(1 for a in report.actions if a.answer is Answer.ALLOWED),
+        conditional=sum(1 for a in report.actions if a.answer is Answer.CONDITIONAL),
         paths=paths,
         gaps=ordered_gaps(report.gaps),
         status_text=STATUS_TEXT,

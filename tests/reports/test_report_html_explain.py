@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from seenby.cli import cli
 from seenby.reports.html import TEMPLATES
+from tests.aws import conftest as aws
 from tests.history.conftest import BUCKET_ARN
 from tests.history.test_why_at import ORG_NODE, Series, record_series
 
@@ -258,3 +259,47 @@ def test_page_file_is_owner_only(tmp_path):
     result = CliRunner().invoke(cli, ["why", ORG, RAW, "--snapshot", str(SNAPSHOT), "--format", "html", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert out.read_text().startswith("<!DOCTYPE html>") and (out.stat().st_mode & 0o777) == 0o600
+
+
+# ── access points and conditions (hand-made snapshots, shaped as tests/aws/conftest.py makes them) ──
+
+
+def why_resources(tmp_path, *resources: dict[str, Any]) -> Page:
+    data = {"schema_version": "1.0", "collected_at": "2026-11-23T09:00:00Z",
+            "collector": {"tool": "seenby", "version": "test", "mode": "example"},
+            "scope": {"aws_accounts": [aws.ACCT]}, "resources": list(resources)}
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(data))
+    return Page(why("aws:public", "arn:aws:s3:::b", "--snapshot", str(path)))
+
+
+def test_actions_through_an_access_point_are_grouped_under_it(tmp_path):
+    """A bucket delegating to access point ap1, whose policy lets anyone GetObject (Sid ApPublic): the requests
+    through ap1 sit under its heading with an access-point layer quoting that statement
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.html)."""
+    ap = f"arn:aws:s3:eu-west-1:{aws.ACCT}:accesspoint/ap1"
+    statement = aws.stmt(resource=f"{ap}/object/*", sid="ApPublic")
+    point = {"Name": "ap1", "NetworkOrigin": "Internet", "AccessPointArn": ap, "BucketAccountId": aws.ACCT,
+             "Policy": json.dumps(aws.policy(statement))}
+    bucket = aws.bucket(policy=aws.policy(aws.stmt(action="*", resource=["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+                        condition={"StringEquals": {"s3:DataAccessPointAccount": aws.ACCT}})))
+    bucket["reads"]["access_points"] = aws.read("s3control:ListAccessPoints", {"AccessPointList": [point]})
+    page = why_resources(tmp_path, *aws.base(bucket))
+    (group,) = [e for e in page.has_class("action-group", "div") if e.attrs["data-via"] == ap]
+    (through,) = [e for e in descendants(group) if e.attrs.get("data-action") == "s3:GetObject"]
+    row = layer_rows(through)["access-point"]
+    assert f"Through access point {ap}" in " ".join(group.text.split()) and through.attrs["data-answer"] == "allowed"
+    assert row.attrs["data-status"] == "allows" and json.loads(text_of(row, "excerpt", "pre")) == statement
+
+
+def test_condition_seenby_cannot_decide_makes_the_answer_conditional(tmp_path):
+    """A public Allow only from 203.0.113.0/24 (aws:SourceIp): the answer is 'Conditionally' and the bucket-policy
+    layer shows the condition as written
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip)."""
+    statement = aws.stmt(sid="FromOffice", condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})
+    page = why_resources(tmp_path, *aws.base(aws.bucket(policy=aws.policy(statement))))
+    answer = page.has_class("answer")[0]
+    row = layer_rows(actions(page)["s3:GetObject"])["resource-policy"]
+    conditions = " ".join(e.text for e in descendants(row) if "condition" in e.attrs.get("class", "").split())
+    assert answer.attrs["data-answer"] == "conditional" and "Conditionally" in answer.text
+    assert row.attrs["data-status"] == "conditional" and "aws:SourceIp" in conditions and "203.0.113.0/24" in conditions

@@ -183,7 +183,7 @@ class _BigQuery:
         for entry in self.entries.get(dataset, ()):
             result = role_levels(self.ctx.catalog, entry.role, target, attachment)
             note = None if target_id == dataset else f"dataset access of {dataset}, inherited by {target_id}"
-            for levels, conditions in decide_levels(entry.condition, result.levels, site):
+            for levels, conditions in decide_levels(entry.condition, result.levels, site, checks=result.checks):
                 self.ctx.grant(
                     principal=member_principal(entry.member),
                     dataset=target_id,
@@ -200,7 +200,8 @@ class _BigQuery:
             result = role_levels(self.ctx.catalog, member.role, target, attachment)
             note = None if attachment is Attachment.RESOURCE else f"inherited by {target_id} from {member.source}"
             for levels, conditions in decide_levels(
-                member.condition, result.levels, site, hierarchy_admin=result.hierarchy_admin
+                member.condition, result.levels, site, hierarchy_admin=result.hierarchy_admin,
+                checks=result.checks,
             ):
                 self.ctx.grant(
                     principal=member_principal(member.member),

@@ -13,7 +13,7 @@ from typing import Any
 
 from seenby.model import AccessLevel, Condition, Evidence, EvidenceKind
 from seenby.policies.gcp.conditions import iam_condition
-from seenby.policies.gcp.roles import HIERARCHY_ADMIN_PERMISSIONS, Attachment, RoleCatalog, Target, levels_for
+from seenby.policies.gcp.roles import HIERARCHY_ADMIN_PERMISSIONS, Attachment, RoleCatalog, Scope, Target, level_checks
 
 __all__ = ["BindingMember", "RoleLevels", "iter_binding_members", "role_levels"]
 
@@ -70,6 +70,8 @@ class RoleLevels:
     levels: frozenset[AccessLevel]
     conditions: tuple[Condition, ...] = ()
     hierarchy_admin: bool = False
+    # Per level, where its permissions are checked (None: the role is unknown).
+    checks: Mapping[AccessLevel, frozenset[Scope]] | None = None
 
 
 _UNKNOWN_ROLE_LEVELS = frozenset({AccessLevel.READ, AccessLevel.WRITE, AccessLevel.ADMIN})
@@ -82,9 +84,11 @@ def role_levels(
     permissions = catalog.permissions(role)
     via_ancestor = attachment is Attachment.HIERARCHY
     if permissions is not None:
+        checks = level_checks(permissions, target, attachment, acls_active=acls_active)
         return RoleLevels(
-            levels=levels_for(permissions, target, attachment, acls_active=acls_active),
+            levels=frozenset(checks),
             hierarchy_admin=via_ancestor and bool(permissions & HIERARCHY_ADMIN_PERMISSIONS),
+            checks=checks,
         )
     if not catalog.may_touch_data(role):
         return RoleLevels(levels=frozenset())

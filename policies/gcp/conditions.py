@@ -35,7 +35,7 @@ from typing import Any
 
 from seenby.model import AccessLevel, Condition
 from seenby.policies.gcp.cel import OPAQUE, CelResource, Outcome, Truth, attributes_named, evaluate
-from seenby.policies.gcp.roles import Target
+from seenby.policies.gcp.roles import Scope, Target
 
 __all__ = ["Site", "decide_levels", "iam_condition"]
 
@@ -105,6 +105,31 @@ class Site:
         return found
 
 
+    def resource_for(self, scope: Scope) -> CelResource:
+        """The resource a permission checked at ``scope`` is evaluated on, here."""
+        if scope is Scope.ANCESTOR:
+            return OPAQUE
+        if self.target is Target.BUCKET:
+            some_object = scope is Scope.OBJECT
+            return CelResource.object_of(self.container) if some_object else CelResource.bucket(self.container)
+        if scope is Scope.DATASET:
+            return CelResource.bq_dataset(self.project, self.container)
+        return CelResource.bq_table(self.project, self.container, self.table)
+
+
+def _any(outcomes: list[Outcome]) -> Outcome:
+    """A level reached through any one of its permissions: true if one is, false if all are."""
+    truths = {o.truth for o in outcomes}
+    if Truth.TRUE in truths:
+        return Outcome(truth=Truth.TRUE)
+    if truths == {Truth.FALSE}:
+        return Outcome(truth=Truth.FALSE)
+    unknown: list[str] = []
+    for outcome in outcomes:
+        unknown.extend(u for u in outcome.unknown if u not in unknown)
+    return Outcome(truth=Truth.UNKNOWN, unknown=tuple(unknown))
+
+
 def _combine(outcomes: list[Outcome]) -> Outcome:
     truths = {o.truth for o in outcomes}
     if truths == {Truth.TRUE}:
@@ -133,8 +158,15 @@ def decide_levels(
     site: Site,
     *,
     hierarchy_admin: bool = False,
+    checks: Mapping[AccessLevel, frozenset[Scope]] | None = None,
 ) -> list[tuple[frozenset[AccessLevel], tuple[Condition, ...]]]:
     """``levels`` grouped by what ``condition`` decides for each at ``site``.
+
+    ``checks`` (the role's permissions, per level, by where each is checked) makes a level
+    hold when the condition holds where *one* of its permissions is checked (LIST on a
+    dataset: ``tables.list`` on the dataset or ``tables.get`` on a table).  ADMIN, and
+    every level of an unknown role, holds only when the condition holds on every resource
+    of its row (the stricter reading: ADMIN stays conditional rather than unconditional).
 
     TRUE → the group carries no condition; UNKNOWN → it carries the condition (as written,
     with a reason naming what is unknown); FALSE → the level is left out: the binding does
@@ -146,9 +178,14 @@ def decide_levels(
         return [(levels, (condition,))]  # no expression to evaluate (kept as written)
     groups: dict[Condition | None, set[AccessLevel]] = {}
     for level in sorted(levels):
-        outcome = _combine(
-            [evaluate(condition.expression, r) for r in site.resources(level, hierarchy_admin=hierarchy_admin)]
-        )
+        if checks is not None and level is not AccessLevel.ADMIN and checks.get(level):
+            outcome = _any(
+                [evaluate(condition.expression, site.resource_for(scope)) for scope in sorted(checks[level])]
+            )
+        else:
+            outcome = _combine(
+                [evaluate(condition.expression, r) for r in site.resources(level, hierarchy_admin=hierarchy_admin)]
+            )
         if outcome.truth is Truth.FALSE:
             continue
         key = None if outcome.truth is Truth.TRUE else _refined(condition, outcome)

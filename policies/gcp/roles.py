@@ -27,9 +27,11 @@ __all__ = [
     "HIERARCHY_ADMIN_PERMISSIONS",
     "Attachment",
     "RoleCatalog",
+    "Scope",
     "Target",
     "custom_roles_from_snapshot",
     "default_catalog",
+    "level_checks",
     "levels_for",
 ]
 
@@ -59,23 +61,71 @@ HIERARCHY_ADMIN_PERMISSIONS = frozenset(
     }
 )
 
+class Scope(StrEnum):
+    """The resource a permission is checked on, relative to the dataset (what IAM Conditions see)."""
+
+    BUCKET = "bucket"
+    OBJECT = "object"  # some object of the bucket
+    DATASET = "dataset"  # the BigQuery dataset (a table's own dataset for a table)
+    TABLE = "table"  # the table, or some table of the dataset
+    ANCESTOR = "ancestor"  # the project, folder or organisation the binding is attached to
+
+
 _BUCKET = {
-    "storage.objects.get": AccessLevel.READ,
-    "storage.objects.list": AccessLevel.LIST,
-    "storage.objects.create": AccessLevel.WRITE,
-    "storage.objects.delete": AccessLevel.WRITE,
-    "storage.buckets.setIamPolicy": AccessLevel.ADMIN,
+    "storage.objects.get": (AccessLevel.READ, Scope.OBJECT),
+    "storage.objects.list": (AccessLevel.LIST, Scope.BUCKET),
+    "storage.objects.create": (AccessLevel.WRITE, Scope.OBJECT),
+    "storage.objects.delete": (AccessLevel.WRITE, Scope.OBJECT),
+    "storage.buckets.setIamPolicy": (AccessLevel.ADMIN, Scope.BUCKET),
 }
 # Object ACLs exist only while a bucket uses fine-grained access; then whoever can set
 # them can make objects public.
 _BUCKET_ACL_ADMIN = "storage.objects.setIamPolicy"
 
 _BQ_COMMON = {
-    "bigquery.tables.getData": AccessLevel.READ,
-    "bigquery.tables.get": AccessLevel.LIST,
-    "bigquery.tables.updateData": AccessLevel.WRITE,
+    "bigquery.tables.getData": (AccessLevel.READ, Scope.TABLE),
+    "bigquery.tables.get": (AccessLevel.LIST, Scope.TABLE),
+    "bigquery.tables.updateData": (AccessLevel.WRITE, Scope.TABLE),
 }
 _BQ_DATASET_ADMIN = frozenset({"bigquery.datasets.update", "bigquery.datasets.setIamPolicy"})
+
+
+def level_checks(
+    permissions: Iterable[str], target: Target, attachment: Attachment, *, acls_active: bool = True
+) -> dict[AccessLevel, frozenset[Scope]]:
+    """Each access level ``permissions`` give on a dataset of kind ``target``, with where it is checked.
+
+    A level is reached through *any one* of its permissions; each permission is checked on
+    its own resource (``storage.objects.list`` on the bucket, ``storage.objects.get`` on an
+    object), which is what an IAM Condition is evaluated against
+    (https://cloud.google.com/iam/docs/conditions-resource-attributes).
+    """
+    perms = frozenset(permissions)
+    found: dict[AccessLevel, set[Scope]] = {}
+
+    def add(level: AccessLevel, scope: Scope) -> None:
+        found.setdefault(level, set()).add(scope)
+
+    if attachment is Attachment.HIERARCHY and perms & HIERARCHY_ADMIN_PERMISSIONS:
+        add(AccessLevel.ADMIN, Scope.ANCESTOR)
+    if target is Target.BUCKET:
+        for perm, (level, scope) in _BUCKET.items():
+            if perm in perms:
+                add(level, scope)
+        if acls_active and _BUCKET_ACL_ADMIN in perms:
+            add(AccessLevel.ADMIN, Scope.OBJECT)
+    else:
+        for perm, (level, scope) in _BQ_COMMON.items():
+            if perm in perms:
+                add(level, scope)
+        if target is Target.BQ_DATASET and "bigquery.tables.list" in perms:
+            add(AccessLevel.LIST, Scope.DATASET)
+        dataset_level_binding = not (target is Target.BQ_TABLE and attachment is Attachment.RESOURCE)
+        if dataset_level_binding and perms & _BQ_DATASET_ADMIN:
+            add(AccessLevel.ADMIN, Scope.DATASET)
+        if target is Target.BQ_TABLE and "bigquery.tables.setIamPolicy" in perms:
+            add(AccessLevel.ADMIN, Scope.TABLE)
+    return {level: frozenset(scopes) for level, scopes in found.items()}
 
 
 def levels_for(
@@ -86,24 +136,7 @@ def levels_for(
     ``acls_active`` is False for a bucket with uniform bucket-level access, where object
     ACLs (and so ``storage.objects.setIamPolicy``) have no effect.
     """
-    perms = frozenset(permissions)
-    levels: set[AccessLevel] = set()
-    if attachment is Attachment.HIERARCHY and perms & HIERARCHY_ADMIN_PERMISSIONS:
-        levels.add(AccessLevel.ADMIN)
-    if target is Target.BUCKET:
-        levels.update(level for perm, level in _BUCKET.items() if perm in perms)
-        if acls_active and _BUCKET_ACL_ADMIN in perms:
-            levels.add(AccessLevel.ADMIN)
-        return frozenset(levels)
-    levels.update(level for perm, level in _BQ_COMMON.items() if perm in perms)
-    if target is Target.BQ_DATASET and "bigquery.tables.list" in perms:
-        levels.add(AccessLevel.LIST)
-    dataset_level_binding = not (target is Target.BQ_TABLE and attachment is Attachment.RESOURCE)
-    if dataset_level_binding and perms & _BQ_DATASET_ADMIN:
-        levels.add(AccessLevel.ADMIN)
-    if target is Target.BQ_TABLE and "bigquery.tables.setIamPolicy" in perms:
-        levels.add(AccessLevel.ADMIN)
-    return frozenset(levels)
+    return frozenset(level_checks(permissions, target, attachment, acls_active=acls_active))
 
 
 _DATA_ROLE_PREFIXES = ("roles/storage.", "roles/bigquery.")

@@ -166,7 +166,8 @@ class _Bucket:
             result = role_levels(self.ctx.catalog, member.role, Target.BUCKET, attachment, acls_active=acls_active)
             note = None if attachment is Attachment.RESOURCE else f"inherited by {self.id} from {member.source}"
             for levels, conditions in decide_levels(
-                member.condition, result.levels, self.site, hierarchy_admin=result.hierarchy_admin
+                member.condition, result.levels, self.site, hierarchy_admin=result.hierarchy_admin,
+                checks=result.checks,
             ):
                 self._emit(
                     member_principal(member.member), levels, member.evidence(note), conditions + result.conditions

@@ -15,7 +15,7 @@ classes (public, an organisation) are single nodes, never expanded.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import networkx as nx
 
@@ -37,7 +37,8 @@ class EdgeInfo:
     kind: str  # an EdgeKind value, "grant" or "re-exposes"
     evidence: tuple[Evidence, ...]
     conditions: tuple[Condition, ...] = ()
-    alternatives: list[tuple[tuple[Evidence, ...], tuple[Condition, ...]]] = field(default_factory=list)
+    # further documents that open the same edge (their evidence and conditions), in the order found
+    alternatives: tuple[tuple[tuple[Evidence, ...], tuple[Condition, ...]], ...] = ()
 
     @property
     def conditional(self) -> bool:
@@ -46,10 +47,10 @@ class EdgeInfo:
     def merge(self, evidence: tuple[Evidence, ...], conditions: tuple[Condition, ...]) -> None:
         """Another document opens the same edge: keep the least conditional as primary."""
         if self.conditions and not conditions:
-            self.alternatives.append((self.evidence, self.conditions))
+            self.alternatives = (*self.alternatives, (self.evidence, self.conditions))
             self.evidence, self.conditions = evidence, conditions
         else:
-            self.alternatives.append((evidence, conditions))
+            self.alternatives = (*self.alternatives, (evidence, conditions))
 
 
 @dataclass(kw_only=True)

@@ -290,6 +290,8 @@ def test_actions_through_an_access_point_are_grouped_under_it(tmp_path):
     row = layer_rows(through)["access-point"]
     assert f"Through access point {ap}" in " ".join(group.text.split()) and through.attrs["data-answer"] == "allowed"
     assert row.attrs["data-status"] == "allows" and json.loads(text_of(row, "excerpt", "pre")) == statement
+    ids = [a.attrs["id"] for a in page.all("article") if "data-action" in a.attrs]
+    assert ids == [f"action-{n}" for n in range(1, len(ids) + 1)]  # numbered in page order, direct ones first
 
 
 def test_condition_seenby_cannot_decide_makes_the_answer_conditional(tmp_path):

@@ -39,7 +39,7 @@ B = "gs://b"
 DS = f"bigquery://{PROJECT}.ds"
 TABLE = f"{DS}.t"
 ALICE = "user:alice@corp.example"
-ALICE_M = "user:alice@corp.example"
+ALICE_M = ALICE  # as a binding member
 
 IAM_ROLES = "https://cloud.google.com/storage/docs/access-control/iam-roles"
 GCS_IAM = "https://cloud.google.com/storage/docs/access-control/iam"
@@ -552,6 +552,30 @@ CASES = [
          lambda: [org(), project(), project("other", number="3001",
                                             iam=policy(binding("roles/storage.objectViewer", ALICE_M))),
                   bucket("b")], ALICE, set()),
+    case("pap-bucket-enforced-wins-over-org-false", PAP, public_bucket(pap="enforced", org_policies=NO_ENFORCE),
+         "allUsers", set()),
+    case("bq-table-policy-allUsers-public-table", BQ_CONTROL,
+         lambda: [org(), project(), bq_dataset("ds"),
+                  bq_table("ds", "t", iam=policy(binding("roles/bigquery.dataViewer", "allUsers")))],
+         "allUsers", {R, L}, dataset=TABLE),
+    case("deny-getData-narrows-dataset-entry-on-table", DENY,
+         lambda: [*denied_project(None, deny_rule(["principal://goog/subject/alice@corp.example"],
+                                                  ["bigquery.googleapis.com/tables.getData"]))(),
+                  bq_dataset("ds", entry("READER", userByEmail="alice@corp.example")), bq_table("ds", "t")],
+         ALICE, {L}, dataset=TABLE),
+    case("deny-exception-group-member-keeps-group-grant", DENY,
+         lambda: [*denied_project(policy(binding("roles/storage.objectViewer", "group:ops@corp.example")),
+                                  deny_rule(["principalSet://goog/group/ops@corp.example"],
+                                            ["storage.googleapis.com/objects.get"],
+                                            exceptions=["principal://goog/subject/alice@corp.example"]))(),
+                  group_of("ops@corp.example", "alice@corp.example", "bob@corp.example")], ALICE, {R, L}),
+    case("deny-group-grant-denied-for-other-members", DENY,
+         lambda: [*denied_project(policy(binding("roles/storage.objectViewer", "group:ops@corp.example")),
+                                  deny_rule(["principalSet://goog/group/ops@corp.example"],
+                                            ["storage.googleapis.com/objects.get"],
+                                            exceptions=["principal://goog/subject/alice@corp.example"]))(),
+                  group_of("ops@corp.example", "alice@corp.example", "bob@corp.example")],
+         "user:bob@corp.example", {L}),
     # --- IAM Conditions ----------------------------------------------------------------------
     case("condition-bucket-name-prefix-decided", CONDITIONS,
          conditioned("roles/storage.objectViewer", 'resource.name.startsWith("projects/_/buckets/b")'), ALICE, {R, L}),
@@ -600,6 +624,16 @@ CASES = [
              "the condition holds; seenby keeps ADMIN conditional unless the condition holds on the bucket and "
              "its objects too (the reading tests/gcp/test_gcp_cel.py's property test encodes, outside this "
              "change's paths)"))),
+    case("pap-enforced-blocks-public-binding-inherited-from-project", PAP,
+         lambda: [org(), project(iam=policy(binding("roles/storage.objectViewer", "allUsers"))),
+                  bucket("b", pap="enforced")], "allUsers", set()),
+    case("pap-not-enforced-project-public-binding-reaches-bucket", PAP,
+         lambda: [org(org_policies=NO_ENFORCE), project(iam=policy(binding("roles/storage.objectViewer", "allUsers"))),
+                  bucket("b")], "allUsers", {R, L}),
+    case("condition-bq-table-prefix-on-dataset-is-conditional", CONDITIONS,
+         conditioned("roles/bigquery.dataViewer",
+                     f'resource.name.startsWith("projects/{PROJECT}/datasets/ds/tables/t")', on="bq"),
+         ALICE, set(), {R, L}, dataset=DS),
 ]
 
 

@@ -487,7 +487,12 @@ def _mark_decisive(layers: list[Layer], outcome: Outcome) -> tuple[list[Layer], 
             first = layers[chosen[0]]
             reason = f"the {first.kind.value} layer does not allow it: {first.summary}"
         else:
-            chosen = [i for i, layer in enumerate(layers) if layer.kind in sides]
+            # the sides that allow nothing decided it; an identity side assumed to allow (another
+            # account's IAM) or not applicable (anonymous callers, services) did not
+            silent = (LayerStatus.NO_ALLOW, LayerStatus.UNKNOWN)
+            chosen = [i for i, layer in enumerate(layers) if layer.kind in sides and layer.status in silent] or [
+                i for i, layer in enumerate(layers) if layer.kind in sides
+            ]
             reason = "the identity side and the bucket's side (policy, ACL) do not both allow it as required"
     out = list(layers)
     for i in chosen:

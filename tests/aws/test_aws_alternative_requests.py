@@ -115,11 +115,12 @@ def test_dynamodb_read_despite_deny_of_scan(aws: Any) -> None:
         {"Effect": "Allow", "Principal": {"AWS": OUTSIDE}, "Action": "dynamodb:GetItem", "Resource": table},
         {"Effect": "Deny", "Principal": "*", "Action": "dynamodb:Scan", "Resource": table},
     ]}  # fmt: skip
+    document = {"Policy": json.dumps(policy), "RevisionId": "1"}
     resource = {
         "type": "aws.dynamodb.table", "id": table, "name": "t", "account": ACCT, "region": "eu-west-1",
         "reads": {
             "description": aws.read("dynamodb:DescribeTable", {"Table": {"TableName": "t", "TableArn": table}}),
-            "resource_policy": aws.read("dynamodb:GetResourcePolicy", {"Policy": json.dumps(policy), "RevisionId": "1"}),
+            "resource_policy": aws.read("dynamodb:GetResourcePolicy", document),
             "tags": aws.read("dynamodb:ListTagsOfResource", {"Tags": []}),
         },
     }  # fmt: skip

@@ -158,3 +158,16 @@ def test_access_point_layer_explains_a_request_through_the_point(aws: Any) -> No
     (through,) = [a for a in report.actions if a.via == ap and a.action == "s3:GetObject"]
     layer = next(x for x in through.layers if x.kind is LayerKind.ACCESS_POINT)
     assert (through.answer, [e.sid for e in layer.allowing]) == (Answer.ALLOWED, ["ApPublic"])
+
+
+def test_an_identity_side_assumed_to_allow_is_not_what_decided_a_refusal(aws: Any) -> None:
+    """Another account reading a bucket whose policy names only a role of its own: the bucket's side decided,
+    not the caller's own IAM, which seenby assumes able to allow (cross-account evaluation logic)."""
+    other_root = f"arn:aws:iam::{OUTSIDE}:root"
+    policy = aws.policy(aws.stmt(principal={"AWS": ROLE}, sid="OwnReader"))
+    report = _why(aws, other_root, *aws.base(aws.bucket(policy=policy), roles=(aws.role("reader"),)))
+    identity = _layer(report, LayerKind.IDENTITY)
+    resource = _layer(report, LayerKind.RESOURCE_POLICY)
+    assert report.answer is not Answer.ALLOWED
+    assert (identity.status, identity.decisive) == (LayerStatus.ASSUMED, False)
+    assert (resource.status, resource.decisive) == (LayerStatus.NO_ALLOW, True)

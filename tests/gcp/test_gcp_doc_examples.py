@@ -342,12 +342,9 @@ CASES = [
     case("pap-inherited-project-reset-to-default", PAP,
          public_bucket(org_policies=ENFORCE, project_policies=pap_policy(f"projects/{PROJECT}", reset=True)),
          "allUsers", {R, L}),
-    case("pap-inherited-no-org-policy-read-never-safe", PAP, public_bucket(), "allUsers", set(), {R, L},
-         marks=pytest.mark.xfail(strict=True, reason=(
-             "an ancestor without an org_policies read is taken to set nothing, so the public grant stays "
-             "unconditional (kept, never hidden); reading it as 'unknown' (conditional) contradicts the "
-             "decision encoded in tests/gcp/test_gcp_storage.py::test_public_access_prevention (*-none-yes), "
-             "outside this change's paths"))),
+    # No org policy in the snapshot at all (a project-scoped scan): the public grant stays public, at its full
+    # severity. An org policy that was read and denied is a gap and makes it conditional (next case).
+    case("pap-inherited-ancestor-not-in-snapshot-stays-public", PAP, public_bucket(), "allUsers", {R, L}),
     case("pap-inherited-org-policy-unreadable-conditional", PAP, public_bucket(org_policies=DENIED_POLICIES),
          "allUsers", set(), {R, L}),
     case("pap-bucket-metadata-unreadable-conditional", PAP, public_bucket(metadata=DENIED), "allUsers", set(), {R, L}),

@@ -13,6 +13,8 @@ id                         meaning                                      kind
 =========================  ==========================================  =====================
 ``aws:public``             anyone, anonymous included (``"*"``)         PUBLIC
 ``aws:authenticated``      any authenticated AWS principal, any account ANY_AUTHENTICATED
+``aws:any-service``        any AWS service principal, acting for any    ANY_AUTHENTICATED
+                           account (``"*"`` narrowed to services)
 ``aws-org:o-abc123``       every principal of AWS organisation o-abc123 ORGANIZATION
 ``aws-ou:o-abc/r-1/ou-2``  every principal of accounts under an OU path ORG_UNIT
 ``arn:aws:iam::1…:root``   every principal of an AWS account            ACCOUNT
@@ -38,6 +40,7 @@ from types import MappingProxyType
 from typing import Any
 
 __all__ = [
+    "AWS_ANY_SERVICE",
     "AWS_AUTHENTICATED",
     "AWS_PUBLIC",
     "GCP_ALL_AUTHENTICATED",
@@ -270,6 +273,12 @@ AWS_AUTHENTICATED = Principal(
     kind=PrincipalKind.ANY_AUTHENTICATED,
     provider=Provider.AWS,
     name="any authenticated AWS principal",
+)
+AWS_ANY_SERVICE = Principal(
+    id="aws:any-service",
+    kind=PrincipalKind.ANY_AUTHENTICATED,
+    provider=Provider.AWS,
+    name="any AWS service principal, acting for any account",
 )
 GCP_ALL_USERS = Principal(id="allUsers", kind=PrincipalKind.PUBLIC, provider=Provider.GCP)
 GCP_ALL_AUTHENTICATED = Principal(

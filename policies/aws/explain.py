@@ -99,6 +99,8 @@ def resolve_candidates(world: AwsWorld, ref: str) -> list[Candidate]:
         return [pop.public()]
     if ref == "aws:authenticated":
         return [pop.authenticated()]
+    if ref == "aws:any-service":
+        return [pop.any_service()]
     if ref.startswith("aws-org:"):
         return [pop.organization(ref.split(":", 1)[1])]
     if ref.startswith("aws-ou:"):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from seenby.model import (
+    AWS_ANY_SERVICE,
     AWS_AUTHENTICATED,
     AWS_PUBLIC,
     Principal,
@@ -264,6 +265,30 @@ class Population:
             ctx = RequestContext(values=values, principal_tags={})
             principal = Principal(id=key, kind=PrincipalKind.SERVICE_PRINCIPAL, provider=Provider.AWS)
             self._remember(Candidate(kind=CandidateKind.SERVICE, principal=principal, context=ctx, service=key))
+        return self._cache[key]
+
+    def any_service(self) -> Candidate:
+        """An AWS service principal no policy names, acting for an unknown account.
+
+        ``"Principal": "*"`` covers service principals too; a statement narrowed to them with
+        ``aws:PrincipalIsAWSService`` reaches this class (named services are candidates of
+        their own).  On whose behalf the service acts (``aws:SourceAccount``,
+        ``aws:SourceArn``) is a property of the request: unknown offline, so conditional.
+        """
+        key = AWS_ANY_SERVICE.id
+        if key not in self._cache:
+            values: dict[str, KeyValue] = {
+                k: ABSENT
+                for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
+                          "aws:userid", "aws:username", "kms:CallerAccount")
+            }  # fmt: skip
+            values["aws:PrincipalIsAWSService"] = Known(("true",))
+            values["aws:PrincipalServiceName"] = Opaque("*.amazonaws.com")
+            values["aws:PrincipalType"] = Known(("AWSService",))
+            ctx = RequestContext(values=values, principal_tags={})
+            self._remember(
+                Candidate(kind=CandidateKind.SERVICE, principal=AWS_ANY_SERVICE, context=ctx, service="*")
+            )
         return self._cache[key]
 
     def federated(self, provider: str) -> Candidate:

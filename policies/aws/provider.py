@@ -29,7 +29,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from seenby.model import Edge, EdgeKind, Evaluation, Evidence, EvidenceKind, Principal, PrincipalKind
+from seenby.model import (
+    AWS_ANY_SERVICE,
+    Edge,
+    EdgeKind,
+    Evaluation,
+    Evidence,
+    EvidenceKind,
+    Principal,
+    PrincipalKind,
+)
 from seenby.policies.aws.access_points import access_point_grants
 from seenby.policies.aws.admin import iam_admin_grants
 from seenby.policies.aws.bpa import PublicAccessBlock
@@ -72,6 +81,8 @@ def _broad_keys(p: Principal, directory: Directory) -> set[str]:
     """The class keys ``p`` is contained in, itself included (public ⊇ authenticated ⊇ org ⊇ account)."""
     if p.kind is PrincipalKind.PUBLIC:
         return {"public"}
+    if p.id == AWS_ANY_SERVICE.id:
+        return {"any-service"}
     if p.kind is PrincipalKind.ANY_AUTHENTICATED:
         return {"authenticated"}
     if p.kind is PrincipalKind.ORGANIZATION:
@@ -85,6 +96,9 @@ def _broad_keys(p: Principal, directory: Directory) -> set[str]:
 
 def _containers(p: Principal, directory: Directory) -> set[str]:
     """Keys of the broader classes that contain every principal of class ``p``."""
+    if p.id == AWS_ANY_SERVICE.id:
+        # a grant to any authenticated principal under no more conditions says as much
+        return {"public", "authenticated"}
     if p.kind is PrincipalKind.ANY_AUTHENTICATED:
         return {"public"}
     if p.kind is PrincipalKind.ORGANIZATION:

@@ -237,6 +237,33 @@ class _ForeignReach:
 
 _NO_IDENTITY = (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED, CandidateKind.ACCOUNT)
 
+# Condition keys by which a Principal "*" statement addresses AWS service principals (and on whose behalf they act)
+_SERVICE_KEYS = frozenset(
+    k.lower()
+    for k in ("aws:PrincipalIsAWSService", "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList",
+              "aws:PrincipalType", "aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths")
+)  # fmt: skip
+
+
+def _addresses_services(policy: PolicyDocument | None) -> bool:
+    """An Allow of ``policy`` names its audience by the service keys: AWS services are an audience of their own.
+
+    ``"Principal": "*"`` covers AWS service principals too (and RestrictPublicBuckets leaves
+    them their access).  A statement that says nothing of services is read as addressing
+    the public, which the public and authenticated classes stand for; one that narrows
+    ``*`` with a service key reaches the ``aws:any-service`` class.
+    """
+    if policy is None:
+        return False
+    return any(
+        key.lower() in _SERVICE_KEYS
+        for st in policy.statements
+        if st.effect is Effect.ALLOW
+        for block in st.condition.values()
+        for key in block
+    )
+
+
 # A statement's Action element: its patterns and whether it is a NotAction.
 _ActionElement = tuple[tuple[str, ...], bool]
 
@@ -299,6 +326,8 @@ class BucketEvaluator:
     def candidates(self, bucket: Bucket, key: KeyInfo | None) -> list[Candidate]:
         pop = self.population
         out: list[Candidate] = [pop.public(), pop.authenticated()]
+        if _addresses_services(bucket.policy):
+            out.append(pop.any_service())
         owner_org = self.directory.org_of(bucket.account)
         if owner_org is not None:
             out.append(pop.organization(owner_org.id))

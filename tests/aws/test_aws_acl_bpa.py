@@ -94,8 +94,10 @@ RPB_CASES = [
      {PUBLIC: COND}),
     ("wildcard-vpce-is-public", {"StringLike": {"aws:SourceVpce": "vpce-*"}}, {"RestrictPublicBuckets": True},
      {ROOT: COND}),
+    # aws:SourceAccount is set on requests of AWS services acting for an account: RestrictPublicBuckets leaves
+    # service principals their access, so services acting for accounts other than "1" may still read
     ("negated-operator-is-public", {"StringNotEquals": {"aws:SourceAccount": "1"}}, {"RestrictPublicBuckets": True},
-     {ROOT: COND}),
+     {ROOT: COND, "aws:any-service": COND}),
 ]  # fmt: skip
 
 

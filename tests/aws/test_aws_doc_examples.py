@@ -453,10 +453,27 @@ def test_documented_identity_audience(aws: Any, url: str, build: Build, level: s
     assert aws.audience(aws.evaluate(*build(aws)), "b", level) == expected
 
 
-@pytest.mark.xfail(strict=True, reason="no class principal stands for 'every AWS service principal': the grant is "
-                   "dropped instead of shown (needs a new class candidate, e.g. aws:service:*)")  # fmt: skip
-def test_allow_to_every_aws_service_is_not_dropped(aws: Any) -> None:
-    """Principal "*" narrowed by aws:PrincipalIsAWSService = true still opens the bucket to AWS services (KEYS)."""
-    cond = {"Bool": {"aws:PrincipalIsAWSService": "true"}}
-    ev = aws.evaluate(*_bucket_policy(S(condition=cond))(aws))
-    assert aws.audience(ev, "b", "read") != {}
+SERVICES = "aws:any-service"
+SERVICE_CASES: list[tuple[str, dict[str, Any], dict[str, str]]] = [
+    ("narrowed-to-services", {"Bool": {"aws:PrincipalIsAWSService": "true"}}, {SERVICES: "sure"}),
+    # on whose behalf the service acts is a property of the request: shown with the condition
+    ("services-for-one-account", {"Bool": {"aws:PrincipalIsAWSService": "true"},
+                                  "StringEquals": {"aws:SourceAccount": ACCT}}, {SERVICES: "conditional"}),
+    ("one-named-service-name-key", {"StringEquals": {"aws:PrincipalServiceName": "cloudtrail.amazonaws.com"}}, {}),
+    ("not-services", {"Bool": {"aws:PrincipalIsAWSService": "false"}}, {AUTH: "sure"}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("condition", "expected"), [c[1:] for c in SERVICE_CASES], ids=[c[0] for c in SERVICE_CASES])
+def test_principal_star_narrowed_to_aws_services(aws: Any, condition: dict[str, Any], expected: dict[str, str]) -> None:
+    """Principal "*" covers AWS service principals too; narrowed by aws:PrincipalIsAWSService it opens the bucket
+    to any service acting for any account (KEYS), shown as the aws:any-service class, never dropped."""
+    ev = aws.evaluate(*_bucket_policy(S(condition=condition))(aws))
+    assert aws.audience(ev, "b", "read") == expected
+
+
+def test_public_statement_is_reported_once_as_public(aws: Any) -> None:
+    """An unconditional Principal "*" reaches services as well, but the public grant already says so: no
+    separate aws:any-service grant (a narrower class under no more conditions is pruned)."""
+    ev = aws.evaluate(*_bucket_policy(S())(aws))
+    assert aws.audience(ev, "b", "read") == {PUBLIC: "sure"}

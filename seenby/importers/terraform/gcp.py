@@ -202,15 +202,25 @@ _PREDEFINED = {  # https://cloud.google.com/storage/docs/access-control/lists#pr
 }
 
 
+_METADATA_API = "storage.buckets.get"
+
+
+def _bucket_metadata(ctx: Context, res: PlannedResource, *, values_only: bool = False) -> tuple[Draft, Any] | None:
+    """The bucket ``res`` changes and a private copy of its metadata document; None when the bucket is not
+    in the planned state or its metadata is unknown already (its gap, or absence, stands)."""
+    d = _storage_iam_target(ctx, res, values_only=values_only)
+    read = d.reads.get("metadata") if d is not None else None
+    if d is None or read is None or not read.ok:
+        return None
+    return d, json.loads(json.dumps(read.document))
+
+
 def storage_bucket_acl(ctx: Context, res: PlannedResource) -> None:
-    d = _storage_iam_target(ctx, res)
-    if d is None:
+    found = _bucket_metadata(ctx, res)
+    if found is None:
         return
-    api = "storage.buckets.get"
-    meta_read = d.reads.get("metadata")
-    if meta_read is None or not meta_read.ok:
-        return  # the bucket's metadata is unknown already: its gap (or absence) stands
-    meta = json.loads(json.dumps(meta_read.document))
+    d, meta = found
+    api = _METADATA_API
     entries = ctx.get(res, "role_entity")
     predefined = ctx.get(res, "predefined_acl")
     if is_unknown(entries) or is_unknown(predefined):
@@ -236,19 +246,16 @@ def _access_control(field: str) -> Builder:
     """
 
     def build(ctx: Context, res: PlannedResource) -> None:
-        d = _storage_iam_target(ctx, res)
-        if d is None:
+        found = _bucket_metadata(ctx, res)
+        if found is None:
             return
-        api = "storage.buckets.get"
-        meta_read = d.reads.get("metadata")
-        if meta_read is None or not meta_read.ok:
-            return  # the bucket's metadata is unknown already: its gap (or absence) stands
+        d, meta = found
+        api = _METADATA_API
         entity = ctx.get(res, "entity", shape=lambda v: isinstance(v, str) and bool(v))
         role = ctx.get(res, "role", shape=lambda v: isinstance(v, str) and bool(v))
         if is_unknown(entity) or is_unknown(role):
             ctx.state.set_read(d, "metadata", unknown(api, entity if is_unknown(entity) else role), ctx.origin(res))
             return
-        meta = json.loads(json.dumps(meta_read.document))
         entries = [e for e in meta.get(field) or [] if e.get("entity") != entity]
         entries.append({"entity": entity, "role": role})
         meta[field] = entries
@@ -260,13 +267,12 @@ def _access_control(field: str) -> Builder:
 
 def _delete_access_control(field: str) -> Builder:
     def delete(ctx: Context, res: PlannedResource) -> None:
-        d = _storage_iam_target(ctx, res, values_only=True)
-        read = d.reads.get("metadata") if d is not None else None
-        if d is None or read is None or not read.ok:
+        found = _bucket_metadata(ctx, res, values_only=True)
+        if found is None:
             return
-        meta = json.loads(json.dumps(read.document))
+        d, meta = found
         meta[field] = [e for e in meta.get(field) or [] if e.get("entity") != res.value("entity")]
-        ctx.state.set_read(d, "metadata", ok("storage.buckets.get", meta), ctx.origin(res))
+        ctx.state.set_read(d, "metadata", ok(_METADATA_API, meta), ctx.origin(res))
 
     return delete
 

@@ -4,7 +4,7 @@ Every odd shape the policy language allows becomes one normal form here
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html):
 
 * the document: a dict, a JSON string, or a URL-encoded JSON string (IAM returns
-  those from some APIs);
+  those from some APIs), with or without a UTF-8 byte order mark and whitespace around it;
 * ``Statement``: one object or a list of them;
 * ``Principal`` / ``NotPrincipal``: ``"*"``, or a map of ``AWS`` / ``Service`` /
   ``Federated`` / ``CanonicalUser`` to a string or a list; AWS values may be
@@ -158,9 +158,10 @@ def _decode(raw: Any, *, source: str) -> Any:
     if isinstance(raw, Mapping):
         return raw
     if isinstance(raw, str):
-        text = raw.strip()
-        if text.startswith("%7B") or text.startswith("%7b"):
-            text = unquote(text)
+        # a UTF-8 byte order mark and surrounding whitespace are not part of the JSON text
+        text = raw.lstrip("\ufeff").strip()
+        if not text.startswith("{") and "%" in text:
+            text = unquote(text).lstrip("\ufeff").strip()  # URL-encoded (RFC 3986), as IAM returns it
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:

@@ -304,7 +304,8 @@ class Population:
         return self._cache[key]
 
     def canonical(self, canonical_id: str) -> Candidate:
-        """An S3 canonical user: its account when the snapshot knows which, else a principal of its own."""
+        """An S3 canonical user (or an ACL e-mail grantee): its account when the snapshot knows which, else a
+        principal of its own."""
         account = self.canonical_accounts.get(canonical_id)
         if account is not None:
             return self.account(account)
@@ -313,7 +314,8 @@ class Population:
             ctx = self._class_context(Unknown("the canonical user's account is not known"), Unknown("unknown"))
             principal = Principal(
                 id=canonical_id, kind=PrincipalKind.CANONICAL_USER, provider=Provider.AWS,
-                name=f"S3 canonical user {canonical_id[:12]}…",
+                name=f"AWS account of {canonical_id} (ACL e-mail grantee)" if "@" in canonical_id
+                else f"S3 canonical user {canonical_id[:12]}…",
             )  # fmt: skip
             c = Candidate(
                 kind=CandidateKind.CANONICAL, principal=principal, context=ctx,

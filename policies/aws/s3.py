@@ -140,12 +140,22 @@ class Bucket:
         )  # fmt: skip
 
 
+# GetBucketLocation's legacy constraints (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLocation.html):
+# null (or empty) is us-east-1, ``EU`` is eu-west-1
+_LEGACY_LOCATIONS = {"": "us-east-1", "EU": "eu-west-1"}
+
+# ACL grantee types that name one AWS account (https://docs.aws.amazon.com/AmazonS3/latest/API/API_Grantee.html):
+# by canonical id, or by the e-mail address of the account (kept as written; S3 stores the account's canonical id)
+_ACCOUNT_GRANTEES = ("CanonicalUser", "AmazonCustomerByEmail")
+
+
 def _region(res: Resource) -> str | None:
     if res.region:
         return res.region
     doc = res.document("location")
     if isinstance(doc, Mapping) and "LocationConstraint" in doc:
-        return doc["LocationConstraint"] or "us-east-1"
+        constraint = str(doc["LocationConstraint"] or "")
+        return _LEGACY_LOCATIONS.get(constraint, constraint)
     return None
 
 
@@ -226,7 +236,7 @@ class _ForeignReach:
                         else:
                             accounts.add(ref.account)
         if bucket.ownership != "BucketOwnerEnforced" and any(
-            g.grantee_type == "Group" or g.grantee in acl_groups for g in bucket.acl
+            g.grantee_type in ("Group", "AmazonCustomerByEmail") or g.grantee in acl_groups for g in bucket.acl
         ):
             anyone = True
         return _ForeignReach(anyone=anyone, accounts=frozenset(accounts))
@@ -337,7 +347,7 @@ class BucketEvaluator:
         if key is not None:
             out.extend(pop.named_in(key.policy))
         for g in bucket.acl:
-            if g.grantee_type == "CanonicalUser" and g.grantee and g.grantee != bucket.acl_owner:
+            if g.grantee_type in _ACCOUNT_GRANTEES and g.grantee and g.grantee != bucket.acl_owner:
                 out.append(pop.canonical(g.grantee))
             elif self.acl_groups.get(g.grantee) == "log-delivery":
                 out.append(pop.service(self.log_delivery))
@@ -383,7 +393,7 @@ class BucketEvaluator:
                 matches = c.kind is not CandidateKind.PUBLIC
             elif group == "log-delivery":
                 matches = c.service == self.log_delivery
-            elif g.grantee_type == "CanonicalUser":
+            elif g.grantee_type in _ACCOUNT_GRANTEES:
                 matches = g.grantee != bucket.acl_owner and g.grantee in c.canonical_ids
             else:
                 matches = False

@@ -14,6 +14,14 @@ variable) of one of the trusted keys pins it; ``aws:PrincipalIsAWSService`` only
 ``true``; ``aws:SourceIp`` is not among them.  DynamoDB refuses to attach a public policy,
 so a public statement in a snapshot (an import, a plan) is flagged on its evidence.
 
+Secondary indexes and streams hold the table's data too.  The table's policy governs its
+indexes (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_PutResourcePolicy.html),
+so ``Query``/``Scan``/``PartiQLSelect`` allowed on an index ARN of the description reads the table:
+sure when the index projects ``ALL`` attributes, conditional (partial data) otherwise.  A stream
+has a policy of its own, which the snapshot does not hold: ``dynamodb:GetRecords`` on the
+table's latest stream counts for same-account identities (an unknown stream policy can only
+deny them: fail closed); other accounts reach a stream only through that policy (not modelled).
+
 Resource control policies are not applied to tables: an RCP can only narrow access, so
 leaving it out can over-report, never hide a reader (fail closed).
 """
@@ -22,12 +30,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from seenby.model import AccessLevel, Dataset, DatasetKind, EvidenceKind, Provider
+from seenby.model import AccessLevel, Condition, Dataset, DatasetKind, EvidenceKind, Grant, Provider
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, Statement, parse_policy
 from seenby.policies.aws.iam import IdentityIndex
 from seenby.policies.aws.matching import has_wildcard
@@ -68,6 +76,8 @@ class Table:
     region: str | None
     tags: dict[str, str] = field(default_factory=dict)
     policy: PolicyDocument | None = None
+    indexes: dict[str, str] = field(default_factory=dict)  # index ARN -> ProjectionType
+    stream: str | None = None  # the latest stream's ARN, when the stream is enabled
 
     def dataset(self) -> Dataset:
         return Dataset(
@@ -88,6 +98,16 @@ def load_table(res: Resource) -> Table:
     tags = res.document("tags")
     if isinstance(tags, Mapping):
         table.tags = {str(t["Key"]): str(t.get("Value", "")) for t in tags.get("Tags") or [] if "Key" in t}
+    desc = res.document("description")
+    if isinstance(desc, Mapping):
+        info = desc.get("Table") or {}
+        for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            for ix in info.get(kind) or []:
+                arn = str(ix.get("IndexArn") or (f"{res.id}/index/{ix['IndexName']}" if ix.get("IndexName") else ""))
+                if arn:
+                    table.indexes[arn] = str((ix.get("Projection") or {}).get("ProjectionType") or "")
+        if (info.get("StreamSpecification") or {}).get("StreamEnabled") and info.get("LatestStreamArn"):
+            table.stream = str(info["LatestStreamArn"])
     doc = res.document("resource_policy")
     if isinstance(doc, Mapping) and doc.get("Policy"):
         table.policy = parse_policy(
@@ -147,20 +167,54 @@ def table_of_pattern(pattern: str) -> str | None:
     return f"{head}:table/{table}"
 
 
+def _part_grants(
+    index_eval: ResourcePolicyEvaluator, stream_eval: ResourcePolicyEvaluator, table: Table, sure: set[str]
+) -> list[Grant]:
+    """READ through the table's indexes and stream, for principals not already sure to read the table."""
+    out: list[Grant] = []
+    parts = [
+        (GuardedResource(arn=arn, account=table.account, policy=table.policy, index_name=table.arn, targets=(arn,)),
+         None if projection == "ALL" else Condition(
+             expression={"IndexArn": arn, "ProjectionType": projection or "unknown"}, keys=("ProjectionType",),
+             reason=f"partial data: only the attributes index {arn.rsplit('/', 1)[-1]} projects"))
+        for arn, projection in table.indexes.items()
+    ]  # fmt: skip
+    if table.stream:
+        parts.append((GuardedResource(arn=table.stream, account=table.account, policy=None, index_name=table.arn,
+                                      targets=(table.stream,)), None))  # fmt: skip
+    for guarded, condition in parts:
+        evaluator = stream_eval if guarded.arn == table.stream else index_eval
+        for grant in evaluator.grants(guarded, table.arn):
+            if grant.principal.id in sure:
+                continue
+            if condition is not None:
+                grant = replace(grant, conditions=(*grant.conditions, condition))
+            out.append(grant)
+    return out
+
+
 def evaluate_tables(ctx: ServiceContext) -> None:
     """Datasets and grants of every table of the snapshot."""
     tables = [load_table(res) for res in ctx.snapshot.of_type(RESOURCE_TYPE)]
     if not tables:
         return
     actions = tuple(a for level in level_actions().values() for a in level)
-    index = IdentityIndex(actions=actions)
+    index = IdentityIndex(actions=(*actions, *_data()["stream_read"]))
     for iam in ctx.iams.values():
         for entity in iam.entities():
             index.add(entity, name_of=table_of_pattern)
-    evaluator = ResourcePolicyEvaluator(
-        population=ctx.population, directory=ctx.directory, index=index, levels=level_actions(),
-        rcps_apply=False, anonymous=False, public_note=_public_note,
-    )  # fmt: skip
+
+    def evaluator(levels: Mapping[AccessLevel, tuple[str, ...]]) -> ResourcePolicyEvaluator:
+        return ResourcePolicyEvaluator(
+            population=ctx.population, directory=ctx.directory, index=index, levels=levels,
+            rcps_apply=False, anonymous=False, public_note=_public_note,
+        )  # fmt: skip
+
+    table_eval = evaluator(level_actions())
+    index_eval = evaluator({AccessLevel.READ: tuple(_data()["index_read"])})
+    stream_eval = evaluator({AccessLevel.READ: tuple(_data()["stream_read"])})
     for table in tables:
         ctx.evaluation.datasets[table.arn] = table.dataset()
-        ctx.add_grants(evaluator.grants(table.guarded(), table.arn))
+        grants = table_eval.grants(table.guarded(), table.arn)
+        sure = {g.principal.id for g in grants if g.level is AccessLevel.READ and not g.conditional}
+        ctx.add_grants(grants + _part_grants(index_eval, stream_eval, table, sure))

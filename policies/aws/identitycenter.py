@@ -5,7 +5,9 @@ https://docs.aws.amazon.com/singlesignon/latest/userguide/referencingpermissions
 assigning a permission set to a user or group in an account makes Identity Center
 provision an IAM role ``AWSReservedSSO_<PermissionSetName>_<hash>`` under the path
 ``/aws-reserved/sso.amazonaws.com/`` (optionally followed by a region) in that account;
-the assigned users, and the members of assigned groups, sign in as that role.
+the assigned users, and the members of assigned groups, sign in as that role.  The suffix
+is one token without ``_``: permission set ``Data`` is ``AWSReservedSSO_Data_<suffix>``,
+never ``AWSReservedSSO_Data_Reader_<suffix>`` (permission set ``Data_Reader``).
 
 So identity-store users and groups become principals (ids documented in
 :mod:`seenby.model`): each membership a MEMBER_OF edge, each account assignment a
@@ -46,7 +48,8 @@ def provisioned_role(roles: Mapping[str, Entity], permission_set: str) -> Entity
     prefix = f"{ROLE_PREFIX}{permission_set}_"
     for role in roles.values():
         path = role.arn.split(":role", 1)[-1]
-        if role.name.startswith(prefix) and path.startswith(ROLE_PATH):
+        suffix = role.name[len(prefix):]
+        if role.name.startswith(prefix) and suffix and "_" not in suffix and path.startswith(ROLE_PATH):
             return role
     return None
 

@@ -9,7 +9,9 @@ Every odd shape the policy language allows becomes one normal form here
 * ``Principal`` / ``NotPrincipal``: ``"*"``, or a map of ``AWS`` / ``Service`` /
   ``Federated`` / ``CanonicalUser`` to a string or a list; AWS values may be
   ``"*"``, an account id, ``arn:…:root``, a user, role, assumed-role session,
-  federated-user ARN, or a unique id (AWS rewrites deleted principals to those);
+  federated-user ARN, a unique id (AWS rewrites deleted principals to those), or a
+  CloudFront origin access identity (``arn:aws:iam::cloudfront:user/CloudFront Origin
+  Access Identity ID``, an S3 canonical user under another name);
 * ``Action`` / ``NotAction`` and ``Resource`` / ``NotResource``: a string or a list;
 * ``Condition``: operator → key → a string, number, bool or a list of them
   (values become strings, as IAM compares them).
@@ -73,6 +75,8 @@ class PrincipalRef:
 _ACCOUNT_RE = re.compile(r"^\d{12}$")
 _ARN_RE = re.compile(r"^arn:(?P<partition>aws[a-zA-Z-]*):(?P<service>iam|sts)::(?P<account>\d{12}):(?P<rest>.+)$")
 _UNIQUE_ID_RE = re.compile(r"^A[A-Z0-9]{3}[A-Z0-9]{8,}$")
+# https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html
+_OAI_RE = re.compile(r"^arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity [A-Z0-9]+$")
 _PRINCIPAL_KEYS = ("AWS", "Service", "Federated", "CanonicalUser")
 
 
@@ -105,6 +109,9 @@ def parse_principal_value(key: str, value: str, *, source: str, where: str) -> P
             )
         if _UNIQUE_ID_RE.match(value):
             return PrincipalRef(type=PrincipalType.UNIQUE_ID, value=value, written=value)
+        if _OAI_RE.match(value):
+            # a CloudFront origin access identity: S3 knows it by its canonical user id; kept as written
+            return PrincipalRef(type=PrincipalType.CANONICAL, value=value, written=value)
         raise PolicyDocumentError(f"principal {value!r} is not a valid AWS principal", file=source, where=where)
     if key == "Service":
         if value == "*":

@@ -314,8 +314,7 @@ class Population:
             ctx = self._class_context(Unknown("the canonical user's account is not known"), Unknown("unknown"))
             principal = Principal(
                 id=canonical_id, kind=PrincipalKind.CANONICAL_USER, provider=Provider.AWS,
-                name=f"AWS account of {canonical_id} (ACL e-mail grantee)" if "@" in canonical_id
-                else f"S3 canonical user {canonical_id[:12]}…",
+                name=_canonical_name(canonical_id),
             )  # fmt: skip
             c = Candidate(
                 kind=CandidateKind.CANONICAL, principal=principal, context=ctx,
@@ -416,3 +415,12 @@ def unique(candidates: Iterable[Candidate]) -> list[Candidate]:
     for c in candidates:
         seen.setdefault(c.key, c)
     return list(seen.values())
+
+
+def _canonical_name(canonical_id: str) -> str:
+    """How a canonical-user-like principal is shown: an ACL e-mail grantee, a CloudFront OAI, a canonical id."""
+    if "@" in canonical_id:
+        return f"AWS account of {canonical_id} (ACL e-mail grantee)"
+    if canonical_id.startswith("arn:aws:iam::cloudfront:user/"):
+        return f"{canonical_id.rsplit('/', 1)[-1]} (reached through CloudFront)"
+    return f"S3 canonical user {canonical_id[:12]}…"

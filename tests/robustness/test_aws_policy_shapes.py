@@ -127,3 +127,42 @@ def test_version_2008_keeps_variable_literal(aws: Any) -> None:
     the literal prefix stays a grant, never dropped."""
     doc = _p(_s(Resource="arn:aws:s3:::b/${aws:username}/*"), version="2008-10-17")
     assert _audiences(aws, doc)["read"].get(aws.PUBLIC) in ("sure", "conditional")
+
+
+OAI = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHEXAMPLE"
+# (id, statement, principal id expected to read, its verdict, source)
+VERDICTS = [
+    ("cloudfront-oai", _s(Principal={"AWS": OAI}), OAI, "sure",
+     "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/private-content-restricting-access-to-s3.html"),
+    ("china-partition-account", _s(Principal={"AWS": f"arn:aws-cn:iam::{OUTSIDE}:root"}),
+     f"arn:aws:iam::{OUTSIDE}:root", "sure", PRINCIPAL),
+    ("role-with-path", _s(Principal={"AWS": f"arn:aws:iam::{OUTSIDE}:role/team/etl/loader"}),
+     f"arn:aws:iam::{OUTSIDE}:role/team/etl/loader", "sure", PRINCIPAL),
+    ("service-list", _s(Principal={"Service": ["s3.amazonaws.com", "logging.s3.amazonaws.com"]}),
+     "logging.s3.amazonaws.com", "sure", PRINCIPAL),
+    ("saml-provider", _s(Principal={"Federated": f"arn:aws:iam::{OUTSIDE}:saml-provider/okta"}),
+     f"arn:aws:iam::{OUTSIDE}:saml-provider/okta", "sure", PRINCIPAL),
+    ("canonical-user", _s(Principal={"CanonicalUser": "d" * 64}), "d" * 64, "sure", PRINCIPAL),
+    ("if-exists-operator", _s(Condition={"StringEqualsIfExists": {"aws:PrincipalAccount": OUTSIDE}}),
+     "aws:public", "sure", CONDITION),
+    ("date-as-epoch-number", _s(Condition={"DateGreaterThan": {"aws:CurrentTime": 1700000000}}),
+     "aws:public", "conditional", CONDITION),
+    ("numeric-float", _s(Condition={"NumericLessThanEquals": {"s3:max-keys": 10.5}}),
+     "aws:public", "conditional", CONDITION),
+    ("unknown-operator-is-conditional", _s(Condition={"StringFutureOperator": {"aws:x": "y"}}),
+     "aws:public", "conditional", CONDITION),
+    ("bucket-name-wildcard", _s(Resource="arn:aws:s3:::b*/*"), "aws:public", "sure",
+     "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html"),
+    ("action-single-char-wildcard", _s(Action="s3:GetObjec?"), "aws:public", "sure", ACTION),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("statement", "who", "verdict"), [c[1:4] for c in VERDICTS], ids=[c[0] for c in VERDICTS])
+def test_valid_shapes_documented_verdicts(aws: Any, statement: dict, who: str, verdict: str) -> None:
+    """Each valid but unusual statement reads with its documented verdict (source in VERDICTS), never raising."""
+    assert _audiences(aws, _p(statement))["read"].get(who) == verdict
+
+
+def test_cloudfront_oai_does_not_make_bucket_public(aws: Any) -> None:
+    """A bucket policy naming only a CloudFront OAI grants the OAI, not the public (VERDICTS source)."""
+    assert aws.PUBLIC not in _audiences(aws, _p(_s(Principal={"AWS": OAI})))["read"]

@@ -19,6 +19,7 @@ from tests.gcp.builders import (
     conditional_audience,
     evaluate,
     grants,
+    group,
     org,
     policy,
     project,
@@ -208,3 +209,20 @@ def test_bigquery_dataset_without_access_field() -> None:
     ev = evaluate(org(), project(), bq_dataset("ds", metadata={"datasetReference": {"projectId": PROJECT,
                                                                                     "datasetId": "ds"}}))
     assert audience(ev, DS, R) == set()
+
+
+def test_cloud_identity_membership_shapes() -> None:
+    """Memberships of every type, with and without roles or a preferredMemberKey namespace, parse; a nested group's
+    members read through it (https://cloud.google.com/identity/docs/reference/rest/v1/groups.memberships)."""
+    memberships = {"memberships": [
+        {"preferredMemberKey": {"id": "inner@corp.example"}, "roles": [{"name": "MEMBER"}, {"name": "MANAGER"}],
+         "type": "GROUP"},
+        {"preferredMemberKey": {"id": "drive-1", "namespace": "identitysources/abc"}, "type": "SHARED_DRIVE"},
+        {"preferredMemberKey": {"id": "x@corp.example"}, "type": "OTHER"},
+        {"name": "groups/g/memberships/m"},
+    ]}  # fmt: skip
+    inner = group("inner@corp.example", ("USER", "bob@corp.example"))
+    iam = policy(binding("roles/storage.objectViewer", "group:outer@corp.example"))
+    ev = evaluate(org(), project(), bucket("b", iam=iam), group("outer@corp.example", memberships=memberships), inner)
+    sources = {e.source.id for e in ev.edges if e.target.id == "group:outer@corp.example"}
+    assert "group:inner@corp.example" in sources

@@ -20,10 +20,12 @@ https://docs.aws.amazon.com/lake-formation/latest/dg/lake-formation-permissions.
   registered in hybrid access mode keeps both paths open
   (https://docs.aws.amazon.com/lake-formation/latest/dg/hybrid-access-mode.html).
 
-Not modelled: Lake Formation vends credentials only for registered S3 locations
-(https://docs.aws.amazon.com/athena/latest/ug/security-athena-lake-formation.html), so a
-SELECT on a table whose location is unregistered reaches the data only with the grantee's own
-S3 access; such grants are still reported as sure reads (over-reports, never hides).
+Lake Formation vends credentials only for S3 locations registered with it: for a table whose
+location is under no registered location, SELECT, INSERT and DELETE reach the data only with
+the grantee's own S3 permissions on it (https://docs.aws.amazon.com/athena/latest/ug/security-athena-lake-formation.html),
+so those grants are kept, conditional, naming the location; the location's own readers reach
+the table through :mod:`.glue`'s re-exposure.  Registrations that could not be read leave the
+grants as they are (fail closed).
 
 Grantees are mapped to seenby principals: ``ACCOUNT:IAMPrincipals`` (every IAM principal of
 the account, https://docs.aws.amazon.com/lake-formation/latest/dg/lf-permissions-reference.html)
@@ -111,6 +113,22 @@ class LakeFormation:
     settings: Mapping[str, Any] | None
     permissions: list[Mapping[str, Any]] | None  # None: unknown (a gap)
     locations: list[Mapping[str, Any]] = field(default_factory=list)
+    locations_known: bool = True  # ListResources read; False: registrations unknown
+
+    def _registered(self, location: str | None) -> bool | None:
+        """Is ``location`` under a location registered with Lake Formation?  None: not an S3 path, or unknown."""
+        if not self.locations_known or not location or "://" not in location:
+            return None
+        scheme, _, rest = location.partition("://")
+        if scheme.lower() not in ("s3", "s3a", "s3n"):
+            return None
+        path = rest.rstrip("/") + "/"
+        for info in self.locations:
+            registered = str(info.get("ResourceArn") or "").split(":::", 1)[-1].rstrip("/")
+            if registered and path.startswith(registered + "/"):
+                return True
+        return False
+
     def _hybrid(self, location: str | None) -> bool:
         if not location:
             return False
@@ -171,6 +189,8 @@ class LakeFormation:
             if principal is None:
                 continue
             grants.extend(_entry_grants(principal, how, perms, grantable, entry, evidence))
+        if self._registered(location) is False:
+            grants = [_unregistered(g, location) for g in grants]
         if not iam_allowed and self._hybrid(location):
             iam_allowed, why = True, f"{self.source}: the table's location is registered in hybrid access mode"
         for i, admin in enumerate((self.settings or {}).get("DataLakeAdmins") or []):
@@ -187,6 +207,18 @@ class LakeFormation:
                                     location=f"DataLakeSettings.ReadOnlyAdmins[{i}]", excerpt=admin)  # fmt: skip
                 grants.append(LfGrant(principal=principal, level=AccessLevel.LIST, evidence=evidence))
         return TableAccess(iam_allowed=iam_allowed, why_iam=why, grants=tuple(grants))
+
+
+def _unregistered(grant: LfGrant, location: str | None) -> LfGrant:
+    """A data grant on a table whose location is not registered: the grantee needs S3 access of its own."""
+    if grant.level not in (AccessLevel.READ, AccessLevel.WRITE):
+        return grant
+    reason = (f"the location {location} is not registered with Lake Formation: the data is reached only "
+              "with the grantee's own S3 permissions on it")  # fmt: skip
+    condition = Condition(expression={"Location": location, "RegisteredWithLakeFormation": False},
+                          keys=("s3:GetObject",), reason=reason)  # fmt: skip
+    return LfGrant(principal=grant.principal, level=grant.level, evidence=grant.evidence,
+                   conditions=(*grant.conditions, condition))  # fmt: skip
 
 
 def _entry_grants(
@@ -255,6 +287,8 @@ def load_lake_formation(res: Resource) -> LakeFormation:
     permissions = None
     if perms_read is not None and perms_read.ok:
         permissions = list((perms_read.document or {}).get("PrincipalResourcePermissions") or [])
+    resources_read = res.read("resources")
     locations = list((res.document("resources") or {}).get("ResourceInfoList") or [])
+    known = resources_read is not None and (resources_read.ok or not resources_read.outcome.is_gap)
     return LakeFormation(source=res.id, account=res.account, settings=settings, permissions=permissions,
-                         locations=locations)  # fmt: skip
+                         locations=locations, locations_known=known)  # fmt: skip

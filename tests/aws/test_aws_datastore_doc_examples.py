@@ -341,19 +341,14 @@ LF_CASES: list[Any] = [
      ("glue:GetTable",), LIST, {ANALYST: SURE}),
     ("lf-hybrid-elsewhere-does-not-open-iam", LF_HYBRID, [], {"registered": (("arn:aws:s3:::other-bucket", True),)},
      ("glue:GetTable",), LIST, {}),
-    pytest.param("lf-select-on-unregistered-location-needs-s3-too", ATHENA_LF, [lf_entry(OTHER, ON_TABLE, ["SELECT"])],
-                 {"registered": ()}, (), READ, {OTHER_ROOT: COND}, id="lf-select-on-unregistered-location-needs-s3-too",
-                 marks=pytest.mark.xfail(strict=True, reason="Lake Formation vends no credentials for an unregistered "
-                                         "location; making the grant conditional turns the SB004 finding of "
-                                         "tests/scanners/test_scan_aws_glue.py (moto registers nothing) into a "
-                                         "conditional one: that test's owner must agree first")),
+    ("lf-select-on-unregistered-location-needs-s3-too", ATHENA_LF, [lf_entry(OTHER, ON_TABLE, ["SELECT"])],
+     {"registered": ()}, (), READ, {OTHER_ROOT: COND}),
     ("lf-select-with-registrations-unknown-stays", ATHENA_LF, [lf_entry(OTHER, ON_TABLE, ["SELECT"])],
      {"registered": "denied"}, (), READ, {OTHER_ROOT: SURE}),
 ]
 
 
-@pytest.mark.parametrize("name,url,entries,lake_kw,actions,level,expected", LF_CASES,
-                         ids=[c[0] if isinstance(c, tuple) else c.id for c in LF_CASES])  # fmt: skip
+@pytest.mark.parametrize("name,url,entries,lake_kw,actions,level,expected", LF_CASES, ids=[c[0] for c in LF_CASES])
 def test_lake_formation_documented_audience(aws, name, url, entries, lake_kw, actions, level, expected):
     """A Glue table's audience at one level under the Lake Formation permissions given, as the page states."""
     roles = [analyst(aws, *actions)] if actions else [aws.role("analyst")]

@@ -143,8 +143,10 @@ def test_failed_second_page_fails_the_permissions_read(session, endpoint):
 
 
 def test_scanned_lake_formation_grant_to_a_partner_is_a_cross_account_finding(session, endpoint, client):
-    """End to end: a SELECT granted to another account on a catalog table is an SB004 finding on that table."""
+    """End to end: a SELECT granted to another account on a catalog table whose location is registered with
+    Lake Formation (so Lake Formation vends the credentials) is an SB004 finding on that table."""
     _seed_table(client)
+    client("lakeformation").register_resource(ResourceArn="arn:aws:s3:::lake-bucket", UseServiceLinkedRole=True)
     client("lakeformation").grant_permissions(
         Principal={"DataLakePrincipalIdentifier": PARTNER}, Permissions=["SELECT"],
         Resource={"Table": {"DatabaseName": "lake", "Name": "events"}},
@@ -155,3 +157,23 @@ def test_scanned_lake_formation_grant_to_a_partner_is_a_cross_account_finding(se
 
     (finding,) = [f for f in result.findings if f.dataset.id == TABLE and f.rule_id == "SB004"]
     assert {e.principal.id for e in finding.excess} == {f"arn:aws:iam::{PARTNER}:root"}
+
+
+def test_scanned_grant_on_an_unregistered_location_is_conditional_on_the_partners_own_s3_access(
+    session, endpoint, client
+):
+    """End to end: the same SELECT on a table whose location is not registered reaches the data only with the
+    partner's own S3 access: reported, conditional (SB010), naming the location
+    (https://docs.aws.amazon.com/athena/latest/ug/security-athena-lake-formation.html)."""
+    _seed_table(client)
+    client("lakeformation").grant_permissions(
+        Principal={"DataLakePrincipalIdentifier": PARTNER}, Permissions=["SELECT"],
+        Resource={"Table": {"DatabaseName": "lake", "Name": "events"}},
+    )  # fmt: skip
+    rules = parse_rules("version: 1\ndatasets:\n  - match: {id: '*'}\n    read: []\n    admin: []\n", source="<t>")
+
+    result = audit(scan_aws(scan_config(session, endpoint)), rules)
+
+    (finding,) = [f for f in result.findings if f.dataset.id == TABLE and f.rule_id == "SB010"]
+    (entry,) = [e for e in finding.excess if e.principal.id == f"arn:aws:iam::{PARTNER}:root"]
+    assert entry.conditional and "s3://lake-bucket/events/" in entry.path[-2].conditions[0].reason

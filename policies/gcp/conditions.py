@@ -117,6 +117,14 @@ class Site:
         return CelResource.bq_table(self.project, self.container, self.table)
 
 
+def _unknowns(outcomes: list[Outcome]) -> list[str]:
+    """What leaves ``outcomes`` undecided, each reason once, in order."""
+    unknown: list[str] = []
+    for outcome in outcomes:
+        unknown.extend(u for u in outcome.unknown if u not in unknown)
+    return unknown
+
+
 def _any(outcomes: list[Outcome]) -> Outcome:
     """A level reached through any one of its permissions: true if one is, false if all are."""
     truths = {o.truth for o in outcomes}
@@ -124,23 +132,17 @@ def _any(outcomes: list[Outcome]) -> Outcome:
         return Outcome(truth=Truth.TRUE)
     if truths == {Truth.FALSE}:
         return Outcome(truth=Truth.FALSE)
-    unknown: list[str] = []
-    for outcome in outcomes:
-        unknown.extend(u for u in outcome.unknown if u not in unknown)
-    return Outcome(truth=Truth.UNKNOWN, unknown=tuple(unknown))
+    return Outcome(truth=Truth.UNKNOWN, unknown=tuple(_unknowns(outcomes)))
 
 
 def _combine(outcomes: list[Outcome]) -> Outcome:
+    """A condition checked on several resources: true if it holds on all, false if on none."""
     truths = {o.truth for o in outcomes}
     if truths == {Truth.TRUE}:
         return Outcome(truth=Truth.TRUE)
     if truths == {Truth.FALSE}:
         return Outcome(truth=Truth.FALSE)
-    unknown: list[str] = []
-    for outcome in outcomes:
-        unknown.extend(u for u in outcome.unknown if u not in unknown)
-    if not unknown:
-        unknown.append("it holds on some of the resources this access is checked on and not on others")
+    unknown = _unknowns(outcomes) or ["it holds on some of the resources this access is checked on and not on others"]
     return Outcome(truth=Truth.UNKNOWN, unknown=tuple(unknown))
 
 

@@ -229,7 +229,14 @@ def _principals(value: Any, *, source: str, where: str) -> tuple[PrincipalRef, .
     return tuple(refs)
 
 
-def _statement(index: int, raw: Any, *, source: str, identity: bool, no_principal: bool) -> Statement:
+def _literal(text: str) -> str:
+    """``text`` with every ``${`` escaped (``${$}`` is a literal ``$``), so no policy variable is substituted."""
+    return text.replace("${", "${$}{")
+
+
+def _statement(
+    index: int, raw: Any, *, source: str, identity: bool, no_principal: bool, variables: bool = True
+) -> Statement:
     where = f"Statement[{index}]"
     if not isinstance(raw, Mapping):
         raise PolicyDocumentError("a statement must be an object", file=source, where=where)
@@ -258,6 +265,11 @@ def _statement(index: int, raw: Any, *, source: str, identity: bool, no_principa
     principals = None
     if "Principal" in raw or not_principal:
         principals = _principals(raw["NotPrincipal" if not_principal else "Principal"], source=source, where=where)
+    condition = _condition(raw.get("Condition"), source=source, where=where)
+    if not variables:
+        # a policy without Version 2012-10-17 has no policy variables: ${...} is literal text
+        resources = tuple(_literal(r) for r in resources) if resources is not None else None
+        condition = {op: {k: tuple(map(_literal, vs)) for k, vs in keys.items()} for op, keys in condition.items()}
     sid = raw.get("Sid")
     return Statement(
         index=index,
@@ -269,7 +281,7 @@ def _statement(index: int, raw: Any, *, source: str, identity: bool, no_principa
         not_resource=not_resource,
         principals=principals,
         not_principal=not_principal,
-        condition=_condition(raw.get("Condition"), source=source, where=where),
+        condition=condition,
         raw=freeze_json(raw),
     )
 
@@ -301,8 +313,11 @@ def parse_policy(
         raise PolicyDocumentError("Statement must be an object or a list", file=label)
     identity = kind in (EvidenceKind.IDENTITY_POLICY, EvidenceKind.PERMISSION_BOUNDARY)
     no_principal = identity or kind is EvidenceKind.SCP
+    # policy variables exist only in Version 2012-10-17; without it (2008-10-17 is the default)
+    # ${...} is literal text (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html)
+    variables = doc.get("Version") == "2012-10-17"
     statements = tuple(
-        _statement(i, s, source=label, identity=identity, no_principal=no_principal)
+        _statement(i, s, source=label, identity=identity, no_principal=no_principal, variables=variables)
         for i, s in enumerate(statements_raw)
     )
     if require_principal:

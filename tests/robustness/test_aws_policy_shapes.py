@@ -122,11 +122,16 @@ def test_empty_statement_list_grants_nothing_and_does_not_raise(aws: Any) -> Non
     assert _audiences(aws, _p())["read"].get(aws.PUBLIC) is None
 
 
-def test_version_2008_keeps_variable_literal(aws: Any) -> None:
-    """Under Version 2008-10-17 ``${aws:username}`` is a literal string, not a variable (VERSION): the grant on
-    the literal prefix stays a grant, never dropped."""
-    doc = _p(_s(Resource="arn:aws:s3:::b/${aws:username}/*"), version="2008-10-17")
-    assert _audiences(aws, doc)["read"].get(aws.PUBLIC) in ("sure", "conditional")
+VERSIONS = [("2008-10-17", "sure"), (None, "sure"), ("2012-10-17", "conditional")]
+
+
+@pytest.mark.parametrize(("version", "verdict"), VERSIONS)
+def test_policy_variables_exist_only_in_version_2012(aws: Any, version: str | None, verdict: str) -> None:
+    """Under Version 2008-10-17 (the default when Version is missing) ``${aws:username}`` is literal text, so the
+    public reads the literal prefix for sure; under 2012-10-17 it is a variable no class can resolve: conditional
+    (VERSION)."""
+    doc = _p(_s(Resource="arn:aws:s3:::b/${aws:username}/*"), version=version)
+    assert _audiences(aws, doc)["read"].get(aws.PUBLIC) == verdict
 
 
 OAI = "arn:aws:iam::cloudfront:user/CloudFront Origin Access Identity E2QWRUHEXAMPLE"

@@ -10,19 +10,21 @@ grant              resources the permission is checked on
 =================  ==========================================================
 bucket READ/WRITE  some object of the bucket (``storage.objects.get/create``)
 bucket LIST        the bucket (``storage.objects.list``)
-bucket ADMIN       the bucket and some object (``buckets.setIamPolicy``, ``objects.setIamPolicy``)
+bucket ADMIN       the bucket or some object (``buckets.setIamPolicy``, ``objects.setIamPolicy``)
 dataset READ/WRITE some table of the dataset (``tables.getData/updateData``)
-dataset LIST       the dataset and some table (``tables.list``, ``tables.get``)
+dataset LIST       the dataset or some table (``tables.list``, ``tables.get``)
 dataset ADMIN      the dataset (``datasets.update/setIamPolicy``)
-table (any level)  the table; ADMIN also its dataset
+table (any level)  the table; ADMIN also (or) its dataset
 =================  ==========================================================
 
 plus, for ADMIN through ``resourcemanager.*.setIamPolicy`` on an ancestor, that
 ancestor (a resource seenby does not model: every attribute unknown).
 
-Fail closed: a level is unconditional only when the condition is TRUE on every resource
-of its row, gone only when it is FALSE on every one, and otherwise stays conditional with
-the expression as written and the attributes that left it open.  A condition on an object
+A level is reached through *any one* of its permissions, each checked on its own resource
+("or" in the table).  Fail closed: a level is unconditional only when the condition is TRUE
+on the resource of one of the role's permissions that give it, gone only when it is FALSE on
+every one, and otherwise stays conditional with the expression as written and the attributes
+that left it open (a role the catalogue does not know: TRUE on every resource of the row).  A condition on an object
 name prefix therefore keeps a *conditional* READ on the bucket ("objects whose names
 match"), never an unconditional one and never none.
 """
@@ -166,9 +168,12 @@ def decide_levels(
 
     ``checks`` (the role's permissions, per level, by where each is checked) makes a level
     hold when the condition holds where *one* of its permissions is checked (LIST on a
-    dataset: ``tables.list`` on the dataset or ``tables.get`` on a table).  ADMIN, and
-    every level of an unknown role, holds only when the condition holds on every resource
-    of its row (the stricter reading: ADMIN stays conditional rather than unconditional).
+    dataset: ``tables.list`` on the dataset or ``tables.get`` on a table; ADMIN on a bucket:
+    ``buckets.setIamPolicy`` on the bucket or ``objects.setIamPolicy`` on an object): IAM
+    checks each permission against the resource it applies to, so a condition can grant a
+    subset of a role's permissions by resource type
+    (https://cloud.google.com/iam/docs/conditions-resource-attributes).  Every level of an
+    unknown role holds only when the condition holds on every resource of its row.
 
     TRUE → the group carries no condition; UNKNOWN → it carries the condition (as written,
     with a reason naming what is unknown); FALSE → the level is left out: the binding does
@@ -180,7 +185,7 @@ def decide_levels(
         return [(levels, (condition,))]  # no expression to evaluate (kept as written)
     groups: dict[Condition | None, set[AccessLevel]] = {}
     for level in sorted(levels):
-        if checks is not None and level is not AccessLevel.ADMIN and checks.get(level):
+        if checks is not None and checks.get(level):
             outcome = _any(
                 [evaluate(condition.expression, site.resource_for(scope)) for scope in sorted(checks[level])]
             )

@@ -615,12 +615,7 @@ CASES = [
          conditioned("roles/bigquery.dataViewer", 'resource.type == "bigquery.googleapis.com/Table"', on="bq"),
          ALICE, {R, L}, dataset=DS),
     case("condition-bucket-type-storage-admin-sets-bucket-policy", CONDITIONS,
-         conditioned("roles/storage.admin", 'resource.type == "storage.googleapis.com/Bucket"'), ALICE, {L, A},
-         marks=pytest.mark.xfail(strict=True, reason=(
-             "ADMIN on a bucket is reached through storage.buckets.setIamPolicy, checked on the bucket, where "
-             "the condition holds; seenby keeps ADMIN conditional unless the condition holds on the bucket and "
-             "its objects too (the reading tests/gcp/test_gcp_cel.py's property test encodes, outside this "
-             "change's paths)"))),
+         conditioned("roles/storage.admin", 'resource.type == "storage.googleapis.com/Bucket"'), ALICE, {L, A}),
     case("pap-enforced-blocks-public-binding-inherited-from-project", PAP,
          lambda: [org(), project(iam=policy(binding("roles/storage.objectViewer", "allUsers"))),
                   bucket("b", pap="enforced")], "allUsers", set()),

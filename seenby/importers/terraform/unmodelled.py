@@ -11,6 +11,8 @@ outside this table and outside the importer's builders (``aws_s3_bucket_website_
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from seenby.importers.terraform.context import Builder, Context
 from seenby.importers.terraform.plan import PlannedResource
 from seenby.importers.terraform.resolve import is_unknown
@@ -118,13 +120,13 @@ def _gcp_target(ctx: Context, res: PlannedResource) -> Draft | None:
     return ctx.state.draft("gcp.project", f"projects/{project}", name=project, account=project)
 
 
-def _builder(api: str, target: object) -> Builder:
+def _builder(api: str, target: Callable[[Context, PlannedResource], Draft | None]) -> Builder:
     def build(ctx: Context, res: PlannedResource) -> None:
         if not res.changed:
             return  # it exists already: a scan of the baseline reads (or misses) it
         if res.type in _ONLY_WITH_ACL and not any(a in res.expressions for a in ("acl", "grant")):
             return  # an object upload without an ACL of its own does not change who reads the bucket
-        d = target(ctx, res)  # type: ignore[operator]
+        d = target(ctx, res)
         if d is not None:
             ctx.state.set_read(d, res.address, _gap_read(res, api), ctx.origin(res))
         else:

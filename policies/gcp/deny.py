@@ -27,7 +27,14 @@ must no longer give the level; P must be covered by a denied principal (the same
 ``public:all``, or a group the snapshot's Cloud Identity memberships put P in); an
 exception that is P, or a group holding P, exempts P.  When P is a group or a class and
 is denied, the exception principals that may be inside it keep the access: the grant
-moves to them, with a note.  Fail closed (over-reports, never hides): grants from
+moves to them, with a note.  When P is a group that is not denied but holds denied
+members (directly or through nested groups, per the memberships read), the group's
+grant is split among its members: each member not denied keeps it (a nested group with
+no denied member keeps it whole), its evidence the group's binding with a note naming
+the rule and the group; the denied members lose it (or keep it under the rule's
+denialCondition).  The group node then holds no such grant, so membership edges cannot
+carry a denied member to the data.  A group whose memberships were not read keeps its
+grant: no member of it is known to be denied.  Fail closed (over-reports, never hides): grants from
 legacy ACLs and from roles the catalogue does not know are not narrowed, nor are
 members inside a granted class (a denied group whose members read through ``domain:``).
 """
@@ -81,6 +88,7 @@ class Memberships:
 
     def __init__(self, snapshot: Snapshot) -> None:
         self._direct: dict[str, set[str]] = {}  # member id -> groups it is a direct member of
+        self._members: dict[str, dict[str, Principal]] = {}  # group id -> its direct members, in order
         self._read: set[str] = set()  # groups whose memberships were read
         for resource in snapshot.of_type("gcp.cloudidentity.group"):
             group = member_principal(f"group:{resource.id.removeprefix('group:')}").id
@@ -95,8 +103,11 @@ class Memberships:
                 if key:
                     kind = str(membership.get("type") or "")
                     prefix = {"GROUP": "group", "SERVICE_ACCOUNT": "serviceAccount"}.get(kind, "user")
-                    self._direct.setdefault(member_principal(f"{prefix}:{key}").id, set()).add(group)
+                    member = member_principal(f"{prefix}:{key}")
+                    self._direct.setdefault(member.id, set()).add(group)
+                    self._members.setdefault(group, {})[member.id] = member
         self._closure: dict[str, frozenset[str]] = {}
+        self._inside: dict[str, tuple[Principal, ...]] = {}
 
     def groups_of(self, principal: str) -> frozenset[str]:
         """Every group ``principal`` is in, directly or through nested groups."""
@@ -113,6 +124,23 @@ class Memberships:
 
     def known(self, group: str) -> bool:
         return group in self._read
+
+    def members(self, group: str) -> tuple[Principal, ...]:
+        """The direct members of ``group`` (empty when its memberships were not read)."""
+        return tuple(self._members.get(group, {}).values())
+
+    def inside(self, group: str) -> tuple[Principal, ...]:
+        """Every member of ``group``, directly or through nested groups (those read)."""
+        if group not in self._inside:
+            seen: dict[str, Principal] = {}
+            stack = [group]
+            while stack:
+                for member in self._members.get(stack.pop(), {}).values():
+                    if member.id not in seen:
+                        seen[member.id] = member
+                        stack.append(member.id)
+            self._inside[group] = tuple(seen.values())
+        return self._inside[group]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -234,10 +262,23 @@ class _Applier:
 
     # -- rules -------------------------------------------------------------------
 
+    def denies(self, principal: Principal, rule: DenyRule) -> bool:
+        """``rule`` names ``principal`` (or a group holding it) and no exception exempts it."""
+        return any(self.covered(principal, denied) for denied in rule.denied) and not any(
+            self.covered(principal, exception) for exception in rule.exceptions
+        )
+
+    def denied_inside(self, group: Principal, rule: DenyRule) -> list[str]:
+        """The members of ``group`` (through nested groups too) that ``rule`` denies, in id order."""
+        if group.kind is not PrincipalKind.GROUP or not self.memberships.known(group.id):
+            return []
+        return sorted(m.id for m in self.memberships.inside(group.id) if self.denies(m, rule))
+
     def apply_rule(self, grant: Grant, rule: DenyRule) -> list[Grant]:
         principal = grant.principal
         if not any(self.covered(principal, denied) for denied in rule.denied):
-            return [grant]
+            denied = self.denied_inside(principal, rule)
+            return self.split(grant, rule, principal, denied, ()) if denied else [grant]
         if any(self.covered(principal, exception) for exception in rule.exceptions):
             return [grant]  # an exception principal: exempt
         if rule.condition is not None:
@@ -245,21 +286,39 @@ class _Applier:
         kept = []
         for exception in rule.exceptions:
             if self.may_contain(principal, exception):
-                first = grant.evidence[0]
                 note = (
                     f"{rule.where} denies {principal.id}; {exception.id} is an exception principal and reaches "
                     f"the data through {principal.id}"
                 )
-                evidence = Evidence(
-                    kind=first.kind,
-                    source=first.source,
-                    location=first.location,
-                    excerpt=first.excerpt,
-                    sid=first.sid,
-                    note=f"{first.note}; {note}" if first.note else note,
-                )
-                kept.append(replace(grant, principal=exception, evidence=(evidence, *grant.evidence[1:])))
+                kept.append(_moved(grant, exception, note))
         return kept
+
+    def split(
+        self, grant: Grant, rule: DenyRule, group: Principal, denied: list[str], chain: tuple[str, ...]
+    ) -> list[Grant]:
+        """A grant to ``group``, some of whose members ``rule`` denies: the grant goes to each member instead.
+
+        The denied members lose it (or keep it under the rule's denialCondition); a nested group
+        holding a denied member is split the same way; every other member, nested groups included,
+        keeps the group's grant, its evidence naming the group and the rule.  The group's own node
+        no longer holds the grant, so membership edges cannot carry a denied member to the data.
+        """
+        chain = (*chain, group.id)
+        via = " in ".join(reversed(chain))
+        out: list[Grant] = []
+        for member in self.memberships.members(group.id):
+            if member.id in chain:
+                continue  # a membership cycle: the group's members are already here
+            note = (
+                f"{rule.where} denies {', '.join(denied)}, inside {chain[0]}: the grant to {chain[0]} is split "
+                f"among its members; {member.id} is in {via}"
+            )
+            moved = _moved(grant, member, note)
+            if self.denied_inside(member, rule):
+                out.extend(self.split(moved, rule, member, denied, chain))
+            else:
+                out.extend(self.apply_rule(moved, rule))  # denied, exempt, or kept as it is
+        return out
 
     def apply(self, grant: Grant) -> list[Grant]:
         if grant.evidence[0].kind not in (EvidenceKind.IAM_BINDING, EvidenceKind.ACCESS_ENTRY):
@@ -270,6 +329,20 @@ class _Applier:
             if self._denied_level(grant, rule):
                 current = [g for c in current for g in self.apply_rule(c, rule)]
         return current
+
+
+def _moved(grant: Grant, principal: Principal, note: str) -> Grant:
+    """``grant`` as held by ``principal``, its first evidence noting why."""
+    first = grant.evidence[0]
+    evidence = Evidence(
+        kind=first.kind,
+        source=first.source,
+        location=first.location,
+        excerpt=first.excerpt,
+        sid=first.sid,
+        note=f"{first.note}; {note}" if first.note else note,
+    )
+    return replace(grant, principal=principal, evidence=(evidence, *grant.evidence[1:]))
 
 
 def apply_deny_policies(snapshot: Snapshot, out: Evaluation, hierarchy: Hierarchy, catalog: RoleCatalog) -> None:

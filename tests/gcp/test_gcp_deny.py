@@ -309,3 +309,100 @@ def test_unreadable_deny_policies_are_a_gap_and_narrow_nothing() -> None:
     ev = evaluate_all(shot)
     assert "user:x@corp.example" in audience(ev, B, R)
     assert any(g.resource == ORG and g.read == "deny_policies" for g in ev.gaps)
+
+
+# -- a deny on some members of a granted group -------------------------------------------
+
+DENY_RULES = "https://cloud.google.com/iam/docs/deny-overview#deny-rules"
+ALICE = "user:alice@corp.example"
+BOB = "user:bob@corp.example"
+DENY_ALICE = rule(["principal://goog/subject/alice@corp.example"], [GET])
+
+
+def _reached(ev: Any, level: AccessLevel = R) -> dict[str, bool]:
+    """Who the reachability graph says reaches gs://b at ``level`` (membership edges included) → conditional?"""
+    from seenby.graph.audience import audience as graph_audience
+    from seenby.graph.build import build_graph
+
+    return {r.principal.id: r.conditional for r in graph_audience(build_graph(ev), B, level)}
+
+
+def test_deny_on_a_group_member_removes_only_that_member() -> None:
+    """A user denied by name is refused whatever group grants the role; the group's other members keep it; https://cloud.google.com/iam/docs/deny-overview#deny-rules"""
+    ev = evaluate(
+        with_deny(org(), DENY_ALICE),
+        project(),
+        group("ops@corp.example", ("USER", "alice@corp.example"), ("USER", "bob@corp.example")),
+        bucket("b", iam=policy(binding(VIEWER, "group:ops@corp.example"))),
+    )
+    assert (_reached(ev), _reached(ev, L)) == (
+        {BOB: False},
+        {"group:ops@corp.example": False, ALICE: False, BOB: False},
+    )
+
+
+def test_member_kept_by_a_split_group_grant_names_the_group_and_the_deny_rule() -> None:
+    """The remaining member's grant is the group's binding, noting the group and the rule that removed a member; https://cloud.google.com/iam/docs/deny-overview#deny-rules"""
+    ev = evaluate(
+        with_deny(org(), DENY_ALICE),
+        project(),
+        group("ops@corp.example", ("USER", "alice@corp.example"), ("USER", "bob@corp.example")),
+        bucket("b", iam=policy(binding(VIEWER, "group:ops@corp.example"))),
+    )
+    [grant] = grants(ev, B, R)
+    assert (grant.principal.id, grant.evidence[0].excerpt["member"], grant.evidence[0].note) == (
+        BOB,
+        "group:ops@corp.example",
+        f"deny policy no telemetry reads rules[0] (attached to {ORG}) denies {ALICE}, inside group:ops@corp.example: "
+        f"the grant to group:ops@corp.example is split among its members; {BOB} is in group:ops@corp.example",
+    )
+
+
+def test_deny_on_a_member_of_a_nested_group_splits_only_the_groups_holding_it() -> None:
+    """A denied user in a nested group loses the outer grant; a sibling group with no denied member keeps it whole; https://cloud.google.com/iam/docs/deny-overview#deny-rules"""
+    ev = evaluate(
+        with_deny(org(), DENY_ALICE),
+        project(),
+        group("eng@corp.example", ("GROUP", "ops@corp.example"), ("GROUP", "web@corp.example")),
+        group("ops@corp.example", ("USER", "alice@corp.example"), ("USER", "bob@corp.example")),
+        group("web@corp.example", ("USER", "carol@corp.example")),
+        bucket("b", iam=policy(binding(VIEWER, "group:eng@corp.example"))),
+    )
+    assert _reached(ev) == {BOB: False, "group:web@corp.example": False, "user:carol@corp.example": False}
+
+
+def test_denial_condition_on_a_group_member_leaves_that_member_conditional() -> None:
+    """A denialCondition on tags is not decided offline: the named member keeps the group's grant, conditionally; https://cloud.google.com/iam/docs/deny-overview#conditions"""
+    tagged = rule(["principal://goog/subject/alice@corp.example"], [GET],
+                  condition={"title": "t", "expression": "resource.matchTag('1/env', 'prod')"})
+    ev = evaluate(
+        with_deny(org(), tagged),
+        project(),
+        group("ops@corp.example", ("USER", "alice@corp.example"), ("USER", "bob@corp.example")),
+        bucket("b", iam=policy(binding(VIEWER, "group:ops@corp.example"))),
+    )
+    assert _reached(ev) == {ALICE: True, BOB: False}
+
+
+def test_group_whose_memberships_were_not_read_keeps_its_grant() -> None:
+    """Memberships not read: no member is known to be denied, so the group keeps its grant (fail closed); https://cloud.google.com/iam/docs/deny-overview#deny-rules"""
+    ev = evaluate(
+        with_deny(org(), DENY_ALICE),
+        project(),
+        group("ops@corp.example", memberships=DENIED),
+        bucket("b", iam=policy(binding(VIEWER, "group:ops@corp.example"))),
+    )
+    assert _reached(ev) == {"group:ops@corp.example": False}
+
+
+def test_exception_principal_inside_a_granted_group_keeps_the_grant() -> None:
+    """A member named by exceptionPrincipals is not denied even though the rule denies a group holding it; https://cloud.google.com/iam/docs/deny-overview#deny-rules"""
+    ev = evaluate(
+        with_deny(org(), rule(["principalSet://goog/group/contractors@corp.example"], [GET],
+                              exceptions=["principal://goog/subject/alice@corp.example"])),
+        project(),
+        group("ops@corp.example", ("GROUP", "contractors@corp.example"), ("USER", "bob@corp.example")),
+        group("contractors@corp.example", ("USER", "alice@corp.example"), ("USER", "c1@corp.example")),
+        bucket("b", iam=policy(binding(VIEWER, "group:ops@corp.example"))),
+    )
+    assert _reached(ev) == {ALICE: False, BOB: False}

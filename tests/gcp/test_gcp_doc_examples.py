@@ -528,11 +528,7 @@ CASES = [
          lambda: [*denied_project(policy(binding("roles/storage.objectViewer", "group:ops@corp.example")),
                                   deny_rule(["principal://goog/subject/alice@corp.example"],
                                             ["storage.googleapis.com/objects.get"]))(),
-                  group_of("ops@corp.example", "alice@corp.example")], ALICE, {L},
-         marks=pytest.mark.xfail(strict=True, reason=(
-             "a deny on a member of a granted group: the grant stays on the group node and the graph expands "
-             "membership, so the denied member still reaches READ through it (over-report, fail closed); "
-             "narrowing needs per-member exclusions on group grants"))),
+                  group_of("ops@corp.example", "alice@corp.example")], ALICE, {L}),
     # --- custom and unknown roles ---------------------------------------------------------
     case("custom-role-with-objects-get-reads", "https://cloud.google.com/iam/docs/understanding-custom-roles",
          lambda: [org(), Resource(type="gcp.project", id=f"projects/{PROJECT}", account=PROJECT, parent=ORG, reads={

@@ -72,6 +72,25 @@ _TARGETS = {
 }
 _SERVICE_PREFIX = {"cloudresourcemanager": "resourcemanager"}
 _PUBLIC_ALL = "principalSet://goog/public:all"
+_CUSTOMER = "principalSet://goog/cloudIdentityCustomerId/"
+
+
+def customer_domains(snapshot: Snapshot) -> dict[str, frozenset[str]]:
+    """Workspace / Cloud Identity customer id → the domains the snapshot ties to it.
+
+    An organisation's ``directoryCustomerId`` is its customer, and its ``displayName`` that
+    customer's primary domain (https://cloud.google.com/resource-manager/reference/rest/v3/organizations).
+    Secondary domains are not in the snapshot.
+    """
+    found: dict[str, set[str]] = {}
+    for resource in snapshot.of_type("gcp.organization"):
+        metadata = resource.document("metadata")
+        if not isinstance(metadata, Mapping):
+            continue
+        customer, domain = metadata.get("directoryCustomerId"), metadata.get("displayName")
+        if customer and domain:
+            found.setdefault(str(customer), set()).add(str(domain).strip().lower())
+    return {customer: frozenset(domains) for customer, domains in found.items()}
 
 
 def v1_permission(v2: str) -> str:
@@ -215,6 +234,7 @@ class _Applier:
         self.hierarchy = hierarchy
         self.catalog = catalog
         self.memberships = Memberships(snapshot)
+        self.customers = customer_domains(snapshot)
         self.rules = {
             node.id: deny_rules(node.id, node.resource.document(DENY_POLICIES_READ))
             for node in hierarchy.nodes.values()
@@ -229,7 +249,21 @@ class _Applier:
 
     def covered(self, principal: Principal, by: Principal) -> bool:
         """``by`` (a denied or exception principal) stands for ``principal``."""
+        if by.id.startswith(_CUSTOMER) and by.id != principal.id:
+            # Every identity of a Cloud Identity / Workspace customer: the users and domain classes
+            # of the domains the snapshot ties to it (https://cloud.google.com/iam/docs/principal-identifiers).
+            domains = self.customers.get(by.id.removeprefix(_CUSTOMER), frozenset())
+            if principal.kind is PrincipalKind.USER:
+                return principal.id.rpartition("@")[2] in domains
+            if principal.kind is PrincipalKind.DOMAIN:
+                return principal.id.removeprefix("domain:") in domains
+            return False
         return by.id == principal.id or by.id == "allUsers" or by.id in self.memberships.groups_of(principal.id)
+
+    def untied_customers(self, rule: DenyRule) -> list[str]:
+        """The customers ``rule`` denies that the snapshot ties to no domain."""
+        named = [p.id for p in rule.denied if p.id.startswith(_CUSTOMER)]
+        return [pid for pid in named if pid.removeprefix(_CUSTOMER) not in self.customers]
 
     def may_contain(self, principal: Principal, inner: Principal) -> bool:
         """``inner`` may be one of the principals ``principal`` stands for."""
@@ -278,7 +312,17 @@ class _Applier:
         principal = grant.principal
         if not any(self.covered(principal, denied) for denied in rule.denied):
             denied = self.denied_inside(principal, rule)
-            return self.split(grant, rule, principal, denied, ()) if denied else [grant]
+            if denied:
+                return self.split(grant, rule, principal, denied, ())
+            untied = self.untied_customers(rule)
+            if untied and principal.kind in (PrincipalKind.USER, PrincipalKind.GROUP, PrincipalKind.DOMAIN):
+                note = (
+                    f"{rule.where} denies {', '.join(untied)}; the snapshot holds no organisation with that "
+                    f"directoryCustomerId, so whether {principal.id} is one of its identities is unknown: "
+                    "the grant is kept"
+                )
+                return [_moved(grant, principal, note)]
+            return [grant]
         if any(self.covered(principal, exception) for exception in rule.exceptions):
             return [grant]  # an exception principal: exempt
         if rule.condition is not None:

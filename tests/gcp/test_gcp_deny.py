@@ -406,3 +406,52 @@ def test_exception_principal_inside_a_granted_group_keeps_the_grant() -> None:
         bucket("b", iam=policy(binding(VIEWER, "group:ops@corp.example"))),
     )
     assert _reached(ev) == {ALICE: False, BOB: False}
+
+
+# -- every identity of a Cloud Identity / Workspace customer -------------------------------
+
+PRINCIPAL_IDS = "https://cloud.google.com/iam/docs/principal-identifiers"
+DENY_CUSTOMER = rule(["principalSet://goog/cloudIdentityCustomerId/C0abc123"], [GET])
+
+
+def _org_of_customer(customer: str | None) -> Resource:
+    """The organisation, its metadata naming its Workspace customer (displayName: the primary domain)."""
+    metadata: dict[str, Any] = {"name": ORG, "displayName": "corp.example"}
+    if customer:
+        metadata["directoryCustomerId"] = customer
+    node = org()
+    return replace(node, reads={**node.reads, "metadata": Read(outcome=ReadOutcome.OK, api="get", document=metadata)})
+
+
+def test_customer_principal_set_denies_users_of_the_customer_domain() -> None:
+    """cloudIdentityCustomerId/C denies the users of the customer's (primary) domain, not outsiders; https://cloud.google.com/iam/docs/principal-identifiers"""
+    ev = evaluate(
+        with_deny(_org_of_customer("C0abc123"), DENY_CUSTOMER),
+        project(),
+        bucket("b", iam=policy(binding(VIEWER, "user:alice@corp.example", "user:guest@partner.example"))),
+    )
+    assert audience(ev, B, R) == {"user:guest@partner.example"}
+
+
+def test_customer_principal_set_denies_the_domain_class_of_its_domain() -> None:
+    """A grant to domain:<the customer's primary domain> is denied whole by cloudIdentityCustomerId/C; https://cloud.google.com/iam/docs/principal-identifiers"""
+    ev = evaluate(
+        with_deny(_org_of_customer("C0abc123"), DENY_CUSTOMER),
+        project(),
+        bucket("b", iam=policy(binding(VIEWER, "domain:corp.example"))),
+    )
+    assert audience(ev, B, R) == set()
+
+
+def test_customer_not_tied_to_a_domain_keeps_the_grant_and_says_why() -> None:
+    """No directoryCustomerId in the snapshot: the customer's users are unknown, the grant stays with a note; https://cloud.google.com/iam/docs/principal-identifiers"""
+    ev = evaluate(
+        with_deny(_org_of_customer(None), DENY_CUSTOMER),
+        project(),
+        bucket("b", iam=policy(binding(VIEWER, "user:alice@corp.example"))),
+    )
+    [grant] = grants(ev, B, R)
+    assert (grant.principal.id, "no organisation with that directoryCustomerId" in grant.evidence[0].note) == (
+        "user:alice@corp.example",
+        True,
+    )

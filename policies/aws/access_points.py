@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from seenby.errors import PolicyDocumentError
 from seenby.model import Condition, EvidenceKind, Grant
 from seenby.policies.aws.access import (
+    NOT_ALLOWED,
     Outcome,
     any_of,
     conjoin,
@@ -46,7 +47,7 @@ from seenby.policies.aws.document import PolicyDocument, parse_policy
 from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.kms import KeyInfo
 from seenby.policies.aws.population import unique
-from seenby.policies.aws.s3 import ActionSpec, Bucket, BucketEvaluator, level_actions
+from seenby.policies.aws.s3 import ActionSpec, Bucket, BucketEvaluator, level_actions, outside_owner_account
 from seenby.snapshot import Resource
 
 __all__ = ["AccessPoint", "access_point_grants", "load_access_points", "through_access_point"]
@@ -131,6 +132,8 @@ def through_access_point(
     ev: BucketEvaluator, bucket: Bucket, key: KeyInfo | None, c: Candidate, spec: ActionSpec, ap: AccessPoint
 ) -> Outcome:
     """The outcome of ``spec`` by ``c`` through access point ``ap`` (see the module docstring)."""
+    if outside_owner_account(bucket, c, spec):
+        return NOT_ALLOWED
     entity = ev.population.entity_of.get(c.key)
     ap_request = ap.request(spec, c)
     ap_account = _ap_account(ap, bucket)

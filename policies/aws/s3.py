@@ -56,7 +56,7 @@ from seenby.policies.aws.org import Directory
 from seenby.policies.aws.population import Population
 from seenby.snapshot import Resource
 
-__all__ = ["ActionSpec", "Bucket", "BucketEvaluator", "level_actions", "load_bucket"]
+__all__ = ["ActionSpec", "Bucket", "BucketEvaluator", "level_actions", "load_bucket", "outside_owner_account"]
 
 _ACCESS_POINT_KEYS = ("s3:DataAccessPointArn", "s3:DataAccessPointAccount", "s3:AccessPointNetworkOrigin")
 
@@ -67,6 +67,7 @@ class ActionSpec:
     level: AccessLevel
     object_level: bool
     kms_action: str | None
+    owner_account_only: bool = False  # S3 refuses it to identities of other accounts (PutBucketPolicy)
 
 
 @cache
@@ -80,7 +81,7 @@ def level_actions() -> dict[AccessLevel, tuple[ActionSpec, ...]]:
     for a in _data()["actions"]:
         spec = ActionSpec(
             action=a["action"], level=AccessLevel(a["level"]), object_level=a["resource"] == "object",
-            kms_action=a["kms_action"],
+            kms_action=a["kms_action"], owner_account_only=a.get("owner_account_only", False),
         )  # fmt: skip
         out.setdefault(spec.level, []).append(spec)
     return {k: tuple(v) for k, v in out.items()}
@@ -253,6 +254,24 @@ _SERVICE_KEYS = frozenset(
     for k in ("aws:PrincipalIsAWSService", "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList",
               "aws:PrincipalType", "aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths")
 )  # fmt: skip
+
+
+_OUTSIDE_KINDS = (
+    CandidateKind.PUBLIC, CandidateKind.AUTHENTICATED, CandidateKind.ORGANIZATION, CandidateKind.ORG_UNIT,
+    CandidateKind.SERVICE, CandidateKind.FEDERATED,
+)  # fmt: skip
+
+
+def outside_owner_account(bucket: Bucket, c: Candidate, spec: ActionSpec) -> bool:
+    """True when S3 refuses ``spec`` to ``c`` whatever the policies say: an owner-account-only action
+    (PutBucketPolicy, DeleteBucketPolicy: 405 to identities of other accounts, anonymous callers and services,
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html) and a caller known not to belong to
+    the bucket's account.  A caller or bucket whose account is unknown keeps its grant."""
+    if not spec.owner_account_only or bucket.account is None:
+        return False
+    if c.account is not None:
+        return c.account != bucket.account
+    return c.kind in _OUTSIDE_KINDS
 
 
 def _addresses_services(policy: PolicyDocument | None) -> bool:
@@ -495,6 +514,8 @@ class BucketEvaluator:
 
     def action_outcome(self, bucket: Bucket, key: KeyInfo | None, c: Candidate, spec: ActionSpec) -> Outcome:
         """Every layer for ``c`` doing one audited action directly on ``bucket``: what :meth:`grants` decides with."""
+        if outside_owner_account(bucket, c, spec):
+            return NOT_ALLOWED
         resource = f"{bucket.arn}/*" if spec.object_level else bucket.arn
         request = Request(action=spec.action, resource=resource, context=self._bucket_context(c, bucket))
         identity, mode = self.identity(c, request, bucket.account)
@@ -550,7 +571,7 @@ class BucketEvaluator:
             seen: dict[tuple[object, ...], int] = {}
             groups = tuple(
                 seen.setdefault(
-                    (s.object_level, s.kms_action, acl[i] if acl else (),
+                    (s.object_level, s.kms_action, s.owner_account_only, acl[i] if acl else (),
                      tuple(_element_applies(e, s.action) for e in ordered)),
                     len(seen),
                 )

@@ -57,9 +57,11 @@ BUCKET_CASES: list[tuple[str, list[dict[str, Any]], AccessLevel, dict[str, str]]
         AccessLevel.WRITE, {ORG_NODE: SURE},
     ),
     (
-        "cross-account-admin-despite-deny-of-acl-changes",
-        [{"Effect": "Allow", "Principal": {"AWS": OUTSIDE}, "Action": "s3:PutBucketPolicy", "Resource": BUCKET},
-         {"Effect": "Deny", "Principal": "*", "Action": "s3:PutBucketAcl", "Resource": BUCKET}],
+        "cross-account-admin-despite-deny-of-ownership-changes",
+        # PutBucketAcl, not PutBucketPolicy: S3 refuses PutBucketPolicy to other accounts whatever the policy says
+        # (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html)
+        [{"Effect": "Allow", "Principal": {"AWS": OUTSIDE}, "Action": "s3:PutBucketAcl", "Resource": BUCKET},
+         {"Effect": "Deny", "Principal": "*", "Action": "s3:PutBucketOwnershipControls", "Resource": BUCKET}],
         AccessLevel.ADMIN, {OUTSIDE_ROOT: SURE},
     ),
     (

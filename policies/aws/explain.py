@@ -41,7 +41,14 @@ from seenby.policies.aws.kms import EncryptionKind, KeyInfo, KeyRing
 from seenby.policies.aws.org import Directory, load_directory
 from seenby.policies.aws.population import Population
 from seenby.policies.aws.provider import _canonical_accounts, _load_iam
-from seenby.policies.aws.s3 import ActionSpec, Bucket, BucketEvaluator, level_actions, load_bucket
+from seenby.policies.aws.s3 import (
+    ActionSpec,
+    Bucket,
+    BucketEvaluator,
+    level_actions,
+    load_bucket,
+    outside_owner_account,
+)
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = ["AwsWorld", "explain_bucket", "resolve_candidates"]
@@ -534,6 +541,9 @@ def _explain_action(
         outcome = through_access_point(ev, bucket, key, c, spec, via)
         shown = via.resource(spec)
     marked, reason = _mark_decisive(layers, outcome)
+    if outside_owner_account(bucket, c, spec):
+        reason = (f"S3 refuses {spec.action} to identities outside the bucket owner's account (405 Method Not "
+                  "Allowed), whatever the policies say")  # fmt: skip
     return ActionExplanation(
         action=spec.action, resource=shown, caller=c.principal, answer=_answer(outcome.verdict),
         layers=tuple(marked), evidence=outcome.evidence, conditions=outcome.conditions, reason=reason,

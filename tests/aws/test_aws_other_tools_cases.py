@@ -25,9 +25,11 @@ from typing import Any
 
 import pytest
 
+from seenby.explain import Answer, explain
 from seenby.graph.audience import audience as graph_audience
 from seenby.graph.build import build_graph
 from seenby.model import AccessLevel, EvidenceKind
+from seenby.policies import evaluate
 from seenby.policies.aws.bpa import is_public_policy
 from seenby.policies.aws.document import PolicyDocumentError, parse_policy
 
@@ -506,3 +508,13 @@ def test_other_tools_reach_through_roles(aws: Any, url: str, build: Build, level
     reach = graph_audience(build_graph(aws.evaluate(*build(aws))), BUCKET, AccessLevel(level))
     shown = {r.principal.id: COND if r.conditional else SURE for r in reach}
     assert shown.get(principal) == expected
+
+
+def test_why_names_the_owner_account_rule(aws: Any) -> None:
+    """`seenby why` says S3 refuses DeleteBucketPolicy outside the owner account, not that a policy is missing
+    (DELETE_POLICY; the Prowler cross-account case above)."""
+    snap = aws.snapshot(*_bucket(S(principal={"AWS": "*"}, action="s3:DeleteBucketPolicy", resource=BUCKET))(aws))
+    ev = evaluate(snap)
+    report = explain(snap, ev, build_graph(ev), PUBLIC, BUCKET, AccessLevel.ADMIN)
+    (action,) = [a for a in report.actions if a.action == "s3:DeleteBucketPolicy" and not a.via]
+    assert (action.answer, "owner's account" in action.reason) == (Answer.NOT_ALLOWED, True)

@@ -110,7 +110,7 @@ def _table_layer(layer: Layer) -> list[str]:
     mark = "▶ " if layer.decisive else "  "
     lines = [f"    {mark}{layer.kind.value:<27} {_STATUS_TEXT[layer.status]:<9} {clean(layer.summary)}"]
     for e in layer.allowing:
-        lines.append(f"        allowed by  {evidence_head(e)}")
+        lines.append(f"        allowed by  {evidence_head(e)}" + (f"  ({clean(e.note)})" if e.note else ""))
         if e.excerpt is not None:
             lines.append(f"                    {_excerpt(e.excerpt)}")
     for e in layer.denying:
@@ -152,7 +152,7 @@ def render_table(report: ExplanationReport, options: RenderOptions) -> str:
         lines.append(f"  [{i}] {path_text(path)}")
         for step in path:
             for e in step.evidence:
-                lines.append(f"      evidence   {evidence_head(e)}")
+                lines.append(f"      evidence   {evidence_head(e)}" + (f"  ({clean(e.note)})" if e.note else ""))
             lines += [f"      condition  {condition_text(c)}" for c in step.conditions]
     if report.actions:
         lines += ["", "layer by layer (▶ marks the layer that decided a denial)"]
@@ -172,6 +172,8 @@ def _md_evidence(prefix: str, e: Any) -> list[str]:
     head = f"- {prefix} {md(e.kind.value)} of {code(e.source)} at {code(e.location)}"
     if e.sid:
         head += f", Sid {code(e.sid)}"
+    if e.note:
+        head += f" ({md(e.note)})"
     lines = [head]
     if e.excerpt is not None:
         text = html.escape(shorten(compact_json(e.excerpt), EXCERPT_LIMIT), quote=False).replace("@", "&#64;")
@@ -198,7 +200,8 @@ def render_markdown(report: ExplanationReport, options: RenderOptions) -> str:
     for i, path in enumerate(report.paths, 1):
         lines.append(f"{i}. {' '.join(md(path_text(path)).split())}")
         for step in path:
-            lines += [f"   - evidence: {md(evidence_head(e))}" for e in step.evidence]
+            lines += [f"   - evidence: {md(evidence_head(e))}" + (f" ({md(e.note)})" if e.note else "")
+                      for e in step.evidence]
             lines += [f"   - condition: {code(condition_text(c))}" for c in step.conditions]
     if report.actions:
         lines += ["", "## Layer by layer", ""]

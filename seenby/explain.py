@@ -279,10 +279,13 @@ def explain(
     actions: tuple[ActionExplanation, ...] = ()
     principal = rg.principals.get(principal_ref)
     if dataset.provider is Provider.AWS:
-        from seenby.policies.aws.explain import AwsWorld, explain_bucket, resolve_candidates
+        from seenby.policies.aws.explain import AwsWorld, explain_bucket, resolve_candidates, unknown_reference
 
         world = AwsWorld.build(snapshot)
         candidates = resolve_candidates(world, principal_ref)
+        unknown = unknown_reference(world, principal_ref)
+        if unknown:
+            notes.append(unknown)
         if candidates:
             principal = rg.principals.get(candidates[0].principal.id) or candidates[0].principal
             if dataset.kind is DatasetKind.S3_BUCKET:

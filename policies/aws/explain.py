@@ -132,6 +132,29 @@ def resolve_candidates(world: AwsWorld, ref: str) -> list[Candidate]:
     return []
 
 
+def unknown_reference(world: AwsWorld, ref: str) -> str | None:
+    """A note when ``ref`` names an organisation, account or IAM principal the snapshot does not know.
+
+    The layers still answer for such a caller (as the policies would treat it), but a typo in
+    an id would otherwise read as a plain "no".
+    """
+    if ref.startswith("aws-org:"):
+        org_id = ref.split(":", 1)[1]
+        if org_id not in world.directory.organizations:
+            known = ", ".join(sorted(world.directory.organizations)) or "none"
+            return f"{ref} is not an organisation of the snapshot (known: {known}): the answer is for an outsider"
+        return None
+    parts = ref.split(":")
+    if ref.startswith("arn:") and len(parts) >= 6 and parts[2] in ("iam", "sts") and parts[4].isdigit():
+        account, rest = parts[4], ":".join(parts[5:])
+        known_account = account in world.iams or account in world.directory.account_org
+        if rest == "root":
+            return None if known_account else f"account {account} is not in the snapshot: the answer is for an outsider"
+        if known_account and world.entity(ref) is None and account in world.iams:
+            return f"{ref} is not an IAM principal of account {account} in the snapshot: check the ARN"
+    return None
+
+
 # -- helpers -----------------------------------------------------------------------------------
 
 

@@ -171,3 +171,17 @@ def test_an_identity_side_assumed_to_allow_is_not_what_decided_a_refusal(aws: An
     assert report.answer is not Answer.ALLOWED
     assert (identity.status, identity.decisive) == (LayerStatus.ASSUMED, False)
     assert (resource.status, resource.decisive) == (LayerStatus.NO_ALLOW, True)
+
+
+def test_an_organisation_the_snapshot_does_not_know_is_noted(aws: Any) -> None:
+    """A mistyped organisation id still gets an answer (an outsider's), with a note naming the known ones."""
+    report = _why(aws, "aws-org:o-typo00000", *aws.base(aws.bucket()))
+    assert any("o-typo00000 is not an organisation of the snapshot" in n and "o-a1b2c3d4e5" in n for n in report.notes)
+
+
+def test_a_role_arn_not_in_the_account_is_noted(aws: Any) -> None:
+    """An ARN naming no IAM principal of a known account is flagged (check the ARN); a known one is not."""
+    missing = _why(aws, f"arn:aws:iam::{ACCT}:role/raeder", *aws.base(aws.bucket(), roles=(aws.role("reader"),)))
+    known = _why(aws, ROLE, *aws.base(aws.bucket(), roles=(aws.role("reader"),)))
+    assert any("role/raeder is not an IAM principal" in n for n in missing.notes)
+    assert not any("is not an IAM principal" in n for n in known.notes)

@@ -10,9 +10,9 @@ An attached managed policy whose document is not in the snapshot is recorded in
 that depend on it are never assumed absent (see :mod:`.access`).
 
 :class:`IdentityIndex` answers "which entities have an Allow that could reach
-this bucket / key" without trying every statement against every resource:
-statements are indexed by the literal bucket name of their resource pattern, and
-only wildcard patterns are tested one by one.
+this bucket / key / role" without trying every statement against every resource:
+statements are indexed by the literal name of their resource pattern (a bucket
+name, a role ARN), and only wildcard patterns are tested one by one.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from seenby.model import EvidenceKind, Principal, PrincipalKind, Provider
 from seenby.policies.aws.document import Effect, PolicyDocument, parse_policy
 from seenby.policies.aws.matching import action_matches, glob_intersects, has_wildcard
 
-__all__ = ["AccountIam", "Entity", "EntityKind", "IdentityIndex", "load_account_iam", "s3_bucket_name"]
+__all__ = ["AccountIam", "Entity", "EntityKind", "IdentityIndex", "iam_role_arn", "load_account_iam", "s3_bucket_name"]
 
 _VARIABLE_RE = re.compile(r"\$\{[^}]*\}")
 
@@ -314,3 +314,10 @@ def s3_bucket_name(pattern: str) -> str | None:
         return None
     name = pattern[len(prefix) :].split("/", 1)[0]
     return None if has_wildcard(name) else name
+
+
+def iam_role_arn(pattern: str) -> str | None:
+    """The literal role ARN of a ``sts:AssumeRole`` resource pattern, or None when it has wildcards or is no role."""
+    if "${" in pattern or has_wildcard(pattern) or pattern.count(":") < 5:
+        return None
+    return pattern if pattern.split(":", 5)[5].startswith("role/") and pattern.split(":")[2] == "iam" else None

@@ -42,7 +42,7 @@ from seenby.model import (
 from seenby.policies.aws.access_points import access_point_grants
 from seenby.policies.aws.admin import iam_admin_grants
 from seenby.policies.aws.bpa import PublicAccessBlock
-from seenby.policies.aws.iam import AccountIam, IdentityIndex, load_account_iam, s3_bucket_name
+from seenby.policies.aws.iam import AccountIam, IdentityIndex, iam_role_arn, load_account_iam, s3_bucket_name
 from seenby.policies.aws.kms import KeyRing
 from seenby.policies.aws.org import Directory, load_directory
 from seenby.policies.aws.population import Population
@@ -153,9 +153,12 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
     keys = KeyRing(snapshot)
 
     index = IdentityIndex(actions=(*all_actions(), "kms:Decrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy"))
+    # sts:AssumeRole holders apart: one allowed on every role must not become a candidate of every bucket
+    assume_index = IdentityIndex(actions=("sts:AssumeRole",))
     for iam in iams.values():
         for entity in iam.entities():
             index.add(entity, name_of=s3_bucket_name)
+            assume_index.add(entity, name_of=iam_role_arn)
             evaluation.add_principal(entity.principal)
 
     # membership
@@ -182,7 +185,7 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
     edges: list[Edge] = []
     for iam in iams.values():
         for role in iam.roles.values():
-            edges.extend(trust_edges(role, population, directory))
+            edges.extend(trust_edges(role, population, directory, assume_index))
     for edge in _prune(edges, directory, lambda e: (e.target.id,)):
         evaluation.add_edge(edge)
 

@@ -8,8 +8,17 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
   providers).  As for KMS key policies, an identity-policy Allow alone is not
   enough in the same account;
 * a trust naming an account (``"AWS": "111122223333"`` or its ``:root``)
-  delegates to that account: the edge leaves the account node, and for the
-  role's own account the caller's identity policies must also allow;
+  delegates to that account's IAM
+  (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts).
+  For another account, whose IAM seenby does not see, the edge leaves the
+  account node (its administrators are assumed able to allow).  For the role's
+  own account, whose IAM is in the snapshot, the edges leave the users, groups
+  and roles whose identity policies (group policies reach a user through its
+  MEMBER_OF edge, as for S3 grants), permissions boundary and SCPs allow
+  ``sts:AssumeRole`` on the role: only those found by the identity index are
+  evaluated.  The account's root user cannot assume a role, so the account node
+  itself gets no edge.  When the account's IAM is not known the edge leaves the
+  account node ("someone of that account", fail closed);
 * a same-account principal named directly needs no identity Allow, but an
   explicit Deny of ``sts:AssumeRole`` in its identity policies removes the edge
   (kept simple: the role ARN is the resource, session policies are not modelled);
@@ -33,9 +42,10 @@ from seenby.policies.aws.access import (
     org_policy_outcome,
     resource_and_identity,
 )
-from seenby.policies.aws.candidates import Candidate, CandidateKind
+from seenby.policies.aws.candidates import Candidate, CandidateKind, match_principal
+from seenby.policies.aws.document import Effect, PolicyDocument
 from seenby.policies.aws.evaluate import Request
-from seenby.policies.aws.iam import Entity
+from seenby.policies.aws.iam import Entity, EntityKind, IdentityIndex
 from seenby.policies.aws.org import Directory
 from seenby.policies.aws.population import Population, unique
 
@@ -45,24 +55,60 @@ _ASSUME = "sts:AssumeRole"
 _FEDERATED_ACTIONS = ("sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
 
 
-def _identity(population: Population, c: Candidate, request: Request) -> tuple[Outcome, IdentityMode]:
+def _identity(
+    population: Population, c: Candidate, request: Request, own_iam: str | None
+) -> tuple[Outcome, IdentityMode]:
+    """The caller's identity side; ``own_iam``: the role's account, when its IAM is in the snapshot."""
     entity = population.entity_of.get(c.key)
     if entity is not None:
-        return identity_outcome(entity, request), IdentityMode.EVALUATED
+        # a user of the role's own account is allowed by its own policies here, by its groups' through them
+        own_only = c.kind is CandidateKind.USER and c.account == own_iam
+        return identity_outcome(entity, request, own_allows_only=own_only), IdentityMode.EVALUATED
     if c.kind in (CandidateKind.SERVICE, CandidateKind.FEDERATED, CandidateKind.PUBLIC):
+        return NOT_ALLOWED, IdentityMode.NONE
+    if c.kind is CandidateKind.ACCOUNT and c.account == own_iam:
+        # an unnamed principal of the role's own account: those its IAM allows are candidates of their own
         return NOT_ALLOWED, IdentityMode.NONE
     return ALLOWED, IdentityMode.ASSUMED
 
 
-def trust_edges(role: Entity, population: Population, directory: Directory) -> list[Edge]:
-    """CAN_ASSUME edges into ``role`` from every candidate its trust policy lets in."""
+def _delegates_to_own_account(trust: PolicyDocument, own: Candidate) -> bool:
+    """Some Allow of the trust policy names the role's own account (delegation to its IAM)."""
+    return any(st.effect is Effect.ALLOW and match_principal(st, own).via_account for st in trust.statements)
+
+
+def _holders(role: Entity, population: Population, index: IdentityIndex) -> list[Candidate]:
+    """The role's own account's users, groups and roles whose own policies may allow sts:AssumeRole on it."""
+    out: list[Candidate] = []
+    for entity in index.holders(role.arn, (role.arn,)):
+        if entity.account != role.account:
+            continue
+        out.append(population.entity(entity))
+        if entity.kind is EntityKind.USER:
+            out.extend(population.entity(g) for g in entity.groups)
+    return out
+
+
+def trust_edges(
+    role: Entity, population: Population, directory: Directory, index: IdentityIndex | None = None
+) -> list[Edge]:
+    """CAN_ASSUME edges into ``role`` from every candidate its trust policy lets in.
+
+    ``index``: who holds ``sts:AssumeRole`` in identity policies (:class:`~.iam.IdentityIndex`); without it,
+    or when the role's account IAM is not in ``population``, a delegation to the own account is an edge from
+    the account node.
+    """
     if role.trust is None:
         return []
-    candidates: list[Candidate] = [population.authenticated(), population.account(role.account)]
+    own = population.account(role.account)
+    candidates: list[Candidate] = [population.authenticated(), own]
     org = directory.org_of(role.account)
     if org is not None:
         candidates.append(population.organization(org.id))
     candidates.extend(population.named_in(role.trust))
+    own_iam = role.account if index is not None and role.account in population.iams else None
+    if index is not None and own_iam is not None and _delegates_to_own_account(role.trust, own):
+        candidates.extend(_holders(role, population, index))
     edges: list[Edge] = []
     target = role.principal
     for c in unique(candidates):
@@ -72,7 +118,7 @@ def trust_edges(role: Entity, population: Population, directory: Directory) -> l
         outcomes = []
         for action in actions:
             request = Request(action=action, resource=role.arn, context=c.context)
-            identity, mode = _identity(population, c, request)
+            identity, mode = _identity(population, c, request, own_iam)
             if c.kind is CandidateKind.FEDERATED:
                 mode = IdentityMode.NONE
             outcome = resource_and_identity(

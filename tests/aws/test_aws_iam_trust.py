@@ -31,7 +31,6 @@ TRUST_CASES = [
     ("service", {"Service": "sagemaker.amazonaws.com"}, None, {"sagemaker.amazonaws.com": SURE}),
     ("other-account-root", {"AWS": f"arn:aws:iam::{OUTSIDE}:root"}, None, {f"arn:aws:iam::{OUTSIDE}:root": SURE}),
     ("other-account-id", {"AWS": OUTSIDE}, None, {f"arn:aws:iam::{OUTSIDE}:root": SURE}),
-    ("own-account-root-delegates", {"AWS": ROOT}, None, {ROOT: SURE}),
     ("aws-star-is-authenticated", {"AWS": "*"}, None, {AUTH: SURE}),
     ("org-condition", {"AWS": "*"}, {"StringEquals": {"aws:PrincipalOrgID": ORG}}, {ORG_NODE: SURE}),
     ("external-id-conditional", {"AWS": OUTSIDE}, {"StringEquals": {"sts:ExternalId": "x"}},
@@ -49,6 +48,17 @@ def test_trust_edges(aws: Any, principal: Any, condition: dict | None, expected:
     roles = (aws.role("target", trust=_trust(aws, principal, condition)), aws.role("ml-training"))
     ev = aws.evaluate(*aws.base(roles=roles, users=(aws.user("alice"),)))
     assert aws.edges_into(ev, TARGET) == expected
+
+
+def test_own_account_root_delegates_to_its_iam(aws: Any) -> None:
+    """A trust naming the role's own account delegates to that account's IAM: with its IAM in the snapshot, only
+    principals whose identity policies allow sts:AssumeRole may assume (here none: alice and ml-training have no
+    policies), and the account node gets no edge, the root user being unable to assume a role
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html#principal-accounts,
+    TRUST)."""
+    roles = (aws.role("target", trust=_trust(aws, {"AWS": ROOT})), aws.role("ml-training"))
+    ev = aws.evaluate(*aws.base(roles=roles, users=(aws.user("alice"),)))
+    assert aws.edges_into(ev, TARGET) == {}
 
 
 def test_federated_web_identity(aws: Any) -> None:

@@ -461,17 +461,11 @@ def _user(name: str, *actions: str, boundary: str | None = None) -> Callable[[An
     return users
 
 
-_DELEGATION = pytest.mark.xfail(
-    strict=True,
-    reason="a trust naming the role's own account is an edge from the account node only: the account's users whose "
-    "identity policies allow sts:AssumeRole are covered by that broader class, not resolved one by one",
-)
-
 REACH_CASES: list[Any] = [
     # PM test_iam_assume_role: trust names the own account root, the user's policy allows sts:AssumeRole: it may
     # assume (TRUST: naming the account delegates to its identity policies)
-    pytest.param(TRUST, _world(_trust({"AWS": ROOT}), _user("asdf1", "sts:AssumeRole")), "read", USER1, SURE,
-                 id="pm-trust-own-root-plus-identity-allow", marks=_DELEGATION),
+    ("pm-trust-own-root-plus-identity-allow", TRUST, _world(_trust({"AWS": ROOT}), _user("asdf1", "sts:AssumeRole")),
+     "read", USER1, SURE),
     # PM: trust names another account, the same-account user's own Allow is not enough
     ("pm-trust-other-root-identity-allow-not-enough", CROSS,
      _world(_trust({"AWS": OUTSIDE_ROOT}), _user("asdf1", "sts:AssumeRole")), "read", USER1, None),
@@ -486,8 +480,8 @@ REACH_CASES: list[Any] = [
      "write", USER1, None),
     # PM test_permissions_boundary_with_resource_policy, user 1: admin policy, boundary allowing only
     # sts:AssumeRole on JumpRole, trust names the own account root: may assume
-    pytest.param(BOUNDARIES, _world(_trust({"AWS": [USER2, ROOT]}), _user("asdf1", "*", boundary=ASSUME_JUMP)),
-                 "read", USER1, SURE, id="pm-boundary-allows-assume-via-account", marks=_DELEGATION),
+    ("pm-boundary-allows-assume-via-account", BOUNDARIES,
+     _world(_trust({"AWS": [USER2, ROOT]}), _user("asdf1", "*", boundary=ASSUME_JUMP)), "read", USER1, SURE),
     # ... user 1's boundary keeps it from reading the bucket directly: only through the role
     ("pm-boundary-blocks-direct-read", BOUNDARIES,
      _world(None, _user("asdf1", "*", boundary=ASSUME_JUMP)), "read", USER1, None),
@@ -499,8 +493,7 @@ REACH_CASES: list[Any] = [
 
 
 @pytest.mark.parametrize(("url", "build", "level", "principal", "expected"),
-                         [c if isinstance(c, type(pytest.param())) else pytest.param(*c[1:], id=c[0])
-                          for c in REACH_CASES])  # fmt: skip
+                         [pytest.param(*c[1:], id=c[0]) for c in REACH_CASES])  # fmt: skip
 def test_other_tools_reach_through_roles(aws: Any, url: str, build: Build, level: str, principal: str,
                                          expected: str | None) -> None:  # fmt: skip
     """Another tool's verdict on whether a user reaches the bucket (directly or through a role), as the graph's

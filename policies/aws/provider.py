@@ -39,6 +39,7 @@ from seenby.model import (
     Principal,
     PrincipalKind,
 )
+from seenby.policies.aws.access import IdentityMemo
 from seenby.policies.aws.access_points import access_point_grants
 from seenby.policies.aws.admin import iam_admin_grants
 from seenby.policies.aws.bpa import PublicAccessBlock
@@ -183,9 +184,10 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
 
     # trust
     edges: list[Edge] = []
+    memo = IdentityMemo()
     for iam in iams.values():
         for role in iam.roles.values():
-            edges.extend(trust_edges(role, population, directory, assume_index))
+            edges.extend(trust_edges(role, population, directory, assume_index, memo))
     for edge in _prune(edges, directory, lambda e: (e.target.id,)):
         evaluation.add_edge(edge)
 

@@ -34,11 +34,11 @@ from seenby.model import Edge, EdgeKind
 from seenby.policies.aws.access import (
     ALLOWED,
     NOT_ALLOWED,
+    IdentityMemo,
     IdentityMode,
     Outcome,
     any_of,
     conjoin,
-    identity_outcome,
     org_policy_outcome,
     resource_and_identity,
 )
@@ -56,14 +56,14 @@ _FEDERATED_ACTIONS = ("sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
 
 
 def _identity(
-    population: Population, c: Candidate, request: Request, own_iam: str | None
+    population: Population, c: Candidate, request: Request, own_iam: str | None, memo: IdentityMemo
 ) -> tuple[Outcome, IdentityMode]:
     """The caller's identity side; ``own_iam``: the role's account, when its IAM is in the snapshot."""
     entity = population.entity_of.get(c.key)
     if entity is not None:
         # a user of the role's own account is allowed by its own policies here, by its groups' through them
         own_only = c.kind is CandidateKind.USER and c.account == own_iam
-        return identity_outcome(entity, request, own_allows_only=own_only), IdentityMode.EVALUATED
+        return memo.outcome(entity, request, own_only), IdentityMode.EVALUATED
     if c.kind in (CandidateKind.SERVICE, CandidateKind.FEDERATED, CandidateKind.PUBLIC):
         return NOT_ALLOWED, IdentityMode.NONE
     if c.kind is CandidateKind.ACCOUNT and c.account == own_iam:
@@ -90,14 +90,20 @@ def _holders(role: Entity, population: Population, index: IdentityIndex) -> list
 
 
 def trust_edges(
-    role: Entity, population: Population, directory: Directory, index: IdentityIndex | None = None
+    role: Entity,
+    population: Population,
+    directory: Directory,
+    index: IdentityIndex | None = None,
+    memo: IdentityMemo | None = None,
 ) -> list[Edge]:
     """CAN_ASSUME edges into ``role`` from every candidate its trust policy lets in.
 
     ``index``: who holds ``sts:AssumeRole`` in identity policies (:class:`~.iam.IdentityIndex`); without it,
     or when the role's account IAM is not in ``population``, a delegation to the own account is an edge from
-    the account node.
+    the account node.  ``memo``: identity outcomes shared by the calls for every role (an entity allowed on
+    ``*`` is decided once).
     """
+    memo = memo if memo is not None else IdentityMemo()
     if role.trust is None:
         return []
     own = population.account(role.account)
@@ -118,7 +124,7 @@ def trust_edges(
         outcomes = []
         for action in actions:
             request = Request(action=action, resource=role.arn, context=c.context)
-            identity, mode = _identity(population, c, request, own_iam)
+            identity, mode = _identity(population, c, request, own_iam, memo)
             if c.kind is CandidateKind.FEDERATED:
                 mode = IdentityMode.NONE
             outcome = resource_and_identity(

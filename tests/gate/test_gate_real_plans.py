@@ -326,3 +326,26 @@ def test_finding_points_at_the_tf_file_and_line(monkeypatch):
                 if r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == "aws_s3_bucket.site")
     physical = site["locations"][0]["physicalLocation"]
     assert (physical["artifactLocation"]["uri"], physical["region"]["startLine"]) == ("tests/gate/tf_v3/main.tf", 47)
+
+
+def test_plan_iam_over_a_baseline_whose_iam_was_denied_keeps_the_gap(tmp_path):
+    """A baseline that could not read the account's IAM (AccessDenied) stays a coverage gap when a plan edits IAM:
+    the plan's entities are applied to an empty document, which is not the account's IAM (fail closed)."""
+    base = json.loads(BASELINE.read_text())
+    account = next(r for r in base["resources"] if r["type"] == "aws.account")
+    account["reads"]["authorization_details"] = {
+        "outcome": "denied", "api": "iam:GetAccountAuthorizationDetails", "error_code": "AccessDenied",
+        "message": "not authorized",
+    }  # fmt: skip
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps(base))
+
+    planned = planned_snapshot(load_plan(PLANS / "iam_attachments.json"), load_snapshot(path))
+    res = resource(planned, "aws.account", "111122223333")
+    assert res.read("authorization_details").ok  # the plan's own entities are evaluated
+    kept = res.read("authorization_details (baseline)")
+    assert (kept.outcome.value, kept.error_code) == ("denied", "AccessDenied")
+
+    result = run("iam_attachments", "--baseline", str(path))
+    gaps = [f for f in findings(result) if f.get("gap") and f["gap"]["read"] == "authorization_details (baseline)"]
+    assert LEGACY in {f["dataset"]["id"] for f in gaps}

@@ -408,10 +408,22 @@ IAM_DELETERS: dict[str, Builder] = {
 }
 
 
+BASELINE_GAP_READ = "authorization_details (baseline)"
+
+
 def finish_gaads(ctx: Context) -> None:
-    """Write every edited GAAD back to its account's ``authorization_details`` read."""
+    """Write every edited GAAD back to its account's ``authorization_details`` read.
+
+    When the baseline could not read the account's GAAD (denied, failed), the plan's
+    entities are applied to an empty document, which is not the account's IAM: the
+    baseline's gap is kept beside it, as its own read, so every dataset of the account
+    still reports it (fail closed) while the plan's own entities are evaluated.
+    """
     for account, editor in ctx.gaads.items():
         if not editor.changed:
             continue
         d = ctx.state.draft("aws.account", account, account=account)
+        baseline = d.reads.get("authorization_details")
+        if baseline is not None and baseline.outcome.is_gap:
+            ctx.state.set_read(d, BASELINE_GAP_READ, baseline, None)
         ctx.state.set_read(d, "authorization_details", ok(_API, editor.doc), None)

@@ -267,7 +267,12 @@ def outside_owner_account(bucket: Bucket, c: Candidate, spec: ActionSpec) -> boo
     (PutBucketPolicy, DeleteBucketPolicy: 405 to identities of other accounts, anonymous callers and services,
     https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html) and a caller known not to belong to
     the bucket's account.  A caller or bucket whose account is unknown keeps its grant."""
-    if not spec.owner_account_only or bucket.account is None:
+    return spec.owner_account_only and _outsider(bucket, c)
+
+
+def _outsider(bucket: Bucket, c: Candidate) -> bool:
+    """``c`` is known not to belong to ``bucket``'s account."""
+    if bucket.account is None:
         return False
     if c.account is not None:
         return c.account != bucket.account
@@ -549,7 +554,8 @@ class BucketEvaluator:
         An action enters the decision only through which statements' Action elements apply to it
         (bucket policy, the caller's identity policies and boundary, SCPs and RCPs), which ACL
         permissions include it, its resource (bucket or object) and its KMS action.  Actions
-        alike in all of these, in any level, get the same outcome, so one of them is evaluated for all.
+        alike in all of these, in any level, get the same outcome, so one of them is evaluated for all;
+        for a caller outside the bucket's account, whether S3 refuses the action to outsiders too.
         """
         elements = set(self._org_elements)
         if bucket.policy is not None:
@@ -564,14 +570,16 @@ class BucketEvaluator:
         acl: tuple[tuple[bool, ...], ...] = ()
         if bucket.acl and bucket.ownership != "BucketOwnerEnforced":
             acl = tuple(tuple(s.action in self.acl_actions.get(g.permission, ()) for g in bucket.acl) for s in specs)
-        cache_key = (frozenset(elements), acl)
+        # owner-account-only actions decide apart only for callers outside the bucket's account
+        outsider = _outsider(bucket, c)
+        cache_key = (frozenset(elements), acl, outsider)
         groups = self._partitions.get(cache_key)
         if groups is None:
             ordered = sorted(elements)
             seen: dict[tuple[object, ...], int] = {}
             groups = tuple(
                 seen.setdefault(
-                    (s.object_level, s.kms_action, s.owner_account_only, acl[i] if acl else (),
+                    (s.object_level, s.kms_action, s.owner_account_only and outsider, acl[i] if acl else (),
                      tuple(_element_applies(e, s.action) for e in ordered)),
                     len(seen),
                 )

@@ -13,59 +13,53 @@ from typing import Any
 
 import pytest
 
-from seenby.model import EvidenceKind
 from seenby.policies.aws.bpa import is_public_policy
-from seenby.policies.aws.document import parse_policy
+from tests.aws.cases import (
+    ACCT,
+    ALL_USERS,
+    AUTH,
+    AUTH_USERS,
+    BPA_SETTINGS,
+    BUCKET,
+    COND,
+    CROSS,
+    DENYALLOW,
+    KEYS,
+    KMS_VIA,
+    LOG_DELIVERY,
+    LOGIC,
+    MGMT,
+    NOTPRINCIPAL,
+    OBJ,
+    OPERATORS,
+    ORG,
+    ORG_NODE,
+    ORGS,
+    OTHER,
+    OTHER_ROOT,
+    OUTSIDE,
+    OUTSIDE_ROOT,
+    PRINCIPAL,
+    PUBLIC,
+    PUBLIC_MEANING,
+    ROOT,
+    S3,
+    SURE,
+    S,
+)
+from tests.aws.cases import bucket_policy as _doc
 
-ACCT, OTHER, OUTSIDE, MGMT, ORG = "111122223333", "444455556666", "999988887777", "123456789012", "o-a1b2c3d4e5"
-PUBLIC, AUTH, ORG_NODE = "aws:public", "aws:authenticated", f"aws-org:{ORG}"
-ROOT, OTHER_ROOT, OUTSIDE_ROOT, MGMT_ROOT = (f"arn:aws:iam::{a}:root" for a in (ACCT, OTHER, OUTSIDE, MGMT))
 ALICE = f"arn:aws:iam::{ACCT}:user/alice"
 ETL_OTHER = f"arn:aws:iam::{OTHER}:role/etl"
-BUCKET, OBJ = "arn:aws:s3:::b", "arn:aws:s3:::b/*"
-SURE, COND = "sure", "conditional"
-ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-AUTH_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
-LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
-
-S3 = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
-IAM = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
-ORGS = "https://docs.aws.amazon.com/organizations/latest/userguide/"
-PUBLIC_MEANING = S3 + "access-control-block-public-access.html#access-control-block-public-access-policy-status"
-BPA_SETTINGS = S3 + "access-control-block-public-access.html#access-control-block-public-access-options"
 EXAMPLES = S3 + "example-bucket-policies.html"
 CANNED = S3 + "acl-overview.html#canned-acl"
 OWNERSHIP = S3 + "about-object-ownership.html"
-LOGIC = IAM + "reference_policies_evaluation-logic.html"
-CROSS = IAM + "reference_policies_evaluation-logic-cross-account.html"
-PRINCIPAL = IAM + "reference_policies_elements_principal.html"
-NOTPRINCIPAL = IAM + "reference_policies_elements_notprincipal.html"
-OPERATORS = IAM + "reference_policies_elements_condition_operators.html"
-KEYS = IAM + "reference_policies_condition-keys.html"
-DENYALLOW = IAM + "reference_policies_evaluation-logic_policy-eval-denyallow.html"
 KMS_DEFAULT = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"
 KMS_CROSS = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html"
 SCP_EVAL = ORGS + "orgs_manage_policies_scps_evaluation.html"
 SCP = ORGS + "orgs_manage_policies_scps.html"
 RCP = ORGS + "orgs_manage_policies_rcps.html"
 RCP_EVAL = ORGS + "orgs_manage_policies_rcps_evaluation.html"
-
-
-def S(effect: str = "Allow", principal: Any = "*", action: Any = "s3:GetObject", resource: Any = OBJ,
-      condition: dict | None = None, not_principal: Any = None) -> dict:  # fmt: skip
-    s: dict[str, Any] = {"Effect": effect, "Action": action, "Resource": resource}
-    if not_principal is not None:
-        s["NotPrincipal"] = not_principal
-    else:
-        s["Principal"] = principal
-    if condition:
-        s["Condition"] = condition
-    return s
-
-
-def _doc(*statements: dict) -> Any:
-    raw = {"Version": "2012-10-17", "Statement": list(statements)}
-    return parse_policy(raw, source=BUCKET, kind=EvidenceKind.RESOURCE_POLICY, require_principal=True)
 
 
 # -- "The meaning of public" (PUBLIC_MEANING): which bucket policies S3 calls public ------------------------
@@ -273,7 +267,6 @@ def _kms(key_statements: list[dict], *, users=(), bucket_policy: Any = "absent",
 
 
 KEY_ROOT = S(principal={"AWS": ROOT}, action="kms:*", resource="*")  # the default key policy's only statement
-KMS_VIA = "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service"
 
 
 def KEY_VIA_S3(service: str) -> dict:

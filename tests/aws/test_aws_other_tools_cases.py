@@ -28,54 +28,48 @@ import pytest
 from seenby.explain import Answer, explain
 from seenby.graph.audience import audience as graph_audience
 from seenby.graph.build import build_graph
-from seenby.model import AccessLevel, EvidenceKind
+from seenby.model import AccessLevel
 from seenby.policies import evaluate
 from seenby.policies.aws.bpa import is_public_policy
-from seenby.policies.aws.document import PolicyDocumentError, parse_policy
+from seenby.policies.aws.document import PolicyDocumentError
+from tests.aws.cases import (
+    ACCT,
+    ALL_USERS,
+    AUTH,
+    AUTH_USERS,
+    BPA_SETTINGS,
+    BUCKET,
+    COND,
+    CROSS,
+    DENYALLOW,
+    IAM,
+    KEYS,
+    KMS_VIA,
+    NOTPRINCIPAL,
+    OBJ,
+    OPERATORS,
+    ORG,
+    ORG_NODE,
+    OUTSIDE,
+    OUTSIDE_ROOT,
+    PRINCIPAL,
+    PUBLIC,
+    PUBLIC_MEANING,
+    ROOT,
+    S3,
+    SURE,
+    S,
+)
+from tests.aws.cases import bucket_policy as _doc
 
-ACCT, OTHER, OUTSIDE, ORG = "111122223333", "444455556666", "999988887777", "o-a1b2c3d4e5"
-PUBLIC, AUTH, ORG_NODE, SERVICES = "aws:public", "aws:authenticated", f"aws-org:{ORG}", "aws:any-service"
-ROOT, OUTSIDE_ROOT = f"arn:aws:iam::{ACCT}:root", f"arn:aws:iam::{OUTSIDE}:root"
-BUCKET, OBJ = "arn:aws:s3:::b", "arn:aws:s3:::b/*"
-SURE, COND = "sure", "conditional"
-ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
-AUTH_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
-
-S3 = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
-IAM = "https://docs.aws.amazon.com/IAM/latest/UserGuide/"
-PUBLIC_MEANING = S3 + "access-control-block-public-access.html#access-control-block-public-access-policy-status"
-BPA_SETTINGS = S3 + "access-control-block-public-access.html#access-control-block-public-access-options"
 ACL = S3 + "acl-overview.html"
 GRAMMAR = IAM + "reference_policies_grammar.html"
-OPERATORS = IAM + "reference_policies_elements_condition_operators.html"
 MULTIVALUED = IAM + "reference_policies_condition-single-vs-multi-valued-context-keys.html"
-PRINCIPAL = IAM + "reference_policies_elements_principal.html"
-NOTPRINCIPAL = IAM + "reference_policies_elements_notprincipal.html"
-KEYS = IAM + "reference_policies_condition-keys.html"
 BOUNDARIES = IAM + "access_policies_boundaries.html"
-DENYALLOW = IAM + "reference_policies_evaluation-logic_policy-eval-denyallow.html"
 TRUST = IAM + "id_roles_create_for-user.html"
-CROSS = IAM + "reference_policies_evaluation-logic-cross-account.html"
 PUT_POLICY = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html"
 DELETE_POLICY = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketPolicy.html"
 ZONE_OF_TRUST = IAM + "access-analyzer-concepts.html"
-
-
-def S(effect: str = "Allow", principal: Any = "*", action: Any = "s3:GetObject", resource: Any = OBJ,
-      condition: dict | None = None, not_principal: Any = None) -> dict:  # fmt: skip
-    s: dict[str, Any] = {"Effect": effect, "Action": action, "Resource": resource}
-    if not_principal is not None:
-        s["NotPrincipal"] = not_principal
-    else:
-        s["Principal"] = principal
-    if condition:
-        s["Condition"] = condition
-    return s
-
-
-def _doc(*statements: dict) -> Any:
-    raw = {"Version": "2012-10-17", "Statement": list(statements)}
-    return parse_policy(raw, source=BUCKET, kind=EvidenceKind.RESOURCE_POLICY, require_principal=True)
 
 
 def _if(condition: dict) -> dict:
@@ -366,7 +360,6 @@ def test_other_tools_bucket_audience(aws: Any, url: str, build: Build, level: st
 
 # -- KMS key policies (policyuniverse statement23: kms:CallerAccount + kms:ViaService name the account) -----------
 
-KMS_VIA = "https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service"
 
 
 def _key_for_caller_account(via: str) -> Build:

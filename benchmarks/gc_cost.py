@@ -2,10 +2,12 @@
 
     python benchmarks/gc_cost.py /tmp/seenby-synth/M-seed7            # a directory written by synth.py
 
-Runs load, evaluate, graph and audit twice, each in a fresh process: once with the
-thresholds ``seenby.gcpolicy.bulk_allocation`` sets, once with the interpreter's own
-(700, 10, 10).  The collector's time is measured with ``gc.callbacks`` (start to stop of
-every collection) and attributed to the phase running when it happened.
+Runs load, evaluate, graph and audit three times, each in a fresh process: with the
+interpreter's own settings (thresholds 700, 10, 10, nothing frozen), with the thresholds
+``seenby.gcpolicy.bulk_allocation`` sets, and with those thresholds plus the freezing of
+what is alive at each phase (what seenby does).  The collector's time is measured with
+``gc.callbacks`` (start to stop of every collection) and attributed to the phase running
+when it happened.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+MODES = ("default", "thresholds", "thresholds+freeze")
 
-def measure(directory: Path, default_thresholds: bool) -> dict[str, Any]:
+
+def measure(directory: Path, mode: str) -> dict[str, Any]:
     import seenby.gcpolicy as gcpolicy
 
-    if default_thresholds:
+    if mode == "default":
         gcpolicy.BULK_THRESHOLDS = gc.get_threshold()  # type: ignore[misc]
+    gcpolicy.FREEZE_PHASES = mode == "thresholds+freeze"  # type: ignore[misc]
     from seenby.audit import audit_evaluation
     from seenby.config import load_rules
     from seenby.graph.build import build_graph
@@ -60,6 +65,7 @@ def measure(directory: Path, default_thresholds: bool) -> dict[str, Any]:
         graph = run("graph", lambda: build_graph(evaluation))
         run("audit", lambda: audit_evaluation(evaluation, rules, snapshot=snapshot, graph=graph))
     return {
+        "mode": mode,
         "thresholds": list(gcpolicy.BULK_THRESHOLDS),
         "phases": {k: {"seconds": v, "collector": spent.get(k, 0.0), "collections": count.get(k, 0)}
                    for k, v in times.items()},
@@ -69,19 +75,20 @@ def measure(directory: Path, default_thresholds: bool) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("directory", type=Path, help="an organisation written by benchmarks/synth.py")
-    parser.add_argument("--worker", choices=["default", "bulk"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(measure(args.directory, args.worker == "default")))
+        print(json.dumps(measure(args.directory, args.worker)))
         return 0
-    for mode in ("default", "bulk"):
+    for mode in MODES:
         command = [sys.executable, __file__, str(args.directory), "--worker", mode]
         proc = subprocess.run(command, check=True, capture_output=True, text=True)
         result = json.loads(proc.stdout)
         phases = result["phases"]
         total = sum(p["seconds"] for p in phases.values())
         collector = sum(p["collector"] for p in phases.values())
-        print(f"thresholds {tuple(result['thresholds'])}: {total:.2f} s, of which the collector {collector:.2f} s")
+        label = f"{mode} {tuple(result['thresholds'])}"
+        print(f"{label}: {total:.2f} s, of which the collector {collector:.2f} s")
         for name, p in phases.items():
             seconds, collector, collections = p["seconds"], p["collector"], p["collections"]
             print(f"  {name:9} {seconds:6.2f} s   collector {collector:5.2f} s in {collections} collections")

@@ -7,6 +7,11 @@ growing older generations, finding nothing to free: on the M benchmark organisat
 was about a third of the audit's wall time.  Inside :func:`bulk_allocation` the thresholds
 are raised (collection still happens, far less often) and restored on the way out.
 
+Each entry also freezes what is alive (``gc.freeze``): data that survived into the next
+phase (the snapshot into evaluation, the evaluation into the graph and the audit) is
+long-lived, so the collections of that phase need not traverse it again.  The last exit
+unfreezes it, unless the embedding program had frozen objects of its own before.
+
 Nested and concurrent uses share one setting: the outermost entry saves the thresholds,
 the last exit restores them.
 """
@@ -25,10 +30,12 @@ __all__ = ["BULK_THRESHOLDS", "bulk_allocation", "bulk_work"]
 # a young collection every 100,000 net allocations, the middle one every 50 of those,
 # the oldest every 100 middle ones (and only when it grew by a quarter, CPython's own rule)
 BULK_THRESHOLDS = (100_000, 50, 100)
+FREEZE_PHASES = True  # freeze what is alive at each entry (benchmarks/gc_cost.py compares without)
 
 _lock = threading.Lock()
 _depth = 0
 _saved: tuple[int, int, int] | None = None
+_unfreeze = False
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -36,15 +43,18 @@ R = TypeVar("R")
 
 @contextmanager
 def bulk_allocation() -> Iterator[None]:
-    """Raise the collector's thresholds for the duration of the block (re-entrant)."""
-    global _depth, _saved
+    """Raise the collector's thresholds, and freeze what is alive, for the duration of the block (re-entrant)."""
+    global _depth, _saved, _unfreeze
     with _lock:
         if _depth == 0:
             _saved = gc.get_threshold()
+            _unfreeze = gc.get_freeze_count() == 0
             # never lower a threshold the embedding program raised itself, nor re-enable a
             # collector it switched off with a zero threshold
             if _saved[0] != 0:
                 gc.set_threshold(*(max(a, b) for a, b in zip(_saved, BULK_THRESHOLDS, strict=True)))
+        if FREEZE_PHASES:
+            gc.freeze()
         _depth += 1
     try:
         yield
@@ -54,6 +64,8 @@ def bulk_allocation() -> Iterator[None]:
             if _depth == 0 and _saved is not None:
                 gc.set_threshold(*_saved)
                 _saved = None
+                if _unfreeze:
+                    gc.unfreeze()
 
 
 def bulk_work(fn: Callable[P, R]) -> Callable[P, R]:

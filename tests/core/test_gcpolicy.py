@@ -66,3 +66,26 @@ def test_decorated_function_keeps_its_name_and_result() -> None:
 
     assert answer(40, y=2) == 42
     assert answer.__name__ == "answer"
+
+
+def test_what_is_alive_is_frozen_inside_and_unfrozen_after() -> None:
+    """Objects alive on entry are frozen (later collections skip them); the last exit unfreezes them."""
+    gc.unfreeze()
+    with bulk_allocation():
+        assert gc.get_freeze_count() > 0
+        with bulk_allocation():
+            assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_the_embedding_program_froze_stay_frozen() -> None:
+    """A program that froze objects itself (before forking workers, say) finds them frozen after bulk work."""
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with bulk_allocation():
+            pass
+        assert gc.get_freeze_count() >= before > 0
+    finally:
+        gc.unfreeze()

@@ -39,6 +39,7 @@ __all__ = [
     "PrincipalRef",
     "PrincipalType",
     "Statement",
+    "addresses_services",
     "parse_policy",
     "parse_principal_value",
 ]
@@ -330,3 +331,31 @@ def parse_policy(
     frozen = tuple(s.raw for s in statements)
     whole = {**doc, "Statement": frozen[0] if isinstance(doc.get("Statement"), Mapping) else frozen}
     return PolicyDocument(source=source, kind=kind, statements=statements, name=name, raw=freeze_json(whole))
+
+
+# Condition keys by which a Principal "*" statement addresses AWS service principals (and on whose behalf they act)
+_SERVICE_KEYS = frozenset(
+    k.lower()
+    for k in ("aws:PrincipalIsAWSService", "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList",
+              "aws:PrincipalType", "aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths")
+)  # fmt: skip
+
+
+def addresses_services(policy: PolicyDocument | None) -> bool:
+    """An Allow of ``policy`` names its audience by the service keys: AWS services are an audience of their own
+    (the ``aws:any-service`` class, :meth:`.population.Population.any_service`).
+
+    ``"Principal": "*"`` covers AWS service principals too (and RestrictPublicBuckets leaves
+    them their access).  A statement that says nothing of services is read as addressing
+    the public, which the public and authenticated classes stand for; one that narrows
+    ``*`` with a service key reaches the ``aws:any-service`` class.
+    """
+    if policy is None:
+        return False
+    return any(
+        key.lower() in _SERVICE_KEYS
+        for st in policy.statements
+        if st.effect is Effect.ALLOW
+        for block in st.condition.values()
+        for key in block
+    )

@@ -33,7 +33,7 @@ from seenby.policies.aws.access import (
 )
 from seenby.policies.aws.candidates import Candidate, CandidateKind
 from seenby.policies.aws.context import KeyValue, Known
-from seenby.policies.aws.document import PolicyDocument, Statement
+from seenby.policies.aws.document import PolicyDocument, Statement, addresses_services
 from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.iam import IdentityIndex
 from seenby.policies.aws.org import Directory
@@ -85,6 +85,8 @@ class ResourcePolicyEvaluator:
         pop = self.population
         out: list[Candidate] = [pop.public()] if self.anonymous else []
         out.append(pop.authenticated())
+        if addresses_services(res.policy):
+            out.append(pop.any_service())
         org = self.directory.org_of(res.account)
         if org is not None:
             out.append(pop.organization(org.id))

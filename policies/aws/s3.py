@@ -48,7 +48,7 @@ from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, 
 from seenby.policies.aws.candidates import Candidate, CandidateKind, match_principal
 from seenby.policies.aws.conditions import Tri
 from seenby.policies.aws.context import ABSENT, KeyValue, Known, RequestContext
-from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, parse_policy
+from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, addresses_services, parse_policy
 from seenby.policies.aws.evaluate import Request, Verdict
 from seenby.policies.aws.kms import Encryption, EncryptionKind, KeyInfo, KeyRing, parse_encryption
 from seenby.policies.aws.matching import action_matches
@@ -248,14 +248,6 @@ class _ForeignReach:
 
 _NO_IDENTITY = (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED, CandidateKind.ACCOUNT)
 
-# Condition keys by which a Principal "*" statement addresses AWS service principals (and on whose behalf they act)
-_SERVICE_KEYS = frozenset(
-    k.lower()
-    for k in ("aws:PrincipalIsAWSService", "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList",
-              "aws:PrincipalType", "aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths")
-)  # fmt: skip
-
-
 _OUTSIDE_KINDS = (
     CandidateKind.PUBLIC, CandidateKind.AUTHENTICATED, CandidateKind.ORGANIZATION, CandidateKind.ORG_UNIT,
     CandidateKind.SERVICE, CandidateKind.FEDERATED,
@@ -277,25 +269,6 @@ def _outsider(bucket: Bucket, c: Candidate) -> bool:
     if c.account is not None:
         return c.account != bucket.account
     return c.kind in _OUTSIDE_KINDS
-
-
-def _addresses_services(policy: PolicyDocument | None) -> bool:
-    """An Allow of ``policy`` names its audience by the service keys: AWS services are an audience of their own.
-
-    ``"Principal": "*"`` covers AWS service principals too (and RestrictPublicBuckets leaves
-    them their access).  A statement that says nothing of services is read as addressing
-    the public, which the public and authenticated classes stand for; one that narrows
-    ``*`` with a service key reaches the ``aws:any-service`` class.
-    """
-    if policy is None:
-        return False
-    return any(
-        key.lower() in _SERVICE_KEYS
-        for st in policy.statements
-        if st.effect is Effect.ALLOW
-        for block in st.condition.values()
-        for key in block
-    )
 
 
 # A statement's Action element: its patterns and whether it is a NotAction.
@@ -360,7 +333,7 @@ class BucketEvaluator:
     def candidates(self, bucket: Bucket, key: KeyInfo | None) -> list[Candidate]:
         pop = self.population
         out: list[Candidate] = [pop.public(), pop.authenticated()]
-        if _addresses_services(bucket.policy):
+        if addresses_services(bucket.policy):
             out.append(pop.any_service())
         owner_org = self.directory.org_of(bucket.account)
         if owner_org is not None:

@@ -76,6 +76,9 @@ POLICY_CASES: list[tuple[str, str, list[dict], dict[str, str]]] = [
     ("wildcard-action-reads", ACTIONS, [S(principal={"AWS": OTHER}, action="dynamodb:*")], {OTHER_ROOT: SURE}),
     ("describe-only-is-not-read", ACTIONS, [S(principal={"AWS": OTHER}, action="dynamodb:DescribeTable")], {}),
     ("deny-wins", LOGIC, [S(principal={"AWS": OTHER}), S(effect="Deny", principal={"AWS": OTHER})], {}),
+    # "*" covers AWS service principals too; narrowed to them, any service acting for any account reads
+    ("star-narrowed-to-services", "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html",
+     [S(condition={"Bool": {"aws:PrincipalIsAWSService": "true"}})], {"aws:any-service": SURE}),
 ]
 
 

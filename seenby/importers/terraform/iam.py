@@ -14,6 +14,7 @@ as its own read on the account, ``ADDRESS.ATTRIBUTE`` (api ``terraform:plan``) w
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -288,38 +289,37 @@ def _delete_policy_attachment(ctx: Context, res: PlannedResource) -> None:
     ctx.origin(res)
 
 
-def group_membership(ctx: Context, res: PlannedResource) -> None:
+def _memberships(
+    ctx: Context, res: PlannedResource, one: str, many: str, pairs: Callable[[str, str], tuple[str, str]]
+) -> None:
+    """Add the (user, group) memberships ``pairs(name of one, each of many)`` gives; a list unknown after
+    apply is a gap."""
     gaad = _gaad(ctx)
-    group = _name(ctx, res, "group")
-    users = ctx.get(res, "users")
-    if is_unknown(users):
-        _gap(ctx, res, users)
+    name = _name(ctx, res, one)
+    names = ctx.get(res, many)
+    if is_unknown(names):
+        _gap(ctx, res, names)
         return
-    if gaad is None or group is None:
+    if gaad is None or name is None:
         return
-    gaad.entity(_GROUP, group)
-    for user in users or []:
+    gaad.entity(_GROUP if one == "group" else _USER, name)  # it exists even with no members
+    for other in names or []:
+        user, group = pairs(name, other)
+        gaad.entity(_GROUP, group)
         entity = gaad.entity(_USER, user)
         if group not in entity.setdefault("GroupList", []):
             entity["GroupList"].append(group)
     ctx.origin(res)
 
 
+def group_membership(ctx: Context, res: PlannedResource) -> None:
+    """``aws_iam_group_membership``: one group, its users."""
+    _memberships(ctx, res, "group", "users", lambda group, user: (user, group))
+
+
 def user_group_membership(ctx: Context, res: PlannedResource) -> None:
-    gaad = _gaad(ctx)
-    user = _name(ctx, res, "user")
-    groups = ctx.get(res, "groups")
-    if is_unknown(groups):
-        _gap(ctx, res, groups)
-        return
-    if gaad is None or user is None:
-        return
-    entity = gaad.entity(_USER, user)
-    for group in groups or []:
-        gaad.entity(_GROUP, group)
-        if group not in entity.setdefault("GroupList", []):
-            entity["GroupList"].append(group)
-    ctx.origin(res)
+    """``aws_iam_user_group_membership``: one user, its groups."""
+    _memberships(ctx, res, "user", "groups", lambda user, group: (user, group))
 
 
 IAM_BUILDERS: dict[str, Builder] = {

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from seenby.gcpolicy import BULK_THRESHOLDS, bulk_allocation, bulk_work
+from seenby.gcpolicy import BULK_THRESHOLDS, bulk_allocation, bulk_work, leave_for_exit
 
 
 @pytest.fixture(autouse=True)
@@ -87,5 +87,15 @@ def test_objects_the_embedding_program_froze_stay_frozen() -> None:
         with bulk_allocation():
             pass
         assert gc.get_freeze_count() >= before > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_leave_for_exit_freezes_what_is_left() -> None:
+    """Before the process ends, everything alive is frozen: the interpreter's last collection skips it."""
+    gc.unfreeze()
+    try:
+        leave_for_exit()
+        assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()

@@ -3,13 +3,21 @@
 Every client gets the same botocore ``Config``: adaptive retries, a connection pool as
 large as the scan's concurrency, and timeouts.  Clients come from the injected session,
 also for assumed-role credentials, so the session's event hooks see every call.
+
+Assumed-role credentials expire (an hour by default): when they are within
+:data:`RENEW_BEFORE` of their ``Expiration``, the next client asked for renews them first
+(the ``renew`` callable assumes the role again) and every client is made anew with them.
+A renewal that fails leaves the old credentials: calls after expiry fail and are recorded
+as errors (coverage gaps), never as "nothing there".
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,7 +26,9 @@ from botocore.config import Config
 from seenby import __version__
 from seenby.scanners.aws.config import AwsScanConfig
 
-__all__ = ["Clients", "TemporaryCredentials", "botocore_config"]
+__all__ = ["RENEW_BEFORE", "Clients", "TemporaryCredentials", "botocore_config"]
+
+RENEW_BEFORE = timedelta(minutes=10)
 
 _AWS_HOSTS = (".amazonaws.com", ".amazonaws.com.cn", ".api.aws")
 _ACCOUNT_PREFIX = re.compile(r"^[0-9]{12}\.")
@@ -31,6 +41,7 @@ class TemporaryCredentials:
     access_key_id: str
     secret_access_key: str
     session_token: str
+    expiration: datetime | None = None  # AssumeRole's Credentials.Expiration
 
     def __repr__(self) -> str:
         return "TemporaryCredentials(<hidden>)"
@@ -68,18 +79,43 @@ class Clients:
         *,
         lock: threading.Lock,
         credentials: TemporaryCredentials | None = None,
+        renew: Callable[[], TemporaryCredentials | None] | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._config = config
         self._botocore_config = botocore_config(config)
         self._credentials = credentials
+        self._renew = renew
+        self._clock = clock
         self._lock = lock
+        self._renewing = threading.Lock()
         self._cache: dict[tuple[str, str], Any] = {}
 
     @property
     def home_region(self) -> str:
         return self._config.home_region
 
+    def _due(self) -> bool:
+        expiration = self._credentials.expiration if self._credentials is not None else None
+        return self._renew is not None and expiration is not None and self._clock() >= expiration - RENEW_BEFORE
+
+    def _renew_if_due(self) -> None:
+        """Assume the role again when the credentials are about to expire (one thread renews, the others wait)."""
+        if not self._due():
+            return
+        with self._renewing:  # not the session lock: renewing makes an STS call through another Clients
+            if not self._due():
+                return  # renewed by another thread meanwhile
+            assert self._renew is not None
+            fresh = self._renew()
+            if fresh is None:
+                return  # keep the old credentials: later calls fail and become coverage gaps
+            with self._lock:
+                self._credentials = fresh
+                self._cache.clear()
+
     def get(self, service: str, region: str | None = None) -> Any:
+        self._renew_if_due()
         key = (service, region or self.home_region)
         with self._lock:
             client = self._cache.get(key)

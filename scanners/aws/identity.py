@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from seenby.errors import ScanError
@@ -41,6 +42,19 @@ def whoami(clients: Clients) -> Caller:
     return Caller(account=str(result.document["Account"]), arn=str(result.document["Arn"]))
 
 
+def _expiration(value: Any) -> datetime | None:
+    """AssumeRole's ``Expiration`` (an ISO 8601 string once the response is made JSON-ready, or a datetime;
+    naive means UTC), or None when missing or unreadable (the credentials are then never renewed)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
 def assume_role(clients: Clients, role_arn: str) -> tuple[Read, TemporaryCredentials | None]:
     """Assume ``role_arn``. The recorded read keeps ``AssumedRoleUser`` only, never the credentials."""
     held: list[TemporaryCredentials] = []
@@ -52,6 +66,7 @@ def assume_role(clients: Clients, role_arn: str) -> tuple[Read, TemporaryCredent
                 access_key_id=creds["AccessKeyId"],
                 secret_access_key=creds["SecretAccessKey"],
                 session_token=creds["SessionToken"],
+                expiration=_expiration(creds.get("Expiration")),
             )
         )
         return {"AssumedRoleUser": doc.get("AssumedRoleUser", {})}

@@ -200,7 +200,10 @@ class _Scan:
                 )
             self.tracker.start(state.id, ACCOUNT_UNIT, 0)
             return
-        state.clients = Clients(self.config, lock=self.session_lock, credentials=credentials)
+        state.clients = Clients(
+            self.config, lock=self.session_lock, credentials=credentials,
+            renew=lambda: assume_role(self.base, role_arn)[1],
+        )  # fmt: skip
         state.identity = assumed.document.get("AssumedRoleUser", {}).get("Arn")
         self._scan_account(group, state)
 

@@ -16,7 +16,7 @@ by :func:`seenby.policies.gaps.collect_gaps` against the dataset, never read as 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from seenby.model import AccessLevel, Evidence, EvidenceKind, Grant
@@ -35,6 +35,7 @@ from seenby.policies.aws.candidates import Candidate, CandidateKind
 from seenby.policies.aws.context import KeyValue, Known
 from seenby.policies.aws.document import PolicyDocument, Statement, addresses_services
 from seenby.policies.aws.evaluate import Request
+from seenby.policies.aws.group_members import GroupMembers
 from seenby.policies.aws.iam import IdentityIndex
 from seenby.policies.aws.org import Directory
 from seenby.policies.aws.population import Population, unique
@@ -80,6 +81,7 @@ class ResourcePolicyEvaluator:
         self.rcps_apply = rcps_apply
         self.anonymous = anonymous
         self.public_note = public_note
+        self.group_members = GroupMembers(population)
 
     def candidates(self, res: GuardedResource) -> list[Candidate]:
         pop = self.population
@@ -159,8 +161,15 @@ class ResourcePolicyEvaluator:
                 evidence = best.evidence or (
                     Evidence(kind=EvidenceKind.RESOURCE_POLICY, source=res.arn, location="(no statement)"),
                 )
-                grants.append(
-                    Grant(principal=c.principal, dataset=dataset, level=level, evidence=self._noted(res, evidence),
-                          conditions=best.conditions)
-                )  # fmt: skip
+                grant = Grant(principal=c.principal, dataset=dataset, level=level,
+                              evidence=self._noted(res, evidence), conditions=best.conditions)  # fmt: skip
+                if c.kind is CandidateKind.GROUP:
+                    grants.extend(self.group_members.grant(c, grant, self._requests(res, actions)))
+                else:
+                    grants.append(grant)
         return grants
+
+    def _requests(self, res: GuardedResource, actions: Iterable[str]) -> Callable[[Candidate], list[Request]]:
+        """The requests of ``actions`` on ``res`` as a given caller makes them."""
+        keys = self.resource_keys(res)
+        return lambda c: [Request(action=a, resource=res.arn, context=c.context.merged(keys)) for a in actions]

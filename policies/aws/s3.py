@@ -15,8 +15,8 @@ Object ACLs are not in the snapshot (documented gap).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -50,7 +50,7 @@ from seenby.policies.aws.conditions import Tri
 from seenby.policies.aws.context import ABSENT, KeyValue, Known, RequestContext
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, addresses_services, parse_policy
 from seenby.policies.aws.evaluate import Request, Verdict
-from seenby.policies.aws.iam import Entity
+from seenby.policies.aws.group_members import GroupMembers
 from seenby.policies.aws.kms import Encryption, EncryptionKind, KeyInfo, KeyRing, parse_encryption
 from seenby.policies.aws.matching import action_matches
 from seenby.policies.aws.org import Directory
@@ -301,8 +301,7 @@ class BucketEvaluator:
         self._doc_elements: dict[int, tuple[PolicyDocument, frozenset[_ActionElement]]] = {}
         self._partitions: dict[tuple[object, ...], tuple[int, ...]] = {}
         self._identities = IdentityMemo()
-        self._group_members: dict[str, tuple[Entity, ...]] | None = None
-        self._refusers: dict[str, bool] = {}
+        self._group_members = GroupMembers(population, self._identities)
         self._org_elements = frozenset(
             (st.actions, st.not_action)
             for org in directory.organizations.values()
@@ -640,62 +639,19 @@ class BucketEvaluator:
                 grant = Grant(principal=c.principal, dataset=bucket.arn, level=level, evidence=evidence,
                               conditions=best.conditions)  # fmt: skip
                 if c.kind is CandidateKind.GROUP:
-                    grants.extend(self._group_grant(bucket, c, grant, specs))
+                    grants.extend(self._group_members.grant(c, grant, self._requests(bucket, specs)))
                 else:
                     grants.append(grant)
         return grants
 
-    # -- a group's grant and its members' own denies --------------------------------------------
+    def _requests(self, bucket: Bucket, specs: Sequence[ActionSpec]) -> Callable[[Candidate], list[Request]]:
+        """The requests of ``specs`` on ``bucket`` as a given caller makes them."""
 
-    def _members(self, group: Candidate) -> tuple[Entity, ...]:
-        """The IAM users of ``group`` (a group candidate of a known account), from their GroupList."""
-        if self._group_members is None:
-            found: dict[str, list[Entity]] = {}
-            for iam in self.population.iams.values():
-                for user in iam.users.values():
-                    for g in user.groups:
-                        found.setdefault(g.arn, []).append(user)
-            self._group_members = {arn: tuple(users) for arn, users in found.items()}
-        return self._group_members.get(group.key, ())
+        def of(c: Candidate) -> list[Request]:
+            context = self._bucket_context(c, bucket)
+            return [
+                Request(action=s.action, resource=f"{bucket.arn}/*" if s.object_level else bucket.arn, context=context)
+                for s in specs
+            ]
 
-    def _may_refuse_itself(self, user: Entity) -> bool:
-        """``user`` has a permissions boundary or a Deny in one of its policies (its groups' included)."""
-        hit = self._refusers.get(user.arn)
-        if hit is None:
-            hit = self._refusers[user.arn] = user.boundary_arn is not None or any(
-                st.effect is Effect.DENY for doc in user.all_policies() for st in doc.statements
-            )
-        return hit
-
-    def _refused_member(self, bucket: Bucket, user: Entity, specs: Sequence[ActionSpec]) -> bool:
-        """A member whose own identity side (its policies, its groups', its boundary) allows none of ``specs``.
-
-        A group is never a caller: its members reach its grant as themselves, and AWS evaluates
-        each member's request with all of that member's policies (an explicit Deny anywhere wins)
-        and its permissions boundary.  Undecidable (conditional) refusals keep the member: fail closed.
-        """
-        c = self.population.entity(user)
-        for spec in specs:
-            resource = f"{bucket.arn}/*" if spec.object_level else bucket.arn
-            request = Request(action=spec.action, resource=resource, context=self._bucket_context(c, bucket))
-            if self._identities.outcome(user, request, False).allows:
-                return False
-        return True
-
-    def _group_grant(self, bucket: Bucket, group: Candidate, grant: Grant, specs: Sequence[ActionSpec]) -> list[Grant]:
-        """``grant`` as given to ``group``, or, when some members refuse it themselves, split among the others."""
-        members = self._members(group)
-        refused = [u for u in members if self._may_refuse_itself(u) and self._refused_member(bucket, u, specs)]
-        if not refused:
-            return [grant]
-        names = ", ".join(u.arn for u in refused)
-        out = []
-        for user in members:
-            if user in refused:
-                continue
-            note = (f"{group.key} grants it to its members; {names} refuse it themselves (an explicit Deny or a "
-                    f"permissions boundary of their own): the grant is shown for each other member")  # fmt: skip
-            first = grant.evidence[0]
-            evidence = (replace(first, note=f"{first.note}; {note}" if first.note else note), *grant.evidence[1:])
-            out.append(replace(grant, principal=user.principal, evidence=evidence))
-        return out
+        return of

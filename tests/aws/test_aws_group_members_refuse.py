@@ -75,3 +75,22 @@ def test_an_undecidable_deny_keeps_the_member(aws: Any) -> None:
                                  condition={"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))  # fmt: skip
     ev = _world(aws, alice=aws.user("alice", groups=("team",), inline=(deny,)))
     assert ALICE in _readers(ev)
+
+
+def test_the_same_holds_for_a_dynamodb_table(aws: Any) -> None:
+    """On a DynamoDB table too: alice's own Deny of dynamodb:* keeps the group's read from reaching her (LOGIC)."""
+    table = f"arn:aws:dynamodb:eu-west-1:{ACCT}:table/t"
+    resource = {
+        "type": "aws.dynamodb.table", "id": table, "name": "t", "account": ACCT, "region": "eu-west-1",
+        "reads": {
+            "description": aws.read("dynamodb:DescribeTable", {"Table": {"TableName": "t", "TableArn": table}}),
+            "resource_policy": aws.read("dynamodb:GetResourcePolicy", "absent"),
+            "tags": aws.read("dynamodb:ListTagsOfResource", {"Tags": []}),
+        },
+    }  # fmt: skip
+    team = aws.group("team", inline=(aws.policy(aws.idstmt(action="dynamodb:GetItem", resource=table)),))
+    deny = aws.policy(aws.idstmt(action="dynamodb:*", resource="*", effect="Deny"))
+    users = [aws.user("alice", groups=("team",), inline=(deny,)), aws.user("bob", groups=("team",))]
+    ev = aws.evaluate(*aws.base(resource, users=users, groups=[team]))
+    readers = {r.principal.id for r in audience(build_graph(ev), table, AccessLevel.READ)}
+    assert BOB in readers and ALICE not in readers

@@ -1,0 +1,80 @@
+"""A group's grant reaches its members as themselves: members that refuse it themselves are left out.
+
+An IAM group is not a principal (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_groups.html):
+its policies apply to each member's own requests, evaluated with all of that member's
+policies, where an explicit Deny anywhere wins and a permissions boundary caps the
+identity-based Allows (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+seenby keeps a group's grant on the group node, reached through member-of edges; when some
+members refuse every request of the level themselves, the grant is given to each other
+member instead, its evidence noting who refused it.  A refusal that depends on an
+undecidable condition keeps the member (fail closed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+from seenby.model import Grant
+from seenby.policies.aws.access import IdentityMemo
+from seenby.policies.aws.candidates import Candidate
+from seenby.policies.aws.document import Effect
+from seenby.policies.aws.evaluate import Request
+from seenby.policies.aws.iam import Entity
+from seenby.policies.aws.population import Population
+
+__all__ = ["GroupMembers"]
+
+
+class GroupMembers:
+    """Members of the snapshot's IAM groups, and which of them refuse a group's grant themselves."""
+
+    def __init__(self, population: Population, identities: IdentityMemo | None = None) -> None:
+        self.population = population
+        self.identities = identities if identities is not None else IdentityMemo()
+        self._members: dict[str, tuple[Entity, ...]] | None = None
+        self._refusers: dict[str, bool] = {}
+
+    def members(self, group: Candidate) -> tuple[Entity, ...]:
+        """The IAM users of ``group`` (from their GroupList)."""
+        if self._members is None:
+            found: dict[str, list[Entity]] = {}
+            for iam in self.population.iams.values():
+                for user in iam.users.values():
+                    for g in user.groups:
+                        found.setdefault(g.arn, []).append(user)
+            self._members = {arn: tuple(users) for arn, users in found.items()}
+        return self._members.get(group.key, ())
+
+    def _may_refuse(self, user: Entity) -> bool:
+        """``user`` has a permissions boundary or a Deny in one of its policies (its groups' included)."""
+        hit = self._refusers.get(user.arn)
+        if hit is None:
+            hit = self._refusers[user.arn] = user.boundary_arn is not None or any(
+                st.effect is Effect.DENY for doc in user.all_policies() for st in doc.statements
+            )
+        return hit
+
+    def _refuses(self, user: Entity, requests: Iterable[Request]) -> bool:
+        """The member's own identity side (its policies, its groups', its boundary) allows none of ``requests``."""
+        return not any(self.identities.outcome(user, request, False).allows for request in requests)
+
+    def grant(
+        self, group: Candidate, grant: Grant, requests_of: Callable[[Candidate], Iterable[Request]]
+    ) -> list[Grant]:
+        """``grant`` as given to ``group``, or, when some members refuse it themselves, one per other member.
+
+        ``requests_of(member)``: the requests of the grant's level as that member would make them.
+        """
+        members = self.members(group)
+        refused = [
+            u for u in members if self._may_refuse(u) and self._refuses(u, requests_of(self.population.entity(u)))
+        ]
+        if not refused:
+            return [grant]
+        names = ", ".join(u.arn for u in refused)
+        note = (f"{group.key} grants it to its members; {names} refuse it themselves (an explicit Deny or a "
+                f"permissions boundary of their own): the grant is shown for each other member")  # fmt: skip
+        first = grant.evidence[0]
+        evidence = (replace(first, note=f"{first.note}; {note}" if first.note else note), *grant.evidence[1:])
+        return [replace(grant, principal=u.principal, evidence=evidence) for u in members if u not in refused]

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -345,6 +345,10 @@ class Evidence:
         _require(isinstance(self.kind, EvidenceKind), "evidence kind must be an EvidenceKind")
         object.__setattr__(self, "excerpt", freeze_json(self.excerpt))
 
+    def with_note(self, note: str) -> Evidence:
+        """The same evidence with ``note`` added to its own (``; ``-separated)."""
+        return replace(self, note=f"{self.note}; {note}" if self.note else note)
+
     @property
     def summary(self) -> str:
         sid = f" (Sid {self.sid})" if self.sid else ""
@@ -409,6 +413,10 @@ class Grant:
     @property
     def conditional(self) -> bool:
         return bool(self.conditions)
+
+    def moved_to(self, principal: Principal, note: str) -> Grant:
+        """The same grant held by ``principal`` instead, its first evidence noting why."""
+        return replace(self, principal=principal, evidence=(self.evidence[0].with_note(note), *self.evidence[1:]))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -13,7 +13,6 @@ undecidable condition keeps the member (fail closed).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import replace
 
 from seenby.model import Grant
 from seenby.policies.aws.access import IdentityMemo
@@ -33,7 +32,7 @@ class GroupMembers:
         self.population = population
         self.identities = identities if identities is not None else IdentityMemo()
         self._members: dict[str, tuple[Entity, ...]] | None = None
-        self._refusers: dict[str, bool] = {}
+        self._may_refuse_in: dict[str, tuple[Entity, ...]] = {}
 
     def members(self, group: Candidate) -> tuple[Entity, ...]:
         """The IAM users of ``group`` (from their GroupList)."""
@@ -46,14 +45,17 @@ class GroupMembers:
             self._members = {arn: tuple(users) for arn, users in found.items()}
         return self._members.get(group.key, ())
 
-    def _may_refuse(self, user: Entity) -> bool:
-        """``user`` has a permissions boundary or a Deny in one of its policies (its groups' included)."""
-        hit = self._refusers.get(user.arn)
-        if hit is None:
-            hit = self._refusers[user.arn] = user.boundary_arn is not None or any(
-                st.effect is Effect.DENY for doc in user.all_policies() for st in doc.statements
-            )
-        return hit
+    def _may_refuse(self, group: Candidate) -> tuple[Entity, ...]:
+        """The members of ``group`` with a permissions boundary or a Deny in one of their policies (their groups'
+        included): the only ones that can refuse its grant, found once per group (usually none)."""
+        found = self._may_refuse_in.get(group.key)
+        if found is None:
+            found = self._may_refuse_in[group.key] = tuple(
+                u for u in self.members(group)
+                if u.boundary_arn is not None
+                or any(st.effect is Effect.DENY for doc in u.all_policies() for st in doc.statements)
+            )  # fmt: skip
+        return found
 
     def _refuses(self, user: Entity, requests: Iterable[Request]) -> bool:
         """The member's own identity side (its policies, its groups', its boundary) allows none of ``requests``."""
@@ -66,15 +68,10 @@ class GroupMembers:
 
         ``requests_of(member)``: the requests of the grant's level as that member would make them.
         """
-        members = self.members(group)
-        refused = [
-            u for u in members if self._may_refuse(u) and self._refuses(u, requests_of(self.population.entity(u)))
-        ]
+        refused = [u.arn for u in self._may_refuse(group) if self._refuses(u, requests_of(self.population.entity(u)))]
         if not refused:
             return [grant]
-        names = ", ".join(u.arn for u in refused)
+        names = ", ".join(refused)
         note = (f"{group.key} grants it to its members; {names} refuse it themselves (an explicit Deny or a "
                 f"permissions boundary of their own): the grant is shown for each other member")  # fmt: skip
-        first = grant.evidence[0]
-        evidence = (replace(first, note=f"{first.note}; {note}" if first.note else note), *grant.evidence[1:])
-        return [replace(grant, principal=u.principal, evidence=evidence) for u in members if u not in refused]
+        return [grant.moved_to(u.principal, note) for u in self.members(group) if u.arn not in refused]

@@ -17,7 +17,7 @@ by :func:`seenby.policies.gaps.collect_gaps` against the dataset, never read as 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from seenby.model import AccessLevel, Evidence, EvidenceKind, Grant
 from seenby.policies.aws.access import (
@@ -147,7 +147,7 @@ class ResourcePolicyEvaluator:
         for e in evidence:
             loc = e.location.rsplit(":", 1)[-1]
             if e.kind is EvidenceKind.RESOURCE_POLICY and e.source == res.policy.source and loc in notes:
-                e = replace(e, note=notes[loc] if not e.note else f"{e.note}; {notes[loc]}")
+                e = e.with_note(notes[loc])
             out.append(e)
         return tuple(out)
 

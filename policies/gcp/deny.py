@@ -50,7 +50,6 @@ from seenby.model import (
     Condition,
     DatasetKind,
     Evaluation,
-    Evidence,
     EvidenceKind,
     Grant,
     Principal,
@@ -321,7 +320,7 @@ class _Applier:
                     f"directoryCustomerId, so whether {principal.id} is one of its identities is unknown: "
                     "the grant is kept"
                 )
-                return [_moved(grant, principal, note)]
+                return [grant.moved_to(principal, note)]
             return [grant]
         if any(self.covered(principal, exception) for exception in rule.exceptions):
             return [grant]  # an exception principal: exempt
@@ -334,7 +333,7 @@ class _Applier:
                     f"{rule.where} denies {principal.id}; {exception.id} is an exception principal and reaches "
                     f"the data through {principal.id}"
                 )
-                kept.append(_moved(grant, exception, note))
+                kept.append(grant.moved_to(exception, note))
         return kept
 
     def split(
@@ -357,7 +356,7 @@ class _Applier:
                 f"{rule.where} denies {', '.join(denied)}, inside {chain[0]}: the grant to {chain[0]} is split "
                 f"among its members; {member.id} is in {via}"
             )
-            moved = _moved(grant, member, note)
+            moved = grant.moved_to(member, note)
             if self.denied_inside(member, rule):
                 out.extend(self.split(moved, rule, member, denied, chain))
             else:
@@ -373,20 +372,6 @@ class _Applier:
             if self._denied_level(grant, rule):
                 current = [g for c in current for g in self.apply_rule(c, rule)]
         return current
-
-
-def _moved(grant: Grant, principal: Principal, note: str) -> Grant:
-    """``grant`` as held by ``principal``, its first evidence noting why."""
-    first = grant.evidence[0]
-    evidence = Evidence(
-        kind=first.kind,
-        source=first.source,
-        location=first.location,
-        excerpt=first.excerpt,
-        sid=first.sid,
-        note=f"{first.note}; {note}" if first.note else note,
-    )
-    return replace(grant, principal=principal, evidence=(evidence, *grant.evidence[1:]))
 
 
 def apply_deny_policies(snapshot: Snapshot, out: Evaluation, hierarchy: Hierarchy, catalog: RoleCatalog) -> None:

@@ -47,9 +47,11 @@ __all__ = [
     "GCP_ALL_USERS",
     "AccessLevel",
     "Condition",
+    "ConditionFamily",
     "CoverageGap",
     "Dataset",
     "DatasetKind",
+    "DecidedCondition",
     "Edge",
     "EdgeKind",
     "Evaluation",
@@ -324,6 +326,67 @@ class Dataset:
         object.__setattr__(self, "tags", MappingProxyType(dict(self.tags)))
 
 
+class ConditionFamily(StrEnum):
+    """What a condition key (or CEL attribute) says about a request, which decides how it narrows an audience.
+
+    The catalogue (``seenby.policies.condition_catalogue``) puts every key seenby meets in one family:
+
+    * CALLER_IDENTITY: who the caller is (``aws:PrincipalArn``, ``aws:PrincipalOrgID``); decided per candidate.
+    * NETWORK: where the request comes from (``aws:SourceIp``, ``aws:SourceVpce``); a fixed value narrows the
+      audience to a network audience, ``0.0.0.0/0`` narrows nothing.
+    * SERVICE_CONTEXT: on whose behalf a service calls (``aws:SourceArn``, ``aws:SourceAccount``); absent on
+      every request that is not a service acting for someone.
+    * REQUEST_PROPERTY: what any caller chooses about its own request (``aws:SecureTransport``,
+      ``aws:Referer``, ``s3:x-amz-acl``); narrows nobody out, and a Deny on it removes nobody.
+    * TIME: the time of the request (``aws:CurrentTime``, CEL ``request.time``); decided at collection time.
+    * AUTHENTICATION: how the caller signed in (``aws:MultiFactorAuthPresent``); absent on anonymous requests,
+      a person can satisfy it.
+    * DATA_PART: which part of the data is reached (``s3:prefix``, ``s3:ExistingObjectTag/*``, CEL
+      ``resource.name``); the grant covers part of the dataset, a finding at full severity.
+    * RESOURCE: a property of the resource reached (``aws:ResourceAccount``); known from the snapshot.
+    * UNMODELLED: anything else; the grant stays conditional (fail closed).
+    """
+
+    CALLER_IDENTITY = "caller-identity"
+    NETWORK = "network"
+    SERVICE_CONTEXT = "service-context"
+    REQUEST_PROPERTY = "request-property"
+    TIME = "time"
+    AUTHENTICATION = "authentication"
+    DATA_PART = "data-part"
+    RESOURCE = "resource"
+    UNMODELLED = "unmodelled"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DecidedCondition:
+    """One key of a condition that seenby decided, the family it belongs to, and how it was decided.
+
+    ``key`` is the condition key or CEL attribute (``aws:SecureTransport``, ``request.time``);
+    ``operator`` the IAM operator, or ``CEL``; ``how`` says in words what decided it ("any caller can
+    send its request over TLS", "true at collection time 2026-01-01T00:00:00Z; false from 2027-01-01").
+    """
+
+    key: str
+    family: ConditionFamily
+    how: str
+    operator: str = ""
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.family, ConditionFamily), "a decided condition's family must be a ConditionFamily")
+
+    @property
+    def text(self) -> str:
+        op = f"{self.operator} " if self.operator else ""
+        return f"{op}{self.key} ({self.family.value}): {self.how}"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": self.key, "family": self.family.value, "how": self.how}
+        if self.operator:
+            out["operator"] = self.operator
+        return out
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Evidence:
     """The exact piece of a document that opens (or narrows) access.
@@ -340,10 +403,19 @@ class Evidence:
     excerpt: Any = None
     sid: str | None = None
     note: str | None = None
+    # the condition keys of this piece that seenby decided, with their family and how (see ConditionFamily)
+    decided: tuple[DecidedCondition, ...] = ()
 
     def __post_init__(self) -> None:
         _require(isinstance(self.kind, EvidenceKind), "evidence kind must be an EvidenceKind")
         object.__setattr__(self, "excerpt", freeze_json(self.excerpt))
+        object.__setattr__(self, "decided", tuple(self.decided))
+
+    def with_decided(self, decided: tuple[DecidedCondition, ...]) -> Evidence:
+        """The same evidence with ``decided`` conditions added (each once)."""
+        if not decided:
+            return self
+        return replace(self, decided=tuple(dict.fromkeys((*self.decided, *decided))))
 
     def with_note(self, note: str) -> Evidence:
         """The same evidence with ``note`` added to its own (``; ``-separated)."""
@@ -362,6 +434,8 @@ class Evidence:
             out["excerpt"] = thaw_json(self.excerpt)
         if self.note:
             out["note"] = self.note
+        if self.decided:
+            out["decided_conditions"] = [d.to_json() for d in self.decided]
         return out
 
 

@@ -72,12 +72,13 @@ SIZES = {
     "L": Sizes(people=100_000, datasets=20_000, accounts=50, projects=50, statements=200_000),
 }
 
-_AWS_EXPOSURES = ("public", "org-wide", "other-account", "conditional", "acl-authenticated")
+_AWS_EXPOSURES = ("public", "org-wide", "other-account", "network", "conditional", "acl-authenticated")
 _GCP_EXPOSURES = ("gcs-public", "bq-domain", "bq-authenticated", "bq-person", "gcs-conditional", "bq-view")
 _RULES = {
     "public": ["SB001"],
     "org-wide": ["SB003"],
     "other-account": ["SB004"],
+    "network": ["SB014"],
     "conditional": ["SB010"],
     "acl-authenticated": ["SB002"],
     "gcs-public": ["SB001"],
@@ -441,10 +442,15 @@ class _Org:
             statements.append({"Sid": "PartnerRead", "Effect": "Allow",
                                "Principal": {"AWS": f"arn:aws:iam::{other}:root"}, "Action": "s3:GetObject",
                                "Resource": f"{arn}/*"})  # fmt: skip
-        elif exposure == "conditional":
+        elif exposure == "network":
             statements.append({"Sid": "OfficeRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
                                "Resource": f"{arn}/*",
                                "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}})  # fmt: skip
+        elif exposure == "conditional":
+            # a key outside seenby's condition-key catalogue: undecided, so conditional (fail closed)
+            statements.append({"Sid": "BatchRead", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject",
+                               "Resource": f"{arn}/*",
+                               "Condition": {"StringEquals": {"s3:ExistingJobOperation": "S3GetObject"}}})  # fmt: skip
         grants = [{"Grantee": {"ID": canonical, "DisplayName": f"synth-{acct}", "Type": "CanonicalUser"},
                    "Permission": "FULL_CONTROL"}]  # fmt: skip
         if exposure == "acl-authenticated":

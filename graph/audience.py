@@ -134,6 +134,14 @@ def audience_class(principal: Principal, dataset: Dataset) -> AudienceClass:
         return AudienceClass.ANY_AUTHENTICATED
     if kind in (PrincipalKind.ORGANIZATION, PrincipalKind.ORG_UNIT, PrincipalKind.DOMAIN):
         return AudienceClass.ORGANIZATION
+    if kind is PrincipalKind.NETWORK:
+        # a network of the dataset's own account is its owner's; any other may carry anyone's requests
+        owned = principal.account is not None and principal.account == dataset.account
+        return AudienceClass.SPECIFIC if owned else AudienceClass.NETWORK
+    if kind is PrincipalKind.SERVICE_FOR and principal.account is None:
+        # services acting for an organisation, an OU, or a resource of no known account
+        org = principal.id.startswith("aws-service-for:o-")
+        return AudienceClass.ORGANIZATION if org else AudienceClass.OTHER_ACCOUNT
     if (
         principal.provider is Provider.AWS
         and dataset.provider is Provider.AWS
@@ -149,6 +157,16 @@ def audience_class(principal: Principal, dataset: Dataset) -> AudienceClass:
 def enclosing_classes(principal: Principal, account_orgs: dict[str, str]) -> Iterator[str]:
     """Ids of the class principals that contain ``principal`` (for matching declarations)."""
     if principal.provider is Provider.AWS:
+        if principal.kind is PrincipalKind.NETWORK:
+            # a network is not its owner's principals: declared by its own id, or as its owner's networks
+            if principal.account:
+                yield f"aws-network-of:{principal.account}"
+            return
+        if principal.kind is PrincipalKind.SERVICE_FOR:
+            # services acting for a resource of an account act for that account
+            if principal.account and principal.id != f"aws-service-for:{principal.account}":
+                yield f"aws-service-for:{principal.account}"
+            return
         if principal.account and principal.kind is not PrincipalKind.ACCOUNT:
             yield f"arn:aws:iam::{principal.account}:root"
         org = account_orgs.get(principal.account or "")

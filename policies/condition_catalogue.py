@@ -39,7 +39,7 @@ FAMILY_RULES: Mapping[ConditionFamily, str] = {
     ConditionFamily.NETWORK: "a fixed value narrows the audience to a network audience (callers through that "
     "VPC endpoint, VPC or address range); 0.0.0.0/0 and ::/0 narrow nothing",
     ConditionFamily.SERVICE_CONTEXT: "present only on requests a service makes on someone's behalf: absent for "
-    "anonymous and IAM principals; \"*\" narrowed by it is \"a service acting for account/resource X\"",
+    'anonymous and IAM principals; "*" narrowed by it is "a service acting for account/resource X"',
     ConditionFamily.REQUEST_PROPERTY: "chosen by the caller for its own request: narrows nobody out (kept as a "
     "note), and a Deny on it removes nobody",
     ConditionFamily.TIME: "decided at the snapshot's collection time; the evidence says when the answer changes",

@@ -113,10 +113,12 @@ def _table_layer(layer: Layer) -> list[str]:
         lines.append(f"        allowed by  {evidence_head(e)}" + (f"  ({clean(e.note)})" if e.note else ""))
         if e.excerpt is not None:
             lines.append(f"                    {_excerpt(e.excerpt)}")
+        lines += [f"        decided     {clean(d.text)}" for d in e.decided]
     for e in layer.denying:
         lines.append(f"        denied by   {evidence_head(e)}" + (f"  ({clean(e.note)})" if e.note else ""))
         if e.excerpt is not None:
             lines.append(f"                    {_excerpt(e.excerpt)}")
+        lines += [f"        decided     {clean(d.text)}" for d in e.decided]
     lines += [f"        condition   {condition_text(c)}" for c in layer.conditions]
     return lines
 
@@ -153,6 +155,7 @@ def render_table(report: ExplanationReport, options: RenderOptions) -> str:
         for step in path:
             for e in step.evidence:
                 lines.append(f"      evidence   {evidence_head(e)}" + (f"  ({clean(e.note)})" if e.note else ""))
+                lines += [f"      decided    {clean(d.text)}" for d in e.decided]
             lines += [f"      condition  {condition_text(c)}" for c in step.conditions]
     if report.actions:
         lines += ["", "layer by layer (▶ marks the layer that decided a denial)"]
@@ -178,6 +181,7 @@ def _md_evidence(prefix: str, e: Any) -> list[str]:
     if e.excerpt is not None:
         text = html.escape(shorten(compact_json(e.excerpt), EXCERPT_LIMIT), quote=False).replace("@", "&#64;")
         lines.append(f"  <pre>{text}</pre>")
+    lines += [f"  - condition {code(d.key)} ({md(d.family.value)}): {md(d.how)}" for d in e.decided]
     return lines
 
 

@@ -32,6 +32,7 @@ CLASS_LABELS: dict[AudienceClass, str] = {
     AudienceClass.PUBLIC: "public",
     AudienceClass.ANY_AUTHENTICATED: "any authenticated",
     AudienceClass.ORGANIZATION: "organisation / domain",
+    AudienceClass.NETWORK: "networks",
     AudienceClass.OTHER_ACCOUNT: "other accounts",
     AudienceClass.SPECIFIC: "specific principals",
 }

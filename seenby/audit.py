@@ -36,6 +36,7 @@ _CLASS_RULES = {
     AudienceClass.PUBLIC: RuleId.PUBLIC,
     AudienceClass.ANY_AUTHENTICATED: RuleId.ANY_AUTHENTICATED,
     AudienceClass.ORGANIZATION: RuleId.ORGANIZATION,
+    AudienceClass.NETWORK: RuleId.NETWORK,
     AudienceClass.OTHER_ACCOUNT: RuleId.OTHER_ACCOUNT,
     AudienceClass.SPECIFIC: RuleId.SPECIFIC,
 }
@@ -187,6 +188,11 @@ def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> lis
 def _rule_for(entry: ExcessEntry, level: AccessLevel) -> RuleId:
     if entry.conditional:
         return RuleId.CONDITIONAL
+    return _audience_rule(entry, level)
+
+
+def _audience_rule(entry: ExcessEntry, level: AccessLevel) -> RuleId:
+    """The rule of ``entry``'s audience, whether or not a condition stands in its way."""
     if level in _LEVEL_RULES:
         return _LEVEL_RULES[level]
     if any(step.via == "re-exposes" for step in entry.path):
@@ -199,6 +205,14 @@ def _severity(rules: Rules, rule_id: RuleId, level: AccessLevel | None, entries:
     if setting.severity is not None:
         return setting.severity
     sev = rule(rule_id).severity
+    if rule_id is RuleId.CONDITIONAL and level is not None:
+        # severity follows the audience, not the certainty: a condition seenby cannot decide never makes a
+        # finding less severe than the audience it would open
+        for e in entries:
+            audience_sev = _severity(rules, _audience_rule(e, level), level, (e,))
+            if audience_sev.rank > sev.rank:
+                sev = audience_sev
+        return sev
     broad = {AudienceClass.PUBLIC, AudienceClass.ANY_AUTHENTICATED}
     if rule_id in (RuleId.WRITE, RuleId.ADMIN) and any(e.audience_class in broad for e in entries):
         sev = Severity.CRITICAL
@@ -234,7 +248,7 @@ def _level_findings(
     ``reported`` are principals already found excess at a stronger level (whoever reads
     the data beyond the declaration is not reported again for listing it).
     """
-    allowed = declared.for_level(level)
+    allowed = declared.for_level(level, dataset)
     covered = coverage.covered_by(allowed)
     everyone = audience(rg, dataset.id, level, keep=lambda p: not covered(p))
     excess = [r for r in everyone if r.principal.id not in reported]

@@ -35,10 +35,23 @@ __all__ = [
     "Rules",
     "UndeclaredAction",
     "load_rules",
+    "owner_patterns",
     "parse_rules",
 ]
 
 AUDIENCE_TAG = "seenby:audience"
+# "the owner account, its own networks and AWS services acting for it": one word for the locked-down pattern
+OWNER = "aws-owner"
+
+
+def owner_patterns(dataset: Dataset | None) -> tuple[str, ...]:
+    """What :data:`OWNER` stands for on ``dataset``: its AWS account (every principal of it), the networks the
+    scan shows that account owns (``aws-network-of:ACCOUNT``), and AWS services acting for the account or a
+    resource of it (``aws-service-for:ACCOUNT``).  Nothing on a dataset of no known AWS account."""
+    if dataset is None or dataset.provider is not Provider.AWS or not dataset.account:
+        return ()
+    account = dataset.account
+    return (f"arn:aws:iam::{account}:root", f"aws-network-of:{account}", f"aws-service-for:{account}")
 
 
 class UndeclaredAction(StrEnum):
@@ -56,8 +69,11 @@ class DeclaredAudience:
     admin: tuple[str, ...] = ()
     list: tuple[str, ...] | None = None  # None: whoever may read may list
 
-    def for_level(self, level: AccessLevel) -> tuple[str, ...]:
-        """Who may act at ``level``, each pattern once, in declaration order."""
+    def for_level(self, level: AccessLevel, dataset: Dataset | None = None) -> tuple[str, ...]:
+        """Who may act at ``level``, each pattern once, in declaration order.
+
+        With ``dataset``, the shortcut :data:`OWNER` stands for the dataset's own account, its networks and the
+        AWS services acting for it (:func:`owner_patterns`)."""
         if level is AccessLevel.LIST:
             patterns = self.list if self.list is not None else self.read + self.write + self.admin
         elif level is AccessLevel.READ:
@@ -67,6 +83,8 @@ class DeclaredAudience:
             patterns = self.write + self.admin
         else:
             patterns = self.admin
+        if OWNER in patterns:
+            patterns = tuple(p for x in patterns for p in (owner_patterns(dataset) if x == OWNER else (x,)))
         return tuple(dict.fromkeys(patterns))
 
 
@@ -260,6 +278,10 @@ _PRINCIPAL_PREFIXES = (
     "aws:",
     "aws-org:",
     "aws-ou:",
+    "aws-network:",  # callers through a network: aws-network:vpce-…, aws-network:203.0.113.0/24
+    "aws-network-of:",  # the networks of an account
+    "aws-service-for:",  # AWS services acting for an account, organisation or resource
+    OWNER,
     "user:",
     "group:",
     "serviceAccount:",

@@ -314,6 +314,6 @@ def explain(
         paths_truncated=truncated, notes=tuple(notes),
         gaps=tuple(g for g in evaluation.gaps if dataset.id in g.datasets), collected_at=snapshot.collected_at,
         snapshot_source=snapshot.source, classification=decl.classification if decl else None,
-        declared=decl.audience.for_level(level) if decl else (), collector=dict(snapshot.collector),
+        declared=decl.audience.for_level(level, dataset) if decl else (), collector=dict(snapshot.collector),
         scope=dict(snapshot.scope),
     )  # fmt: skip

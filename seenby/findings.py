@@ -53,6 +53,7 @@ class AudienceClass(StrEnum):
     PUBLIC = "public"
     ANY_AUTHENTICATED = "any-authenticated"
     ORGANIZATION = "organization"  # an AWS organisation or OU, a Google Workspace domain
+    NETWORK = "network"  # callers through a network (VPC endpoint, VPC, address range) not the dataset owner's
     OTHER_ACCOUNT = "other-account"  # an AWS account or GCP project other than the dataset's
     SPECIFIC = "specific"  # named users, groups, roles, service accounts
 

@@ -65,8 +65,10 @@ __all__ = [
     "ReadOutcome",
     "Reexposure",
     "aws_account_principal",
+    "aws_network_principal",
     "aws_org_principal",
     "aws_ou_principal",
+    "aws_service_for_principal",
     "freeze_json",
 ]
 
@@ -91,6 +93,10 @@ class PrincipalKind(StrEnum):
     DOMAIN = "domain"
     ANY_AUTHENTICATED = "any-authenticated"
     PUBLIC = "public"
+    # callers whose requests come through a network: a VPC endpoint, a VPC, an address range (aws-network:…)
+    NETWORK = "network"
+    # AWS services acting for an account, organisation or resource (aws:SourceAccount, aws:SourceArn …)
+    SERVICE_FOR = "service-for"
 
     @property
     def is_class(self) -> bool:
@@ -111,6 +117,8 @@ _CLASS_KINDS = frozenset(
         PrincipalKind.DOMAIN,
         PrincipalKind.ANY_AUTHENTICATED,
         PrincipalKind.PUBLIC,
+        PrincipalKind.NETWORK,
+        PrincipalKind.SERVICE_FOR,
     }
 )
 
@@ -302,6 +310,23 @@ def aws_org_principal(org_id: str) -> Principal:
     return Principal(
         id=f"aws-org:{org_id}", kind=PrincipalKind.ORGANIZATION, provider=Provider.AWS, name=f"organisation {org_id}"
     )
+
+
+def aws_network_principal(network: str, *, account: str | None = None, name: str | None = None) -> Principal:
+    """Callers whose requests come through ``network``: ``vpce-…``, ``vpc-…``, an address range, or a
+    ``vpce-account:…``/``vpce-org:…`` scope; ``account`` owns the network when the snapshot knows it."""
+    return Principal(
+        id=f"aws-network:{network}", kind=PrincipalKind.NETWORK, provider=Provider.AWS, account=account,
+        name=name or f"callers through {network}",
+    )  # fmt: skip
+
+
+def aws_service_for_principal(subject: str, *, account: str | None = None) -> Principal:
+    """AWS services acting for ``subject``: an account id, an organisation or OU path, or a resource ARN."""
+    return Principal(
+        id=f"aws-service-for:{subject}", kind=PrincipalKind.SERVICE_FOR, provider=Provider.AWS, account=account,
+        name=f"AWS services acting for {subject}",
+    )  # fmt: skip
 
 
 def aws_ou_principal(org_path: str) -> Principal:

@@ -106,7 +106,7 @@ def who_can_read(
                     path=reach.path,
                     people=people,
                     conditional=reach.conditional,
-                    declared=coverage.covered(reach, decl.audience.for_level(level)) if decl else None,
+                    declared=coverage.covered(reach, decl.audience.for_level(level, dataset)) if decl else None,
                 )
             )
     members.sort(key=lambda m: (list(AccessLevel).index(m.level), m.audience_class.rank, m.conditional, m.principal.id))
@@ -351,7 +351,7 @@ def what_can_read(
                 path=reach.path,
                 conditional=reach.conditional,
                 through_class=klass,
-                declared=coverage.covered(subject, decl.audience.for_level(level)) if decl else None,
+                declared=coverage.covered(subject, decl.audience.for_level(level, dataset)) if decl else None,
                 classification=decl.classification if decl else None,
             )
         )

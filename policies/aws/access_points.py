@@ -183,6 +183,7 @@ def access_point_grants(ev: BucketEvaluator, bucket: Bucket, res: Resource) -> l
     candidates = list(ev.candidates(bucket, key))
     for ap in points:
         candidates.extend(ev.population.named_in(ap.policy))
+        candidates.extend(ev.population.variants(ap.policy))
         for entity in ev.index.holders(ap.arn, (ap.arn, f"{ap.arn}/object/*")):
             candidates.append(ev.population.entity(entity))
     grants: list[Grant] = []

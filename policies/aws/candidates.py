@@ -31,12 +31,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from seenby.model import Principal
+from seenby.model import AccessLevel, Evidence, Grant, Principal
 from seenby.policies.aws.conditions import Tri
-from seenby.policies.aws.context import RequestContext
+from seenby.policies.aws.context import KeyValue, RequestContext
 from seenby.policies.aws.document import Effect, PrincipalRef, PrincipalType, Statement
 
-__all__ = ["Candidate", "CandidateKind", "Match", "match_principal"]
+__all__ = ["Candidate", "CandidateKind", "Match", "match_principal", "noted", "without_redundant_variants"]
 
 
 class CandidateKind(StrEnum):
@@ -86,10 +86,14 @@ class Candidate:
     canonical_ids: frozenset[str] = field(default_factory=frozenset)
     has_boundary: bool = False
     identity_known: bool = False
+    variant: str = ""  # tells apart candidates recorded against one principal (a service acting for X)
+    note: str | None = None  # what a grant to this candidate notes (the network a variant calls through)
+    network_keys: tuple[tuple[str, KeyValue], ...] = ()  # the network keys a variant calls through with
+    base: str | None = None  # the key of the candidate this one is a variant of (calling through a network)
 
     @property
     def key(self) -> str:
-        return self.principal.id
+        return self.variant or self.principal.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,8 @@ class Match:
 
 
 _NO = Match(Tri.FALSE)
+# callers an account principal never names: anonymous, services, and anyone calling through a network
+_NO_ACCOUNT_DELEGATION = frozenset({CandidateKind.PUBLIC, CandidateKind.SERVICE})
 
 
 def _ref_matches(ref: PrincipalRef, c: Candidate) -> Match:
@@ -106,7 +112,7 @@ def _ref_matches(ref: PrincipalRef, c: Candidate) -> Match:
     if t is PrincipalType.ANY:
         return Match(Tri.TRUE)
     if t is PrincipalType.ACCOUNT:
-        if c.account == ref.value and c.kind not in (CandidateKind.PUBLIC, CandidateKind.SERVICE):
+        if c.account == ref.value and c.kind not in _NO_ACCOUNT_DELEGATION:
             return Match(Tri.TRUE, via_account=c.kind is not CandidateKind.CANONICAL)
         return _NO
     if t is PrincipalType.ARN:
@@ -166,3 +172,28 @@ def match_principal(statement: Statement, c: Candidate) -> Match:
     if itself:
         return Match(Tri.UNKNOWN)
     return Match(Tri.TRUE)
+
+
+def noted(c: Candidate, evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    """``evidence`` of a grant to ``c``, its first piece noting what ``c`` stands for (the network it calls
+    through), if anything."""
+    if c.note is None or not evidence:
+        return evidence
+    return (evidence[0].with_note(c.note), *evidence[1:])
+
+
+def without_redundant_variants(granted: list[tuple[Candidate, Grant]]) -> list[Grant]:
+    """The grants of ``granted``, less those of a variant (a candidate calling through a network) whose base
+    candidate holds the same level under no more conditions: calling through the network adds nobody."""
+    held: dict[tuple[str, AccessLevel], frozenset[str]] = {}
+    for c, g in granted:
+        if c.base is None:
+            held.setdefault((c.key, g.level), frozenset(x.text + x.reason for x in g.conditions))
+    out: list[Grant] = []
+    for c, g in granted:
+        if c.base is not None:
+            base = held.get((c.base, g.level))
+            if base is not None and base <= frozenset(x.text + x.reason for x in g.conditions):
+                continue
+        out.append(g)
+    return out

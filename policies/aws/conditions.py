@@ -11,10 +11,18 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-si
   makes a missing key TRUE; ``Null`` tests presence;
 * ``ForAnyValue:`` is TRUE when some request value matches (FALSE for no values),
   ``ForAllValues:`` when every request value matches (TRUE for no values);
-* anything undecidable offline — an unknown request key, an operator seenby does
-  not model, a policy variable that cannot be resolved, a class of principals
-  that might or might not match a wildcard — is UNKNOWN with a reason, never
-  dropped: it makes the grant conditional.
+* a key the caller controls (:data:`~.context.CALLER_CHOICE`: a request property, the
+  part of the data, how a person signs in, a network for a named principal) is decided
+  in the caller's favour: TRUE in an Allow, FALSE in a Deny (the caller avoids it).  This
+  over-approximates the audience when one request would have to satisfy contradictory
+  statements, which fails closed.  Each such decision is kept as a
+  :class:`~seenby.model.DecidedCondition` with its family, for ``seenby why``;
+* a wildcard value of a caller-identity key that some members of a class match (S3
+  Block Public Access counts it as not fixed) is decided the same way;
+* time keys are decided at the snapshot's collection time, noting when the answer changes;
+* anything else undecidable offline — an unmodelled key, an operator seenby does
+  not model, a policy variable that cannot be resolved — is UNKNOWN with a reason,
+  never dropped: it makes the grant conditional.
 """
 
 from __future__ import annotations
@@ -26,7 +34,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from seenby.policies.aws.context import Absent, KeyValue, Known, Opaque, RequestContext, Unknown, substitute_variables
+from seenby.model import ConditionFamily, DecidedCondition
+from seenby.policies.aws.context import (
+    Absent,
+    CallerChoice,
+    InternetAddress,
+    KeyValue,
+    Known,
+    Opaque,
+    RequestContext,
+    Unknown,
+    key_family,
+    substitute_variables,
+)
 from seenby.policies.aws.matching import glob_covers, glob_intersects, has_wildcard, wildcard_match
 
 __all__ = [
@@ -77,12 +97,14 @@ class UndecidedPart:
     operator: str
     key: str
     reason: str
+    family: ConditionFamily = ConditionFamily.UNMODELLED
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ConditionOutcome:
     value: Tri
     undecided: tuple[UndecidedPart, ...] = ()
+    decided: tuple[DecidedCondition, ...] = ()
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -299,21 +321,122 @@ def _null(value: KeyValue, policy_values: tuple[str, ...]) -> Tri:
     return tri_any(one(p.lower() == "true") for p in policy_values)
 
 
-def _evaluate_key(operator: str, key: str, policy_values: tuple[str, ...], context: RequestContext) -> tuple[Tri, str]:
+_CHOICE_HOW: dict[ConditionFamily, tuple[str, str]] = {
+    ConditionFamily.REQUEST_PROPERTY: (
+        "a property of the caller's own request: any caller can meet it, so it narrows nobody out",
+        "a property of the caller's own request: any caller can avoid it, so this Deny removes nobody",
+    ),
+    ConditionFamily.AUTHENTICATION: (
+        "how the caller signed in: a signed-in person can meet it",
+        "how the caller signed in: a signed-in person can avoid it, so this Deny removes nobody",
+    ),
+    ConditionFamily.NETWORK: (
+        "a wildcard network ({values}) is not a fixed value: anyone can call through an endpoint or VPC of their "
+        "own that matches it",
+        "a wildcard network ({values}): a caller can call through a network that avoids it",
+    ),
+    ConditionFamily.CALLER_IDENTITY: (
+        "members of this class set it themselves, or a wildcard value some of them match "
+        "(S3 Block Public Access: not a fixed value)",
+        "members of this class can avoid it (they set it themselves, or a wildcard value not all match)",
+    ),
+    ConditionFamily.SERVICE_CONTEXT: (
+        "a wildcard value: a service acting for whoever owns a matching resource meets it "
+        "(S3 Block Public Access: not a fixed value)",
+        "a wildcard value: a service acting for others avoids it",
+    ),
+}
+
+
+# families whose wildcard values a class's members can match by naming themselves (or their resources) to fit
+_CLASS_CHOSEN = frozenset({ConditionFamily.CALLER_IDENTITY, ConditionFamily.SERVICE_CONTEXT})
+
+
+@dataclass(frozen=True, slots=True)
+class _KeyResult:
+    value: Tri
+    reason: str = ""
+    decided: DecidedCondition | None = None
+    family: ConditionFamily = ConditionFamily.UNMODELLED
+
+
+def _values_text(policy_values: tuple[str, ...]) -> str:
+    return ", ".join(policy_values) if len(policy_values) != 1 else policy_values[0]
+
+
+def _choice(
+    operator: str, key: str, family: ConditionFamily, policy_values: tuple[str, ...], allow: bool
+) -> _KeyResult:
+    """The caller picks the value: TRUE in an Allow, FALSE in a Deny, and how that was decided."""
+    values = _values_text(policy_values)
+    if family is ConditionFamily.DATA_PART:
+        how = (
+            f"covers only part of the data: where {operator} {key} {values}"
+            if allow
+            else f"denies only part of the data (where {operator} {key} {values}); the rest stays reachable"
+        )
+    else:
+        allow_how, deny_how = _CHOICE_HOW.get(family, _CHOICE_HOW[ConditionFamily.REQUEST_PROPERTY])
+        how = (allow_how if allow else deny_how).format(values=values)
+    decided = DecidedCondition(key=key, family=family, how=how, operator=operator)
+    return _KeyResult(Tri.TRUE if allow else Tri.FALSE, decided=decided, family=family)
+
+
+def _internet(op: _Operator, operator: str, key: str, policy_values: tuple[str, ...]) -> _KeyResult:
+    """An address outside every range the policies name: inside only a range that covers every address."""
+    if op.family is not _Family.IP:
+        return _KeyResult(Tri.UNKNOWN, f"{operator} does not compare addresses", family=ConditionFamily.NETWORK)
+    try:
+        everything = [p for p in policy_values if ipaddress.ip_network(p, strict=False).prefixlen == 0]
+    except ValueError:
+        return _KeyResult(Tri.UNKNOWN, "a value is not an IP address or CIDR", family=ConditionFamily.NETWORK)
+    inside = bool(everything)
+    result = Tri.FALSE if inside == op.negated else Tri.TRUE
+    decided = None
+    if everything:
+        decided = DecidedCondition(
+            key=key, family=ConditionFamily.NETWORK, operator=operator,
+            how=f"{everything[0]} is every address: it narrows nothing",
+        )  # fmt: skip
+    return _KeyResult(result, decided=decided, family=ConditionFamily.NETWORK)
+
+
+def _time_note(operator: str, key: str, now: str, policy_values: tuple[str, ...], result: Tri) -> DecidedCondition:
+    state = "holds" if result is Tri.TRUE else "does not hold"
+    return DecidedCondition(
+        key=key, family=ConditionFamily.TIME, operator=operator,
+        how=f"{state} at the snapshot's collection time ({now}); the answer changes at {_values_text(policy_values)}",
+    )  # fmt: skip
+
+
+def _evaluate_key(
+    operator: str, key: str, policy_values: tuple[str, ...], context: RequestContext, allow: bool
+) -> _KeyResult:
+    family = key_family(key)
     m = _OPERATOR_RE.match(operator)
     op = _OPERATORS.get(m["base"].lower()) if m else None
     if m is None or op is None:
-        return Tri.UNKNOWN, f"condition operator {operator} is not modelled by seenby"
+        return _KeyResult(Tri.UNKNOWN, f"condition operator {operator} is not modelled by seenby", family=family)
     qualifier = m["set"].lower() if m["set"] else None
     if_exists = bool(m["ifexists"])
     if op.family is _Family.NULL and (qualifier or if_exists):
-        return Tri.UNKNOWN, f"condition operator {operator} is not a valid form of Null"
+        return _KeyResult(Tri.UNKNOWN, f"condition operator {operator} is not a valid form of Null", family=family)
     value = context.get(key)
     if isinstance(value, Unknown):
-        return Tri.UNKNOWN, value.reason
+        return _KeyResult(Tri.UNKNOWN, value.reason, family=family)
+    if isinstance(value, CallerChoice):
+        return _choice(operator, key, family, policy_values, allow)
+    if family is ConditionFamily.NETWORK and not isinstance(value, Known) and any(map(has_wildcard, policy_values)):
+        # a wildcard endpoint or VPC id is not a fixed value (S3 Block Public Access): anyone can create an
+        # endpoint or VPC of their own and call through it
+        return _choice(operator, key, family, policy_values, allow)
+    if isinstance(value, InternetAddress):
+        return _internet(op, operator, key, policy_values)
     if op.family is _Family.NULL:
         result = _null(value, policy_values)
-        return result, "" if result is not Tri.UNKNOWN else "whether the key is present is not known"
+        if result is Tri.UNKNOWN:
+            return _KeyResult(result, "whether the key is present is not known", family=family)
+        return _KeyResult(result, family=family)
     resolved: list[str] = []
     unresolved: list[str] = []
     for p in policy_values:
@@ -321,36 +444,55 @@ def _evaluate_key(operator: str, key: str, policy_values: tuple[str, ...], conte
         resolved.append(text)
         unresolved.extend(missing)
     if isinstance(value, Absent) or (isinstance(value, Known) and not value.values):
-        return _absent(op, qualifier, if_exists), ""
+        return _KeyResult(_absent(op, qualifier, if_exists), family=family)
     if unresolved:
-        return Tri.UNKNOWN, f"policy variable {', '.join(sorted(set(unresolved)))} cannot be resolved offline"
+        reason = f"policy variable {', '.join(sorted(set(unresolved)))} cannot be resolved offline"
+        return _KeyResult(Tri.UNKNOWN, reason, family=family)
     try:
         if isinstance(value, Known):
-            return _present(op, qualifier, value.values, None, tuple(resolved)), ""
+            result = _present(op, qualifier, value.values, None, tuple(resolved))
+            if family is ConditionFamily.TIME and result is not Tri.UNKNOWN:
+                return _KeyResult(result, decided=_time_note(operator, key, value.values[0], policy_values, result))
+            return _KeyResult(result, family=family)
         assert isinstance(value, Opaque)
         present = _present(op, qualifier, None, value, tuple(resolved))
         if value.may_be_absent and present is not _absent(op, qualifier, if_exists):
-            return Tri.UNKNOWN, "this class of principals may or may not carry the key"
-        if present is Tri.UNKNOWN:
-            return present, "this class of principals may or may not match the value"
-        return present, ""
+            reason = "this class of principals may or may not carry the key"
+        elif present is Tri.UNKNOWN:
+            reason = "this class of principals may or may not match the value"
+        else:
+            return _KeyResult(present, family=family)
+        if family in _CLASS_CHOSEN and any(has_wildcard(v) for v in resolved):
+            # a wildcard value some members of the class match (S3 Block Public Access: not a fixed value):
+            # the audience holds those that do
+            return _choice(operator, key, family, policy_values, allow)
+        return _KeyResult(Tri.UNKNOWN, reason, family=family)
     except _Undecidable as exc:
-        return Tri.UNKNOWN, str(exc)
+        return _KeyResult(Tri.UNKNOWN, str(exc), family=family)
 
 
 def evaluate_condition(
-    condition: Mapping[str, Mapping[str, tuple[str, ...]]], context: RequestContext
+    condition: Mapping[str, Mapping[str, tuple[str, ...]]], context: RequestContext, *, allow: bool = True
 ) -> ConditionOutcome:
-    """Evaluate a normalised Condition block (see :mod:`seenby.policies.aws.document`)."""
+    """Evaluate a normalised Condition block (see :mod:`seenby.policies.aws.document`).
+
+    ``allow``: the statement is an Allow (the caller wants the condition to hold); for a Deny the
+    caller wants it not to, which decides the keys the caller controls.
+    """
     results: list[Tri] = []
     undecided: list[UndecidedPart] = []
+    decided: list[DecidedCondition] = []
     for operator, keys in condition.items():
         for key, policy_values in keys.items():
-            result, reason = _evaluate_key(operator, key, policy_values, context)
-            if result is Tri.FALSE:
-                return ConditionOutcome(value=Tri.FALSE)
-            if result is Tri.UNKNOWN:
-                undecided.append(UndecidedPart(operator=operator, key=key, reason=reason))
-            results.append(result)
+            r = _evaluate_key(operator, key, policy_values, context, allow)
+            if r.value is Tri.FALSE:
+                return ConditionOutcome(value=Tri.FALSE, decided=(r.decided,) if r.decided else ())
+            if r.value is Tri.UNKNOWN:
+                undecided.append(UndecidedPart(operator=operator, key=key, reason=r.reason, family=r.family))
+            if r.decided is not None:
+                decided.append(r.decided)
+            results.append(r.value)
     value = tri_all(results)
-    return ConditionOutcome(value=value, undecided=tuple(undecided) if value is Tri.UNKNOWN else ())
+    return ConditionOutcome(
+        value=value, undecided=tuple(undecided) if value is Tri.UNKNOWN else (), decided=tuple(decided)
+    )

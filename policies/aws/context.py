@@ -11,16 +11,33 @@ Condition keys fall in three groups
   (IAM authorization details, the organisation), absent for an anonymous caller;
 * **resource keys** (``aws:ResourceAccount``, ``aws:ResourceOrgID``,
   ``s3:ResourceAccount``): known from the resource being reached;
-* **request keys** (``aws:SourceIp``, ``aws:SourceVpce``, ``aws:SecureTransport``,
-  ``aws:MultiFactorAuthPresent``, ``aws:CurrentTime``, ``kms:ViaService``, every
-  service key …): properties of one request, UNKNOWN offline.  A statement that
-  depends on them gives a *conditional* grant naming them.
+* **request keys**: properties of one request.  What a key's value is, when the
+  candidate does not set it, follows the key's family in the condition-key
+  catalogue (:mod:`seenby.policies.condition_catalogue`):
+
+  - request properties the caller chooses (``aws:SecureTransport``, ``aws:Referer``,
+    ``s3:x-amz-acl`` …) and the part of the data a request reaches (``s3:prefix``,
+    ``s3:ExistingObjectTag/*``) are :data:`CALLER_CHOICE`: the caller picks whatever
+    value gets it in;
+  - authentication keys (``aws:MultiFactorAuthPresent``) are ABSENT on anonymous
+    requests and :data:`CALLER_CHOICE` for a signed-in caller;
+  - time keys (``aws:CurrentTime``, ``aws:EpochTime``) are the snapshot's collection time;
+  - service-context keys (``aws:SourceArn``, ``aws:SourceAccount`` …) are ABSENT unless
+    the candidate is a service acting for someone (``on_behalf``);
+  - network keys (``aws:SourceIp``, ``aws:SourceVpce`` …): a candidate calls from the
+    internet, so ``aws:SourceIp`` is :data:`INTERNET_ADDRESS` and the VPC keys are ABSENT;
+    the networks a policy names are candidates of their own (:mod:`.population` sets
+    their keys);
+  - anything else (an unmodelled key) is UNKNOWN: a statement that depends on it gives a
+    *conditional* grant naming it.
 
 A value is one of :class:`Known` (these exact values), :data:`ABSENT` (the key is
 not in the request), :class:`Opaque` (some value matching a glob that equals none
 of the literals policies name — how a class of principals such as "another
 account of organisation o-x" looks: every literal a policy names becomes a
-candidate of its own, so the class stands for everyone else) or :class:`Unknown`.
+candidate of its own, so the class stands for everyone else), :data:`CALLER_CHOICE`
+(whatever value, or none, the caller prefers), :data:`INTERNET_ADDRESS` (an address
+outside every range a policy names) or :class:`Unknown`.
 """
 
 from __future__ import annotations
@@ -28,16 +45,26 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import cache
 from types import MappingProxyType
+
+from seenby.model import ConditionFamily
+from seenby.policies.condition_catalogue import aws_catalogue
 
 __all__ = [
     "ABSENT",
+    "CALLER_CHOICE",
+    "INTERNET_ADDRESS",
     "Absent",
+    "CallerChoice",
+    "InternetAddress",
     "KeyValue",
     "Known",
     "Opaque",
     "RequestContext",
     "Unknown",
+    "key_family",
     "substitute_variables",
 ]
 
@@ -78,7 +105,31 @@ class Unknown:
     reason: str
 
 
-KeyValue = Known | Absent | Opaque | Unknown
+@dataclass(frozen=True, slots=True)
+class CallerChoice:
+    """Whatever value (or none) the caller prefers: it satisfies an Allow on the key and avoids a Deny."""
+
+
+CALLER_CHOICE = CallerChoice()
+
+
+@dataclass(frozen=True, slots=True)
+class InternetAddress:
+    """A caller's public address outside every address range a policy names (those are candidates of their own)."""
+
+
+INTERNET_ADDRESS = InternetAddress()
+
+KeyValue = Known | Absent | Opaque | Unknown | CallerChoice | InternetAddress
+
+
+@cache
+def key_family(key: str) -> ConditionFamily:
+    """The catalogue family of condition key ``key`` (case-insensitive; UNMODELLED when not listed)."""
+    return aws_catalogue().family(key.lower())
+
+
+_INTERNET_NETWORK_KEYS = {"aws:sourceip": INTERNET_ADDRESS}
 
 _REQUEST_REASON = "a property of each request, not known offline"
 
@@ -87,13 +138,19 @@ _REQUEST_REASON = "a property of each request, not known offline"
 class RequestContext:
     """The condition-key values of one (archetypal) request; keys compare case-insensitively.
 
-    ``principal_tags`` is None when the caller's tags are not known (a class of
-    principals); a mapping when they are (a missing tag is then ABSENT).
+    ``principal_tags`` is None when the caller's tags are not known; a mapping when
+    they are (a missing tag is then ABSENT).  ``tags_chosen``: the caller stands for a
+    class whose members tag themselves as they like (CALLER_CHOICE).  ``now``: the
+    snapshot's collection time, which decides time keys.  ``on_behalf``: a service acting
+    for someone (service-context keys are present).
     """
 
     values: Mapping[str, KeyValue] = field(default_factory=dict)
     principal_tags: Mapping[str, str] | None = None
     anonymous: bool = False
+    tags_chosen: bool = False
+    now: datetime | None = None
+    on_behalf: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", MappingProxyType({k.lower(): v for k, v in self.values.items()}))
@@ -109,9 +166,34 @@ class RequestContext:
             if self.anonymous:
                 return ABSENT
             if self.principal_tags is None:
-                return Unknown("the caller's principal tags are not known for this class of principals")
+                if self.tags_chosen:
+                    return CALLER_CHOICE
+                return Unknown("the caller's principal tags are not known")
             tag = k.split("/", 1)[1]
             return Known((self.principal_tags[tag],)) if tag in self.principal_tags else ABSENT
+        return self._by_family(k)
+
+    def _by_family(self, k: str) -> KeyValue:
+        """The value of a key the candidate does not set, by the key's family (see the module docstring)."""
+        family = key_family(k)
+        if family in (ConditionFamily.REQUEST_PROPERTY, ConditionFamily.DATA_PART):
+            return CALLER_CHOICE
+        if family is ConditionFamily.AUTHENTICATION:
+            return ABSENT if self.anonymous else CALLER_CHOICE
+        if family is ConditionFamily.TIME:
+            if self.now is None:
+                return Unknown("the snapshot's collection time is not known")
+            if k == "aws:epochtime":
+                return Known((str(int(self.now.timestamp())),))
+            return Known((self.now.strftime("%Y-%m-%dT%H:%M:%SZ"),))
+        if family is ConditionFamily.SERVICE_CONTEXT:
+            if not self.on_behalf:
+                return ABSENT
+            return Unknown("on whose behalf the service acts is a property of each request")
+        if family is ConditionFamily.NETWORK:
+            return _INTERNET_NETWORK_KEYS.get(k, ABSENT)
+        if family is ConditionFamily.UNMODELLED:
+            return Unknown("the key is not in seenby's condition-key catalogue, so it is not decided")
         return Unknown(_REQUEST_REASON)
 
     def merged(self, extra: Mapping[str, KeyValue]) -> RequestContext:

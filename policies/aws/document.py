@@ -337,7 +337,8 @@ def parse_policy(
 _SERVICE_KEYS = frozenset(
     k.lower()
     for k in ("aws:PrincipalIsAWSService", "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList",
-              "aws:PrincipalType", "aws:SourceAccount", "aws:SourceArn", "aws:SourceOrgID", "aws:SourceOrgPaths")
+              "aws:PrincipalType", "aws:SourceAccount", "aws:SourceArn", "aws:SourceOwner", "aws:SourceOrgID",
+              "aws:SourceOrgPaths")
 )  # fmt: skip
 
 

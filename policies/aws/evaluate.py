@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from seenby.model import Condition, Evidence
+from seenby.model import Condition, DecidedCondition, Evidence
 from seenby.policies.aws.candidates import Candidate, match_principal
 from seenby.policies.aws.conditions import ConditionOutcome, Tri, UndecidedPart, evaluate_condition
 from seenby.policies.aws.context import RequestContext, substitute_variables
@@ -65,6 +65,7 @@ class Hit:
     statement: Statement
     value: Tri
     undecided: tuple[UndecidedPart, ...] = ()
+    decided: tuple[DecidedCondition, ...] = ()
     via_account: bool = False
     partial: bool = False
 
@@ -75,14 +76,17 @@ class Hit:
             note = "this Deny covers only part of the resource"
         elif self.via_account:
             note = "names the account: its own identity policies must also allow"
-        return self.document.evidence(self.statement, note=note)
+        return self.document.evidence(self.statement, note=note).with_decided(self.decided)
 
     def condition(self, *, deny: bool = False) -> Condition:
         """The Condition a grant carries because this hit could not be decided offline."""
         where = f"{self.document.kind.value} of {self.document.source} {self.statement.location}"
         if self.statement.sid:
             where += f" (Sid {self.statement.sid})"
-        reasons = "; ".join(f"{p.operator} {p.key}: {p.reason}" for p in self.undecided) or "undecidable offline"
+        reasons = (
+            "; ".join(f"{p.operator} {p.key} ({p.family.value}): {p.reason}" for p in self.undecided)
+            or "undecidable offline"
+        )
         prefix = "may be denied by" if deny else "allowed only if the condition holds:"
         expression = self.statement.raw.get("Condition") if self.statement.condition else self.statement.raw
         return Condition(
@@ -203,12 +207,17 @@ def statement_applies(
                     reason="AWS may check the caller's account as well as the caller itself",
                 )
             )
-    outcome: ConditionOutcome = evaluate_condition(statement.condition, request.context)
+    outcome: ConditionOutcome = evaluate_condition(
+        statement.condition, request.context, allow=statement.effect is Effect.ALLOW
+    )
     if outcome.value is Tri.FALSE:
         return None
     undecided.extend(outcome.undecided)
     value = Tri.UNKNOWN if undecided else Tri.TRUE
-    return Hit(document=document, statement=statement, value=value, undecided=tuple(undecided), via_account=via_account)
+    return Hit(
+        document=document, statement=statement, value=value, undecided=tuple(undecided),
+        decided=outcome.decided, via_account=via_account,
+    )  # fmt: skip
 
 
 def evaluate_policies(

@@ -72,7 +72,7 @@ class AwsWorld:
     def build(cls, snapshot: Snapshot) -> AwsWorld:
         directory = load_directory(snapshot)
         iams, account_bpa = _load_iam(snapshot)
-        population = Population(directory, iams, _canonical_accounts(snapshot))
+        population = Population(directory, iams, _canonical_accounts(snapshot), now=snapshot.collected_at_dt)
         keys = KeyRing(snapshot)
         evaluator = BucketEvaluator(
             population=population, directory=directory, keys=keys, index=IdentityIndex(actions=())

@@ -43,14 +43,14 @@ class GroupMembers:
                     for g in user.groups:
                         found.setdefault(g.arn, []).append(user)
             self._members = {arn: tuple(users) for arn, users in found.items()}
-        return self._members.get(group.key, ())
+        return self._members.get(group.principal.id, ())
 
     def _may_refuse(self, group: Candidate) -> tuple[Entity, ...]:
         """The members of ``group`` with a permissions boundary or a Deny in one of their policies (their groups'
         included): the only ones that can refuse its grant, found once per group (usually none)."""
-        found = self._may_refuse_in.get(group.key)
+        found = self._may_refuse_in.get(group.principal.id)
         if found is None:
-            found = self._may_refuse_in[group.key] = tuple(
+            found = self._may_refuse_in[group.principal.id] = tuple(
                 u for u in self.members(group)
                 if u.boundary_arn is not None
                 or any(st.effect is Effect.DENY for doc in u.all_policies() for st in doc.statements)
@@ -61,6 +61,15 @@ class GroupMembers:
         """The member's own identity side (its policies, its groups', its boundary) allows none of ``requests``."""
         return not any(self.identities.outcome(user, request, False).allows for request in requests)
 
+    def _as_member(self, group: Candidate, user: Entity) -> list[Candidate]:
+        """``user`` making the requests of ``group``'s grant: through the network ``group`` calls through, if any,
+        and through each network its own policies name (it refuses only if it refuses from every one)."""
+        pop = self.population
+        member = pop.entity(user)
+        if group.network_keys:
+            member = pop.via_network(member, group.network_keys, group.variant, group.note)
+        return [member, *pop.through_networks(pop.entity(user), pop.own_documents(user))]
+
     def grant(
         self, group: Candidate, grant: Grant, requests_of: Callable[[Candidate], Iterable[Request]]
     ) -> list[Grant]:
@@ -68,7 +77,11 @@ class GroupMembers:
 
         ``requests_of(member)``: the requests of the grant's level as that member would make them.
         """
-        refused = [u.arn for u in self._may_refuse(group) if self._refuses(u, requests_of(self.population.entity(u)))]
+        refused = [
+            u.arn
+            for u in self._may_refuse(group)
+            if all(self._refuses(u, requests_of(m)) for m in self._as_member(group, u))
+        ]
         if not refused:
             return [grant]
         names = ", ".join(refused)

@@ -13,22 +13,37 @@ them (see :mod:`.context`).
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from seenby.model import (
     AWS_ANY_SERVICE,
     AWS_AUTHENTICATED,
     AWS_PUBLIC,
+    ConditionFamily,
     Principal,
     PrincipalKind,
     Provider,
     aws_account_principal,
+    aws_network_principal,
     aws_org_principal,
     aws_ou_principal,
+    aws_service_for_principal,
 )
 from seenby.policies.aws.candidates import Candidate, CandidateKind
-from seenby.policies.aws.context import ABSENT, KeyValue, Known, Opaque, RequestContext, Unknown
-from seenby.policies.aws.document import PolicyDocument, PrincipalRef, PrincipalType
+from seenby.policies.aws.context import (
+    ABSENT,
+    CALLER_CHOICE,
+    KeyValue,
+    Known,
+    Opaque,
+    RequestContext,
+    Unknown,
+    key_family,
+)
+from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalRef, PrincipalType
 from seenby.policies.aws.iam import AccountIam, Entity, EntityKind
 from seenby.policies.aws.matching import has_wildcard
 from seenby.policies.aws.org import Directory
@@ -41,6 +56,10 @@ _ACCOUNT_KEYS = {"aws:principalaccount", "kms:calleraccount"}
 _ORG_KEYS = {"aws:principalorgid"}
 _PATH_KEYS = {"aws:principalorgpaths"}
 _USERID_KEYS = {"aws:userid"}
+# service-context keys, most specific first: the first a statement names gives its variant's subject
+_SOURCE_KEYS = ("aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgpaths", "aws:sourceorgid")
+# what a class member sets about itself: decided in the caller's favour
+_CHOSEN_IDENTITY: dict[str, KeyValue] = {"aws:PrincipalType": CALLER_CHOICE, "aws:username": CALLER_CHOICE}
 
 
 class Population:
@@ -52,7 +71,10 @@ class Population:
         iams: Mapping[str, AccountIam],
         canonical_accounts: Mapping[str, str],
         partition: str = "aws",
+        now: datetime | None = None,
     ) -> None:
+        """``now``: the snapshot's collection time, which decides time condition keys."""
+        self.now = now
         self.directory = directory
         self.iams = iams
         self.canonical_accounts = dict(canonical_accounts)
@@ -92,7 +114,7 @@ class Population:
             "aws:PrincipalServiceName": ABSENT,
             **self._org_keys(account),
         }
-        return RequestContext(values=values, principal_tags=tags)
+        return RequestContext(values=values, principal_tags=tags, now=self.now)
 
     # -- candidates -------------------------------------------------------------------------
 
@@ -184,8 +206,9 @@ class Population:
             return self._cache[key]
         ctx = self._principal_context(
             arn=None, account=account, principal_type=None, userid=Opaque("*", prefixes_owned=True),
-            username=Unknown("varies across the account's principals"), tags=None,
-        )  # fmt: skip
+            username=CALLER_CHOICE, tags=None,
+        ).merged(_CHOSEN_IDENTITY)  # fmt: skip
+        ctx = replace(ctx, tags_chosen=True)
         c = Candidate(
             kind=CandidateKind.ACCOUNT, principal=aws_account_principal(account, self.partition), context=ctx,
             account=account, canonical_ids=frozenset(self.account_canonical.get(account, ())),
@@ -194,19 +217,19 @@ class Population:
         return self._remember(c)
 
     def _class_context(self, org: KeyValue, paths: KeyValue) -> RequestContext:
+        """A broad class of principals: members set their own type, name and tags."""
         values: dict[str, KeyValue] = {
             "aws:PrincipalArn": Opaque(f"arn:{self.partition}:*", accounts_owned=True),
             "aws:PrincipalAccount": Opaque("*"),
             "kms:CallerAccount": Opaque("*"),
-            "aws:PrincipalType": Unknown("the principal type varies"),
             "aws:userid": Opaque("*", prefixes_owned=True),
-            "aws:username": Unknown("varies across principals"),
             "aws:PrincipalIsAWSService": _FALSE,
             "aws:PrincipalServiceName": ABSENT,
             "aws:PrincipalOrgID": org,
             "aws:PrincipalOrgPaths": paths,
+            **_CHOSEN_IDENTITY,
         }
-        return RequestContext(values=values, principal_tags=None)
+        return RequestContext(values=values, principal_tags=None, tags_chosen=True, now=self.now)
 
     def organization(self, org_id: str) -> Candidate:
         """A principal of another, unnamed account of ``org_id``."""
@@ -249,7 +272,7 @@ class Population:
             }  # fmt: skip
             values["aws:PrincipalType"] = Known(("Anonymous",))
             values["aws:userid"] = Known(("anonymous",))
-            ctx = RequestContext(values=values, anonymous=True)
+            ctx = RequestContext(values=values, anonymous=True, now=self.now)
             self._remember(Candidate(kind=CandidateKind.PUBLIC, principal=AWS_PUBLIC, context=ctx))
         return self._cache[key]
 
@@ -262,7 +285,8 @@ class Population:
             }
             values["aws:PrincipalIsAWSService"] = Known(("true",))
             values["aws:PrincipalServiceName"] = Known((key,))
-            ctx = RequestContext(values=values, principal_tags={})
+            values.update(self._unnamed_sources())
+            ctx = RequestContext(values=values, principal_tags={}, now=self.now, on_behalf=True)
             principal = Principal(id=key, kind=PrincipalKind.SERVICE_PRINCIPAL, provider=Provider.AWS)
             self._remember(Candidate(kind=CandidateKind.SERVICE, principal=principal, context=ctx, service=key))
         return self._cache[key]
@@ -272,8 +296,8 @@ class Population:
 
         ``"Principal": "*"`` covers service principals too; a statement narrowed to them with
         ``aws:PrincipalIsAWSService`` reaches this class (named services are candidates of
-        their own).  On whose behalf the service acts (``aws:SourceAccount``,
-        ``aws:SourceArn``) is a property of the request: unknown offline, so conditional.
+        their own).  It acts for someone no policy names (``aws:SourceAccount``,
+        ``aws:SourceArn`` … name candidates of their own: :meth:`service_for`).
         """
         key = AWS_ANY_SERVICE.id
         if key not in self._cache:
@@ -285,10 +309,9 @@ class Population:
             values["aws:PrincipalIsAWSService"] = Known(("true",))
             values["aws:PrincipalServiceName"] = Opaque("*.amazonaws.com")
             values["aws:PrincipalType"] = Known(("AWSService",))
-            ctx = RequestContext(values=values, principal_tags={})
-            self._remember(
-                Candidate(kind=CandidateKind.SERVICE, principal=AWS_ANY_SERVICE, context=ctx, service="*")
-            )
+            values.update(self._unnamed_sources())
+            ctx = RequestContext(values=values, principal_tags={}, now=self.now, on_behalf=True)
+            self._remember(Candidate(kind=CandidateKind.SERVICE, principal=AWS_ANY_SERVICE, context=ctx, service="*"))
         return self._cache[key]
 
     def federated(self, provider: str) -> Candidate:
@@ -297,7 +320,7 @@ class Population:
             values: dict[str, KeyValue] = {
                 k: ABSENT for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID")
             }
-            ctx = RequestContext(values=values)
+            ctx = RequestContext(values=values, now=self.now)
             principal = Principal(id=provider, kind=PrincipalKind.FEDERATED, provider=Provider.AWS)
             c = Candidate(kind=CandidateKind.FEDERATED, principal=principal, context=ctx, arn=provider)
             self._cache[key] = c
@@ -346,6 +369,154 @@ class Population:
             c = Candidate(kind=CandidateKind.ROLE if role else CandidateKind.USER, principal=principal, context=ctx)
             self._cache[key] = c
         return self._cache[key]
+
+    # -- networks and services acting for someone --------------------------------------------
+
+    def _unnamed_sources(self) -> dict[str, KeyValue]:
+        """Service-context keys of a service acting for someone no policy names (named ones are variants)."""
+        return {
+            "aws:SourceArn": Opaque(f"arn:{self.partition}:*", accounts_owned=True),
+            "aws:SourceAccount": Opaque("*"),
+            "aws:SourceOwner": Opaque("*"),
+            "aws:SourceOrgID": Opaque("o-*", may_be_absent=True),
+            "aws:SourceOrgPaths": Opaque("o-*", may_be_absent=True, prefixes_owned=True),
+        }
+
+    def with_networks(
+        self, candidates: Iterable[Candidate], resource_docs: Iterable[PolicyDocument | None], owner: str | None
+    ) -> list[Candidate]:
+        """``candidates``, plus each of them calling through every network ``resource_docs`` name (and, for an IAM
+        user, group or role, its own policies name).
+
+        A class calling through a network is recorded against the network (``aws-network:…``): callers
+        through it, a class of its own.  A specific principal stays itself, its grant noting the network, and
+        so do the unnamed principals of ``owner``, the resource's account (RestrictPublicBuckets leaves
+        them, and only them, a public grant).  Such a variant's grant is dropped where its candidate has the
+        same grant from the internet (:func:`~.candidates.without_redundant_variants`).
+        """
+        out = list(candidates)
+        docs = tuple(resource_docs)
+        for c in list(out):
+            entity = self.entity_of.get(c.key)
+            if entity is not None:
+                out.extend(self.through_networks(c, (*docs, *self.own_documents(entity))))
+            elif c.kind.is_class:
+                own = c.kind is CandidateKind.ACCOUNT and c.account == owner
+                out.extend(self.through_networks(c, docs, as_itself=own))
+        return out
+
+    @staticmethod
+    def own_documents(entity: Entity) -> tuple[PolicyDocument | None, ...]:
+        """The identity policies (its groups' included) and the boundary of ``entity``."""
+        return (*entity.all_policies(), entity.boundary)
+
+    def through_networks(
+        self, c: Candidate, documents: Iterable[PolicyDocument | None], *, as_itself: bool = False
+    ) -> list[Candidate]:
+        """``c`` calling through each network ``documents`` name (recorded against the network when ``c`` is a
+        class, unless ``as_itself``)."""
+        out: list[Candidate] = []
+        for key, value in _network_literals(documents):
+            net = _network_keys(key, value)
+            if net is None:
+                continue
+            if c.kind.is_class and not as_itself:
+                principal = aws_network_principal(net.id, account=net.account, name=net.name)
+                note = f"{c.principal.label} calling {net.name.removeprefix('callers ')}"
+            else:
+                principal, note = c.principal, f"only when calling {net.name.removeprefix('callers ')}"
+            out.append(self.via_network(c, tuple(net.values.items()), f"network:{net.id}", note, principal))
+        return out
+
+    def via_network(
+        self,
+        c: Candidate,
+        network_keys: tuple[tuple[str, KeyValue], ...],
+        variant: str,
+        note: str | None,
+        principal: Principal | None = None,
+    ) -> Candidate:
+        """``c`` calling with ``network_keys``: a variant recorded against ``principal`` (``c``'s own by default),
+        its grants noting ``note``."""
+        cache_key = f"{c.key}#{variant}"
+        hit = self._cache.get(cache_key)
+        if hit is None:
+            hit = replace(
+                c, principal=principal or c.principal, context=c.context.merged(dict(network_keys)),
+                variant=f"{c.key}#{variant}", note=note, network_keys=network_keys, base=c.key,
+            )  # fmt: skip
+            self._cache[cache_key] = hit
+            if c.key in self.entity_of:
+                self.entity_of[hit.key] = self.entity_of[c.key]
+        return hit
+
+    def service_for(self, service: str, sources: Mapping[str, str]) -> Candidate:
+        """``service`` (a service principal, or ``*`` for any) acting for what ``sources`` names
+        (``aws:SourceArn``, ``aws:SourceAccount``, …, lower-cased keys, one value each)."""
+        subject_key = next(k for k in _SOURCE_KEYS if k in sources)
+        subject = sources[subject_key]
+        account = sources.get("aws:sourceaccount") or sources.get("aws:sourceowner")
+        if account is None and subject_key == "aws:sourcearn" and subject.count(":") >= 5:
+            field = subject.split(":")[4]
+            account = field if field.isdigit() and len(field) == 12 else None
+        key = f"service-for:{service}:{sorted(sources.items())}"
+        hit = self._cache.get(key)
+        if hit is not None:
+            return hit
+        values: dict[str, KeyValue] = {
+            k: ABSENT
+            for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
+                      "aws:userid", "aws:username", "kms:CallerAccount")
+        }  # fmt: skip
+        values["aws:PrincipalIsAWSService"] = Known(("true",))
+        values["aws:PrincipalType"] = Known(("AWSService",))
+        values["aws:PrincipalServiceName"] = Opaque("*.amazonaws.com") if service == "*" else Known((service,))
+        values.update(self._unnamed_sources())
+        if account is not None:
+            values["aws:SourceAccount"] = values["aws:SourceOwner"] = Known((account,))
+            values["aws:SourceOrgID"] = self.directory.org_id_value(account)
+            values["aws:SourceOrgPaths"] = self.directory.org_paths_value(account)
+            if isinstance(values["aws:SourceOrgID"], Unknown):
+                values["aws:SourceOrgID"] = Opaque("o-*", may_be_absent=True)
+                values["aws:SourceOrgPaths"] = Opaque("o-*", may_be_absent=True, prefixes_owned=True)
+        for k, v in sources.items():
+            values[k] = Known((v,))
+        if subject_key in ("aws:sourceorgid", "aws:sourceorgpaths"):
+            values["aws:SourceOrgID"] = Known((subject.split("/", 1)[0],))
+        ctx = RequestContext(values=values, principal_tags={}, now=self.now, on_behalf=True)
+        principal = aws_service_for_principal(subject, account=account if subject_key != "aws:sourceorgid" else None)
+        c = Candidate(
+            kind=CandidateKind.SERVICE, principal=principal, context=ctx, service=service, account=None,
+            variant=f"{service}|{sorted(sources.items())}",
+        )  # fmt: skip
+        self._cache[key] = c
+        return c
+
+    def variants(self, document: PolicyDocument | None) -> list[Candidate]:
+        """Candidates for the services acting for what a document's conditions name (each statement's
+        service-context values, for every service the document names)."""
+        if document is None:
+            return []
+        out: list[Candidate] = []
+        services: list[str] = []
+        for st in document.statements:
+            for ref in st.principals or ():
+                if ref.type is PrincipalType.SERVICE:
+                    services.append(ref.value.lower())
+                elif ref.type is PrincipalType.ANY:
+                    services.append("*")
+            if st.not_principal and st.effect is Effect.ALLOW:
+                services.append("*")
+        services = list(dict.fromkeys(services))
+        for st in document.statements:
+            sources: dict[str, list[str]] = {}
+            for keys in st.condition.values():
+                for key, values in keys.items():
+                    k = key.lower()
+                    if k in _SOURCE_KEYS:
+                        sources.setdefault(k, []).extend(v for v in values if "${" not in v)
+            out.extend(_service_variants(self, services, sources))
+        return out
 
     # -- what a document names ---------------------------------------------------------------
 
@@ -424,3 +595,120 @@ def _canonical_name(canonical_id: str) -> str:
     if canonical_id.startswith("arn:aws:iam::cloudfront:user/"):
         return f"{canonical_id.rsplit('/', 1)[-1]} (reached through CloudFront)"
     return f"S3 canonical user {canonical_id[:12]}…"
+
+
+def _service_variants(pop: Population, services: list[str], sources: Mapping[str, list[str]]) -> list[Candidate]:
+    """One candidate per service and per value of the most specific service-context key a statement names."""
+    fixed = {k: [v for v in vs if _fixed_source(k, v)] for k, vs in sources.items()}
+    subject_key = next((k for k in _SOURCE_KEYS if fixed.get(k)), None)
+    if subject_key is None or not services:
+        return []
+    rest = {k: vs[0] for k, vs in fixed.items() if vs and k != subject_key}
+    return [
+        pop.service_for(service, {**rest, subject_key: value}) for service in services for value in fixed[subject_key]
+    ]
+
+
+def _fixed_source(key: str, value: str) -> bool:
+    """A service-context value that names one account, organisation, OU or resource owner (no wildcard, or an
+    ARN whose account field is a literal account): a candidate of its own.  Any other wildcard value is one a
+    service acting for anyone who creates a matching resource meets (the base service candidates decide it)."""
+    if not has_wildcard(value):
+        return True
+    if key == "aws:sourcearn" and value.count(":") >= 5:
+        account = value.split(":")[4]
+        return account.isdigit() and len(account) == 12
+    return False
+
+
+def _representative_address(cidr: str) -> str | None:
+    """An address inside ``cidr`` (a host address where the range has one), or None if it is not a range."""
+    try:
+        net = ipaddress.ip_network(cidr.strip(), strict=False)
+    except ValueError:
+        return None
+    if net.prefixlen == 0:
+        return None  # every address: it narrows nothing and names no network
+    return str(net.network_address + 1 if net.num_addresses > 2 else net.network_address)
+
+
+@dataclass(frozen=True, slots=True)
+class _Network:
+    """A network a condition names: its id (``aws-network:<id>``), a name, its owner account if the value says,
+    and the network keys of a request that comes through it."""
+
+    id: str
+    name: str
+    account: str | None
+    values: Mapping[str, KeyValue]
+
+
+def _network_literals(documents: Iterable[PolicyDocument | None]) -> list[tuple[str, str]]:
+    """(key, value) of every network-family condition value ``documents`` name, once each, in order."""
+    out: dict[tuple[str, str], None] = {}
+    for doc in documents:
+        if doc is None:
+            continue
+        for st in doc.statements:
+            for keys in st.condition.values():
+                for key, values in keys.items():
+                    if key_family(key) is ConditionFamily.NETWORK:
+                        for v in values:
+                            if "${" not in v and not has_wildcard(v):
+                                out[(key.lower(), v)] = None
+    return list(out)
+
+
+def _network_keys(key: str, value: str) -> _Network | None:
+    """The network ``key`` = ``value`` names (a VPC endpoint, a VPC, an address range, an endpoint owner's account
+    or organisation) and the network keys of a request through it; None when it names no network."""
+    k = key.lower()
+    some_endpoint: KeyValue = Opaque("vpce-*")
+    if k in ("aws:sourceip", "aws:vpcsourceip", "aws:ec2instancesourceprivateipv4"):
+        address = _representative_address(value)
+        if address is None:
+            return None
+        cidr = str(ipaddress.ip_network(value.strip(), strict=False))
+        if k == "aws:sourceip":
+            return _Network(
+                id=cidr, name=f"callers from {cidr}", account=None,
+                values={"aws:SourceIp": Known((address,)), "aws:SourceVpce": ABSENT, "aws:SourceVpc": ABSENT},
+            )  # fmt: skip
+        return _Network(
+            id=f"vpc-ip:{cidr}", name=f"callers in a VPC from private addresses {cidr}", account=None,
+            values={
+                "aws:VpcSourceIp": Known((address,)), "aws:Ec2InstanceSourcePrivateIPv4": Known((address,)),
+                "aws:SourceIp": ABSENT, "aws:SourceVpce": some_endpoint, "aws:SourceVpc": Opaque("vpc-*"),
+            },
+        )  # fmt: skip
+    if k == "aws:sourcevpce":
+        return _Network(
+            id=value, name=f"callers through VPC endpoint {value}", account=None,
+            values={
+                "aws:SourceVpce": Known((value,)), "aws:SourceIp": ABSENT, "aws:VpcSourceIp": CALLER_CHOICE,
+                "aws:SourceVpc": Unknown(f"the VPC of endpoint {value} is not in the snapshot"),
+            },
+        )  # fmt: skip
+    if k in ("aws:sourcevpc", "aws:ec2instancesourcevpc", "aws:sourcevpcarn"):
+        vpc = value.rsplit("/", 1)[-1] if k == "aws:sourcevpcarn" else value
+        account = None
+        values: dict[str, KeyValue] = {
+            "aws:SourceVpc": Known((vpc,)), "aws:Ec2InstanceSourceVpc": Known((vpc,)), "aws:SourceIp": ABSENT,
+            "aws:SourceVpce": some_endpoint, "aws:VpcSourceIp": CALLER_CHOICE,
+        }  # fmt: skip
+        if k == "aws:sourcevpcarn":
+            values["aws:SourceVpcArn"] = Known((value,))
+            parts = value.split(":")
+            account = parts[4] if len(parts) > 5 and parts[4].isdigit() else None
+        return _Network(id=vpc, name=f"callers in VPC {vpc}", account=account, values=values)
+    if k == "aws:vpceaccount":
+        return _Network(
+            id=f"vpce-account:{value}", name=f"callers through VPC endpoints of account {value}", account=value,
+            values={"aws:VpceAccount": Known((value,)), "aws:SourceVpce": some_endpoint, "aws:SourceIp": ABSENT},
+        )  # fmt: skip
+    if k in ("aws:vpceorgid", "aws:vpceorgpaths"):
+        return _Network(
+            id=f"vpce-org:{value}", name=f"callers through VPC endpoints of organisation {value}", account=None,
+            values={key: Known((value,)), "aws:SourceVpce": some_endpoint, "aws:SourceIp": ABSENT},
+        )  # fmt: skip
+    return None

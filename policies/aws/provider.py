@@ -97,6 +97,11 @@ def _broad_keys(p: Principal, directory: Directory) -> set[str]:
 
 def _containers(p: Principal, directory: Directory) -> set[str]:
     """Keys of the broader classes that contain every principal of class ``p``."""
+    if p.kind is PrincipalKind.NETWORK:
+        # callers through a network a policy names: a grant to anyone says as much
+        return {"public"}
+    if p.kind is PrincipalKind.SERVICE_FOR:
+        return {"public", "any-service"}
     if p.id == AWS_ANY_SERVICE.id:
         # a grant to any authenticated principal under no more conditions says as much
         return {"public", "authenticated"}
@@ -150,7 +155,7 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
     evaluation = Evaluation()
     directory = load_directory(snapshot)
     iams, account_bpa = _load_iam(snapshot)
-    population = Population(directory, iams, _canonical_accounts(snapshot))
+    population = Population(directory, iams, _canonical_accounts(snapshot), now=snapshot.collected_at_dt)
     keys = KeyRing(snapshot)
 
     index = IdentityIndex(actions=(*all_actions(), "kms:Decrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy"))

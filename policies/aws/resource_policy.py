@@ -31,7 +31,7 @@ from seenby.policies.aws.access import (
     org_policy_outcome,
     resource_and_identity,
 )
-from seenby.policies.aws.candidates import Candidate, CandidateKind
+from seenby.policies.aws.candidates import Candidate, CandidateKind, noted, without_redundant_variants
 from seenby.policies.aws.context import KeyValue, Known
 from seenby.policies.aws.document import PolicyDocument, Statement, addresses_services
 from seenby.policies.aws.evaluate import Request
@@ -95,10 +95,11 @@ class ResourcePolicyEvaluator:
         if res.account:
             out.append(pop.account(res.account))
         out.extend(pop.named_in(res.policy))
+        out.extend(pop.variants(res.policy))
         for entity in self.index.holders(res.index_name, res.targets):
             out.append(pop.entity(entity))
             out.extend(pop.entity(g) for g in entity.groups)
-        return unique(out)
+        return pop.with_networks(unique(out), (res.policy,), res.account)
 
     def resource_keys(self, res: GuardedResource) -> dict[str, KeyValue]:
         keys: dict[str, KeyValue] = {}
@@ -152,7 +153,7 @@ class ResourcePolicyEvaluator:
         return tuple(out)
 
     def grants(self, res: GuardedResource, dataset: str) -> list[Grant]:
-        grants: list[Grant] = []
+        granted: list[tuple[Candidate, Grant]] = []
         for c in self.candidates(res):
             for level, actions in self.levels.items():
                 best = any_of(*(self.outcome(res, c, a) for a in actions))
@@ -162,12 +163,12 @@ class ResourcePolicyEvaluator:
                     Evidence(kind=EvidenceKind.RESOURCE_POLICY, source=res.arn, location="(no statement)"),
                 )
                 grant = Grant(principal=c.principal, dataset=dataset, level=level,
-                              evidence=self._noted(res, evidence), conditions=best.conditions)  # fmt: skip
+                              evidence=noted(c, self._noted(res, evidence)), conditions=best.conditions)  # fmt: skip
                 if c.kind is CandidateKind.GROUP:
-                    grants.extend(self.group_members.grant(c, grant, self._requests(res, actions)))
+                    granted.extend((c, g) for g in self.group_members.grant(c, grant, self._requests(res, actions)))
                 else:
-                    grants.append(grant)
-        return grants
+                    granted.append((c, grant))
+        return without_redundant_variants(granted)
 
     def _requests(self, res: GuardedResource, actions: Iterable[str]) -> Callable[[Candidate], list[Request]]:
         """The requests of ``actions`` on ``res`` as a given caller makes them."""

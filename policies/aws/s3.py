@@ -45,7 +45,13 @@ from seenby.policies.aws.access import (
     resource_and_identity,
 )
 from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, is_public_policy
-from seenby.policies.aws.candidates import Candidate, CandidateKind, match_principal
+from seenby.policies.aws.candidates import (
+    Candidate,
+    CandidateKind,
+    match_principal,
+    noted,
+    without_redundant_variants,
+)
 from seenby.policies.aws.conditions import Tri
 from seenby.policies.aws.context import ABSENT, KeyValue, Known, RequestContext
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, addresses_services, parse_policy
@@ -343,6 +349,7 @@ class BucketEvaluator:
         if bucket.account:
             out.append(pop.account(bucket.account))
         out.extend(pop.named_in(bucket.policy))
+        out.extend(pop.variants(bucket.policy))
         if key is not None:
             out.extend(pop.named_in(key.policy))
         for g in bucket.acl:
@@ -361,7 +368,9 @@ class BucketEvaluator:
         seen: dict[str, Candidate] = {}
         for c in out:
             seen.setdefault(c.key, c)
-        return list(seen.values())
+        return pop.with_networks(
+            seen.values(), (bucket.policy, key.policy if key is not None else None), bucket.account
+        )
 
     # -- layers (public: policies/aws/explain.py and access_points.py compose them too) ------
 
@@ -612,7 +621,7 @@ class BucketEvaluator:
 
     def grants(self, bucket: Bucket) -> list[Grant]:
         key = self.key_of(bucket)
-        grants: list[Grant] = []
+        granted: list[tuple[Candidate, Grant]] = []
         for c in self.candidates(bucket, key):
             if not self._may_be_granted(bucket, key, c):
                 continue
@@ -636,13 +645,13 @@ class BucketEvaluator:
                 evidence = best.evidence or (
                     Evidence(kind=EvidenceKind.RESOURCE_POLICY, source=bucket.arn, location="(no statement)"),
                 )
-                grant = Grant(principal=c.principal, dataset=bucket.arn, level=level, evidence=evidence,
+                grant = Grant(principal=c.principal, dataset=bucket.arn, level=level, evidence=noted(c, evidence),
                               conditions=best.conditions)  # fmt: skip
                 if c.kind is CandidateKind.GROUP:
-                    grants.extend(self._group_members.grant(c, grant, self._requests(bucket, specs)))
+                    granted.extend((c, g) for g in self._group_members.grant(c, grant, self._requests(bucket, specs)))
                 else:
-                    grants.append(grant)
-        return grants
+                    granted.append((c, grant))
+        return without_redundant_variants(granted)
 
     def _requests(self, bucket: Bucket, specs: Sequence[ActionSpec]) -> Callable[[Candidate], list[Request]]:
         """The requests of ``specs`` on ``bucket`` as a given caller makes them."""

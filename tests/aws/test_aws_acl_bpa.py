@@ -84,20 +84,24 @@ RPB_CASES = [
     ("rpb-unknown-conditional", {}, "denied", {PUBLIC: COND, ROOT: SURE}),
     ("org-id-is-not-public", {"StringEquals": {"aws:PrincipalOrgID": ORG}}, {"RestrictPublicBuckets": True},
      {f"aws-org:{ORG}": SURE}),
+    # a fixed range is not public: RestrictPublicBuckets leaves it; the grant narrows to callers from that range
+    # (the owner account's principals may call from it too)
     ("narrow-cidr-is-not-public", {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}, {"RestrictPublicBuckets": True},
-     {PUBLIC: COND}),
+     {ROOT: SURE, "aws-network:203.0.113.0/24": SURE}),
+    # 0.0.0.0/0 and ranges wider than /8 are public: RestrictPublicBuckets cuts them to the owner account
     ("wide-cidr-is-public", {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}, {"RestrictPublicBuckets": True},
-     {ROOT: COND}),
+     {ROOT: SURE}),
     ("cidr-slash-7-is-public", {"IpAddress": {"aws:SourceIp": "10.0.0.0/7"}}, {"RestrictPublicBuckets": True},
-     {ROOT: COND}),
+     {ROOT: SURE}),
     ("source-vpce-is-not-public", {"StringEquals": {"aws:SourceVpce": "vpce-1"}}, {"RestrictPublicBuckets": True},
-     {PUBLIC: COND}),
+     {ROOT: SURE, "aws-network:vpce-1": SURE}),
     ("wildcard-vpce-is-public", {"StringLike": {"aws:SourceVpce": "vpce-*"}}, {"RestrictPublicBuckets": True},
-     {ROOT: COND}),
+     {ROOT: SURE}),
     # aws:SourceAccount is set on requests of AWS services acting for an account: RestrictPublicBuckets leaves
-    # service principals their access, so services acting for accounts other than "1" may still read
+    # service principals their access, so services acting for accounts other than "1" still read; the owner
+    # account's own principals carry no aws:SourceAccount, so StringNotEquals holds for them
     ("negated-operator-is-public", {"StringNotEquals": {"aws:SourceAccount": "1"}}, {"RestrictPublicBuckets": True},
-     {ROOT: COND, "aws:any-service": COND}),
+     {ROOT: SURE, "aws:any-service": SURE}),
 ]  # fmt: skip
 
 

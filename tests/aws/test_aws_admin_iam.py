@@ -78,9 +78,16 @@ def test_explicit_deny_of_the_iam_action_removes_admin(aws: Any) -> None:
 
 
 def test_conditional_iam_permission_gives_conditional_admin(aws: Any) -> None:
-    """An iam:PutRolePolicy Allow conditional on MFA gives a conditional ADMIN grant."""
-    ops = _ops(aws, "iam:PutRolePolicy", condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+    """An iam:PutRolePolicy Allow under a condition seenby does not model gives a conditional ADMIN grant."""
+    unmodelled = {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}}
+    ops = _ops(aws, "iam:PutRolePolicy", condition=unmodelled)
     assert _admins(aws, _reader(aws), ops) == {OPS: "conditional"}
+
+
+def test_mfa_condition_on_iam_permission_keeps_admin(aws: Any) -> None:
+    """An iam:PutRolePolicy Allow conditional on MFA is an ADMIN grant: a signed-in person can use MFA."""
+    ops = _ops(aws, "iam:PutRolePolicy", condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+    assert _admins(aws, _reader(aws), ops) == {OPS: "sure"}
 
 
 def test_admin_grant_names_iam_statement_and_reaching_grant(aws: Any) -> None:

@@ -60,13 +60,19 @@ CASES: list[tuple[str, str, list[dict], dict[str, str]]] = [
      {f"arn:aws:iam::{OUTSIDE}:role/partner": SURE}),
     ("external-session", PRINCIPAL, [S(principal={"AWS": f"arn:aws:sts::{OUTSIDE}:assumed-role/partner/s1"})],
      {f"arn:aws:sts::{OUTSIDE}:assumed-role/partner/s1": SURE}),
-    ("source-ip-conditional", LOGIC, [S(condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})],
-     {PUBLIC: COND}),
-    ("vpce-conditional", LOGIC, [S(condition={"StringEquals": {"aws:SourceVpce": "vpce-1a2b"}})], {PUBLIC: COND}),
+    # a fixed network narrows "*" to the callers from it (the owner account's principals may call from it too)
+    ("source-ip-narrows-to-network", LOGIC, [S(condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})],
+     {"arn:aws:iam::111122223333:root": SURE, "aws-network:203.0.113.0/24": SURE}),
+    ("vpce-narrows-to-network", LOGIC, [S(condition={"StringEquals": {"aws:SourceVpce": "vpce-1a2b"}})],
+     {"arn:aws:iam::111122223333:root": SURE, "aws-network:vpce-1a2b": SURE}),
     ("deny-all-wins", LOGIC, [S(), S("Deny")], {}),
     ("deny-star-action", LOGIC, [S(), S("Deny", action="s3:*", resource=["arn:aws:s3:::b", OBJ])], {}),
-    ("deny-unknown-condition-kept", LOGIC,
-     [S(), S("Deny", condition={"Bool": {"aws:SecureTransport": "false"}})], {PUBLIC: COND}),
+    # a Deny on a property the caller chooses (TLS) removes nobody
+    ("deny-insecure-transport-removes-nobody", LOGIC,
+     [S(), S("Deny", condition={"Bool": {"aws:SecureTransport": "false"}})], {PUBLIC: SURE}),
+    # a Deny on a key seenby does not model might apply: the grant stays, conditional
+    ("deny-unmodelled-condition-kept", LOGIC,
+     [S(), S("Deny", condition={"StringEquals": {"s3:ExistingJobOperation": "S3PutObjectCopy"}})], {PUBLIC: COND}),
     ("deny-partial-prefix-kept", LOGIC, [S(), S("Deny", resource="arn:aws:s3:::b/secret/*")], {PUBLIC: SURE}),
     ("deny-outside-org", ORGID,
      [S(), S("Deny", condition={"StringNotEquals": {"aws:PrincipalOrgID": ORG}})], {ORG_NODE: SURE}),
@@ -76,7 +82,7 @@ CASES: list[tuple[str, str, list[dict], dict[str, str]]] = [
      [S(condition={"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": f"{ORG}/r-ab12/ou-ab12-11111111/*"}})],
      {f"aws-ou:{ORG}/r-ab12/ou-ab12-11111111/": SURE}),
     ("principal-arn-like-other-account", ORGID,
-     [S(condition={"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER}:role/etl-*"}})], {OTHER_ROOT: COND}),
+     [S(condition={"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OTHER}:role/etl-*"}})], {OTHER_ROOT: SURE}),
     ("principal-arn-equals-role", ORGID,
      [S(condition={"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{OUTSIDE}:role/x"}})],
      {f"arn:aws:iam::{OUTSIDE}:role/x": SURE}),
@@ -111,7 +117,7 @@ CASES: list[tuple[str, str, list[dict], dict[str, str]]] = [
     ("unknown-operator-conditional", "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html",
      [S(condition={"StringMatchesRegex": {"aws:PrincipalOrgID": "o-.*"}})], {PUBLIC: COND}),
     ("principal-tag-on-class", "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principaltag",
-     [S(condition={"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:PrincipalTag/team": "ml"}})], {ORG_NODE: COND}),
+     [S(condition={"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:PrincipalTag/team": "ml"}})], {ORG_NODE: SURE}),
 ]  # fmt: skip
 
 
@@ -134,11 +140,13 @@ def test_evidence_quotes_statement_as_written(aws: Any) -> None:
 
 def test_unknown_condition_names_its_keys(aws: Any) -> None:
     """A conditional grant shows the condition as written and the keys that would decide it."""
-    cond = {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}
+    cond = {"StringEquals": {"s3:ExistingJobOperation": "S3PutObjectCopy"}}
     ev = aws.evaluate(*aws.base(aws.bucket(policy=aws.policy(S(condition=cond)))))
     (g,) = aws.grants_of(ev)
     (c,) = g.conditions
-    assert (c.keys, c.text) == (("aws:SourceIp",), '{"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}')
+    assert (c.keys, c.text) == (
+        ("s3:ExistingJobOperation",), '{"StringEquals": {"s3:ExistingJobOperation": "S3PutObjectCopy"}}'
+    )
 
 
 # -- same account vs cross account (CROSS) ---------------------------------------------------

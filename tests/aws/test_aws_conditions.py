@@ -126,9 +126,11 @@ OPAQUE_CASES = [
     ("literal-account-other", {"StringEquals": {"aws:PrincipalAccount": "444455556666"}}, F),
     ("negated-literal-true", {"StringNotEquals": {"aws:PrincipalAccount": "444455556666"}}, T),
     ("wildcard-covers", {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/*"}}, T),
-    ("wildcard-might-match", {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/ou-1/*"}}, U),
+    # a wildcard value some members match is not a fixed value (S3 Block Public Access): those members are in
+    ("wildcard-some-members-match", {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-a1b2c3d4e5/r-ab12/ou-1/*"}},
+     T),
     ("wildcard-disjoint", {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-other/*"}}, F),
-    ("arn-like-same-account-might", {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/a*"}}, U),
+    ("arn-like-same-account-some-match", {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/a*"}}, T),
     ("arn-like-other-account-never", {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::999988887777:role/*"}}, F),
     ("numeric-on-class-unknown", {"NumericEquals": {"aws:PrincipalAccount": "1"}}, U),
     ("null-present", {"Null": {"aws:PrincipalAccount": "true"}}, F),
@@ -137,18 +139,27 @@ OPAQUE_CASES = [
 
 @pytest.mark.parametrize(("condition", "expected"), [c[1:] for c in OPAQUE_CASES], ids=[c[0] for c in OPAQUE_CASES])
 def test_condition_on_a_class_of_principals(condition: dict, expected: Tri) -> None:
-    """A class compares as "some other value": literals never match, wildcards it may match are UNKNOWN."""
+    """A class compares as "some other value": literals never match, wildcards some members match hold."""
     from seenby.policies.aws.document import _condition
 
     assert evaluate_condition(_condition(condition, source="t", where="s"), OPAQUE).value is expected
+
+
+def test_deny_on_a_wildcard_some_members_avoid() -> None:
+    """In a Deny, a wildcard identity value not every member matches removes nobody: the others avoid it."""
+    from seenby.policies.aws.document import _condition
+
+    wildcard = {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::111122223333:role/a*"}}
+    condition = _condition(wildcard, source="t", where="s")
+    assert evaluate_condition(condition, OPAQUE, allow=False).value is F
 
 
 def test_unknown_part_names_key_and_reason() -> None:
     """An undecided condition names the key that would decide it."""
     from seenby.policies.aws.document import _condition
 
-    outcome = evaluate_condition(_condition({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, source="t", where="s"),
-                                 RequestContext())  # fmt: skip
+    condition = _condition({"StringEquals": {"s3:ExistingJobOperation": "S3PutObjectCopy"}}, source="t", where="s")
+    outcome = evaluate_condition(condition, RequestContext())
     assert outcome.value is U
-    assert outcome.keys == ("aws:SourceIp",)
-    assert "not known offline" in outcome.reason
+    assert outcome.keys == ("s3:ExistingJobOperation",)
+    assert "not in seenby's condition-key catalogue" in outcome.reason

@@ -146,8 +146,9 @@ DDB_CASES: list[Any] = [
      {ALICE_ARN: SURE}),
     ("ddb-put-resource-policy-administers", DDB_RBP, [rp({"AWS": OTHER_ROOT}, "dynamodb:PutResourcePolicy")], [],
      ADMIN, {OTHER_ROOT: SURE}),
-    ("ddb-source-ip-condition-is-conditional", DDB_BPA,
-     [rp("*", "dynamodb:GetItem", IpAddress={"aws:SourceIp": "192.0.2.0/24"})], [], READ, {AUTH: COND}),
+    ("ddb-source-ip-condition-narrows-to-network", DDB_BPA,
+     [rp("*", "dynamodb:GetItem", IpAddress={"aws:SourceIp": "192.0.2.0/24"})], [], READ,
+     {ROOT: SURE, "aws-network:192.0.2.0/24": SURE}),
 ]
 
 

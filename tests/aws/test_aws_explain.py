@@ -49,10 +49,18 @@ def test_allowing_statement_is_named(aws: Any) -> None:
 
 
 def test_conditional_allow_is_conditional_layer(aws: Any) -> None:
-    """An Allow conditional on aws:SourceIp makes the resource-policy layer conditional, naming the key."""
+    """An Allow under a key seenby does not model makes the resource-policy layer conditional, naming the key."""
+    st = aws.stmt(condition={"StringEquals": {"s3:ExistingJobOperation": "S3PutObjectCopy"}})
+    layer = _layer(_why(aws, "aws:public", *aws.base(aws.bucket(policy=aws.policy(st)))), LayerKind.RESOURCE_POLICY)
+    assert layer.status is LayerStatus.CONDITIONAL and layer.conditions[0].keys == ("s3:ExistingJobOperation",)
+
+
+def test_decided_condition_shows_family_and_how(aws: Any) -> None:
+    """An Allow under aws:SourceIp 0.0.0.0/0 allows, its evidence saying the network family decided it."""
     st = aws.stmt(condition={"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}})
     layer = _layer(_why(aws, "aws:public", *aws.base(aws.bucket(policy=aws.policy(st)))), LayerKind.RESOURCE_POLICY)
-    assert layer.status is LayerStatus.CONDITIONAL and layer.conditions[0].keys == ("aws:SourceIp",)
+    (decided,) = layer.allowing[0].decided
+    assert (layer.status, decided.key, decided.family.value) == (LayerStatus.ALLOWS, "aws:SourceIp", "network")
 
 
 def test_unreadable_bucket_policy_is_unknown(aws: Any) -> None:

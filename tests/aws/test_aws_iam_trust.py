@@ -33,7 +33,10 @@ TRUST_CASES = [
     ("other-account-id", {"AWS": OUTSIDE}, None, {f"arn:aws:iam::{OUTSIDE}:root": SURE}),
     ("aws-star-is-authenticated", {"AWS": "*"}, None, {AUTH: SURE}),
     ("org-condition", {"AWS": "*"}, {"StringEquals": {"aws:PrincipalOrgID": ORG}}, {ORG_NODE: SURE}),
-    ("external-id-conditional", {"AWS": OUTSIDE}, {"StringEquals": {"sts:ExternalId": "x"}},
+    # sts:ExternalId is a value the caller sends: it guards against a confused deputy, it names no audience
+    ("external-id-narrows-nobody", {"AWS": OUTSIDE}, {"StringEquals": {"sts:ExternalId": "x"}},
+     {f"arn:aws:iam::{OUTSIDE}:root": SURE}),
+    ("unmodelled-key-conditional", {"AWS": OUTSIDE}, {"StringEquals": {"sts:AWSServiceName": "x"}},
      {f"arn:aws:iam::{OUTSIDE}:root": COND}),
     ("named-user-same-account", {"AWS": ALICE}, None, {ALICE: SURE}),
     ("role-chaining", {"AWS": f"arn:aws:iam::{ACCT}:role/ml-training"}, None,

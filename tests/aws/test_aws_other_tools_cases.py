@@ -57,6 +57,7 @@ from tests.aws.cases import (
     PUBLIC_MEANING,
     ROOT,
     S3,
+    SERVICES,
     SURE,
     S,
 )
@@ -241,30 +242,34 @@ DENY_UNENCRYPTED = S("Deny", action="s3:PutObject",
 AUDIENCE_CASES: list[tuple[str, str, Build, str, dict[str, str]]] = [
     # PU policy01 / statement20: Principal "*" within 0.0.0.0/0: PU internet accessible.  The key may be absent
     # (IPv6 callers, calls made by services: KEYS), so seenby keeps it public and conditional.
-    ("pu-policy01-open-cidr-is-conditional-public", KEYS + "#condition-keys-sourceip",
-     _bucket(_if({"IpAddress": {"AWS:SourceIP": ["0.0.0.0/0"]}})), "read", {PUBLIC: COND}),
-    # PU test_evasion_policies: public unless the caller is 8.8.8.8 / has that user agent: conditional public
-    ("pu-evasion-negated-conditions-conditional-public", OPERATORS,
+    # PU policy01: 0.0.0.0/0 is every address: it narrows nothing, public for sure
+    ("pu-policy01-open-cidr-is-public", KEYS + "#condition-keys-sourceip",
+     _bucket(_if({"IpAddress": {"AWS:SourceIP": ["0.0.0.0/0"]}})), "read", {PUBLIC: SURE}),
+    # PU test_evasion_policies: public unless the caller is 8.8.8.8 / sends that user agent: any caller avoids
+    # both, public for sure
+    ("pu-evasion-negated-conditions-public", OPERATORS,
      _bucket(S(principal={"AWS": "*"}, condition={"StringNotLike": {"aws:UserAgent": "|_(..)_|"},
                                                   "NotIpAddress": {"aws:SourceIp": "8.8.8.8"}})),
-     "read", {PUBLIC: COND}),
-    # PU statement09_wildcard: aws:SourceOwner "*": anyone, as long as the request carries the key
-    ("pu-statement09-wildcard-source-owner-conditional-public", KEYS,
-     _bucket(_if({"StringLike": {"AWS:SourceOwner": "*"}})), "read", {PUBLIC: COND}),
-    # PU statement07: ForAllValues with an absent key is true (MULTIVALUED): public, shown with the condition
-    ("pu-statement07-forallvalues-conditional-public", MULTIVALUED,
+     "read", {PUBLIC: SURE}),
+    # PU statement09_wildcard: aws:SourceOwner "*": present only on requests of a service acting for someone, so
+    # any AWS service acting for any account (a critical class of its own, not anonymous callers)
+    ("pu-statement09-wildcard-source-owner-any-service", KEYS + "#condition-keys-sourcearn",
+     _bucket(_if({"StringLike": {"AWS:SourceOwner": "*"}})), "read", {SERVICES: SURE}),
+    # PU statement07: ForAllValues with an absent key is true (MULTIVALUED): anonymous callers carry no
+    # aws:SourceArn, so public for sure
+    ("pu-statement07-forallvalues-public", MULTIVALUED,
      _bucket(_if({"ForAllValues:ARNEqualsIfExists": {"AWS:SourceArn": [f"arn:aws:iam::{OUTSIDE}:role/R"]}})),
-     "read", {PUBLIC: COND}),
+     "read", {PUBLIC: SURE}),
     # PU statement15: everyone but one role's sessions: public, sure (an exclusion does not narrow "everyone")
     ("pu-statement15-not-userid-public", OPERATORS,
      _bucket(_if({"StringNotLike": {"AWS:userid": "AROAI1111111111111111:*"}})), "read", {PUBLIC: SURE}),
     # PU statement29 / policy06: aws:PrincipalOrgID: the organisation, not the internet
     ("pu-statement29-organization", KEYS + "#condition-keys-principalorgid",
      _bucket(_if({"StringEquals": {"AWS:PrincipalOrgID": ORG}})), "read", {ORG_NODE: SURE}),
-    # PU statement30: aws:PrincipalOrgID "o-*": any principal of any organisation (conditional: outside every known
-    # organisation the key may be absent), the own organisation surely
+    # PU statement30: aws:PrincipalOrgID "o-*": any principal of any organisation; not a fixed value (PUBLIC_MEANING),
+    # so any authenticated principal can be in (create an organisation of one's own)
     ("pu-statement30-any-organization", KEYS + "#condition-keys-principalorgid",
-     _bucket(_if({"StringLike": {"AWS:PrincipalOrgID": "o-*"}})), "read", {AUTH: COND, ORG_NODE: SURE}),
+     _bucket(_if({"StringLike": {"AWS:PrincipalOrgID": "o-*"}})), "read", {AUTH: SURE}),
     # PU statement01: Allow + NotPrincipal: everyone but the named account
     ("pu-statement01-not-principal-public", NOTPRINCIPAL, _bucket(S(not_principal={"AWS": [OUTSIDE_ROOT]})),
      "read", {PUBLIC: SURE}),
@@ -415,10 +420,12 @@ TRUST_CASES: list[tuple[str, str, dict, dict[str, str]]] = [
     # SS iam-assume-role-lacks-external-id-and-mfa: another account, no condition: a sure edge
     ("ss-assume-role-no-external-id", TRUST, _trust({"AWS": OUTSIDE}), {OUTSIDE_ROOT: SURE}),
     # ... with sts:ExternalId / MFA: the edge stays, conditional (the request decides)
+    # ScoutSuite flags these trusts as narrowed; by the documented keys they narrow nobody: the caller sends
+    # the external ID, and a person of that account signs in with MFA (seenby's condition-key families)
     ("ss-assume-role-with-external-id", TRUST, _trust({"AWS": OUTSIDE}, {"StringEquals": {"sts:ExternalId": "x"}}),
-     {OUTSIDE_ROOT: COND}),
+     {OUTSIDE_ROOT: SURE}),
     ("ss-assume-role-with-mfa", TRUST, _trust({"AWS": OUTSIDE}, {"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
-     {OUTSIDE_ROOT: COND}),
+     {OUTSIDE_ROOT: SURE}),
     # PM test_resource_policy_evaluation.py test_iam_assume_role, trust_doc_2: another account's root only
     ("pm-trust-other-account-root", TRUST, _trust({"AWS": OUTSIDE_ROOT}), {OUTSIDE_ROOT: SURE}),
 ]  # fmt: skip

@@ -93,10 +93,17 @@ def test_group_member_reaches_the_bucket_through_the_role(aws: Any) -> None:
 
 
 def test_conditional_identity_statement_gives_conditional_edge(aws: Any) -> None:
-    """An identity Allow under a condition decided only at request time (MFA) makes the edge conditional."""
+    """An identity Allow under a condition seenby cannot decide makes the edge conditional."""
+    unmodelled = {"StringEquals": {"sts:AWSServiceName": "x"}}
+    ev = aws.evaluate(*_world(aws, users=(aws.user("alice", inline=(_assume(aws, condition=unmodelled),)),)))
+    assert aws.edges_into(ev, TARGET) == {ALICE: COND}
+
+
+def test_mfa_identity_statement_gives_an_edge(aws: Any) -> None:
+    """An identity Allow that requires MFA gives a sure edge: alice, a person, signs in with MFA."""
     mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
     ev = aws.evaluate(*_world(aws, users=(aws.user("alice", inline=(_assume(aws, condition=mfa),)),)))
-    assert aws.edges_into(ev, TARGET) == {ALICE: COND}
+    assert aws.edges_into(ev, TARGET) == {ALICE: SURE}
 
 
 def test_boundary_without_assume_removes_the_edge(aws: Any) -> None:

@@ -55,7 +55,7 @@ def test_every_kind_of_exposure_is_injected(organisation: Path) -> None:
     """The manifest lists at least one over-exposed dataset of each kind the generator knows."""
     kinds = set(_manifest(organisation)["exposures"].values())  # type: ignore[union-attr]
     assert kinds == {
-        "public", "org-wide", "other-account", "conditional", "acl-authenticated", "gcs-public", "bq-domain",
+        "public", "org-wide", "other-account", "network", "conditional", "acl-authenticated", "gcs-public", "bq-domain",
         "bq-authenticated", "bq-person", "gcs-conditional", "bq-view",
     }  # fmt: skip
 

@@ -295,13 +295,14 @@ def test_actions_through_an_access_point_are_grouped_under_it(tmp_path):
 
 
 def test_condition_seenby_cannot_decide_makes_the_answer_conditional(tmp_path):
-    """A public Allow only from 203.0.113.0/24 (aws:SourceIp): the answer is 'Conditionally' and the bucket-policy
-    layer shows the condition as written
-    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip)."""
-    statement = aws.stmt(sid="FromOffice", condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})
+    """A public Allow under a condition key outside seenby's catalogue (s3:ExistingJobOperation): the answer is
+    'Conditionally' and the bucket-policy layer shows the condition as written
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/batch-ops-iam-role-policies.html)."""
+    statement = aws.stmt(sid="FromOffice", condition={"StringEquals": {"s3:ExistingJobOperation": "203.0.113.0/24"}})
     page = why_resources(tmp_path, *aws.base(aws.bucket(policy=aws.policy(statement))))
     answer = page.has_class("answer")[0]
     row = layer_rows(actions(page)["s3:GetObject"])["resource-policy"]
     conditions = " ".join(e.text for e in descendants(row) if "condition" in e.attrs.get("class", "").split())
     assert answer.attrs["data-answer"] == "conditional" and "Conditionally" in answer.text
-    assert row.attrs["data-status"] == "conditional" and "aws:SourceIp" in conditions and "203.0.113.0/24" in conditions
+    assert row.attrs["data-status"] == "conditional" and "s3:ExistingJobOperation" in conditions
+    assert "203.0.113.0/24" in conditions

@@ -150,9 +150,13 @@ VERDICTS = [
     ("canonical-user", _s(Principal={"CanonicalUser": "d" * 64}), "d" * 64, "sure", PRINCIPAL),
     ("if-exists-operator", _s(Condition={"StringEqualsIfExists": {"aws:PrincipalAccount": OUTSIDE}}),
      "aws:public", "sure", CONDITION),
+    # a time key is decided at the snapshot's collection time: 1700000000 (2023-11-14) has passed
     ("date-as-epoch-number", _s(Condition={"DateGreaterThan": {"aws:CurrentTime": 1700000000}}),
-     "aws:public", "conditional", CONDITION),
+     "aws:public", "sure", CONDITION),
+    # s3:max-keys is a property of the caller's own request: any caller meets it
     ("numeric-float", _s(Condition={"NumericLessThanEquals": {"s3:max-keys": 10.5}}),
+     "aws:public", "sure", CONDITION),
+    ("numeric-float-unmodelled-key", _s(Condition={"NumericLessThanEquals": {"s3:ExistingJobPriority": 10.5}}),
      "aws:public", "conditional", CONDITION),
     ("unknown-operator-is-conditional", _s(Condition={"StringFutureOperator": {"aws:x": "y"}}),
      "aws:public", "conditional", CONDITION),

@@ -79,6 +79,7 @@ def _evidence(evidence: Evidence) -> list[str]:
     if evidence.excerpt is not None:
         excerpt = html.escape(shorten(compact_json(evidence.excerpt), EXCERPT_LIMIT), quote=False).replace("@", "&#64;")
         lines += ["", f"<pre>{excerpt}</pre>", ""]
+    lines += [f"Condition {code(d.key)} ({md(d.family.value)}): {md(d.how)}<br>" for d in evidence.decided]
     return lines
 
 

@@ -178,6 +178,8 @@ def _explain(path: tuple[PathStep, ...], opening: tuple[Evidence, ...]) -> Group
         rows.add_row("evidence", head)
         if item.excerpt is not None:
             rows.add_row("", Text(shorten(compact_json(item.excerpt), EXCERPT_LIMIT), style="green"))
+        for decided in item.decided:
+            rows.add_row("decided", Text(clean(decided.text)))
     for step in path:
         if step.evidence and step.evidence != opening:
             rows.add_row("via", Text("; ".join(evidence_head(e) for e in step.evidence)))

@@ -423,3 +423,71 @@ def test_people_reached_two_ways_are_counted_once():
     assert finding.rule_id == "SB008"
     assert {e.principal.id: e.people for e in finding.excess} == {ORG.id: 4, eng.id: 3}
     assert finding.people == 4
+
+
+def test_conditional_public_finding_keeps_the_public_severity():
+    """A public grant seenby cannot decide is SB010 rated critical, the public's severity (issue 14)."""
+    ev = evaluation()
+    cond = Condition(expression={"StringEquals": {"s3:ExistingJobOperation": "x"}}, keys=("s3:ExistingJobOperation",))
+    grant(ev, AWS_PUBLIC, conditions=(cond,))
+    (finding,) = by_rule(run(ev))["SB010"]
+    assert (finding.severity, finding.excess[0].conditional) == (Severity.CRITICAL, True)
+
+
+def test_conditional_cross_account_finding_gates_at_high():
+    """A conditional grant to another account is rated high, as the unconditional one is."""
+    ev = evaluation()
+    grant(ev, aws_account_principal("444455556666"), conditions=(Condition(expression="?", keys=("k",)),))
+    (finding,) = by_rule(run(ev))["SB010"]
+    assert finding.severity is Severity.HIGH
+
+
+def _network(account: str | None = None) -> Principal:
+    from seenby.model import aws_network_principal
+
+    return aws_network_principal("vpce-1a2b3c4d", account=account)
+
+
+def test_undeclared_network_is_a_network_finding():
+    """Callers through an undeclared VPC endpoint are SB014, rated high."""
+    ev = evaluation()
+    grant(ev, _network())
+    (finding,) = by_rule(run(ev))["SB014"]
+    assert (finding.severity, finding.excess[0].audience_class) == (Severity.HIGH, AudienceClass.NETWORK)
+
+
+def test_network_declared_by_id_gives_no_finding():
+    """A network declared by its id (aws-network:vpce-…) covers its callers."""
+    ev = evaluation()
+    grant(ev, _network())
+    declared = DECLARED.replace("role/ml-training]", "role/ml-training, aws-network:vpce-1a2b3c4d]")
+    assert run(ev, declared).active == ()
+
+
+def test_owner_shortcut_covers_own_network_services_and_principals():
+    """aws-owner covers the owner account's principals, its networks and AWS services acting for it."""
+    from seenby.model import aws_service_for_principal
+
+    ev = evaluation()
+    for who in (_network(account="111122223333"), aws_service_for_principal("111122223333", account="111122223333"),
+                aws_service_for_principal("arn:aws:cloudtrail:eu-west-1:111122223333:trail/t", account="111122223333"),
+                role("etl")):  # fmt: skip
+        grant(ev, who)
+    declared = DECLARED.replace("role/ml-training]", "role/ml-training, aws-owner]")
+    assert run(ev, declared).active == ()
+
+
+def test_owner_shortcut_does_not_cover_another_accounts_network():
+    """aws-owner does not cover a network of another account."""
+    ev = evaluation()
+    grant(ev, _network(account="444455556666"))
+    declared = DECLARED.replace("role/ml-training]", "role/ml-training, aws-owner]")
+    assert [f.rule_id for f in run(ev, declared).active] == ["SB014"]
+
+
+def test_declaring_the_owner_account_alone_does_not_cover_its_network():
+    """The owner account's root covers its principals, not everyone who calls through its networks."""
+    ev = evaluation()
+    grant(ev, _network(account="111122223333"))
+    declared = DECLARED.replace("role/ml-training]", "role/ml-training, arn:aws:iam::111122223333:root]")
+    assert [f.rule_id for f in run(ev, declared).active] == ["SB005"]

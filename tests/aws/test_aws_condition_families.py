@@ -1,0 +1,174 @@
+"""Condition keys decided by their family (seenby/policies/aws/data/condition_keys.yaml), case by case.
+
+Each case is one bucket policy on bucket ``b`` (account 111122223333, Block Public Access off) and the audience
+expected at one level, from the page cited.  The families and their rules: seenby.model.ConditionFamily.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.aws.cases import ACCT, AUTH, BUCKET, COND, IAM, KEYS, OBJ, OPERATORS, ORG, PUBLIC, ROOT, S3, SURE, S
+
+SECURE = S3 + "security-best-practices.html#transit"
+REFERER = S3 + "example-bucket-policies.html#example-bucket-policies-HTTP-HTTPS"
+VPCE = S3 + "example-bucket-policies-vpc-endpoint.html"
+CONFUSED_DEPUTY = IAM + "confused-deputy.html"
+CLOUDTRAIL = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-s3-bucket-policy-for-cloudtrail.html"
+TAGS = S3 + "tagging-and-policies.html"
+LIST_PREFIX = S3 + "amazon-s3-policy-keys.html#condition-key-bucket-ops-2"
+IFEXISTS = OPERATORS + "#Conditions_IfExists"
+TRAIL = f"arn:aws:cloudtrail:eu-west-1:{ACCT}:trail/org-trail"
+ALL = [BUCKET, OBJ]
+
+CASES: list[tuple[str, str, list[dict], str, dict[str, str]]] = [
+    # -- request properties: any caller meets them, a Deny on them removes nobody -------------------------------
+    ("secure-transport-allow-is-public", KEYS + "#condition-keys-securetransport",
+     [S(condition={"Bool": {"aws:SecureTransport": "true"}})], "read", {PUBLIC: SURE}),
+    ("referer-allow-is-public", REFERER,
+     [S(condition={"StringLike": {"aws:Referer": ["https://www.example.com/*"]}})], "read", {PUBLIC: SURE}),
+    ("user-agent-deny-removes-nobody", KEYS + "#condition-keys-useragent",
+     [S(), S("Deny", condition={"StringLike": {"aws:UserAgent": "curl/*"}})], "read", {PUBLIC: SURE}),
+    ("deny-insecure-transport-removes-nobody", SECURE,
+     [S(), S("Deny", action="s3:*", resource=ALL, condition={"Bool": {"aws:SecureTransport": "false"}})],
+     "read", {PUBLIC: SURE}),
+    ("deny-without-sse-header-leaves-writers", S3 + "UsingServerSideEncryption.html",
+     [S(action="s3:PutObject"),
+      S("Deny", action="s3:PutObject", condition={"StringNotEquals": {"s3:x-amz-server-side-encryption": "AES256"}})],
+     "write", {PUBLIC: SURE}),
+    # -- network: 0.0.0.0/0 narrows nothing, a fixed network narrows "*" to the callers from it -----------------
+    ("any-ipv4-is-public", KEYS + "#condition-keys-sourceip",
+     [S(condition={"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}})], "read", {PUBLIC: SURE}),
+    ("any-ipv6-is-public", KEYS + "#condition-keys-sourceip",
+     [S(condition={"IpAddress": {"aws:SourceIp": "::/0"}})], "read", {PUBLIC: SURE}),
+    # the owner account's own principals calling from the network are shown as the owner account
+    ("fixed-range-narrows-to-network", KEYS + "#condition-keys-sourceip",
+     [S(condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})], "read",
+     {"aws-network:203.0.113.0/24": SURE, ROOT: SURE}),
+    ("deny-unless-vpce-leaves-that-network", VPCE,
+     [S(), S("Deny", action="s3:*", resource=ALL, condition={"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}})],
+     "read", {"aws-network:vpce-1a2b3c4d": SURE, ROOT: SURE}),
+    ("deny-unless-vpc-leaves-that-network", VPCE,
+     [S(), S("Deny", action="s3:*", resource=ALL, condition={"StringNotEquals": {"aws:SourceVpc": "vpc-111bbb22"}})],
+     "read", {"aws-network:vpc-111bbb22": SURE, ROOT: SURE}),
+    ("two-endpoints-are-two-networks", KEYS + "#condition-keys-sourcevpce",
+     [S(condition={"StringEquals": {"aws:SourceVpce": ["vpce-1", "vpce-2"]}})], "read",
+     {"aws-network:vpce-1": SURE, "aws-network:vpce-2": SURE, ROOT: SURE}),
+    ("endpoint-owner-account", KEYS + "#condition-keys-vpceaccount",
+     [S(condition={"StringEquals": {"aws:VpceAccount": ACCT}})], "read",
+     {f"aws-network:vpce-account:{ACCT}": SURE, ROOT: SURE}),
+    ("wildcard-endpoint-is-public", KEYS + "#condition-keys-sourcevpce",
+     [S(condition={"StringLike": {"aws:SourceVpce": "vpce-*"}})], "read", {PUBLIC: SURE}),
+    # -- service context: present only on requests a service makes for someone --------------------------------
+    ("source-account-is-services-for-it", CONFUSED_DEPUTY,
+     [S(condition={"StringEquals": {"aws:SourceAccount": ACCT}})], "read", {f"aws-service-for:{ACCT}": SURE}),
+    ("cloudtrail-own-trail", CLOUDTRAIL,
+     [S(principal={"Service": "cloudtrail.amazonaws.com"}, action="s3:PutObject",
+        condition={"StringEquals": {"aws:SourceArn": TRAIL}})], "write", {f"aws-service-for:{TRAIL}": SURE}),
+    ("source-org-is-services-for-the-org", KEYS + "#condition-keys-sourceorgid",
+     [S(condition={"StringEquals": {"aws:SourceOrgID": ORG}})], "read", {f"aws-service-for:{ORG}": SURE}),
+    ("deny-other-source-accounts-leaves-own", CONFUSED_DEPUTY,
+     [S(principal={"Service": "logging.s3.amazonaws.com"}, action="s3:PutObject"),
+      S("Deny", action="s3:PutObject", condition={"StringNotEquals": {"aws:SourceAccount": ACCT}})],
+     "write", {f"aws-service-for:{ACCT}": SURE}),
+    # -- time: decided at the snapshot's collection time (2026-11-23T09:00:00Z) ----------------------------------
+    ("expired-window-is-gone", OPERATORS + "#Conditions_Date",
+     [S(condition={"DateLessThan": {"aws:CurrentTime": "2025-01-01T00:00:00Z"}})], "read", {}),
+    ("open-window-is-public", OPERATORS + "#Conditions_Date",
+     [S(condition={"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}})], "read", {PUBLIC: SURE}),
+    ("epoch-time-open", KEYS + "#condition-keys-epochtime",
+     [S(condition={"NumericGreaterThan": {"aws:EpochTime": "1700000000"}})], "read", {PUBLIC: SURE}),
+    # -- authentication: absent on anonymous requests, a signed-in person meets it ------------------------------
+    ("mfa-allow-is-any-authenticated", KEYS + "#condition-keys-multifactorauthpresent",
+     [S(condition={"Bool": {"aws:MultiFactorAuthPresent": "true"}})], "read", {AUTH: SURE}),
+    # Bool on an absent key does not match: a Deny "MFA false" never applies to anonymous callers
+    ("deny-mfa-false-misses-anonymous", KEYS + "#condition-keys-multifactorauthpresent",
+     [S(), S("Deny", condition={"Bool": {"aws:MultiFactorAuthPresent": "false"}})], "read", {PUBLIC: SURE}),
+    # BoolIfExists on an absent key matches: anonymous callers are denied, people sign in with MFA
+    ("deny-mfa-false-if-exists-removes-anonymous", IFEXISTS,
+     [S(), S("Deny", condition={"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}})], "read", {AUTH: SURE}),
+    # anonymous requests are not signed: a Deny on other signature versions shuts them out
+    ("deny-other-signature-versions-removes-anonymous", "https://docs.aws.amazon.com/AmazonS3/latest/API/bucket-policy-s3-sigv4-conditions.html",
+     [S(), S("Deny", condition={"StringNotEquals": {"s3:signatureversion": "AWS4-HMAC-SHA256"}})], "read",
+     {AUTH: SURE}),
+    # -- part of the dataset: a finding at full severity, not a condition ---------------------------------------
+    ("existing-object-tag-is-part-of-the-data", TAGS,
+     [S(condition={"StringEquals": {"s3:ExistingObjectTag/classification": "public"}})], "read", {PUBLIC: SURE}),
+    ("list-prefix-is-part-of-the-listing", LIST_PREFIX,
+     [S(action="s3:ListBucket", resource=BUCKET, condition={"StringLike": {"s3:prefix": "public/*"}})],
+     "list", {PUBLIC: SURE}),
+    # -- caller identity: a wildcard value is not fixed (Block Public Access) -----------------------------------
+    ("wildcard-account-role-name-is-any-authenticated", KEYS + "#condition-keys-principalarn",
+     [S(condition={"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/reader"}})], "read", {AUTH: SURE}),
+    # -- anything else stays conditional, shown with the condition ---------------------------------------------
+    ("unmodelled-key-is-conditional", KEYS,
+     [S(condition={"StringEquals": {"s3:ExistingJobOperation": "S3GetObject"}})], "read", {PUBLIC: COND}),
+    # -- several keys in one block: AND across keys, OR across a key's values ------------------------------------
+    ("tls-and-endpoint", OPERATORS,
+     [S(condition={"Bool": {"aws:SecureTransport": "true"}, "StringEquals": {"aws:SourceVpce": "vpce-1"}})],
+     "read", {"aws-network:vpce-1": SURE, ROOT: SURE}),
+    ("time-and-unmodelled", OPERATORS,
+     [S(condition={"DateLessThan": {"aws:CurrentTime": "2025-01-01T00:00:00Z"},
+                   "StringEquals": {"s3:ExistingJobOperation": "S3GetObject"}})], "read", {}),
+    # -- NotPrincipal in a Deny, narrowed by a request property: it removes nobody ------------------------------
+    ("not-principal-deny-on-transport", IAM + "reference_policies_elements_notprincipal.html",
+     [S(), S("Deny", not_principal={"AWS": ROOT}, condition={"Bool": {"aws:SecureTransport": "false"}})],
+     "read", {PUBLIC: SURE}),
+]  # fmt: skip
+
+
+def _evaluate(aws: Any, statements: list[dict]) -> Any:
+    return aws.evaluate(*aws.base(aws.bucket(policy=aws.policy(*statements)), account_bpa=aws.bpa()))
+
+
+@pytest.mark.parametrize(("url", "statements", "level", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_condition_family_audience(aws: Any, url: str, statements: list[dict], level: str, expected: dict) -> None:
+    """A condition narrows the audience by what its key says about the caller (documented in ``url``)."""
+    assert aws.audience(_evaluate(aws, statements), level=level) == expected, url
+
+
+def _decided(aws: Any, statements: list[dict], principal: str, level: str = "read") -> dict[str, str]:
+    ev = _evaluate(aws, statements)
+    (grant,) = [g for g in aws.grants_of(ev, "b", level) if g.principal.id == principal]
+    return {d.key: d.family.value for e in grant.evidence for d in e.decided}
+
+
+def test_grant_records_the_family_that_decided(aws: Any) -> None:
+    """A grant under aws:SecureTransport records the key, its family and how it was decided."""
+    families = _decided(aws, [S(condition={"Bool": {"aws:SecureTransport": "true"}})], PUBLIC)
+    assert families == {"aws:SecureTransport": "request-property"}
+
+
+def test_data_part_grant_says_which_part(aws: Any) -> None:
+    """A grant limited by s3:ExistingObjectTag says which part of the data it covers."""
+    statement = S(condition={"StringEquals": {"s3:ExistingObjectTag/classification": "public"}})
+    grant = next(g for g in aws.grants_of(_evaluate(aws, [statement])) if g.principal.id == PUBLIC)
+    (decided,) = grant.evidence[0].decided
+    assert decided.family.value == "data-part"
+    assert "s3:ExistingObjectTag/classification" in decided.how and "public" in decided.how
+
+
+def test_time_decision_says_when_it_changes(aws: Any) -> None:
+    """A grant open at collection time says when the time condition's answer changes."""
+    statement = S(condition={"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}})
+    grant = next(g for g in aws.grants_of(_evaluate(aws, [statement])) if g.principal.id == PUBLIC)
+    (decided,) = grant.evidence[0].decided
+    assert decided.family.value == "time" and "2030-01-01T00:00:00Z" in decided.how and "2026-11-23" in decided.how
+
+
+def test_network_grant_is_not_conditional(aws: Any) -> None:
+    """A grant narrowed to a VPC endpoint is an unconditional grant to that network's callers."""
+    statement = S(condition={"StringEquals": {"aws:SourceVpce": "vpce-1"}})
+    grant = next(g for g in aws.grants_of(_evaluate(aws, [statement])) if g.principal.id == "aws-network:vpce-1")
+    assert (grant.conditional, grant.principal.kind.value) == (False, "network")
+
+
+def test_named_user_narrowed_by_its_own_network_condition_stays_itself(aws: Any) -> None:
+    """A user whose own policy allows reading only from a range keeps its grant, noting the network."""
+    only_office = aws.idstmt(condition={"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}})
+    ev = aws.evaluate(*aws.base(aws.bucket(), users=[aws.user("alice", inline=(aws.policy(only_office),))]))
+    alice = f"arn:aws:iam::{ACCT}:user/alice"
+    (grant,) = [g for g in aws.grants_of(ev) if g.principal.id == alice]
+    assert not grant.conditional and "198.51.100.0/24" in (grant.evidence[0].note or "")

@@ -30,8 +30,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
-from seenby.model import AccessLevel, Evidence, Grant, Principal
+from seenby.model import Edge, Evidence, Grant, Principal
 from seenby.policies.aws.conditions import Tri
 from seenby.policies.aws.context import KeyValue, RequestContext
 from seenby.policies.aws.document import Effect, PrincipalRef, PrincipalType, Statement
@@ -182,17 +183,24 @@ def noted(c: Candidate, evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
     return (evidence[0].with_note(c.note), *evidence[1:])
 
 
-def without_redundant_variants(granted: list[tuple[Candidate, Grant]]) -> list[Grant]:
-    """The grants of ``granted``, less those of a variant (a candidate calling through a network) whose base
-    candidate holds the same level under no more conditions: calling through the network adds nobody."""
-    held: dict[tuple[str, AccessLevel], frozenset[str]] = {}
+_Held = TypeVar("_Held", Grant, Edge)
+
+
+def without_redundant_variants(granted: list[tuple[Candidate, _Held]]) -> list[_Held]:
+    """The grants (or edges) of ``granted``, less those of a variant (a candidate calling through a network) whose
+    base candidate holds the same level (or edge target) under no more conditions: the network adds nobody."""
+
+    def slot(item: _Held) -> object:
+        return item.level if isinstance(item, Grant) else item.target.id
+
+    held: dict[tuple[str, object], frozenset[str]] = {}
     for c, g in granted:
         if c.base is None:
-            held.setdefault((c.key, g.level), frozenset(x.text + x.reason for x in g.conditions))
-    out: list[Grant] = []
+            held.setdefault((c.key, slot(g)), frozenset(x.text + x.reason for x in g.conditions))
+    out: list[_Held] = []
     for c, g in granted:
         if c.base is not None:
-            base = held.get((c.base, g.level))
+            base = held.get((c.base, slot(g)))
             if base is not None and base <= frozenset(x.text + x.reason for x in g.conditions):
                 continue
         out.append(g)

@@ -186,6 +186,14 @@ class RequestContext:
             if k == "aws:epochtime":
                 return Known((str(int(self.now.timestamp())),))
             return Known((self.now.strftime("%Y-%m-%dT%H:%M:%SZ"),))
+        if family is ConditionFamily.CALLER_IDENTITY:
+            # a key about the caller the candidate does not set: absent on anonymous requests, set as they like by
+            # the members of a class (a source identity, a federated provider); unknown for one principal
+            if self.anonymous:
+                return ABSENT
+            if self.tags_chosen:
+                return CALLER_CHOICE
+            return Unknown("a property of the caller that the snapshot does not record")
         if family is ConditionFamily.SERVICE_CONTEXT:
             if not self.on_behalf:
                 return ABSENT

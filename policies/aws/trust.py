@@ -42,7 +42,13 @@ from seenby.policies.aws.access import (
     org_policy_outcome,
     resource_and_identity,
 )
-from seenby.policies.aws.candidates import Candidate, CandidateKind, match_principal
+from seenby.policies.aws.candidates import (
+    Candidate,
+    CandidateKind,
+    match_principal,
+    noted,
+    without_redundant_variants,
+)
 from seenby.policies.aws.document import Effect, PolicyDocument
 from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.iam import Entity, EntityKind, IdentityIndex
@@ -112,12 +118,13 @@ def trust_edges(
     if org is not None:
         candidates.append(population.organization(org.id))
     candidates.extend(population.named_in(role.trust))
+    candidates.extend(population.variants(role.trust))
     own_iam = role.account if index is not None and role.account in population.iams else None
     if index is not None and own_iam is not None and _delegates_to_own_account(role.trust, own):
         candidates.extend(_holders(role, population, index))
-    edges: list[Edge] = []
+    edges: list[tuple[Candidate, Edge]] = []
     target = role.principal
-    for c in unique(candidates):
+    for c in population.with_networks(unique(candidates), (role.trust,), role.account):
         if c.key == target.id:
             continue
         actions = _FEDERATED_ACTIONS if c.kind is CandidateKind.FEDERATED else (_ASSUME,)
@@ -146,12 +153,15 @@ def trust_edges(
         if not best.allows or not best.evidence:
             continue
         edges.append(
-            Edge(
-                source=c.principal,
-                target=target,
-                kind=EdgeKind.CAN_ASSUME,
-                evidence=best.evidence,
-                conditions=best.conditions,
+            (
+                c,
+                Edge(
+                    source=c.principal,
+                    target=target,
+                    kind=EdgeKind.CAN_ASSUME,
+                    evidence=noted(c, best.evidence),
+                    conditions=best.conditions,
+                ),
             )
         )
-    return edges
+    return without_redundant_variants(edges)

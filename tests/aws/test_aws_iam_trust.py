@@ -36,6 +36,9 @@ TRUST_CASES = [
     # sts:ExternalId is a value the caller sends: it guards against a confused deputy, it names no audience
     ("external-id-narrows-nobody", {"AWS": OUTSIDE}, {"StringEquals": {"sts:ExternalId": "x"}},
      {f"arn:aws:iam::{OUTSIDE}:root": SURE}),
+    # a service trust narrowed to the own account (confused-deputy guard): services acting for that account
+    ("service-for-own-account", {"Service": "lambda.amazonaws.com"}, {"StringEquals": {"aws:SourceAccount": ACCT}},
+     {f"aws-service-for:{ACCT}": SURE}),
     ("unmodelled-key-conditional", {"AWS": OUTSIDE}, {"StringEquals": {"sts:AWSServiceName": "x"}},
      {f"arn:aws:iam::{OUTSIDE}:root": COND}),
     ("named-user-same-account", {"AWS": ALICE}, None, {ALICE: SURE}),

@@ -41,6 +41,14 @@ CONDITIONS = st.sampled_from(
         {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{OUTSIDE}:role/*"}},
         {"Bool": {"aws:SecureTransport": "false"}},
         {"Null": {"aws:PrincipalOrgID": "true"}},
+        {"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}},
+        {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}},
+        {"StringEquals": {"aws:SourceAccount": ACCT}},
+        {"StringNotEquals": {"aws:SourceAccount": ACCT}},
+        {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        {"DateLessThan": {"aws:CurrentTime": "2025-01-01T00:00:00Z"}},
+        {"StringEquals": {"s3:ExistingObjectTag/classification": "public"}},
+        {"StringEquals": {"s3:ExistingJobOperation": "S3GetObject"}},
     ]
 )
 
@@ -154,3 +162,62 @@ def test_bucket_owner_enforced_never_widens(aws: Any, policy: list[dict], acl: l
     before = _evaluate(aws, policy, acl=acl, account_bpa=aws.bpa())
     after = _evaluate(aws, policy, acl=acl, account_bpa=aws.bpa(), ownership="BucketOwnerEnforced")
     _no_wider(aws, before, after)
+
+
+# -- decided families never leave a class's grant conditional (issue 14) --------------------------------------------
+
+# keys of every decided family a bucket policy meets, with values of each shape (fixed, wildcard, negated)
+DECIDED = st.sampled_from(
+    [
+        {"Bool": {"aws:SecureTransport": "true"}},
+        {"Bool": {"aws:SecureTransport": "false"}},
+        {"StringLike": {"aws:Referer": "https://example.com/*"}},
+        {"StringNotLike": {"aws:UserAgent": "curl/*"}},
+        {"StringEquals": {"s3:x-amz-acl": "bucket-owner-full-control"}},
+        {"IpAddress": {"aws:SourceIp": ["0.0.0.0/0", "::/0"]}},
+        {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
+        {"NotIpAddress": {"aws:SourceIp": "198.51.100.0/24"}},
+        {"StringEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}},
+        {"StringNotEquals": {"aws:SourceVpc": "vpc-111bbb22"}},
+        {"StringLike": {"aws:SourceVpce": "vpce-*"}},
+        {"StringEquals": {"aws:SourceAccount": ACCT}},
+        {"ArnLike": {"aws:SourceArn": f"arn:aws:cloudtrail:*:{ACCT}:trail/*"}},
+        {"StringEquals": {"aws:SourceOrgID": ORG}},
+        {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}},
+        {"NumericLessThan": {"aws:EpochTime": "1700000000"}},
+        {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+        {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}},
+        {"StringEquals": {"s3:signatureversion": "AWS4-HMAC-SHA256"}},
+        {"StringLike": {"s3:prefix": "public/*"}},
+        {"StringEquals": {"s3:ExistingObjectTag/classification": "public"}},
+        {"StringEquals": {"aws:PrincipalOrgID": ORG}},
+        {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": f"{ORG}/r-ab12/*"}},
+        {"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/reader"}},
+        {"StringEquals": {"aws:PrincipalTag/team": "ml"}},
+        {"StringEquals": {"aws:PrincipalType": "AssumedRole"}},
+        {"Bool": {"aws:PrincipalIsAWSService": "true"}},
+    ]
+)
+CLASS_KINDS = {"public", "any-authenticated", "organization", "org-unit", "account", "network", "service-for"}
+
+
+@st.composite
+def decided_statements(draw: Any) -> dict:
+    """A statement to "*" (or its negation in a Deny) whose every condition key is in a decided family."""
+    condition: dict[str, dict] = {}
+    for block in draw(st.lists(DECIDED, min_size=1, max_size=3)):
+        for operator, keys in block.items():
+            condition.setdefault(operator, {}).update(keys)
+    return {"Effect": draw(st.sampled_from(["Allow", "Allow", "Deny"])), "Principal": "*",
+            "Action": draw(ACTIONS), "Resource": draw(RESOURCES), "Condition": condition}  # fmt: skip
+
+
+@PROPERTY
+@given(policy=st.lists(decided_statements(), min_size=1, max_size=3))
+def test_decided_families_leave_no_class_grant_conditional(aws: Any, policy: list[dict]) -> None:
+    """No grant to "*" or a class whose conditions all fall in the decided families is conditional."""
+    ev = _evaluate(aws, policy, account_bpa=aws.bpa())
+    conditional = [
+        (g.principal.id, g.level.value) for g in ev.grants if g.principal.kind.value in CLASS_KINDS and g.conditional
+    ]
+    assert conditional == []

@@ -46,7 +46,7 @@ def test_access_denied_on_one_bucket_policy_is_a_denied_read(session, endpoint, 
     assert victim.read("policy").outcome is ReadOutcome.DENIED
     assert victim.read("policy").error_code == "AccessDenied"
     assert victim.document("policy") is None
-    assert victim.read("acl").ok and victim.read("policy_status").outcome is ReadOutcome.ABSENT
+    assert victim.read("acl").ok and victim.read("tags").outcome is ReadOutcome.ABSENT
     assert _complete(_bucket(snapshot, BYSTANDER))
 
 

@@ -230,7 +230,11 @@ def access_points_of(bucket: Resource, points: AccessPoints | None) -> Read:
         if point.get("Bucket") != bucket.name:
             continue
         entry = dict(point)
-        policy, status = points.parts[str(point.get("Name"))]
+        parts = points.parts.get(str(point.get("Name")))
+        if parts is None:  # never read (cannot happen in a finished scan): a gap, not "no policy"
+            return Read(outcome=ReadOutcome.ERROR, api=GET_ACCESS_POINT_POLICY.api, error_code="NotRead",
+                        message=f"not read: access point {point.get('Name')}")  # fmt: skip
+        policy, status = parts
         for part in (policy, status):
             if part.outcome.is_gap:
                 return part

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 
+import boto3
 import pytest
+from botocore.stub import Stubber
 
 from seenby.model import ReadOutcome
 from seenby.policies import evaluate
 from seenby.scanners.aws import scan_aws
+from seenby.scanners.aws.clients import Clients
+from seenby.scanners.aws.s3 import list_access_points
 from tests.scanners.helpers import ACCOUNT, REGION, http_fault, policy, s3_error, scan_config
 
 WITH_POINT = "bucket-with-point"
@@ -124,3 +129,18 @@ def test_bucket_policy_status_is_not_read(session, endpoint, buckets):
     scan_aws(scan_config(session, endpoint))
 
     assert "GetBucketPolicyStatus" not in sent and "GetBucketPolicy" in sent
+
+
+def test_account_listing_follows_next_tokens():
+    """ListAccessPoints for the account (no Bucket) is paged: every page is merged, tokens dropped."""
+    session = boto3.Session(aws_access_key_id="x", aws_secret_access_key="y", region_name=REGION)
+    clients = Clients(scan_config(session, None), lock=threading.Lock())
+    page = [{"Name": n, "NetworkOrigin": "Internet", "Bucket": WITH_POINT} for n in ("one", "two")]
+    with Stubber(clients.get("s3control", REGION)) as stub:
+        stub.add_response("list_access_points", {"AccessPointList": page[:1], "NextToken": "t1"},
+                          {"AccountId": ACCOUNT, "MaxResults": 1000})  # fmt: skip
+        stub.add_response("list_access_points", {"AccessPointList": page[1:]},
+                          {"AccountId": ACCOUNT, "MaxResults": 1000, "NextToken": "t1"})  # fmt: skip
+        points = list_access_points(clients, account=ACCOUNT, region=REGION)
+
+    assert points.listing.ok and [e["Name"] for e in points.entries()] == ["one", "two"]

@@ -94,8 +94,8 @@ def compose(api: str, build: Callable[[], Any]) -> Read:
 class RetryPolicy:
     """How often a transient failure is tried again: ``attempts`` in all, exponential backoff with full jitter.
 
-    Used where the provider's client library does not retry for us (Google REST calls);
-    botocore's adaptive mode does it for AWS.
+    Used for the Google REST calls (:func:`retrying`) and for every AWS call (botocore's
+    own retries are off; :mod:`seenby.scanners.aws.pacing` applies this policy per call).
     """
 
     attempts: int = 5

@@ -4,8 +4,9 @@ Outcome classification is table-driven (see :mod:`seenby.scanners.reads`): each
 :class:`~seenby.scanners.aws.operation.Operation` carries its own "absent" codes;
 :data:`DENIED_CODES` is shared; every other code, and every exception that is not a
 service error (timeouts, connection failures, anything unexpected), is an ``error``
-recorded with its code or exception class name.  Retries for throttling and 5xx happen
-in botocore (adaptive mode) before a call counts as failed.
+recorded with its code or exception class name.  Transient failures (throttling, 5xx,
+timeouts, resets) are retried per call before a call counts as failed
+(:mod:`seenby.scanners.aws.pacing`).
 
 Documents are made JSON-ready here, once: response metadata and pagination tokens are
 dropped and datetimes become ISO 8601 UTC strings.

@@ -1,8 +1,11 @@
 """boto3 clients for one set of credentials: one per service and region, made on first use.
 
-Every client gets the same botocore ``Config``: adaptive retries, a connection pool as
-large as the scan's concurrency, and timeouts.  Clients come from the injected session,
-also for assumed-role credentials, so the session's event hooks see every call.
+Every client gets the same botocore ``Config``: botocore's own retries off (one attempt),
+a connection pool as large as the scan's concurrency, and timeouts; retries per call and
+rate limiting per operation are the :class:`~seenby.scanners.aws.pacing.Pacer`'s, hooked
+into each client (one pacer for the clients of one set of credentials, i.e. one account).
+Clients come from the injected session, also for assumed-role credentials, so the
+session's event hooks see every call.
 
 Assumed-role credentials expire (an hour by default): when they are within
 :data:`RENEW_BEFORE` of their ``Expiration``, the next client asked for renews them first
@@ -25,6 +28,8 @@ from botocore.config import Config
 
 from seenby import __version__
 from seenby.scanners.aws.config import AwsScanConfig
+from seenby.scanners.aws.pacing import Pacer
+from seenby.scanners.reads import RetryPolicy
 
 __all__ = ["RENEW_BEFORE", "Clients", "TemporaryCredentials", "botocore_config"]
 
@@ -49,7 +54,7 @@ class TemporaryCredentials:
 
 def botocore_config(config: AwsScanConfig) -> Config:
     return Config(
-        retries={"mode": "adaptive", "max_attempts": config.max_attempts},
+        retries={"mode": "standard", "total_max_attempts": 1},  # retries are the Pacer's (pacing.py)
         max_pool_connections=max(10, config.max_workers),
         connect_timeout=config.connect_timeout,
         read_timeout=config.read_timeout,
@@ -90,6 +95,13 @@ class Clients:
         self._lock = lock
         self._renewing = threading.Lock()
         self._cache: dict[tuple[str, str], Any] = {}
+        self._pacer = Pacer(
+            policy=RetryPolicy(
+                attempts=config.max_attempts, initial_backoff=config.retry_backoff, max_backoff=config.max_backoff
+            ),
+            ceiling=max(1, config.max_workers),
+            wait_limit=config.connect_timeout + config.read_timeout,
+        )
 
     @property
     def home_region(self) -> str:
@@ -134,6 +146,7 @@ class Clients:
             kwargs["aws_secret_access_key"] = self._credentials.secret_access_key
             kwargs["aws_session_token"] = self._credentials.session_token
         client = self._config.session.client(service, **kwargs)
+        self._pacer.attach(client, region)
         if service == "s3control" and not _is_aws_endpoint(client.meta.endpoint_url):
             client.meta.events.register("before-send.s3-control.*", _strip_account_prefix)
         return client

@@ -35,6 +35,14 @@ class AwsScanConfig:
     scanned through ``arn:aws:iam::<account>:role/<member_role_name>``.  ``accounts``
     narrows the accounts scanned; without ``org_mode`` it names accounts to reach
     through the same role.  ``max_workers`` bounds concurrent calls for the whole scan.
+
+    ``max_attempts`` is the retry budget: the attempts a call gets in all (the first
+    included) when it fails transiently (throttling, 5xx, a timeout, a reset connection).
+    Each retry waits a full-jitter exponential backoff, a random time up to
+    ``retry_backoff`` × 2^(n-1) seconds (at most ``max_backoff``) after the n-th attempt.
+    A call that is still failing after ``max_attempts`` attempts is recorded as an
+    ``error`` read (a coverage gap).  Throttling also slows the throttled operation
+    alone (:mod:`seenby.scanners.aws.pacing`).
     """
 
     session: boto3.Session
@@ -45,6 +53,8 @@ class AwsScanConfig:
     max_workers: int = 16
     accounts: tuple[str, ...] | None = None
     max_attempts: int = 8
+    retry_backoff: float = 0.1
+    max_backoff: float = 20.0
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
 
@@ -53,6 +63,10 @@ class AwsScanConfig:
             raise UsageError(f"max_workers must be at least 1, not {self.max_workers}")
         if self.max_attempts < 1:
             raise UsageError(f"max_attempts must be at least 1, not {self.max_attempts}")
+        if not 0 < self.retry_backoff <= self.max_backoff:
+            raise UsageError(
+                f"retry_backoff must be above 0 and at most max_backoff, not {self.retry_backoff} / {self.max_backoff}"
+            )
         for region in self.regions:
             if not _REGION.match(region):
                 raise UsageError(f"{region!r} is not an AWS region name")

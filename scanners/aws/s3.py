@@ -1,17 +1,30 @@
-"""S3 buckets: ListBuckets, then eight reads a bucket and its access points (docs/snapshot.md, ``aws.s3.bucket``).
+"""S3 buckets: ListBuckets, six reads a bucket, and the account's access points once per region.
 
-The reads are one table, :data:`BUCKET_READS`: read name, operation, and the error
-codes by which S3 says "there is none".  GetBucketLocation goes first, through the
-home-region client; the other seven go to a client in the bucket's own region, so S3
-never has to redirect us.
+docs/snapshot.md, ``aws.s3.bucket``.  The bucket reads are one table, :data:`BUCKET_READS`:
+read name, operation, and the error codes by which S3 says "there is none".  They go to a
+client in the bucket's own region, so S3 never has to redirect us.
+
+Fewest calls a bucket (issue 17):
+
+* the region comes from ListBuckets' ``BucketRegion`` (returned when the request carries a
+  parameter, so :func:`list_buckets` sends ``MaxBuckets``); GetBucketLocation is read only
+  for a bucket listed without it (older endpoints, emulators), as the ``location`` read;
+* GetBucketPolicyStatus is not read: the evaluator decides from the policy itself who it
+  opens the bucket to, which is what the status summarised;
+* access points are listed once per account and region (ListAccessPoints without a bucket,
+  every page), each access point's policy and policy status read once, and every bucket's
+  ``access_points`` read is its share of that listing (:func:`access_points_of`), in the
+  same document shape as before.  A failed listing is the gap of every bucket of that
+  account and region; a failed policy read is the gap of the bucket the access point serves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from seenby.model import ReadOutcome
 from seenby.scanners.aws.calls import DENIED_CODES, describe_failure, jsonable, read
 from seenby.scanners.aws.clients import Clients
 from seenby.scanners.aws.operation import Operation
@@ -20,16 +33,29 @@ from seenby.snapshot import Read, Resource
 
 __all__ = [
     "BUCKET_READS",
+    "GET_BUCKET_LOCATION",
+    "LIST_ACCESS_POINTS",
     "LIST_BUCKETS",
     "OPERATIONS",
+    "AccessPoints",
     "BucketRead",
+    "access_points_of",
     "bucket_region",
     "kms_key_references",
+    "list_access_points",
     "list_buckets",
+    "listed_regions",
+    "read_access_point",
     "read_bucket",
+    "with_access_points",
 ]
 
 RESOURCE_TYPE = "aws.s3.bucket"
+MAX_BUCKETS = 10000
+"""ListBuckets' largest page (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html);
+any parameter also makes S3 return each bucket's ``BucketRegion``."""
+MAX_ACCESS_POINTS = 1000
+"""ListAccessPoints' largest page (https://docs.aws.amazon.com/AmazonS3/latest/API/API_control_ListAccessPoints.html)."""
 
 LIST_BUCKETS = Operation(service="s3", name="ListBuckets", iam_action="s3:ListAllMyBuckets")
 
@@ -44,11 +70,10 @@ def _s3(name: str, iam_action: str, *absent: str, label: str | None = None) -> O
     return Operation(service="s3", name=name, iam_action=iam_action, absent=frozenset(absent), label=label)
 
 
-LOCATION = BucketRead(name="location", op=_s3("GetBucketLocation", "s3:GetBucketLocation"))
+GET_BUCKET_LOCATION = _s3("GetBucketLocation", "s3:GetBucketLocation")
+LOCATION = BucketRead(name="location", op=GET_BUCKET_LOCATION)
 BUCKET_READS: tuple[BucketRead, ...] = (
-    LOCATION,
     BucketRead(name="policy", op=_s3("GetBucketPolicy", "s3:GetBucketPolicy", "NoSuchBucketPolicy")),
-    BucketRead(name="policy_status", op=_s3("GetBucketPolicyStatus", "s3:GetBucketPolicyStatus", "NoSuchBucketPolicy")),
     BucketRead(name="acl", op=_s3("GetBucketAcl", "s3:GetBucketAcl")),
     BucketRead(
         name="public_access_block",
@@ -71,6 +96,8 @@ BUCKET_READS: tuple[BucketRead, ...] = (
     ),
     BucketRead(name="tags", op=_s3("GetBucketTagging", "s3:GetBucketTagging", "NoSuchTagSet")),
 )
+"""The reads of every bucket, in its own region."""
+
 LIST_ACCESS_POINTS = Operation(service="s3control", name="ListAccessPoints", iam_action="s3:ListAccessPoints")
 GET_ACCESS_POINT_POLICY = Operation(
     service="s3control",
@@ -85,14 +112,24 @@ GET_ACCESS_POINT_POLICY_STATUS = Operation(
     absent=frozenset({"NoSuchAccessPointPolicy"}),
 )
 ACCESS_POINT_OPERATIONS = (LIST_ACCESS_POINTS, GET_ACCESS_POINT_POLICY, GET_ACCESS_POINT_POLICY_STATUS)
-OPERATIONS = (LIST_BUCKETS, *(r.op for r in BUCKET_READS), *ACCESS_POINT_OPERATIONS)
+OPERATIONS = (LIST_BUCKETS, GET_BUCKET_LOCATION, *(r.op for r in BUCKET_READS), *ACCESS_POINT_OPERATIONS)
 
 _KMS_ALGORITHMS = frozenset({"aws:kms", "aws:kms:dsse"})
 
 
 def list_buckets(clients: Clients) -> Read:
-    """Every bucket of the account (all pages). Its failure is a gap recorded on the account."""
-    return read(clients.get("s3"), LIST_BUCKETS)
+    """Every bucket of the account (all pages), each with its ``BucketRegion``. Its failure is a gap on the account."""
+    return read(clients.get("s3"), LIST_BUCKETS, MaxBuckets=MAX_BUCKETS)
+
+
+def listed_regions(listing: Read) -> dict[str, str | None]:
+    """Bucket name -> the region ListBuckets gave for it (None when it gave none)."""
+    if not listing.ok:
+        return {}
+    return {
+        str(b["Name"]): (str(b["BucketRegion"]) if b.get("BucketRegion") else None)
+        for b in listing.document.get("Buckets", [])
+    }
 
 
 def bucket_region(location: Read, default: str) -> str:
@@ -105,56 +142,99 @@ def bucket_region(location: Read, default: str) -> str:
     return "eu-west-1" if constraint == "EU" else str(constraint)
 
 
-def read_bucket(clients: Clients, name: str, *, account: str, partition: str) -> Resource:
-    """The eight reads of one bucket; each failure is recorded and the others still made."""
-    location = read(clients.get("s3"), LOCATION.op, Bucket=name)
-    region = bucket_region(location, clients.home_region)
+def read_bucket(clients: Clients, name: str, *, region: str | None, account: str, partition: str) -> Resource:
+    """The reads of one bucket (``access_points`` is added later, from the region's listing).
+
+    ``region`` is ListBuckets' ``BucketRegion``; without it, GetBucketLocation is read first
+    (through the home-region client) and recorded as ``location``.  When that fails too, the
+    resource has no region and the other reads go to the home region (S3 redirects them).
+    """
+    reads: dict[str, Read] = {}
+    if region is None:
+        location = reads[LOCATION.name] = read(clients.get("s3"), LOCATION.op, Bucket=name)
+        region = bucket_region(location, clients.home_region) if location.ok else None
     regional = clients.get("s3", region)
-    reads = {LOCATION.name: location}
-    for entry in BUCKET_READS[1:]:
+    for entry in BUCKET_READS:
         reads[entry.name] = read(regional, entry.op, Bucket=name)
-    reads["access_points"] = read_access_points(clients.get("s3control", region), name, account=account)
     return Resource(
-        type=RESOURCE_TYPE,
-        id=f"arn:{partition}:s3:::{name}",
-        name=name,
-        account=account,
-        region=region if location.ok else None,
-        reads=reads,
+        type=RESOURCE_TYPE, id=f"arn:{partition}:s3:::{name}", name=name, account=account, region=region, reads=reads
     )
 
 
-def _list_access_points(s3control: Any, bucket: str, account: str) -> Read:
-    """ListAccessPoints for one bucket, every page (botocore has no paginator for it)."""
+# -- access points: one listing per account and region --------------------------------------------------------
+
+
+@dataclass(kw_only=True, eq=False)
+class AccessPoints:
+    """One account's access points in one region: the listing, then each point's policy and status as read."""
+
+    region: str
+    listing: Read
+    parts: dict[str, tuple[Read, Read]] = field(default_factory=dict)  # name -> (policy, policy status)
+
+    def entries(self) -> list[Mapping[str, Any]]:
+        return list(self.listing.document["AccessPointList"]) if self.listing.ok else []
+
+
+def list_access_points(clients: Clients, *, account: str, region: str) -> AccessPoints:
+    """ListAccessPoints for the whole account in ``region``, every page (botocore has no paginator for it)."""
+    s3control = clients.get("s3control", region)
 
     def call() -> dict[str, Any]:
         entries: list[Any] = []
-        params: dict[str, Any] = {"AccountId": account, "Bucket": bucket}
-        while True:
+        params: dict[str, Any] = {"AccountId": account, "MaxResults": MAX_ACCESS_POINTS}
+        for _ in range(100_000):  # bounded: a token that never ends is an error, not a hang
             page = s3control.list_access_points(**params)
             entries.extend(page.get("AccessPointList") or [])
             if not page.get("NextToken"):
                 return {"AccessPointList": entries}
             params["NextToken"] = page["NextToken"]
+        raise RuntimeError("ListAccessPoints: too many pages")
 
     op = LIST_ACCESS_POINTS
-    return perform_read(
+    listing = perform_read(
         call, api=op.api, absent=op.absent, denied=DENIED_CODES, describe=describe_failure, document=jsonable
     )
+    return AccessPoints(region=region, listing=listing)
 
 
-def read_access_points(s3control: Any, bucket: str, *, account: str) -> Read:
-    """The composite ``access_points`` read (docs/snapshot.md): every access point of the bucket with its
-    policy and policy status.  Any call that fails makes the whole read that call's failure (a gap)."""
-    listing = _list_access_points(s3control, bucket, account)
-    if not listing.ok:
-        return listing
-    points = []
-    for point in listing.document["AccessPointList"]:
+def read_access_point(clients: Clients, points: AccessPoints, name: str, *, account: str) -> tuple[Read, Read]:
+    """The policy and policy status of one access point (the caller stores them in ``points.parts``)."""
+    s3control = clients.get("s3control", points.region)
+    policy = read(s3control, GET_ACCESS_POINT_POLICY, AccountId=account, Name=name)
+    status = read(s3control, GET_ACCESS_POINT_POLICY_STATUS, AccountId=account, Name=name)
+    return policy, status
+
+
+def _not_read(cause: Read, why: str) -> Read:
+    outcome = cause.outcome if cause.outcome.is_gap else ReadOutcome.ERROR
+    return Read(outcome=outcome, api=cause.api, error_code=cause.error_code or "NotRead", message=f"not read: {why}")
+
+
+def access_points_of(bucket: Resource, points: AccessPoints | None) -> Read:
+    """The bucket's ``access_points`` read (docs/snapshot.md): the entries of its region's listing that serve it.
+
+    Fail closed: a failed listing, a failed policy read of one of its access points, or a
+    region that is unknown (its location read failed) is a gap for the bucket, never "no
+    access points".
+    """
+    if points is None:
+        cause = bucket.read(LOCATION.name) or Read(
+            outcome=ReadOutcome.ERROR, api=LIST_ACCESS_POINTS.api, error_code="NotRead"
+        )
+        return _not_read(cause, "the bucket's region is unknown")
+    if not points.listing.ok:
+        return points.listing
+    served = []
+    for point in points.entries():
+        if point.get("Bucket") != bucket.name:
+            continue
         entry = dict(point)
-        name = str(point.get("Name"))
-        policy = read(s3control, GET_ACCESS_POINT_POLICY, AccountId=account, Name=name)
-        status = read(s3control, GET_ACCESS_POINT_POLICY_STATUS, AccountId=account, Name=name)
+        parts = points.parts.get(str(point.get("Name")))
+        if parts is None:  # never read (cannot happen in a finished scan): a gap, not "no policy"
+            return Read(outcome=ReadOutcome.ERROR, api=GET_ACCESS_POINT_POLICY.api, error_code="NotRead",
+                        message=f"not read: access point {point.get('Name')}")  # fmt: skip
+        policy, status = parts
         for part in (policy, status):
             if part.outcome.is_gap:
                 return part
@@ -162,8 +242,17 @@ def read_access_points(s3control: Any, bucket: str, *, account: str) -> Read:
             entry["Policy"] = policy.document.get("Policy")
         if status.ok:
             entry["PolicyStatus"] = status.document.get("PolicyStatus")
-        points.append(entry)
-    return Read(outcome=listing.outcome, api=listing.api, document={"AccessPointList": points})
+        served.append(entry)
+    return Read(outcome=ReadOutcome.OK, api=LIST_ACCESS_POINTS.api, document={"AccessPointList": served})
+
+
+def with_access_points(buckets: Iterable[Resource], points: Mapping[str, AccessPoints]) -> list[Resource]:
+    """Each bucket with its ``access_points`` read added from its region's listing."""
+    out = []
+    for bucket in buckets:
+        ap = access_points_of(bucket, points.get(bucket.region) if bucket.region else None)
+        out.append(replace(bucket, reads={**bucket.reads, "access_points": ap}))
+    return out
 
 
 def kms_key_references(bucket: Resource) -> list[str]:

@@ -4,7 +4,9 @@
 
     GetCallerIdentity ─┬─ (org mode) DescribeOrganization, ListAccounts ─┬─ tree, policies
                        │                                                 └─ per member: AssumeRole
-                       └─ per account: Block Public Access, GAAD, ListBuckets ── per bucket: 8 reads (+ its KMS keys)
+                       └─ per account: BPA, GAAD, ListBuckets ─┬─ per bucket: 6 reads (+ its KMS keys)
+                                                              └─ per region of its buckets: ListAccessPoints
+                                                                 (+ 2 reads per access point)
 
 Every fan-out is a task on one ``ThreadPoolExecutor`` of ``max_workers`` threads;
 tasks spawn tasks and never wait on one another.  Each account becomes one snapshot
@@ -58,6 +60,7 @@ class _Account:
     claimed: set[str] = field(default_factory=set)
     deferred: dict[str, KeyReference] = field(default_factory=dict)
     regions: set[str] = field(default_factory=set)
+    access_points: dict[str, s3.AccessPoints] = field(default_factory=dict)  # region -> the account's listing
     resources: list[Resource] = field(default_factory=list)  # of the registered service scanners
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -70,6 +73,14 @@ class _Account:
             self.buckets.append(bucket)
             if bucket.region:
                 self.regions.add(bucket.region)
+
+    def add_access_points(self, points: s3.AccessPoints) -> None:
+        with self.lock:
+            self.access_points[points.region] = points
+
+    def add_access_point_parts(self, points: s3.AccessPoints, name: str, parts: tuple[Read, Read]) -> None:
+        with self.lock:
+            points.parts[name] = parts
 
     def add_resource(self, resource: Resource) -> None:
         with self.lock:
@@ -252,18 +263,22 @@ class _Scan:
         listing = s3.list_buckets(state.clients)
         state.put("buckets", listing)
         self.tracker.advance(state.id, ACCOUNT_UNIT)
-        names = sorted(str(b["Name"]) for b in listing.document.get("Buckets", [])) if listing.ok else []
-        self.tracker.start(state.id, BUCKET_UNIT, len(names))
-        for name in names:
-            group.spawn(self._read_bucket, state, name)
+        regions = s3.listed_regions(listing)
+        self.tracker.start(state.id, BUCKET_UNIT, len(regions))
+        for region in sorted({r for r in regions.values() if r}):
+            self._list_access_points_once(group, state, region)
+        for name in sorted(regions):
+            group.spawn(self._read_bucket, group, state, name, regions[name])
 
-    # -- buckets and keys ---------------------------------------------------------
+    # -- buckets, access points and keys --------------------------------------------
 
-    def _read_bucket(self, state: _Account, name: str) -> None:
+    def _read_bucket(self, group: TaskGroup, state: _Account, name: str, region: str | None) -> None:
         assert state.clients is not None
         partition = self.caller.partition if self.caller else "aws"
-        bucket = s3.read_bucket(state.clients, name, account=state.id, partition=partition)
+        bucket = s3.read_bucket(state.clients, name, region=region, account=state.id, partition=partition)
         state.add_bucket(bucket)
+        if region is None and bucket.region is not None:  # found by GetBucketLocation
+            self._list_access_points_once(group, state, bucket.region)
         for written in s3.kms_key_references(bucket):
             ref = reference(
                 written, account=state.id, region=bucket.region or state.clients.home_region, partition=partition
@@ -273,6 +288,22 @@ class _Scan:
             elif state.claim(ref.arn):
                 state.add_key(read_key(state.clients, ref, own_account=True))
         self.tracker.advance(state.id, BUCKET_UNIT)
+
+    def _list_access_points_once(self, group: TaskGroup, state: _Account, region: str) -> None:
+        if state.claim(f"access-points:{region}"):
+            group.spawn(self._list_access_points, group, state, region)
+
+    def _list_access_points(self, group: TaskGroup, state: _Account, region: str) -> None:
+        """The account's access points in ``region``; each point's policy reads are tasks of their own."""
+        assert state.clients is not None
+        points = s3.list_access_points(state.clients, account=state.id, region=region)
+        state.add_access_points(points)
+        for entry in points.entries():
+            group.spawn(self._read_access_point, state, points, str(entry.get("Name")))
+
+    def _read_access_point(self, state: _Account, points: s3.AccessPoints, name: str) -> None:
+        assert state.clients is not None
+        state.add_access_point_parts(points, name, s3.read_access_point(state.clients, points, name, account=state.id))
 
     def _read_foreign_key(self, state: _Account, ref: KeyReference) -> None:
         """A key in another account: read by that account's credentials when this scan has them."""
@@ -317,7 +348,7 @@ class _Scan:
                         reads=dict(sorted(state.reads.items(), key=lambda item: _READ_ORDER.get(item[0], 99))),
                     )
                 )
-            resources.extend(sorted(state.buckets, key=lambda r: r.id))
+            resources.extend(sorted(s3.with_access_points(state.buckets, state.access_points), key=lambda r: r.id))
             resources.extend(sorted(state.keys.values(), key=lambda r: r.id))
             resources.extend(sorted(state.resources, key=lambda r: (r.type, r.id)))
             scope = {

@@ -10,7 +10,7 @@ from seenby.model import ReadOutcome
 from seenby.scanners.aws import scan_aws
 from seenby.scanners.aws.calls import read
 from seenby.scanners.aws.s3 import BUCKET_READS, LIST_BUCKETS
-from tests.scanners.helpers import ACCOUNT, scan_config
+from tests.scanners.helpers import ACCOUNT, http_fault, s3_error, scan_config
 from tests.scanners.seeds import FULL, seed_full_bucket
 
 BARE = "bare-bucket"
@@ -21,18 +21,21 @@ def _bucket(snapshot, name):
 
 
 def test_bucket_with_every_document_records_each_as_ok(session, endpoint, client):
-    """A bucket with policy, ACL, BPA, ownership, encryption and tags has all eight reads ok, as S3 returned them."""
+    """A bucket with policy, ACL, BPA, ownership, encryption and tags has every read ok, as S3 returned them."""
     seed_full_bucket(client("s3"))
 
     bucket = _bucket(scan_aws(scan_config(session, endpoint)), FULL)
 
-    expected = {e.name: ReadOutcome.OK for e in BUCKET_READS} | {"access_points": ReadOutcome.OK}
+    # moto's ListBuckets gives no BucketRegion, so the region comes from GetBucketLocation (``location``)
+    expected = {e.name: ReadOutcome.OK for e in BUCKET_READS} | {
+        "location": ReadOutcome.OK,
+        "access_points": ReadOutcome.OK,
+    }
     assert {name: r.outcome for name, r in bucket.reads.items()} == expected
     assert bucket.id == f"arn:aws:s3:::{FULL}"
     assert bucket.account == ACCOUNT
     assert bucket.region == "eu-west-1"
     assert json.loads(bucket.document("policy")["Policy"])["Statement"][0]["Principal"] == "*"
-    assert bucket.document("policy_status") == {"PolicyStatus": {"IsPublic": True}}
     assert any(g["Grantee"].get("URI", "").endswith("AllUsers") for g in bucket.document("acl")["Grants"])
     assert bucket.document("public_access_block")["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
     assert bucket.document("ownership_controls") == {
@@ -51,7 +54,6 @@ def test_bucket_without_documents_records_absent_with_the_provider_code(session,
     absent = {name: r.error_code for name, r in bucket.reads.items() if r.outcome is ReadOutcome.ABSENT}
     assert absent == {
         "policy": "NoSuchBucketPolicy",
-        "policy_status": "NoSuchBucketPolicy",
         "public_access_block": "NoSuchPublicAccessBlockConfiguration",
         "ownership_controls": "OwnershipControlsNotFoundError",
         "encryption": "ServerSideEncryptionConfigurationNotFoundError",
@@ -157,3 +159,55 @@ def test_list_buckets_follows_continuation_tokens():
 
     assert result.ok
     assert result.document == {"Buckets": [{"Name": "page-one"}, {"Name": "page-two"}], "Owner": owner}
+
+
+def _list_buckets_xml(*buckets: tuple[str, str]) -> str:
+    """A ListBuckets response body in the shape of https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html."""
+    entries = "".join(
+        f"<Bucket><BucketRegion>{region}</BucketRegion><CreationDate>2026-11-20T09:00:00.000Z</CreationDate>"
+        f"<Name>{name}</Name></Bucket>"
+        for name, region in buckets
+    )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult><Buckets>'
+        f"{entries}</Buckets><Owner><DisplayName>corp</DisplayName><ID>{'a' * 64}</ID></Owner></ListAllMyBucketsResult>"
+    )
+
+
+def test_list_buckets_asks_for_bucket_regions(session, endpoint, client):
+    """ListBuckets is sent with MaxBuckets: S3 returns BucketRegion only when the request has a parameter."""
+    client("s3").create_bucket(Bucket=BARE)
+    answered = http_fault(session, "before-send.s3.ListBuckets", status=200, body=_list_buckets_xml())
+
+    scan_aws(scan_config(session, endpoint))
+
+    assert answered and all("max-buckets=10000" in url for url in answered)
+
+
+def test_bucket_region_from_list_buckets_needs_no_get_bucket_location(session, endpoint, client):
+    """A bucket listed with BucketRegion is read in that region and GetBucketLocation is not sent."""
+    client("s3").create_bucket(Bucket="west-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    http_fault(session, "before-send.s3.ListBuckets", status=200, body=_list_buckets_xml(("west-bucket", "eu-west-1")))
+    sent: list[str] = []
+    session.events.register("before-call.s3.*", lambda model, **_: sent.append(model.name))
+
+    bucket = _bucket(scan_aws(scan_config(session, endpoint)), "west-bucket")
+
+    assert "GetBucketLocation" not in sent
+    assert bucket.region == "eu-west-1" and "location" not in bucket.reads
+    assert {name: r.outcome.is_gap for name, r in bucket.reads.items()} == {
+        name: False for name in (*(e.name for e in BUCKET_READS), "access_points")
+    }
+
+
+def test_unknown_region_makes_access_points_a_gap(session, endpoint, client):
+    """GetBucketLocation denied and no BucketRegion: no region, and access_points is that denial, not an empty list."""
+    client("s3").create_bucket(Bucket=BARE)
+    http_fault(session, "before-send.s3.GetBucketLocation", status=403, body=s3_error("AccessDenied"))
+
+    bucket = _bucket(scan_aws(scan_config(session, endpoint)), BARE)
+
+    assert bucket.region is None
+    ap = bucket.read("access_points")
+    assert (ap.outcome, ap.api, ap.error_code) == (ReadOutcome.DENIED, "s3:GetBucketLocation", "AccessDenied")
+    assert bucket.read("acl").ok

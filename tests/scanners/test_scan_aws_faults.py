@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from botocore.awsrequest import AWSResponse
-from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import ConnectionClosedError, EndpointConnectionError, ReadTimeoutError
 
 from seenby.errors import ScanError
 from seenby.model import ReadOutcome
@@ -46,7 +46,7 @@ def test_access_denied_on_one_bucket_policy_is_a_denied_read(session, endpoint, 
     assert victim.read("policy").outcome is ReadOutcome.DENIED
     assert victim.read("policy").error_code == "AccessDenied"
     assert victim.document("policy") is None
-    assert victim.read("acl").ok and victim.read("policy_status").outcome is ReadOutcome.ABSENT
+    assert victim.read("acl").ok and victim.read("tags").outcome is ReadOutcome.ABSENT
     assert _complete(_bucket(snapshot, BYSTANDER))
 
 
@@ -200,3 +200,39 @@ def test_no_reachable_endpoint_stops_the_scan_with_scan_error(session):
 def test_classification_is_by_code_table(code, absent, expected):
     """The outcome of a failed call depends on its code and the call's absent table only; unknown is error."""
     assert classify(code, absent=frozenset(absent), denied=DENIED_CODES) is expected
+
+
+def test_persistent_throttling_gets_exactly_the_retry_budget(session, endpoint, two_buckets):
+    """max_attempts is the retry budget: a call throttled every time is sent exactly that many times."""
+    answered = http_fault(session, "before-send.s3.GetBucketAcl", status=503, body=s3_error("SlowDown"), when=VICTIM)
+
+    scan_aws(scan_config(session, endpoint, max_attempts=3, retry_backoff=0.01))
+
+    assert len(answered) == 3
+
+
+def test_access_denied_is_not_retried(session, endpoint, two_buckets):
+    """AccessDenied is an answer, not a transient failure: the call is sent once."""
+    answered = http_fault(session, "before-send.s3.GetBucketPolicy", status=403, body=s3_error("AccessDenied"),
+                          when=VICTIM)  # fmt: skip
+
+    scan_aws(scan_config(session, endpoint, max_attempts=5))
+
+    assert len(answered) == 1
+
+
+def test_reset_connection_then_answered_is_ok(session, endpoint, two_buckets):
+    """A connection reset once, then answered: retried, and the read is ok."""
+    reset: list[str] = []
+
+    def reset_once(request, **_):
+        if VICTIM in request.url and not reset:
+            reset.append(request.url)
+            raise ConnectionClosedError(endpoint_url=request.url)
+        return None
+
+    session.events.register("before-send.s3.GetBucketTagging", reset_once)
+
+    victim = _bucket(scan_aws(scan_config(session, endpoint, max_attempts=3)), VICTIM)
+
+    assert reset and victim.read("tags").outcome is ReadOutcome.ABSENT

@@ -38,6 +38,7 @@ from seenby.policies.aws.conditions import Tri
 from seenby.policies.aws.evaluate import Decision, Request, Verdict, evaluate_policies
 from seenby.policies.aws.iam import AccountIam, Entity, EntityKind, IdentityIndex
 from seenby.policies.aws.kms import EncryptionKind, KeyInfo, KeyRing
+from seenby.policies.aws.networks import load_networks
 from seenby.policies.aws.org import Directory, load_directory
 from seenby.policies.aws.population import Population
 from seenby.policies.aws.provider import _canonical_accounts, _load_iam
@@ -72,7 +73,10 @@ class AwsWorld:
     def build(cls, snapshot: Snapshot) -> AwsWorld:
         directory = load_directory(snapshot)
         iams, account_bpa = _load_iam(snapshot)
-        population = Population(directory, iams, _canonical_accounts(snapshot), now=snapshot.collected_at_dt)
+        population = Population(
+            directory, iams, _canonical_accounts(snapshot), now=snapshot.collected_at_dt,
+            networks=load_networks(snapshot),
+        )  # fmt: skip
         keys = KeyRing(snapshot)
         evaluator = BucketEvaluator(
             population=population, directory=directory, keys=keys, index=IdentityIndex(actions=())

@@ -46,6 +46,7 @@ from seenby.policies.aws.context import (
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalRef, PrincipalType
 from seenby.policies.aws.iam import AccountIam, Entity, EntityKind
 from seenby.policies.aws.matching import has_wildcard
+from seenby.policies.aws.networks import NetworkDirectory
 from seenby.policies.aws.org import Directory
 
 __all__ = ["Population", "unique"]
@@ -72,9 +73,12 @@ class Population:
         canonical_accounts: Mapping[str, str],
         partition: str = "aws",
         now: datetime | None = None,
+        networks: NetworkDirectory | None = None,
     ) -> None:
-        """``now``: the snapshot's collection time, which decides time condition keys."""
+        """``now``: the snapshot's collection time, which decides time condition keys; ``networks``: the VPCs and
+        endpoints the snapshot shows, with their owner accounts."""
         self.now = now
+        self.networks = networks or NetworkDirectory()
         self.directory = directory
         self.iams = iams
         self.canonical_accounts = dict(canonical_accounts)
@@ -417,7 +421,7 @@ class Population:
         class, unless ``as_itself``)."""
         out: list[Candidate] = []
         for key, value in _network_literals(documents):
-            net = _network_keys(key, value)
+            net = _network_keys(key, value, self.networks, self.partition)
             if net is None:
                 continue
             if c.kind.is_class and not as_itself:
@@ -659,9 +663,10 @@ def _network_literals(documents: Iterable[PolicyDocument | None]) -> list[tuple[
     return list(out)
 
 
-def _network_keys(key: str, value: str) -> _Network | None:
+def _network_keys(key: str, value: str, networks: NetworkDirectory, partition: str) -> _Network | None:
     """The network ``key`` = ``value`` names (a VPC endpoint, a VPC, an address range, an endpoint owner's account
-    or organisation) and the network keys of a request through it; None when it names no network."""
+    or organisation) and the network keys of a request through it; None when it names no network.  A VPC or
+    endpoint ``networks`` shows gets its owner account and VPC."""
     k = key.lower()
     some_endpoint: KeyValue = Opaque("vpce-*")
     if k in ("aws:sourceip", "aws:vpcsourceip", "aws:ec2instancesourceprivateipv4"):
@@ -682,13 +687,22 @@ def _network_keys(key: str, value: str) -> _Network | None:
             },
         )  # fmt: skip
     if k == "aws:sourcevpce":
-        return _Network(
-            id=value, name=f"callers through VPC endpoint {value}", account=None,
-            values={
-                "aws:SourceVpce": Known((value,)), "aws:SourceIp": ABSENT, "aws:VpcSourceIp": CALLER_CHOICE,
-                "aws:SourceVpc": Unknown(f"the VPC of endpoint {value} is not in the snapshot"),
-            },
-        )  # fmt: skip
+        endpoint = networks.endpoints.get(value)
+        values = {
+            "aws:SourceVpce": Known((value,)), "aws:SourceIp": ABSENT, "aws:VpcSourceIp": CALLER_CHOICE,
+            "aws:SourceVpc": Unknown(f"the VPC of endpoint {value} is not in the snapshot"),
+            "aws:VpceAccount": Unknown(f"the owner of endpoint {value} is not in the snapshot"),
+        }  # fmt: skip
+        if endpoint is None:
+            return _Network(id=value, name=f"callers through VPC endpoint {value}", account=None, values=values)
+        values["aws:VpceAccount"] = Known((endpoint.account,))
+        if endpoint.vpc:
+            vpc = networks.vpcs.get(endpoint.vpc)
+            values["aws:SourceVpc"] = Known((endpoint.vpc,))
+            if vpc is not None:
+                values["aws:SourceVpcArn"] = Known((vpc.arn(partition),))
+        name = f"callers through VPC endpoint {value} of account {endpoint.account}"
+        return _Network(id=value, name=name, account=endpoint.account, values=values)
     if k in ("aws:sourcevpc", "aws:ec2instancesourcevpc", "aws:sourcevpcarn"):
         vpc = value.rsplit("/", 1)[-1] if k == "aws:sourcevpcarn" else value
         account = None
@@ -700,7 +714,12 @@ def _network_keys(key: str, value: str) -> _Network | None:
             values["aws:SourceVpcArn"] = Known((value,))
             parts = value.split(":")
             account = parts[4] if len(parts) > 5 and parts[4].isdigit() else None
-        return _Network(id=vpc, name=f"callers in VPC {vpc}", account=account, values=values)
+        known = networks.vpcs.get(vpc)
+        if known is not None:
+            account = known.account
+            values["aws:SourceVpcArn"] = Known((known.arn(partition),))
+        name = f"callers in VPC {vpc}" + (f" of account {account}" if account else "")
+        return _Network(id=vpc, name=name, account=account, values=values)
     if k == "aws:vpceaccount":
         return _Network(
             id=f"vpce-account:{value}", name=f"callers through VPC endpoints of account {value}", account=value,

@@ -45,6 +45,7 @@ from seenby.policies.aws.admin import iam_admin_grants
 from seenby.policies.aws.bpa import PublicAccessBlock
 from seenby.policies.aws.iam import AccountIam, IdentityIndex, iam_role_arn, load_account_iam, s3_bucket_name
 from seenby.policies.aws.kms import KeyRing
+from seenby.policies.aws.networks import load_networks
 from seenby.policies.aws.org import Directory, load_directory
 from seenby.policies.aws.population import Population
 from seenby.policies.aws.s3 import BucketEvaluator, all_actions, load_bucket
@@ -155,7 +156,9 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
     evaluation = Evaluation()
     directory = load_directory(snapshot)
     iams, account_bpa = _load_iam(snapshot)
-    population = Population(directory, iams, _canonical_accounts(snapshot), now=snapshot.collected_at_dt)
+    population = Population(
+        directory, iams, _canonical_accounts(snapshot), now=snapshot.collected_at_dt, networks=load_networks(snapshot)
+    )
     keys = KeyRing(snapshot)
 
     index = IdentityIndex(actions=(*all_actions(), "kms:Decrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy"))

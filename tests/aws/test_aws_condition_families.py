@@ -172,3 +172,42 @@ def test_named_user_narrowed_by_its_own_network_condition_stays_itself(aws: Any)
     alice = f"arn:aws:iam::{ACCT}:user/alice"
     (grant,) = [g for g in aws.grants_of(ev) if g.principal.id == alice]
     assert not grant.conditional and "198.51.100.0/24" in (grant.evidence[0].note or "")
+
+
+def _with_networks(aws: Any, *, endpoints: list[dict], vpcs: list[dict]) -> dict:
+    """The owner account's resource carrying the VPCs and endpoints a scan read (scanners/aws/ec2.py)."""
+    acct = aws.account(ACCT, bpa=aws.bpa())
+    acct["reads"]["vpcs"] = aws.read("ec2:DescribeVpcs", {"Regions": {"eu-west-1": {"Vpcs": vpcs}}})
+    acct["reads"]["vpc_endpoints"] = aws.read(
+        "ec2:DescribeVpcEndpoints", {"Regions": {"eu-west-1": {"VpcEndpoints": endpoints}}}
+    )
+    return acct
+
+
+def test_endpoint_the_scan_read_is_its_owner_accounts_network(aws: Any) -> None:
+    """A VPC endpoint the snapshot shows carries its owner account: the network is that account's (VPCE)."""
+    endpoint = {"VpcEndpointId": "vpce-1a2b3c4d", "VpcId": "vpc-111bbb22", "OwnerId": ACCT}
+    vpc = {"VpcId": "vpc-111bbb22", "OwnerId": ACCT}
+    bucket = aws.bucket(policy=aws.policy(
+        S(), S("Deny", action="s3:*", resource=[BUCKET, OBJ],
+               condition={"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}})))  # fmt: skip
+    ev = aws.evaluate(aws.organization(), _with_networks(aws, endpoints=[endpoint], vpcs=[vpc]), bucket)
+    network = ev.principals["aws-network:vpce-1a2b3c4d"]
+    assert (network.account, aws.audience(ev)) == (ACCT, {"aws-network:vpce-1a2b3c4d": SURE, ROOT: SURE})
+
+
+def test_endpoint_narrowed_by_its_vpc_too(aws: Any) -> None:
+    """A Deny unless aws:SourceVpc is the endpoint's own VPC leaves the endpoint's callers in (both keys known)."""
+    endpoint = {"VpcEndpointId": "vpce-1", "VpcId": "vpc-1", "OwnerId": ACCT}
+    bucket = aws.bucket(policy=aws.policy(
+        S(condition={"StringEquals": {"aws:SourceVpce": "vpce-1"}}),
+        S("Deny", condition={"StringNotEquals": {"aws:SourceVpc": "vpc-1"}})))  # fmt: skip
+    ev = aws.evaluate(aws.organization(), _with_networks(aws, endpoints=[endpoint], vpcs=[]), bucket)
+    assert aws.audience(ev) == {"aws-network:vpce-1": SURE, ROOT: SURE}
+
+
+def test_unknown_endpoint_is_no_accounts_network(aws: Any) -> None:
+    """An endpoint the snapshot does not show is a network of no known account (never taken for the owner's)."""
+    bucket = aws.bucket(policy=aws.policy(S(condition={"StringEquals": {"aws:SourceVpce": "vpce-9"}})))
+    ev = aws.evaluate(aws.organization(), _with_networks(aws, endpoints=[], vpcs=[]), bucket)
+    assert ev.principals["aws-network:vpce-9"].account is None

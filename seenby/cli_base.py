@@ -1,8 +1,11 @@
 """What every command shares: the click group, error handling, output, progress, exit codes.
 
-Machine output goes to stdout or ``--output``; messages go to stderr.  Exit codes:
-0 clean, 1 findings at or above ``--fail-on``, 2 bad usage or bad input,
-3 incomplete coverage with ``--strict``, 4 a scan could not start.
+Machine output goes to stdout or ``--output``; messages go to stderr.  Exit codes
+(:class:`ExitCode`): 0 clean, 1 findings at or above ``--fail-on``, 2 bad usage or bad
+input, 3 incomplete coverage with ``--strict``, 4 a scan could not start, 70 an internal
+error (one line on stderr naming the file that holds the traceback), 130 interrupted
+(Ctrl-C; nothing half-written).  Every ``--output``-like path is checked before a
+command starts its work.
 
 A command lives in its own module under ``seenby/commands/`` and is listed once in
 ``seenby/cli.py``.
@@ -10,8 +13,12 @@ A command lives in its own module under ``seenby/commands/`` and is listed once 
 
 from __future__ import annotations
 
+import enum
 import functools
+import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +27,7 @@ from typing import Any, TypeVar
 import click
 
 from seenby import __version__
-from seenby.errors import SeenbyError
+from seenby.errors import InputError, SeenbyError, UsageError
 from seenby.fileio import write_private
 from seenby.findings import Severity
 
@@ -31,9 +38,11 @@ __all__ = [
     "EXIT_INCOMPLETE",
     "FAIL_ON",
     "FORMATS",
+    "ExitCode",
     "Progress",
     "QueryView",
     "audit_and_report",
+    "check_output_path",
     "cli",
     "default_rules",
     "emit",
@@ -42,14 +51,32 @@ __all__ = [
     "optional_rules",
     "query_view",
     "render_options",
+    "run_cli",
     "say",
     "snapshot_or_history",
 ]
 
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_BAD_INPUT = 2
-EXIT_INCOMPLETE = 3
+
+
+class ExitCode(enum.IntEnum):
+    """What ``seenby`` exits with (README "Exit codes")."""
+
+    CLEAN = 0
+    FINDINGS = 1  # findings at or above --fail-on
+    BAD_INPUT = 2  # bad usage or bad input; nothing written
+    INCOMPLETE = 3  # incomplete coverage with --strict
+    SCAN_NOT_STARTED = 4  # no credentials, unknown profile, no endpoint
+    INTERNAL_ERROR = 70  # EX_SOFTWARE of sysexits.h: a bug in seenby; the traceback is in a file
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+
+
+EXIT_CLEAN = ExitCode.CLEAN
+EXIT_FINDINGS = ExitCode.FINDINGS
+EXIT_BAD_INPUT = ExitCode.BAD_INPUT
+EXIT_INCOMPLETE = ExitCode.INCOMPLETE
+
+# click parameter names that are files a command writes: checked before the command starts
+OUTPUT_PARAMS = {"output": "--output", "snapshot_output": "--snapshot-output"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,10 +85,32 @@ FAIL_ON = click.Choice([s.value for s in Severity] + ["never"])
 AUDIENCE_FORMATS = ["table", "json", "markdown", "html"]
 
 
+def check_output_path(path: str, option: str = "--output") -> None:
+    """Refuse, before any work, an output path that cannot be written: a directory, a missing
+    or unwritable parent directory.  A device or pipe (``/dev/stdout``) is written in place."""
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{option} {path}: is a directory; give a file name")
+    if p.exists() and not p.is_file():
+        return
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{option} {path}: the directory {parent} does not exist")
+    try:  # a real write probe: permissions, read-only file systems and quotas all show here
+        fd, probe = tempfile.mkstemp(prefix=".seenby-probe-", dir=parent)
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot write in {parent} ({exc.strerror})") from None
+    os.close(fd)
+    os.unlink(probe)
+
+
 def emit(text: str, output: str | None) -> None:
     """Machine output to stdout, or to ``output`` (atomically, owner-only)."""
     if output:
-        write_private(Path(output), text if text.endswith("\n") else text + "\n")
+        try:
+            write_private(Path(output), text if text.endswith("\n") else text + "\n")
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", file=output) from None
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=not text.endswith("\n"))
@@ -103,7 +152,68 @@ def guard(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SeenbyCommand(click.Command):
+    """A command whose output paths are checked before it runs (exit 2, nothing done)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        for name, option in OUTPUT_PARAMS.items():
+            value = ctx.params.get(name)
+            if isinstance(value, str) and value:
+                check_output_path(value, option)
+        return super().invoke(ctx)
+
+
+class SeenbyGroup(click.Group):
+    """Commands and sub-groups of seenby all check their output paths first."""
+
+    command_class = SeenbyCommand
+
+
+SeenbyGroup.group_class = SeenbyGroup
+
+
+def _crash_report(exc: BaseException) -> str:
+    """Write the traceback of an unexpected error to an owner-only file; return its path."""
+    fd, path = tempfile.mkstemp(prefix="seenby-crash-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"seenby {__version__}, python {sys.version.split()[0]}, argv {sys.argv!r}\n\n")
+        fh.write("".join(traceback.format_exception(exc)))
+    return path
+
+
+def run_cli(args: list[str] | None = None) -> int:
+    """Run the command line and return its exit code (:class:`ExitCode`); never raises, never
+    shows a traceback: an unexpected error is one line naming the file that holds it."""
+    try:
+        result = cli.main(args=args, prog_name="seenby", standalone_mode=False)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else ExitCode.BAD_INPUT)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("seenby: interrupted; nothing was written", err=True)
+        return ExitCode.INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except SeenbyError as exc:
+        click.echo(f"seenby: error: {exc}", err=True)
+        return exc.exit_code
+    except BrokenPipeError:  # stdout closed early (`seenby … | head`): not an error of seenby's
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (so the interpreter's final flush is silent)
+        return 128 + 13
+    except Exception as exc:
+        try:
+            where = f"the traceback is in {_crash_report(exc)}"
+        except OSError as write_error:
+            where = f"and its traceback could not be written ({write_error.strerror})"
+        click.echo(
+            f"seenby: internal error: {type(exc).__name__}: {exc}; {where} (please report it)", err=True
+        )
+        return ExitCode.INTERNAL_ERROR
+    return result if isinstance(result, int) else ExitCode.CLEAN
+
+
+@click.group(cls=SeenbyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="seenby")
 def cli() -> None:
     """seenby: who can see your data.
@@ -202,8 +312,14 @@ def say(quiet: bool) -> Callable[[str], None]:
 
 
 def audit_and_report(
-    snapshot: Any, rules_path: str | None, fmt: str, output: str | None, fail_on: str, strict: bool
+    snapshot: Any,
+    rules_path: str | None,
+    fmt: str,
+    output: str | None,
+    fail_on: str,
+    strict: bool,
 ) -> None:
+    """Audit ``snapshot``, write the report to ``output`` or stdout, and exit by ``fail_on`` and ``strict``."""
     from seenby.audit import audit as run_audit
     from seenby.config import load_rules
     from seenby.reports import OutputFormat, render_findings

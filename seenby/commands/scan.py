@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from seenby.cli_base import FAIL_ON, FORMATS, Progress, audit_and_report, cli, guard, say
-from seenby.errors import UsageError
+from seenby.errors import ScanError, UsageError
 from seenby.history.options import record_option, store_option
+
+
+def _session(profile: str | None) -> Any:
+    """The boto3 session of ``--profile``; a profile the credential chain lacks cannot start a scan (exit 4)."""
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return boto3.Session(profile_name=profile) if profile else boto3.Session()
+    except BotoCoreError as exc:  # ProfileNotFound, a malformed config file, …
+        raise ScanError(f"cannot start the AWS scan: {exc}") from None
 
 
 @cli.group()
@@ -71,9 +83,7 @@ def scan_aws_command(
         return
     if not output and not then_audit and not shards_dir:
         raise UsageError("give --output FILE or --shards-dir DIR to write the snapshot, and/or --audit to report on it")
-    import boto3
-
-    session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+    session = _session(profile)
     if all_regions:
         regions = tuple(session.get_available_regions("s3"))
     config = AwsScanConfig(

@@ -14,13 +14,13 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from seenby.catalog import RuleId, rule
 from seenby.config import DeclaredAudience, Rules, UndeclaredAction, principal_matches
-from seenby.findings import AudienceClass, AuditResult, ExcessEntry, Finding, Severity, Waiver
+from seenby.findings import AudienceClass, AuditResult, ExcessEntry, Finding, PeopleCount, Severity, Waiver
 from seenby.gcpolicy import bulk_work
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
 from seenby.graph.build import ReachGraph, build_graph
@@ -28,7 +28,15 @@ from seenby.model import AccessLevel, CoverageGap, Dataset, EdgeKind, Evaluation
 from seenby.policies import evaluate
 from seenby.snapshot import Snapshot
 
-__all__ = ["Coverage", "audit", "audit_evaluation", "excess_entries"]
+__all__ = [
+    "Coverage",
+    "audience_people",
+    "audit",
+    "audit_evaluation",
+    "count_people",
+    "excess_entries",
+    "people_through",
+]
 
 AUDIT_LEVELS = (AccessLevel.READ, AccessLevel.WRITE, AccessLevel.ADMIN, AccessLevel.LIST)
 
@@ -116,8 +124,9 @@ class Coverage:
         return covered
 
 
-def _people_through(reaches: list[Reach]) -> dict[str, set[str]]:
-    """For each node on a path, the people (user principals) whose path passes through it."""
+def people_through(reaches: Iterable[Reach]) -> dict[str, set[str]]:
+    """For each node on a path, the people (user principals) whose path passes through it (a person's
+    own node included)."""
     through: dict[str, set[str]] = defaultdict(set)
     for r in reaches:
         if r.principal.kind.is_person:
@@ -126,28 +135,68 @@ def _people_through(reaches: list[Reach]) -> dict[str, set[str]]:
     return through
 
 
-def _people_count(rg: ReachGraph, entries: list[ExcessEntry], through: dict[str, set[str]]) -> int | None:
-    """Distinct people behind ``entries``: the same person reached two ways counts once.
-
-    A class whose members the directory names joins the union; a class known only by its
-    count adds that count (it may overlap, so the figure is an upper bound then).
-    """
+def _people_behind(
+    rg: ReachGraph, principals: Iterable[Principal], through: Mapping[str, set[str]]
+) -> tuple[set[str], int, bool]:
+    """The people behind ``principals``: (those known by id, those of classes known only by a count, known)."""
     people: set[str] = set()
     counted_only = 0
     known = False
-    for e in entries:
-        pid = e.principal.id
-        if e.principal.kind.is_class:
-            if pid in rg.class_members:
-                people |= rg.class_members[pid]
+    for p in principals:
+        if p.kind.is_class:
+            if p.id in rg.class_members:
+                people |= rg.class_members[p.id]
                 known = True
-            elif pid in rg.class_people:
-                counted_only += rg.class_people[pid]
+            elif p.id in rg.class_people:
+                counted_only += rg.class_people[p.id]
                 known = True
-        elif through.get(pid):
-            people |= through[pid]
+        elif through.get(p.id):
+            people |= through[p.id]
             known = True
+    return people, counted_only, known
+
+
+def count_people(rg: ReachGraph, principals: Iterable[Principal], through: Mapping[str, set[str]]) -> int | None:
+    """Distinct people behind ``principals`` (audience members reached through ``through``, from
+    :func:`people_through`): the same person reached two ways counts once.
+
+    The one people count of seenby: findings, who-can-read, exposure and diff all use it.
+    A class whose members the directory names joins the union; a class known only by its
+    count adds that count (it may overlap, so the figure is an upper bound then).
+    """
+    people, counted_only, known = _people_behind(rg, principals, through)
     return len(people) + counted_only if known else None
+
+
+def audience_people(
+    rg: ReachGraph,
+    reaches: Iterable[Reach],
+    members: Iterable[tuple[Principal, bool | None]],
+) -> PeopleCount:
+    """The people of one audience: everyone, beyond the declaration, and declared apart from excess.
+
+    ``reaches`` is the whole audience at one level (every principal reaching, persons in groups
+    included); ``members`` are the principals shown for it, each with ``declared`` (True,
+    False, or None without rules).
+    """
+    through = people_through(reaches)
+    shown = list(members)
+    everyone, counted, known = _people_behind(rg, (p for p, _ in shown), through)
+    if not known:
+        return PeopleCount(total=None)
+    total = len(everyone) + counted
+    if all(d is None for _, d in shown):
+        return PeopleCount(total=total, upper_bound=counted > 0)
+    out, out_counted, out_known = _people_behind(rg, (p for p, d in shown if d is False), through)
+    inside, in_counted, in_known = _people_behind(rg, (p for p, d in shown if d is True), through)
+    any_out = any(d is False for _, d in shown)
+    any_in = any(d is True for _, d in shown)
+    return PeopleCount(
+        total=total,
+        excess=len(out) + out_counted if out_known else (None if any_out else 0),
+        declared=len(inside - out) + in_counted if in_known else (None if any_in else 0),
+        upper_bound=counted > 0,
+    )
 
 
 def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> list[ExcessEntry]:
@@ -164,11 +213,11 @@ def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> lis
         if not r.principal.kind.is_class and r.path[-2].evidence in class_openers:
             continue
         shown.append(r)
-    people_through = _people_through(excess)
+    through_excess = people_through(excess)
     entries = []
     for r in shown:
         pid = r.principal.id
-        people: int | None = len(people_through[pid]) or None
+        people: int | None = len(through_excess[pid]) or None
         if r.principal.kind.is_class:
             known = rg.class_people.get(pid)
             people = known if known is not None else None
@@ -242,7 +291,7 @@ def _level_findings(
     if not excess:
         return [], excess_ids
     by_rule: dict[RuleId, list[ExcessEntry]] = defaultdict(list)
-    through = _people_through(excess)
+    through = people_through(excess)
     for entry in excess_entries(rg, dataset, excess):
         if only_broad and entry.audience_class is AudienceClass.SPECIFIC:
             continue
@@ -253,7 +302,7 @@ def _level_findings(
             continue
         meta = rule(rule_id)
         entries.sort(key=lambda e: (e.audience_class.rank, e.principal.id))
-        people = _people_count(rg, entries, through)
+        people = count_people(rg, (e.principal for e in entries), through)
         declared_text = ", ".join(allowed) if allowed else "nobody"
         findings.append(
             Finding(

@@ -252,7 +252,7 @@ def query_view(
 
     chosen = choose_snapshot(snapshots=snapshots, at=at, store=store, containing=containing)
     rules = optional_rules(rules_path)
-    evaluation = evaluate(chosen.snapshot)
+    evaluation = chosen.evaluation if chosen.evaluation is not None else evaluate(chosen.snapshot)
     return QueryView(chosen=chosen, rules=rules, evaluation=evaluation, graph=build_graph(evaluation))
 
 

@@ -24,7 +24,7 @@ from seenby.findings import AudienceClass, AuditResult, ExcessEntry, Finding, Pe
 from seenby.gcpolicy import bulk_work
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
 from seenby.graph.build import ReachGraph, build_graph
-from seenby.model import AccessLevel, CoverageGap, Dataset, EdgeKind, Evaluation, Principal
+from seenby.model import AccessLevel, CoverageGap, Dataset, DatasetKind, EdgeKind, Evaluation, Principal, Provider
 from seenby.policies import evaluate
 from seenby.snapshot import Snapshot
 
@@ -404,6 +404,56 @@ def _apply_waivers(findings: list[Finding], waivers: tuple[Waiver, ...], rules: 
     return out
 
 
+# what a dataset pattern names, by its prefix (for the finding about a pattern that matches nothing)
+_PATTERN_KINDS = (
+    ("arn:aws:s3:::", Provider.AWS, DatasetKind.S3_BUCKET),
+    ("arn:aws:dynamodb:", Provider.AWS, DatasetKind.DYNAMODB_TABLE),
+    ("arn:aws:glue:", Provider.AWS, DatasetKind.GLUE_TABLE),
+    ("arn:aws:quicksight:", Provider.AWS, DatasetKind.DASHBOARD),
+    ("gs://", Provider.GCP, DatasetKind.GCS_BUCKET),
+    ("bigquery://", Provider.GCP, DatasetKind.BIGQUERY_DATASET),
+)
+
+
+def _unmatched_findings(rules: Rules, datasets: Iterable[Dataset]) -> list[Finding]:
+    """An ``info`` finding for each dataset pattern of rules.yaml that matches no dataset of the snapshot."""
+    if not rules.setting(RuleId.DECLARATION_MATCHES_NOTHING).enabled:
+        return []
+    meta = rule(RuleId.DECLARATION_MATCHES_NOTHING)
+    known = list(datasets)
+    out = []
+    for decl in rules.datasets:
+        for pattern in decl.match.ids:
+            one = replace(decl.match, ids=(pattern,))
+            if any(one.matches(d) for d in known):
+                continue
+            provider, kind = next(
+                ((p, k) for prefix, p, k in _PATTERN_KINDS if pattern.startswith(prefix)),
+                (decl.match.provider or Provider.AWS, decl.match.kind or DatasetKind.S3_BUCKET),
+            )
+            malformed = pattern.startswith("arn:") and len(pattern.split(":", 5)) < 6
+            why = (
+                " (not a well-formed ARN: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)"
+                if malformed
+                else ": the snapshot lacks it, or the pattern is mistyped"
+            )
+            out.append(
+                Finding(
+                    rule_id=meta.id.value,
+                    title=meta.title,
+                    severity=_severity(rules, RuleId.DECLARATION_MATCHES_NOTHING, None, ()),
+                    dataset=Dataset(id=pattern, kind=kind, provider=provider, name=pattern),
+                    level=None,
+                    message=f"{decl.where} ({decl.label}) declares {pattern!r}, which matches no dataset{why}",
+                    fingerprint=fingerprint(meta.id.value, decl.where, pattern),
+                    classification=decl.classification,
+                    declaration=decl.where,
+                    remediation=meta.remediation,
+                )
+            )
+    return out
+
+
 @bulk_work
 def audit_evaluation(
     evaluation: Evaluation,
@@ -461,6 +511,7 @@ def audit_evaluation(
             if level is AccessLevel.READ:
                 readers = excess_ids
     findings.extend(_gap_findings(rules, evaluation))
+    findings.extend(_unmatched_findings(rules, evaluation.datasets.values()))
     findings = _apply_waivers(findings, rules.waivers, rules, today or datetime.now(UTC).date())
     findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.dataset.id, f.level.value if f.level else ""))
     return AuditResult(

@@ -28,6 +28,7 @@ class RuleId(StrEnum):
     CONDITIONAL = "SB010"
     COVERAGE_GAP = "SB011"
     EXPIRED_WAIVER = "SB012"
+    DECLARATION_MATCHES_NOTHING = "SB013"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

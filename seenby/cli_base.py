@@ -54,6 +54,7 @@ __all__ = [
     "run_cli",
     "say",
     "snapshot_or_history",
+    "warn_declarations",
 ]
 
 
@@ -269,6 +270,15 @@ def snapshot_or_history(fn: F) -> F:
     )(time_travel_options(fn))
 
 
+def warn_declarations(result: Any) -> None:
+    """Declarations of rules.yaml that matched no dataset: a warning on stderr each (and an info finding)."""
+    from seenby.catalog import RuleId
+
+    for f in result.findings:
+        if f.rule_id == RuleId.DECLARATION_MATCHES_NOTHING.value:
+            click.echo(f"seenby: warning: {f.message}", err=True)
+
+
 def exit_for(result: Any, fail_on: str, strict: bool) -> None:
     if fail_on != "never" and any(f.severity.at_least(Severity(fail_on)) for f in result.active):
         sys.exit(EXIT_FINDINGS)
@@ -326,5 +336,6 @@ def audit_and_report(
 
     rules = load_rules(default_rules(rules_path))
     result = run_audit(snapshot, rules)
+    warn_declarations(result)
     emit(render_findings(result, OutputFormat(fmt), render_options(output)), output)
     exit_for(result, fail_on, strict)

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import click
 
-from seenby.cli_base import FAIL_ON, FORMATS, cli, default_rules, emit, exit_for, guard, render_options
+from seenby.cli_base import (
+    FAIL_ON,
+    FORMATS,
+    cli,
+    default_rules,
+    emit,
+    exit_for,
+    guard,
+    render_options,
+    warn_declarations,
+)
 
 
 @cli.command()
@@ -44,5 +54,6 @@ def audit(
     snapshot = load_snapshots(snapshots)
     rules = load_rules(default_rules(rules_path))
     result = run_audit(snapshot, rules)
+    warn_declarations(result)
     emit(render_findings(result, OutputFormat(fmt), render_options(output, show_waived)), output)
     exit_for(result, fail_on, strict)

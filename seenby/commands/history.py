@@ -19,6 +19,7 @@ from seenby.cli_base import (
     say,
     snapshot_or_history,
 )
+from seenby.errors import UsageError
 from seenby.history.options import store_option
 from seenby.model import AUDITED_LEVELS, AccessLevel
 
@@ -200,6 +201,11 @@ def diff(
     from seenby.reports import render_query
 
     rules = optional_rules(rules_path)
+    if rules is None and fail_on != "never":
+        raise UsageError(
+            f"--fail-on {fail_on} compares findings, which needs declared audiences: give --rules FILE "
+            "(there is no ./rules.yaml here)"
+        )
     before = choose_side(old, store=store, what="OLD")
     after = choose_side(new, store=store, what="NEW")
     result = diff_snapshots(

@@ -462,8 +462,15 @@ def audit_evaluation(
     snapshot: Snapshot,
     today: date | None = None,
     graph: ReachGraph | None = None,
+    whole_scan: bool = False,
 ) -> AuditResult:
-    """Findings of ``evaluation`` against ``rules``; ``graph`` is its graph when already built."""
+    """Findings of ``evaluation`` against ``rules``; ``graph`` is its graph when already built.
+
+    ``whole_scan``: the snapshot is a scan meant to hold every declared dataset (``seenby
+    audit``, ``scan --audit``, the demo), so a declaration that matches none of its datasets
+    is an ``info`` finding (SB013).  A Terraform plan touches a few datasets: the gate leaves
+    it off.
+    """
     rg = graph if graph is not None else build_graph(evaluation)
     coverage = Coverage(rg)
     findings: list[Finding] = []
@@ -511,7 +518,8 @@ def audit_evaluation(
             if level is AccessLevel.READ:
                 readers = excess_ids
     findings.extend(_gap_findings(rules, evaluation))
-    findings.extend(_unmatched_findings(rules, evaluation.datasets.values()))
+    if whole_scan:
+        findings.extend(_unmatched_findings(rules, evaluation.datasets.values()))
     findings = _apply_waivers(findings, rules.waivers, rules, today or datetime.now(UTC).date())
     findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.dataset.id, f.level.value if f.level else ""))
     return AuditResult(
@@ -526,6 +534,6 @@ def audit_evaluation(
     )
 
 
-def audit(snapshot: Snapshot, rules: Rules, *, today: date | None = None) -> AuditResult:
-    """Evaluate ``snapshot`` and audit it against ``rules``."""
-    return audit_evaluation(evaluate(snapshot), rules, snapshot=snapshot, today=today)
+def audit(snapshot: Snapshot, rules: Rules, *, today: date | None = None, whole_scan: bool = False) -> AuditResult:
+    """Evaluate ``snapshot`` and audit it against ``rules`` (``whole_scan``: see :func:`audit_evaluation`)."""
+    return audit_evaluation(evaluate(snapshot), rules, snapshot=snapshot, today=today, whole_scan=whole_scan)

@@ -49,6 +49,7 @@ __all__ = [
     "exit_for",
     "guard",
     "optional_rules",
+    "output_width",
     "query_view",
     "render_options",
     "run_cli",
@@ -117,12 +118,31 @@ def emit(text: str, output: str | None) -> None:
         click.echo(text, nl=not text.endswith("\n"))
 
 
+# Piped or written to a file, a table is not wrapped: one record per line, an ARN never broken
+# (set COLUMNS to wrap at a width).  Rich needs a number: this one no record reaches.
+UNWRAPPED_WIDTH = 100_000
+
+
+def output_width(tty: bool) -> int:
+    """The width tables are laid out for: ``COLUMNS`` when set (at least 40), else the terminal's
+    width on a terminal, else unwrapped (:data:`UNWRAPPED_WIDTH`)."""
+    import shutil
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(40, int(columns))
+    if tty:
+        return max(40, shutil.get_terminal_size().columns)
+    return UNWRAPPED_WIDTH
+
+
 def render_options(output: str | None, show_waived: bool = False) -> Any:
+    """Colour on a terminal only (and not with NO_COLOR); width by :func:`output_width`."""
     from seenby.reports import RenderOptions
 
-    if output is None:
-        return RenderOptions.for_stream(sys.stdout, show_waived=show_waived)
-    return RenderOptions(color=False, width=None, show_waived=show_waived)
+    tty = output is None and sys.stdout.isatty()
+    color = tty and not os.environ.get("NO_COLOR")
+    return RenderOptions(color=color, width=output_width(tty), show_waived=show_waived)
 
 
 def default_rules(rules: str | None) -> str:
@@ -335,7 +355,7 @@ def audit_and_report(
     from seenby.reports import OutputFormat, render_findings
 
     rules = load_rules(default_rules(rules_path))
-    result = run_audit(snapshot, rules)
+    result = run_audit(snapshot, rules, whole_scan=True)
     warn_declarations(result)
     emit(render_findings(result, OutputFormat(fmt), render_options(output)), output)
     exit_for(result, fail_on, strict)

@@ -53,7 +53,7 @@ def audit(
 
     snapshot = load_snapshots(snapshots)
     rules = load_rules(default_rules(rules_path))
-    result = run_audit(snapshot, rules)
+    result = run_audit(snapshot, rules, whole_scan=True)
     warn_declarations(result)
     emit(render_findings(result, OutputFormat(fmt), render_options(output, show_waived)), output)
     exit_for(result, fail_on, strict)

@@ -59,17 +59,44 @@ def record(snapshots: tuple[str, ...], store: str | None, merge: bool, quiet: bo
         record_snapshot(snapshot, store=store, source=path, say=say(quiet))
 
 
+SCANS_SCHEMA = "seenby.scans/v1"
+
+
 @cli.command()
 @store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @guard
-def scans(store: str | None) -> None:
-    """List the recorded scans of the history store (ids for diff @ID)."""
+def scans(store: str | None, fmt: str) -> None:
+    """List the recorded scans of the history store (ids for diff @ID).
+
+    --format json: one document (schema seenby/schemas/scans-v1.schema.json), oldest scan first.
+    """
     from seenby.history.options import store_path
     from seenby.history.store import HistoryStore
+    from seenby.reports.text import dump_json
 
     path = store_path(store)
     with HistoryStore.open(path, create=False) as history:
         rows = history.scans()
+    if fmt == "json":
+        document = {
+            "schema": SCANS_SCHEMA,
+            "store": str(path),
+            "scans": [
+                {
+                    "scan_id": s.id,
+                    "ref": s.ref,
+                    "collected_at": s.when,
+                    "recorded_at": s.recorded_at,
+                    "resources": s.resources,
+                    "source": s.source,
+                    "scope": dict(s.scope),
+                }
+                for s in rows
+            ],
+        }
+        click.echo(dump_json(document))
+        return
     lines = [f"{'scan':>6}  {'collected':<20}  {'resources':>9}  source"]
     for s in rows:
         lines.append(f"{s.ref:>6}  {s.when:<20}  {s.resources:>9}  {s.source or '(live scan)'}")

@@ -171,3 +171,52 @@ def test_ctrl_c_exits_130_and_writes_nothing(tmp_path: Path) -> None:
     assert rest.strip().splitlines()[-1] == "seenby: interrupted; nothing was written"
     assert "Traceback" not in rest and "Aborted!" not in rest
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "h.sqlite3") == []
+
+
+# Every command that reads a file a user names, given one that does not exist.
+MISSING = "no-such-file.json"
+READING_COMMANDS = {
+    "audit": ["audit", MISSING],
+    "who-can-read": ["who-can-read", "corp-employee-telemetry-raw", "--snapshot", MISSING],
+    "what-can-read": ["what-can-read", "aws-org:o-a1b2c3d4e5", "--snapshot", MISSING],
+    "why": ["why", "aws-org:o-a1b2c3d4e5", "corp-employee-telemetry-raw", "--snapshot", MISSING],
+    "diff": ["diff", MISSING, str(EXAMPLE)],
+    "exposure": ["exposure", "corp-employee-telemetry-raw", "--store", MISSING],
+    "scans": ["scans", "--store", MISSING],
+    "record": ["record", MISSING],
+    "import gcp-cai": ["import", "gcp-cai", MISSING, "-o", "out.json"],
+    "gate": ["gate", MISSING],
+    "demo": ["demo", "--rules", MISSING],
+}
+
+
+@pytest.mark.parametrize("command", sorted(READING_COMMANDS))
+def test_a_missing_input_file_exits_2_with_one_line(command: str, tmp_path: Path) -> None:
+    """A named input file that does not exist is exit 2, no traceback, nothing on stdout, for every command."""
+    proc = seenby(*READING_COMMANDS[command], cwd=tmp_path, env={"XDG_DATA_HOME": str(tmp_path / "data")})
+
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and MISSING in proc.stderr
+    assert proc.stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_aws_scan_without_credentials_exits_4(tmp_path: Path) -> None:
+    """`scan aws` with no credentials anywhere is exit 4 with one line naming the identity call."""
+    env = {**no_aws_config(tmp_path), "AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": ""}
+    proc = seenby("scan", "aws", "-o", str(tmp_path / "s.json"), "-q", env=env)
+
+    assert proc.returncode == 4
+    assert error_lines(proc) == [
+        "seenby: error: sts:GetCallerIdentity: cannot identify the caller: NoCredentialsError: "
+        "Unable to locate credentials"
+    ]
+
+
+def test_gcp_scan_without_credentials_exits_4(tmp_path: Path) -> None:
+    """`scan gcp` without Application Default Credentials is exit 4 with one line."""
+    env = {"GOOGLE_APPLICATION_CREDENTIALS": str(tmp_path / "none.json"), "HOME": str(tmp_path)}
+    proc = seenby("scan", "gcp", "--project", "my-project-1", "-o", str(tmp_path / "g.json"), "-q", env=env)
+
+    assert proc.returncode == 4
+    assert len(error_lines(proc)) == 1 and "no Application Default Credentials" in proc.stderr

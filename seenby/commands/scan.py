@@ -83,6 +83,11 @@ def scan_aws_command(
         return
     if not output and not then_audit and not shards_dir:
         raise UsageError("give --output FILE or --shards-dir DIR to write the snapshot, and/or --audit to report on it")
+    if shards_dir:  # made before the scan: a directory that cannot be made fails before any call
+        try:
+            Path(shards_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--shards-dir {shards_dir}: cannot create it ({exc.strerror})") from None
     session = _session(profile)
     if all_regions:
         regions = tuple(session.get_available_regions("s3"))

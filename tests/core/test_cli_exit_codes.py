@@ -220,3 +220,13 @@ def test_gcp_scan_without_credentials_exits_4(tmp_path: Path) -> None:
 
     assert proc.returncode == 4
     assert len(error_lines(proc)) == 1 and "no Application Default Credentials" in proc.stderr
+
+
+def test_a_shards_directory_that_cannot_be_made_exits_2_before_scanning(tmp_path: Path) -> None:
+    """`scan aws --shards-dir` where no directory can be made is exit 2 before any AWS call (no credentials needed)."""
+    proc = seenby("scan", "aws", "--shards-dir", "/proc/seenby/shards", env=no_aws_config(tmp_path))
+
+    assert proc.returncode == 2
+    assert error_lines(proc) == [
+        "seenby: error: --shards-dir /proc/seenby/shards: cannot create it (No such file or directory)"
+    ]

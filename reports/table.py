@@ -311,14 +311,14 @@ def render_findings(result: AuditResult, options: RenderOptions) -> str:
 
 
 def _people_split(count: PeopleCount) -> str:
-    """``1,240 people (1,240 beyond the declaration, 6 declared)``: each person once."""
+    """``1,506 people (beyond the declaration: 1,500; declared: 6)``: each person once."""
     def n(value: int | None) -> str:
         return f"{value:,}" if value is not None else "unknown"
 
     bound = "at most " if count.upper_bound else ""
     text = f"{bound}{n(count.total)} people" if count.total is not None else "people unknown"
     if count.excess is not None or count.declared is not None:
-        text += f" ({n(count.excess)} beyond the declaration, {n(count.declared)} declared)"
+        text += f" (beyond the declaration: {n(count.excess)}; declared: {n(count.declared)})"
     return text
 
 

@@ -33,6 +33,7 @@ from seenby.findings import Severity
 
 __all__ = [
     "AUDIENCE_FORMATS",
+    "AUDIT_FORMATS",
     "EXIT_CLEAN",
     "EXIT_FINDINGS",
     "EXIT_INCOMPLETE",
@@ -51,6 +52,7 @@ __all__ = [
     "optional_rules",
     "output_width",
     "query_view",
+    "render_audit",
     "render_options",
     "run_cli",
     "say",
@@ -83,8 +85,10 @@ OUTPUT_PARAMS = {"output": "--output", "snapshot_output": "--snapshot-output"}
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS = ["table", "json", "markdown", "sarif", "junit", "html"]
+AUDIT_FORMATS = [*FORMATS, "tsv"]  # tsv: one finding per line (reports/tsv.py)
 FAIL_ON = click.Choice([s.value for s in Severity] + ["never"])
-AUDIENCE_FORMATS = ["table", "json", "markdown", "html"]
+AUDIENCE_FORMATS = ["table", "json", "markdown", "html", "tsv"]
+TSV = "tsv"
 
 
 def check_output_path(path: str, option: str = "--output") -> None:
@@ -290,6 +294,17 @@ def snapshot_or_history(fn: F) -> F:
     )(time_travel_options(fn))
 
 
+def render_audit(result: Any, fmt: str, options: Any) -> str:
+    """An audit's findings in ``fmt`` (AUDIT_FORMATS: the report formats, and tsv)."""
+    from seenby.reports import OutputFormat, render_findings
+
+    if fmt == TSV:
+        from seenby.reports import tsv
+
+        return tsv.render_findings(result, options)
+    return render_findings(result, OutputFormat(fmt), options)
+
+
 def warn_declarations(result: Any) -> None:
     """Declarations of rules.yaml that matched no dataset: a warning on stderr each (and an info finding)."""
     from seenby.catalog import RuleId
@@ -352,10 +367,9 @@ def audit_and_report(
     """Audit ``snapshot``, write the report to ``output`` or stdout, and exit by ``fail_on`` and ``strict``."""
     from seenby.audit import audit as run_audit
     from seenby.config import load_rules
-    from seenby.reports import OutputFormat, render_findings
 
     rules = load_rules(default_rules(rules_path))
     result = run_audit(snapshot, rules, whole_scan=True)
     warn_declarations(result)
-    emit(render_findings(result, OutputFormat(fmt), render_options(output)), output)
+    emit(render_audit(result, fmt, render_options(output)), output)
     exit_for(result, fail_on, strict)

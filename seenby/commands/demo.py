@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from seenby.cli_base import FAIL_ON, FORMATS, Progress, audit_and_report, cli, default_rules, guard, say
+from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, Progress, audit_and_report, cli, default_rules, guard, say
 from seenby.history.options import record_option
 from seenby.history.paths import DEMO_STORE
 
@@ -13,7 +13,7 @@ from seenby.history.paths import DEMO_STORE
 @click.option(
     "--rules", "rules_path", type=click.Path(dir_okay=False), help="Declared audiences (default ./rules.yaml)."
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(AUDIT_FORMATS), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False))
 @click.option("--snapshot-output", type=click.Path(dir_okay=False), help="Also keep the scanned snapshot here.")
 @click.option("--fail-on", type=FAIL_ON, default="never", show_default=True)

@@ -64,7 +64,7 @@ SCANS_SCHEMA = "seenby.scans/v1"
 
 @cli.command()
 @store_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "tsv"]), default="table", show_default=True)
 @guard
 def scans(store: str | None, fmt: str) -> None:
     """List the recorded scans of the history store (ids for diff @ID).
@@ -96,6 +96,12 @@ def scans(store: str | None, fmt: str) -> None:
             ],
         }
         click.echo(dump_json(document))
+        return
+    if fmt == "tsv":
+        from seenby.reports.tsv import tsv
+
+        click.echo(tsv(("scan", "collected_at", "resources", "source"),
+                       ((s.ref, s.when, s.resources, s.source or "") for s in rows)), nl=False)
         return
     lines = [f"{'scan':>6}  {'collected':<20}  {'resources':>9}  source"]
     for s in rows:

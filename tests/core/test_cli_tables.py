@@ -45,3 +45,26 @@ def test_columns_sets_the_table_width() -> None:
     """COLUMNS=80 lays the audit table out in 80 columns."""
     out = piped("audit", str(EXAMPLE), "--rules", str(RULES), columns="80")
     assert max(len(line) for line in out.splitlines()) == 80
+
+
+def test_audit_tsv_is_one_finding_per_line_with_a_header() -> None:
+    """`audit --format tsv`: a header, then one tab-separated line per finding holding the whole dataset id."""
+    lines = piped("audit", str(EXAMPLE), "--rules", str(RULES), "--format", "tsv").splitlines()
+    assert lines[0].split("\t")[:4] == ["severity", "rule", "dataset", "level"]
+    assert len(lines) == 1 + 14
+    assert all(len(line.split("\t")) == 9 for line in lines)
+    assert "arn:aws:dynamodb:eu-west-1:111122223333:table/corp-telemetry-sessions" in [
+        line.split("\t")[2] for line in lines
+    ]
+
+
+def test_who_can_read_tsv_names_each_member_on_its_line() -> None:
+    """`who-can-read --format tsv`: one member per line, its principal id whole in the third column."""
+    lines = piped("who-can-read", "corp-employee-telemetry-raw", "--snapshot", str(EXAMPLE), "--rules", str(RULES),
+                  "--format", "tsv").splitlines()
+    members = [line.split("\t") for line in lines[1:]]
+    assert lines[0] == "level\tclass\tprincipal\tname\tkind\tpeople\tconditional\tdeclared"
+    assert ["read", "other accounts", "arn:aws:quicksight:eu-west-1:222233334444:group/default/bi-authors"] in [
+        m[:3] for m in members
+    ]
+    assert len(members) == 7

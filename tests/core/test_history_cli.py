@@ -174,3 +174,12 @@ def test_who_can_read_at_finds_a_glue_table_inside_its_catalog(store):
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert (doc["dataset"]["id"], doc["snapshot"]["scan"]["scan_id"]) == (glue, 1)
+
+
+def test_scans_tsv_is_one_scan_per_line(store):
+    """`scans --format tsv`: a header, then one tab-separated line per recorded scan."""
+    proc = seenby("scans", "--store", store, "--format", "tsv")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[:2] == [
+        "scan\tcollected_at\tresources\tsource", f"@1\t2026-11-20T09:00:00Z\t28\t{EXAMPLE}",
+    ]

@@ -41,6 +41,8 @@ def _point(point: ScanPoint | None) -> dict[str, Any] | None:
         "members": point.members,
         "excess": point.excess,
         "people": point.people,
+        "excess_people": point.excess_people,
+        "declared_people": point.declared_people,
         "coverage_gaps": point.gaps,
     }
 
@@ -137,6 +139,11 @@ def _change(c: DocumentChange) -> list[RenderableType]:
     return [head, Padding(body, (0, 0, 0, 2))] if body else [head]
 
 
+def _count(n: int | None) -> str:
+    """Distinct people (seenby.audit.count_people); ``?`` where unknown."""
+    return f"{n:,}" if n is not None else "?"
+
+
 def _declared(value: bool | None) -> str:
     return {True: "declared", False: "NOT declared", None: "declaration unknown"}[value]
 
@@ -151,12 +158,20 @@ def render_table(timeline: ExposureTimeline, options: RenderOptions) -> str:
     head.add_row("levels", _line(", ".join(lv.value for lv in timeline.levels)))
     head.add_row("declared", _line(timeline.declaration or "no declaration (give --rules): no exposure windows"))
     scans = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for name in ("scan", "collected", "present", "members", "beyond declaration", "people", "gaps"):
-        scans.add_column(name, justify="left" if name in ("scan", "collected", "present") else "right")
+    compared = timeline.declaration is not None
+    names = ["scan", "collected", "present", "members", "people"]
+    names += ["beyond declaration", "people beyond", "people declared"] if compared else []
+    for name in [*names, "gaps"]:
+        scans.add_column(name, justify="left" if name in ("scan", "collected", "present") else "right",
+                         no_wrap=name == "collected")
     for p in timeline.scans:
-        scans.add_row(f"@{p.scan_id}", format_time(p.collected_at), "yes" if p.present else "no", str(p.members),
-                      Text(str(p.excess), style="bold red" if p.excess else ""),
-                      f"{p.people:,}" if p.people is not None else "?", str(p.gaps))
+        row: list[RenderableType] = [f"@{p.scan_id}", format_time(p.collected_at), "yes" if p.present else "no",
+                                     str(p.members), _count(p.people)]
+        if compared:
+            row += [Text(str(p.excess), style="bold red" if p.excess else ""),
+                    Text(_count(p.excess_people), style="bold red" if p.excess_people else ""),
+                    _count(p.declared_people)]
+        scans.add_row(*row, str(p.gaps))
     parts: list[RenderableType] = [_line((f"exposure of {d.id}", "bold")), head, Text(""), scans, Text("")]
     if timeline.windows:
         parts.append(_line(("exposure windows (audience beyond the declaration)", "bold")))
@@ -168,7 +183,8 @@ def render_table(timeline: ExposureTimeline, options: RenderOptions) -> str:
                             for m in w.excess)
             parts.append(_line("  ", (opened, "bold red"), "; ", (closed, "bold")))
             parts.append(_line(f"    first seen {scan_point_text(w.first_seen)}, last seen "
-                               f"{scan_point_text(w.last_seen)}; beyond the declaration: {who}"))
+                               f"{scan_point_text(w.last_seen)}; beyond the declaration "
+                               f"({people_text(w.people)} at most in one scan): {who}"))
         parts.append(Text(""))
     if timeline.spans:
         parts.append(_line(("audience over time", "bold")))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from seenby.history.provenance import Provenance
+from seenby.history.provenance import Provenance, ScanChoice
 from seenby.history.times import format_age, format_time
 
 from .text import clean
@@ -26,6 +26,10 @@ def provenance_text(p: Provenance) -> str:
     before = p.before_asked
     if before is not None and p.asked_at is not None:
         head += f": {format_age(before)} before the time asked ({format_time(p.asked_at)});"
+    elif p.chosen_by is ScanChoice.BY_ID:
+        head += ";"
+    elif p.chosen_by is ScanChoice.LATEST_HOLDING:
+        head += ": the latest recorded that holds the dataset;"
     else:
         head += ": the latest recorded;"
     head += f" {format_age(p.age)} old"

@@ -325,14 +325,26 @@ class ClassGroup:
     people: str  # "1,200 people", "at least 12 people", "people unknown"
 
 
-def class_groups(entries: Iterable[ExcessEntry | AudienceMember]) -> list[ClassGroup]:
-    """Group by audience class, broadest first, each with its people count ("at least" when partly known)."""
+def class_groups(entries: Iterable[ExcessEntry | AudienceMember], total: int | None = None) -> list[ClassGroup]:
+    """Group by audience class, broadest first, each with its people count.
+
+    ``total`` is the distinct people of all ``entries`` (``seenby.audit.count_people``, a
+    finding's ``people``): a single group shows it.  Otherwise a group of one member shows
+    its count; several are summed as "up to" (the same person may be in two groups), and
+    "at least" that when some counts are unknown.
+    """
     ordered = sorted(entries, key=lambda e: (e.audience_class.rank, e.principal.id))
+    classes = list(dict.fromkeys(e.audience_class for e in ordered))
     groups = []
-    for klass in dict.fromkeys(e.audience_class for e in ordered):
+    for klass in classes:
         members = tuple(e for e in ordered if e.audience_class is klass)
         known = [e.people for e in members if e.people is not None]
-        people = people_text(sum(known) if known else None)
+        if total is not None and len(classes) == 1:
+            people = people_text(total)
+        else:
+            people = people_text(sum(known) if known else None)
+            if len(known) > 1:
+                people = f"up to {people}"
         if known and len(known) < len(members):
             people = f"at least {people}"
         groups.append(ClassGroup(audience_class=klass, label=CLASS_LABELS[klass], entries=members, people=people))

@@ -187,6 +187,10 @@ def audience_document(report: AudienceReport) -> dict[str, Any]:
             "conditional": sum(1 for m in members if m.conditional),
             "undeclared": sum(1 for m in members if m.declared is False),
         },
+        "people": {
+            level.value: {"total": c.total, "excess": c.excess, "declared": c.declared, "upper_bound": c.upper_bound}
+            for level, c in report.people.items()
+        },
         "members": [_member(m) for m in members],
         "coverage_gaps": [g.to_json() for g in ordered_gaps(report.gaps)],
     }

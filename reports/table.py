@@ -23,6 +23,7 @@ from seenby.findings import (
     ExcessEntry,
     Finding,
     PathStep,
+    PeopleCount,
     Severity,
 )
 from seenby.model import CoverageGap, Evidence, Principal
@@ -311,6 +312,18 @@ def render_findings(result: AuditResult, options: RenderOptions) -> str:
 # ── who-can-read ────────────────────────────────────────────────────────────────
 
 
+def _people_split(count: PeopleCount) -> str:
+    """``1,506 people (beyond the declaration: 1,500; declared: 6)``: each person once."""
+    def n(value: int | None) -> str:
+        return f"{value:,}" if value is not None else "unknown"
+
+    bound = "at most " if count.upper_bound else ""
+    text = f"{bound}{n(count.total)} people" if count.total is not None else "people unknown"
+    if count.excess is not None or count.declared is not None:
+        text += f" (beyond the declaration: {n(count.excess)}; declared: {n(count.declared)})"
+    return text
+
+
 def _yes_no(value: bool | None) -> Text:
     if value is None:
         return Text("unknown", style="dim")
@@ -351,6 +364,8 @@ def render_audience(report: AudienceReport, options: RenderOptions) -> str:
         parts.append(_line(("coverage gap: ", "bold red")).append_text(_gap(gap)))
     undeclared = sum(1 for m in members if m.declared is False)
     summary = f"{len(members)} principals or classes can reach this dataset; {undeclared} undeclared"
+    for level, count in report.people.items():
+        summary += f"; {level.value}: {_people_split(count)}"
     if report.gaps:
         plural = "s" if len(report.gaps) != 1 else ""
         summary += f"; {len(report.gaps)} coverage gap{plural}: the audience may be broader"

@@ -14,21 +14,29 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from seenby.catalog import RuleId, rule
 from seenby.config import DeclaredAudience, Rules, UndeclaredAction, principal_matches
-from seenby.findings import AudienceClass, AuditResult, ExcessEntry, Finding, Severity, Waiver
+from seenby.findings import AudienceClass, AuditResult, ExcessEntry, Finding, PeopleCount, Severity, Waiver
 from seenby.gcpolicy import bulk_work
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
 from seenby.graph.build import ReachGraph, build_graph
-from seenby.model import AccessLevel, CoverageGap, Dataset, EdgeKind, Evaluation, Principal
+from seenby.model import AccessLevel, CoverageGap, Dataset, DatasetKind, EdgeKind, Evaluation, Principal, Provider
 from seenby.policies import evaluate
 from seenby.snapshot import Snapshot
 
-__all__ = ["Coverage", "audit", "audit_evaluation", "excess_entries"]
+__all__ = [
+    "Coverage",
+    "audience_people",
+    "audit",
+    "audit_evaluation",
+    "count_people",
+    "excess_entries",
+    "people_through",
+]
 
 AUDIT_LEVELS = (AccessLevel.READ, AccessLevel.WRITE, AccessLevel.ADMIN, AccessLevel.LIST)
 
@@ -117,8 +125,9 @@ class Coverage:
         return covered
 
 
-def _people_through(reaches: list[Reach]) -> dict[str, set[str]]:
-    """For each node on a path, the people (user principals) whose path passes through it."""
+def people_through(reaches: Iterable[Reach]) -> dict[str, set[str]]:
+    """For each node on a path, the people (user principals) whose path passes through it (a person's
+    own node included)."""
     through: dict[str, set[str]] = defaultdict(set)
     for r in reaches:
         if r.principal.kind.is_person:
@@ -127,28 +136,68 @@ def _people_through(reaches: list[Reach]) -> dict[str, set[str]]:
     return through
 
 
-def _people_count(rg: ReachGraph, entries: list[ExcessEntry], through: dict[str, set[str]]) -> int | None:
-    """Distinct people behind ``entries``: the same person reached two ways counts once.
-
-    A class whose members the directory names joins the union; a class known only by its
-    count adds that count (it may overlap, so the figure is an upper bound then).
-    """
+def _people_behind(
+    rg: ReachGraph, principals: Iterable[Principal], through: Mapping[str, set[str]]
+) -> tuple[set[str], int, bool]:
+    """The people behind ``principals``: (those known by id, those of classes known only by a count, known)."""
     people: set[str] = set()
     counted_only = 0
     known = False
-    for e in entries:
-        pid = e.principal.id
-        if e.principal.kind.is_class:
-            if pid in rg.class_members:
-                people |= rg.class_members[pid]
+    for p in principals:
+        if p.kind.is_class:
+            if p.id in rg.class_members:
+                people |= rg.class_members[p.id]
                 known = True
-            elif pid in rg.class_people:
-                counted_only += rg.class_people[pid]
+            elif p.id in rg.class_people:
+                counted_only += rg.class_people[p.id]
                 known = True
-        elif through.get(pid):
-            people |= through[pid]
+        elif through.get(p.id):
+            people |= through[p.id]
             known = True
+    return people, counted_only, known
+
+
+def count_people(rg: ReachGraph, principals: Iterable[Principal], through: Mapping[str, set[str]]) -> int | None:
+    """Distinct people behind ``principals`` (audience members reached through ``through``, from
+    :func:`people_through`): the same person reached two ways counts once.
+
+    The one people count of seenby: findings, who-can-read, exposure and diff all use it.
+    A class whose members the directory names joins the union; a class known only by its
+    count adds that count (it may overlap, so the figure is an upper bound then).
+    """
+    people, counted_only, known = _people_behind(rg, principals, through)
     return len(people) + counted_only if known else None
+
+
+def audience_people(
+    rg: ReachGraph,
+    reaches: Iterable[Reach],
+    members: Iterable[tuple[Principal, bool | None]],
+) -> PeopleCount:
+    """The people of one audience: everyone, beyond the declaration, and declared apart from excess.
+
+    ``reaches`` is the whole audience at one level (every principal reaching, persons in groups
+    included); ``members`` are the principals shown for it, each with ``declared`` (True,
+    False, or None without rules).
+    """
+    through = people_through(reaches)
+    shown = list(members)
+    everyone, counted, known = _people_behind(rg, (p for p, _ in shown), through)
+    if not known:
+        return PeopleCount(total=None)
+    total = len(everyone) + counted
+    if all(d is None for _, d in shown):
+        return PeopleCount(total=total, upper_bound=counted > 0)
+    out, out_counted, out_known = _people_behind(rg, (p for p, d in shown if d is False), through)
+    inside, in_counted, in_known = _people_behind(rg, (p for p, d in shown if d is True), through)
+    any_out = any(d is False for _, d in shown)
+    any_in = any(d is True for _, d in shown)
+    return PeopleCount(
+        total=total,
+        excess=len(out) + out_counted if out_known else (None if any_out else 0),
+        declared=len(inside - out) + in_counted if in_known else (None if any_in else 0),
+        upper_bound=counted > 0,
+    )
 
 
 def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> list[ExcessEntry]:
@@ -165,11 +214,11 @@ def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> lis
         if not r.principal.kind.is_class and r.path[-2].evidence in class_openers:
             continue
         shown.append(r)
-    people_through = _people_through(excess)
+    through_excess = people_through(excess)
     entries = []
     for r in shown:
         pid = r.principal.id
-        people: int | None = len(people_through[pid]) or None
+        people: int | None = len(through_excess[pid]) or None
         if r.principal.kind.is_class:
             known = rg.class_people.get(pid)
             people = known if known is not None else None
@@ -256,7 +305,7 @@ def _level_findings(
     if not excess:
         return [], excess_ids
     by_rule: dict[RuleId, list[ExcessEntry]] = defaultdict(list)
-    through = _people_through(excess)
+    through = people_through(excess)
     for entry in excess_entries(rg, dataset, excess):
         if only_broad and entry.audience_class is AudienceClass.SPECIFIC:
             continue
@@ -267,7 +316,7 @@ def _level_findings(
             continue
         meta = rule(rule_id)
         entries.sort(key=lambda e: (e.audience_class.rank, e.principal.id))
-        people = _people_count(rg, entries, through)
+        people = count_people(rg, (e.principal for e in entries), through)
         declared_text = ", ".join(allowed) if allowed else "nobody"
         findings.append(
             Finding(
@@ -369,6 +418,56 @@ def _apply_waivers(findings: list[Finding], waivers: tuple[Waiver, ...], rules: 
     return out
 
 
+# what a dataset pattern names, by its prefix (for the finding about a pattern that matches nothing)
+_PATTERN_KINDS = (
+    ("arn:aws:s3:::", Provider.AWS, DatasetKind.S3_BUCKET),
+    ("arn:aws:dynamodb:", Provider.AWS, DatasetKind.DYNAMODB_TABLE),
+    ("arn:aws:glue:", Provider.AWS, DatasetKind.GLUE_TABLE),
+    ("arn:aws:quicksight:", Provider.AWS, DatasetKind.DASHBOARD),
+    ("gs://", Provider.GCP, DatasetKind.GCS_BUCKET),
+    ("bigquery://", Provider.GCP, DatasetKind.BIGQUERY_DATASET),
+)
+
+
+def _unmatched_findings(rules: Rules, datasets: Iterable[Dataset]) -> list[Finding]:
+    """An ``info`` finding for each dataset pattern of rules.yaml that matches no dataset of the snapshot."""
+    if not rules.setting(RuleId.DECLARATION_MATCHES_NOTHING).enabled:
+        return []
+    meta = rule(RuleId.DECLARATION_MATCHES_NOTHING)
+    known = list(datasets)
+    out = []
+    for decl in rules.datasets:
+        for pattern in decl.match.ids:
+            one = replace(decl.match, ids=(pattern,))
+            if any(one.matches(d) for d in known):
+                continue
+            provider, kind = next(
+                ((p, k) for prefix, p, k in _PATTERN_KINDS if pattern.startswith(prefix)),
+                (decl.match.provider or Provider.AWS, decl.match.kind or DatasetKind.S3_BUCKET),
+            )
+            malformed = pattern.startswith("arn:") and len(pattern.split(":", 5)) < 6
+            why = (
+                " (not a well-formed ARN: arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)"
+                if malformed
+                else ": the snapshot lacks it, or the pattern is mistyped"
+            )
+            out.append(
+                Finding(
+                    rule_id=meta.id.value,
+                    title=meta.title,
+                    severity=_severity(rules, RuleId.DECLARATION_MATCHES_NOTHING, None, ()),
+                    dataset=Dataset(id=pattern, kind=kind, provider=provider, name=pattern),
+                    level=None,
+                    message=f"{decl.where} ({decl.label}) declares {pattern!r}, which matches no dataset{why}",
+                    fingerprint=fingerprint(meta.id.value, decl.where, pattern),
+                    classification=decl.classification,
+                    declaration=decl.where,
+                    remediation=meta.remediation,
+                )
+            )
+    return out
+
+
 @bulk_work
 def audit_evaluation(
     evaluation: Evaluation,
@@ -377,8 +476,15 @@ def audit_evaluation(
     snapshot: Snapshot,
     today: date | None = None,
     graph: ReachGraph | None = None,
+    whole_scan: bool = False,
 ) -> AuditResult:
-    """Findings of ``evaluation`` against ``rules``; ``graph`` is its graph when already built."""
+    """Findings of ``evaluation`` against ``rules``; ``graph`` is its graph when already built.
+
+    ``whole_scan``: the snapshot is a scan meant to hold every declared dataset (``seenby
+    audit``, ``scan --audit``, the demo), so a declaration that matches none of its datasets
+    is an ``info`` finding (SB013).  A Terraform plan touches a few datasets: the gate leaves
+    it off.
+    """
     rg = graph if graph is not None else build_graph(evaluation)
     coverage = Coverage(rg)
     findings: list[Finding] = []
@@ -426,6 +532,8 @@ def audit_evaluation(
             if level is AccessLevel.READ:
                 readers = excess_ids
     findings.extend(_gap_findings(rules, evaluation))
+    if whole_scan:
+        findings.extend(_unmatched_findings(rules, evaluation.datasets.values()))
     findings = _apply_waivers(findings, rules.waivers, rules, today or datetime.now(UTC).date())
     findings.sort(key=lambda f: (-f.severity.rank, f.rule_id, f.dataset.id, f.level.value if f.level else ""))
     return AuditResult(
@@ -440,6 +548,6 @@ def audit_evaluation(
     )
 
 
-def audit(snapshot: Snapshot, rules: Rules, *, today: date | None = None) -> AuditResult:
-    """Evaluate ``snapshot`` and audit it against ``rules``."""
-    return audit_evaluation(evaluate(snapshot), rules, snapshot=snapshot, today=today)
+def audit(snapshot: Snapshot, rules: Rules, *, today: date | None = None, whole_scan: bool = False) -> AuditResult:
+    """Evaluate ``snapshot`` and audit it against ``rules`` (``whole_scan``: see :func:`audit_evaluation`)."""
+    return audit_evaluation(evaluate(snapshot), rules, snapshot=snapshot, today=today, whole_scan=whole_scan)

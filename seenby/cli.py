@@ -6,7 +6,9 @@ from ``seenby.cli_base``) and import it below.
 
 from __future__ import annotations
 
-from seenby.cli_base import cli
+import sys
+
+from seenby.cli_base import cli, run_cli
 from seenby.commands import audit, demo, gate, history, import_cmd, scan, scan_gcp, who_can_read, why  # noqa: F401  (each registers its commands)
 from seenby.gcpolicy import bulk_allocation, leave_for_exit
 
@@ -14,12 +16,14 @@ __all__ = ["cli", "main"]
 
 
 def main() -> None:
+    """The ``seenby`` console script: exit codes as in ``seenby.cli_base.ExitCode``."""
     # a command is one bulk job (load, evaluate, audit, render): see seenby.gcpolicy
     try:
         with bulk_allocation():
-            cli(prog_name="seenby")
+            code = run_cli()
     finally:
         leave_for_exit()
+    sys.exit(code)
 
 
 if __name__ == "__main__":

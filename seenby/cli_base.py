@@ -1,8 +1,11 @@
 """What every command shares: the click group, error handling, output, progress, exit codes.
 
-Machine output goes to stdout or ``--output``; messages go to stderr.  Exit codes:
-0 clean, 1 findings at or above ``--fail-on``, 2 bad usage or bad input,
-3 incomplete coverage with ``--strict``, 4 a scan could not start.
+Machine output goes to stdout or ``--output``; messages go to stderr.  Exit codes
+(:class:`ExitCode`): 0 clean, 1 findings at or above ``--fail-on``, 2 bad usage or bad
+input, 3 incomplete coverage with ``--strict``, 4 a scan could not start, 70 an internal
+error (one line on stderr naming the file that holds the traceback), 130 interrupted
+(Ctrl-C; nothing half-written).  Every ``--output``-like path is checked before a
+command starts its work.
 
 A command lives in its own module under ``seenby/commands/`` and is listed once in
 ``seenby/cli.py``.
@@ -10,8 +13,12 @@ A command lives in its own module under ``seenby/commands/`` and is listed once 
 
 from __future__ import annotations
 
+import enum
 import functools
+import os
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,59 +27,126 @@ from typing import Any, TypeVar
 import click
 
 from seenby import __version__
-from seenby.errors import SeenbyError
+from seenby.errors import InputError, SeenbyError, UsageError
 from seenby.fileio import write_private
 from seenby.findings import Severity
 
 __all__ = [
     "AUDIENCE_FORMATS",
+    "AUDIT_FORMATS",
     "EXIT_CLEAN",
     "EXIT_FINDINGS",
     "EXIT_INCOMPLETE",
     "FAIL_ON",
     "FORMATS",
+    "ExitCode",
     "Progress",
     "QueryView",
     "audit_and_report",
+    "check_output_path",
     "cli",
     "default_rules",
     "emit",
     "exit_for",
     "guard",
     "optional_rules",
+    "output_width",
     "query_view",
+    "render_audit",
     "render_options",
+    "run_cli",
     "say",
     "snapshot_or_history",
+    "warn_declarations",
 ]
 
-EXIT_CLEAN = 0
-EXIT_FINDINGS = 1
-EXIT_BAD_INPUT = 2
-EXIT_INCOMPLETE = 3
+
+
+class ExitCode(enum.IntEnum):
+    """What ``seenby`` exits with (README "Exit codes")."""
+
+    CLEAN = 0
+    FINDINGS = 1  # findings at or above --fail-on
+    BAD_INPUT = 2  # bad usage or bad input; nothing written
+    INCOMPLETE = 3  # incomplete coverage with --strict
+    SCAN_NOT_STARTED = 4  # no credentials, unknown profile, no endpoint
+    INTERNAL_ERROR = 70  # EX_SOFTWARE of sysexits.h: a bug in seenby; the traceback is in a file
+    INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+
+
+EXIT_CLEAN = ExitCode.CLEAN
+EXIT_FINDINGS = ExitCode.FINDINGS
+EXIT_BAD_INPUT = ExitCode.BAD_INPUT
+EXIT_INCOMPLETE = ExitCode.INCOMPLETE
+
+# click parameter names that are files a command writes: checked before the command starts
+OUTPUT_PARAMS = {"output": "--output", "snapshot_output": "--snapshot-output"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS = ["table", "json", "markdown", "sarif", "junit", "html"]
+AUDIT_FORMATS = [*FORMATS, "tsv"]  # tsv: one finding per line (reports/tsv.py)
 FAIL_ON = click.Choice([s.value for s in Severity] + ["never"])
-AUDIENCE_FORMATS = ["table", "json", "markdown", "html"]
+AUDIENCE_FORMATS = ["table", "json", "markdown", "html", "tsv"]
+TSV = "tsv"
+
+
+def check_output_path(path: str, option: str = "--output") -> None:
+    """Refuse, before any work, an output path that cannot be written: a directory, a missing
+    or unwritable parent directory.  A device or pipe (``/dev/stdout``) is written in place."""
+    p = Path(path)
+    if p.is_dir():
+        raise UsageError(f"{option} {path}: is a directory; give a file name")
+    if p.exists() and not p.is_file():
+        return
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise UsageError(f"{option} {path}: the directory {parent} does not exist")
+    try:  # a real write probe: permissions, read-only file systems and quotas all show here
+        fd, probe = tempfile.mkstemp(prefix=".seenby-probe-", dir=parent)
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: cannot write in {parent} ({exc.strerror})") from None
+    os.close(fd)
+    os.unlink(probe)
 
 
 def emit(text: str, output: str | None) -> None:
     """Machine output to stdout, or to ``output`` (atomically, owner-only)."""
     if output:
-        write_private(Path(output), text if text.endswith("\n") else text + "\n")
+        try:
+            write_private(Path(output), text if text.endswith("\n") else text + "\n")
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror}", file=output) from None
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(text, nl=not text.endswith("\n"))
 
 
+# Piped or written to a file, a table is not wrapped: one record per line, an ARN never broken
+# (set COLUMNS to wrap at a width).  Rich needs a number: this one no record reaches.
+UNWRAPPED_WIDTH = 100_000
+
+
+def output_width(tty: bool) -> int:
+    """The width tables are laid out for: ``COLUMNS`` when set (at least 40), else the terminal's
+    width on a terminal, else unwrapped (:data:`UNWRAPPED_WIDTH`)."""
+    import shutil
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return max(40, int(columns))
+    if tty:
+        return max(40, shutil.get_terminal_size().columns)
+    return UNWRAPPED_WIDTH
+
+
 def render_options(output: str | None, show_waived: bool = False) -> Any:
+    """Colour on a terminal only (and not with NO_COLOR); width by :func:`output_width`."""
     from seenby.reports import RenderOptions
 
-    if output is None:
-        return RenderOptions.for_stream(sys.stdout, show_waived=show_waived)
-    return RenderOptions(color=False, width=None, show_waived=show_waived)
+    tty = output is None and sys.stdout.isatty()
+    color = tty and not os.environ.get("NO_COLOR")
+    return RenderOptions(color=color, width=output_width(tty), show_waived=show_waived)
 
 
 def default_rules(rules: str | None) -> str:
@@ -103,7 +177,68 @@ def guard(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class SeenbyCommand(click.Command):
+    """A command whose output paths are checked before it runs (exit 2, nothing done)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        for name, option in OUTPUT_PARAMS.items():
+            value = ctx.params.get(name)
+            if isinstance(value, str) and value:
+                check_output_path(value, option)
+        return super().invoke(ctx)
+
+
+class SeenbyGroup(click.Group):
+    """Commands and sub-groups of seenby all check their output paths first."""
+
+    command_class = SeenbyCommand
+
+
+SeenbyGroup.group_class = SeenbyGroup
+
+
+def _crash_report(exc: BaseException) -> str:
+    """Write the traceback of an unexpected error to an owner-only file; return its path."""
+    fd, path = tempfile.mkstemp(prefix="seenby-crash-", suffix=".txt")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(f"seenby {__version__}, python {sys.version.split()[0]}, argv {sys.argv!r}\n\n")
+        fh.write("".join(traceback.format_exception(exc)))
+    return path
+
+
+def run_cli(args: list[str] | None = None) -> int:
+    """Run the command line and return its exit code (:class:`ExitCode`); never raises, never
+    shows a traceback: an unexpected error is one line naming the file that holds it."""
+    try:
+        result = cli.main(args=args, prog_name="seenby", standalone_mode=False)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else ExitCode.BAD_INPUT)
+    except (click.exceptions.Abort, KeyboardInterrupt):
+        click.echo("seenby: interrupted; nothing was written", err=True)
+        return ExitCode.INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except SeenbyError as exc:
+        click.echo(f"seenby: error: {exc}", err=True)
+        return exc.exit_code
+    except BrokenPipeError:  # stdout closed early (`seenby … | head`): not an error of seenby's
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (so the interpreter's final flush is silent)
+        return 128 + 13
+    except Exception as exc:
+        try:
+            where = f"the traceback is in {_crash_report(exc)}"
+        except OSError as write_error:
+            where = f"and its traceback could not be written ({write_error.strerror})"
+        click.echo(
+            f"seenby: internal error: {type(exc).__name__}: {exc}; {where} (please report it)", err=True
+        )
+        return ExitCode.INTERNAL_ERROR
+    return result if isinstance(result, int) else ExitCode.CLEAN
+
+
+@click.group(cls=SeenbyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="seenby")
 def cli() -> None:
     """seenby: who can see your data.
@@ -142,7 +277,7 @@ def query_view(
 
     chosen = choose_snapshot(snapshots=snapshots, at=at, store=store, containing=containing)
     rules = optional_rules(rules_path)
-    evaluation = evaluate(chosen.snapshot)
+    evaluation = chosen.evaluation if chosen.evaluation is not None else evaluate(chosen.snapshot)
     return QueryView(chosen=chosen, rules=rules, evaluation=evaluation, graph=build_graph(evaluation))
 
 
@@ -157,6 +292,26 @@ def snapshot_or_history(fn: F) -> F:
         type=click.Path(dir_okay=False),
         help="Snapshot file (repeat for shards). Without it: the history store (see --at, --store).",
     )(time_travel_options(fn))
+
+
+def render_audit(result: Any, fmt: str, options: Any) -> str:
+    """An audit's findings in ``fmt`` (AUDIT_FORMATS: the report formats, and tsv)."""
+    from seenby.reports import OutputFormat, render_findings
+
+    if fmt == TSV:
+        from seenby.reports import tsv
+
+        return tsv.render_findings(result, options)
+    return render_findings(result, OutputFormat(fmt), options)
+
+
+def warn_declarations(result: Any) -> None:
+    """Declarations of rules.yaml that matched no dataset: a warning on stderr each (and an info finding)."""
+    from seenby.catalog import RuleId
+
+    for f in result.findings:
+        if f.rule_id == RuleId.DECLARATION_MATCHES_NOTHING.value:
+            click.echo(f"seenby: warning: {f.message}", err=True)
 
 
 def exit_for(result: Any, fail_on: str, strict: bool) -> None:
@@ -202,13 +357,19 @@ def say(quiet: bool) -> Callable[[str], None]:
 
 
 def audit_and_report(
-    snapshot: Any, rules_path: str | None, fmt: str, output: str | None, fail_on: str, strict: bool
+    snapshot: Any,
+    rules_path: str | None,
+    fmt: str,
+    output: str | None,
+    fail_on: str,
+    strict: bool,
 ) -> None:
+    """Audit ``snapshot``, write the report to ``output`` or stdout, and exit by ``fail_on`` and ``strict``."""
     from seenby.audit import audit as run_audit
     from seenby.config import load_rules
-    from seenby.reports import OutputFormat, render_findings
 
     rules = load_rules(default_rules(rules_path))
-    result = run_audit(snapshot, rules)
-    emit(render_findings(result, OutputFormat(fmt), render_options(output)), output)
+    result = run_audit(snapshot, rules, whole_scan=True)
+    warn_declarations(result)
+    emit(render_audit(result, fmt, render_options(output)), output)
     exit_for(result, fail_on, strict)

@@ -23,6 +23,7 @@ __all__ = [
     "ExcessEntry",
     "Finding",
     "PathStep",
+    "PeopleCount",
     "Severity",
     "StepKind",
     "Waiver",
@@ -179,6 +180,22 @@ class AudienceMember:
     declared: bool | None = None  # None when no rules file says who may
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PeopleCount:
+    """The people of one audience, each person once across overlapping groups and classes.
+
+    ``excess``: people beyond the declaration; ``declared``: people inside it and not also
+    in excess; both None without rules.  ``total``: everyone.  A class known only by its
+    size may overlap others: then the figures are upper bounds (``upper_bound``).  None
+    where nothing is known.
+    """
+
+    total: int | None
+    excess: int | None = None
+    declared: int | None = None
+    upper_bound: bool = False
+
+
 @dataclass(frozen=True, kw_only=True)
 class AudienceReport:
     """The effective audience of one dataset, as of one snapshot."""
@@ -191,3 +208,4 @@ class AudienceReport:
     classification: str | None = None
     collector: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's: who collected it, how
     scope: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's: which accounts/projects it covers
+    people: Mapping[AccessLevel, PeopleCount] = field(default_factory=dict)  # per level asked

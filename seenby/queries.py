@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from seenby.audit import Coverage
+from seenby.audit import Coverage, audience_people, count_people, people_through
 from seenby.config import Rules
 from seenby.errors import UsageError
-from seenby.findings import AudienceMember, AudienceReport, PathStep, StepKind
+from seenby.findings import AudienceMember, AudienceReport, PathStep, PeopleCount, StepKind
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
 from seenby.graph.build import ReachGraph
 from seenby.history.provenance import Provenance
@@ -79,36 +79,30 @@ def who_can_read(
     decl = rules.declaration_for(dataset) if rules else None
     coverage = Coverage(rg)
     members: list[AudienceMember] = []
+    people: dict[AccessLevel, PeopleCount] = {}
     for level in levels:
         reaches = audience(rg, dataset.id, level)
-        through: dict[str, set[str]] = {}
-        for reach in reaches:
-            if reach.principal.kind.is_person:
-                for step in reach.path[1:-1]:
-                    through.setdefault(step.node, set()).add(reach.principal.id)
+        through = people_through(reaches)
         in_audience = {r.principal.id for r in reaches}
+        shown: list[AudienceMember] = []
         for reach in reaches:
             p = reach.principal
             hop = reach.next_hop
             if not expand_members and hop in in_audience and rg.info(p.id, hop).kind == EdgeKind.MEMBER_OF.value:
                 continue
-            if p.kind.is_class:
-                people = rg.class_people.get(p.id)
-            elif p.kind.is_person:
-                people = 1
-            else:
-                people = len(through.get(p.id, ())) or None
-            members.append(
+            shown.append(
                 AudienceMember(
                     principal=p,
                     level=level,
                     audience_class=audience_class(p, dataset),
                     path=reach.path,
-                    people=people,
+                    people=count_people(rg, (p,), through),
                     conditional=reach.conditional,
                     declared=coverage.covered(reach, decl.audience.for_level(level, dataset)) if decl else None,
                 )
             )
+        members += shown
+        people[level] = audience_people(rg, reaches, ((m.principal, m.declared) for m in shown))
     members.sort(key=lambda m: (list(AccessLevel).index(m.level), m.audience_class.rank, m.conditional, m.principal.id))
     return AudienceReport(
         dataset=dataset,
@@ -119,6 +113,7 @@ def who_can_read(
         classification=decl.classification if decl else None,
         collector=dict(collector or {}),
         scope=dict(scope or {}),
+        people=people,
     )
 
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import click
 
-from seenby.cli_base import FAIL_ON, FORMATS, cli, default_rules, emit, exit_for, guard, render_options
+from seenby.cli_base import (
+    AUDIT_FORMATS,
+    FAIL_ON,
+    cli,
+    default_rules,
+    emit,
+    exit_for,
+    guard,
+    render_audit,
+    render_options,
+    warn_declarations,
+)
 
 
 @cli.command()
@@ -12,7 +23,7 @@ from seenby.cli_base import FAIL_ON, FORMATS, cli, default_rules, emit, exit_for
 @click.option(
     "--rules", "rules_path", type=click.Path(dir_okay=False), help="Declared audiences (default ./rules.yaml)."
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(AUDIT_FORMATS), default="table", show_default=True)
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False), help="Write the report here (owner-only) instead of stdout."
 )
@@ -38,11 +49,11 @@ def audit(
     """Audit one or more snapshot files (shards are merged) against rules.yaml."""
     from seenby.audit import audit as run_audit
     from seenby.config import load_rules
-    from seenby.reports import OutputFormat, render_findings
     from seenby.snapshot import load_snapshots
 
     snapshot = load_snapshots(snapshots)
     rules = load_rules(default_rules(rules_path))
-    result = run_audit(snapshot, rules)
-    emit(render_findings(result, OutputFormat(fmt), render_options(output, show_waived)), output)
+    result = run_audit(snapshot, rules, whole_scan=True)
+    warn_declarations(result)
+    emit(render_audit(result, fmt, render_options(output, show_waived)), output)
     exit_for(result, fail_on, strict)

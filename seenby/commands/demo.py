@@ -1,26 +1,49 @@
-"""``seenby demo``: the example organisation on a local AWS endpoint, scanned live, audited."""
+"""``seenby demo``: the example organisation on a local AWS endpoint, scanned live, audited, recorded."""
 
 from __future__ import annotations
 
 import click
 
-from seenby.cli_base import FAIL_ON, FORMATS, Progress, audit_and_report, cli, default_rules, guard, say
+from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, Progress, audit_and_report, cli, default_rules, guard, say
+from seenby.history.options import record_option
+from seenby.history.paths import DEMO_STORE
 
 
 @cli.command()
 @click.option(
     "--rules", "rules_path", type=click.Path(dir_okay=False), help="Declared audiences (default ./rules.yaml)."
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(AUDIT_FORMATS), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False))
 @click.option("--snapshot-output", type=click.Path(dir_okay=False), help="Also keep the scanned snapshot here.")
 @click.option("--fail-on", type=FAIL_ON, default="never", show_default=True)
-@click.option("--quiet", "-q", is_flag=True)
+@record_option(default=True)
+@click.option(
+    "--store",
+    default=DEMO_STORE,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="History store the scan is recorded in (`demo`: the demo's own, next to the default store).",
+)
+@click.option(
+    "--quiet", "-q", is_flag=True, help="No progress or messages on stderr (the report still goes to stdout or -o)."
+)
 @guard
 def demo(
-    rules_path: str | None, fmt: str, output: str | None, snapshot_output: str | None, fail_on: str, quiet: bool
+    rules_path: str | None,
+    fmt: str,
+    output: str | None,
+    snapshot_output: str | None,
+    fail_on: str,
+    record: bool,
+    store: str,
+    quiet: bool,
 ) -> None:
-    """Start local AWS and GCS endpoints, seed the example organisation, scan it live, audit and report."""
+    """Start local AWS and GCS endpoints, seed the example organisation, scan it live, audit and report.
+
+    The scan is recorded in the demo store, so `seenby scans --store demo`, `seenby exposure …
+    --store demo` and `seenby who-can-read … --store demo` answer right after it.
+    """
     from seenby.config import load_rules
     from seenby.demo.run import run_demo
 
@@ -39,4 +62,13 @@ def demo(
         from seenby.snapshot import save_snapshot
 
         save_snapshot(run.snapshot, snapshot_output)
+    if record:
+        from seenby.history.recording import record_snapshot
+
+        scan = record_snapshot(run.snapshot, store=store, source="seenby demo", say=say(quiet))
+        say(quiet)(
+            f"explore it: seenby scans --store {store}; "
+            f"seenby exposure corp-employee-telemetry-raw --store {store}; "
+            f"seenby who-can-read corp-employee-telemetry-raw --at {scan.when} --store {store}"
+        )
     audit_and_report(run.snapshot, rules_path, fmt, output, fail_on, strict=False)

@@ -19,6 +19,7 @@ from seenby.cli_base import (
     say,
     snapshot_or_history,
 )
+from seenby.errors import UsageError
 from seenby.history.options import store_option
 from seenby.model import AUDITED_LEVELS, AccessLevel
 
@@ -58,17 +59,50 @@ def record(snapshots: tuple[str, ...], store: str | None, merge: bool, quiet: bo
         record_snapshot(snapshot, store=store, source=path, say=say(quiet))
 
 
+SCANS_SCHEMA = "seenby.scans/v1"
+
+
 @cli.command()
 @store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "tsv"]), default="table", show_default=True)
 @guard
-def scans(store: str | None) -> None:
-    """List the recorded scans of the history store (ids for diff @ID)."""
+def scans(store: str | None, fmt: str) -> None:
+    """List the recorded scans of the history store (ids for diff @ID).
+
+    --format json: one document (schema seenby/schemas/scans-v1.schema.json), oldest scan first.
+    """
     from seenby.history.options import store_path
     from seenby.history.store import HistoryStore
+    from seenby.reports.text import dump_json
 
     path = store_path(store)
     with HistoryStore.open(path, create=False) as history:
         rows = history.scans()
+    if fmt == "json":
+        document = {
+            "schema": SCANS_SCHEMA,
+            "store": str(path),
+            "scans": [
+                {
+                    "scan_id": s.id,
+                    "ref": s.ref,
+                    "collected_at": s.when,
+                    "recorded_at": s.recorded_at,
+                    "resources": s.resources,
+                    "source": s.source,
+                    "scope": dict(s.scope),
+                }
+                for s in rows
+            ],
+        }
+        click.echo(dump_json(document))
+        return
+    if fmt == "tsv":
+        from seenby.reports.tsv import tsv
+
+        click.echo(tsv(("scan", "collected_at", "resources", "source"),
+                       ((s.ref, s.when, s.resources, s.source or "") for s in rows)), nl=False)
+        return
     lines = [f"{'scan':>6}  {'collected':<20}  {'resources':>9}  source"]
     for s in rows:
         lines.append(f"{s.ref:>6}  {s.when:<20}  {s.resources:>9}  {s.source or '(live scan)'}")
@@ -200,6 +234,11 @@ def diff(
     from seenby.reports import render_query
 
     rules = optional_rules(rules_path)
+    if rules is None and fail_on != "never":
+        raise UsageError(
+            f"--fail-on {fail_on} compares findings, which needs declared audiences: give --rules FILE "
+            "(there is no ./rules.yaml here)"
+        )
     before = choose_side(old, store=store, what="OLD")
     after = choose_side(new, store=store, what="NEW")
     result = diff_snapshots(

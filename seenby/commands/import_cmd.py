@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from seenby.cli_base import cli, guard, say
+from seenby.errors import InputError
 
 
 @cli.group("import")
@@ -29,6 +30,13 @@ def import_gcp_cai(files: tuple[str, ...], output: str, quiet: bool) -> None:
     from seenby.snapshot import save_snapshot
 
     snapshot = import_cai(files)
+    if not any(r.type.startswith("gcp.") for r in snapshot.resources):
+        # an empty export, or one of no asset type seenby reads: a snapshot of nothing would audit clean
+        raise InputError(
+            "no Cloud Asset Inventory asset seenby reads (projects, buckets, BigQuery datasets and tables, "
+            "IAM policies); is this an export with --content-type RESOURCE or IAM_POLICY? Nothing was written",
+            file=", ".join(files),
+        )
     save_snapshot(snapshot, output)
     gaps = sum(1 for r in snapshot.resources for read in r.reads.values() if read.outcome.is_gap)
     say(quiet)(f"wrote {output} ({len(snapshot.resources)} resources, {gaps} reads not in the export)")

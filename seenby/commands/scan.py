@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from seenby.cli_base import FAIL_ON, FORMATS, Progress, audit_and_report, cli, guard, say
-from seenby.errors import UsageError
+from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, Progress, audit_and_report, cli, guard, say
+from seenby.errors import ScanError, UsageError
 from seenby.history.options import record_option, store_option
+
+
+def _session(profile: str | None) -> Any:
+    """The boto3 session of ``--profile``; a profile the credential chain lacks cannot start a scan (exit 4)."""
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        return boto3.Session(profile_name=profile) if profile else boto3.Session()
+    except BotoCoreError as exc:  # ProfileNotFound, a malformed config file, …
+        raise ScanError(f"cannot start the AWS scan: {exc}") from None
 
 
 @cli.group()
@@ -33,7 +45,7 @@ def scan() -> None:
 )
 @click.option("--audit", "then_audit", is_flag=True, help="Also audit the snapshot against --rules and report.")
 @click.option("--rules", "rules_path", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(AUDIT_FORMATS), default="table", show_default=True)
 @click.option("--fail-on", type=FAIL_ON, default="low", show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 3 when any read was denied or failed.")
 @click.option(
@@ -71,9 +83,12 @@ def scan_aws_command(
         return
     if not output and not then_audit and not shards_dir:
         raise UsageError("give --output FILE or --shards-dir DIR to write the snapshot, and/or --audit to report on it")
-    import boto3
-
-    session = boto3.Session(profile_name=profile) if profile else boto3.Session()
+    if shards_dir:  # made before the scan: a directory that cannot be made fails before any call
+        try:
+            Path(shards_dir).mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--shards-dir {shards_dir}: cannot create it ({exc.strerror})") from None
+    session = _session(profile)
     if all_regions:
         regions = tuple(session.get_available_regions("s3"))
     config = AwsScanConfig(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from seenby.cli_base import FAIL_ON, FORMATS, Progress, audit_and_report, guard, say
+from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, Progress, audit_and_report, guard, say
 from seenby.commands.scan import scan
 from seenby.errors import UsageError
 
@@ -19,7 +19,7 @@ from seenby.errors import UsageError
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Snapshot file to write (owner-only).")
 @click.option("--audit", "then_audit", is_flag=True, help="Also audit the snapshot against --rules and report.")
 @click.option("--rules", "rules_path", type=click.Path(dir_okay=False))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(AUDIT_FORMATS), default="table", show_default=True)
 @click.option("--fail-on", type=FAIL_ON, default="low", show_default=True)
 @click.option("--strict", is_flag=True, help="Exit 3 when any read was denied or failed.")
 @click.option(

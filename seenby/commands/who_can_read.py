@@ -61,7 +61,11 @@ def who_can_read(
         collector=view.snapshot.collector,
         scope=view.snapshot.scope,
     )
-    if view.provenance.scan_id is None:
+    if fmt == "tsv":
+        from seenby.reports import tsv
+
+        emit(tsv.render_audience(report, render_options(output)), output)
+    elif view.provenance.scan_id is None:
         emit(render_audience(report, OutputFormat(fmt), render_options(output)), output)
     else:
         subject = AudienceAt(report=report, provenance=view.provenance)

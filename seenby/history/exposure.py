@@ -13,7 +13,7 @@ scans: that is the precision the history has.
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -22,12 +22,12 @@ from typing import Any
 
 from seenby.config import Rules
 from seenby.errors import UsageError
-from seenby.findings import AudienceClass, AudienceMember, PathStep
+from seenby.findings import AudienceClass, AudienceMember, PathStep, PeopleCount
 from seenby.graph.build import build_graph
 from seenby.history.changes import DocumentChange, changed_reads, path_resources, read_json
+from seenby.history.index import ScanIndex
 from seenby.history.store import HistoryStore, ScanRecord
-from seenby.model import AccessLevel, CoverageGap, Dataset, Principal
-from seenby.policies import evaluate
+from seenby.model import AccessLevel, CoverageGap, Dataset, Evaluation, Principal
 from seenby.queries import find_dataset, who_can_read
 from seenby.snapshot import Snapshot
 
@@ -54,7 +54,9 @@ class ScanPoint:
     present: bool  # the dataset exists in this scan
     members: int = 0
     excess: int = 0
-    people: int | None = None  # people in the audience, where known
+    people: int | None = None  # distinct people in the audience, where known
+    excess_people: int | None = None  # distinct people beyond the declaration (None: unknown or no rules)
+    declared_people: int | None = None  # distinct people inside the declaration and not beyond it
     gaps: int = 0
 
 
@@ -152,9 +154,15 @@ def _covers(scan: ScanRecord, dataset: Dataset, present: bool) -> bool:
     return dataset.account in (scope.get("aws_accounts") or []) or dataset.account in (scope.get("gcp_projects") or [])
 
 
-def _resolve(history: HistoryStore, ref: str, until: datetime | None) -> Dataset:
-    latest = history.scan_at(until or _END_OF_TIME, containing=ref)
-    return find_dataset(build_graph(evaluate(history.snapshot(latest.id))), ref)
+def _resolve(index: ScanIndex, ref: str, until: datetime | None) -> Dataset:
+    found = index.latest_holding(until or _END_OF_TIME, ref)
+    if found is None:
+        # no scan's dataset index holds it: the latest scan says why (unknown name, ambiguous name)
+        latest = index.history.scan_at(until or _END_OF_TIME)
+        return find_dataset(build_graph(index.evaluated(latest).evaluation), ref)
+    dataset = found.holds(ref)
+    assert dataset is not None
+    return dataset
 
 
 def exposure_timeline(
@@ -166,33 +174,37 @@ def exposure_timeline(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> ExposureTimeline:
-    """The exposure timeline of one dataset across the recorded scans of ``history``."""
-    dataset = _resolve(history, dataset_ref, until)
+    """The exposure timeline of one dataset across the recorded scans of ``history``.
+
+    A scan holds the dataset when its dataset index (the evaluation's datasets, as the
+    audit sees them) does: a Glue table inside its catalog resource is found.
+    """
+    index = ScanIndex(history)
+    dataset = _resolve(index, dataset_ref, until)
     decl = rules.declaration_for(dataset) if rules else None
     answers: list[_Answer] = []
     snapshots: dict[int, Snapshot] = {}
-    cache: dict[bytes, _Answer] = {}
+    cache: dict[
+        bytes, tuple[bool, dict[tuple[str, AccessLevel], AudienceMember], tuple[CoverageGap, ...], PeopleCount]
+    ] = {}
     skipped = 0
     for scan in history.scans():
         if (since and scan.collected_at < since) or (until and scan.collected_at > until):
             continue
-        states = history.state_hashes(scan.id)
-        present = any(rid == dataset.id for _, rid in states)
+        key = index.content_key(scan.id)
+        if key not in cache:
+            evaluated = index.evaluated(scan)
+            snapshots.setdefault(scan.id, evaluated.snapshot)
+            present = dataset.id in evaluated.evaluation.datasets
+            members, gaps, people = (
+                _members(evaluated.evaluation, dataset, rules, levels) if present else ({}, (), PeopleCount(total=None))
+            )
+            cache[key] = (present, members, gaps, people)
+        present, members, gaps, people = cache[key]
         if not _covers(scan, dataset, present):
             skipped += 1
             continue
-        key = hashlib.sha256(b"".join(h for _, h in sorted(states.items()))).digest()
-        if key in cache:
-            prior = cache[key]
-            answers.append(_Answer(point=_point(scan, present, prior.members, prior.gaps), members=prior.members,
-                                   gaps=prior.gaps))
-            continue
-        snapshot = history.snapshot(scan.id)
-        snapshots[scan.id] = snapshot
-        members, gaps = _members(snapshot, dataset, rules, levels) if present else ({}, ())
-        answer = _Answer(point=_point(scan, present, members, gaps), members=members, gaps=gaps)
-        cache[key] = answer
-        answers.append(answer)
+        answers.append(_Answer(point=_point(scan, present, members, gaps, people), members=members, gaps=gaps))
     if not answers:
         raise UsageError(f"no recorded scan covers {dataset.id} in the time asked")
     events = _events(history, answers, snapshots, dataset)
@@ -213,25 +225,36 @@ def exposure_timeline(
 
 
 def _members(
-    snapshot: Snapshot, dataset: Dataset, rules: Rules | None, levels: tuple[AccessLevel, ...]
-) -> tuple[dict[tuple[str, AccessLevel], AudienceMember], tuple[CoverageGap, ...]]:
-    evaluation = evaluate(snapshot)
+    evaluation: Evaluation, dataset: Dataset, rules: Rules | None, levels: tuple[AccessLevel, ...]
+) -> tuple[dict[tuple[str, AccessLevel], AudienceMember], tuple[CoverageGap, ...], PeopleCount]:
     rg = build_graph(evaluation)
     if dataset.id not in rg.datasets:
-        return {}, ()
+        return {}, (), PeopleCount(total=None)
     report = who_can_read(rg, dataset.id, levels=levels, rules=rules, gaps=evaluation.gaps)
-    return {(m.principal.id, m.level): m for m in report.members}, report.gaps
+    return {(m.principal.id, m.level): m for m in report.members}, report.gaps, _widest(report.people.values())
 
 
-def _point(scan: ScanRecord, present: bool, members: dict[Any, AudienceMember], gaps: tuple[Any, ...]) -> ScanPoint:
-    counted = [m.people for m in members.values() if m.people]
+def _widest(counts: Iterable[PeopleCount]) -> PeopleCount:
+    """One level: its count.  Several: the widest level's (who writes may also read: a lower bound
+    of the distinct people across levels, never a sum that counts a person twice)."""
+    counts = list(counts)
+    if not counts:
+        return PeopleCount(total=None)
+    return max(counts, key=lambda c: (c.excess or 0, c.total or 0))
+
+
+def _point(
+    scan: ScanRecord, present: bool, members: dict[Any, AudienceMember], gaps: tuple[Any, ...], people: PeopleCount
+) -> ScanPoint:
     return ScanPoint(
         scan_id=scan.id,
         collected_at=scan.collected_at,
         present=present,
         members=len(members),
         excess=sum(1 for m in members.values() if m.declared is False),
-        people=sum(counted) if counted else None,
+        people=people.total,
+        excess_people=people.excess,
+        declared_people=people.declared,
         gaps=len(gaps),
     )
 
@@ -333,7 +356,7 @@ def _windows(answers: list[_Answer]) -> list[ExposureWindow]:
                             ExcessMember(principal=m.principal, level=m.level, audience_class=m.audience_class,
                                          people=m.people),
                         )
-            people = [sum(m.people or 0 for m in a.members.values() if m.declared is False) for a in run]
+            people = [a.point.excess_people or 0 for a in run]  # distinct people (seenby.audit.count_people)
             windows.append(
                 ExposureWindow(
                     first_seen=run[0].point,

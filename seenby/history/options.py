@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
-from seenby.history.paths import default_store_path
+from seenby.history.paths import DEMO_STORE, default_store_path, demo_store_path
 
 __all__ = ["record_option", "store_option", "store_path", "time_travel_options"]
 
@@ -20,7 +20,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def store_path(store: str | None) -> Path:
-    """``--store PATH``, or the default store under the user's data directory."""
+    """``--store PATH``, ``--store demo`` (the store ``seenby demo`` records into), or the default
+    store under the user's data directory."""
+    if store == DEMO_STORE:
+        return demo_store_path()
     return Path(store).expanduser() if store else default_store_path()
 
 
@@ -29,7 +32,10 @@ def store_option(fn: F) -> F:
     return click.option(
         "--store",
         type=click.Path(dir_okay=False),
-        help="History store (default: $XDG_DATA_HOME/seenby/history.sqlite3).",
+        help=(
+            "History store (default: $XDG_DATA_HOME/seenby/history.sqlite3; "
+            "`demo`: the one `seenby demo` records into)."
+        ),
     )(fn)
 
 

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from seenby.history.times import format_time
 
-__all__ = ["Provenance"]
+__all__ = ["Provenance", "ScanChoice"]
+
+
+class ScanChoice(StrEnum):
+    """How a recorded scan was chosen to answer (what its label may claim about it)."""
+
+    LATEST = "latest"  # no --at: the latest recorded scan
+    LATEST_HOLDING = "latest-holding"  # no --at: the latest recorded scan that holds the dataset asked about
+    AT_TIME = "at-time"  # --at or a time: the latest at or before it
+    BY_ID = "by-id"  # @ID
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -25,6 +35,7 @@ class Provenance:
     scan_id: int | None = None
     store: str | None = None
     asked_at: datetime | None = None
+    chosen_by: ScanChoice | None = None  # None: snapshot files, not a recorded scan
 
     @property
     def age(self) -> timedelta:
@@ -47,4 +58,5 @@ class Provenance:
             "answered_at": format_time(self.now),
             "age_seconds": int(self.age.total_seconds()),
             "before_asked_seconds": int(before.total_seconds()) if before is not None else None,
+            "chosen_by": self.chosen_by.value if self.chosen_by else None,
         }

@@ -21,10 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from seenby.errors import UsageError
+from seenby.history.index import ScanIndex
 from seenby.history.options import store_path
-from seenby.history.provenance import Provenance
+from seenby.history.provenance import Provenance, ScanChoice
 from seenby.history.store import HistoryStore, ScanRecord
 from seenby.history.times import parse_time, parse_timestamp
+from seenby.model import Evaluation
 from seenby.snapshot import Snapshot, load_snapshots
 
 __all__ = ["Chosen", "choose_side", "choose_snapshot"]
@@ -34,6 +36,7 @@ __all__ = ["Chosen", "choose_side", "choose_snapshot"]
 class Chosen:
     snapshot: Snapshot
     provenance: Provenance
+    evaluation: Evaluation | None = None  # when choosing already evaluated the snapshot
 
 
 def choose_snapshot(
@@ -61,8 +64,18 @@ def choose_snapshot(
     if at is None and store is None and not path.exists():
         raise UsageError(f"give --snapshot FILE, or record scans first (no history store at {path}; see --store)")
     with HistoryStore.open(path, create=False) as history:
-        scan = history.scan_at(asked or now, containing=containing)
-        return _recorded(history, scan, path=str(path), asked=asked, now=now)
+        latest = history.scan_at(asked or now)  # also the error when no scan is old enough
+        choice = ScanChoice.AT_TIME if asked is not None else ScanChoice.LATEST
+        if containing:
+            # the latest scan whose dataset index (as the audit's) holds it: a Glue table inside
+            # its catalog is found, and a later scan of another account does not hide it
+            holding = ScanIndex(history).latest_holding(asked or now, containing)
+            if holding is not None:
+                if holding.scan.id != latest.id and asked is None:
+                    choice = ScanChoice.LATEST_HOLDING
+                return _recorded(history, holding.scan, path=str(path), asked=asked, now=now, choice=choice,
+                                 evaluation=holding.evaluation, snapshot=holding.snapshot)
+        return _recorded(history, latest, path=str(path), asked=asked, now=now, choice=choice)
 
 
 def choose_side(ref: str, *, store: str | None, what: str, now: datetime | None = None) -> Chosen:
@@ -74,7 +87,7 @@ def choose_side(ref: str, *, store: str | None, what: str, now: datetime | None 
         path = store_path(store)
         with HistoryStore.open(path, create=False) as history:
             scan = history.scan(int(ref[1:]))
-            return _recorded(history, scan, path=str(path), asked=None, now=now)
+            return _recorded(history, scan, path=str(path), asked=None, now=now, choice=ScanChoice.BY_ID)
     if Path(ref).exists():
         return choose_snapshot(snapshots=(ref,), now=now)
     try:
@@ -85,13 +98,27 @@ def choose_side(ref: str, *, store: str | None, what: str, now: datetime | None 
         ) from None
     path = store_path(store)
     with HistoryStore.open(path, create=False) as history:
-        return _recorded(history, history.scan_at(asked), path=str(path), asked=asked, now=now)
+        return _recorded(
+            history, history.scan_at(asked), path=str(path), asked=asked, now=now, choice=ScanChoice.AT_TIME
+        )
 
 
-def _recorded(history: HistoryStore, scan: ScanRecord, *, path: str, asked: datetime | None, now: datetime) -> Chosen:
+def _recorded(
+    history: HistoryStore,
+    scan: ScanRecord,
+    *,
+    path: str,
+    asked: datetime | None,
+    now: datetime,
+    choice: ScanChoice,
+    evaluation: Evaluation | None = None,
+    snapshot: Snapshot | None = None,
+) -> Chosen:
     return Chosen(
-        snapshot=history.snapshot(scan.id),
+        snapshot=snapshot if snapshot is not None else history.snapshot(scan.id),
         provenance=Provenance(
-            collected_at=scan.collected_at, now=now, source=scan.source, scan_id=scan.id, store=path, asked_at=asked
+            collected_at=scan.collected_at, now=now, source=scan.source, scan_id=scan.id, store=path, asked_at=asked,
+            chosen_by=choice,
         ),
+        evaluation=evaluation,
     )

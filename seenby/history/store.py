@@ -127,9 +127,12 @@ class HistoryStore:
 
     def _check_and_migrate(self, *, create: bool) -> None:
         db = self._db
-        app_id = db.execute("PRAGMA application_id").fetchone()[0]
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+        # one statement, so one read transaction: a writer creating the store concurrently is
+        # seen either before or after its schema transaction, never half-way
+        app_id, version, tables = db.execute(
+            "SELECT a.application_id, v.user_version, (SELECT count(*) FROM sqlite_master)"
+            " FROM pragma_application_id() AS a, pragma_user_version() AS v"
+        ).fetchone()
         if app_id != APPLICATION_ID and (tables or version):
             raise StoreError("a SQLite database, but not a seenby history store", file=str(self.path))
         if version > SCHEMA_VERSION:
@@ -143,6 +146,15 @@ class HistoryStore:
         if not create and version == 0:
             raise StoreError("an empty file, not a history store", file=str(self.path))
         with self._transaction():
+            # Another writer may have created or upgraded the store between the check above and
+            # this lock (BEGIN IMMEDIATE): the version that counts is the one read under the lock.
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"history store schema {version} is newer than this seenby reads ({SCHEMA_VERSION}); "
+                    "upgrade seenby",
+                    file=str(self.path),
+                )
             for step in range(version, SCHEMA_VERSION):
                 MIGRATIONS[step](db)
             db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
@@ -428,7 +440,7 @@ def _create_private(path: Path) -> None:
     """Make the store's directory (0700 where we create it) and an empty 0600 file."""
     if not path.parent.exists():
         try:
-            path.parent.mkdir(mode=0o700, parents=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # another writer may make it first
         except OSError as exc:
             raise StoreError(f"cannot create the store's directory: {exc}", file=str(path)) from None
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from functools import cache
@@ -142,3 +143,43 @@ def test_scans_lists_recorded_scans(store):
     proc = seenby("scans", "--store", store)
     assert proc.returncode == 0, proc.stderr
     assert "@1  2026-11-20T09:00:00Z" in proc.stdout and "@2  2026-11-21T09:00:00Z" in proc.stdout
+
+
+def test_scans_json_follows_its_schema(store):
+    """`scans --format json` lists both recorded scans, oldest first, as scans/v1."""
+    proc = seenby("scans", "--store", store, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    doc = valid(json.loads(proc.stdout), "scans-v1")
+    assert [(s["ref"], s["collected_at"]) for s in doc["scans"]] == [
+        ("@1", "2026-11-20T09:00:00Z"), ("@2", "2026-11-21T09:00:00Z"),
+    ]
+
+
+def test_diff_by_scan_ids_labels_each_side_with_its_scan_and_time(store):
+    """`diff @1 @2` names scan @1 and @2 with their times, and calls neither side "the latest recorded"."""
+    unwrapped = {k: v for k, v in os.environ.items() if k != "COLUMNS"}  # piped: one label per line
+    proc = subprocess.run([sys.executable, "-m", "seenby", "diff", "@1", "@2", "--store", store, "--rules", RULES],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120, env=unwrapped)
+    assert proc.returncode == 0, proc.stderr
+    text = " ".join(proc.stdout.split())
+    assert "the latest recorded" not in text
+    assert f"old recorded scan @1 of {store}, collected 2026-11-20T09:00:00Z;" in text
+    assert f"new recorded scan @2 of {store}, collected 2026-11-21T09:00:00Z;" in text
+
+
+def test_who_can_read_at_finds_a_glue_table_inside_its_catalog(store):
+    """who-can-read --at answers for the Glue table, which is not a resource of its own."""
+    glue = "arn:aws:glue:eu-west-1:111122223333:table/telemetry/keystrokes_raw"
+    proc = seenby("who-can-read", glue, "--at", "2026-11-20T18:00", "--store", store, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    assert (doc["dataset"]["id"], doc["snapshot"]["scan"]["scan_id"]) == (glue, 1)
+
+
+def test_scans_tsv_is_one_scan_per_line(store):
+    """`scans --format tsv`: a header, then one tab-separated line per recorded scan."""
+    proc = seenby("scans", "--store", store, "--format", "tsv")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[:2] == [
+        "scan\tcollected_at\tresources\tsource", f"@1\t2026-11-20T09:00:00Z\t28\t{EXAMPLE}",
+    ]

@@ -80,7 +80,8 @@ def test_scan_aws_without_output_or_audit_is_a_usage_error():
 def test_demo_reads_the_example_organisation_live_and_finds_the_same(tmp_path):
     """`seenby demo` scans the seeded local endpoint and reaches the same findings as the recorded example."""
     kept = tmp_path / "demo.json"
-    proc = seenby("demo", "--quiet", "--format", "json", "--snapshot-output", str(kept))
+    proc = seenby("demo", "--quiet", "--format", "json", "--snapshot-output", str(kept),
+                  env={"XDG_DATA_HOME": str(tmp_path / "data")})  # the demo records its scan: keep it here
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["findings"], "the demo must report the example's findings"

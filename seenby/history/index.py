@@ -1,0 +1,88 @@
+"""Which datasets a recorded scan holds, by the same dataset index the audit uses.
+
+A dataset is not always a resource of its own in a snapshot: a Glue table is part of its
+catalog's reads, and other container resources (a BigQuery dataset's tables, a QuickSight
+account's dashboards) may hold several.  Looking a dataset up among a scan's *resource*
+ids misses those; the evaluation's ``datasets`` (what ``seenby audit`` audits) does not.
+
+:class:`ScanIndex` evaluates each distinct scan content once (two scans whose resource
+states are all equal share one evaluation) and answers "does this scan hold the dataset"
+and "which is the latest scan at or before T that holds it".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from seenby.history.store import HistoryStore, ScanRecord
+from seenby.model import Dataset, Evaluation
+from seenby.policies import evaluate
+from seenby.snapshot import Snapshot
+
+__all__ = ["EvaluatedScan", "ScanIndex", "match_dataset"]
+
+
+def match_dataset(datasets: Mapping[str, Dataset], ref: str) -> Dataset | None:
+    """The dataset ``ref`` names in ``datasets``: its exact id, else the one dataset whose name is
+    ``ref`` or whose id ends with it (as ``seenby.queries.find_dataset`` reads a reference)."""
+    if ref in datasets:
+        return datasets[ref]
+    named = [d for d in datasets.values() if d.name == ref or d.id.endswith(ref)]
+    return named[0] if len(named) == 1 else None
+
+
+@dataclass(frozen=True, kw_only=True)
+class EvaluatedScan:
+    """One recorded scan, rebuilt and evaluated."""
+
+    scan: ScanRecord
+    snapshot: Snapshot
+    evaluation: Evaluation
+
+    def holds(self, ref: str) -> Dataset | None:
+        return match_dataset(self.evaluation.datasets, ref)
+
+
+class ScanIndex:
+    """Evaluations of the scans of one open store, cached by scan content."""
+
+    def __init__(self, history: HistoryStore) -> None:
+        self.history = history
+        self._by_content: dict[bytes, tuple[Snapshot, Evaluation]] = {}
+
+    def content_key(self, scan_id: int) -> bytes:
+        """Equal for two scans whose resources are all in the same states."""
+        states = self.history.state_hashes(scan_id)
+        return hashlib.sha256(b"".join(h for _, h in sorted(states.items()))).digest()
+
+    def evaluated(self, scan: ScanRecord) -> EvaluatedScan:
+        """``scan`` evaluated; its ``snapshot`` is the scan's own only for the first scan of a content
+        (later ones with the same resource states share it: use ``scan`` for their metadata)."""
+        key = self.content_key(scan.id)
+        if key not in self._by_content:
+            snapshot = self.history.snapshot(scan.id)
+            self._by_content[key] = (snapshot, evaluate(snapshot))
+        snapshot, evaluation = self._by_content[key]
+        return EvaluatedScan(scan=scan, snapshot=snapshot, evaluation=evaluation)
+
+    def latest_holding(self, at: datetime, ref: str) -> EvaluatedScan | None:
+        """The latest scan collected at or before ``at`` whose dataset index holds ``ref``; None if none does.
+
+        Scans are tried newest first; a scan that shares its content with one already
+        tried costs nothing more.
+        """
+        tried: set[bytes] = set()
+        for scan in reversed(self.history.scans()):
+            if scan.collected_at > at:
+                continue
+            key = self.content_key(scan.id)
+            if key in tried:
+                continue
+            tried.add(key)
+            found = self.evaluated(scan)
+            if found.holds(ref) is not None:
+                return found
+        return None

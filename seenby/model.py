@@ -68,6 +68,7 @@ __all__ = [
     "aws_network_principal",
     "aws_org_principal",
     "aws_ou_principal",
+    "aws_root_user_principal",
     "aws_service_for_principal",
     "freeze_json",
 ]
@@ -326,6 +327,15 @@ def aws_service_for_principal(subject: str, *, account: str | None = None) -> Pr
     return Principal(
         id=f"aws-service-for:{subject}", kind=PrincipalKind.SERVICE_FOR, provider=Provider.AWS, account=account,
         name=f"AWS services acting for {subject}",
+    )  # fmt: skip
+
+
+def aws_root_user_principal(account: str) -> Principal:
+    """The root user of ``account`` alone (``arn:aws:iam::ACCOUNT:root`` in a Principal element means every
+    principal of the account; in ``NotPrincipal`` and ``aws:PrincipalArn`` it names this user)."""
+    return Principal(
+        id=f"aws-root-user:{account}", kind=PrincipalKind.USER, provider=Provider.AWS, account=account,
+        name=f"root user of account {account}",
     )  # fmt: skip
 
 

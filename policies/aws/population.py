@@ -30,6 +30,7 @@ from seenby.model import (
     aws_network_principal,
     aws_org_principal,
     aws_ou_principal,
+    aws_root_user_principal,
     aws_service_for_principal,
 )
 from seenby.policies.aws.candidates import Candidate, CandidateKind
@@ -157,6 +158,22 @@ class Population:
             has_boundary=e.boundary_arn is not None, identity_known=True,
         )  # fmt: skip
         return self._remember(c, e)
+
+    def root_user(self, account: str) -> Candidate:
+        """The root user of ``account`` itself: what ``aws:PrincipalArn`` = ``arn:aws:iam::ACCOUNT:root`` and a
+        ``NotPrincipal`` naming the root match (elsewhere the root ARN names every principal of the account)."""
+        key = f"root-user:{account}"
+        if key not in self._cache:
+            arn = f"arn:{self.partition}:iam::{account}:root"
+            ctx = self._principal_context(
+                arn=arn, account=account, principal_type="Account", userid=Known((account,)), username=ABSENT,
+                tags={},
+            )  # fmt: skip
+            self._cache[key] = Candidate(
+                kind=CandidateKind.ROOT_USER, principal=aws_root_user_principal(account), context=ctx,
+                account=account, arn=arn,
+            )  # fmt: skip
+        return self._cache[key]
 
     def _iam_entity(self, arn: str, account: str | None) -> Entity | None:
         iam = self.iams.get(account or "")
@@ -553,6 +570,8 @@ class Population:
                 c = self.ref(ref)
                 if c is not None:
                     out.append(c)
+                if st.not_principal and ref.type is PrincipalType.ACCOUNT:
+                    out.append(self.root_user(ref.value))  # excluded itself, unlike the account's other principals
             for keys in st.condition.values():
                 out.extend(self._from_condition(keys))
         return out
@@ -568,6 +587,8 @@ class Population:
                     account = v.split(":")[4]
                     if not (account.isdigit() and len(account) == 12):
                         continue
+                    if v.endswith(":root") and not has_wildcard(v):
+                        out.append(self.root_user(account))
                     if has_wildcard(v) or v.endswith(":root"):
                         out.append(self.account(account))
                     elif v.split(":")[2] in ("iam", "sts"):

@@ -103,6 +103,13 @@ def _containers(p: Principal, directory: Directory) -> set[str]:
         return {"public"}
     if p.kind is PrincipalKind.SERVICE_FOR:
         return {"public", "any-service"}
+    if p.id.startswith("aws-root-user:"):
+        # the root user is one of its account's principals
+        out = {"public", "authenticated", f"account:{p.account}"}
+        org = directory.org_of(p.account)
+        if org is not None:
+            out.add(f"org:{org.id}")
+        return out
     if p.id == AWS_ANY_SERVICE.id:
         # a grant to any authenticated principal under no more conditions says as much
         return {"public", "authenticated"}

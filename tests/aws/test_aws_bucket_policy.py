@@ -87,8 +87,9 @@ CASES: list[tuple[str, str, list[dict], dict[str, str]]] = [
      [S(condition={"ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{OUTSIDE}:role/x"}})],
      {f"arn:aws:iam::{OUTSIDE}:role/x": SURE}),
     ("not-principal-allow-is-public", NOTPRINCIPAL, [S(not_principal={"AWS": OTHER_ROOT})], {PUBLIC: SURE}),
-    ("not-principal-deny-excludes-account", NOTPRINCIPAL, [S(), S("Deny", not_principal={"AWS": OTHER_ROOT})],
-     {OTHER_ROOT: SURE}),
+    # listing an account's root exempts its root user alone: the account's other principals are checked as themselves
+    ("not-principal-deny-exempts-the-root-user", NOTPRINCIPAL, [S(), S("Deny", not_principal={"AWS": OTHER_ROOT})],
+     {f"aws-root-user:{OTHER}": SURE}),
     ("not-principal-deny-user-without-account", NOTPRINCIPAL,
      [S(principal={"AWS": f"arn:aws:iam::{OUTSIDE}:user/bob"}),
       S("Deny", not_principal={"AWS": f"arn:aws:iam::{OUTSIDE}:user/bob"})],

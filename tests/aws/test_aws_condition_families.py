@@ -116,6 +116,13 @@ CASES: list[tuple[str, str, list[dict], str, dict[str, str]]] = [
     ("not-principal-deny-on-transport", IAM + "reference_policies_elements_notprincipal.html",
      [S(), S("Deny", not_principal={"AWS": ROOT}, condition={"Bool": {"aws:SecureTransport": "false"}})],
      "read", {PUBLIC: SURE}),
+    # -- NotPrincipal naming an account's root exempts that root user alone (NOTPRINCIPAL) ------------------------
+    ("not-principal-root-exempts-root-user-only", IAM + "reference_policies_elements_notprincipal.html",
+     [S(principal={"AWS": ROOT}), S(principal={"AWS": f"arn:aws:iam::{ACCT}:user/alice"}),
+      S("Deny", action="s3:*", resource=ALL, not_principal={"AWS": ROOT})], "read", {f"aws-root-user:{ACCT}": SURE}),
+    # aws:PrincipalArn = the account's root ARN matches its root user, not the account's other principals
+    ("principal-arn-root-is-the-root-user", KEYS + "#condition-keys-principalarn",
+     [S(condition={"ArnEquals": {"aws:PrincipalArn": ROOT}})], "read", {f"aws-root-user:{ACCT}": SURE}),
 ]  # fmt: skip
 
 

@@ -204,8 +204,8 @@ POLICY_CASES: list[tuple[str, str, Build, str, dict[str, str]]] = [
     ("own-account-root-delegates-to-iam", PRINCIPAL, _bucket_policy(S(principal={"AWS": ROOT})), "read", {}),
     ("own-canonical-user-delegates-to-iam", PRINCIPAL + "#principal-canonical-user",
      _bucket_policy(S(principal={"CanonicalUser": "c" * 64})), "read", {}),
-    ("not-principal-deny-keeps-named-account", NOTPRINCIPAL,
-     _bucket_policy(S(), S("Deny", not_principal={"AWS": OUTSIDE_ROOT})), "read", {OUTSIDE_ROOT: SURE}),
+    ("not-principal-deny-keeps-named-root-user", NOTPRINCIPAL,
+     _bucket_policy(S(), S("Deny", not_principal={"AWS": OUTSIDE_ROOT})), "read", {f"aws-root-user:{OUTSIDE}": SURE}),
     # Block Public Access (BPA_SETTINGS), account vs bucket level, RestrictPublicBuckets on public vs non-public
     ("rpb-account-level-cuts-public-policy", BPA_SETTINGS, _bucket_policy(S(), account_bpa=RPB), "read", {ROOT: SURE}),
     ("rpb-bucket-level-cuts-public-policy", BPA_SETTINGS, _bucket_policy(S(), bucket_bpa=RPB), "read", {ROOT: SURE}),
@@ -442,7 +442,7 @@ IDENTITY_CASES: list[tuple[str, str, Build, str, dict[str, str]]] = [
     ("not-principal-deny-always-denies-bounded-user", NOTPRINCIPAL,
      _world(None, bucket_policy=[S(principal={"AWS": ALICE}), S("Deny", not_principal={"AWS": [ALICE, ROOT]})],
             accounts=((ACCT, (lambda aws: aws.user("alice", boundary=S3_FULL),)),)),
-     "read", {}),
+     "read", {f"aws-root-user:{ACCT}": SURE}),  # the root user, listed and unbounded, keeps its own-account access
 ]  # fmt: skip
 
 

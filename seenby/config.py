@@ -283,6 +283,31 @@ def _looks_like_principal(item: str) -> bool:
 _TOP = {"version", "audiences", "datasets", "undeclared", "rules", "waivers"}
 
 
+_MAX_NODES = 100_000  # YAML nodes after alias expansion: far above any real rules.yaml
+_MAX_DEPTH = 64
+_MAX_RULES_BYTES = 16 << 20
+
+
+def _check_size(root: yaml.Node, source: str) -> None:
+    """Refuse a document whose aliases expand past the limits (a self-reference, or a "billion laughs")."""
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    seen = 0
+    while stack:
+        node, depth = stack.pop()
+        seen += 1
+        line = f"line {node.start_mark.line + 1}"
+        if depth > _MAX_DEPTH:
+            raise RulesError(f"nested more than {_MAX_DEPTH} levels deep (a self-referencing alias?)",
+                             file=source, where=line)
+        if seen > _MAX_NODES:
+            raise RulesError(f"more than {_MAX_NODES:,} values once aliases are expanded "
+                             "(an alias that refers to itself, or aliases nested too deep)", file=source, where=line)
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((part, depth + 1) for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+
+
 def parse_rules(text: str, *, source: str) -> Rules:
     p = _Parser(source)
     try:
@@ -294,6 +319,7 @@ def parse_rules(text: str, *, source: str) -> Rules:
         raise RulesError(f"not valid YAML: {problem}", file=source, where=f"line {line}") from None
     if root_yaml is None:
         raise RulesError("the file is empty", file=source)
+    _check_size(root_yaml, source)
     root = p.mapping(_convert(root_yaml), "the top level", _TOP)
     if "version" not in root:
         raise p.fail(1, "missing 'version: 1'")
@@ -428,6 +454,9 @@ def parse_rules(text: str, *, source: str) -> Rules:
 def load_rules(path: str | Path) -> Rules:
     p = Path(path)
     try:
+        size = p.stat().st_size
+        if size > _MAX_RULES_BYTES:
+            raise RulesError(f"{size:,} bytes; a rules file may have at most {_MAX_RULES_BYTES:,}", file=str(p))
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RulesError("no such file (give --rules FILE, or run where a rules.yaml is)", file=str(p)) from None

@@ -37,6 +37,7 @@ from seenby.audit import audit
 from seenby.catalog import RuleId
 from seenby.config import Rules
 from seenby.errors import InputError
+from seenby.fileio import InputLimit, load_json, read_limited
 from seenby.findings import AuditResult, Finding, Severity, Waiver
 from seenby.importers.terraform import Origin, PlannedImport
 from seenby.model import EvidenceKind
@@ -83,11 +84,13 @@ def load_accepted(path: str | Path) -> frozenset[str]:
     """Fingerprints of a ``seenby audit --format json`` report (seenby.findings/v1)."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = load_json(read_limited(p))
     except FileNotFoundError:
         raise InputError("no such file", file=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise InputError(f"cannot read: {exc}", file=str(p)) from None
+    except InputLimit as exc:
+        raise InputError(exc.message, file=str(p), where=exc.where) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", file=str(p), where=f"line {exc.lineno} column {exc.colno}") \
             from None

@@ -28,7 +28,7 @@ import jsonschema
 
 from seenby import __version__
 from seenby.errors import SnapshotError
-from seenby.fileio import write_private
+from seenby.fileio import InputLimit, load_json, read_limited, write_private
 from seenby.gcpolicy import bulk_work
 from seenby.model import ReadOutcome
 
@@ -297,13 +297,13 @@ def parse_snapshot(data: Any, *, source: str) -> Snapshot:
 def load_snapshot(path: str | Path) -> Snapshot:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = load_json(read_limited(p))
     except FileNotFoundError:
         raise SnapshotError("no such file", file=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise SnapshotError(f"cannot read: {exc}", file=str(p)) from None
-    try:
-        data = json.loads(text)
+    except InputLimit as exc:
+        raise SnapshotError(exc.message, file=str(p), where=exc.where) from None
     except json.JSONDecodeError as exc:
         raise SnapshotError(
             f"not valid JSON: {exc.msg}", file=str(p), where=f"line {exc.lineno} column {exc.colno}"

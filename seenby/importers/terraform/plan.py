@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from seenby.errors import PlanError
+from seenby.fileio import InputLimit, load_json, read_limited
 
 __all__ = ["Action", "Plan", "PlannedResource", "load_plan", "parse_plan"]
 
@@ -344,20 +345,20 @@ def load_plan(path: str | Path) -> Plan:
     """Read and validate a ``terraform show -json`` file."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        raw = read_limited(p)
     except FileNotFoundError:
         raise PlanError("no such file", file=str(p)) from None
     except OSError as exc:
         raise PlanError(f"cannot read: {exc.strerror or exc}", file=str(p)) from None
+    except InputLimit as exc:
+        raise PlanError(exc.message, file=str(p)) from None
     if raw.startswith(b"PK\x03\x04"):
         raise PlanError("this is a binary plan file; convert it with `terraform show -json PLANFILE > plan.json`",
                         file=str(p))
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PlanError(f"not UTF-8 text (byte {exc.start})", file=str(p)) from None
-    try:
-        data = json.loads(text)
+        data = load_json(raw)
+    except InputLimit as exc:
+        raise PlanError(exc.message, file=str(p), where=exc.where) from None
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise PlanError(f"not valid JSON: {exc.msg}", file=str(p), where=where) from None

@@ -113,6 +113,8 @@ def _provider_constant(plan: Plan, provider: str, attribute: str) -> str | None:
     cfg = plan.provider_config.get(provider)
     expr = ((cfg or {}).get("expressions") or {}).get(attribute) if isinstance(cfg, dict) else None
     value = expr.get("constant_value") if isinstance(expr, dict) else None
+    if value is None and isinstance(expr, dict):
+        value = plan.variable_of(expr)
     return value if isinstance(value, str) else None
 
 

@@ -14,12 +14,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from seenby.importers.terraform.context import Builder, Context, decode_policy
+from seenby.importers.terraform.context import Builder, Context, decode_policy, unplaced_gap
 from seenby.importers.terraform.plan import PlannedResource
-from seenby.importers.terraform.resolve import Unknown, is_unknown
+from seenby.importers.terraform.resolve import UNKNOWN_REGION, Unknown, is_unknown, unknown_name
 from seenby.importers.terraform.state import Draft, absent, ok, unknown
 
-__all__ = ["AWS_BUILDERS", "AWS_DELETERS", "bucket_draft"]
+__all__ = ["AWS_BUILDERS", "AWS_DELETERS", "bucket_draft", "name_gap"]
 
 _ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 _AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -75,11 +75,21 @@ def bucket_draft(ctx: Context, name: str, res: PlannedResource | None = None) ->
 
 
 def _target_bucket(ctx: Context, res: PlannedResource) -> Draft | None:
+    """The bucket ``res`` configures; when its name is unknown and not this plan's bucket, a gap on the account."""
     name = _bucket_name(ctx, res)
     if is_unknown(name) or not name:
-        ctx.state.index.addresses.setdefault(res.address, ctx.origin(res))
+        what = name if is_unknown(name) else Unknown(address=res.address, attribute="bucket",
+                                                      where=res.place("bucket"))
+        unplaced_gap(ctx, res, what, api="s3:ListBuckets",
+                     why="the bucket it configures is known only after apply: it may be any bucket of the account")
         return None
     return bucket_draft(ctx, name, res)
+
+
+def name_gap(ctx: Context, res: PlannedResource, d: Draft, attribute: str, api: str) -> None:
+    """The dataset's name is known only after apply: a gap on its ``name`` read (the declaration it falls under)."""
+    what = Unknown(address=res.address, attribute=attribute, where=res.place(attribute))
+    ctx.state.set_read(d, "name", unknown(api, what), ctx.origin(res))
 
 
 def _tags(ctx: Context, res: PlannedResource) -> dict[str, str]:
@@ -92,11 +102,12 @@ def _tags(ctx: Context, res: PlannedResource) -> dict[str, str]:
 
 def s3_bucket(ctx: Context, res: PlannedResource) -> None:
     name = _bucket_name(ctx, res)
-    if is_unknown(name) or not name:
-        name = f"terraform-unknown-name:{res.address}"
-    d = bucket_draft(ctx, str(name), res)
+    name_known = not is_unknown(name) and bool(name)
+    d = bucket_draft(ctx, str(name) if name_known else unknown_name(res.address), res)
     origin = ctx.origin(res)
     ctx.state.defines(d, origin)
+    if not name_known:
+        name_gap(ctx, res, d, "bucket", "s3:ListBuckets")
     region = ctx.resolver.region_of(res)
     d.region = d.region or region
     if not d.in_baseline:
@@ -347,12 +358,22 @@ def dynamodb_table(ctx: Context, res: PlannedResource) -> None:
     arn = ctx.get(res, "arn", shape=lambda v: isinstance(v, str))
     if is_unknown(arn) or not arn:
         arn = ctx.resolver.computed(res, "arn")
-    if not isinstance(arn, str) or not isinstance(name, str):
+    if not isinstance(arn, str):
+        unplaced_gap(ctx, res, Unknown(address=res.address, attribute="arn", where=res.place("arn")),
+                     api="dynamodb:ListTables", why="its ARN cannot be formed (the AWS account is unknown)")
         return
+    name_known = isinstance(name, str) and bool(name)
+    name = name if name_known else unknown_name(res.address)
     origin = ctx.origin(res)
-    d = ctx.state.draft("aws.dynamodb.table", arn, name=name, account=ctx.account,
-                        region=ctx.resolver.region_of(res))
+    region = ctx.resolver.region_of(res)
+    d = ctx.state.draft("aws.dynamodb.table", arn, name=name, account=ctx.account, region=region or UNKNOWN_REGION)
     ctx.state.defines(d, origin)
+    if not name_known:
+        name_gap(ctx, res, d, "name", "dynamodb:ListTables")
+    if region is None:
+        what = Unknown(address=res.address, attribute="region (neither the resource, its provider nor a plan "
+                       "variable gives it)", where=res.place("region"))
+        ctx.state.set_read(d, "region", unknown("dynamodb:ListTables", what), origin)
     ctx.state.set_read(d, "description", ok("dynamodb:DescribeTable", {"Table": {
         "TableName": name, "TableArn": arn, "TableStatus": "ACTIVE"}}), origin)
     tags = _tags(ctx, res)
@@ -367,6 +388,10 @@ def dynamodb_table(ctx: Context, res: PlannedResource) -> None:
 def dynamodb_resource_policy(ctx: Context, res: PlannedResource) -> None:
     arn = ctx.get(res, "resource_arn", shape=lambda v: isinstance(v, str) and v.startswith("arn:"))
     if not isinstance(arn, str):
+        what = arn if is_unknown(arn) else Unknown(address=res.address, attribute="resource_arn",
+                                                    where=res.place("resource_arn"))
+        unplaced_gap(ctx, res, what, api="dynamodb:ListTables",
+                     why="the table it configures is known only after apply: it may be any table of the account")
         return
     d = ctx.state.draft("aws.dynamodb.table", arn, name=arn.rsplit("/", 1)[-1], account=ctx.account)
     policy = decode_policy(ctx, res, ctx.get(res, "policy"), "policy")

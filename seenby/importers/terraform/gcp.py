@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from seenby.importers.terraform.context import Builder, Context
+from seenby.importers.terraform.aws import name_gap
+from seenby.importers.terraform.context import Builder, Context, unplaced_gap
 from seenby.importers.terraform.plan import PlannedResource
-from seenby.importers.terraform.resolve import Unknown, is_unknown
+from seenby.importers.terraform.resolve import Unknown, is_unknown, unknown_name
 from seenby.importers.terraform.state import Draft, ok, unknown
 
 __all__ = ["GCP_BUILDERS", "GCP_DELETERS", "finish_hierarchy"]
@@ -43,12 +44,14 @@ def _bucket_draft(ctx: Context, res: PlannedResource, name: str) -> Draft:
 
 def storage_bucket(ctx: Context, res: PlannedResource) -> None:
     name = ctx.get(res, "name")
-    if not isinstance(name, str):
-        return
+    name_known = isinstance(name, str) and bool(name)
+    name = name if name_known else unknown_name(res.address)
     project = ctx.resolver.project_of(res)
     d = _bucket_draft(ctx, res, name)
     origin = ctx.origin(res)
     ctx.state.defines(d, origin)
+    if not name_known:
+        name_gap(ctx, res, d, "name", "storage.buckets.list")
     location = ctx.get(res, "location")
     labels = ctx.get(res, "effective_labels")
     if not isinstance(labels, dict):
@@ -182,6 +185,11 @@ class _Iam:
 def _storage_iam_target(ctx: Context, res: PlannedResource, values_only: bool = False) -> Draft | None:
     bucket = res.value("bucket") if values_only else ctx.get(res, "bucket", shape=lambda v: isinstance(v, str))
     if not isinstance(bucket, str):
+        if not values_only:
+            what = bucket if is_unknown(bucket) else Unknown(address=res.address, attribute="bucket",
+                                                              where=res.place("bucket"))
+            unplaced_gap(ctx, res, what, api="storage.buckets.list",
+                         why="the bucket it configures is known only after apply: it may be any bucket of the project")
         return None
     name = bucket.removeprefix("b/").removeprefix("gs://")
     return _bucket_draft(ctx, res, name)

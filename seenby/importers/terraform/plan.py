@@ -123,6 +123,7 @@ class Plan:
     data: Mapping[str, PlannedResource]  # data sources (read during plan, or deferred to apply)
     module_sources: Mapping[str, str]  # "module.a.module.b" (no instance keys) -> source as written
     provider_config: Mapping[str, Mapping[str, Any]]
+    variables: Mapping[str, Any] = field(default_factory=dict)  # root module input variables: name -> value
 
     def all_managed(self) -> Iterator[PlannedResource]:
         yield from self.resources.values()
@@ -142,6 +143,15 @@ class Plan:
                 expr = (cfg.get("expressions") or {}).get(attribute)
                 if isinstance(expr, Mapping) and "constant_value" in expr:
                     return expr["constant_value"]
+                if isinstance(expr, Mapping):
+                    return self.variable_of(expr)
+        return None
+
+    def variable_of(self, expr: Mapping[str, Any]) -> Any:
+        """The value of an expression that is exactly one root variable (``region = var.region``), else None."""
+        refs = [r for r in expr.get("references") or [] if isinstance(r, str)]
+        if len(refs) == 1 and refs[0].startswith("var.") and refs[0].count(".") == 1:
+            return self.variables.get(refs[0][4:])
         return None
 
 
@@ -329,7 +339,14 @@ def parse_plan(data: Any, *, source: str) -> Plan:
         pr = make(entry, where, values_where, after if after is not None else change.get("before"), unknown, actions)
         (data_sources if pr.mode is Mode.DATA else resources)[pr.address] = pr
 
+    variables: dict[str, Any] = {}
+    raw_vars = top.get("variables")
+    if isinstance(raw_vars, Mapping):
+        for name, var in raw_vars.items():
+            if isinstance(var, Mapping) and isinstance(var.get("value"), str | int | bool):
+                variables[str(name)] = var["value"]
     return Plan(
+        variables=variables,
         source=source,
         format_version=version,
         terraform_version=top.get("terraform_version") if isinstance(top.get("terraform_version"), str) else None,

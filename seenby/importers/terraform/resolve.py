@@ -28,9 +28,21 @@ from typing import Any
 
 from seenby.importers.terraform.plan import Plan, PlannedResource
 
-__all__ = ["UNKNOWN_AFTER_APPLY", "Resolver", "Unknown", "is_unknown"]
+__all__ = ["UNKNOWN_AFTER_APPLY", "UNKNOWN_NAME", "UNKNOWN_REGION", "Resolver", "Unknown", "is_unknown",
+           "unknown_name"]
 
 UNKNOWN_AFTER_APPLY = "UnknownAfterApply"
+UNKNOWN_NAME = "terraform-unknown-name:"  # + address: a bucket or table whose name is known only after apply
+UNKNOWN_REGION = "terraform-unknown-region"  # a region neither the resource, its provider nor a variable gives
+
+
+def unknown_name(address: str) -> str:
+    """The placeholder name of a resource whose name is known only after apply (``bucket_prefix``, random ids).
+
+    The resource keeps this name in the planned state, with a gap on its ``name`` read; references
+    to its name or ARN resolve to the same placeholder, so its policy, ACL and bindings join it.
+    """
+    return f"{UNKNOWN_NAME}{address}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -208,16 +220,27 @@ def _name(r: Resolver, t: PlannedResource) -> str | None:
     return r.known(t, "name")
 
 
-def _bucket_arn(r: Resolver, t: PlannedResource) -> str | None:
+def _bucket_name(r: Resolver, t: PlannedResource) -> str:
     name = r.known(t, "bucket")
-    return f"arn:{r.partition}:s3:::{name}" if name else None
+    return name if isinstance(name, str) and name else unknown_name(t.address)
+
+
+def _bucket_arn(r: Resolver, t: PlannedResource) -> str | None:
+    return f"arn:{r.partition}:s3:::{_bucket_name(r, t)}"
 
 
 def _dynamodb_arn(r: Resolver, t: PlannedResource) -> str | None:
-    name, region = r.known(t, "name"), r.region_of(t)
-    if not name or not region or r.account is None:
+    name = r.known(t, "name")
+    name = name if isinstance(name, str) and name else unknown_name(t.address)
+    region = r.region_of(t) or UNKNOWN_REGION
+    if r.account is None:
         return None
     return f"arn:{r.partition}:dynamodb:{region}:{r.account}:table/{name}"
+
+
+def _gcs_name(r: Resolver, t: PlannedResource) -> str:
+    name = r.known(t, "name")
+    return name if isinstance(name, str) and name else unknown_name(t.address)
 
 
 def _sa_email(r: Resolver, t: PlannedResource) -> str | None:
@@ -253,16 +276,17 @@ _COMPUTED: dict[tuple[str, str], Callable[[Resolver, PlannedResource], Any]] = {
     ("aws_iam_group", "name"): _name,
     ("aws_iam_group", "id"): _name,
     ("aws_s3_bucket", "arn"): _bucket_arn,
-    ("aws_s3_bucket", "id"): lambda r, t: r.known(t, "bucket"),
-    ("aws_s3_bucket", "bucket"): lambda r, t: r.known(t, "bucket"),
+    ("aws_s3_bucket", "id"): _bucket_name,
+    ("aws_s3_bucket", "bucket"): _bucket_name,
     ("aws_kms_key", "arn"): lambda r, t: r.kms_placeholder(t),
     ("aws_kms_key", "key_id"): lambda r, t: r.kms_placeholder(t),
     ("aws_kms_key", "id"): lambda r, t: r.kms_placeholder(t),
     ("aws_dynamodb_table", "arn"): _dynamodb_arn,
     ("google_service_account", "email"): _sa_email,
     ("google_service_account", "member"): _sa_member,
-    ("google_storage_bucket", "name"): _name,
-    ("google_storage_bucket", "id"): _name,
+    ("google_storage_bucket", "name"): _gcs_name,
+    ("google_storage_bucket", "id"): _gcs_name,
+    ("google_storage_bucket", "url"): lambda r, t: f"gs://{_gcs_name(r, t)}",
     ("aws_iam_policy_document", "json"): _policy_document_json,
     ("aws_caller_identity", "account_id"): _caller_account,
 }

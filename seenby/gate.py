@@ -39,9 +39,9 @@ from seenby.config import Rules
 from seenby.errors import InputError
 from seenby.fileio import InputLimit, load_json, read_limited
 from seenby.findings import AuditResult, Finding, Severity, Waiver
-from seenby.importers.terraform import Origin, PlannedImport
-from seenby.model import EvidenceKind
-from seenby.snapshot import Snapshot
+from seenby.importers.terraform import UNKNOWN_AFTER_APPLY, Origin, PlannedImport
+from seenby.model import CoverageGap, EvidenceKind, ReadOutcome
+from seenby.snapshot import Read, Resource, Snapshot
 
 __all__ = ["GateMode", "GateResult", "Status", "gate", "load_accepted", "origin_of"]
 
@@ -180,6 +180,147 @@ def origin_of(finding: Finding, planned: PlannedImport) -> Origin | None:
     return index.resources.get(finding.dataset.id)
 
 
+# -- values unknown at plan time: gaps judged at the broadest audience they could open ----------------
+
+_FOREIGN_ACCOUNT = "999999999999"  # stands for "another AWS account" in the worst-case documents below
+_PLAN_GAP_CODES = frozenset({UNKNOWN_AFTER_APPLY})
+_IDENTITY_READS = frozenset({"name", "region"})  # which declaration applies, not who is let in
+_PLAN_GAP_REMEDIATION = (
+    "Make the value known at plan time (a literal name, a region, a policy from data.aws_iam_policy_document "
+    "whose inputs are known), or apply the resource it depends on first and run the gate with a baseline "
+    "snapshot that has it.")
+
+
+def _aws_policy(resource: list[str], action: str) -> str:
+    statements = [{"Sid": "seenby-worst-case-anyone", "Effect": "Allow", "Principal": "*", "Action": action,
+                   "Resource": resource},
+                  {"Sid": "seenby-worst-case-other-account", "Effect": "Allow",
+                   "Principal": {"AWS": f"arn:aws:iam::{_FOREIGN_ACCOUNT}:root"}, "Action": action,
+                   "Resource": resource}]
+    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+
+
+def _worst_case(res: Resource, read: str) -> Read | None:
+    """The read with the broadest document it could hold; None when seenby has no worst case for it."""
+    def ok(api: str, document: Any) -> Read:
+        return Read(outcome=ReadOutcome.OK, api=api, document=document)
+
+    key = (res.type, read)
+    if key == ("aws.s3.bucket", "policy"):
+        return ok("s3:GetBucketPolicy", {"Policy": _aws_policy([res.id, f"{res.id}/*"], "s3:*")})
+    if key == ("aws.s3.bucket", "acl"):
+        grants = [{"Grantee": {"Type": "Group", "URI": f"http://acs.amazonaws.com/groups/global/{g}"},
+                   "Permission": "FULL_CONTROL"} for g in ("AllUsers", "AuthenticatedUsers")]
+        return ok("s3:GetBucketAcl", {"Owner": {"ID": "terraform-planned-bucket-owner"}, "Grants": grants})
+    if key in (("aws.s3.bucket", "public_access_block"), ("aws.account", "public_access_block")):
+        return Read(outcome=ReadOutcome.ABSENT, api="s3:GetBucketPublicAccessBlock",
+                    error_code="NoSuchPublicAccessBlockConfiguration")
+    if key == ("aws.s3.bucket", "ownership_controls"):
+        return ok("s3:GetBucketOwnershipControls",
+                  {"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}})
+    if key == ("aws.dynamodb.table", "resource_policy"):
+        return ok("dynamodb:GetResourcePolicy",
+                  {"Policy": _aws_policy([res.id, f"{res.id}/*"], "dynamodb:*")})
+    if key == ("aws.kms.key", "policy"):
+        return ok("kms:GetKeyPolicy", {"Policy": _aws_policy(["*"], "kms:*"), "PolicyName": "default"})
+    if key == ("aws.glue.catalog", "resource_policy"):
+        return ok("glue:GetResourcePolicy",
+                  {"PolicyInJson": _aws_policy([res.id.rsplit(":", 1)[0] + ":*"], "glue:*")})
+    if key == ("gcp.storage.bucket", "iam_policy"):
+        return ok("storage.buckets.getIamPolicy", {"version": 3, "bindings": [
+            {"role": "roles/storage.admin", "members": ["allUsers", "allAuthenticatedUsers"]}]})
+    return None
+
+
+def _worst_case_snapshot(snapshot: Snapshot, gaps: Iterable[CoverageGap]) -> Snapshot | None:
+    """``snapshot`` with each unknown read replaced by its worst case (None when none has one)."""
+    wanted: dict[tuple[str, str], set[str]] = {}
+    for g in gaps:
+        wanted.setdefault((g.resource_type, g.resource), set()).add(g.read)
+    changed = False
+    resources = []
+    for res in snapshot.resources:
+        reads = wanted.get((res.type, res.id))
+        if reads:
+            new_reads = dict(res.reads)
+            for name in reads:
+                worst = _worst_case(res, name)
+                if worst is not None:
+                    new_reads[name] = worst
+                    changed = True
+            res = replace(res, reads=new_reads)
+        resources.append(res)
+    return replace(snapshot, resources=tuple(resources)) if changed else None
+
+
+def _describe_worst(finding: Finding) -> str:
+    classes = sorted({e.audience_class for e in finding.excess}, key=lambda c: c.rank)
+    who = classes[0].value if classes else "beyond its declaration"
+    return f"{who} ({finding.rule_id}, {finding.severity.value})"
+
+
+def judge_unknowns(result: AuditResult, snapshot: Snapshot, rules: Rules, *, today: date | None) -> AuditResult:
+    """Gaps of values known only after apply, at the severity of the broadest audience they could open.
+
+    The planned state is audited once more with every unknown read replaced by the broadest
+    document it could hold (a bucket policy allowing ``*`` and another account, an ACL granting
+    AllUsers, Block Public Access off, …); the worst finding that run adds on a dataset gives the
+    severity of the gaps on it, so Block Public Access, public access prevention and the
+    declaration all still count.  A gap with no worst case (an IAM document, a name) keeps the
+    severity rules.yaml gives coverage gaps, or the worst of the dataset's own findings when higher.
+    A severity set for SB011 in rules.yaml wins.
+    """
+    plan_gaps = [f for f in result.findings if f.gap is not None and f.gap.error_code in _PLAN_GAP_CODES]
+    if not plan_gaps:
+        return result
+    pinned = rules.setting(RuleId.COVERAGE_GAP).severity
+    worst_by_dataset: dict[str, Finding] = {}
+    whatif = _worst_case_snapshot(snapshot, (f.gap for f in plan_gaps if f.gap is not None))
+    if whatif is not None:
+        seen = {f.fingerprint for f in result.findings}
+        for f in audit(whatif, rules, today=today).findings:
+            if f.gap is None and f.fingerprint not in seen and f.rule_id != RuleId.UNDECLARED.value:
+                best = worst_by_dataset.get(f.dataset.id)
+                if best is None or f.severity.rank > best.severity.rank:
+                    worst_by_dataset[f.dataset.id] = f
+    own: dict[str, Finding] = {}
+    for f in result.findings:
+        if f.gap is None and f.rule_id != RuleId.UNDECLARED.value:
+            best = own.get(f.dataset.id)
+            if best is None or f.severity.rank > best.severity.rank:
+                own[f.dataset.id] = f
+    out = []
+    for f in result.findings:
+        if f.gap is None or f.gap.error_code not in _PLAN_GAP_CODES:
+            out.append(f)
+            continue
+        has_worst_case = _worst_case(_stub(f.gap), f.gap.read) is not None
+        worst = worst_by_dataset.get(f.dataset.id) if has_worst_case else None
+        if worst is not None:
+            severity, why = worst.severity, f"could open it to {_describe_worst(worst)}"
+        elif has_worst_case:
+            severity, why = Severity.LOW, "its broadest value opens nothing beyond the declaration"
+        elif f.gap.read in _IDENTITY_READS:
+            mine = own.get(f.dataset.id)
+            severity, why = (mine.severity, f"it decides which declaration applies to a dataset open to "
+                                            f"{_describe_worst(mine)}") if mine is not None else \
+                (Severity.LOW, "it decides which declaration applies; judged undeclared, nothing reaches it beyond "
+                               "its owner")
+        else:
+            severity, why = f.severity, "seenby cannot bound what it could open"
+            mine = own.get(f.dataset.id)
+            if mine is not None and mine.severity.rank > severity.rank:
+                severity, why = mine.severity, f"the dataset is already open to {_describe_worst(mine)}"
+        message = f"{f.message}; the value is known only after apply and {why}"
+        out.append(replace(f, severity=pinned or severity, message=message, remediation=_PLAN_GAP_REMEDIATION))
+    return replace(result, findings=tuple(out))
+
+
+def _stub(gap: CoverageGap) -> Resource:
+    return Resource(type=gap.resource_type, id=gap.resource, name=None, account=gap.account, region=None, parent=None,
+                    reads={})
+
+
 def _mark(finding: Finding, status: Status, today: date) -> Finding:
     reasons = {
         Status.EXISTING: "exists before this plan: the baseline alone has this finding (--new-only)",
@@ -199,7 +340,7 @@ def gate(
     today: date | None = None,
 ) -> GateResult:
     """Audit the planned state; mark what the plan did not introduce so it does not fail the gate."""
-    result = audit(planned.snapshot, rules, today=today)
+    result = judge_unknowns(audit(planned.snapshot, rules, today=today), planned.snapshot, rules, today=today)
     before: frozenset[str] = frozenset()
     if mode is GateMode.NEW_ONLY and baseline is not None:
         before = frozenset(f.fingerprint for f in audit(baseline, rules, today=today).findings)

@@ -144,6 +144,28 @@ def _run(ctx: Context, builder: Builder, res: PlannedResource) -> None:
                                                 message=message), ctx.origin(res))
 
 
+def _account_bpa_off_without_baseline(ctx: Context, baseline: Snapshot | None) -> list[str]:
+    """Without a baseline, an account whose Block Public Access the plan does not manage counts as off.
+
+    Unknown would make every public grant merely "conditional" on the account's setting, and a
+    gate at ``--fail-on high`` would pass a public bucket: the least protective setting is assumed
+    instead, and said so.  A baseline's own account reads (or gaps) are left as they are.
+    """
+    if baseline is not None:
+        return []
+    accounts = sorted({d.account for d in ctx.state.drafts.values()
+                       if d.type.startswith("aws.") and d.account and d.account.isdigit()})
+    out = []
+    for account in accounts:
+        d = ctx.state.draft("aws.account", account, account=account)
+        if "public_access_block" not in d.reads:
+            d.reads["public_access_block"] = Read(outcome=ReadOutcome.ABSENT, api="s3control:GetPublicAccessBlock",
+                                                  error_code="NoSuchPublicAccessBlockConfiguration",
+                                                  message="no baseline: assumed off (the plan does not manage it)")
+            out.append(account)
+    return out
+
+
 def planned_snapshot(
     plan: Plan, baseline: Snapshot | None = None, *, aws_account: str | None = None, gcp_project: str | None = None
 ) -> PlannedImport:
@@ -170,6 +192,7 @@ def planned_snapshot(
             _run(ctx, builder, res)
     finish_hierarchy(ctx)
     finish_gaads(ctx)
+    assumed_off = _account_bpa_off_without_baseline(ctx, baseline)
 
     resources = ctx.state.resources()
     scope: dict[str, object] = dict(baseline.scope) if baseline is not None else {}
@@ -190,6 +213,10 @@ def planned_snapshot(
     notes: list[str] = []
     if baseline is None:
         notes.append("no baseline: resources, identities and inherited policies outside the plan are not seen")
+    if assumed_off:
+        notes.append("no baseline: the account-level S3 Block Public Access of " + ", ".join(assumed_off)
+                     + " is taken as off (the least protective setting; the plan does not manage it): public and "
+                       "cross-account grants gate at their own severity")
     if ctx.unplaced:
         notes.append("coverage gaps with no account or project to hold them (their effect is not judged): "
                      + ", ".join(sorted(set(ctx.unplaced))))

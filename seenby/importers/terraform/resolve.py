@@ -111,6 +111,11 @@ class Resolver:
             return Unknown(address=res.address, attribute=_dotted(path), where=res.place(*path))
         return resolved
 
+    def reference_values(self, res: PlannedResource, path: tuple[str | int, ...]) -> list[Any] | None:
+        """The values of every unknown reference of the expression at ``path``; None when one cannot be formed."""
+        candidates = self._candidates(res, path)
+        return None if any(c is None for c in candidates) else candidates
+
     def region_of(self, res: PlannedResource) -> str | None:
         region = res.value("region") if not res.is_unknown("region") else None
         return region or self.plan.provider_constant(res, "region") or self.region

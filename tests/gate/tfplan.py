@@ -94,9 +94,41 @@ class TfPlan:
         expressions: dict[str, Any] = {k: {"references": v} for k, v in (refs or {}).items()}
         for k in constants:
             expressions[k] = {"constant_value": values[k]}
-        self._config_module(module)["resources"].append({
-            "address": f"{type_}.{name}", "mode": "managed", "type": type_, "name": name,
-            "provider_config_key": type_.split("_")[0], "expressions": expressions, "schema_version": 0})
+        config = self._config_module(module)["resources"]
+        if not any(r["address"] == f"{type_}.{name}" for r in config):  # one configuration block per count/for_each
+            config.append({"address": f"{type_}.{name}", "mode": "managed", "type": type_, "name": name,
+                           "provider_config_key": type_.split("_")[0], "expressions": expressions,
+                           "schema_version": 0})
+        return self
+
+    def defer_data(self, address: str, values: dict[str, Any], *,
+                   refs: dict[tuple[str | int, ...], list[str]]) -> TfPlan:
+        """A data source Terraform defers to apply (its inputs are unknown): a ``read`` change in resource_changes.
+
+        ``refs`` maps a path into the arguments (``("statement", 0, "resources")``) to its references.
+        """
+        type_, name = address.removeprefix("data.").split(".")[:2]
+        after, unknown = _split({**values, "json": UNKNOWN, "id": UNKNOWN})
+        self.changes.append({"address": address, "mode": "data", "type": type_, "name": name,
+                             "provider_name": "registry.terraform.io/hashicorp/aws",
+                             "action_reason": "read_because_config_unknown",
+                             "change": {"actions": ["read"], "before": None, "after": after,
+                                        "after_unknown": unknown}})
+        expressions: dict[str, Any] = {}
+        for path, references in refs.items():
+            node: Any = expressions
+            for part, nxt in zip(path, [*path[1:], None], strict=True):
+                if nxt is None:
+                    node[part] = {"references": references}
+                elif isinstance(nxt, int):
+                    node = node.setdefault(part, [])
+                else:
+                    while isinstance(node, list) and len(node) <= part:
+                        node.append({})
+                    node = node[part] if isinstance(node, list) else node.setdefault(part, {})
+        self.config["resources"].append({"address": address, "mode": "data", "type": type_, "name": name,
+                                         "provider_config_key": "aws", "expressions": expressions,
+                                         "schema_version": 0})
         return self
 
     def read_data(self, address: str, values: dict[str, Any]) -> TfPlan:

@@ -62,6 +62,7 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
+_BARE_REF_RE = re.compile(r"^(?P<data>data\.)?(?P<type>[a-z0-9]+_[a-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?P<key>)$")
 _REF_RE = re.compile(
     r"^(?P<data>data\.)?(?P<type>[a-z0-9]+_[a-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?P<key>\[[^\]]*\])?\.(?P<attr>[a-z_]+)"
 )
@@ -169,21 +170,31 @@ class Resolver:
             return []
         out: list[Any] = []
         seen: set[tuple[str, str]] = set()
-        for ref in expr.get("references") or []:
+        references = [str(r) for r in expr.get("references") or []]
+        same_key = _same_instance_key(res, references)
+        for ref in references:
             m = _REF_RE.match(str(ref))
-            if m is None:
+            attr = m["attr"] if m is not None else None
+            if m is None and same_key is not None:
+                # aws_s3_bucket.this[each.key].id is recorded as "aws_s3_bucket.this" and "each.key": the
+                # attribute is not recorded; `id` (the name, for buckets and tables) is the one taken, and
+                # a value of the wrong shape (a name where an ARN is needed) stays unknown.
+                m, attr = _BARE_REF_RE.match(ref), "id"
+                if m is None or any(r.startswith((ref + ".", ref + "[")) for r in references):
+                    continue
+            if m is None or attr is None:
                 continue
-            target = self._target(res.module, m)
-            if target is None or (target.address, m["attr"]) in seen:
+            target = self._target(res.module, m, same_key)
+            if target is None or (target.address, attr) in seen:
                 continue
-            seen.add((target.address, m["attr"]))
-            if not target.is_unknown(m["attr"]) and m["attr"] in target.values:
+            seen.add((target.address, attr))
+            if not target.is_unknown(attr) and attr in target.values:
                 continue  # a known value would already be known in the referencing attribute
-            value = self.computed(target, m["attr"])
+            value = self.computed(target, attr)
             out.append(value)
         return out if all(v is not None for v in out) else [None]
 
-    def _target(self, module: str, m: re.Match[str]) -> PlannedResource | None:
+    def _target(self, module: str, m: re.Match[str], same_key: str | None = None) -> PlannedResource | None:
         prefix = f"{module}." if module else ""
         base = f"{prefix}{'data.' if m['data'] else ''}{m['type']}.{m['name']}"
         pool = self.plan.data if m["data"] else self.plan.resources
@@ -191,6 +202,8 @@ class Resolver:
             return pool.get(base + m["key"])
         if base in pool:
             return pool[base]
+        if same_key is not None and base + same_key in pool:
+            return pool[base + same_key]  # aws_s3_bucket.this[each.key] from an instance with the same key
         instances = [r for a, r in pool.items() if a.startswith(base + "[")]
         return instances[0] if len(instances) == 1 else None
 
@@ -201,6 +214,21 @@ class Resolver:
 
     def known(self, target: PlannedResource, attr: str) -> Any:
         return None if target.is_unknown(attr) else target.value(attr)
+
+
+def _same_instance_key(res: PlannedResource, references: list[str]) -> str | None:
+    """``["k"]`` when the expression indexes by the referencing instance's own key.
+
+    The configuration records ``aws_s3_bucket.this[each.key].id`` as the references
+    ``aws_s3_bucket.this`` and ``each.key`` (``count.index`` for count): the referenced
+    instance has the referencing instance's key.  Any other index (``each.value.x``) is
+    not guessed.
+    """
+    if not res.address.endswith("]") or not ({"each.key", "count.index"} & set(references)):
+        return None
+    if any(r.startswith("each.value") for r in references):
+        return None
+    return "[" + res.address.rsplit("[", 1)[1]
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:

@@ -19,7 +19,7 @@ from seenby.importers.terraform.plan import PlannedResource
 from seenby.importers.terraform.resolve import UNKNOWN_REGION, Unknown, is_unknown, unknown_name
 from seenby.importers.terraform.state import Draft, absent, ok, unknown
 
-__all__ = ["AWS_BUILDERS", "AWS_DELETERS", "bucket_draft", "name_gap"]
+__all__ = ["AWS_BUILDERS", "AWS_DELETERS", "bucket_draft", "finish_glue", "name_gap"]
 
 _ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 _AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -400,43 +400,173 @@ def dynamodb_resource_policy(ctx: Context, res: PlannedResource) -> None:
     ctx.state.set_read(d, "resource_policy", read, ctx.origin(res))
 
 
+_UNKNOWN_DATABASE = "terraform-unknown-database"
+_UNKNOWN_TABLE = "terraform-unknown-table"
+_IAM_ALLOWED = "IAM_ALLOWED_PRINCIPALS"
+
+
+def _catalog_draft(ctx: Context, res: PlannedResource, catalog_id: Any = None) -> Draft | None:
+    """The Glue Data Catalog (``aws.glue.catalog``) of the resource's account and region."""
+    region = ctx.resolver.region_of(res) or UNKNOWN_REGION
+    account = catalog_id if isinstance(catalog_id, str) and catalog_id.isdigit() else ctx.account
+    if account is None:
+        return None
+    arn = f"arn:{ctx.partition}:glue:{region}:{account}:catalog"
+    d = ctx.state.draft("aws.glue.catalog", arn, account=account, region=region)
+    ctx.state.index.resources.setdefault(arn, ctx.origin(res))
+    return d
+
+
+def _lf_draft(ctx: Context, res: PlannedResource, catalog_id: Any = None) -> Draft | None:
+    """Lake Formation of the resource's account and region (``aws.lakeformation.settings``)."""
+    region = ctx.resolver.region_of(res) or UNKNOWN_REGION
+    account = catalog_id if isinstance(catalog_id, str) and catalog_id.isdigit() else ctx.account
+    if account is None:
+        return None
+    arn = f"arn:{ctx.partition}:lakeformation:{region}:{account}:settings"
+    return ctx.state.draft("aws.lakeformation.settings", arn, account=account, region=region)
+
+
+def _table_list(d: Draft) -> list[dict[str, Any]]:
+    read = d.reads.get("tables")
+    return [dict(t) for t in ((read.document or {}).get("TableList") or [])] if read is not None and read.ok else []
+
+
+def _add_table(ctx: Context, d: Draft, table: dict[str, Any], origin: Any) -> None:
+    tables = [t for t in _table_list(d)
+              if (t.get("DatabaseName"), t.get("Name")) != (table["DatabaseName"], table["Name"])]
+    tables.append(table)
+    ctx.state.set_read(d, "tables", ok("glue:GetTables", {"TableList": tables}), origin)
+
+
 def glue_resource_policy(ctx: Context, res: PlannedResource) -> None:
-    region = ctx.resolver.region_of(res)
-    if ctx.account is None or region is None:
+    d = _catalog_draft(ctx, res)
+    if d is None:
+        ctx.unplaced.append(res.address)
         return
-    arn = f"arn:{ctx.partition}:glue:{region}:{ctx.account}:catalog"
-    d = ctx.state.draft("aws.glue.catalog", arn, account=ctx.account, region=region)
     policy = decode_policy(ctx, res, ctx.get(res, "policy"), "policy")
     api = "glue:GetResourcePolicy"
-    read = unknown(api, policy) if is_unknown(policy) else ok(api, {"PolicyInJson": json.dumps(policy)})
-    ctx.state.set_read(d, "policy", read, ctx.origin(res))
+    read = unknown(api, policy) if is_unknown(policy) else ok(api, {"PolicyInJson": json.dumps(policy)}) if policy \
+        else absent(api, "EntityNotFoundException")
+    ctx.state.set_read(d, "resource_policy", read, ctx.origin(res))
+
+
+def glue_catalog_table(ctx: Context, res: PlannedResource) -> None:
+    """A table of the catalog (a dataset): its database, name and S3 location, as glue:GetTables lists it."""
+    d = _catalog_draft(ctx, res, ctx.get(res, "catalog_id"))
+    if d is None:
+        ctx.unplaced.append(res.address)
+        return
+    origin = ctx.origin(res)
+    database, name = ctx.get(res, "database_name"), ctx.get(res, "name")
+    table: dict[str, Any] = {"DatabaseName": database if isinstance(database, str) and database else _UNKNOWN_DATABASE,
+                             "Name": name if isinstance(name, str) and name else unknown_name(res.address)}
+    location = ctx.get(res, "storage_descriptor", 0, "location")
+    if isinstance(location, str) and location:
+        table["StorageDescriptor"] = {"Location": location}
+    _add_table(ctx, d, table, origin)
+    head = d.id.rsplit(":catalog", 1)[0]
+    ctx.state.index.resources[f"{head}:table/{table['DatabaseName']}/{table['Name']}"] = origin
+    if is_unknown(location):
+        ctx.state.set_read(d, f"{res.address}.storage_descriptor", unknown("glue:GetTables", location), origin)
+
+
+def _lf_resource(ctx: Context, res: PlannedResource) -> dict[str, Any] | Unknown:
+    resource: dict[str, Any] = {}
+    for block, key, fields in (("table", "Table", {"database_name": "DatabaseName", "name": "Name",
+                                                   "catalog_id": "CatalogId"}),
+                               ("table_with_columns", "TableWithColumns",
+                                {"database_name": "DatabaseName", "name": "Name", "catalog_id": "CatalogId"}),
+                               ("database", "Database", {"name": "Name", "catalog_id": "CatalogId"}),
+                               ("data_location", "DataLocation", {"arn": "ResourceArn", "catalog_id": "CatalogId"}),
+                               ("lf_tag_policy", "LFTagPolicy", {"catalog_id": "CatalogId"})):
+        blocks = ctx.get(res, block)
+        if is_unknown(blocks):
+            return blocks
+        value = (blocks or [None])[0]
+        if not value:
+            continue
+        entry = {}
+        for k, api_key in fields.items():
+            v = ctx.get(res, block, 0, k)
+            if is_unknown(v):
+                return v
+            if v not in (None, ""):
+                entry[api_key] = v
+        if value.get("wildcard"):
+            entry["TableWildcard"] = {}
+        if block == "table_with_columns":
+            excluded = value.get("excluded_column_names") or []
+            if value.get("wildcard") or excluded:
+                entry.pop("TableWildcard", None)
+                entry["ColumnWildcard"] = {"ExcludedColumnNames": list(excluded)}
+            else:
+                entry["ColumnNames"] = list(value.get("column_names") or [])
+        resource[key] = entry
+    return resource
 
 
 def lakeformation_permissions(ctx: Context, res: PlannedResource) -> None:
-    if ctx.account is None:
+    """One Lake Formation grant (``lakeformation:ListPermissions`` entry); the table it names joins the catalog."""
+    d = _lf_draft(ctx, res, ctx.get(res, "catalog_id"))
+    if d is None:
+        ctx.unplaced.append(res.address)
         return
-    d = ctx.state.draft("aws.lakeformation.catalog", ctx.account, account=ctx.account,
-                        region=ctx.resolver.region_of(res))
     api = "lakeformation:ListPermissions"
+    origin = ctx.origin(res)
     principal = ctx.get(res, "principal", shape=lambda v: isinstance(v, str) and bool(v))
-    if is_unknown(principal):
-        ctx.state.set_read(d, f"permissions:{res.address}", unknown(api, principal), ctx.origin(res))
-        return
-    resource: dict[str, Any] = {}
-    for block, key, fields in (("table", "Table", {"database_name": "DatabaseName", "name": "Name",
-                                                   "catalog_id": "CatalogId", "wildcard": "TableWildcard"}),
-                               ("database", "Database", {"name": "Name", "catalog_id": "CatalogId"}),
-                               ("data_location", "DataLocation", {"arn": "ResourceArn", "catalog_id": "CatalogId"})):
-        value = (ctx.get(res, block) or [None])[0]
-        if value:
-            resource[key] = {api_key: value[k] for k, api_key in fields.items() if value.get(k) not in (None, "")}
+    resource = _lf_resource(ctx, res)
+    for value in (principal, resource):
+        if is_unknown(value):
+            ctx.state.set_read(d, f"permissions:{res.address}", unknown(api, value), origin)
+            return
+    assert isinstance(resource, dict)
     entry = {"Principal": {"DataLakePrincipalIdentifier": principal}, "Resource": resource,
              "Permissions": sorted(ctx.get(res, "permissions") or []),
              "PermissionsWithGrantOption": sorted(ctx.get(res, "permissions_with_grant_option") or [])}
     read = d.reads.get("permissions")
     entries = list((read.document or {}).get("PrincipalResourcePermissions", [])) if read and read.ok else []
     entries.append(entry)
-    ctx.state.set_read(d, "permissions", ok(api, {"PrincipalResourcePermissions": entries}), ctx.origin(res))
+    ctx.state.set_read(d, "permissions", ok(api, {"PrincipalResourcePermissions": entries}), origin)
+    table = resource.get("Table") or resource.get("TableWithColumns") or {}
+    database = table.get("DatabaseName") or (resource.get("Database") or {}).get("Name")
+    if database:  # the table (or some table of the database) the grant is on exists: judge it
+        catalog = _catalog_draft(ctx, res, table.get("CatalogId") or (resource.get("Database") or {}).get("CatalogId"))
+        names = {(t.get("DatabaseName"), t.get("Name")) for t in _table_list(catalog)} if catalog else set()
+        name = table.get("Name") or _UNKNOWN_TABLE
+        if catalog is not None and (database, name) not in names and \
+                (name != _UNKNOWN_TABLE or not any(db == database for db, _ in names)):
+            _add_table(ctx, catalog, {"DatabaseName": database, "Name": name}, origin)
+
+
+def finish_glue(ctx: Context) -> None:
+    """Catalogs and Lake Formation the baseline does not have: what exists outside the plan is assumed open.
+
+    A catalog the plan touches but no baseline lists gets a placeholder table standing for every
+    table outside the plan (its findings show what the catalog policy opens), and a note.  Lake
+    Formation without a baseline keeps the default of new accounts, IAM_ALLOWED_PRINCIPALS holding
+    ALL on every table (IAM decides), plus the plan's grants, counted as if their locations were
+    registered.
+    """
+    for d in [d for d in ctx.state.drafts.values() if d.type == "aws.glue.catalog" and not d.in_baseline]:
+        _add_table(ctx, d, {"DatabaseName": _UNKNOWN_DATABASE, "Name": _UNKNOWN_TABLE}, None)
+        ctx.state.index.resources.setdefault(d.id.rsplit(":catalog", 1)[0] + f":table/{_UNKNOWN_DATABASE}/"
+                                             f"{_UNKNOWN_TABLE}", ctx.state.index.resources[d.id])
+        ctx.notes.append(f"no baseline lists the tables of {d.id}: the tables outside this plan are judged as one "
+                         f"table, {_UNKNOWN_DATABASE}/{_UNKNOWN_TABLE}")
+    for d in [d for d in ctx.state.drafts.values() if d.type == "aws.lakeformation.settings" and not d.in_baseline]:
+        catalog = ctx.state.get("aws.glue.catalog", d.id.replace(":lakeformation:", ":glue:").replace(":settings",
+                                                                                                       ":catalog"))
+        databases = sorted({str(t.get("DatabaseName")) for t in _table_list(catalog)}) if catalog else []
+        read = d.reads.get("permissions")
+        entries = list((read.document or {}).get("PrincipalResourcePermissions", [])) if read and read.ok else []
+        defaults = [{"Principal": {"DataLakePrincipalIdentifier": _IAM_ALLOWED},
+                     "Resource": {"Table": {"DatabaseName": db, "TableWildcard": {}}}, "Permissions": ["ALL"],
+                     "PermissionsWithGrantOption": []} for db in databases]
+        d.reads["permissions"] = ok("lakeformation:ListPermissions", {"PrincipalResourcePermissions":
+                                                                      defaults + entries})
+        d.reads.setdefault("settings", ok("lakeformation:GetDataLakeSettings", {"DataLakeSettings": {}}))
+        # `resources` (registered locations) is left unread: a grant counts as if its location were registered
 
 
 def _dashboard_data_sets(ctx: Context, res: PlannedResource) -> list[str] | Unknown:
@@ -498,6 +628,7 @@ AWS_BUILDERS: dict[str, Builder] = {
     "aws_dynamodb_resource_policy": dynamodb_resource_policy,
     "aws_glue_resource_policy": glue_resource_policy,
     "aws_lakeformation_permissions": lakeformation_permissions,
+    "aws_glue_catalog_table": glue_catalog_table,
     "aws_quicksight_dashboard": quicksight_dashboard,
 }
 

@@ -23,6 +23,7 @@ class Context:
     state: PlannedState
     gaads: dict[str, Any] = field(default_factory=dict)  # account -> GaadEditor (seenby.importers.terraform.iam)
     hierarchy_grants: list[Any] = field(default_factory=list)  # (folders/N | organizations/N, resource) changed
+    notes: list[str] = field(default_factory=list)  # what the planned state assumed, for the gate's output
     unplaced: list[str] = field(default_factory=list)  # addresses of coverage gaps with no account/project to hold them
 
     @property

@@ -256,6 +256,7 @@ def s3_account_public_access_block(ctx: Context, res: PlannedResource) -> None:
     account = ctx.get(res, "account_id")
     account = account if isinstance(account, str) and account else ctx.account
     if account is None:
+        ctx.unplaced.append(res.address)
         return
     doc = _bpa_document(ctx, res)
     api = "s3control:GetPublicAccessBlock"
@@ -317,6 +318,7 @@ def kms_key(ctx: Context, res: PlannedResource) -> None:
     arn = ctx.get(res, "arn")
     arn = arn if isinstance(arn, str) else ctx.resolver.kms_placeholder(res)
     if arn is None:
+        ctx.unplaced.append(res.address)
         return
     origin = ctx.origin(res)
     region = ctx.resolver.region_of(res)
@@ -345,6 +347,9 @@ def _set_key_policy(ctx: Context, res: PlannedResource, d: Draft) -> None:
 def kms_key_policy(ctx: Context, res: PlannedResource) -> None:
     arn = _key_arn(ctx, res, ctx.get(res, "key_id", shape=lambda v: isinstance(v, str)))
     if arn is None:
+        what = Unknown(address=res.address, attribute="key_id", where=res.place("key_id"))
+        unplaced_gap(ctx, res, what, api="kms:ListKeys",
+                     why="the key it sets the policy of is known only after apply: it may be any key of the account")
         return
     d = ctx.state.draft("aws.kms.key", arn, account=ctx.account, region=ctx.resolver.region_of(res))
     _set_key_policy(ctx, res, d)
@@ -592,6 +597,10 @@ def quicksight_dashboard(ctx: Context, res: PlannedResource) -> None:
     account = account if isinstance(account, str) and account else ctx.account
     region = ctx.resolver.region_of(res)
     if not isinstance(dashboard_id, str) or account is None or region is None:
+        what = Unknown(address=res.address, attribute="dashboard_id, aws_account_id or region",
+                       where=res.place("dashboard_id"))
+        unplaced_gap(ctx, res, what, api="quicksight:ListDashboards",
+                     why="the dashboard's ARN cannot be formed from the plan")
         return
     arn = f"arn:{ctx.partition}:quicksight:{region}:{account}:dashboard/{dashboard_id}"
     origin = ctx.origin(res)

@@ -199,3 +199,32 @@ def test_for_each_bucket_policies_in_a_module_join_their_buckets(tmp_path):
              refs={"bucket": each})
     _, findings = run(tmp_path, plan)
     assert [f["dataset"]["id"] for f in by_rule(findings, "SB001")] == ["arn:aws:s3:::corp-raw"]
+
+
+def test_without_baseline_public_acl_gates_at_its_own_severity(tmp_path):
+    """No baseline: a public-read bucket ACL (ACLs enabled, bucket BPA off) is SB001 and fails --fail-on high."""
+    plan = (aws_plan()
+            .add("aws_s3_bucket.data", {"bucket": "corp-pub", "id": UNKNOWN}, constants=("bucket",))
+            .add("aws_s3_bucket_ownership_controls.data", {"bucket": "corp-pub",
+                                                           "rule": [{"object_ownership": "ObjectWriter"}]})
+            .add("aws_s3_bucket_public_access_block.data", {"bucket": "corp-pub", **BPA_OFF})
+            .add("aws_s3_bucket_acl.data", {"bucket": "corp-pub", "acl": "public-read",
+                                            "access_control_policy": UNKNOWN}, constants=("acl",)))
+    result, findings = run(tmp_path, plan, "--fail-on", "high")
+    assert [(f["severity"], f["level"]) for f in by_rule(findings, "SB001")] == [("high", "list")]
+    assert result.exit_code == 1
+
+
+def test_account_block_public_access_in_the_plan_is_not_assumed_off(tmp_path):
+    """When the plan manages the account's Block Public Access (all on), the public policy is blocked: no SB001."""
+    plan = (aws_plan()
+            .add("aws_s3_account_public_access_block.this", {"account_id": ACCOUNT, "block_public_acls": True,
+                                                             "block_public_policy": True, "ignore_public_acls": True,
+                                                             "restrict_public_buckets": True})
+            .add("aws_s3_bucket.data", {"bucket": "corp-pub", "id": UNKNOWN}, constants=("bucket",))
+            .add("aws_s3_bucket_policy.data", {"bucket": "corp-pub",
+                                               "policy": public_policy("arn:aws:s3:::corp-pub/*")})
+            .add("aws_s3_bucket_public_access_block.data", {"bucket": "corp-pub", **BPA_OFF}))
+    result, findings = run(tmp_path, plan)
+    assert by_rule(findings, "SB001") == []
+    assert "taken as off" not in result.stderr

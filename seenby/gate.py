@@ -39,7 +39,7 @@ from seenby.config import Rules
 from seenby.errors import InputError
 from seenby.fileio import InputLimit, load_json, read_limited
 from seenby.findings import AuditResult, Finding, Severity, Waiver
-from seenby.importers.terraform import UNKNOWN_AFTER_APPLY, Origin, PlannedImport
+from seenby.importers.terraform import UNKNOWN_AFTER_APPLY, AddressIndex, Origin, PlannedImport
 from seenby.model import CoverageGap, EvidenceKind, ReadOutcome
 from seenby.snapshot import Read, Resource, Snapshot
 
@@ -264,7 +264,67 @@ def _worst_case(res: Resource, read: str) -> Read | None:
     return None
 
 
-def _worst_case_snapshot(snapshot: Snapshot, gaps: Iterable[CoverageGap]) -> Snapshot | None:
+_ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Sid": "seenby-worst-case", "Effect": "Allow", "Action": "*",
+                                                      "Resource": "*"}]}
+_ANYONE_ASSUMES = {"Version": "2012-10-17", "Statement": [{"Sid": "seenby-worst-case", "Effect": "Allow",
+                                                           "Principal": "*", "Action": "sts:AssumeRole"}]}
+
+
+def _iam_worst_case(res: Resource, reads: set[str], index: AddressIndex) -> Read | None:
+    """The account's GAAD with each unknown IAM value at its broadest; None when none is an IAM value.
+
+    An unknown trust policy lets anyone assume its role; an unknown identity document (inline,
+    managed, or an attachment's policy) allows everything to the entity that holds it; an
+    unknown owner (an attachment's or inline policy's role, user or group, an entity's name)
+    is a role anyone can assume that holds everything.
+    """
+    if res.type != "aws.account":
+        return None
+    current = res.reads.get("authorization_details")
+    if current is not None and not current.ok:
+        return None
+    doc = json.loads(json.dumps(current.document if current is not None else {}))
+    for key in ("UserDetailList", "GroupDetailList", "RoleDetailList", "Policies"):
+        doc.setdefault(key, [])
+    changed = False
+    for read in sorted(reads):
+        origin = index.reads.get((res.id, read))
+        if origin is None or not origin.type.startswith("aws_iam_") or not read.startswith(origin.address + "."):
+            continue
+        attribute = read[len(origin.address) + 1:]
+        arns = {arn for arn, o in index.entities.items() if o.address == origin.address}
+        arns |= {arn for (arn, _name), o in index.inline.items() if o.address == origin.address}
+        entities = [e for key in ("UserDetailList", "GroupDetailList", "RoleDetailList") for e in doc[key]
+                    if e.get("Arn") in arns]
+        managed = [p for p in doc["Policies"] if p.get("Arn") in arns]
+        owner_unknown = attribute.split(".", 1)[0].split("[", 1)[0] in (
+            "role", "user", "group", "roles", "users", "groups", "name")
+        if attribute.startswith("assume_role_policy") and entities:
+            for e in entities:
+                e["AssumeRolePolicyDocument"] = _ANYONE_ASSUMES
+        elif entities and not owner_unknown:
+            for e in entities:
+                key = ("RolePolicyList" if "RoleName" in e else "UserPolicyList" if "UserName" in e
+                       else "GroupPolicyList")
+                e[key] = [*(e.get(key) or []), {"PolicyName": "seenby-worst-case", "PolicyDocument": _ALLOW_ALL}]
+        elif managed or (origin.type == "aws_iam_policy" and arns):
+            for arn in arns:
+                doc["Policies"] = [p for p in doc["Policies"] if p.get("Arn") != arn] + [{
+                    "PolicyName": arn.rsplit("/", 1)[-1], "Arn": arn, "Path": "/", "DefaultVersionId": "v1",
+                    "PolicyVersionList": [{"Document": _ALLOW_ALL, "VersionId": "v1", "IsDefaultVersion": True}]}]
+        else:
+            name = "seenby-worst-case-" + "".join(c if c.isalnum() else "-" for c in origin.address)[:40]
+            doc["RoleDetailList"].append({
+                "RoleName": name, "Path": "/", "Arn": f"arn:aws:iam::{res.id}:role/{name}", "RoleId": name,
+                "AssumeRolePolicyDocument": _ANYONE_ASSUMES, "AttachedManagedPolicies": [], "Tags": [],
+                "RolePolicyList": [{"PolicyName": "seenby-worst-case", "PolicyDocument": _ALLOW_ALL}]})
+        changed = True
+    if not changed:
+        return None
+    return Read(outcome=ReadOutcome.OK, api="iam:GetAccountAuthorizationDetails", document=doc)
+
+
+def _worst_case_snapshot(snapshot: Snapshot, gaps: Iterable[CoverageGap], index: AddressIndex) -> Snapshot | None:
     """``snapshot`` with each unknown read replaced by its worst case (None when none has one)."""
     wanted: dict[tuple[str, str], set[str]] = {}
     for g in gaps:
@@ -280,18 +340,34 @@ def _worst_case_snapshot(snapshot: Snapshot, gaps: Iterable[CoverageGap]) -> Sna
                 if worst is not None:
                     new_reads[name] = worst
                     changed = True
+            iam = _iam_worst_case(res, reads, index)
+            if iam is not None:
+                new_reads["authorization_details"] = iam
+                changed = True
             res = replace(res, reads=new_reads)
         resources.append(res)
     return replace(snapshot, resources=tuple(resources)) if changed else None
 
 
+def _has_worst_case(gap: CoverageGap, index: AddressIndex) -> bool:
+    if _worst_case(_stub(gap), gap.read) is not None:
+        return True
+    origin = index.reads.get((gap.resource, gap.read))
+    return gap.resource_type == "aws.account" and origin is not None and origin.type.startswith("aws_iam_")
+
+
+_WHO = {"public": "anyone (public)", "any-authenticated": "any authenticated principal",
+        "organization": "a whole organisation or domain", "other-account": "another account",
+        "specific": "principals beyond its declaration"}
+
+
 def _describe_worst(finding: Finding) -> str:
     classes = sorted({e.audience_class for e in finding.excess}, key=lambda c: c.rank)
-    who = classes[0].value if classes else "beyond its declaration"
+    who = _WHO.get(classes[0].value, classes[0].value) if classes else "principals beyond its declaration"
     return f"{who} ({finding.rule_id}, {finding.severity.value})"
 
 
-def judge_unknowns(result: AuditResult, snapshot: Snapshot, rules: Rules, *, today: date | None) -> AuditResult:
+def judge_unknowns(result: AuditResult, planned: PlannedImport, rules: Rules, *, today: date | None) -> AuditResult:
     """Gaps of values known only after apply, at the severity of the broadest audience they could open.
 
     The planned state is audited once more with every unknown read replaced by the broadest
@@ -307,7 +383,8 @@ def judge_unknowns(result: AuditResult, snapshot: Snapshot, rules: Rules, *, tod
         return result
     pinned = rules.setting(RuleId.COVERAGE_GAP).severity
     worst_by_dataset: dict[str, Finding] = {}
-    whatif = _worst_case_snapshot(snapshot, (f.gap for f in plan_gaps if f.gap is not None))
+    snapshot = planned.snapshot
+    whatif = _worst_case_snapshot(snapshot, (f.gap for f in plan_gaps if f.gap is not None), planned.index)
     if whatif is not None:
         seen = {f.fingerprint for f in result.findings}
         for f in audit(whatif, rules, today=today).findings:
@@ -326,7 +403,7 @@ def judge_unknowns(result: AuditResult, snapshot: Snapshot, rules: Rules, *, tod
         if f.gap is None or f.gap.error_code not in _PLAN_GAP_CODES:
             out.append(f)
             continue
-        has_worst_case = _worst_case(_stub(f.gap), f.gap.read) is not None
+        has_worst_case = _has_worst_case(f.gap, planned.index)
         worst = worst_by_dataset.get(f.dataset.id) if has_worst_case else None
         if worst is not None:
             severity, why = worst.severity, f"could open it to {_describe_worst(worst)}"
@@ -372,7 +449,7 @@ def gate(
     today: date | None = None,
 ) -> GateResult:
     """Audit the planned state; mark what the plan did not introduce so it does not fail the gate."""
-    result = judge_unknowns(audit(planned.snapshot, rules, today=today), planned.snapshot, rules, today=today)
+    result = judge_unknowns(audit(planned.snapshot, rules, today=today), planned, rules, today=today)
     before: frozenset[str] = frozenset()
     if mode is GateMode.NEW_ONLY and baseline is not None:
         before = frozenset(f.fingerprint for f in audit(baseline, rules, today=today).findings)

@@ -68,7 +68,7 @@ def test_unknown_policy_with_block_public_access_off_gates_as_critical(tmp_path)
     result, findings = run(tmp_path, jsonencode_policy_plan(bpa=BPA_OFF), "--fail-on", "high")
     gap = by_rule(findings, "SB011")[0]
     assert (gap["severity"], result.exit_code) == ("critical", 1)
-    assert "public (SB001, critical)" in gap["message"]
+    assert "anyone (public) (SB001, critical)" in gap["message"]
 
 
 def test_unknown_policy_under_default_block_public_access_is_not_critical(tmp_path):
@@ -228,3 +228,51 @@ def test_account_block_public_access_in_the_plan_is_not_assumed_off(tmp_path):
     result, findings = run(tmp_path, plan)
     assert by_rule(findings, "SB001") == []
     assert "taken as off" not in result.stderr
+
+
+LAMBDA_TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}]})
+DECLARED_BUCKET = "corp-keystroke-telemetry"  # declared in tests/gate/rules.yaml: read by telemetry-readers only
+
+
+def test_attachment_to_an_unknown_role_gates_at_what_anyone_could_reach(tmp_path):
+    """A policy attached to a role known only after apply could be any role, one anyone can assume: critical."""
+    read_all = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]})
+    plan = (aws_plan()
+            .add("aws_s3_bucket.data", {"bucket": DECLARED_BUCKET, "id": UNKNOWN}, constants=("bucket",))
+            .add("aws_iam_policy.read", {"name": "read-all", "path": "/", "policy": read_all, "arn": UNKNOWN})
+            .add("aws_iam_role_policy_attachment.x", {"role": UNKNOWN, "policy_arn": UNKNOWN},
+                 refs={"role": ["var.role_name"], "policy_arn": ["aws_iam_policy.read.arn", "aws_iam_policy.read"]}))
+    _, findings = run(tmp_path, plan)
+    gap = by_rule(findings, "SB011")[0]
+    assert (gap["gap"]["read"], gap["severity"]) == ("aws_iam_role_policy_attachment.x.role", "critical")
+
+
+def test_unknown_inline_policy_of_a_service_role_gates_below_critical(tmp_path):
+    """An unknown inline policy of a role only Lambda assumes could open the bucket to that role: high, not critical."""
+    plan = (aws_plan()
+            .add("aws_s3_bucket.data", {"bucket": DECLARED_BUCKET, "id": UNKNOWN}, constants=("bucket",))
+            .add("aws_iam_role.fn", {"name": "fn", "path": "/", "assume_role_policy": LAMBDA_TRUST, "arn": UNKNOWN,
+                                     "id": UNKNOWN}, constants=("name",))
+            .add("aws_iam_role_policy.fn", {"name": "read", "role": UNKNOWN, "policy": UNKNOWN},
+                 refs={"role": ["aws_iam_role.fn.id", "aws_iam_role.fn"],
+                       "policy": ["aws_s3_bucket.data.arn", "aws_s3_bucket.data"]}, constants=("name",)))
+    _, findings = run(tmp_path, plan)
+    gap = by_rule(findings, "SB011")[0]
+    assert (gap["gap"]["read"], gap["severity"]) == ("aws_iam_role_policy.fn.policy", "high")
+
+
+def test_unknown_trust_policy_gates_at_what_anyone_could_reach(tmp_path):
+    """A role whose trust policy is known only after apply, with read on the bucket, could be assumed by anyone."""
+    read_bucket = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{DECLARED_BUCKET}/*"}]})
+    plan = (aws_plan()
+            .add("aws_s3_bucket.data", {"bucket": DECLARED_BUCKET, "id": UNKNOWN}, constants=("bucket",))
+            .add("aws_iam_role.fn", {"name": "fn", "path": "/", "assume_role_policy": UNKNOWN, "arn": UNKNOWN,
+                                     "id": UNKNOWN, "inline_policy": [{"name": "read", "policy": read_bucket}]},
+                 refs={"assume_role_policy": ["var.trusted_arn"]}, constants=("name", "inline_policy")))
+    _, findings = run(tmp_path, plan)
+    gap = by_rule(findings, "SB011")[0]
+    assert gap["gap"]["read"] == "aws_iam_role.fn.assume_role_policy"
+    assert gap["severity"] == "critical"

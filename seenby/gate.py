@@ -223,23 +223,29 @@ _PLAN_GAP_REMEDIATION = (
     "snapshot that has it.")
 
 
-def _aws_policy(resource: list[str], action: str) -> str:
-    statements = [{"Sid": "seenby-worst-case-anyone", "Effect": "Allow", "Principal": "*", "Action": action,
-                   "Resource": resource},
-                  {"Sid": "seenby-worst-case-other-account", "Effect": "Allow",
-                   "Principal": {"AWS": f"arn:aws:iam::{_FOREIGN_ACCOUNT}:root"}, "Action": action,
-                   "Resource": resource}]
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
+# A resource policy's worst case is audited twice: open to anyone, and open to another account.
+# One document with both would understate: Block Public Access refuses a public policy whole,
+# its cross-account statement with it.
+_VARIANTS = ("anyone", "other-account")
+_RESOURCE_POLICY_READS = frozenset({("aws.s3.bucket", "policy"), ("aws.dynamodb.table", "resource_policy"),
+                                    ("aws.kms.key", "policy"), ("aws.glue.catalog", "resource_policy")})
 
 
-def _worst_case(res: Resource, read: str) -> Read | None:
+def _aws_policy(resource: list[str], action: str, variant: str) -> str:
+    principal: Any = "*" if variant == "anyone" else {"AWS": f"arn:aws:iam::{_FOREIGN_ACCOUNT}:root"}
+    statement = {"Sid": f"seenby-worst-case-{variant}", "Effect": "Allow", "Principal": principal,
+                 "Action": action, "Resource": resource}
+    return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+
+def _worst_case(res: Resource, read: str, variant: str = "anyone") -> Read | None:
     """The read with the broadest document it could hold; None when seenby has no worst case for it."""
     def ok(api: str, document: Any) -> Read:
         return Read(outcome=ReadOutcome.OK, api=api, document=document)
 
     key = (res.type, read)
     if key == ("aws.s3.bucket", "policy"):
-        return ok("s3:GetBucketPolicy", {"Policy": _aws_policy([res.id, f"{res.id}/*"], "s3:*")})
+        return ok("s3:GetBucketPolicy", {"Policy": _aws_policy([res.id, f"{res.id}/*"], "s3:*", variant)})
     if key == ("aws.s3.bucket", "acl"):
         grants = [{"Grantee": {"Type": "Group", "URI": f"http://acs.amazonaws.com/groups/global/{g}"},
                    "Permission": "FULL_CONTROL"} for g in ("AllUsers", "AuthenticatedUsers")]
@@ -252,12 +258,12 @@ def _worst_case(res: Resource, read: str) -> Read | None:
                   {"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}})
     if key == ("aws.dynamodb.table", "resource_policy"):
         return ok("dynamodb:GetResourcePolicy",
-                  {"Policy": _aws_policy([res.id, f"{res.id}/*"], "dynamodb:*")})
+                  {"Policy": _aws_policy([res.id, f"{res.id}/*"], "dynamodb:*", variant)})
     if key == ("aws.kms.key", "policy"):
-        return ok("kms:GetKeyPolicy", {"Policy": _aws_policy(["*"], "kms:*"), "PolicyName": "default"})
+        return ok("kms:GetKeyPolicy", {"Policy": _aws_policy(["*"], "kms:*", variant), "PolicyName": "default"})
     if key == ("aws.glue.catalog", "resource_policy"):
         return ok("glue:GetResourcePolicy",
-                  {"PolicyInJson": _aws_policy([res.id.rsplit(":", 1)[0] + ":*"], "glue:*")})
+                  {"PolicyInJson": _aws_policy([res.id.rsplit(":", 1)[0] + ":*"], "glue:*", variant)})
     if key == ("gcp.storage.bucket", "iam_policy"):
         return ok("storage.buckets.getIamPolicy", {"version": 3, "bindings": [
             {"role": "roles/storage.admin", "members": ["allUsers", "allAuthenticatedUsers"]}]})
@@ -292,13 +298,15 @@ def _iam_worst_case(res: Resource, reads: set[str], index: AddressIndex) -> Read
         if origin is None or not origin.type.startswith("aws_iam_") or not read.startswith(origin.address + "."):
             continue
         attribute = read[len(origin.address) + 1:]
+        if _iam_unbounded(origin, attribute):
+            continue
         arns = {arn for arn, o in index.entities.items() if o.address == origin.address}
         arns |= {arn for (arn, _name), o in index.inline.items() if o.address == origin.address}
         entities = [e for key in ("UserDetailList", "GroupDetailList", "RoleDetailList") for e in doc[key]
                     if e.get("Arn") in arns]
         managed = [p for p in doc["Policies"] if p.get("Arn") in arns]
         owner_unknown = attribute.split(".", 1)[0].split("[", 1)[0] in (
-            "role", "user", "group", "roles", "users", "groups", "name")
+            "role", "user", "group", "roles", "users", "groups")
         if attribute.startswith("assume_role_policy") and entities:
             for e in entities:
                 e["AssumeRolePolicyDocument"] = _ANYONE_ASSUMES
@@ -324,7 +332,8 @@ def _iam_worst_case(res: Resource, reads: set[str], index: AddressIndex) -> Read
     return Read(outcome=ReadOutcome.OK, api="iam:GetAccountAuthorizationDetails", document=doc)
 
 
-def _worst_case_snapshot(snapshot: Snapshot, gaps: Iterable[CoverageGap], index: AddressIndex) -> Snapshot | None:
+def _worst_case_snapshot(snapshot: Snapshot, gaps: Iterable[CoverageGap], index: AddressIndex,
+                         variant: str = "anyone") -> Snapshot | None:
     """``snapshot`` with each unknown read replaced by its worst case (None when none has one)."""
     wanted: dict[tuple[str, str], set[str]] = {}
     for g in gaps:
@@ -336,7 +345,7 @@ def _worst_case_snapshot(snapshot: Snapshot, gaps: Iterable[CoverageGap], index:
         if reads:
             new_reads = dict(res.reads)
             for name in reads:
-                worst = _worst_case(res, name)
+                worst = _worst_case(res, name, variant)
                 if worst is not None:
                     new_reads[name] = worst
                     changed = True
@@ -349,11 +358,22 @@ def _worst_case_snapshot(snapshot: Snapshot, gaps: Iterable[CoverageGap], index:
     return replace(snapshot, resources=tuple(resources)) if changed else None
 
 
+_IAM_ENTITIES = frozenset({"aws_iam_role", "aws_iam_user", "aws_iam_group"})
+
+
+def _iam_unbounded(origin: Origin, attribute: str) -> bool:
+    """An entity whose own name is unknown (``name_prefix``): dropped from the GAAD, its trust and
+    policies are not in the planned state to widen, so its gap keeps SB011's severity."""
+    return origin.type in _IAM_ENTITIES and attribute.split("[", 1)[0] == "name"
+
+
 def _has_worst_case(gap: CoverageGap, index: AddressIndex) -> bool:
     if _worst_case(_stub(gap), gap.read) is not None:
         return True
     origin = index.reads.get((gap.resource, gap.read))
-    return gap.resource_type == "aws.account" and origin is not None and origin.type.startswith("aws_iam_")
+    return (gap.resource_type == "aws.account" and origin is not None and origin.type.startswith("aws_iam_")
+            and gap.read.startswith(origin.address + ".")
+            and not _iam_unbounded(origin, gap.read[len(origin.address) + 1:]))
 
 
 _WHO = {"public": "anyone (public)", "any-authenticated": "any authenticated principal",
@@ -384,9 +404,14 @@ def judge_unknowns(result: AuditResult, planned: PlannedImport, rules: Rules, *,
     pinned = rules.setting(RuleId.COVERAGE_GAP).severity
     worst_by_dataset: dict[str, Finding] = {}
     snapshot = planned.snapshot
-    whatif = _worst_case_snapshot(snapshot, (f.gap for f in plan_gaps if f.gap is not None), planned.index)
-    if whatif is not None:
-        seen = {f.fingerprint for f in result.findings}
+    seen = {f.fingerprint for f in result.findings}
+    variants = _VARIANTS if any((f.gap.resource_type, f.gap.read) in _RESOURCE_POLICY_READS
+                                for f in plan_gaps if f.gap is not None) else _VARIANTS[:1]
+    for variant in variants:
+        whatif = _worst_case_snapshot(snapshot, (f.gap for f in plan_gaps if f.gap is not None), planned.index,
+                                      variant)
+        if whatif is None:
+            break
         for f in audit(whatif, rules, today=today).findings:
             if f.gap is None and f.fingerprint not in seen and f.rule_id != RuleId.UNDECLARED.value:
                 best = worst_by_dataset.get(f.dataset.id)

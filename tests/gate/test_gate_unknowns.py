@@ -71,12 +71,12 @@ def test_unknown_policy_with_block_public_access_off_gates_as_critical(tmp_path)
     assert "anyone (public) (SB001, critical)" in gap["message"]
 
 
-def test_unknown_policy_under_default_block_public_access_is_not_critical(tmp_path):
-    """Under a new bucket's default Block Public Access the worst policy cannot make it public."""
+def test_unknown_policy_under_default_block_public_access_gates_as_another_account(tmp_path):
+    """Under a new bucket's default Block Public Access the worst policy opens it to another account, not anyone."""
     _, findings = run(tmp_path, jsonencode_policy_plan(bpa=None))
     gap = by_rule(findings, "SB011")[0]
-    assert gap["severity"] != "critical"
-    assert "public" not in gap["message"].split("known only after apply", 1)[1]
+    assert gap["severity"] == "high"
+    assert gap["message"].endswith("could open it to another account (SB004, high)")
 
 
 def test_bucket_prefix_bucket_keeps_its_public_policy(tmp_path):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,18 +24,19 @@ from seenby.cli_base import (
     render_options,
 )
 
+if TYPE_CHECKING:  # the command imports its machinery lazily, so `seenby --help` stays fast
+    from seenby.findings import Finding
+    from seenby.gate import GateResult, Verdict
+    from seenby.reports.base import RenderOptions
 
-def _not_judged(gated: object) -> str:
-    from seenby.gate import GateResult
 
-    assert isinstance(gated, GateResult)
+def _not_judged(gated: GateResult) -> str:
     return ", ".join(f"{address} ({type_})" for address, type_ in gated.planned.not_judged)
 
 
-def _summary(gated: object, verdict: object) -> list[str]:
-    from seenby.gate import GateResult, Status, Verdict
+def _summary(gated: GateResult, verdict: Verdict) -> list[str]:
+    from seenby.gate import Status
 
-    assert isinstance(gated, GateResult) and isinstance(verdict, Verdict)
     p = gated.planned
     lines = [
         f"seenby gate: {p.plan.source}: {len(p.changed)} resource change(s); mode {gated.mode.value}; "
@@ -51,11 +53,10 @@ def _summary(gated: object, verdict: object) -> list[str]:
     return lines
 
 
-def _new_rows(gated: object) -> list[tuple[object, str]]:
+def _new_rows(gated: GateResult) -> list[tuple[Finding, str]]:
     """(finding, Terraform address or "") of the findings this plan introduces, as listed first by every format."""
-    from seenby.gate import GateResult, Status
+    from seenby.gate import Status
 
-    assert isinstance(gated, GateResult)
     out = []
     for f in gated.result.active:
         if gated.statuses.get(f.fingerprint) is Status.NEW:
@@ -64,18 +65,16 @@ def _new_rows(gated: object) -> list[tuple[object, str]]:
     return out
 
 
-def _apart(gated: object) -> dict[str, int]:
-    from seenby.gate import GateResult, Status
+def _apart(gated: GateResult) -> dict[str, int]:
+    from seenby.gate import Status
 
-    assert isinstance(gated, GateResult)
     return {"existing": gated.count(Status.EXISTING), "accepted": gated.count(Status.ACCEPTED)}
 
 
-def _markdown_header(gated: object, verdict: object) -> str:
-    from seenby.gate import GateResult, Status, Verdict
+def _markdown_header(gated: GateResult, verdict: Verdict) -> str:
+    from seenby.gate import Status
     from seenby.reports.text import clean
 
-    assert isinstance(gated, GateResult) and isinstance(verdict, Verdict)
     word = "✅ **passes**" if verdict.passed else "❌ **fails**"
     out = [
         f"## seenby gate {word}",
@@ -91,7 +90,7 @@ def _markdown_header(gated: object, verdict: object) -> str:
                 "| severity | rule | dataset | Terraform resource |", "|---|---|---|---|"]
         for f, address in rows:
             where = f"`{clean(address)}`" if address else "—"
-            out.append(f"| {f.severity.value} | {f.rule_id} | `{clean(f.dataset.id)}` | {where} |")  # type: ignore[attr-defined]
+            out.append(f"| {f.severity.value} | {f.rule_id} | `{clean(f.dataset.id)}` | {where} |")
         out.append("")
     out += [f"> {clean(n)}" for n in gated.planned.notes]
     if gated.planned.not_judged:
@@ -99,16 +98,14 @@ def _markdown_header(gated: object, verdict: object) -> str:
     return "\n".join(out) + "\n\n"
 
 
-def _table_header(gated: object, verdict: object) -> str:
-    from seenby.gate import GateResult, Verdict
+def _table_header(gated: GateResult, verdict: Verdict) -> str:
     from seenby.reports.text import clean
 
-    assert isinstance(gated, GateResult) and isinstance(verdict, Verdict)
     lines = [f"seenby gate: {'PASS' if verdict.passed else 'FAIL'}: {clean(verdict.reason)}"]
     rows = _new_rows(gated)
     if rows:
         lines.append("new findings of this plan:")
-        lines += [f"  {f.severity.value:<9} {f.rule_id}  {clean(f.dataset.id)}  {clean(address) or '-'}"  # type: ignore[attr-defined]
+        lines += [f"  {f.severity.value:<9} {f.rule_id}  {clean(f.dataset.id)}  {clean(address) or '-'}"
                   for f, address in rows]
     lines += [f"note: {clean(n)}" for n in gated.planned.notes]
     if gated.planned.not_judged:
@@ -116,14 +113,12 @@ def _table_header(gated: object, verdict: object) -> str:
     return "\n".join(lines) + "\n\n"
 
 
-def _json(gated: object, verdict: object, options: object) -> str:
+def _json(gated: GateResult, verdict: Verdict, options: RenderOptions) -> str:
     """The ordinary seenby.findings/v1 report, plus the gate's verdict and each finding's Terraform resource."""
-    from seenby.gate import GateResult, Status, Verdict
-    from seenby.reports.base import RenderOptions
+    from seenby.gate import Status
     from seenby.reports.json_report import findings_document
     from seenby.reports.text import dump_json
 
-    assert isinstance(gated, GateResult) and isinstance(verdict, Verdict) and isinstance(options, RenderOptions)
     doc = findings_document(gated.result, options)
     for entry in doc["findings"]:
         origin = gated.origins.get(entry["fingerprint"])

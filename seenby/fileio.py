@@ -7,9 +7,11 @@ import codecs
 import json
 import math
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 __all__ = [
     "MAX_INPUT_BYTES", "MAX_JSON_DEPTH", "MAX_NUMBER_CHARS", "InputLimit", "decode_text", "load_json",
@@ -71,7 +73,35 @@ def _constant(text: str) -> Any:
     raise InputLimit(f"{text} is not a JSON value")
 
 
-def _check_depth(value: Any) -> None:
+_LONG_DIGITS = re.compile(rf"[0-9]{{{MAX_NUMBER_CHARS + 1},}}")
+
+
+def _check_embedded(text: str) -> None:
+    """A string that is itself JSON (a policy document) within the same limits: quick screens, then a parse.
+
+    Policy documents travel as strings (``{"Policy": "<json>"}``, URL-encoded in IAM); the
+    evaluators decode them later, so they are checked here, where bad input is still one line.
+    """
+    if text[:3] in ("%7B", "%7b", "%5B", "%5b"):
+        text = unquote(text)
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH and _LONG_DIGITS.search(text) is None:
+        return
+    try:
+        data = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    except RecursionError:
+        raise InputLimit(f"a JSON document in a string is nested more than {MAX_JSON_DEPTH} levels deep") from None
+    except InputLimit as exc:
+        raise InputLimit(f"a JSON document in a string holds {exc.message}") from None
+    except ValueError:
+        return  # not JSON: the evaluators read it as the text it is
+    if type(data) in (dict, list):
+        try:
+            _check_depth(data, embedded=False)
+        except InputLimit as exc:
+            raise InputLimit(f"a JSON document in a string is {exc.message}") from None
+
+
+def _check_depth(value: Any, *, embedded: bool) -> None:
     stack: list[tuple[Any, int]] = [(value, 1)]
     pop, push = stack.pop, stack.append
     while stack:
@@ -80,12 +110,22 @@ def _check_depth(value: Any) -> None:
             raise InputLimit(f"nested more than {MAX_JSON_DEPTH} levels deep")
         children = node.values() if type(node) is dict else node
         for child in children:
-            if type(child) in (dict, list):
+            kind = type(child)
+            if kind is dict or kind is list:
                 push((child, level + 1))
+            elif embedded and kind is str and len(child) > MAX_NUMBER_CHARS and child[:1] in _EMBEDDED_START:
+                _check_embedded(child)
 
 
-def load_json(raw: bytes | str) -> Any:
-    """Decode JSON within the limits above; :class:`InputLimit` or :class:`json.JSONDecodeError` otherwise."""
+_EMBEDDED_START = frozenset("{[%")
+
+
+def load_json(raw: bytes | str, *, embedded: bool = False) -> Any:
+    """Decode JSON within the limits above; :class:`InputLimit` or :class:`json.JSONDecodeError` otherwise.
+
+    ``embedded``: strings that are themselves JSON documents (policies in a snapshot) are held
+    to the same limits.
+    """
     if len(raw) > MAX_INPUT_BYTES:
         raise InputLimit(f"{len(raw):,} bytes; seenby reads files of at most {MAX_INPUT_BYTES:,} bytes")
     text = decode_text(raw) if isinstance(raw, bytes) else raw
@@ -94,7 +134,7 @@ def load_json(raw: bytes | str) -> Any:
     except RecursionError:
         raise InputLimit(f"nested more than {MAX_JSON_DEPTH} levels deep") from None
     if type(data) in (dict, list):
-        _check_depth(data)
+        _check_depth(data, embedded=embedded)
     return data
 
 

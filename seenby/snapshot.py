@@ -294,10 +294,16 @@ def parse_snapshot(data: Any, *, source: str) -> Snapshot:
 
 
 @bulk_work
-def load_snapshot(path: str | Path) -> Snapshot:
+def load_snapshot(path: str | Path, *, embedded: bool = False) -> Snapshot:
+    """Read a snapshot file within seenby.fileio's limits.
+
+    ``embedded``: policy documents inside it (JSON in strings) are held to the same limits
+    (``seenby gate`` on a baseline: one line, never a crash).  It costs about half again the
+    JSON decoding time, so ``seenby audit`` does not ask for it.
+    """
     p = Path(path)
     try:
-        data = load_json(read_limited(p))
+        data = load_json(read_limited(p), embedded=embedded)
     except FileNotFoundError:
         raise SnapshotError("no such file", file=str(p)) from None
     except OSError as exc:
@@ -311,9 +317,9 @@ def load_snapshot(path: str | Path) -> Snapshot:
     return parse_snapshot(data, source=str(p))
 
 
-def load_snapshots(paths: Iterable[str | Path]) -> Snapshot:
+def load_snapshots(paths: Iterable[str | Path], *, embedded: bool = False) -> Snapshot:
     """Load one or more snapshot shards and merge them into one view."""
-    shots = [load_snapshot(p) for p in paths]
+    shots = [load_snapshot(p, embedded=embedded) for p in paths]
     if not shots:
         raise SnapshotError("no snapshot given")
     return shots[0] if len(shots) == 1 else merge_snapshots(shots)

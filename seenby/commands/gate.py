@@ -211,7 +211,7 @@ def gate(
     from seenby.snapshot import load_snapshots
 
     plan = load_plan(plan_file)
-    baseline = load_snapshots(baselines) if baselines else None
+    baseline = load_snapshots(baselines, embedded=True) if baselines else None
     rules = load_rules(default_rules(rules_path))
     accepted = load_accepted(baseline_findings) if baseline_findings else frozenset()
     planned = planned_snapshot(plan, baseline, aws_account=aws_account, gcp_project=gcp_project)

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from seenby.cli import cli
 
-from .conftest import PLANS, RULES
+from .conftest import BASELINE, PLANS, RULES
 
 
 def assert_bad_input(result, *needles: str) -> None:
@@ -195,3 +195,29 @@ def test_utf16_plan_without_bom_names_encoding_and_fix(gate, tmp_path):
     path = tmp_path / "plan.json"
     path.write_bytes((PLANS / "org_wide_bucket.json").read_text().encode("utf-16-le"))
     assert_bad_input(run_gate(gate, str(path)), "UTF-16", "terraform show -json plan > plan.json")
+
+
+def _baseline_with_policy(tmp_path, policy_text: str) -> str:
+    """tests/gate/baseline.json with every bucket policy document replaced by ``policy_text``."""
+    data = json.loads(BASELINE.read_text())
+    for resource in data["resources"]:
+        for read in resource.get("reads", {}).values():
+            if isinstance(read.get("document"), dict) and isinstance(read["document"].get("Policy"), str):
+                read["document"]["Policy"] = policy_text
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_baseline_policy_string_nested_too_deep_is_one_line(gate, tmp_path):
+    """A baseline bucket policy (JSON in a string) nested thousands of levels deep is one line, exit 2."""
+    path = _baseline_with_policy(tmp_path, '{"Statement": ' + _DEEP + "}")
+    result = run_gate(gate, str(PLANS / "org_wide_bucket.json"), "--baseline", path)
+    assert_bad_input(result, path, "a JSON document in a string is nested more than 256")
+
+
+def test_baseline_policy_string_with_a_huge_number_is_one_line(gate, tmp_path):
+    """A baseline bucket policy holding a number of thousands of digits is one line, exit 2."""
+    path = _baseline_with_policy(tmp_path, '{"Version": "2012-10-17", "Statement": [], "N": ' + _HUGE_NUMBER + "}")
+    result = run_gate(gate, str(PLANS / "org_wide_bucket.json"), "--baseline", path)
+    assert_bad_input(result, path, "a number of 5,000 characters")

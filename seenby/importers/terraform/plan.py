@@ -373,7 +373,7 @@ def load_plan(path: str | Path) -> Plan:
         raise PlanError("this is a binary plan file; convert it with `terraform show -json PLANFILE > plan.json`",
                         file=str(p))
     try:
-        data = load_json(raw)
+        data = load_json(raw, embedded=True)
     except InputLimit as exc:
         raise PlanError(exc.message, file=str(p), where=exc.where) from None
     except json.JSONDecodeError as exc:

@@ -286,6 +286,8 @@ _TOP = {"version", "audiences", "datasets", "undeclared", "rules", "waivers"}
 _MAX_NODES = 100_000  # YAML nodes after alias expansion: far above any real rules.yaml
 _MAX_DEPTH = 64
 _MAX_RULES_BYTES = 16 << 20
+_MAX_NUMBER_CHARS = 64
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 
 
 def _check_size(root: yaml.Node, source: str) -> None:
@@ -306,12 +308,17 @@ def _check_size(root: yaml.Node, source: str) -> None:
             stack.extend((part, depth + 1) for pair in node.value for part in pair)
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((child, depth + 1) for child in node.value)
+        elif node.tag in _NUMBER_TAGS and len(str(node.value)) > _MAX_NUMBER_CHARS:
+            raise RulesError(f"a number of {len(str(node.value)):,} characters (at most {_MAX_NUMBER_CHARS})",
+                             file=source, where=line)
 
 
 def parse_rules(text: str, *, source: str) -> Rules:
     p = _Parser(source)
     try:
         root_yaml = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise RulesError(f"nested more than {_MAX_DEPTH} levels deep", file=source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1

@@ -221,3 +221,19 @@ def test_baseline_policy_string_with_a_huge_number_is_one_line(gate, tmp_path):
     path = _baseline_with_policy(tmp_path, '{"Version": "2012-10-17", "Statement": [], "N": ' + _HUGE_NUMBER + "}")
     result = run_gate(gate, str(PLANS / "org_wide_bucket.json"), "--baseline", path)
     assert_bad_input(result, path, "a number of 5,000 characters")
+
+
+def test_rules_number_of_thousands_of_digits_is_one_line(gate, tmp_path):
+    """A rules.yaml integer of 6,000 digits is refused in one line naming its line (no ValueError)."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("version: 1\naudiences:\n  a: [" + "1" * 6000 + "]\n")
+    result = CliRunner().invoke(cli, ["gate", str(PLANS / "org_wide_bucket.json"), "--rules", str(rules)])
+    assert_bad_input(result, str(rules), "line 3", "a number of 6,000 characters")
+
+
+def test_rules_flow_nested_thousands_deep_is_one_line(gate, tmp_path):
+    """A rules.yaml flow sequence nested 5,000 levels deep is refused in one line (no RecursionError)."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("version: 1\naudiences: " + "[" * 5000 + "]" * 5000 + "\n")
+    result = CliRunner().invoke(cli, ["gate", str(PLANS / "org_wide_bucket.json"), "--rules", str(rules)])
+    assert_bad_input(result, str(rules), "nested more than 64 levels deep")

@@ -89,8 +89,19 @@ def test_bucket_prefix_bucket_keeps_its_public_policy(tmp_path):
             .add("aws_s3_bucket_public_access_block.data", {"bucket": UNKNOWN, **BPA_OFF}, refs={"bucket": BUCKET_REF}))
     result, findings = run(tmp_path, plan)
     assert [f["dataset"]["id"] for f in by_rule(findings, "SB001")] == \
-        ["arn:aws:s3:::terraform-unknown-name:aws_s3_bucket.data"]
+        ["arn:aws:s3:::corp-data-terraform-unknown-name:aws_s3_bucket.data"]
     assert result.exit_code == 1
+
+
+def test_bucket_prefix_bucket_falls_under_a_declaration_of_its_prefix(tmp_path):
+    """A bucket_prefix bucket matches a rules.yaml glob on its prefix: declared, so no SB009."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text('version: 1\ndatasets:\n  - match: {id: "arn:aws:s3:::corp-data-*"}\n    read: []\n')
+    plan = aws_plan().add("aws_s3_bucket.data", {"bucket": UNKNOWN, "bucket_prefix": "corp-data-", "id": UNKNOWN},
+                          constants=("bucket_prefix",))
+    path = plan.write(tmp_path / "plan.json")
+    result = CliRunner().invoke(cli, ["gate", path, "--rules", str(rules), "--format", "json"])
+    assert [f["rule"]["id"] for f in json.loads(result.stdout)["findings"]] == ["SB011"]
 
 
 def test_bucket_prefix_bucket_has_a_name_gap(tmp_path):

@@ -16,7 +16,7 @@ from typing import Any
 
 from seenby.importers.terraform.context import Builder, Context, decode_policy, unplaced_gap
 from seenby.importers.terraform.plan import PlannedResource
-from seenby.importers.terraform.resolve import UNKNOWN_REGION, Unknown, is_unknown, unknown_name
+from seenby.importers.terraform.resolve import UNKNOWN_REGION, Unknown, is_unknown, name_prefix, unknown_name
 from seenby.importers.terraform.state import Draft, absent, ok, unknown
 
 __all__ = ["AWS_BUILDERS", "AWS_DELETERS", "bucket_draft", "finish_glue", "name_gap"]
@@ -103,7 +103,7 @@ def _tags(ctx: Context, res: PlannedResource) -> dict[str, str]:
 def s3_bucket(ctx: Context, res: PlannedResource) -> None:
     name = _bucket_name(ctx, res)
     name_known = not is_unknown(name) and bool(name)
-    d = bucket_draft(ctx, str(name) if name_known else unknown_name(res.address), res)
+    d = bucket_draft(ctx, str(name) if name_known else unknown_name(res.address, name_prefix(res)), res)
     origin = ctx.origin(res)
     ctx.state.defines(d, origin)
     if not name_known:
@@ -368,7 +368,7 @@ def dynamodb_table(ctx: Context, res: PlannedResource) -> None:
                      api="dynamodb:ListTables", why="its ARN cannot be formed (the AWS account is unknown)")
         return
     name_known = isinstance(name, str) and bool(name)
-    name = name if name_known else unknown_name(res.address)
+    name = name if name_known else unknown_name(res.address, name_prefix(res))
     origin = ctx.origin(res)
     region = ctx.resolver.region_of(res)
     d = ctx.state.draft("aws.dynamodb.table", arn, name=name, account=ctx.account, region=region or UNKNOWN_REGION)

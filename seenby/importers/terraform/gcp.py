@@ -19,7 +19,7 @@ from typing import Any
 from seenby.importers.terraform.aws import name_gap
 from seenby.importers.terraform.context import Builder, Context, unplaced_gap
 from seenby.importers.terraform.plan import PlannedResource
-from seenby.importers.terraform.resolve import Unknown, is_unknown, unknown_name
+from seenby.importers.terraform.resolve import Unknown, is_unknown, name_prefix, unknown_name
 from seenby.importers.terraform.state import Draft, ok, unknown
 
 __all__ = ["GCP_BUILDERS", "GCP_DELETERS", "finish_hierarchy"]
@@ -45,7 +45,7 @@ def _bucket_draft(ctx: Context, res: PlannedResource, name: str) -> Draft:
 def storage_bucket(ctx: Context, res: PlannedResource) -> None:
     name = ctx.get(res, "name")
     name_known = isinstance(name, str) and bool(name)
-    name = name if name_known else unknown_name(res.address)
+    name = name if name_known else unknown_name(res.address, name_prefix(res))
     project = ctx.resolver.project_of(res)
     d = _bucket_draft(ctx, res, name)
     origin = ctx.origin(res)

@@ -29,20 +29,31 @@ from typing import Any
 from seenby.importers.terraform.plan import Plan, PlannedResource
 
 __all__ = ["UNKNOWN_AFTER_APPLY", "UNKNOWN_NAME", "UNKNOWN_REGION", "Resolver", "Unknown", "is_unknown",
-           "unknown_name"]
+           "name_prefix", "unknown_name"]
 
 UNKNOWN_AFTER_APPLY = "UnknownAfterApply"
 UNKNOWN_NAME = "terraform-unknown-name:"  # + address: a bucket or table whose name is known only after apply
 UNKNOWN_REGION = "terraform-unknown-region"  # a region neither the resource, its provider nor a variable gives
 
 
-def unknown_name(address: str) -> str:
+def unknown_name(address: str, prefix: str = "") -> str:
     """The placeholder name of a resource whose name is known only after apply (``bucket_prefix``, random ids).
 
     The resource keeps this name in the planned state, with a gap on its ``name`` read; references
     to its name or ARN resolve to the same placeholder, so its policy, ACL and bindings join it.
+    A known prefix (``bucket_prefix``, ``name_prefix``) starts it, so rules.yaml globs on the
+    prefix (``arn:aws:s3:::corp-data-*``) still declare its audience.
     """
-    return f"{UNKNOWN_NAME}{address}"
+    return f"{prefix}{UNKNOWN_NAME}{address}"
+
+
+def name_prefix(res: PlannedResource) -> str:
+    """The resource's known ``bucket_prefix`` or ``name_prefix`` ("" when there is none)."""
+    for attribute in ("bucket_prefix", "name_prefix"):
+        value = None if res.is_unknown(attribute) else res.value(attribute)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -255,7 +266,7 @@ def _name(r: Resolver, t: PlannedResource) -> str | None:
 
 def _bucket_name(r: Resolver, t: PlannedResource) -> str:
     name = r.known(t, "bucket")
-    return name if isinstance(name, str) and name else unknown_name(t.address)
+    return name if isinstance(name, str) and name else unknown_name(t.address, name_prefix(t))
 
 
 def _bucket_arn(r: Resolver, t: PlannedResource) -> str | None:
@@ -264,7 +275,7 @@ def _bucket_arn(r: Resolver, t: PlannedResource) -> str | None:
 
 def _dynamodb_arn(r: Resolver, t: PlannedResource) -> str | None:
     name = r.known(t, "name")
-    name = name if isinstance(name, str) and name else unknown_name(t.address)
+    name = name if isinstance(name, str) and name else unknown_name(t.address, name_prefix(t))
     region = r.region_of(t) or UNKNOWN_REGION
     if r.account is None:
         return None
@@ -273,7 +284,7 @@ def _dynamodb_arn(r: Resolver, t: PlannedResource) -> str | None:
 
 def _gcs_name(r: Resolver, t: PlannedResource) -> str:
     name = r.known(t, "name")
-    return name if isinstance(name, str) and name else unknown_name(t.address)
+    return name if isinstance(name, str) and name else unknown_name(t.address, name_prefix(t))
 
 
 def _sa_email(r: Resolver, t: PlannedResource) -> str | None:

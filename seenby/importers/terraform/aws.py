@@ -555,8 +555,10 @@ def finish_glue(ctx: Context) -> None:
     """
     for d in [d for d in ctx.state.drafts.values() if d.type == "aws.glue.catalog" and not d.in_baseline]:
         _add_table(ctx, d, {"DatabaseName": _UNKNOWN_DATABASE, "Name": _UNKNOWN_TABLE}, None)
-        ctx.state.index.resources.setdefault(d.id.rsplit(":catalog", 1)[0] + f":table/{_UNKNOWN_DATABASE}/"
-                                             f"{_UNKNOWN_TABLE}", ctx.state.index.resources[d.id])
+        origin = ctx.state.index.resources.get(d.id)
+        if origin is not None:
+            ctx.state.index.resources.setdefault(
+                d.id.rsplit(":catalog", 1)[0] + f":table/{_UNKNOWN_DATABASE}/{_UNKNOWN_TABLE}", origin)
         ctx.notes.append(f"no baseline lists the tables of {d.id}: the tables outside this plan are judged as one "
                          f"table, {_UNKNOWN_DATABASE}/{_UNKNOWN_TABLE}")
     for d in [d for d in ctx.state.drafts.values() if d.type == "aws.lakeformation.settings" and not d.in_baseline]:

@@ -205,6 +205,8 @@ def origin_of(finding: Finding, planned: PlannedImport) -> Origin | None:
                     inline = [o for (arn, _name), o in index.inline.items() if arn == ev.source]
                     if ev.kind is EvidenceKind.IDENTITY_POLICY and inline:
                         origin = inline[0] if len(inline) == 1 else origin or inline[0]
+                if ev.kind is EvidenceKind.LAKE_FORMATION_PERMISSION:  # one origin per grant: its location
+                    origin = index.reads.get((ev.source, ev.location))
                 for read in _EVIDENCE_READS.get(ev.kind, ()):
                     origin = origin or index.reads.get((ev.source, read))
                 origin = origin or index.resources.get(ev.source)

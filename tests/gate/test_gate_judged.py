@@ -114,3 +114,18 @@ def test_kms_grant_is_a_gap_and_listed_as_not_judged(tmp_path):
     assert [g["gap"]["read"] for g in by_rule(findings, "SB011")] == ["aws_kms_grant.share"]
     assert json.loads(result.stdout)["gate"]["not_judged"] == [{"address": "aws_kms_grant.share",
                                                                "type": "aws_kms_grant"}]
+
+
+def test_lake_formation_finding_points_at_its_grant(gate):
+    """The cross-account Lake Formation finding names the aws_lakeformation_permissions resource that grants it."""
+    result = gate("glue_lakeformation", "--format", "json")
+    sb004 = by_rule(json.loads(result.stdout)["findings"], "SB004")
+    assert [(f["dataset"]["id"], f["terraform"]["address"]) for f in sb004] == \
+        [(f"arn:aws:glue:eu-west-1:{ACCOUNT}:table/sales/events", "aws_lakeformation_permissions.share")]
+
+
+def test_glue_catalog_policy_finding_points_at_the_policy(gate):
+    """The catalog policy's finding on a table names the aws_glue_resource_policy resource."""
+    result = gate("glue_lakeformation", "--format", "json")
+    sb002 = by_rule(json.loads(result.stdout)["findings"], "SB002")
+    assert {f["terraform"]["address"] for f in sb002} == {"aws_glue_resource_policy.open"}

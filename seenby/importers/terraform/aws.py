@@ -533,6 +533,7 @@ def lakeformation_permissions(ctx: Context, res: PlannedResource) -> None:
     entries = list((read.document or {}).get("PrincipalResourcePermissions", [])) if read and read.ok else []
     entries.append(entry)
     ctx.state.set_read(d, "permissions", ok(api, {"PrincipalResourcePermissions": entries}), origin)
+    ctx.state.index.reads[(d.id, f"PrincipalResourcePermissions[{len(entries) - 1}]")] = origin
     table = resource.get("Table") or resource.get("TableWithColumns") or {}
     database = table.get("DatabaseName") or (resource.get("Database") or {}).get("Name")
     if database:  # the table (or some table of the database) the grant is on exists: judge it
@@ -572,6 +573,12 @@ def finish_glue(ctx: Context) -> None:
                      "PermissionsWithGrantOption": []} for db in databases]
         d.reads["permissions"] = ok("lakeformation:ListPermissions", {"PrincipalResourcePermissions":
                                                                       defaults + entries})
+        if defaults:  # the plan's entries move down: their origins (evidence locations) with them
+            moved = {i: ctx.state.index.reads.pop((d.id, f"PrincipalResourcePermissions[{i}]"), None)
+                     for i in range(len(entries))}
+            for i, origin in moved.items():
+                if origin is not None:
+                    ctx.state.index.reads[(d.id, f"PrincipalResourcePermissions[{i + len(defaults)}]")] = origin
         d.reads.setdefault("settings", ok("lakeformation:GetDataLakeSettings", {"DataLakeSettings": {}}))
         # `resources` (registered locations) is left unread: a grant counts as if its location were registered
 

@@ -144,13 +144,33 @@ def _iam_worst_case(res: Resource, reads: set[str], index: AddressIndex) -> Read
 
 def _worst_case_snapshot(snapshot: Snapshot, gaps: Iterable[CoverageGap], index: AddressIndex,
                          variant: str = "anyone") -> Snapshot | None:
-    """``snapshot`` with each unknown read replaced by its worst case (None when none has one)."""
+    """``snapshot`` with each unknown read replaced by its worst case (None when none has one).
+
+    Only what can matter is kept: the AWS accounts the gaps are in (with the organisation and
+    account-less AWS resources), and Google Cloud whole when a gap is there.  The worst cases
+    open their datasets to synthetic principals (anyone, another account, a role anyone can
+    assume), so other accounts' resources cannot change what they add, and the extra audit
+    grows with the accounts concerned, not with the organisation.
+    """
     wanted: dict[tuple[str, str], set[str]] = {}
+    gaps = list(gaps)
     for g in gaps:
         wanted.setdefault((g.resource_type, g.resource), set()).add(g.read)
+    accounts = {g.account for g in gaps if g.resource_type.startswith("aws.")}
+    accounts |= {r.account for r in snapshot.resources if r.type.startswith("aws.") and r.id in
+                 {d for g in gaps if g.resource_type.startswith("aws.") for d in g.datasets}}
+    keep_gcp = any(not g.resource_type.startswith("aws.") for g in gaps)
+
+    def kept(res: Resource) -> bool:
+        if res.type.startswith("aws."):
+            return res.account in accounts or not res.account or res.type.startswith("aws.organizations.")
+        return keep_gcp
+
     changed = False
     resources = []
     for res in snapshot.resources:
+        if not kept(res):
+            continue
         reads = wanted.get((res.type, res.id))
         if reads:
             new_reads = dict(res.reads)

@@ -27,6 +27,8 @@ __all__ = ["judge_unknowns"]
 _FOREIGN_ACCOUNT = "999999999999"  # stands for "another AWS account" in the worst-case documents below
 _PLAN_GAP_CODES = frozenset({UNKNOWN_AFTER_APPLY})
 _IDENTITY_READS = frozenset({"name", "region"})  # which declaration applies, not who is let in
+# Unknown settings the planned state already holds at their least protective value (docs/gate.md)
+_AT_WORST_READS = frozenset({"uniform_bucket_level_access", "public_access_prevention"})
 _PLAN_GAP_REMEDIATION = (
     "Make the value known at plan time (a literal name, a region, a policy from data.aws_iam_policy_document "
     "whose inputs are known), or apply the resource it depends on first and run the gate with a baseline "
@@ -77,7 +79,31 @@ def _worst_case(res: Resource, read: str, variant: str = "anyone") -> Read | Non
     if key == ("gcp.storage.bucket", "iam_policy"):
         return ok("storage.buckets.getIamPolicy", {"version": 3, "bindings": [
             {"role": "roles/storage.admin", "members": ["allUsers", "allAuthenticatedUsers"]}]})
+    if key == ("gcp.storage.bucket", "metadata"):  # fine-grained ACLs on, prevention inherited, anyone OWNER
+        name = res.id.removeprefix("gs://")
+        anyone = [{"entity": "allUsers", "role": "OWNER"}, {"entity": "allAuthenticatedUsers", "role": "OWNER"}]
+        return ok("storage.buckets.get", {
+            "kind": "storage#bucket", "id": name, "name": name, "labels": {}, "acl": anyone,
+            "defaultObjectAcl": anyone, "iamConfiguration": {"uniformBucketLevelAccess": {"enabled": False},
+                                                             "publicAccessPrevention": "inherited"}})
+    if key == ("gcp.project", "iam_policy"):
+        return ok("cloudresourcemanager.projects.getIamPolicy", {"version": 3, "bindings": [
+            {"role": role, "members": ["allUsers", "allAuthenticatedUsers"]}
+            for role in ("roles/storage.admin", "roles/bigquery.admin")]})
     return None
+
+
+_BIGQUERY_ANYONE = ({"role": "OWNER", "specialGroup": "allAuthenticatedUsers"},
+                    {"role": "OWNER", "iamMember": "allUsers"})
+
+
+def _bigquery_worst_metadata(res: Resource) -> Read | None:
+    """A dataset whose ``access`` entries are unknown: its metadata with entries for anyone added."""
+    meta = res.reads.get("metadata")
+    if meta is None or not meta.ok or not isinstance(meta.document, dict):
+        return None
+    document = {**meta.document, "access": [*(meta.document.get("access") or []), *_BIGQUERY_ANYONE]}
+    return Read(outcome=ReadOutcome.OK, api=meta.api, document=document)
 
 
 _ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Sid": "seenby-worst-case", "Effect": "Allow", "Action": "*",
@@ -179,6 +205,11 @@ def _worst_case_snapshot(snapshot: Snapshot, gaps: Iterable[CoverageGap], index:
                 if worst is not None:
                     new_reads[name] = worst
                     changed = True
+            if res.type == "gcp.bigquery.dataset" and "access" in reads:
+                worst_meta = _bigquery_worst_metadata(res)
+                if worst_meta is not None:
+                    new_reads["metadata"] = worst_meta
+                    changed = True
             iam = _iam_worst_case(res, reads, index)
             if iam is not None:
                 new_reads["authorization_details"] = iam
@@ -199,6 +230,8 @@ def _iam_unbounded(origin: Origin, attribute: str) -> bool:
 
 def _has_worst_case(gap: CoverageGap, index: AddressIndex) -> bool:
     if _worst_case(_stub(gap), gap.read) is not None:
+        return True
+    if (gap.resource_type, gap.read) == ("gcp.bigquery.dataset", "access"):
         return True
     origin = index.reads.get((gap.resource, gap.read))
     return (gap.resource_type == "aws.account" and origin is not None and origin.type.startswith("aws_iam_")
@@ -270,6 +303,11 @@ def judge_unknowns(result: AuditResult, planned: PlannedImport, rules: Rules, *,
                                             f"{_describe_worst(mine)}") if mine is not None else \
                 (Severity.LOW, "it decides which declaration applies; judged undeclared, nothing reaches it beyond "
                                "its owner")
+        elif f.gap.read in _AT_WORST_READS:
+            mine = own.get(f.dataset.id)
+            severity, why = (mine.severity, f"at its least protective value the dataset is open to "
+                                            f"{_describe_worst(mine)}") if mine is not None else \
+                (Severity.LOW, "even at its least protective value it opens nothing beyond the declaration")
         else:
             severity, why = f.severity, "seenby cannot bound what it could open"
             mine = own.get(f.dataset.id)

@@ -287,3 +287,43 @@ def test_unknown_trust_policy_gates_at_what_anyone_could_reach(tmp_path):
     gap = by_rule(findings, "SB011")[0]
     assert gap["gap"]["read"] == "aws_iam_role.fn.assume_role_policy"
     assert gap["severity"] == "critical"
+
+
+def gcp_plan() -> TfPlan:
+    return TfPlan().provider("google", project="corp-analytics")
+
+
+def gcs_bucket_with_public_acl(prevention: str) -> TfPlan:
+    """A bucket whose uniform bucket-level access is unknown, with an allUsers READER ACL entry."""
+    return (gcp_plan()
+            .add("google_storage_bucket.b", {"name": "corp-gcs-x", "location": "EU", "project": "corp-analytics",
+                                             "uniform_bucket_level_access": UNKNOWN,
+                                             "public_access_prevention": prevention},
+                 refs={"uniform_bucket_level_access": ["var.uniform"]}, constants=("name",))
+            .add("google_storage_bucket_access_control.public", {"bucket": "corp-gcs-x", "entity": "allUsers",
+                                                                  "role": "READER"}))
+
+
+def test_gcs_acl_under_unknown_uniform_access_is_judged_at_its_own_severity(tmp_path):
+    """Unknown uniform access is taken as off: the allUsers ACL entry (bucket listing) is SB001 high, so is the gap."""
+    _, findings = run(tmp_path, gcs_bucket_with_public_acl("inherited"))
+    assert [(f["dataset"]["id"], f["level"], f["severity"]) for f in by_rule(findings, "SB001")] == \
+        [("gs://corp-gcs-x", "list", "high")]
+    assert [(g["gap"]["read"], g["severity"]) for g in by_rule(findings, "SB011")] == \
+        [("uniform_bucket_level_access", "high")]
+
+
+def test_gcs_acl_under_enforced_prevention_is_not_public(tmp_path):
+    """With public access prevention enforced the same ACL is not public: no SB001, the gap is low."""
+    _, findings = run(tmp_path, gcs_bucket_with_public_acl("enforced"))
+    assert by_rule(findings, "SB001") == []
+    assert [g["severity"] for g in by_rule(findings, "SB011")] == ["low"]
+
+
+def test_bigquery_dataset_with_unknown_access_gates_as_public(tmp_path):
+    """A BigQuery dataset whose access blocks are unknown could grant allUsers: critical."""
+    plan = gcp_plan().add("google_bigquery_dataset.d", {
+        "dataset_id": "sales", "project": "corp-analytics", "location": "EU", "access": UNKNOWN},
+        refs={"access": ["var.readers"]})
+    _, findings = run(tmp_path, plan)
+    assert [(g["gap"]["read"], g["severity"]) for g in by_rule(findings, "SB011")] == [("access", "critical")]

@@ -73,11 +73,12 @@ def storage_bucket(ctx: Context, res: PlannedResource) -> None:
             if key in old.document:
                 meta[key] = old.document[key]
     api = "storage.buckets.get"
-    if is_unknown(prevention) or is_unknown(uniform):
-        what = prevention if is_unknown(prevention) else uniform
-        ctx.state.set_read(d, "metadata", unknown(api, what), origin)
-    else:
-        ctx.state.set_read(d, "metadata", ok(api, meta), origin)
+    # Known only after apply: taken at the least protective value (fine-grained ACLs on, prevention
+    # inherited), so the ACLs and bindings are judged, and reported as the gap it is.
+    ctx.state.set_read(d, "metadata", ok(api, meta), origin)
+    for attribute, value in (("uniform_bucket_level_access", uniform), ("public_access_prevention", prevention)):
+        if is_unknown(value):
+            ctx.state.set_read(d, attribute, unknown(api, value), origin)
     d.region = meta["location"] or d.region
     if not d.in_baseline and "iam_policy" not in d.reads and project:
         ctx.state.set_read(d, "iam_policy", ok("storage.buckets.getIamPolicy", {"version": 1, "bindings": [

@@ -28,7 +28,7 @@ import jsonschema
 
 from seenby import __version__
 from seenby.errors import SnapshotError
-from seenby.fileio import write_private
+from seenby.fileio import InputLimit, load_json, read_limited, write_private
 from seenby.gcpolicy import bulk_work
 from seenby.model import ReadOutcome
 
@@ -294,16 +294,22 @@ def parse_snapshot(data: Any, *, source: str) -> Snapshot:
 
 
 @bulk_work
-def load_snapshot(path: str | Path) -> Snapshot:
+def load_snapshot(path: str | Path, *, embedded: bool = False) -> Snapshot:
+    """Read a snapshot file within seenby.fileio's limits.
+
+    ``embedded``: policy documents inside it (JSON in strings) are held to the same limits
+    (``seenby gate`` on a baseline: one line, never a crash).  It costs about half again the
+    JSON decoding time, so ``seenby audit`` does not ask for it.
+    """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = load_json(read_limited(p), embedded=embedded)
     except FileNotFoundError:
         raise SnapshotError("no such file", file=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise SnapshotError(f"cannot read: {exc}", file=str(p)) from None
-    try:
-        data = json.loads(text)
+    except InputLimit as exc:
+        raise SnapshotError(exc.message, file=str(p), where=exc.where) from None
     except json.JSONDecodeError as exc:
         raise SnapshotError(
             f"not valid JSON: {exc.msg}", file=str(p), where=f"line {exc.lineno} column {exc.colno}"
@@ -311,9 +317,9 @@ def load_snapshot(path: str | Path) -> Snapshot:
     return parse_snapshot(data, source=str(p))
 
 
-def load_snapshots(paths: Iterable[str | Path]) -> Snapshot:
+def load_snapshots(paths: Iterable[str | Path], *, embedded: bool = False) -> Snapshot:
     """Load one or more snapshot shards and merge them into one view."""
-    shots = [load_snapshot(p) for p in paths]
+    shots = [load_snapshot(p, embedded=embedded) for p in paths]
     if not shots:
         raise SnapshotError("no snapshot given")
     return shots[0] if len(shots) == 1 else merge_snapshots(shots)

@@ -709,10 +709,10 @@ def _network_keys(key: str, value: str, networks: NetworkDirectory, partition: s
         )  # fmt: skip
     if k == "aws:sourcevpce":
         endpoint = networks.endpoints.get(value)
+        # the VPC and owner of an endpoint the snapshot does not show: whichever lets the callers in (fail closed)
         values = {
             "aws:SourceVpce": Known((value,)), "aws:SourceIp": ABSENT, "aws:VpcSourceIp": CALLER_CHOICE,
-            "aws:SourceVpc": Unknown(f"the VPC of endpoint {value} is not in the snapshot"),
-            "aws:VpceAccount": Unknown(f"the owner of endpoint {value} is not in the snapshot"),
+            "aws:SourceVpc": CALLER_CHOICE, "aws:VpceAccount": CALLER_CHOICE,
         }  # fmt: skip
         if endpoint is None:
             return _Network(id=value, name=f"callers through VPC endpoint {value}", account=None, values=values)

@@ -98,7 +98,7 @@ def test_sarif_registry_module_resource_points_at_its_module_call(gate, tmp_path
     (tmp_path / "main.tf").write_text('locals {}\n\nmodule "s3_bucket" {\n'
                                       '  source = "terraform-aws-modules/s3-bucket/aws"\n}\n')
     result = gate("s3_module_public_acl", "--format", "sarif", "--config-dir", str(tmp_path))
-    acl = next(r for r in _sarif_results(result) if r["ruleId"] == "SB010")
+    acl = next(r for r in _sarif_results(result) if r["ruleId"] == "SB001")
     location = acl["locations"][0]["physicalLocation"]
     assert location["artifactLocation"]["uri"].endswith("main.tf")
     assert location["region"] == {"startLine": 3}

@@ -9,6 +9,8 @@ the edges into the convenience principals the grants referred to.  Coverage gaps
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from seenby.model import Evaluation
 from seenby.policies.gcp.bigquery import evaluate_bigquery
 from seenby.policies.gcp.context import Context
@@ -24,12 +26,23 @@ from seenby.snapshot import Snapshot
 __all__ = ["evaluate_snapshot"]
 
 
+def _observed_at(snapshot: Snapshot) -> datetime | None:
+    """The instant the snapshot observed, at which ``request.time`` conditions are decided.
+
+    A Terraform plan (collector mode ``plan``) observed nothing: it describes a state that holds
+    from whenever it is applied, so ``request.time`` stays open there (conditional, as written).
+    """
+    if snapshot.collector.get("mode") == "plan":
+        return None
+    return snapshot.collected_at_dt
+
+
 def evaluate_snapshot(snapshot: Snapshot, *, catalog: RoleCatalog | None = None) -> Evaluation:
     """Datasets, principals, grants, edges and re-exposures of every GCP resource in ``snapshot``."""
     out = Evaluation()
     roles = (catalog or default_catalog()).with_custom(custom_roles_from_snapshot(snapshot))
     hierarchy = Hierarchy(snapshot)
-    ctx = Context(catalog=roles, hierarchy=hierarchy, out=out)
+    ctx = Context(catalog=roles, hierarchy=hierarchy, out=out, at=_observed_at(snapshot))
     for bucket in snapshot.of_type("gcp.storage.bucket"):
         evaluate_bucket(bucket, ctx)
     evaluate_bigquery(snapshot, ctx)
@@ -37,5 +50,5 @@ def evaluate_snapshot(snapshot: Snapshot, *, catalog: RoleCatalog | None = None)
     evaluate_groups(snapshot, out)
     evaluate_domains(snapshot, out)
     add_hmac_edges(snapshot, out)
-    add_convenience_edges(out, hierarchy)
+    add_convenience_edges(out, hierarchy, at=ctx.at)
     return out

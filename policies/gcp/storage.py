@@ -165,12 +165,15 @@ class _Bucket:
         ]:
             result = role_levels(self.ctx.catalog, member.role, Target.BUCKET, attachment, acls_active=acls_active)
             note = None if attachment is Attachment.RESOURCE else f"inherited by {self.id} from {member.source}"
-            for levels, conditions in decide_levels(
-                member.condition, result.levels, self.site, hierarchy_admin=result.hierarchy_admin,
+            for decision in decide_levels(
+                member.condition, result.levels, self.site, at=self.ctx.at, hierarchy_admin=result.hierarchy_admin,
                 checks=result.checks,
             ):
                 self._emit(
-                    member_principal(member.member), levels, member.evidence(note), conditions + result.conditions
+                    member_principal(member.member),
+                    decision.levels,
+                    member.evidence(note).with_decided(decision.decided),
+                    decision.conditions + result.conditions,
                 )
 
     def evaluate_acls(self) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from seenby.model import AccessLevel, Evaluation, Grant, ReadOutcome
 from seenby.policies.gcp.provider import evaluate_snapshot
 from seenby.snapshot import Read, Resource, Snapshot, new_snapshot
 
+# Every miniature snapshot is collected at this instant: IAM Conditions on request.time are decided there.
+COLLECTED_AT = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 ORG = "organizations/100"
 PROJECT = "corp-telemetry"
 PROJECT_NUMBER = "2001"
@@ -175,7 +178,7 @@ def domain(name: str, people: int) -> Resource:
 
 
 def snapshot(*resources: Resource) -> Snapshot:
-    return new_snapshot(resources, scope={"gcp_projects": [PROJECT]}, mode="test")
+    return new_snapshot(resources, scope={"gcp_projects": [PROJECT]}, mode="test", collected_at=COLLECTED_AT)
 
 
 def evaluate(*resources: Resource) -> Evaluation:

@@ -93,9 +93,10 @@ def test_unreadable_dataset_keeps_inherited_bindings() -> None:
 
 
 def test_conditional_access_entry_is_conditional() -> None:
-    """An access entry with an IAM condition (accessPolicyVersion 3) is a conditional grant; https://cloud.google.com/bigquery/docs/conditions"""
+    """An access entry whose IAM condition names an access level (network) is a conditional grant; https://cloud.google.com/bigquery/docs/conditions"""
+    expression = "'accessPolicies/1/accessLevels/corp' in request.auth.access_levels"
     entry = {"role": "roles/bigquery.dataViewer", "userByEmail": "c@corp.example",
-             "condition": {"title": "t", "expression": "resource.name.endsWith('/tables/t')"}}
+             "condition": {"title": "t", "expression": expression}}
     ev = evaluate(org(), project(), bq_dataset("ds", entry))
     assert conditional_audience(ev, DS, R) == {"user:c@corp.example"}
 
@@ -139,8 +140,8 @@ def test_public_dataset_via_iam_member() -> None:
 
 
 def test_conditional_table_binding_is_conditional() -> None:
-    """A conditional binding in a table's allow policy is a conditional grant on that table; https://cloud.google.com/bigquery/docs/conditions"""
-    condition = {"title": "temp", "expression": "request.time < timestamp('2027-01-01T00:00:00Z')"}
+    """A binding conditional on an access level in a table's allow policy is a conditional grant on it; https://cloud.google.com/bigquery/docs/conditions"""
+    condition = {"title": "corp", "expression": "'accessPolicies/1/accessLevels/corp' in request.auth.access_levels"}
     iam = policy(binding("roles/bigquery.dataViewer", "user:temp@corp.example", condition=condition))
     ev = evaluate(org(), project(), bq_dataset("ds"), bq_table("ds", "t", iam=iam))
     assert conditional_audience(ev, TABLE, R) == {"user:temp@corp.example"}

@@ -296,7 +296,7 @@ CASES = [
          ALICE, set()),
     case("convenience-inherited-folder-viewer-is-project-viewer", CONVENIENCE,
          lambda: [org(), folder("folders/7", iam=policy(binding("roles/viewer", ALICE_M))),
-                  project(parent="folders/7"),
+                  project(parent="folders/7", iam=policy()),
                   bucket("b", iam=policy(binding("roles/storage.objectViewer", f"projectViewer:{PROJECT}")))],
          ALICE, {R, L}),
     # --- ACLs --------------------------------------------------------------------------------
@@ -434,7 +434,7 @@ CASES = [
          on_dataset(entry("READER", specialGroup="projectReaders"),
                     project_iam=policy(binding("roles/editor", ALICE_M))), ALICE, set(), dataset=DS),
     case("bq-entry-projectReaders-include-org-viewers", BQ_BASIC,
-         lambda: [org(iam=policy(binding("roles/viewer", ALICE_M))), project(),
+         lambda: [org(iam=policy(binding("roles/viewer", ALICE_M))), project(iam=policy()),
                   bq_dataset("ds", entry("READER", specialGroup="projectReaders"))], ALICE, {R, L}, dataset=DS),
     case("bq-entry-condition-access-level-conditional", BQ_ACCESS_FIELD,
          on_dataset({"role": "READER", "userByEmail": "alice@corp.example",
@@ -554,11 +554,7 @@ CASES = [
                       "deny_policies": deny_read(deny_rule(["principal://goog/subject/alice@corp.example"],
                                                            ["storage.googleapis.com/objects.get"]))}),
                   bucket("b", iam=policy(binding("roles/storage.objectViewer", f"projectViewer:{PROJECT}")))],
-         ALICE, {L},
-         marks=pytest.mark.xfail(strict=True, reason=(
-             "convenience members (projectViewer: and kin) come from the project's basic-role holders, not from "
-             "Cloud Identity memberships: deny.py splits only Cloud Identity groups, so the denied viewer still "
-             "reaches READ through projectViewer: (over-report, fail closed)"))),
+         ALICE, {L}),
     # --- custom and unknown roles ---------------------------------------------------------
     case("custom-role-with-objects-get-reads", "https://cloud.google.com/iam/docs/understanding-custom-roles",
          lambda: [org(), Resource(type="gcp.project", id=f"projects/{PROJECT}", account=PROJECT, parent=ORG, reads={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -80,6 +81,10 @@ class GcpScanConfig:
         object.__setattr__(self, "folders", folders)
         object.__setattr__(self, "organizations", organizations)
         object.__setattr__(self, "storage_endpoints", MappingProxyType(dict(self.storage_endpoints)))
+
+    def emulated_storage(self) -> bool:
+        """Cloud Storage goes to an emulator: a configured endpoint, or ``STORAGE_EMULATOR_HOST`` (read now)."""
+        return bool(self.storage_endpoint or self.storage_endpoints or os.environ.get("STORAGE_EMULATOR_HOST"))
 
     def storage_endpoint_for(self, project: str) -> str | None:
         return self.storage_endpoints.get(project, self.storage_endpoint)

@@ -12,7 +12,9 @@
 
 Every fan-out is a task on one ``ThreadPoolExecutor`` of ``max_workers`` threads (tasks
 never wait on one another).  A failed read is recorded and the scan goes on; only
-missing credentials stop it, as :class:`~seenby.errors.ScanError`.
+missing credentials stop it, as :class:`~seenby.errors.ScanError`.  Against a storage
+emulator the scan is anonymous, and an API whose host refuses connections fails at once
+(no retries; :func:`.calls.unreachable`).
 """
 
 from __future__ import annotations
@@ -61,6 +63,23 @@ def _default_credentials() -> Any:
             "or set GOOGLE_APPLICATION_CREDENTIALS"
         ) from None
     return credentials
+
+
+def _credentials(config: GcpScanConfig) -> Any:
+    """The injected credentials; anonymous ones when Cloud Storage goes to an emulator; else ADC.
+
+    An emulator ignores credentials, and a bearer token has no business going to a local
+    plain-HTTP endpoint: with ``STORAGE_EMULATOR_HOST`` (or a configured storage endpoint)
+    the scan runs anonymously, and the Google APIs the emulator does not serve answer
+    401/403 (denied) or refuse the connection (error): coverage gaps, as for any read.
+    """
+    if config.credentials is not None:
+        return config.credentials
+    if config.emulated_storage():
+        from google.auth.credentials import AnonymousCredentials
+
+        return AnonymousCredentials()
+    return _default_credentials()
 
 
 def _identity(credentials: Any) -> str | None:
@@ -218,7 +237,7 @@ class _Scan:
 
     def run(self) -> Snapshot:
         config = self.config
-        self.credentials = config.credentials if config.credentials is not None else _default_credentials()
+        self.credentials = _credentials(config)
         session = config.http
         if session is None:
             from google.auth.transport.requests import AuthorizedSession

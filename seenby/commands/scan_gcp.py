@@ -7,6 +7,7 @@ import click
 from seenby.cli_base import FAIL_ON, FORMATS, Progress, audit_and_report, guard, say
 from seenby.commands.scan import scan
 from seenby.errors import UsageError
+from seenby.history.options import record_option, store_option
 
 
 @scan.command("gcp")
@@ -28,6 +29,8 @@ from seenby.errors import UsageError
     help="Print a custom role with exactly the read-only permissions the scanner needs, and exit.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress or messages on stderr.")
+@record_option(default=True)
+@store_option
 @guard
 def scan_gcp_command(
     projects: tuple[str, ...],
@@ -44,8 +47,13 @@ def scan_gcp_command(
     strict: bool,
     print_permissions: bool,
     quiet: bool,
+    record: bool,
+    store: str | None,
 ) -> None:
-    """Scan Google Cloud with Application Default Credentials (STORAGE_EMULATOR_HOST points GCS at an emulator)."""
+    """Scan Google Cloud with Application Default Credentials.
+
+    STORAGE_EMULATOR_HOST points Cloud Storage at an emulator; the scan is then anonymous.
+    """
     from seenby.scanners.gcp import GcpScanConfig, scan_gcp
     from seenby.scanners.gcp import print_permissions as permissions_role
 
@@ -69,5 +77,9 @@ def scan_gcp_command(
 
         save_snapshot(snapshot, output)
         say(quiet)(f"wrote {output} ({len(snapshot.resources)} resources)")
+    if record:
+        from seenby.history.recording import record_snapshot
+
+        record_snapshot(snapshot, store=store, source=output, say=say(quiet))
     if then_audit:
         audit_and_report(snapshot, rules_path, fmt, None, fail_on, strict)

@@ -42,7 +42,9 @@ class GcpScanConfig:
     emulators that keep a single bucket namespace per server.  ``max_workers`` bounds
     concurrent calls for the whole scan; transient failures are tried ``max_attempts``
     times in all.  ``read_groups`` reads the Cloud Identity memberships of every group
-    the scanned policies name.
+    the scanned policies name.  ``object_acl_limit`` bounds the objects whose ACLs are read
+    per bucket without uniform bucket-level access (the most recently updated first; the
+    rest is a coverage gap).
     """
 
     projects: tuple[str, ...] = ()
@@ -58,6 +60,7 @@ class GcpScanConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     read_groups: bool = True
+    object_acl_limit: int = 1000  # objects whose ACL is read per bucket without uniform access (newest first)
     sleep: Callable[[float], None] | None = None  # injected by tests to keep retries instant
     quota_project: str | None = None
 
@@ -66,6 +69,8 @@ class GcpScanConfig:
             raise UsageError("name at least one --project, --folder or --organization to scan")
         if self.max_workers < 1:
             raise UsageError(f"max_workers must be at least 1, not {self.max_workers}")
+        if self.object_acl_limit < 1:
+            raise UsageError(f"object_acl_limit must be at least 1, not {self.object_acl_limit}")
         if self.max_attempts < 1:
             raise UsageError(f"max_attempts must be at least 1, not {self.max_attempts}")
         for project in self.projects:

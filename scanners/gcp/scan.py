@@ -5,7 +5,8 @@
     --organization / --folder ── walk: projects.list + folders.list under each node
     project ── projects.get, getAncestry, getIamPolicy, org policies, deny policies, custom roles
             ├─ each ancestor (folder, organisation): get, getIamPolicy, org policies, deny policies
-            ├─ storage.buckets.list ── per bucket: get (projection=full), getIamPolicy
+            ├─ storage.buckets.list ── per bucket: get (projection=full), getIamPolicy,
+            │                          without uniform access: objects.list (projection=full)
             ├─ storage.hmacKeys.list
             └─ bigquery datasets.list ── per dataset: get, tables.list ── per table: get, getIamPolicy
     then: every group those documents name ── groups.lookup, memberships.list (and nested groups)
@@ -200,7 +201,9 @@ class _Scan:
     def _bucket(self, project: str, name: str) -> None:
         assert self.caller is not None
         if self.claim(f"gs://{name}"):
-            self.add(storage.read_bucket(self.caller, self.storage_client(project), name, project=project))
+            client = self.storage_client(project)
+            limit = self.config.object_acl_limit
+            self.add(storage.read_bucket(self.caller, client, name, project=project, object_acl_limit=limit))
         self.tracker.advance(project, "gcs")
 
     def _datasets(self, group: TaskGroup, project: str) -> None:

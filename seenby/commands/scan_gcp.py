@@ -16,6 +16,13 @@ from seenby.history.options import record_option, store_option
 @click.option("--organization", "organizations", multiple=True, help="Organisation (numeric id): every project in it.")
 @click.option("--max-workers", default=8, show_default=True, type=click.IntRange(1, 256))
 @click.option("--no-groups", is_flag=True, help="Do not read Cloud Identity group memberships.")
+@click.option(
+    "--object-acl-limit",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, None),
+    help="Per bucket without uniform access: read the ACLs of this many objects, newest first (the rest is a gap).",
+)
 @click.option("--quota-project", help="Project billed for API quota (x-goog-user-project), for user credentials.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Snapshot file to write (owner-only).")
 @click.option("--audit", "then_audit", is_flag=True, help="Also audit the snapshot against --rules and report.")
@@ -38,6 +45,7 @@ def scan_gcp_command(
     organizations: tuple[str, ...],
     max_workers: int,
     no_groups: bool,
+    object_acl_limit: int,
     quota_project: str | None,
     output: str | None,
     then_audit: bool,
@@ -66,6 +74,7 @@ def scan_gcp_command(
         organizations=organizations,
         max_workers=max_workers,
         read_groups=not no_groups,
+        object_acl_limit=object_acl_limit,
         quota_project=quota_project,
     )
     if not output and not then_audit:

@@ -330,6 +330,8 @@ class _Builder:
                     reads["default_object_acl"] = _gap(
                         "storage.defaultObjectAccessControls.list", "the default object ACL"
                     )
+                # objects are not exported: their own ACLs are unknown
+                reads["object_acls"] = _gap("storage.objects.list", "the objects' ACLs")
         return Resource(
             type="gcp.storage.bucket",
             id=f"gs://{bucket}",

@@ -97,6 +97,7 @@ def bucket(
     default_acl: list[dict[str, str]] | None = None,
     labels: dict[str, str] | None = None,
     metadata: Any = "build",
+    object_acls: Any = None,
 ) -> Resource:
     if metadata == "build":
         config: dict[str, Any] = {"uniformBucketLevelAccess": {"enabled": uniform}}
@@ -113,8 +114,15 @@ def bucket(
         name=name,
         account=project_id,
         parent=f"projects/{project_id}",
-        reads=_reads(metadata=metadata, iam_policy=iam),
+        reads=_reads(metadata=metadata, iam_policy=iam, object_acls=object_acls),
     )
+
+
+def objects(*acls: tuple[str, list[tuple[str, str]]], total: int | None = None) -> dict[str, Any]:
+    """An ``object_acls`` document: (object name, [(entity, role)…]) newest first, as the scanner records it."""
+    items = [{"name": name, "updated": f"2026-05-{30 - i:02d}T00:00:00Z",
+              "acl": [{"entity": e, "role": r} for e, r in entries]} for i, (name, entries) in enumerate(acls)]
+    return {"items": items, "total": len(items) if total is None else total, "limit": 1000}
 
 
 def bq_dataset(dataset: str, *access: dict[str, Any], project_id: str = PROJECT, metadata: Any = "build") -> Resource:

@@ -23,6 +23,14 @@ from seenby.history.options import record_option, store_option
     type=click.IntRange(1, None),
     help="Per bucket without uniform access: read the ACLs of this many objects, newest first (the rest is a gap).",
 )
+@click.option(
+    "--directory",
+    "directory_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="Group memberships as gcloud prints them (memberships list / search-transitive-memberships JSON), "
+    "for groups the scan cannot read (repeat). See docs/gcp.md.",
+)
 @click.option("--quota-project", help="Project billed for API quota (x-goog-user-project), for user credentials.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Snapshot file to write (owner-only).")
 @click.option("--audit", "then_audit", is_flag=True, help="Also audit the snapshot against --rules and report.")
@@ -46,6 +54,7 @@ def scan_gcp_command(
     max_workers: int,
     no_groups: bool,
     object_acl_limit: int,
+    directory_files: tuple[str, ...],
     quota_project: str | None,
     output: str | None,
     then_audit: bool,
@@ -79,8 +88,17 @@ def scan_gcp_command(
     )
     if not output and not then_audit:
         raise UsageError("give --output FILE to write the snapshot, and/or --audit to report on it")
+    groups = []
+    if directory_files:
+        from seenby.importers.gcp_directory import directory_groups
+
+        groups = directory_groups(directory_files)  # read first: a bad file stops before any call
     with Progress(quiet) as progress:
         snapshot = scan_gcp(config, progress=progress)
+    if groups:
+        from seenby.importers.gcp_directory import with_directory
+
+        snapshot = with_directory(snapshot, groups)
     if output:
         from seenby.snapshot import save_snapshot
 

@@ -536,6 +536,49 @@ def _time_leaf(leaf: _Leaf, at: datetime) -> Outcome:
 _RANK = {Truth.FALSE: 0, Truth.UNKNOWN: 1, Truth.SOME: 2, Truth.TRUE: 3}
 
 
+def _leaves(node: Any) -> Iterable[Any]:
+    """The leaves :func:`_decide` hands to :func:`_leaf`, in the same walk."""
+    kids = _kids(node)
+    branches = (node.data == "expr" and len(kids) == 3) or (
+        node.data in ("conditionalor", "conditionaland") and len(kids) == 2
+    )
+    if branches:
+        for kid in kids:
+            yield from _leaves(kid)
+    elif node.data == "unary" and len(kids) == 2 and _is_tree(kids[0]) and kids[0].data == "unary_not":
+        yield from _leaves(kids[1])
+    elif len(kids) == 1 and _is_tree(kids[0]) and node.data in _PASS_THROUGH:
+        yield from _leaves(kids[0])
+    else:
+        yield node
+
+
+@lru_cache(maxsize=1024)
+def _schedule_instants(expression: str, at: datetime) -> tuple[datetime, ...]:
+    """The sample instants of the week after ``at`` at which some time leaf of ``expression`` changes value.
+
+    Deciding the tree only there gives the same widest answer and first change as every sample,
+    at a cost independent of the resource (a time leaf that also reads the resource: every sample).
+    """
+    steps = []
+    step = at + _SCHEDULE_STEP
+    while step <= at + _SCHEDULE_SPAN:
+        steps.append(step)
+        step += _SCHEDULE_STEP
+    timed = [leaf for leaf in _leaves(_parse(expression)) if "request.time" in _attributes(leaf)]
+    if any(a.startswith("resource.") for leaf in timed for a in _attributes(leaf)):
+        return tuple(steps)
+    sampled = [_Leaf(node=leaf, text="", resource=OPAQUE, at=None) for leaf in timed]
+    previous = tuple(_time_value(leaf, at) for leaf in sampled)
+    changes = []
+    for step in steps:
+        values = tuple(_time_value(leaf, step) for leaf in sampled)
+        if values != previous:
+            changes.append(step)
+            previous = values
+    return tuple(changes)
+
+
 def _over_the_week(tree: Any, resource: CelResource, at: datetime, source: str, first: Outcome) -> Outcome:
     """A condition with a schedule: open when it opens at some time in the week after ``at`` (fail closed).
 
@@ -543,14 +586,12 @@ def _over_the_week(tree: Any, resource: CelResource, at: datetime, source: str, 
     what it was at collection time and when that first changes.
     """
     widest, change = first, None
-    step = at + _SCHEDULE_STEP
-    while step <= at + _SCHEDULE_SPAN:
+    for step in _schedule_instants(source, at):
         outcome = _decide(tree, resource, step, source)
         if change is None and outcome.truth is not first.truth:
             change = (step, outcome.truth)
         if _RANK[outcome.truth] > _RANK[widest.truth]:
             widest = outcome
-        step += _SCHEDULE_STEP
     stamp = _stamp(at)
     if change is None:
         how = f"{first.truth.value} at collection time {stamp}; unchanged in the week after it ({_SCHEDULE})"
@@ -567,11 +608,33 @@ def _over_the_week(tree: Any, resource: CelResource, at: datetime, source: str, 
 # -- leaves ------------------------------------------------------------------------
 
 
+# Leaf outcomes, keyed by the leaf as written and only what it depends on: a time leaf's value at an
+# instant is the same for every resource, a resource leaf's the same at every instant.  Following a
+# schedule over a week re-decides the tree 672 times per resource; this keeps that to lookups.
+_LEAF_CACHE: dict[tuple[str, CelResource | None, datetime | None], Outcome] = {}
+_LEAF_CACHE_SIZE = 200_000
+
+
 def _leaf(node: Any, resource: CelResource, at: datetime | None, source: str) -> Outcome:
+    text = _text(node, source)
+    attributes = _attributes(node)
+    reads_resource = any(a.startswith("resource.") for a in attributes)
+    reads_time = "request.time" in attributes
+    key = (text, resource if reads_resource else None, at if reads_time else None)
+    if text == "the condition" or not attributes:
+        return _leaf_outcome(node, text, attributes, resource, at)  # no stable text, or a constant: not cached
+    hit = _LEAF_CACHE.get(key)
+    if hit is None:
+        if len(_LEAF_CACHE) >= _LEAF_CACHE_SIZE:
+            _LEAF_CACHE.clear()
+        hit = _LEAF_CACHE[key] = _leaf_outcome(node, text, attributes, resource, at)
+    return hit
+
+
+def _leaf_outcome(node: Any, text: str, attributes: set[str], resource: CelResource, at: datetime | None) -> Outcome:
     import celpy.celtypes as ct
 
-    leaf = _Leaf(node=node, text=_text(node, source), resource=resource, at=at)
-    attributes = _attributes(node)
+    leaf = _Leaf(node=node, text=text, resource=resource, at=at)
     missing = attributes - resource.known()
     if missing == {"resource.name"} and resource.name_prefix is not None:
         return _part_leaf(leaf, resource.name_prefix)

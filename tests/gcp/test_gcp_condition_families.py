@@ -86,7 +86,9 @@ CASES = [
        expression='request.time < timestamp("2026-05-01T00:00:00Z") + duration("86400s")', read=()),
     fc(id="time-business-hours-schedule-narrows-nobody", url=TIME,
        expression='request.time.getHours("Europe/Berlin") >= 9 && request.time.getHours("Europe/Berlin") < 17',
-       read=ME, list_=ME, decided=((ConditionFamily.TIME, "a schedule"),)),
+       read=ME, list_=ME,  # 14:00 in Berlin at collection; 17:00 there is 15:00 UTC in June
+       decided=((ConditionFamily.TIME, "true at collection time 2026-06-01T12:00:00Z; false from 2026-06-01T15:00:00Z"),
+                )),
     fc(id="time-negated-schedule-narrows-nobody", url=TIME, expression='!(request.time.getDayOfWeek("UTC") < 5)',
        read=ME, list_=ME, decided=((ConditionFamily.TIME, "a schedule"),)),
     # -- data part: part of the bucket, unconditional, at full severity -----------------------

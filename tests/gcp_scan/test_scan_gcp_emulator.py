@@ -105,3 +105,16 @@ def test_cli_scan_against_the_emulator_is_quick(gcs: str, tmp_path: Path) -> Non
     started = time.monotonic()
     proc = _cli(tmp_path, gcs, "-o", str(tmp_path / "snap.json"), "--no-record", "--no-groups")
     assert (proc.returncode, time.monotonic() - started < 20) == (0, True), proc.stderr
+
+
+def test_cli_directory_fills_groups_the_scan_cannot_read(gcs: str, tmp_path: Path) -> None:
+    """`scan gcp --directory FILE`: Cloud Identity unreachable, the group's members come from the file."""
+    seed_bucket(gcs, "telemetry-raw", bindings=[{"role": "roles/storage.objectViewer",
+                                                 "members": ["group:ops@corp.example"]}])
+    directory = ROOT / "tests" / "importers" / "data" / "directory" / "ops@corp.example.json"
+    proc = _cli(tmp_path, gcs, "-o", str(tmp_path / "snap.json"), "--no-record", "--directory", str(directory))
+    assert proc.returncode == 0, proc.stderr
+    [group] = [r for r in json.loads((tmp_path / "snap.json").read_text())["resources"]
+               if r["type"] == "gcp.cloudidentity.group"]
+    members = [m["preferredMemberKey"]["id"] for m in group["reads"]["memberships"]["document"]["memberships"]]
+    assert (group["id"], members) == ("ops@corp.example", ["alice@corp.example", "oncall@corp.example"])

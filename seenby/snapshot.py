@@ -33,6 +33,7 @@ from seenby.gcpolicy import bulk_work
 from seenby.model import ReadOutcome
 
 __all__ = [
+    "NOT_IN_EXPORT",
     "SCHEMA_VERSION",
     "Read",
     "Resource",
@@ -45,6 +46,9 @@ __all__ = [
 
 SCHEMA_VERSION = "1.0"
 SUPPORTED_MAJOR = 1
+# The error code of a read an importer could not make because its export does not hold the document:
+# a gap, and a placeholder that never replaces a read a scan made when snapshots are merged.
+NOT_IN_EXPORT = "NotInExport"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -325,14 +329,42 @@ def load_snapshots(paths: Iterable[str | Path], *, embedded: bool = False) -> Sn
     return shots[0] if len(shots) == 1 else merge_snapshots(shots)
 
 
+def _placeholder(read: Read) -> bool:
+    return read.outcome is ReadOutcome.ERROR and read.error_code == NOT_IN_EXPORT
+
+
+def _merged_resource(older: Resource, newer: Resource) -> Resource:
+    """``newer`` with, read by read, the newest *read*: an export's NotInExport placeholder keeps a scan's read."""
+    reads = dict(older.reads)
+    for name, read in newer.reads.items():
+        if _placeholder(read) and name in reads and not _placeholder(reads[name]):
+            continue
+        reads[name] = read
+    return Resource(
+        type=newer.type,
+        id=newer.id,
+        name=newer.name,
+        account=newer.account,
+        region=newer.region,
+        parent=newer.parent,
+        reads=reads,
+    )
+
+
 def merge_snapshots(shots: Iterable[Snapshot]) -> Snapshot:
-    """Merge shards (one per account or project). The same resource in two shards: the newer read wins."""
+    """Merge shards (one per account or project), or an export with a scan, into one view.
+
+    The same resource in two snapshots keeps, for each of its reads, the newest one (by the
+    snapshots' ``collected_at``), not the newest resource whole: a read only the older snapshot
+    made survives, and an importer's ``NotInExport`` placeholder never replaces a real read.
+    """
     shots = sorted(shots, key=lambda s: s.collected_at)
     merged: dict[tuple[str, str], Resource] = {}
     scope: dict[str, Any] = {}
     for s in shots:
         for r in s.resources:
-            merged[(r.type, r.id)] = r
+            key = (r.type, r.id)
+            merged[key] = _merged_resource(merged[key], r) if key in merged else r
         for key, value in s.scope.items():
             if isinstance(value, list):
                 scope[key] = sorted(set(scope.get(key, [])) | set(value))

@@ -314,10 +314,12 @@ def test_gcs_acl_under_unknown_uniform_access_is_judged_at_its_own_severity(tmp_
 
 
 def test_gcs_acl_under_enforced_prevention_is_not_public(tmp_path):
-    """With public access prevention enforced the same ACL is not public: no SB001, the gap is low."""
+    """With public access prevention enforced the same ACL is not public: no SB001.  The unknown uniform access
+    still rates high: with ACLs in force, the project-editors entity reaches the project's editors, whom a plan
+    without the project's IAM cannot name (an unknown broad audience, fail closed)."""
     _, findings = run(tmp_path, gcs_bucket_with_public_acl("enforced"))
     assert by_rule(findings, "SB001") == []
-    assert [g["severity"] for g in by_rule(findings, "SB011")] == ["low"]
+    assert [g["severity"] for g in by_rule(findings, "SB011")] == ["high"]
 
 
 def test_bigquery_dataset_with_unknown_access_gates_as_public(tmp_path):

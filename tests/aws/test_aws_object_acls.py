@@ -1,0 +1,180 @@
+"""Object ACLs (issue 22 item 1): grants on objects open the bucket's dataset, under the bucket ACL's rules.
+
+Sources: ACL = https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html,
+OWN = https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html,
+BPA = https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from seenby.model import ReadOutcome
+from seenby.policies.gaps import collect_gaps
+
+ACCT = "111122223333"
+PUBLIC, AUTH = "aws:public", "aws:authenticated"
+ALL = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHU = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+OWNER_ID = "c" * 64  # the bucket owner's canonical id (tests/aws/conftest.py)
+PARTNER_ID = "d" * 64  # another account's canonical user
+SURE, COND = "sure", "conditional"
+
+
+def with_object_acls(bucket: dict, grants: list[dict], *, keys: tuple[str, ...] = ("a.csv", "b.csv"),
+                     listed: int | None = None, chosen: int | None = None, failures: list[dict] | None = None,
+                     complete: bool = True) -> dict:  # fmt: skip
+    """``bucket`` with an ``object_acls`` read: one ACL (owner FULL_CONTROL plus ``grants``) on ``keys``."""
+    acl = {"Owner": {"ID": OWNER_ID}, "Grants": [_grant(OWNER_ID, "FULL_CONTROL"), *grants], "Keys": list(keys)}
+    failures = failures or []
+    chosen = len(keys) + len(failures) if chosen is None else chosen
+    document = {"Listed": chosen if listed is None else listed, "ListingComplete": complete, "Chosen": chosen,
+                "Acls": [acl], "Failures": failures}  # fmt: skip
+    bucket["reads"]["object_acls"] = {"outcome": "ok", "api": "s3:GetObjectAcl", "document": document}
+    return bucket
+
+
+def _grant(grantee: str, permission: str) -> dict[str, Any]:
+    if grantee.startswith("http://"):
+        return {"Grantee": {"Type": "Group", "URI": grantee}, "Permission": permission}
+    return {"Grantee": {"Type": "CanonicalUser", "ID": grantee}, "Permission": permission}
+
+
+# (id, object grants [(grantee, permission)], {level: expected audience}) — ACL: object permissions
+PERMISSION_CASES: list[tuple[str, list[tuple[str, str]], dict[str, dict[str, str]]]] = [
+    ("all-users-read-is-data", [(ALL, "READ")], {"read": {PUBLIC: SURE}, "list": {}, "admin": {}}),
+    ("authenticated-read-is-data", [(AUTHU, "READ")], {"read": {AUTH: SURE}}),
+    ("other-account-read-is-data", [(PARTNER_ID, "READ")], {"read": {PARTNER_ID: SURE}}),
+    ("all-users-read-acp-is-list", [(ALL, "READ_ACP")], {"list": {PUBLIC: SURE}, "read": {}}),
+    ("all-users-write-acp-is-admin", [(ALL, "WRITE_ACP")], {"admin": {PUBLIC: SURE}, "read": {}}),
+    ("all-users-full-control", [(ALL, "FULL_CONTROL")],
+     {"read": {PUBLIC: SURE}, "list": {PUBLIC: SURE}, "admin": {PUBLIC: SURE}, "write": {}}),
+    ("owner-own-grant-grants-nothing", [], {"read": {}, "list": {}, "admin": {}}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("grants", "expected"), [c[1:] for c in PERMISSION_CASES],
+                         ids=[c[0] for c in PERMISSION_CASES])  # fmt: skip
+def test_object_acl_permission_levels(aws: Any, grants: list, expected: dict) -> None:
+    """Object READ is the data, READ_ACP lists, WRITE_ACP administers; object ACLs have no WRITE (ACL)."""
+    bucket = with_object_acls(aws.bucket(), [_grant(g, p) for g, p in grants])
+
+    ev = aws.evaluate(*aws.base(bucket, account_bpa=aws.bpa()))
+
+    for level, audience in expected.items():
+        assert aws.audience(ev, "b", level) == audience, level
+
+
+# (id, bucket kwargs, account BPA, object grants, expected READ audience) — OWN and BPA
+IN_FORCE_CASES = [
+    ("bucket-owner-enforced-disables", {"ownership": "BucketOwnerEnforced"}, "absent", [ALL], {}),
+    ("object-writer-keeps", {"ownership": "ObjectWriter"}, "absent", [ALL], {PUBLIC: SURE}),
+    ("bucket-ignore-public-acls", {"bpa": {"IgnorePublicAcls": True}}, "absent", [ALL], {}),
+    ("account-ignore-public-acls", {}, {"IgnorePublicAcls": True}, [ALL], {}),
+    ("ignore-public-acls-keeps-other-accounts", {}, {"IgnorePublicAcls": True}, [ALL, PARTNER_ID],
+     {PARTNER_ID: SURE}),
+    ("block-public-acls-does-not-ignore", {}, {"BlockPublicAcls": True}, [ALL], {PUBLIC: SURE}),
+    ("account-bpa-denied-conditional", {}, "denied", [ALL], {PUBLIC: COND}),
+    ("ownership-unknown-conditional", {"ownership": "denied"}, {}, [ALL], {PUBLIC: COND}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("bucket_kw", "account_bpa", "grantees", "expected"), [c[1:] for c in IN_FORCE_CASES],
+                         ids=[c[0] for c in IN_FORCE_CASES])  # fmt: skip
+def test_object_acls_apply_as_bucket_acls_do(aws: Any, bucket_kw: dict, account_bpa: Any, grantees: list,
+                                             expected: dict) -> None:  # fmt: skip
+    """BucketOwnerEnforced disables object ACLs; IgnorePublicAcls drops public grants only (OWN, BPA)."""
+    if isinstance(bucket_kw.get("bpa"), dict):
+        bucket_kw = {**bucket_kw, "bpa": aws.bpa(**bucket_kw["bpa"])}
+    acct = aws.bpa(**account_bpa) if isinstance(account_bpa, dict) else account_bpa
+    bucket = with_object_acls(aws.bucket(**bucket_kw), [_grant(g, "READ") for g in grantees])
+
+    ev = aws.evaluate(*aws.base(bucket, account_bpa=acct))
+
+    assert aws.audience(ev, "b", "read") == expected
+
+
+def test_bucket_policy_deny_still_wins_over_a_public_object(aws: Any) -> None:
+    """An explicit Deny of both object reads to everyone closes a public-read object (evaluation logic)."""
+    deny = aws.policy(aws.stmt(effect="Deny", action=["s3:GetObject", "s3:GetObjectVersion"]))
+    bucket = with_object_acls(aws.bucket(policy=deny), [_grant(ALL, "READ")])
+
+    ev = aws.evaluate(*aws.base(bucket, account_bpa=aws.bpa()))
+
+    assert aws.audience(ev, "b", "read") == {}
+
+
+def test_evidence_names_the_objects(aws: Any) -> None:
+    """The grant's evidence counts the objects and names the first few keys."""
+    keys = tuple(f"exports/{i}.csv" for i in range(7))
+    bucket = with_object_acls(aws.bucket(), [_grant(ALL, "READ")], keys=keys)
+
+    (grant,) = aws.grants_of(aws.evaluate(*aws.base(bucket, account_bpa=aws.bpa())), "b", "read")
+
+    (evidence,) = grant.evidence
+    assert evidence.location == "object_acls.Acls[0].Grants[1]"
+    assert evidence.excerpt["Objects"] == 7
+    assert list(evidence.excerpt["Keys"]) == list(keys[:5])
+    assert evidence.note == "object ACL: READ on 7 object(s): " + ", ".join(keys[:5]) + ", …"
+
+
+def _object_gaps(aws: Any, bucket: dict) -> list:
+    snapshot = aws.snapshot(*aws.base(bucket, account_bpa=aws.bpa()))
+    ev = aws.evaluate(*aws.base(bucket, account_bpa=aws.bpa()))
+    return [g for g in collect_gaps(snapshot, ev) if g.read == "object_acls"]
+
+
+def test_bound_that_cut_is_a_coverage_gap(aws: Any) -> None:
+    """1,000 of 4,200 objects read: a gap on the bucket saying so, never "the rest are private"."""
+    bucket = with_object_acls(aws.bucket(), [], keys=tuple(f"k{i}" for i in range(1000)), listed=4200)
+
+    (gap,) = _object_gaps(aws, bucket)
+
+    assert gap.message == "object ACLs read for 1000 of 4200 objects"
+    assert (gap.outcome, gap.error_code, gap.datasets) == (ReadOutcome.ERROR, "ObjectAclLimit", ("arn:aws:s3:::b",))
+
+
+def test_denied_object_acl_is_a_denied_gap(aws: Any) -> None:
+    """A GetObjectAcl answered AccessDenied is a denied coverage gap naming the object."""
+    failed = [{"Key": "secret.csv", "outcome": "denied", "error_code": "AccessDenied"}]
+    bucket = with_object_acls(aws.bucket(), [], keys=("a.csv",), failures=failed)
+
+    (gap,) = _object_gaps(aws, bucket)
+
+    assert gap.message == "object ACLs read for 1 of 2 objects; GetObjectAcl failed for 1 (secret.csv)"
+    assert (gap.outcome, gap.error_code) == (ReadOutcome.DENIED, "AccessDenied")
+
+
+def test_every_object_read_is_no_gap(aws: Any) -> None:
+    """All listed objects read: no object ACL gap."""
+    assert _object_gaps(aws, with_object_acls(aws.bucket(), [])) == []
+
+
+def test_incomplete_listing_says_at_least(aws: Any) -> None:
+    """A listing stopped by object_listing_limit reports "of at least M objects"."""
+    bucket = with_object_acls(aws.bucket(), [], keys=("a",), listed=100_000, complete=False)
+
+    (gap,) = _object_gaps(aws, bucket)
+
+    assert gap.message == "object ACLs read for 1 of at least 100000 objects"
+
+
+def test_audit_finding_names_the_public_objects(aws: Any) -> None:
+    """A bucket declared private with one public-read object: a read finding for the public whose path names it."""
+    from datetime import date
+
+    from seenby.audit import audit
+    from seenby.config import parse_rules
+    from seenby.model import AccessLevel
+
+    bucket = with_object_acls(aws.bucket(), [_grant(ALL, "READ")], keys=("exports/q3.csv",))
+    rules = parse_rules("version: 1\ndatasets:\n  - match: {id: 'arn:aws:s3:::b'}\n    read: []\n", source="rules.yaml")
+
+    result = audit(aws.snapshot(*aws.base(bucket, account_bpa=aws.bpa())), rules, today=date(2026, 11, 23))
+
+    (finding,) = [f for f in result.active if f.level is AccessLevel.READ]
+    assert {e.principal.id for e in finding.excess} == {PUBLIC}
+    notes = [step.evidence[0].note for e in finding.excess for step in e.path if step.evidence]
+    assert notes == ["object ACL: READ on 1 object(s): exports/q3.csv"]

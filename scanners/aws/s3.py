@@ -29,9 +29,11 @@ account still applies (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acc
 
 from __future__ import annotations
 
+import heapq
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from seenby.model import ReadOutcome
@@ -54,7 +56,6 @@ __all__ = [
     "ObjectAclScan",
     "access_points_of",
     "bucket_region",
-    "choose",
     "kms_key_references",
     "list_access_points",
     "list_buckets",
@@ -316,46 +317,45 @@ def object_acls_apply(bucket: Resource) -> bool:
 class ObjectAclScan:
     """One bucket's object listing and the GetObjectAcl reads of the keys chosen from it (filled by tasks)."""
 
-    listing: Read  # ok: {"Keys": [[key, last_modified], ...], "Complete": bool}
+    listing: Read  # ok: {"Listed": int, "Complete": bool, "Newest": [key, ...]}
     chosen: tuple[str, ...] = ()
     acls: dict[str, Read] = field(default_factory=dict)  # key -> its GetObjectAcl read
 
 
-def list_objects(clients: Clients, bucket: Resource, *, limit: int) -> ObjectAclScan:
-    """ListObjectsV2 of ``bucket`` (names and dates only), at most ``limit`` keys, and the keys chosen to read.
+def list_objects(clients: Clients, bucket: Resource, *, limit: int, newest: int) -> ObjectAclScan:
+    """ListObjectsV2 of ``bucket`` (names and dates only, never contents) and the keys whose ACL to read.
 
-    Past ``limit`` keys the listing stops (``Complete`` false).  Which keys are read is :func:`choose`'s.
+    The listing stops past ``limit`` keys (``Complete`` false).  The chosen keys are the
+    ``newest`` most recently modified (``LastModified`` descending, ties by key descending),
+    kept in a bounded heap while paging: memory grows with ``newest``, not with the bucket.
     """
     regional = clients.get("s3", bucket.region)
 
     def call() -> dict[str, Any]:
-        keys: list[list[str]] = []
-        params: dict[str, Any] = {"Bucket": bucket.name, "MaxKeys": MAX_LIST_KEYS}
+        listed = 0
+        heap: list[tuple[float, str]] = []  # the newest (modified, key) so far, oldest first
+        params: dict[str, Any] = {"Bucket": bucket.name}
         while True:
-            page = regional.list_objects_v2(**params)
+            page = regional.list_objects_v2(**params, MaxKeys=min(MAX_LIST_KEYS, max(1, limit - listed)))
             for obj in page.get("Contents") or []:
-                modified = jsonable(obj.get("LastModified")) or ""
-                keys.append([str(obj["Key"]), str(modified)])
+                listed += 1
+                modified = obj.get("LastModified")
+                item = (modified.timestamp() if isinstance(modified, datetime) else 0.0, str(obj["Key"]))
+                if len(heap) < newest:
+                    heapq.heappush(heap, item)
+                elif newest and item > heap[0]:
+                    heapq.heapreplace(heap, item)
             token = page.get("NextContinuationToken")
-            if not page.get("IsTruncated") or not token:
-                return {"Keys": keys, "Complete": True}
-            if len(keys) >= limit:
-                return {"Keys": keys, "Complete": False}
+            complete = not page.get("IsTruncated") or not token
+            if complete or listed >= limit:
+                return {"Listed": listed, "Complete": complete, "Newest": [k for _, k in sorted(heap, reverse=True)]}
             params["ContinuationToken"] = token
 
     op = LIST_OBJECTS_V2
     listing = perform_read(call, api=op.api, absent=op.absent, denied=DENIED_CODES, describe=describe_failure,
                            document=lambda doc: doc)  # fmt: skip
-    return ObjectAclScan(listing=listing)
-
-
-def choose(scan: ObjectAclScan, limit: int) -> tuple[str, ...]:
-    """The ``limit`` most recently modified keys of the listing (ties: by key); none when the listing failed."""
-    if not scan.listing.ok:
-        return ()
-    ordered = sorted(scan.listing.document["Keys"], key=lambda kv: (kv[1], kv[0]), reverse=True)
-    scan.chosen = tuple(k for k, _ in ordered[:limit])
-    return scan.chosen
+    chosen = tuple(listing.document["Newest"]) if listing.ok else ()
+    return ObjectAclScan(listing=listing, chosen=chosen)
 
 
 def read_object_acl(clients: Clients, bucket: Resource, key: str) -> Read:
@@ -382,7 +382,7 @@ def object_acls_read(scan: ObjectAclScan) -> Read:
         entry = groups.setdefault(json.dumps(doc, sort_keys=True), {**doc, "Keys": []})
         entry["Keys"].append(key)
     document = {
-        "Listed": len(scan.listing.document["Keys"]),
+        "Listed": int(scan.listing.document["Listed"]),
         "ListingComplete": bool(scan.listing.document["Complete"]),
         "Chosen": len(scan.chosen),
         "Acls": list(groups.values()),

@@ -322,8 +322,10 @@ class _Scan:
     def _list_objects(self, group: TaskGroup, state: _Account, bucket: Resource) -> None:
         """The bucket's object keys; the chosen keys' GetObjectAcl reads are tasks of their own, a batch each."""
         assert state.clients is not None
-        scan = s3.list_objects(state.clients, bucket, limit=self.config.object_listing_limit)
-        chosen = s3.choose(scan, self.config.object_acl_limit)
+        scan = s3.list_objects(
+            state.clients, bucket, limit=self.config.object_listing_limit, newest=self.config.object_acl_limit
+        )
+        chosen = scan.chosen
         state.add_object_acls(bucket.id, scan)
         for start in range(0, len(chosen), _OBJECT_ACL_BATCH):
             group.spawn(self._read_object_acls, state, bucket, scan, chosen[start : start + _OBJECT_ACL_BATCH])

@@ -130,3 +130,13 @@ def test_cli_org_scan_reads_object_acls_within_the_bound(session, endpoint, clie
     assert proc.returncode == 0, proc.stderr
     doc = _bucket(load_snapshot(out), "corp-data-lake").document("object_acls")
     assert (doc["Listed"], doc["Chosen"], sum(len(a["Keys"]) for a in doc["Acls"])) == (3, 1, 1)
+
+
+def test_listing_bound_stops_the_listing_and_says_so(session, endpoint, client):
+    """object_listing_limit=2 of three objects: the listing stops at two keys and is marked incomplete."""
+    _seed(client, "long-bucket", ["k1", "k2", "k3"])
+
+    config = scan_config(session, endpoint, object_acl_limit=1, object_listing_limit=2)
+    doc = _bucket(scan_aws(config), "long-bucket").document("object_acls")
+
+    assert (doc["Listed"], doc["ListingComplete"], doc["Chosen"]) == (2, False, 1)

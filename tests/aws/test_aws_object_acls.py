@@ -178,3 +178,66 @@ def test_audit_finding_names_the_public_objects(aws: Any) -> None:
     assert {e.principal.id for e in finding.excess} == {PUBLIC}
     notes = [step.evidence[0].note for e in finding.excess for step in e.path if step.evidence]
     assert notes == ["object ACL: READ on 1 object(s): exports/q3.csv"]
+
+
+# -- invariants (hypothesis): object ACLs only add; BPA and enforced ownership never widen them ---------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_GRANTEES = st.sampled_from([ALL, AUTHU, PARTNER_ID, OWNER_ID])
+_PERMISSIONS = st.sampled_from(["READ", "READ_ACP", "WRITE_ACP", "FULL_CONTROL"])
+_OBJECT_GRANTS = st.lists(st.tuples(_GRANTEES, _PERMISSIONS), min_size=1, max_size=3)
+_STATEMENTS = st.lists(
+    st.fixed_dictionaries({
+        "Effect": st.sampled_from(["Allow", "Deny"]),
+        "Principal": st.sampled_from(["*", {"AWS": "444455556666"}, {"AWS": "arn:aws:iam::999988887777:root"}]),
+        "Action": st.sampled_from(["s3:GetObject", "s3:*", "s3:GetObjectAcl", "s3:PutObjectAcl", "s3:ListBucket"]),
+        "Resource": st.sampled_from(["arn:aws:s3:::b/*", "arn:aws:s3:::b"]),
+    }),
+    max_size=2,
+)  # fmt: skip
+_PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_SETTING_OF: dict[str, Any] = {
+    "ignore-bucket": {"bpa": {"IgnorePublicAcls": True}},
+    "ignore-account": {"account_bpa": {"IgnorePublicAcls": True}},
+    "enforced": {"ownership": "BucketOwnerEnforced"},
+}
+
+
+def _within(pid: str, audience: set[str]) -> bool:
+    """``pid`` is in ``audience`` itself or inside a class that is (grants a class subsumes are pruned)."""
+    if pid in audience or PUBLIC in audience:
+        return True
+    if pid != PUBLIC and AUTH in audience:
+        return True
+    account = pid.split(":")[4] if pid.startswith("arn:aws:iam::") else None
+    return account is not None and f"arn:aws:iam::{account}:root" in audience
+
+
+def _audiences(aws: Any, statements: list[dict], grants: list[tuple[str, str]], **kw: Any) -> dict[str, set[str]]:
+    bpa = aws.bpa(**kw.get("bpa", {}))
+    bucket = aws.bucket(policy=aws.policy(*statements) if statements else "absent", bpa=bpa,
+                        ownership=kw.get("ownership", "absent"))  # fmt: skip
+    if grants:
+        bucket = with_object_acls(bucket, [_grant(g, p) for g, p in grants])
+    ev = aws.evaluate(*aws.base(bucket, account_bpa=aws.bpa(**kw.get("account_bpa", {}))))
+    return {level: set(aws.audience(ev, "b", level)) for level in ("read", "write", "list", "admin")}
+
+
+@_PROPERTY
+@given(statements=_STATEMENTS, grants=_OBJECT_GRANTS)
+def test_object_acls_never_narrow(aws: Any, statements: list[dict], grants: list) -> None:
+    """Adding object ACL grants never removes anyone from any level's audience (they only add allows)."""
+    without, with_acls = _audiences(aws, statements, []), _audiences(aws, statements, grants)
+    assert all(_within(p, with_acls[level]) for level in without for p in without[level])
+
+
+@_PROPERTY
+@given(statements=_STATEMENTS, grants=_OBJECT_GRANTS, setting=st.sampled_from(sorted(_SETTING_OF)))
+def test_ignore_public_acls_and_enforced_ownership_never_widen_object_acls(
+    aws: Any, statements: list[dict], grants: list, setting: str
+) -> None:
+    """IgnorePublicAcls (bucket or account) and BucketOwnerEnforced never add anyone to an audience (BPA, OWN)."""
+    before, after = _audiences(aws, statements, grants), _audiences(aws, statements, grants, **_SETTING_OF[setting])
+    assert all(_within(p, before[level]) for level in after for p in after[level])

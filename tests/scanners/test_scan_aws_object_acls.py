@@ -140,3 +140,17 @@ def test_listing_bound_stops_the_listing_and_says_so(session, endpoint, client):
     doc = _bucket(scan_aws(config), "long-bucket").document("object_acls")
 
     assert (doc["Listed"], doc["ListingComplete"], doc["Chosen"]) == (2, False, 1)
+
+
+def test_scanned_public_object_is_a_public_read_of_its_bucket(session, endpoint, client):
+    """Scanned then evaluated: one public-read object makes the bucket's data public, the object named."""
+    from seenby.model import AccessLevel
+    from seenby.policies import evaluate
+
+    _seed(client, "leaky", ["private.csv", "open.csv"], public={"open.csv"})
+
+    evaluation = evaluate(scan_aws(scan_config(session, endpoint)))
+
+    reads = [g for g in evaluation.grants if g.dataset == "arn:aws:s3:::leaky" and g.level is AccessLevel.READ]
+    assert {g.principal.id for g in reads} == {"aws:public"}
+    assert reads[0].evidence[0].note == "object ACL: READ on 1 object(s): open.csv"

@@ -241,3 +241,22 @@ def test_ignore_public_acls_and_enforced_ownership_never_widen_object_acls(
     """IgnorePublicAcls (bucket or account) and BucketOwnerEnforced never add anyone to an audience (BPA, OWN)."""
     before, after = _audiences(aws, statements, grants), _audiences(aws, statements, grants, **_SETTING_OF[setting])
     assert all(_within(p, before[level]) for level in after for p in after[level])
+
+
+def test_why_shows_the_object_acl_as_the_allowing_acl_layer(aws: Any) -> None:
+    """`seenby why aws:public b`: the ACL layer allows, quoting the object ACL grant that names the object."""
+    from seenby.explain import LayerKind, LayerStatus, explain
+    from seenby.graph.build import build_graph
+    from seenby.model import AccessLevel
+    from seenby.policies import evaluate
+
+    bucket = with_object_acls(aws.bucket(), [_grant(ALL, "READ")], keys=("open.csv",))
+    snap = aws.snapshot(*aws.base(bucket, account_bpa=aws.bpa()))
+    ev = evaluate(snap)
+
+    report = explain(snap, ev, build_graph(ev), PUBLIC, "arn:aws:s3:::b", AccessLevel.READ)
+
+    (action,) = [a for a in report.actions if a.action == "s3:GetObject" and not a.via]
+    acl = next(layer for layer in action.layers if layer.kind is LayerKind.ACL)
+    assert acl.status is LayerStatus.ALLOWS
+    assert [e.note for e in acl.allowing] == ["object ACL: READ on 1 object(s): open.csv"]

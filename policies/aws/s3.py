@@ -552,6 +552,10 @@ class BucketEvaluator:
             return outcome
         outcome = self.restrict_public_buckets(bucket, c, outcome)
         if outcome.allows and spec.kms_action and key is not None:
+            if c.kind is CandidateKind.PUBLIC:
+                # SSE-KMS objects are read and written with signed requests only: anonymous callers never get them,
+                # whatever the key policy says (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html)
+                return NOT_ALLOWED
             outcome = conjoin(outcome, self.key_outcome(key, c, spec.kms_action, bucket.kms_context()))
         return outcome
 

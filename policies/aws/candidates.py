@@ -174,6 +174,10 @@ def match_principal(statement: Statement, c: Candidate) -> Match:
     itself, account = _listed(refs, c)
     if statement.effect is Effect.ALLOW:
         return _NO if (itself or account) else Match(Tri.TRUE)
+    if c.kind is CandidateKind.GROUP:
+        # a group is never the caller: which of its members the list exempts is decided member by member
+        # (policies/aws/group_members.py), so the group's own grant is not denied here
+        return _NO
     if c.has_boundary:
         return Match(Tri.TRUE)
     if itself and (account or c.kind in (CandidateKind.SERVICE, CandidateKind.CANONICAL, CandidateKind.PUBLIC)):

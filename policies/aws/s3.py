@@ -691,7 +691,8 @@ class BucketEvaluator:
                 grant = Grant(principal=c.principal, dataset=bucket.arn, level=level, evidence=noted(c, evidence),
                               conditions=best.conditions)  # fmt: skip
                 if c.kind is CandidateKind.GROUP:
-                    granted.extend((c, g) for g in self._group_members.grant(c, grant, self._requests(bucket, specs)))
+                    members = self._group_members.grant(c, grant, self._requests(bucket, specs), (bucket.policy,))
+                    granted.extend((c, g) for g in members)
                 else:
                     granted.append((c, grant))
         return without_redundant_variants(granted)

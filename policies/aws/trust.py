@@ -93,16 +93,6 @@ def _opens_beyond_named(trust: PolicyDocument) -> bool:
     )
 
 
-def _resolved_class(c: Candidate, directory: Directory, resolved: frozenset[str]) -> bool:
-    """``c`` stands for other accounts of an organisation (or OU) whose every account's IAM is in the snapshot:
-    their principals able to assume the role are candidates of their own, so the class adds nobody."""
-    if c.kind not in (CandidateKind.ORGANIZATION, CandidateKind.ORG_UNIT) or not resolved:
-        return False
-    org_id = c.principal.id.split(":", 1)[1].split("/", 1)[0]
-    org = directory.organizations.get(org_id)
-    return org is not None and org.accounts_complete and bool(org.accounts) and org.accounts <= resolved
-
-
 def _delegates_to_own_account(trust: PolicyDocument, own: Candidate) -> bool:
     """Some Allow of the trust policy names the role's own account (delegation to its IAM)."""
     return any(st.effect is Effect.ALLOW and match_principal(st, own).via_account for st in trust.statements)
@@ -158,7 +148,7 @@ def trust_edges(
     edges: list[tuple[Candidate, Edge]] = []
     target = role.principal
     for c in population.with_networks(unique(candidates), (role.trust,), role.account):
-        if c.key == target.id or _resolved_class(c, directory, resolved):
+        if c.key == target.id:
             continue
         actions = _FEDERATED_ACTIONS if c.kind is CandidateKind.FEDERATED else (_ASSUME,)
         outcomes = []

@@ -322,14 +322,7 @@ class Population:
         """
         key = AWS_ANY_SERVICE.id
         if key not in self._cache:
-            values: dict[str, KeyValue] = {
-                k: ABSENT
-                for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
-                          "aws:userid", "aws:username", "kms:CallerAccount")
-            }  # fmt: skip
-            values["aws:PrincipalIsAWSService"] = Known(("true",))
-            values["aws:PrincipalServiceName"] = Opaque("*.amazonaws.com")
-            values["aws:PrincipalType"] = Known(("AWSService",))
+            values = _service_keys(Opaque("*.amazonaws.com"))
             values.update(self._unnamed_sources())
             ctx = RequestContext(values=values, principal_tags={}, now=self.now, on_behalf=True)
             self._remember(Candidate(kind=CandidateKind.SERVICE, principal=AWS_ANY_SERVICE, context=ctx, service="*"))
@@ -488,14 +481,7 @@ class Population:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        values: dict[str, KeyValue] = {
-            k: ABSENT
-            for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
-                      "aws:userid", "aws:username", "kms:CallerAccount")
-        }  # fmt: skip
-        values["aws:PrincipalIsAWSService"] = Known(("true",))
-        values["aws:PrincipalType"] = Known(("AWSService",))
-        values["aws:PrincipalServiceName"] = Opaque("*.amazonaws.com") if service == "*" else Known((service,))
+        values = _service_keys(Opaque("*.amazonaws.com") if service == "*" else Known((service,)))
         values.update(self._unnamed_sources())
         if account is not None:
             values["aws:SourceAccount"] = values["aws:SourceOwner"] = Known((account,))
@@ -756,3 +742,16 @@ def _network_keys(key: str, value: str, networks: NetworkDirectory, partition: s
             values={key: Known((value,)), "aws:SourceVpce": some_endpoint, "aws:SourceIp": ABSENT},
         )  # fmt: skip
     return None
+
+
+def _service_keys(name: KeyValue) -> dict[str, KeyValue]:
+    """The principal keys of a request an AWS service principal makes (``name``: its aws:PrincipalServiceName)."""
+    values: dict[str, KeyValue] = {
+        k: ABSENT
+        for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
+                  "aws:userid", "aws:username", "kms:CallerAccount")
+    }  # fmt: skip
+    values["aws:PrincipalIsAWSService"] = Known(("true",))
+    values["aws:PrincipalType"] = Known(("AWSService",))
+    values["aws:PrincipalServiceName"] = name
+    return values

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from seenby.errors import PlanError
 from seenby.importers.terraform.aws import AWS_BUILDERS, AWS_DELETERS, finish_glue
-from seenby.importers.terraform.context import Builder, Context
+from seenby.importers.terraform.context import Builder, Context, home_draft
 from seenby.importers.terraform.gcp import GCP_BUILDERS, GCP_DELETERS, finish_hierarchy
 from seenby.importers.terraform.iam import IAM_BUILDERS, IAM_DELETERS, PLAN_API, finish_gaads
 from seenby.importers.terraform.plan import Plan, PlannedResource, load_plan, parse_plan
@@ -134,11 +134,7 @@ def _run(ctx: Context, builder: Builder, res: PlannedResource) -> None:
     except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
         message = (f"{res.address}: values of a shape the {res.type} schema does not document "
                    f"({type(exc).__name__}: {exc}) at {res.where}; its effect on access is unknown")
-        d = None
-        if res.type.startswith("aws_") and ctx.account:
-            d = ctx.state.draft("aws.account", ctx.account, account=ctx.account)
-        elif res.type.startswith("google_") and (project := ctx.resolver.project_of(res)):
-            d = ctx.state.draft("gcp.project", f"projects/{project}", name=project, account=project)
+        d = home_draft(ctx, res)
         if d is None:
             ctx.unplaced.append(res.address)
             return

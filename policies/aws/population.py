@@ -14,9 +14,12 @@ them (see :mod:`.context`).
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
+from importlib import resources
 
 from seenby.model import (
     AWS_ANY_SERVICE,
@@ -334,8 +337,13 @@ class Population:
             values: dict[str, KeyValue] = {
                 k: ABSENT for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID")
             }
+            # the claims of a public web identity provider's users: whichever a trust asks for (its audience
+            # keys say which users; trust.py tells a trust that fixes none of them apart)
+            values.update({k: CALLER_CHOICE for k in web_identity_keys(provider)})
             ctx = RequestContext(values=values, now=self.now)
-            principal = Principal(id=provider, kind=PrincipalKind.FEDERATED, provider=Provider.AWS)
+            account = provider.split(":")[4] if provider.startswith("arn:") and provider.count(":") >= 5 else None
+            principal = Principal(id=provider, kind=PrincipalKind.FEDERATED, provider=Provider.AWS,
+                                  account=account or None)  # fmt: skip
             c = Candidate(kind=CandidateKind.FEDERATED, principal=principal, context=ctx, arn=provider)
             self._cache[key] = c
         return self._cache[key]
@@ -755,3 +763,15 @@ def _service_keys(name: KeyValue) -> dict[str, KeyValue]:
     values["aws:PrincipalType"] = Known(("AWSService",))
     values["aws:PrincipalServiceName"] = name
     return values
+
+
+@cache
+def _web_identity_providers() -> dict[str, tuple[str, ...]]:
+    text = resources.files("seenby.policies.aws.data").joinpath("web_identity_providers.json").read_text("utf-8")
+    return {p: tuple(keys) for p, keys in json.loads(text)["providers"].items()}
+
+
+def web_identity_keys(provider: str) -> tuple[str, ...]:
+    """The condition keys naming the audience or subject of a public web identity provider's users (none for
+    any other provider): ``policies/aws/data/web_identity_providers.json``."""
+    return _web_identity_providers().get(provider.lower(), ())

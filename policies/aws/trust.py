@@ -30,7 +30,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 
 from __future__ import annotations
 
-from seenby.model import Edge, EdgeKind
+from seenby.model import AWS_PUBLIC, Edge, EdgeKind
 from seenby.policies.aws.access import (
     ALLOWED,
     NOT_ALLOWED,
@@ -49,11 +49,12 @@ from seenby.policies.aws.candidates import (
     noted,
     without_redundant_variants,
 )
+from seenby.policies.aws.conditions import Tri
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType
 from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.iam import Entity, EntityKind, IdentityIndex
 from seenby.policies.aws.org import Directory
-from seenby.policies.aws.population import Population, unique
+from seenby.policies.aws.population import Population, unique, web_identity_keys
 
 __all__ = ["trust_edges"]
 
@@ -82,6 +83,20 @@ def _identity(
         # an unnamed principal of an account whose IAM is known: those its IAM allows are candidates of their own
         return NOT_ALLOWED, IdentityMode.NONE
     return ALLOWED, IdentityMode.ASSUMED
+
+
+def _opens_to_anyone(trust: PolicyDocument, c: Candidate) -> bool:
+    """A trust Allow naming public web identity provider ``c`` fixes none of its audience or subject keys: anyone
+    who can sign in there may assume the role, which S3 Block Public Access's definition counts as public."""
+    keys = {k.lower() for k in web_identity_keys(c.arn or "")}
+    if not keys:
+        return False
+    return any(
+        st.effect is Effect.ALLOW
+        and match_principal(st, c).value is Tri.TRUE
+        and not any(key.lower() in keys for block in st.condition.values() for key in block)
+        for st in trust.statements
+    )
 
 
 def _opens_beyond_named(trust: PolicyDocument) -> bool:
@@ -175,14 +190,19 @@ def trust_edges(
         best = any_of(*outcomes)
         if not best.allows or not best.evidence:
             continue
+        source, evidence = c.principal, noted(c, best.evidence)
+        if c.kind is CandidateKind.FEDERATED and _opens_to_anyone(role.trust, c):
+            source = AWS_PUBLIC
+            evidence = (evidence[0].with_note(f"anyone who can sign in to {c.arn} (no audience or subject fixed)"),
+                        *evidence[1:])  # fmt: skip
         edges.append(
             (
                 c,
                 Edge(
-                    source=c.principal,
+                    source=source,
                     target=target,
                     kind=EdgeKind.CAN_ASSUME,
-                    evidence=noted(c, best.evidence),
+                    evidence=evidence,
                     conditions=best.conditions,
                 ),
             )

@@ -377,7 +377,12 @@ class BucketEvaluator:
                 out.append(pop.canonical(og.grantee))
         targets = (bucket.arn, f"{bucket.arn}/*")
         foreign = _ForeignReach.of(bucket, key, self.acl_groups)
-        for entity in self.index.holders(bucket.name, targets):
+        holders = list(self.index.holders(bucket.name, targets))
+        if key is not None and not key.aws_managed and key.arn:
+            # whoever may decrypt with the bucket's key and reaches the bucket through its policy alone (a public or
+            # account-wide Allow needs no S3 permission of their own in the owner account)
+            holders += [e for e in self.index.holders(key.arn, (key.arn,)) if e.account == bucket.account]
+        for entity in holders:
             if not foreign.may_reach(entity.account, bucket.account):
                 continue
             out.append(pop.entity(entity))

@@ -139,3 +139,11 @@ def test_cross_account_key_grant_needs_both(aws: Any) -> None:
     bp = aws.policy(aws.stmt(principal={"AWS": OUTSIDE}))
     ev = _run(aws, bucket_policy=bp, key_policy=kp)
     assert aws.audience(ev) == {f"arn:aws:iam::{OUTSIDE}:root": SURE}
+
+
+def test_key_user_reads_a_public_bucket_through_its_own_kms_permission(aws: Any) -> None:
+    """A role with only kms:Decrypt on the key (no S3 permission) reads a bucket whose policy allows "*": in the
+    owner account the bucket policy's Allow suffices for S3, and its own IAM for the key (KMS_DEFAULT, SSE-KMS)."""
+    key_user = aws.role("key-user", inline=(aws.policy(aws.idstmt(action="kms:Decrypt", resource=aws.key_arn())),))
+    ev = _run(aws, bucket_policy=aws.policy(aws.stmt()), key_policy=_kp(aws, _root(aws)), roles=(key_user,))
+    assert aws.audience(ev) == {f"arn:aws:iam::{ACCT}:role/key-user": SURE}

@@ -1,0 +1,147 @@
+"""Where an S3 bucket's data flows: replication rules, inventory reports, server access logs.
+
+Reads (docs/snapshot.md, ``aws.s3.bucket``): ``replication`` (s3:GetBucketReplication),
+``inventory`` (s3:ListBucketInventoryConfigurations), ``logging`` (s3:GetBucketLogging).
+Each enabled configuration is one :class:`~seenby.model.Flow` from the bucket to its
+destination (docs/flows.md):
+
+- a replication rule copies the objects it selects: all of them (no filter, or an empty
+  prefix) or part (a prefix or tag filter), into ``Destination.Bucket`` of
+  ``Destination.Account`` (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ReplicationRule.html);
+  a rule whose ``Status`` is ``Disabled`` copies nothing;
+- an inventory configuration writes every key, size and the optional fields it names into
+  ``Destination.S3BucketDestination.Bucket`` (metadata only;
+  https://docs.aws.amazon.com/AmazonS3/latest/API/API_InventoryConfiguration.html);
+  ``IsEnabled: false`` writes nothing;
+- server access logging writes every request's key, requester and source address into
+  ``LoggingEnabled.TargetBucket`` (a bucket *name*, same account;
+  https://docs.aws.amazon.com/AmazonS3/latest/API/API_LoggingEnabled.html): metadata only.
+
+Pure: documents in, flows out.  Whether a destination is in the snapshot is decided by
+:mod:`seenby.policies.flows`, which sees every provider's datasets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from seenby.model import Carries, Evidence, EvidenceKind, Flow, FlowKind
+from seenby.snapshot import Resource, Snapshot
+
+__all__ = ["s3_flows"]
+
+
+def _bucket_arn(ref: str, partition: str) -> str:
+    """A destination as S3 writes it (an ARN, or a bare name for logging) as a bucket ARN."""
+    return ref if ref.startswith("arn:") else f"arn:{partition}:s3:::{ref}"
+
+
+def _partition(arn: str) -> str:
+    parts = arn.split(":", 2)
+    return parts[1] if len(parts) > 2 and parts[1] else "aws"
+
+
+def _rule_scope(rule: Mapping[str, Any]) -> str | None:
+    """The part of the bucket a replication rule selects, as written; None when it selects everything."""
+    parts: list[str] = []
+    legacy = rule.get("Prefix")
+    if legacy:
+        parts.append(f"prefix {legacy}")
+    flt = rule.get("Filter") or {}
+    both = flt.get("And") or {}
+    prefix = flt.get("Prefix") or both.get("Prefix")
+    if prefix:
+        parts.append(f"prefix {prefix}")
+    tags = [t for t in ([flt["Tag"]] if flt.get("Tag") else []) + list(both.get("Tags") or [])]
+    parts.extend(f"tag {t.get('Key')}={t.get('Value')}" for t in tags)
+    return ", ".join(parts) or None
+
+
+def _replication(res: Resource, partition: str) -> Iterator[Flow]:
+    config = (res.document("replication") or {}).get("ReplicationConfiguration") or {}
+    for i, rule in enumerate(config.get("Rules") or []):
+        if rule.get("Status") != "Enabled":
+            continue
+        dest = rule.get("Destination") or {}
+        if not dest.get("Bucket"):
+            continue
+        scope = _rule_scope(rule)
+        owner = (dest.get("AccessControlTranslation") or {}).get("Owner")
+        note = "replicas owned by the destination account" if owner == "Destination" else None
+        yield Flow(
+            source=res.id,
+            destination=_bucket_arn(str(dest["Bucket"]), partition),
+            kind=FlowKind.S3_REPLICATION,
+            carries=Carries.PART if scope else Carries.ALL,
+            scope=scope,
+            destination_account=str(dest["Account"]) if dest.get("Account") else res.account,
+            evidence=(
+                Evidence(
+                    kind=EvidenceKind.FLOW_CONFIGURATION,
+                    source=res.id,
+                    location=f"ReplicationConfiguration.Rules[{i}]",
+                    excerpt=rule,
+                    sid=rule.get("ID") or None,
+                    note=note,
+                ),
+            ),
+        )
+
+
+def _inventory(res: Resource, partition: str) -> Iterator[Flow]:
+    for i, config in enumerate((res.document("inventory") or {}).get("InventoryConfigurationList") or []):
+        if config.get("IsEnabled") is False:
+            continue
+        dest = (config.get("Destination") or {}).get("S3BucketDestination") or {}
+        if not dest.get("Bucket"):
+            continue
+        prefix = (config.get("Filter") or {}).get("Prefix")
+        yield Flow(
+            source=res.id,
+            destination=_bucket_arn(str(dest["Bucket"]), partition),
+            kind=FlowKind.S3_INVENTORY,
+            carries=Carries.METADATA,
+            scope=f"prefix {prefix}" if prefix else None,
+            destination_account=str(dest["AccountId"]) if dest.get("AccountId") else res.account,
+            evidence=(
+                Evidence(
+                    kind=EvidenceKind.FLOW_CONFIGURATION,
+                    source=res.id,
+                    location=f"InventoryConfigurationList[{i}]",
+                    excerpt=config,
+                    sid=config.get("Id") or None,
+                ),
+            ),
+        )
+
+
+def _logging(res: Resource, partition: str) -> Iterator[Flow]:
+    enabled = (res.document("logging") or {}).get("LoggingEnabled") or {}
+    target = enabled.get("TargetBucket")
+    if not target:
+        return
+    destination = _bucket_arn(str(target), partition)
+    if destination == res.id:
+        return  # a bucket logging into itself: its own readers already read it
+    yield Flow(
+        source=res.id,
+        destination=destination,
+        kind=FlowKind.S3_ACCESS_LOGS,
+        carries=Carries.METADATA,
+        destination_account=res.account,  # the target must be in the source bucket's account
+        evidence=(
+            Evidence(kind=EvidenceKind.FLOW_CONFIGURATION, source=res.id, location="LoggingEnabled", excerpt=enabled),
+        ),
+    )
+
+
+def s3_flows(snapshot: Snapshot) -> list[Flow]:
+    """Every flow out of every bucket of ``snapshot`` (failed reads are gaps already: no flow is guessed)."""
+    out: list[Flow] = []
+    for res in snapshot.of_type("aws.s3.bucket"):
+        partition = _partition(res.id)
+        out.extend(_replication(res, partition))
+        out.extend(_inventory(res, partition))
+        out.extend(_logging(res, partition))
+    return out

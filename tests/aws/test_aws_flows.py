@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from importlib import resources
+
+import jsonschema
 
 from seenby.audit import audit
 from seenby.config import parse_rules
@@ -18,6 +21,7 @@ from seenby.model import Carries, ReadOutcome
 from seenby.policies import evaluate
 from seenby.policies.flows import OUT_OF_SCOPE
 from seenby.queries import who_can_read
+from seenby.reports.json_report import audience_document
 from seenby.snapshot import Read, Resource, new_snapshot
 
 SOURCE_ACCOUNT = "111122223333"
@@ -167,3 +171,23 @@ def test_who_can_read_lists_readers_through_the_copy():
 
     (member,) = [m for m in report.members if m.principal.id == f"aws-org:{ORG}"]
     assert [s.via for s in member.path[:-1]] == ["grant:read", "flows-to"]
+
+
+def test_who_can_read_marks_a_reader_through_a_copy():
+    """A member reaching the source through the replica is marked with that copy; a direct one is not."""
+    rg = build_graph(evaluate(_replicated(_rule())))
+
+    marks = {m.principal.id: m.through_copy for m in who_can_read(rg, SOURCE).members}
+
+    assert marks[f"aws-org:{ORG}"] == REPLICA
+
+
+def test_who_can_read_json_carries_the_copy():
+    """The audience document gives ``through_copy`` for a member reading through the replica, valid per its schema."""
+    rg = build_graph(evaluate(_replicated(_rule())))
+
+    document = audience_document(who_can_read(rg, SOURCE))
+
+    schema = json.loads(resources.files("seenby").joinpath("schemas/audience-v1.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(document)
+    assert {m["principal"]["id"]: m.get("through_copy") for m in document["members"]}[f"aws-org:{ORG}"] == REPLICA

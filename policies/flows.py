@@ -34,13 +34,14 @@ _READS: dict[FlowKind, tuple[str, str]] = {
 }
 
 
-def _aws(snapshot: Snapshot) -> list[Flow]:
-    from seenby.policies.aws.flows import s3_flows
+def _aws(snapshot: Snapshot) -> tuple[list[Flow], list[CoverageGap]]:
+    from seenby.policies.aws.flows import s3_flow_gaps, s3_flows
 
-    return s3_flows(snapshot)
+    return s3_flows(snapshot), s3_flow_gaps(snapshot)
 
 
-FLOW_READERS: tuple[Callable[[Snapshot], list[Flow]], ...] = (_aws,)
+FLOW_READERS: tuple[Callable[[Snapshot], tuple[list[Flow], list[CoverageGap]]], ...] = (_aws,)
+"""One reader per provider: the flows its configurations open, and the gaps in reading them."""
 
 
 def add_flows(snapshot: Snapshot, evaluation: Evaluation) -> None:
@@ -48,7 +49,12 @@ def add_flows(snapshot: Snapshot, evaluation: Evaluation) -> None:
     seen_gaps = {(g.resource, g.read) for g in evaluation.gaps}
     types = {r.id: r.type for r in snapshot.resources}
     for reader in FLOW_READERS:
-        for flow in reader(snapshot):
+        flows, gaps = reader(snapshot)
+        for gap in gaps:
+            if (gap.resource, gap.read) not in seen_gaps:
+                seen_gaps.add((gap.resource, gap.read))
+                evaluation.gaps.append(gap)
+        for flow in flows:
             if flow.source not in evaluation.datasets:
                 continue
             if flow.destination in evaluation.datasets:

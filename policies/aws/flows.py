@@ -26,10 +26,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from seenby.model import Carries, Evidence, EvidenceKind, Flow, FlowKind
+from seenby.model import Carries, CoverageGap, Evidence, EvidenceKind, Flow, FlowKind, ReadOutcome
 from seenby.snapshot import Resource, Snapshot
 
-__all__ = ["s3_flows"]
+__all__ = ["s3_flow_gaps", "s3_flows"]
 
 
 def _bucket_arn(ref: str, partition: str) -> str:
@@ -144,4 +144,27 @@ def s3_flows(snapshot: Snapshot) -> list[Flow]:
         out.extend(_replication(res, partition))
         out.extend(_inventory(res, partition))
         out.extend(_logging(res, partition))
+    return out
+
+
+def s3_flow_gaps(snapshot: Snapshot) -> list[CoverageGap]:
+    """A truncated inventory listing (``IsTruncated``: more configurations than one page) is a gap: the rest
+    are unknown, and so is where they write."""
+    out: list[CoverageGap] = []
+    for res in snapshot.of_type("aws.s3.bucket"):
+        doc = res.document("inventory") or {}
+        if doc.get("IsTruncated"):
+            out.append(
+                CoverageGap(
+                    resource=res.id,
+                    resource_type=res.type,
+                    read="inventory",
+                    api="s3:ListBucketInventoryConfigurations",
+                    outcome=ReadOutcome.ERROR,
+                    error_code="Truncated",
+                    message="more inventory configurations than the first page: their destinations are unknown",
+                    datasets=(res.id,),
+                    account=res.account,
+                )
+            )
     return out

@@ -191,3 +191,15 @@ def test_who_can_read_json_carries_the_copy():
     schema = json.loads(resources.files("seenby").joinpath("schemas/audience-v1.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(document)
     assert {m["principal"]["id"]: m.get("through_copy") for m in document["members"]}[f"aws-org:{ORG}"] == REPLICA
+
+
+def test_truncated_inventory_listing_is_a_coverage_gap():
+    """An inventory listing with IsTruncated true is a gap on the bucket: the configurations past it are unknown."""
+    source = _bucket(SOURCE, SOURCE_ACCOUNT)
+    source.reads["inventory"] = _ok(
+        "s3:ListBucketInventoryConfigurations", {"InventoryConfigurationList": [], "IsTruncated": True}
+    )
+
+    gaps = [g for g in evaluate(_snapshot(source)).gaps if g.read == "inventory"]
+
+    assert [(g.resource, g.error_code) for g in gaps] == [(SOURCE, "Truncated")]

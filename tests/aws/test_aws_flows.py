@@ -9,6 +9,7 @@ moto 5.2 drops a replication rule's prefix filter, so the ``part`` shapes are re
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from importlib import resources
 
@@ -195,10 +196,9 @@ def test_who_can_read_json_carries_the_copy():
 
 def test_truncated_inventory_listing_is_a_coverage_gap():
     """An inventory listing with IsTruncated true is a gap on the bucket: the configurations past it are unknown."""
-    source = _bucket(SOURCE, SOURCE_ACCOUNT)
-    source.reads["inventory"] = _ok(
-        "s3:ListBucketInventoryConfigurations", {"InventoryConfigurationList": [], "IsTruncated": True}
-    )
+    bare = _bucket(SOURCE, SOURCE_ACCOUNT)
+    listing = {"InventoryConfigurationList": [], "IsTruncated": True}
+    source = replace(bare, reads={**bare.reads, "inventory": _ok("s3:ListBucketInventoryConfigurations", listing)})
 
     gaps = [g for g in evaluate(_snapshot(source)).gaps if g.read == "inventory"]
 

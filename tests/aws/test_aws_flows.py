@@ -22,6 +22,7 @@ from seenby.model import Carries, ReadOutcome
 from seenby.policies import evaluate
 from seenby.policies.flows import OUT_OF_SCOPE
 from seenby.queries import who_can_read
+from seenby.reports.html import path_graph
 from seenby.reports.json_report import audience_document
 from seenby.snapshot import Read, Resource, new_snapshot
 
@@ -203,3 +204,13 @@ def test_truncated_inventory_listing_is_a_coverage_gap():
     gaps = [g for g in evaluate(_snapshot(source)).gaps if g.read == "inventory"]
 
     assert [(g.resource, g.error_code) for g in gaps] == [(SOURCE, "Truncated")]
+
+
+def test_html_path_drawing_shows_the_flow_hop():
+    """The HTML path drawing of the organisation's finding on the source has a flows-to arrow into the source."""
+    result = audit(_replicated(_rule()), parse_rules(RULES, source="rules.yaml"), today=TODAY)
+    (finding,) = [f for f in result.active if f.rule_id == "SB003" and f.dataset.id == SOURCE]
+
+    drawing = path_graph(finding.excess[0].path, principal=finding.excess[0].principal, dataset=finding.dataset)
+
+    assert [e.label for e in drawing.edges] == ["read", "flows-to"]

@@ -17,6 +17,10 @@ destination (docs/flows.md):
   ``LoggingEnabled.TargetBucket`` (a bucket *name*, same account;
   https://docs.aws.amazon.com/AmazonS3/latest/API/API_LoggingEnabled.html): metadata only.
 
+DynamoDB tables (``aws.dynamodb.table``): ``exports`` (dynamodb:ListExports + DescribeExport)
+and the global-table replicas ``description`` lists: all the data, into a bucket or the
+same table in another region.
+
 Pure: documents in, flows out.  Whether a destination is in the snapshot is decided by
 :mod:`seenby.policies.flows`, which sees every provider's datasets.
 """
@@ -136,14 +140,73 @@ def _logging(res: Resource, partition: str) -> Iterator[Flow]:
     )
 
 
+_GONE_EXPORT = frozenset({"FAILED"})
+_GONE_REPLICA = frozenset({"DELETING", "CREATION_FAILED"})
+
+
+def _dynamodb(res: Resource, partition: str) -> Iterator[Flow]:
+    """A table's exports to S3 (``exports``: every row at a point in time, or the changes of a period) and its
+    global-table replicas (``description``: ``Table.Replicas``), each carrying all the data.
+
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ExportDescription.html,
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ReplicaDescription.html.
+    """
+    for i, export in enumerate((res.document("exports") or {}).get("ExportDescriptions") or []):
+        if export.get("ExportStatus") in _GONE_EXPORT or not export.get("S3Bucket"):
+            continue
+        prefix = export.get("S3Prefix")
+        yield Flow(
+            source=res.id,
+            destination=_bucket_arn(str(export["S3Bucket"]), partition),
+            kind=FlowKind.DYNAMODB_EXPORT,
+            carries=Carries.ALL,
+            destination_account=str(export.get("S3BucketOwner") or res.account or "") or None,
+            evidence=(
+                Evidence(
+                    kind=EvidenceKind.FLOW_CONFIGURATION,
+                    source=res.id,
+                    location=f"ExportDescriptions[{i}]",
+                    excerpt=export,
+                    note=f"written under {prefix}" if prefix else None,
+                ),
+            ),
+        )
+    table = (res.document("description") or {}).get("Table") or {}
+    arn_parts = res.id.split(":", 5)
+    for i, replica in enumerate(table.get("Replicas") or []):
+        region = replica.get("RegionName")
+        if not region or region == res.region or replica.get("ReplicaStatus") in _GONE_REPLICA:
+            continue
+        if len(arn_parts) < 6:
+            continue
+        destination = ":".join((*arn_parts[:3], str(region), *arn_parts[4:]))
+        yield Flow(
+            source=res.id,
+            destination=destination,
+            kind=FlowKind.DYNAMODB_REPLICA,
+            carries=Carries.ALL,
+            destination_account=res.account,
+            evidence=(
+                Evidence(
+                    kind=EvidenceKind.FLOW_CONFIGURATION,
+                    source=res.id,
+                    location=f"Table.Replicas[{i}]",
+                    excerpt=replica,
+                ),
+            ),
+        )
+
+
 def s3_flows(snapshot: Snapshot) -> list[Flow]:
-    """Every flow out of every bucket of ``snapshot`` (failed reads are gaps already: no flow is guessed)."""
+    """Every flow out of every bucket and table of ``snapshot`` (failed reads are gaps already: none is guessed)."""
     out: list[Flow] = []
     for res in snapshot.of_type("aws.s3.bucket"):
         partition = _partition(res.id)
         out.extend(_replication(res, partition))
         out.extend(_inventory(res, partition))
         out.extend(_logging(res, partition))
+    for res in snapshot.of_type("aws.dynamodb.table"):
+        out.extend(_dynamodb(res, _partition(res.id)))
     return out
 
 

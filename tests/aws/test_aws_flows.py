@@ -214,3 +214,41 @@ def test_html_path_drawing_shows_the_flow_hop():
     drawing = path_graph(finding.excess[0].path, principal=finding.excess[0].principal, dataset=finding.dataset)
 
     assert [e.label for e in drawing.edges] == ["read", "flows-to"]
+
+
+TABLE = f"arn:aws:dynamodb:eu-west-1:{SOURCE_ACCOUNT}:table/corp-telemetry-sessions"
+TABLE_US = f"arn:aws:dynamodb:us-east-1:{SOURCE_ACCOUNT}:table/corp-telemetry-sessions"
+
+
+def _table(arn: str, region: str, replicas: list[str]) -> Resource:
+    """A global-table replica as DescribeTable shows it
+    (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ReplicaDescription.html)."""
+    table = {"TableName": "corp-telemetry-sessions", "TableArn": arn, "TableStatus": "ACTIVE",
+             "Replicas": [{"RegionName": r, "ReplicaStatus": "ACTIVE"} for r in replicas]}  # fmt: skip
+    reads = {
+        "description": _ok("dynamodb:DescribeTable", {"Table": table}),
+        "resource_policy": Read(
+            outcome=ReadOutcome.ABSENT, api="dynamodb:GetResourcePolicy", error_code="PolicyNotFoundException"
+        ),
+        "tags": _ok("dynamodb:ListTagsOfResource", {"Tags": []}),
+    }
+    name = arn.rsplit("/", 1)[1]
+    return Resource(type="aws.dynamodb.table", id=arn, name=name, account=SOURCE_ACCOUNT, region=region, reads=reads)
+
+
+def test_global_table_replica_in_another_region_is_a_flow_of_all_the_data():
+    """A replica listed in Table.Replicas is the same table in that region: a flow of all the data."""
+    snapshot = _snapshot(_table(TABLE, "eu-west-1", ["eu-west-1", "us-east-1"]), _table(TABLE_US, "us-east-1", []))
+
+    flows = [(f.source, f.destination, f.carries) for f in evaluate(snapshot).flows]
+
+    assert flows == [(TABLE, TABLE_US, Carries.ALL)]
+
+
+def test_global_table_replica_in_an_unscanned_region_is_a_gap():
+    """A replica in a region the snapshot lacks is a coverage gap on the table: its readers are unknown."""
+    gaps = [
+        g for g in evaluate(_snapshot(_table(TABLE, "eu-west-1", ["us-east-1"]))).gaps if g.error_code == OUT_OF_SCOPE
+    ]
+
+    assert [g.resource for g in gaps] == [TABLE]

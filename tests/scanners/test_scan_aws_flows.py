@@ -118,3 +118,27 @@ def test_inventory_configuration_is_a_metadata_flow(session, endpoint, client):
     assert [(f.destination, f.kind, f.carries) for f in flows] == [
         (f"arn:aws:s3:::{LOGS}", FlowKind.S3_INVENTORY, Carries.METADATA)
     ]
+
+
+DDB_KEY = {
+    "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+    "AttributeDefinitions": [{"AttributeName": "k", "AttributeType": "S"}],
+    "BillingMode": "PAY_PER_REQUEST",
+}
+
+
+def test_dynamodb_export_to_a_bucket_is_a_flow_of_all_the_data(session, endpoint, client):
+    """A table exported to S3 (ListExports, DescribeExport) flows, whole, into the export bucket."""
+    s3, ddb = client("s3"), client("dynamodb")
+    s3.create_bucket(Bucket=LOGS)
+    table = ddb.create_table(TableName="sessions", **DDB_KEY)["TableDescription"]["TableArn"]
+    ddb.update_continuous_backups(
+        TableName="sessions", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+    )
+    ddb.export_table_to_point_in_time(TableArn=table, S3Bucket=LOGS, S3Prefix="exports/")
+
+    flows = evaluate(scan_aws(scan_config(session, endpoint))).flows
+
+    assert [(f.source, f.destination, f.kind, f.carries) for f in flows] == [
+        (table, f"arn:aws:s3:::{LOGS}", FlowKind.DYNAMODB_EXPORT, Carries.ALL)
+    ]

@@ -11,6 +11,7 @@ gap on the source: who reads the copy is unknown, so the source's audience is to
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from seenby.model import CoverageGap, Evaluation, Flow, FlowKind, ReadOutcome
 from seenby.snapshot import Snapshot
@@ -27,8 +28,8 @@ _READS: dict[FlowKind, tuple[str, str]] = {
     FlowKind.S3_ACCESS_LOGS: ("logging", "s3:GetBucketLogging"),
     FlowKind.DYNAMODB_EXPORT: ("exports", "dynamodb:ListExports"),
     FlowKind.DYNAMODB_REPLICA: ("description", "dynamodb:DescribeTable"),
-    FlowKind.BIGQUERY_CLONE: ("table", "bigquery.tables.get"),
-    FlowKind.BIGQUERY_SNAPSHOT: ("table", "bigquery.tables.get"),
+    FlowKind.BIGQUERY_CLONE: ("metadata", "bigquery.tables.get"),
+    FlowKind.BIGQUERY_SNAPSHOT: ("metadata", "bigquery.tables.get"),
     FlowKind.BIGQUERY_TRANSFER: ("transfer_configs", "bigquerydatatransfer.transferConfigs.list"),
     FlowKind.STORAGE_TRANSFER: ("transfer_jobs", "storagetransfer.transferJobs.list"),
 }
@@ -40,8 +41,25 @@ def _aws(snapshot: Snapshot) -> tuple[list[Flow], list[CoverageGap]]:
     return s3_flows(snapshot), s3_flow_gaps(snapshot)
 
 
-FLOW_READERS: tuple[Callable[[Snapshot], tuple[list[Flow], list[CoverageGap]]], ...] = (_aws,)
+def _gcp(snapshot: Snapshot) -> tuple[list[Flow], list[CoverageGap]]:
+    from seenby.policies.gcp.flows import gcp_flows
+
+    return gcp_flows(snapshot), []
+
+
+FLOW_READERS: tuple[Callable[[Snapshot], tuple[list[Flow], list[CoverageGap]]], ...] = (_aws, _gcp)
 """One reader per provider: the flows its configurations open, and the gaps in reading them."""
+
+
+def _in_snapshot(ident: str, evaluation: Evaluation) -> str | None:
+    """``ident`` as a dataset of the evaluation; a BigQuery table the scan did not read as its own dataset is
+    judged as its dataset (``bigquery://p.d.t`` → ``bigquery://p.d``), whose readers read its tables."""
+    if ident in evaluation.datasets:
+        return ident
+    if ident.startswith("bigquery://") and ident.count(".") >= 2:
+        parent = ident.rsplit(".", 1)[0]
+        return parent if parent in evaluation.datasets else None
+    return None
 
 
 def add_flows(snapshot: Snapshot, evaluation: Evaluation) -> None:
@@ -54,10 +72,15 @@ def add_flows(snapshot: Snapshot, evaluation: Evaluation) -> None:
             if (gap.resource, gap.read) not in seen_gaps:
                 seen_gaps.add((gap.resource, gap.read))
                 evaluation.gaps.append(gap)
-        for flow in flows:
-            if flow.source not in evaluation.datasets:
-                continue
-            if flow.destination in evaluation.datasets:
+        for found in flows:
+            source = _in_snapshot(found.source, evaluation)
+            if source is None:
+                continue  # a source outside the snapshot is not audited here
+            destination = _in_snapshot(found.destination, evaluation) or found.destination
+            if source == destination:
+                continue  # a copy within one dataset: its own readers already read it
+            flow = replace(found, source=source, destination=destination)
+            if destination in evaluation.datasets:
                 evaluation.flows.append(flow)
                 continue
             read, api = _READS[flow.kind]

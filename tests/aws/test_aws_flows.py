@@ -18,6 +18,8 @@ import jsonschema
 from seenby.audit import audit
 from seenby.config import parse_rules
 from seenby.graph.build import build_graph
+from seenby.history.exposure import EventKind, exposure_timeline
+from seenby.history.store import HistoryStore
 from seenby.model import Carries, ReadOutcome
 from seenby.policies import evaluate
 from seenby.policies.flows import OUT_OF_SCOPE
@@ -252,3 +254,17 @@ def test_global_table_replica_in_an_unscanned_region_is_a_gap():
     ]
 
     assert [g.resource for g in gaps] == [TABLE]
+
+
+def test_exposure_names_the_replication_rule_added_between_scans(tmp_path):
+    """The organisation appears in the source's audience when a replication rule is added: the cause is that read."""
+    before = _snapshot(_bucket(SOURCE, SOURCE_ACCOUNT), _bucket(REPLICA, ANALYTICS, policy=ORG_READ))
+    after = _replicated(_rule())
+    with HistoryStore.open(tmp_path / "history.sqlite3") as history:
+        for day, shot in ((1, before), (2, after)):
+            history.record(replace(shot, collected_at=f"2026-12-0{day}T09:00:00Z"), source=f"day {day}")
+        timeline = exposure_timeline(history, SOURCE, rules=parse_rules(RULES, source="rules.yaml"))
+
+    appeared = next(e for e in timeline.events if e.kind is EventKind.APPEARED)
+    assert appeared.principal.id == f"aws-org:{ORG}"
+    assert [(c.resource, c.read, c.on_path) for c in appeared.causes] == [(SOURCE, "replication", True)]

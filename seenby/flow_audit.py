@@ -73,9 +73,22 @@ def _lower(severity: Severity) -> Severity:
     return order[max(severity.rank - 1, 0)]
 
 
+def _containers(pattern: str) -> tuple[str, ...]:
+    """The classes a declared principal id lies in, as rules.yaml spells them: an IAM principal's account,
+    a Google member's domain (the ids :func:`seenby.graph.audience.enclosing_classes` gives, from the id alone)."""
+    if pattern.startswith("arn:aws:iam::") and pattern.count(":") >= 5:
+        account = pattern.split(":")[4]
+        return (f"arn:aws:iam::{account}:root",) if account else ()
+    kind, _, member = pattern.partition(":")
+    if kind in ("user", "group", "serviceAccount") and "@" in member:
+        return (f"domain:{member.rsplit('@', 1)[1]}",)
+    return ()
+
+
 def _broader(dest: tuple[str, ...], source: tuple[str, ...]) -> tuple[str, ...]:
-    """The destination's declared patterns the source's declaration does not include."""
-    return tuple(p for p in dest if not principal_matches(source, p))
+    """The destination's declared patterns the source's declaration does not include (itself or a class
+    that contains it)."""
+    return tuple(p for p in dest if not any(principal_matches(source, q) for q in (p, *_containers(p))))
 
 
 def flow_findings(

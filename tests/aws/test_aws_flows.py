@@ -268,3 +268,17 @@ def test_exposure_names_the_replication_rule_added_between_scans(tmp_path):
     appeared = next(e for e in timeline.events if e.kind is EventKind.APPEARED)
     assert appeared.principal.id == f"aws-org:{ORG}"
     assert [(c.resource, c.read, c.on_path) for c in appeared.causes] == [(SOURCE, "replication", True)]
+
+
+def test_replica_declared_for_a_role_of_an_account_the_source_declares_is_not_sb015():
+    """A replica declared for one role of the source's declared account is not broader: no SB015."""
+    text = f"""version: 1
+datasets:
+  - match: {{id: "{SOURCE}"}}
+    read: ["arn:aws:iam::{SOURCE_ACCOUNT}:root"]
+  - match: {{id: "{REPLICA}"}}
+    read: ["arn:aws:iam::{SOURCE_ACCOUNT}:role/ml-training"]
+"""
+    result = audit(_replicated(_rule()), parse_rules(text, source="rules.yaml"), today=TODAY)
+
+    assert [f for f in result.active if f.rule_id == "SB015"] == []

@@ -66,6 +66,7 @@ class ReachGraph:
     class_people: dict[str, int]
     class_members: dict[str, frozenset[str]]
     account_orgs: dict[str, str]
+    flows: tuple[Flow, ...] = ()  # copies between datasets (docs/flows.md): for declarations copies inherit
 
     @property
     def predecessors(self) -> Mapping[object, Mapping[object, dict[str, EdgeInfo]]]:
@@ -132,4 +133,5 @@ def build_graph(evaluation: Evaluation) -> ReachGraph:
         class_people=dict(evaluation.class_people),
         class_members=dict(evaluation.class_members),
         account_orgs=dict(evaluation.account_orgs),
+        flows=tuple(evaluation.flows),
     )

@@ -15,7 +15,7 @@ from seenby.config import OWNER, DatasetDeclaration, DeclaredAudience, Rules, ow
 from seenby.findings import Finding, Severity
 from seenby.model import AccessLevel, Dataset, Flow
 
-__all__ = ["declarations", "flow_findings"]
+__all__ = ["declaration_of", "declarations", "flow_findings"]
 
 
 def _resolved(audience: DeclaredAudience, source: Dataset) -> DeclaredAudience:
@@ -83,6 +83,20 @@ def _containers(pattern: str) -> tuple[str, ...]:
     if kind in ("user", "group", "serviceAccount") and "@" in member:
         return (f"domain:{member.rsplit('@', 1)[1]}",)
     return ()
+
+
+def declaration_of(
+    rules: Rules, datasets: Mapping[str, Dataset], flows: Iterable[Flow], dataset: Dataset
+) -> DatasetDeclaration | None:
+    """``dataset``'s declaration as the audit uses it (:func:`declarations`), for one dataset: who-can-read and
+    exposure judge a copy against what it inherits."""
+    own = rules.declaration_for(dataset)
+    if own is not None:
+        return own
+    chain = [f for f in flows if f.source in datasets and f.destination in datasets]
+    if not any(f.destination == dataset.id for f in chain):
+        return None
+    return declarations(rules, datasets, chain).get(dataset.id)
 
 
 def _broader(dest: tuple[str, ...], source: tuple[str, ...]) -> tuple[str, ...]:

@@ -46,6 +46,7 @@ __all__ = [
     "GCP_ALL_AUTHENTICATED",
     "GCP_ALL_USERS",
     "AccessLevel",
+    "Carries",
     "Condition",
     "ConditionFamily",
     "CoverageGap",
@@ -57,6 +58,8 @@ __all__ = [
     "Evaluation",
     "Evidence",
     "EvidenceKind",
+    "Flow",
+    "FlowKind",
     "FrozenJson",
     "Grant",
     "Principal",
@@ -173,6 +176,7 @@ class EvidenceKind(StrEnum):
     LAKE_FORMATION_PERMISSION = "lake-formation-permission"  # a ListPermissions entry or a data lake admin
     CATALOG_LOCATION = "catalog-location"  # a Glue table's StorageDescriptor.Location
     HMAC_KEY = "hmac-key"  # a Cloud Storage HMAC key entry (projects.hmacKeys.list item)
+    FLOW_CONFIGURATION = "flow-configuration"  # a replication rule, inventory, log, export, transfer (docs/flows.md)
 
 
 class EdgeKind(StrEnum):
@@ -585,6 +589,76 @@ class Reexposure:
         object.__setattr__(self, "conditions", tuple(self.conditions))
 
 
+class FlowKind(StrEnum):
+    """How data leaves one dataset for another (docs/flows.md)."""
+
+    S3_REPLICATION = "s3-replication"
+    S3_INVENTORY = "s3-inventory"
+    S3_ACCESS_LOGS = "s3-access-logs"
+    DYNAMODB_EXPORT = "dynamodb-export"
+    DYNAMODB_REPLICA = "dynamodb-replica"
+    BIGQUERY_CLONE = "bigquery-clone"
+    BIGQUERY_SNAPSHOT = "bigquery-snapshot"
+    BIGQUERY_TRANSFER = "bigquery-transfer"
+    STORAGE_TRANSFER = "storage-transfer"
+
+
+class Carries(StrEnum):
+    """What a flow carries to its destination."""
+
+    ALL = "all"  # every object or row
+    PART = "part"  # the objects a prefix or tag filter selects
+    METADATA = "metadata"  # keys, sizes, requesters: not the data itself
+
+    @property
+    def level(self) -> AccessLevel:
+        """The level of the source its destination's readers reach: its data, or only what listing shows."""
+        return AccessLevel.LIST if self is Carries.METADATA else AccessLevel.READ
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Flow:
+    """``source``'s data (or metadata) is copied into ``destination``: whoever reads the copy reads the source.
+
+    ``destination`` is a dataset id (it may be outside the snapshot: then the flow is a
+    coverage gap of ``source``); ``scope`` says which part flows (a prefix, tags) when
+    ``carries`` is ``PART``.
+    """
+
+    source: str
+    destination: str
+    kind: FlowKind
+    carries: Carries
+    evidence: tuple[Evidence, ...]
+    scope: str | None = None
+    destination_account: str | None = None
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.kind, FlowKind), "flow kind must be a FlowKind")
+        _require(isinstance(self.carries, Carries), "flow carries must be a Carries")
+        _require(self.source != self.destination, f"flow of {self.source} into itself")
+        _require(len(self.evidence) > 0, f"flow {self.source} -> {self.destination}: evidence is required")
+        object.__setattr__(self, "evidence", tuple(self.evidence))
+
+    @property
+    def summary(self) -> str:
+        """What flows, in words: ``s3-replication of all the data``."""
+        what = {Carries.ALL: "all the data", Carries.PART: "part of the data", Carries.METADATA: "metadata only"}
+        scope = f" ({self.scope})" if self.scope else ""
+        return f"{self.kind.value} of {what[self.carries]}{scope}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "destination": self.destination,
+            "kind": self.kind.value,
+            "carries": self.carries.value,
+            "scope": self.scope,
+            "destination_account": self.destination_account,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CoverageGap:
     """A read that was denied or failed: we do not know what that document says."""
@@ -630,6 +704,7 @@ class Evaluation:
     grants: list[Grant] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     reexposures: list[Reexposure] = field(default_factory=list)
+    flows: list[Flow] = field(default_factory=list)  # copies of one dataset into another (docs/flows.md)
     gaps: list[CoverageGap] = field(default_factory=list)
     # Number of people a class principal stands for, where directory data says.
     class_people: dict[str, int] = field(default_factory=dict)
@@ -662,6 +737,7 @@ class Evaluation:
         self.grants.extend(other.grants)
         self.edges.extend(other.edges)
         self.reexposures.extend(other.reexposures)
+        self.flows.extend(other.flows)
         self.gaps.extend(other.gaps)
         for k, v in other.class_people.items():
             self.class_people[k] = max(v, self.class_people.get(k, 0))

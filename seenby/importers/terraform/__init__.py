@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from seenby.errors import PlanError
 from seenby.importers.terraform.aws import AWS_BUILDERS, AWS_DELETERS, finish_glue
 from seenby.importers.terraform.context import Builder, Context, home_draft
+from seenby.importers.terraform.flows import FLOW_BUILDERS, FLOW_DELETERS
 from seenby.importers.terraform.gcp import GCP_BUILDERS, GCP_DELETERS, finish_hierarchy
 from seenby.importers.terraform.iam import IAM_BUILDERS, IAM_DELETERS, PLAN_API, finish_gaads
 from seenby.importers.terraform.plan import Plan, PlannedResource, load_plan, parse_plan
@@ -52,8 +53,9 @@ __all__ = [
 
 UNEXPECTED_VALUE = "UnexpectedValue"  # error code of a resource whose values the provider's schema does not allow
 
-_BUILDERS: dict[str, Builder] = {**UNMODELLED_BUILDERS, **AWS_BUILDERS, **IAM_BUILDERS, **GCP_BUILDERS}
-_DELETERS: dict[str, Builder] = {**AWS_DELETERS, **IAM_DELETERS, **GCP_DELETERS}
+_BUILDERS: dict[str, Builder] = {**UNMODELLED_BUILDERS, **AWS_BUILDERS, **IAM_BUILDERS, **GCP_BUILDERS,
+                                 **FLOW_BUILDERS}
+_DELETERS: dict[str, Builder] = {**AWS_DELETERS, **IAM_DELETERS, **GCP_DELETERS, **FLOW_DELETERS}
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_BUILDERS))
 
 # Built first: the resources others attach to.

@@ -28,6 +28,7 @@ from . import (
     sarif,
     snapshot_diff,
     table,
+    tsv,
 )
 from .base import OutputFormat, Renderer, RenderOptions
 from .explain import EXPLAIN_RENDERERS, render_explanation
@@ -53,6 +54,7 @@ FINDINGS_RENDERERS: dict[OutputFormat, Renderer[AuditResult]] = {
     OutputFormat.SARIF: sarif.render_findings,
     OutputFormat.JUNIT: junit.render_findings,
     OutputFormat.HTML: html.render_findings,
+    OutputFormat.TSV: tsv.render_findings,
 }
 
 AUDIENCE_RENDERERS: dict[OutputFormat, Renderer[AudienceReport]] = {
@@ -60,6 +62,7 @@ AUDIENCE_RENDERERS: dict[OutputFormat, Renderer[AudienceReport]] = {
     OutputFormat.JSON: json_report.render_audience,
     OutputFormat.MARKDOWN: markdown.render_audience,
     OutputFormat.HTML: html.render_audience,
+    OutputFormat.TSV: tsv.render_audience,
 }
 
 # The incident-response queries over recorded history, by command.
@@ -69,6 +72,7 @@ QUERY_RENDERERS: dict[str, dict[OutputFormat, Renderer[Any]]] = {
         OutputFormat.JSON: audience_at.render_json,
         OutputFormat.MARKDOWN: audience_at.render_markdown,
         OutputFormat.HTML: html.render_audience_at,
+        OutputFormat.TSV: audience_at.render_tsv,
     },
     "what-can-read": {
         OutputFormat.TABLE: principal_access.render_table,

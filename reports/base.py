@@ -20,6 +20,7 @@ class OutputFormat(StrEnum):
     SARIF = "sarif"
     JUNIT = "junit"
     HTML = "html"
+    TSV = "tsv"  # audit and who-can-read: a header, one tab-separated record per line
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -23,7 +23,7 @@ from typing import Any
 from seenby.config import Rules
 from seenby.errors import UsageError
 from seenby.findings import AudienceClass, AudienceMember, PathStep, PeopleCount
-from seenby.graph.build import build_graph
+from seenby.graph.build import ReachGraph
 from seenby.history.changes import DocumentChange, changed_reads, path_resources, read_json
 from seenby.history.index import ScanIndex
 from seenby.history.store import HistoryStore, ScanRecord
@@ -159,7 +159,7 @@ def _resolve(index: ScanIndex, ref: str, until: datetime | None) -> Dataset:
     if found is None:
         # no scan's dataset index holds it: the latest scan says why (unknown name, ambiguous name)
         latest = index.history.scan_at(until or _END_OF_TIME)
-        return find_dataset(build_graph(index.evaluated(latest).evaluation), ref)
+        return find_dataset(index.evaluated(latest).graph, ref)
     dataset = found.holds(ref)
     assert dataset is not None
     return dataset
@@ -197,7 +197,9 @@ def exposure_timeline(
             snapshots.setdefault(scan.id, evaluated.snapshot)
             present = dataset.id in evaluated.evaluation.datasets
             members, gaps, people = (
-                _members(evaluated.evaluation, dataset, rules, levels) if present else ({}, (), PeopleCount(total=None))
+                _members(evaluated.evaluation, evaluated.graph, dataset, rules, levels)
+                if present
+                else ({}, (), PeopleCount(total=None))
             )
             cache[key] = (present, members, gaps, people)
         present, members, gaps, people = cache[key]
@@ -225,9 +227,8 @@ def exposure_timeline(
 
 
 def _members(
-    evaluation: Evaluation, dataset: Dataset, rules: Rules | None, levels: tuple[AccessLevel, ...]
+    evaluation: Evaluation, rg: ReachGraph, dataset: Dataset, rules: Rules | None, levels: tuple[AccessLevel, ...]
 ) -> tuple[dict[tuple[str, AccessLevel], AudienceMember], tuple[CoverageGap, ...], PeopleCount]:
-    rg = build_graph(evaluation)
     if dataset.id not in rg.datasets:
         return {}, (), PeopleCount(total=None)
     report = who_can_read(rg, dataset.id, levels=levels, rules=rules, gaps=evaluation.gaps)

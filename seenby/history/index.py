@@ -7,7 +7,9 @@ ids misses those; the evaluation's ``datasets`` (what ``seenby audit`` audits) d
 
 :class:`ScanIndex` evaluates each distinct scan content once (two scans whose resource
 states are all equal share one evaluation) and answers "does this scan hold the dataset"
-and "which is the latest scan at or before T that holds it".
+and "which is the latest scan at or before T that holds it".  The evaluated view (the
+evaluation and its graph) is also cached next to the store by content
+(:mod:`seenby.history.view_cache`), so a later process does not evaluate the scan again.
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from seenby.history.store import HistoryStore, ScanRecord
+from seenby.graph.build import ReachGraph, build_graph
+from seenby.history.store import HistoryStore, ScanRecord, canonical_json
+from seenby.history.view_cache import CachedView, ViewCache
 from seenby.model import Dataset, Evaluation
 from seenby.policies import evaluate
 from seenby.snapshot import Snapshot
@@ -36,11 +40,12 @@ def match_dataset(datasets: Mapping[str, Dataset], ref: str) -> Dataset | None:
 
 @dataclass(frozen=True, kw_only=True)
 class EvaluatedScan:
-    """One recorded scan, rebuilt and evaluated."""
+    """One recorded scan, rebuilt and evaluated, with its reachability graph."""
 
     scan: ScanRecord
     snapshot: Snapshot
     evaluation: Evaluation
+    graph: ReachGraph
 
     def holds(self, ref: str) -> Dataset | None:
         return match_dataset(self.evaluation.datasets, ref)
@@ -49,9 +54,10 @@ class EvaluatedScan:
 class ScanIndex:
     """Evaluations of the scans of one open store, cached by scan content."""
 
-    def __init__(self, history: HistoryStore) -> None:
+    def __init__(self, history: HistoryStore, *, cache: bool = True) -> None:
         self.history = history
-        self._by_content: dict[bytes, tuple[Snapshot, Evaluation]] = {}
+        self._by_content: dict[bytes, tuple[Snapshot, Evaluation, ReachGraph]] = {}
+        self._views = ViewCache(history.path) if cache else None
 
     def content_key(self, scan_id: int) -> bytes:
         """Equal for two scans whose resources are all in the same states."""
@@ -63,10 +69,26 @@ class ScanIndex:
         (later ones with the same resource states share it: use ``scan`` for their metadata)."""
         key = self.content_key(scan.id)
         if key not in self._by_content:
+            self._by_content[key] = self._view(scan, key)
+        snapshot, evaluation, graph = self._by_content[key]
+        return EvaluatedScan(scan=scan, snapshot=snapshot, evaluation=evaluation, graph=graph)
+
+    def _view(self, scan: ScanRecord, key: bytes) -> tuple[Snapshot, Evaluation, ReachGraph]:
+        """The scan's snapshot, evaluation and graph: from the view cache, else evaluated (and cached)."""
+        if self._views is None:
             snapshot = self.history.snapshot(scan.id)
-            self._by_content[key] = (snapshot, evaluate(snapshot))
-        snapshot, evaluation = self._by_content[key]
-        return EvaluatedScan(scan=scan, snapshot=snapshot, evaluation=evaluation)
+            evaluation = evaluate(snapshot)
+            return snapshot, evaluation, build_graph(evaluation)
+        # the evaluator also reads the scope (an account's organisation), so it is part of the key
+        content = hashlib.sha256(key + canonical_json(dict(scan.scope))).hexdigest()
+        cached = self._views.load(content)
+        if cached is not None:
+            return self.history.snapshot_of(scan.id, cached.resources), cached.evaluation, cached.graph
+        snapshot = self.history.snapshot(scan.id)
+        evaluation = evaluate(snapshot)
+        graph = build_graph(evaluation)
+        self._views.save(content, CachedView(resources=snapshot.resources, evaluation=evaluation, graph=graph))
+        return snapshot, evaluation, graph
 
     def latest_holding(self, at: datetime, ref: str) -> EvaluatedScan | None:
         """The latest scan collected at or before ``at`` whose dataset index holds ``ref``; None if none does.

@@ -16,10 +16,12 @@ from seenby.cli_base import (
     EXIT_INCOMPLETE,
     FAIL_ON,
     FORMATS,
+    Activity,
     cli,
     default_rules,
     emit,
     guard,
+    quiet_option,
     render_options,
 )
 
@@ -111,6 +113,7 @@ def _markdown_header(gated: object, fail_on: str, failing: int) -> str:
     show_default=True,
     help="The Terraform root module directory, to point SARIF results at .tf files.",
 )
+@quiet_option
 @guard
 def gate(
     plan_file: str,
@@ -126,6 +129,7 @@ def gate(
     aws_account: str | None,
     gcp_project: str | None,
     config_dir: str,
+    quiet: bool,
 ) -> None:
     """Audit the planned state of a `terraform show -json` plan against rules.yaml (CI gate)."""
     from seenby.config import load_rules
@@ -135,29 +139,34 @@ def gate(
     from seenby.reports import OutputFormat, render_findings, sarif
     from seenby.snapshot import load_snapshots
 
-    plan = load_plan(plan_file)
-    baseline = load_snapshots(baselines) if baselines else None
-    rules = load_rules(default_rules(rules_path))
-    accepted = load_accepted(baseline_findings) if baseline_findings else frozenset()
-    planned = planned_snapshot(plan, baseline, aws_account=aws_account, gcp_project=gcp_project)
-    gated = run_gate(
-        planned, rules, baseline=baseline, mode=GateMode.NEW_ONLY if new_only else GateMode.ALL, accepted=accepted
-    )
-    failing = len(gated.failing(fail_on))
-    options = render_options(output, show_existing)
-    if fmt == OutputFormat.SARIF.value:
-        files = source_files(planned, gated.origins.values(), Path(config_dir))
-        sources = {
-            fp: sarif.SourceLocation(
-                address=o.address, uri=files.get(o.address, (None, 0))[0], line=files.get(o.address, (None, None))[1]
-            )
-            for fp, o in gated.origins.items()
-        }
-        text = sarif.render_findings(gated.result, options, sources=sources)
-    else:
-        text = render_findings(gated.result, OutputFormat(fmt), options)
-        if fmt == OutputFormat.MARKDOWN.value:
-            text = _markdown_header(gated, fail_on, failing) + text
+    with Activity(quiet) as activity:
+        activity.step("loading the plan")
+        plan = load_plan(plan_file)
+        baseline = load_snapshots(baselines) if baselines else None
+        rules = load_rules(default_rules(rules_path))
+        accepted = load_accepted(baseline_findings) if baseline_findings else frozenset()
+        planned = planned_snapshot(plan, baseline, aws_account=aws_account, gcp_project=gcp_project)
+        activity.step("evaluating and auditing")
+        gated = run_gate(
+            planned, rules, baseline=baseline, mode=GateMode.NEW_ONLY if new_only else GateMode.ALL, accepted=accepted
+        )
+        failing = len(gated.failing(fail_on))
+        options = render_options(output, show_existing)
+        if fmt == OutputFormat.SARIF.value:
+            files = source_files(planned, gated.origins.values(), Path(config_dir))
+            sources = {
+                fp: sarif.SourceLocation(
+                    address=o.address,
+                    uri=files.get(o.address, (None, 0))[0],
+                    line=files.get(o.address, (None, None))[1],
+                )
+                for fp, o in gated.origins.items()
+            }
+            text = sarif.render_findings(gated.result, options, sources=sources)
+        else:
+            text = render_findings(gated.result, OutputFormat(fmt), options)
+            if fmt == OutputFormat.MARKDOWN.value:
+                text = _markdown_header(gated, fail_on, failing) + text
     emit(text, output)
     for line in _summary(gated, fail_on, failing):
         click.echo(line, err=True)

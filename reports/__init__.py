@@ -20,7 +20,6 @@ from seenby.findings import AudienceReport, AuditResult
 from . import (
     audience_at,
     exposure_report,
-    html,
     json_report,
     junit,
     markdown,
@@ -30,7 +29,7 @@ from . import (
     table,
     tsv,
 )
-from .base import OutputFormat, Renderer, RenderOptions
+from .base import OutputFormat, Renderer, RenderOptions, lazy_renderer
 from .explain import EXPLAIN_RENDERERS, render_explanation
 
 __all__ = [
@@ -53,7 +52,7 @@ FINDINGS_RENDERERS: dict[OutputFormat, Renderer[AuditResult]] = {
     OutputFormat.MARKDOWN: markdown.render_findings,
     OutputFormat.SARIF: sarif.render_findings,
     OutputFormat.JUNIT: junit.render_findings,
-    OutputFormat.HTML: html.render_findings,
+    OutputFormat.HTML: lazy_renderer("html", "render_findings"),
     OutputFormat.TSV: tsv.render_findings,
 }
 
@@ -61,7 +60,7 @@ AUDIENCE_RENDERERS: dict[OutputFormat, Renderer[AudienceReport]] = {
     OutputFormat.TABLE: table.render_audience,
     OutputFormat.JSON: json_report.render_audience,
     OutputFormat.MARKDOWN: markdown.render_audience,
-    OutputFormat.HTML: html.render_audience,
+    OutputFormat.HTML: lazy_renderer("html", "render_audience"),
     OutputFormat.TSV: tsv.render_audience,
 }
 
@@ -71,23 +70,23 @@ QUERY_RENDERERS: dict[str, dict[OutputFormat, Renderer[Any]]] = {
         OutputFormat.TABLE: audience_at.render_table,
         OutputFormat.JSON: audience_at.render_json,
         OutputFormat.MARKDOWN: audience_at.render_markdown,
-        OutputFormat.HTML: html.render_audience_at,
+        OutputFormat.HTML: lazy_renderer("html", "render_audience_at"),
         OutputFormat.TSV: audience_at.render_tsv,
     },
     "what-can-read": {
         OutputFormat.TABLE: principal_access.render_table,
         OutputFormat.JSON: principal_access.render_json,
-        OutputFormat.HTML: html.render_principal_access,
+        OutputFormat.HTML: lazy_renderer("html", "render_principal_access"),
     },
     "exposure": {
         OutputFormat.TABLE: exposure_report.render_table,
         OutputFormat.JSON: exposure_report.render_json,
-        OutputFormat.HTML: html.render_exposure,
+        OutputFormat.HTML: lazy_renderer("html", "render_exposure"),
     },
     "diff": {
         OutputFormat.TABLE: snapshot_diff.render_table,
         OutputFormat.JSON: snapshot_diff.render_json,
-        OutputFormat.HTML: html.render_diff,
+        OutputFormat.HTML: lazy_renderer("html", "render_diff"),
     },
 }
 

@@ -70,23 +70,23 @@ QUERY_RENDERERS: dict[str, dict[OutputFormat, Renderer[Any]]] = {
         OutputFormat.TABLE: audience_at.render_table,
         OutputFormat.JSON: audience_at.render_json,
         OutputFormat.MARKDOWN: audience_at.render_markdown,
-        OutputFormat.HTML: lazy_renderer("html", "render_audience_at"),
+        OutputFormat.HTML: lazy_renderer("html_history", "render_audience_at"),
         OutputFormat.TSV: audience_at.render_tsv,
     },
     "what-can-read": {
         OutputFormat.TABLE: principal_access.render_table,
         OutputFormat.JSON: principal_access.render_json,
-        OutputFormat.HTML: lazy_renderer("html", "render_principal_access"),
+        OutputFormat.HTML: lazy_renderer("html_history", "render_principal_access"),
     },
     "exposure": {
         OutputFormat.TABLE: exposure_report.render_table,
         OutputFormat.JSON: exposure_report.render_json,
-        OutputFormat.HTML: lazy_renderer("html", "render_exposure"),
+        OutputFormat.HTML: lazy_renderer("html_history", "render_exposure"),
     },
     "diff": {
         OutputFormat.TABLE: snapshot_diff.render_table,
         OutputFormat.JSON: snapshot_diff.render_json,
-        OutputFormat.HTML: lazy_renderer("html", "render_diff"),
+        OutputFormat.HTML: lazy_renderer("html_history", "render_diff"),
     },
 }
 

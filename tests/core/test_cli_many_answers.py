@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -66,3 +67,43 @@ def test_activity_is_off_when_stderr_is_not_a_terminal():
     with Activity(quiet=False, delay=0) as activity:
         activity.step("working")
     assert activity.enabled is False
+
+
+def test_activity_shows_on_a_terminal_after_its_delay():
+    """On a terminal, work that outlasts the delay shows its stage on stderr, and the display is cleared after."""
+    import pty
+
+    code = (
+        "import time; from seenby.cli_base import Activity\n"
+        "with Activity(quiet=False, delay=0.1) as a:\n"
+        "    a.step('evaluating the snapshot'); time.sleep(1.0)\n"
+    )
+    out = bytearray()
+
+    def read(fd: int) -> bytes:
+        data = os.read(fd, 1024)
+        out.extend(data)
+        return data
+
+    pty.spawn([sys.executable, "-c", code], read)
+    assert b"evaluating the snapshot" in out
+
+
+def test_quiet_activity_never_shows_on_a_terminal():
+    """With quiet, nothing is drawn even on a terminal."""
+    import pty
+
+    code = (
+        "import time; from seenby.cli_base import Activity\n"
+        "with Activity(quiet=True, delay=0.1) as a:\n"
+        "    a.step('evaluating the snapshot'); time.sleep(0.5)\n"
+    )
+    out = bytearray()
+
+    def read(fd: int) -> bytes:
+        data = os.read(fd, 1024)
+        out.extend(data)
+        return data
+
+    pty.spawn([sys.executable, "-c", code], read)
+    assert b"evaluating" not in out

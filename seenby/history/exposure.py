@@ -25,7 +25,7 @@ from seenby.errors import UsageError
 from seenby.findings import AudienceClass, AudienceMember, PathStep, PeopleCount
 from seenby.graph.build import ReachGraph
 from seenby.history.changes import DocumentChange, changed_reads, path_resources, read_json
-from seenby.history.index import ScanIndex
+from seenby.history.index import ScanIndex, ViewCaching
 from seenby.history.store import HistoryStore, ScanRecord
 from seenby.model import AccessLevel, CoverageGap, Dataset, Evaluation, Principal
 from seenby.queries import find_dataset, who_can_read
@@ -179,7 +179,7 @@ def exposure_timeline(
     A scan holds the dataset when its dataset index (the evaluation's datasets, as the
     audit sees them) does: a Glue table inside its catalog resource is found.
     """
-    index = ScanIndex(history)
+    index = ScanIndex(history, caching=ViewCaching.READ)  # views of queried scans are used, none written
     dataset = _resolve(index, dataset_ref, until)
     decl = rules.declaration_for(dataset) if rules else None
     answers: list[_Answer] = []

@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from seenby.graph.build import ReachGraph, build_graph
 from seenby.history.store import HistoryStore, ScanRecord, canonical_json
@@ -26,7 +27,15 @@ from seenby.model import Dataset, Evaluation
 from seenby.policies import evaluate
 from seenby.snapshot import Snapshot
 
-__all__ = ["EvaluatedScan", "ScanIndex", "match_dataset"]
+__all__ = ["EvaluatedScan", "ScanIndex", "ViewCaching", "match_dataset"]
+
+
+class ViewCaching(StrEnum):
+    """How a :class:`ScanIndex` uses the evaluated views cached next to the store."""
+
+    READ_WRITE = "read-write"  # load a scan's view when cached, else evaluate and write it (queries)
+    READ = "read"  # load cached views, write none (exposure: one view per scan of a long history is too much disk)
+    OFF = "off"  # always evaluate
 
 
 def match_dataset(datasets: Mapping[str, Dataset], ref: str) -> Dataset | None:
@@ -54,10 +63,11 @@ class EvaluatedScan:
 class ScanIndex:
     """Evaluations of the scans of one open store, cached by scan content."""
 
-    def __init__(self, history: HistoryStore, *, cache: bool = True) -> None:
+    def __init__(self, history: HistoryStore, *, caching: ViewCaching = ViewCaching.READ_WRITE) -> None:
         self.history = history
         self._by_content: dict[bytes, tuple[Snapshot, Evaluation, ReachGraph]] = {}
-        self._views = ViewCache(history.path) if cache else None
+        self._views = ViewCache(history.path) if caching is not ViewCaching.OFF else None
+        self._write = caching is ViewCaching.READ_WRITE
 
     def content_key(self, scan_id: int) -> bytes:
         """Equal for two scans whose resources are all in the same states."""
@@ -87,7 +97,8 @@ class ScanIndex:
         snapshot = self.history.snapshot(scan.id)
         evaluation = evaluate(snapshot)
         graph = build_graph(evaluation)
-        self._views.save(content, CachedView(resources=snapshot.resources, evaluation=evaluation, graph=graph))
+        if self._write:
+            self._views.save(content, CachedView(resources=snapshot.resources, evaluation=evaluation, graph=graph))
         return snapshot, evaluation, graph
 
     def latest_holding(self, at: datetime, ref: str) -> EvaluatedScan | None:

@@ -98,3 +98,13 @@ def test_an_unwritable_cache_still_answers(store: Path):
     """When the view cannot be written (its directory's name is taken by a file), the query answers uncached."""
     (store.parent / (store.name + ".views")).write_text("not a directory")
     assert json.loads(_answer(store))["dataset"]["id"] == RAW
+
+
+def test_exposure_writes_no_views(store: Path):
+    """The exposure timeline reads cached views but writes none (one per scan of a long history is too much)."""
+    from seenby.history.exposure import exposure_timeline
+    from seenby.history.store import HistoryStore
+
+    with HistoryStore.open(store, create=False) as history:
+        exposure_timeline(history, RAW)
+    assert _views(store) == []

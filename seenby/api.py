@@ -357,6 +357,34 @@ class History:
         )
         return _evaluated(chosen, rules)
 
+    def who_can_read(
+        self,
+        dataset: str,
+        *,
+        at: str | datetime | None = None,
+        levels: Iterable[AccessLevel] = (AccessLevel.READ,),
+        rules: Rules | None = None,
+        expand_members: bool = False,
+        now: datetime | None = None,
+    ) -> Any:
+        """who-can-read ``dataset`` as of ``at`` (an ``AudienceAt``: the report and the scan it comes from).
+
+        Answered from the scan's graph index when it has one (only the part of the graph
+        upstream of the dataset is read: instant on a large organisation), else from the
+        evaluated scan, which writes that index for the next question.
+        """
+        from seenby.history.select import indexed_audience
+
+        chosen = tuple(levels)
+        found = indexed_audience(
+            self.store, dataset, at=at, levels=chosen, rules=rules, expand_members=expand_members, now=now,
+            index=self._index,
+        )  # fmt: skip
+        if found is not None:
+            return found
+        view = self.evaluate(at=at, containing=dataset, rules=rules, now=now)
+        return view.at(view.who_can_read(dataset, levels=chosen, expand_members=expand_members))
+
     def record(self, snapshot: Snapshot, *, source: str | None = None) -> tuple[ScanRecord, bool]:
         """Record ``snapshot`` as a scan; the bool is False when the same content was recorded already."""
         return self.store.record(snapshot, source=source)

@@ -49,6 +49,7 @@ __all__ = [
     "emit_many",
     "exit_for",
     "guard",
+    "history_for_query",
     "optional_rules",
     "output_width",
     "query_view",
@@ -272,10 +273,6 @@ def query_views(
     """One :class:`seenby.api.Evaluated` per subject of ``containing``, evaluated as few times as can be:
     ``--snapshot`` files once for all; recorded scans each once (by content), each subject answered by
     the latest scan that holds it, as :func:`query_view` chooses for one."""
-    from seenby import api
-    from seenby.history.options import store_path
-    from seenby.history.times import parse_time
-
     rules = optional_rules(rules_path)
     if snapshots or len(containing) == 1:
         view = query_view(snapshots=snapshots, at=at, store=store, rules_path=None, containing=containing[0])
@@ -283,13 +280,24 @@ def query_views(
         for _ in containing:
             yield view
         return
+    asked, path = history_for_query(at, store)
+    from seenby import api
+
+    with api.open_history(path) as history:
+        for ref in containing:
+            yield history.evaluate(at=asked, containing=ref, rules=rules)
+
+
+def history_for_query(at: str | None, store: str | None) -> tuple[Any, Path]:
+    """``--at`` parsed and the store's path, checked as a query needs them (exit 2 before anything opens)."""
+    from seenby.history.options import store_path
+    from seenby.history.times import parse_time
+
     asked = parse_time(at) if at is not None else None
     path = store_path(store)
     if at is None and store is None and not path.exists():
         raise UsageError(f"give --snapshot FILE, or record scans first (no history store at {path}; see --store)")
-    with api.open_history(path) as history:
-        for ref in containing:
-            yield history.evaluate(at=asked, containing=ref, rules=rules)
+    return asked, path
 
 
 def emit_many(texts: Iterable[str], output: str | None) -> None:

@@ -6,6 +6,8 @@ writes JSON lines (one ``seenby.audience/v1`` document per line), as ``--format 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import click
 
 from seenby.cli_base import (
@@ -14,6 +16,8 @@ from seenby.cli_base import (
     cli,
     emit_many,
     guard,
+    history_for_query,
+    optional_rules,
     query_views,
     quiet_option,
     render_options,
@@ -85,21 +89,44 @@ def who_can_read(
     chosen_levels = tuple(AccessLevel(lv) for lv in levels) or (AccessLevel.READ,)
     with Activity(quiet) as activity:
         activity.step("evaluating")
-        answers = []
-        refs: tuple[str | None, ...] = datasets or (None,)
-        for view, ref in zip(
-            query_views(snapshots=snapshots, at=at, store=store, rules_path=rules_path, containing=refs),
-            refs,
-            strict=True,
-        ):
-            wanted = [ref] if ref is not None else sorted(view.datasets)
-            for dataset in wanted:
-                activity.step("answering", done=len(answers), total=len(datasets) or len(wanted))
-                report = view.who_can_read(dataset, levels=chosen_levels, expand_members=expand_members)
-                answers.append(view.at(report))
+        if datasets and not snapshots:  # recorded scans: each dataset from its scan's graph index
+            answers = list(_from_history(datasets, at, store, rules_path, chosen_levels, expand_members, activity))
+        else:
+            answers = []
+            refs: tuple[str | None, ...] = datasets or (None,)
+            for view, ref in zip(
+                query_views(snapshots=snapshots, at=at, store=store, rules_path=rules_path, containing=refs),
+                refs,
+                strict=True,
+            ):
+                wanted = [ref] if ref is not None else sorted(view.datasets)
+                for dataset in wanted:
+                    activity.step("answering", done=len(answers), total=len(datasets) or len(wanted))
+                    report = view.who_can_read(dataset, levels=chosen_levels, expand_members=expand_members)
+                    answers.append(view.at(report))
         activity.step("rendering")
         out_format = answers_format(fmt, len(answers))
         if out_format == JSONL:
             emit_many(api.render_jsonl(answers), output)
         else:
             emit_many((api.render(a, out_format, render_options(output)) for a in answers), output)
+
+
+def _from_history(
+    datasets: tuple[str, ...],
+    at: str | None,
+    store: str | None,
+    rules_path: str | None,
+    levels: tuple[AccessLevel, ...],
+    expand_members: bool,
+    activity: Activity,
+) -> Iterator[object]:
+    """Each dataset's audience as of ``--at`` in the store (:meth:`seenby.api.History.who_can_read`)."""
+    from seenby import api
+
+    asked, path = history_for_query(at, store)
+    rules = optional_rules(rules_path)
+    with api.open_history(path) as history:
+        for done, dataset in enumerate(datasets):
+            activity.step("answering", done=done, total=len(datasets))
+            yield history.who_can_read(dataset, at=asked, levels=levels, rules=rules, expand_members=expand_members)

@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from seenby.graph.build import ReachGraph, build_graph
+from seenby.history.graph_index import GraphIndex
 from seenby.history.store import HistoryStore, ScanRecord, canonical_json
 from seenby.history.view_cache import CachedView, ViewCache
 from seenby.model import Dataset, Evaluation
@@ -79,27 +80,39 @@ class ScanIndex:
         (later ones with the same resource states share it: use ``scan`` for their metadata)."""
         key = self.content_key(scan.id)
         if key not in self._by_content:
-            self._by_content[key] = self._view(scan, key)
+            self._by_content[key] = self._view(scan)
         snapshot, evaluation, graph = self._by_content[key]
         return EvaluatedScan(scan=scan, snapshot=snapshot, evaluation=evaluation, graph=graph)
 
-    def _view(self, scan: ScanRecord, key: bytes) -> tuple[Snapshot, Evaluation, ReachGraph]:
+    def _view(self, scan: ScanRecord) -> tuple[Snapshot, Evaluation, ReachGraph]:
         """The scan's snapshot, evaluation and graph: from the view cache, else evaluated (and cached)."""
         if self._views is None:
             snapshot = self.history.snapshot(scan.id)
             evaluation = evaluate(snapshot)
             return snapshot, evaluation, build_graph(evaluation)
-        # the evaluator also reads the scope (an account's organisation), so it is part of the key
-        content = hashlib.sha256(key + canonical_json(dict(scan.scope))).hexdigest()
+        content = self.view_key(scan)
         cached = self._views.load(content)
         if cached is not None:
+            if self._write and not self._views.has_index(content):  # a view cached before its index
+                self._views.save_index(content, cached.evaluation, cached.graph)
             return self.history.snapshot_of(scan.id, cached.resources), cached.evaluation, cached.graph
         snapshot = self.history.snapshot(scan.id)
         evaluation = evaluate(snapshot)
         graph = build_graph(evaluation)
-        if self._write:
-            self._views.save(content, CachedView(resources=snapshot.resources, evaluation=evaluation, graph=graph))
+        if self._write and self._views.save(
+            content, CachedView(resources=snapshot.resources, evaluation=evaluation, graph=graph)
+        ):
+            self._views.save_index(content, evaluation, graph)
         return snapshot, evaluation, graph
+
+    def view_key(self, scan: ScanRecord) -> str:
+        """The name of ``scan``'s evaluated view and graph index: its content and scope, hashed."""
+        # the evaluator also reads the scope (an account's organisation), so it is part of the key
+        return hashlib.sha256(self.content_key(scan.id) + canonical_json(dict(scan.scope))).hexdigest()
+
+    def graph_index(self, scan: ScanRecord) -> GraphIndex | None:
+        """``scan``'s graph index, when its view was cached with one (who-can-read without the view)."""
+        return self._views.graph_index(self.view_key(scan)) if self._views is not None else None
 
     def latest_holding(self, at: datetime, ref: str) -> EvaluatedScan | None:
         """The latest scan collected at or before ``at`` whose dataset index holds ``ref``; None if none does.

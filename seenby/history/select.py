@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seenby.errors import UsageError
 from seenby.graph.build import ReachGraph
@@ -27,10 +28,14 @@ from seenby.history.options import store_path
 from seenby.history.provenance import Provenance, ScanChoice
 from seenby.history.store import HistoryStore, ScanRecord
 from seenby.history.times import parse_time, parse_timestamp
-from seenby.model import Evaluation
+from seenby.model import AccessLevel, Evaluation
 from seenby.snapshot import Snapshot, load_snapshots
 
-__all__ = ["Chosen", "choose_recorded", "choose_side", "choose_snapshot"]
+if TYPE_CHECKING:
+    from seenby.config import Rules
+    from seenby.reports.audience_at import AudienceAt
+
+__all__ = ["Chosen", "choose_recorded", "choose_side", "choose_snapshot", "indexed_audience"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -102,6 +107,69 @@ def choose_recorded(
                 choice = ScanChoice.LATEST_HOLDING
             return _recorded(index, holding.scan, path=path, asked=asked, now=now, choice=choice)
     return _recorded(index, latest, path=path, asked=asked, now=now, choice=choice)
+
+
+def indexed_audience(
+    history: HistoryStore,
+    ref: str,
+    *,
+    at: str | datetime | None = None,
+    levels: tuple[AccessLevel, ...] = (AccessLevel.READ,),
+    rules: Rules | None = None,
+    expand_members: bool = False,
+    now: datetime | None = None,
+    index: ScanIndex | None = None,
+) -> AudienceAt | None:
+    """who-can-read ``ref`` from the graph indexes of the recorded scans, loading neither snapshot nor view.
+
+    The scan is chosen as :func:`choose_recorded` chooses it (the latest at or before ``at``
+    whose datasets hold ``ref``).  None when a scan that has to be tried has no usable index
+    (never evaluated yet, or its index is damaged), or no scan holds ``ref``: the caller then
+    answers from the evaluated view, which writes the index for the next time.
+    """
+    from seenby.queries import who_can_read
+    from seenby.reports.audience_at import AudienceAt
+
+    now = now or datetime.now(UTC)
+    index = index if index is not None else ScanIndex(history)
+    asked = parse_time(at) if isinstance(at, str) else at
+    latest = history.scan_at(asked or now)
+    tried: set[bytes] = set()
+    for scan in reversed(history.scans()):
+        if scan.collected_at > (asked or now):
+            continue
+        key = index.content_key(scan.id)
+        if key in tried:
+            continue
+        tried.add(key)
+        graph_index = index.graph_index(scan)
+        if graph_index is None:
+            return None
+        try:
+            dataset_id = graph_index.dataset_id(ref)
+            if dataset_id is None:
+                continue
+            graph = graph_index.subgraph(dataset_id, levels)
+            gaps = graph_index.gaps() if graph is not None else ()
+        finally:
+            graph_index.close()
+        if graph is None:
+            return None
+        choice = ScanChoice.AT_TIME if asked is not None else ScanChoice.LATEST
+        if scan.id != latest.id and asked is None:
+            choice = ScanChoice.LATEST_HOLDING
+        header = history.snapshot_of(scan.id, ())
+        report = who_can_read(
+            graph, dataset_id, levels=levels, rules=rules, gaps=gaps, collected_at=header.collected_at,
+            snapshot_source=header.source, expand_members=expand_members, collector=header.collector,
+            scope=header.scope,
+        )  # fmt: skip
+        provenance = Provenance(
+            collected_at=scan.collected_at, now=now, source=scan.source, scan_id=scan.id, store=str(history.path),
+            asked_at=asked, chosen_by=choice,
+        )  # fmt: skip
+        return AudienceAt(report=report, provenance=provenance)
+    return None
 
 
 def choose_side(ref: str, *, store: str | None, what: str, now: datetime | None = None) -> Chosen:

@@ -33,10 +33,8 @@ A store that cannot be written next to (a read-only directory) is simply not cac
 
 from __future__ import annotations
 
-import copyreg
 import functools
 import hashlib
-import io
 import json
 import os
 import pickle
@@ -45,11 +43,12 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from types import MappingProxyType
-from typing import Any
 
 from seenby import __version__
+from seenby.gcpolicy import bulk_allocation
 from seenby.graph.build import ReachGraph
+from seenby.history.graph_index import GraphIndex, write_index
+from seenby.history.pickling import dumps
 from seenby.model import Evaluation
 from seenby.snapshot import Resource
 
@@ -94,8 +93,31 @@ class ViewCache:
     def __init__(self, store_path: Path) -> None:
         self.directory = store_path.with_name(store_path.name + ".views")
 
-    def _file(self, content: str) -> Path:
-        return self.directory / f"{content}-{evaluator_fingerprint()[:32]}.view"
+    def _file(self, content: str, suffix: str = ".view") -> Path:
+        return self.directory / f"{content}-{evaluator_fingerprint()[:32]}{suffix}"
+
+    def _key(self, content: str) -> dict[str, str]:
+        return {"content": content, "evaluator": evaluator_fingerprint()}
+
+    def graph_index(self, content: str) -> GraphIndex | None:
+        """The graph index of ``content`` (who-can-read without loading the view), if there is a usable one."""
+        if not _exists_private(self.directory):
+            return None
+        return GraphIndex.open(self._file(content, ".index"), key=self._key(content), private=_exists_private)
+
+    def has_index(self, content: str) -> bool:
+        """Whether ``content`` has a usable graph index."""
+        found = self.graph_index(content)
+        if found is None:
+            return False
+        found.close()
+        return True
+
+    def save_index(self, content: str, evaluation: Evaluation, graph: ReachGraph) -> bool:
+        """Write the graph index of ``content`` next to its view (owner-only, atomically)."""
+        if not _exists_private(self.directory):
+            return False
+        return write_index(self._file(content, ".index"), evaluation, graph, key=self._key(content))
 
     def load(self, content: str) -> CachedView | None:
         """The cached view of ``content`` when present, owner-only and intact; None otherwise."""
@@ -114,7 +136,8 @@ class ViewCache:
         if header.get("length") != len(payload) or header.get("sha256") != hashlib.sha256(payload).hexdigest():
             return None
         try:
-            view = pickle.loads(payload)
+            with bulk_allocation():  # millions of small objects: no collections while they are made
+                view = pickle.loads(payload)
         except Exception:  # a damaged payload that still matched its digest cannot be, but never trust it
             return None
         return view if isinstance(view, CachedView) else None
@@ -122,7 +145,7 @@ class ViewCache:
     def save(self, content: str, view: CachedView) -> bool:
         """Write ``view`` owner-only and atomically; False when the directory cannot be written."""
         try:
-            payload = _dumps(view)
+            payload = dumps(view)
         except (pickle.PicklingError, TypeError, AttributeError, RecursionError):
             return False  # a model that cannot be serialised: answered uncached, never wrongly
         header = {
@@ -150,26 +173,17 @@ class ViewCache:
                 raise
         except OSError:
             return False
-        for old in self.directory.glob(f"{content}-*.view"):  # views of an older evaluator
-            if old != target:
+        for old in self.directory.glob(f"{content}-*"):  # views and indexes of an older evaluator
+            if old.name.rsplit(".", 1)[0] != target.name.rsplit(".", 1)[0]:
                 old.unlink(missing_ok=True)
         return True
 
 
-def _read_only_mapping(items: dict[Any, Any]) -> MappingProxyType[Any, Any]:
-    return MappingProxyType(items)
-
-
-def _dumps(view: CachedView) -> bytes:
-    """Pickle ``view``; read-only mappings (``MappingProxyType``, which pickle refuses) as themselves."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-    pickler.dispatch_table = {
-        **copyreg.dispatch_table,
-        MappingProxyType: lambda proxy: (_read_only_mapping, (dict(proxy),)),
-    }
-    pickler.dump(view)
-    return buffer.getvalue()
+def _exists_private(path: Path) -> bool:
+    try:
+        return _private(path, 0o077)
+    except OSError:
+        return False
 
 
 def _private(path: Path, forbidden: int) -> bool:

@@ -17,18 +17,8 @@ from typing import Any
 from seenby.errors import UsageError
 from seenby.findings import AudienceReport, AuditResult
 
-from . import (
-    audience_at,
-    exposure_report,
-    json_report,
-    junit,
-    markdown,
-    principal_access,
-    sarif,
-    snapshot_diff,
-    table,
-    tsv,
-)
+# Modules that load rich (the tables) or jinja2 (HTML) are imported when a format needs them.
+from . import audience_at, json_report, junit, markdown, sarif, tsv
 from .base import OutputFormat, Renderer, RenderOptions, lazy_renderer
 from .explain import EXPLAIN_RENDERERS, render_explanation
 
@@ -47,7 +37,7 @@ __all__ = [
 ]
 
 FINDINGS_RENDERERS: dict[OutputFormat, Renderer[AuditResult]] = {
-    OutputFormat.TABLE: table.render_findings,
+    OutputFormat.TABLE: lazy_renderer("table", "render_findings"),
     OutputFormat.JSON: json_report.render_findings,
     OutputFormat.MARKDOWN: markdown.render_findings,
     OutputFormat.SARIF: sarif.render_findings,
@@ -57,7 +47,7 @@ FINDINGS_RENDERERS: dict[OutputFormat, Renderer[AuditResult]] = {
 }
 
 AUDIENCE_RENDERERS: dict[OutputFormat, Renderer[AudienceReport]] = {
-    OutputFormat.TABLE: table.render_audience,
+    OutputFormat.TABLE: lazy_renderer("table", "render_audience"),
     OutputFormat.JSON: json_report.render_audience,
     OutputFormat.MARKDOWN: markdown.render_audience,
     OutputFormat.HTML: lazy_renderer("html", "render_audience"),
@@ -74,18 +64,18 @@ QUERY_RENDERERS: dict[str, dict[OutputFormat, Renderer[Any]]] = {
         OutputFormat.TSV: audience_at.render_tsv,
     },
     "what-can-read": {
-        OutputFormat.TABLE: principal_access.render_table,
-        OutputFormat.JSON: principal_access.render_json,
+        OutputFormat.TABLE: lazy_renderer("principal_access", "render_table"),
+        OutputFormat.JSON: lazy_renderer("principal_access", "render_json"),
         OutputFormat.HTML: lazy_renderer("html_history", "render_principal_access"),
     },
     "exposure": {
-        OutputFormat.TABLE: exposure_report.render_table,
-        OutputFormat.JSON: exposure_report.render_json,
+        OutputFormat.TABLE: lazy_renderer("exposure_report", "render_table"),
+        OutputFormat.JSON: lazy_renderer("exposure_report", "render_json"),
         OutputFormat.HTML: lazy_renderer("html_history", "render_exposure"),
     },
     "diff": {
-        OutputFormat.TABLE: snapshot_diff.render_table,
-        OutputFormat.JSON: snapshot_diff.render_json,
+        OutputFormat.TABLE: lazy_renderer("snapshot_diff", "render_table"),
+        OutputFormat.JSON: lazy_renderer("snapshot_diff", "render_json"),
         OutputFormat.HTML: lazy_renderer("html_history", "render_diff"),
     },
 }

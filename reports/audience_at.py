@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from seenby.findings import AudienceReport
 from seenby.history.provenance import Provenance
 
-from . import markdown, table, tsv
+from . import markdown, tsv
 from .base import RenderOptions
 from .history_text import provenance_text
 from .json_report import audience_document
@@ -36,6 +36,8 @@ def render_json(subject: AudienceAt, options: RenderOptions) -> str:
 
 
 def render_table(subject: AudienceAt, options: RenderOptions) -> str:
+    from . import table  # rich: loaded for tables only
+
     return f"as of {provenance_text(subject.provenance)}\n" + table.render_audience(subject.report, options)
 
 

@@ -69,11 +69,15 @@ class ScanIndex:
         self._by_content: dict[bytes, tuple[Snapshot, Evaluation, ReachGraph]] = {}
         self._views = ViewCache(history.path) if caching is not ViewCaching.OFF else None
         self._write = caching is ViewCaching.READ_WRITE
+        self._content_keys: dict[int, bytes] = {}
 
     def content_key(self, scan_id: int) -> bytes:
-        """Equal for two scans whose resources are all in the same states."""
-        states = self.history.state_hashes(scan_id)
-        return hashlib.sha256(b"".join(h for _, h in sorted(states.items()))).digest()
+        """Equal for two scans whose resources are all in the same states (computed once per scan)."""
+        key = self._content_keys.get(scan_id)
+        if key is None:
+            states = self.history.state_hashes(scan_id)
+            key = self._content_keys[scan_id] = hashlib.sha256(b"".join(h for _, h in sorted(states.items()))).digest()
+        return key
 
     def evaluated(self, scan: ScanRecord) -> EvaluatedScan:
         """``scan`` evaluated; its ``snapshot`` is the scan's own only for the first scan of a content

@@ -2,12 +2,15 @@
 
 One run starts moto's server and the project's proxy in front of it (``fault_proxy.py``),
 seeds N buckets (a quarter in eu-west-1, a third with a bucket policy, a third with tags,
-one in 200 with an access point), then, each through the proxy and counted by it:
+one in 200 with an access point; four in five with Object Ownership ``BucketOwnerEnforced``,
+AWS's default for new buckets, the fifth with ACLs in force and two objects, one in 40 of
+them public-read), then, each through the proxy and counted by it:
 
 1. **floor**: a bare boto3 loop making only the calls that decide access: ListBuckets
    (with ``MaxBuckets``, so it returns ``BucketRegion``), the six bucket reads (policy, ACL,
    Block Public Access, ownership, encryption, tags) in each bucket's region, ListAccessPoints
-   once per region and each access point's policy and status; no classification, no snapshot;
+   once per region and each access point's policy and status, and for a bucket whose ACLs are
+   in force ListObjectsV2 and GetObjectAcl on each object; no classification, no snapshot;
 2. **scan**: ``scan_aws`` with default options (the proxy adds ``BucketRegion`` to
    ListBuckets as S3 does; moto 5.2 never returns it);
 3. **scan, moto as is**: the same scan with ListBuckets as moto answers it (no
@@ -167,6 +170,15 @@ def seed(endpoint: str, n: int, workers: int) -> dict[str, str]:
             s3.put_bucket_policy(Bucket=name, Policy=_policy(f"arn:aws:s3:::{name}/*"))
         if i % 3 == 2:
             s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": [{"Key": "team", "Value": "bench"}]})
+        if i % 5:
+            s3.put_bucket_ownership_controls(
+                Bucket=name, OwnershipControls={"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+            )
+        else:  # ACLs in force: two objects, one in 40 of these buckets with a public-read one
+            s3.put_object(Bucket=name, Key="data/part-0.csv", Body=b"x")
+            s3.put_object(Bucket=name, Key="data/part-1.csv", Body=b"x")
+            if i % 40 == 0:
+                s3.put_object_acl(Bucket=name, Key="data/part-1.csv", ACL="public-read")
         if i % 200 == 0:
             control = _s3control(session, endpoint, regions[name], 1)
             point = f"ap-{i:05d}"
@@ -188,9 +200,18 @@ def floor(endpoint: str, workers: int) -> float:
 
     def bucket(entry: dict[str, Any]) -> None:
         client = s3.get(entry.get("BucketRegion") or REGION, s3[REGION])
+        answers: dict[str, Any] = {}
         for method in FLOOR_CALLS:
             with contextlib.suppress(ClientError, BotoCoreError):
-                getattr(client, method)(Bucket=entry["Name"])
+                answers[method] = getattr(client, method)(Bucket=entry["Name"])
+        rules = answers.get("get_bucket_ownership_controls", {}).get("OwnershipControls", {}).get("Rules") or []
+        if any(r.get("ObjectOwnership") == "BucketOwnerEnforced" for r in rules):
+            return  # every ACL disabled: no object call
+        with contextlib.suppress(ClientError, BotoCoreError):
+            keys = [o["Key"] for o in client.list_objects_v2(Bucket=entry["Name"]).get("Contents") or []]
+            for key in keys[:1000]:
+                with contextlib.suppress(ClientError, BotoCoreError):
+                    client.get_object_acl(Bucket=entry["Name"], Key=key)
 
     def access_points(region: str) -> None:
         control = _s3control(session, endpoint, region, workers)

@@ -568,8 +568,9 @@ class _Org:
             bindings.append({"role": "roles/storage.objectViewer", "members": ["allUsers"]})
         elif exposure == "gcs-conditional":
             bindings.append({"role": "roles/storage.objectViewer", "members": ["allAuthenticatedUsers"],
-                             "condition": {"title": "until launch",
-                                           "expression": "request.time < timestamp('2027-01-01T00:00:00Z')"}})
+                             "condition": {"title": "from the corp network",  # an access level: stays conditional
+                                           "expression": "'accessPolicies/1/accessLevels/corp' in "
+                                                         "request.auth.access_levels"}})
         return {
             "type": "gcp.storage.bucket", "id": bid, "name": name, "account": project, "region": "EU",
             "parent": f"projects/{project}",

@@ -10,6 +10,7 @@ paragraphs.  Long reports are cut at fixed limits, and say so.
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 
 from seenby.findings import AudienceReport, AuditResult, ExcessEntry, Finding, PathStep, Severity
 from seenby.model import CoverageGap, Evidence
@@ -164,18 +165,23 @@ def _broadest(finding: Finding) -> str:
     return "coverage gap" if finding.gap else ""
 
 
-def render_findings(result: AuditResult, options: RenderOptions) -> str:
+def render_findings(result: AuditResult, options: RenderOptions, *, heading: str = "## seenby",
+                    apart: Mapping[str, int] | None = None) -> str:
+    """The findings as Markdown; ``apart`` counts hidden findings that are not waivers (the gate's
+    findings that exist before the plan), ``heading`` opens the section."""
     findings = visible_findings(result, options.show_waived)
     active = result.active
-    waived = len(result.findings) - len(active)
+    waived = len(result.findings) - len(active) - sum((apart or {}).values())
     counts = " · ".join(f"{_ICON[s]} {n} {s.value}" for s, n in severity_counts(result).items() if n)
+    set_apart = "".join(f" · {n} {label}{'' if options.show_waived else ' (hidden)'}"
+                        for label, n in (apart or {}).items() if n)
     who = result.collector.get("identity")
     lines = [
-        f"## seenby: {len(active)} finding{'s' if len(active) != 1 else ''}"
+        f"{heading}: {len(active)} finding{'s' if len(active) != 1 else ''}"
         f" on {len({f.dataset.id for f in active})} of {len(result.datasets)} datasets",
         "",
         f"{counts or 'No findings.'}"
-        + (f" · {waived} waived{'' if options.show_waived else ' (hidden)'}" if waived else ""),
+        + (f" · {waived} waived{'' if options.show_waived else ' (hidden)'}" if waived else "") + set_apart,
         "",
         f"Snapshot {code(result.snapshot_source or 'live scan')} collected {md(result.collected_at)}"
         + (f" by {code(who)}" if who else "")

@@ -123,7 +123,8 @@ def _message(finding: Finding) -> str:
     return " ".join(parts)
 
 
-def _locations(finding: Finding, source: SourceLocation | None = None) -> list[dict[str, Any]]:
+def _locations(finding: Finding, source: SourceLocation | None = None, fallback_uri: str | None = None
+               ) -> list[dict[str, Any]]:
     d = finding.dataset
     location: dict[str, Any] = {
         "logicalLocations": [{"fullyQualifiedName": d.id, "name": d.name, "kind": "resource"}],
@@ -140,16 +141,19 @@ def _locations(finding: Finding, source: SourceLocation | None = None) -> list[d
             "artifactLocation": {"uri": quote(match["file"], safe="/:._-~")},
             "region": {"startLine": max(1, int(match["line"]))},
         }
+    elif fallback_uri:
+        location["physicalLocation"] = {"artifactLocation": {"uri": quote(fallback_uri, safe="/:._-~")}}
     return [location]
 
 
-def _result(finding: Finding, rule_index: int, source: SourceLocation | None = None) -> dict[str, Any]:
+def _result(finding: Finding, rule_index: int, source: SourceLocation | None = None,
+            fallback_uri: str | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
         "level": LEVEL[finding.severity],
         "message": {"text": _message(finding)},
-        "locations": _locations(finding, source),
+        "locations": _locations(finding, source, fallback_uri),
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
         "properties": {
             "severity": finding.severity.value,
@@ -200,13 +204,16 @@ def _notification(gap: CoverageGap) -> dict[str, Any]:
 
 
 def sarif_document(
-    result: AuditResult, options: RenderOptions, *, sources: Mapping[str, SourceLocation] | None = None
+    result: AuditResult, options: RenderOptions, *, sources: Mapping[str, SourceLocation] | None = None,
+    fallback_uri: str | None = None,
 ) -> dict[str, Any]:
     """The SARIF log as plain data.
 
     ``sources`` maps a finding's fingerprint to where its cause is written (the gate's
     Terraform resources): that becomes the result's first logical location and, with a
-    file, its physical location.
+    file, its physical location.  ``fallback_uri`` (the gate's plan file) is the physical
+    location of a result that has neither a file nor a declaration, so every result has an
+    ``artifactLocation.uri`` (GitHub code scanning requires one).
     """
     sources = sources or {}
     rules = [_descriptor(r) for r in sorted(catalog().values(), key=lambda r: r.id.value)]
@@ -219,7 +226,7 @@ def sarif_document(
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "seenby", "version": _tool_version(),
                             "semanticVersion": _tool_version(), "rules": rules}},
-        "results": [_result(f, index[f.rule_id], sources.get(f.fingerprint)) for f in findings],
+        "results": [_result(f, index[f.rule_id], sources.get(f.fingerprint), fallback_uri) for f in findings],
         "invocations": [{
             "executionSuccessful": True,
             "toolExecutionNotifications": [_notification(g) for g in ordered_gaps(result.gaps)],
@@ -237,6 +244,7 @@ def sarif_document(
 
 
 def render_findings(
-    result: AuditResult, options: RenderOptions, *, sources: Mapping[str, SourceLocation] | None = None
+    result: AuditResult, options: RenderOptions, *, sources: Mapping[str, SourceLocation] | None = None,
+    fallback_uri: str | None = None,
 ) -> str:
-    return dump_json(sarif_document(result, options, sources=sources))
+    return dump_json(sarif_document(result, options, sources=sources, fallback_uri=fallback_uri))

@@ -8,7 +8,7 @@ Without colour the output is plain text with no escape sequences.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from io import StringIO
 
 from rich import box
@@ -111,7 +111,7 @@ def _scope_text(scope: dict[str, object]) -> str:
     return "; ".join(parts) or "not recorded"
 
 
-def _header(result: AuditResult) -> list[RenderableType]:
+def _header(result: AuditResult, heading: str = "seenby audit") -> list[RenderableType]:
     collector = result.collector
     who = collector.get("identity") or "unknown identity"
     tool = " ".join(str(collector[k]) for k in ("tool", "version") if collector.get(k))
@@ -130,24 +130,28 @@ def _header(result: AuditResult) -> list[RenderableType]:
         _line(f"{len(result.datasets)} datasets scanned, ",
               (f"{gaps} with coverage gaps", "bold red" if gaps else "green")),
     )
-    return [_line(("seenby audit", "bold")), grid]
+    return [_line((heading, "bold")), grid]
 
 
-def _counts(result: AuditResult) -> Table:
+def _counts(result: AuditResult, apart: Mapping[str, int] | None = None) -> Table:
+    """Active findings by severity, then waived ones; ``apart`` counts hidden findings that are not waivers
+    (the gate's findings existing before the plan), each in its own column."""
     counts = severity_counts(result)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for severity in counts:
         table.add_column(Text(severity.value, style=SEVERITY_STYLE[severity]), justify="right")
     table.add_column("waived", justify="right")
-    waived = len(result.findings) - len(result.active)
-    table.add_row(*(str(n) for n in counts.values()), str(waived))
+    for label in apart or {}:
+        table.add_column(label, justify="right")
+    waived = len(result.findings) - len(result.active) - sum((apart or {}).values())
+    table.add_row(*(str(n) for n in counts.values()), str(waived), *(str(n) for n in (apart or {}).values()))
     return table
 
 
-def _summary(result: AuditResult, options: RenderOptions) -> Text:
+def _summary(result: AuditResult, options: RenderOptions, apart: Mapping[str, int] | None = None) -> Text:
     counts = {s: n for s, n in severity_counts(result).items() if n}
     active = result.active
-    waived = len(result.findings) - len(active)
+    waived = len(result.findings) - len(active) - sum((apart or {}).values())
     touched = len({f.dataset.id for f in active})
     if counts:
         by = ", ".join(f"{n} {s.value}" for s, n in counts.items())
@@ -158,6 +162,8 @@ def _summary(result: AuditResult, options: RenderOptions) -> Text:
     tail = ""
     if waived:
         tail += f"; {waived} waived{'' if options.show_waived else ' (hidden; --show-waived)'}"
+    for label, n in (apart or {}).items():
+        tail += f"; {n} {label}" if n else ""
     gaps = len(result.datasets_with_gaps)
     if gaps:
         tail += f"; {gaps} dataset{'s' if gaps != 1 else ''} with coverage gaps"
@@ -299,13 +305,14 @@ def _overview(findings: list[Finding]) -> Table:
     return table
 
 
-def render_findings(result: AuditResult, options: RenderOptions) -> str:
+def render_findings(result: AuditResult, options: RenderOptions, *, heading: str = "seenby audit",
+                    apart: Mapping[str, int] | None = None) -> str:
     findings = visible_findings(result, options.show_waived)
-    parts: list[RenderableType] = [*_header(result), Text(""), _counts(result), Text("")]
+    parts: list[RenderableType] = [*_header(result, heading), Text(""), _counts(result, apart), Text("")]
     if findings:
         parts += [_overview(findings), Text("")]
         parts += [_finding_block(f, i) for i, f in enumerate(findings, 1)]
-    parts.append(_summary(result, options))
+    parts.append(_summary(result, options, apart))
     return _render(parts, options)
 
 

@@ -352,36 +352,52 @@ _VERB = {
 
 
 def _gap_findings(rules: Rules, evaluation: Evaluation) -> list[Finding]:
-    out = []
+    """One coverage-gap finding per failed read, listing every dataset it affects (issue 15.6).
+
+    The finding is filed under the dataset the read belongs to, or else the first affected
+    dataset (by id); its message names them all (the first few and a count).  The fingerprint
+    depends on the read only (resource and read name), so it stays stable as datasets come and
+    go; for a dataset's own read it is the one a per-dataset finding had.  ``AuditResult.gaps``
+    (``coverage_gaps`` in JSON) keeps every gap with its complete dataset list.
+    """
+    out: list[Finding] = []
     if not rules.setting(RuleId.COVERAGE_GAP).enabled:
         return out
     meta = rule(RuleId.COVERAGE_GAP)
     for gap in sorted(evaluation.gaps, key=lambda g: (g.resource, g.read)):
-        for ds_id in gap.datasets:
-            dataset = evaluation.datasets[ds_id]
-            out.append(
-                Finding(
-                    rule_id=RuleId.COVERAGE_GAP.value,
-                    title=meta.title,
-                    severity=_severity(rules, RuleId.COVERAGE_GAP, None, ()),
-                    dataset=dataset,
-                    level=None,
-                    message=_gap_message(gap, dataset),
-                    fingerprint=fingerprint(RuleId.COVERAGE_GAP.value, ds_id, gap.resource, gap.read),
-                    gap=gap,
-                    remediation=meta.remediation,
-                )
+        affected = [evaluation.datasets[d] for d in sorted(set(gap.datasets)) if d in evaluation.datasets]
+        if not affected:
+            continue
+        own = evaluation.datasets.get(gap.resource)
+        dataset = own if own is not None else affected[0]
+        out.append(
+            Finding(
+                rule_id=RuleId.COVERAGE_GAP.value,
+                title=meta.title,
+                severity=_severity(rules, RuleId.COVERAGE_GAP, None, ()),
+                dataset=dataset,
+                level=None,
+                message=_gap_message(gap, dataset, affected),
+                fingerprint=fingerprint(RuleId.COVERAGE_GAP.value, gap.resource, gap.resource, gap.read),
+                gap=gap,
+                remediation=meta.remediation,
             )
+        )
     return out
 
 
-def _gap_message(gap: CoverageGap, dataset: Dataset) -> str:
+_GAP_NAMES_SHOWN = 5
+
+
+def _gap_message(gap: CoverageGap, dataset: Dataset, affected: list[Dataset]) -> str:
     code = f" ({gap.error_code})" if gap.error_code else ""
     what = "its" if gap.resource == dataset.id else f"{gap.resource}'s"
-    return (
-        f"{gap.api} for {what} {gap.read.replace('_', ' ')} was {gap.outcome.value}{code}: "
-        f"the audience of {dataset.name} may be broader than shown"
-    )
+    head = f"{gap.api} for {what} {gap.read.replace('_', ' ')} was {gap.outcome.value}{code}: "
+    if len(affected) == 1:
+        return head + f"the audience of {affected[0].name} may be broader than shown"
+    names = ", ".join(d.name for d in affected[:_GAP_NAMES_SHOWN])
+    more = f" and {len(affected) - _GAP_NAMES_SHOWN} more" if len(affected) > _GAP_NAMES_SHOWN else ""
+    return head + f"the audiences of {len(affected)} datasets may be broader than shown: {names}{more}"
 
 
 def _apply_waivers(findings: list[Finding], waivers: tuple[Waiver, ...], rules: Rules, today: date) -> list[Finding]:

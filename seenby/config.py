@@ -305,6 +305,36 @@ def _looks_like_principal(item: str) -> bool:
 _TOP = {"version", "audiences", "datasets", "undeclared", "rules", "waivers"}
 
 
+_MAX_NODES = 100_000  # YAML nodes after alias expansion: far above any real rules.yaml
+_MAX_DEPTH = 64
+_MAX_RULES_BYTES = 16 << 20
+_MAX_NUMBER_CHARS = 64
+_NUMBER_TAGS = frozenset({"tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
+
+
+def _check_size(root: yaml.Node, source: str) -> None:
+    """Refuse a document whose aliases expand past the limits (a self-reference, or a "billion laughs")."""
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    seen = 0
+    while stack:
+        node, depth = stack.pop()
+        seen += 1
+        line = f"line {node.start_mark.line + 1}"
+        if depth > _MAX_DEPTH:
+            raise RulesError(f"nested more than {_MAX_DEPTH} levels deep (a self-referencing alias?)",
+                             file=source, where=line)
+        if seen > _MAX_NODES:
+            raise RulesError(f"more than {_MAX_NODES:,} values once aliases are expanded "
+                             "(an alias that refers to itself, or aliases nested too deep)", file=source, where=line)
+        if isinstance(node, yaml.MappingNode):
+            stack.extend((part, depth + 1) for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+        elif node.tag in _NUMBER_TAGS and len(str(node.value)) > _MAX_NUMBER_CHARS:
+            raise RulesError(f"a number of {len(str(node.value)):,} characters (at most {_MAX_NUMBER_CHARS})",
+                             file=source, where=line)
+
+
 def _parse_audiences(p: _Parser, root: dict[str, _Node]) -> dict[str, tuple[str, ...]]:
     """``audiences:``: named lists of principals (a name used inside a later audience is expanded)."""
     audiences: dict[str, tuple[str, ...]] = {}
@@ -448,6 +478,8 @@ def parse_rules(text: str, *, source: str) -> Rules:
     p = _Parser(source)
     try:
         root_yaml = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise RulesError(f"nested more than {_MAX_DEPTH} levels deep", file=source) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 1
@@ -455,6 +487,7 @@ def parse_rules(text: str, *, source: str) -> Rules:
         raise RulesError(f"not valid YAML: {problem}", file=source, where=f"line {line}") from None
     if root_yaml is None:
         raise RulesError("the file is empty", file=source)
+    _check_size(root_yaml, source)
     root = p.mapping(_convert(root_yaml), "the top level", _TOP)
     if "version" not in root:
         raise p.fail(1, "missing 'version: 1'")
@@ -478,6 +511,9 @@ def parse_rules(text: str, *, source: str) -> Rules:
 def load_rules(path: str | Path) -> Rules:
     p = Path(path)
     try:
+        size = p.stat().st_size
+        if size > _MAX_RULES_BYTES:
+            raise RulesError(f"{size:,} bytes; a rules file may have at most {_MAX_RULES_BYTES:,}", file=str(p))
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise RulesError("no such file (give --rules FILE, or run where a rules.yaml is)", file=str(p)) from None

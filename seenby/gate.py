@@ -37,12 +37,15 @@ from seenby.audit import audit
 from seenby.catalog import RuleId
 from seenby.config import Rules
 from seenby.errors import InputError
+from seenby.fileio import InputLimit, load_json, read_limited
 from seenby.findings import AuditResult, Finding, Severity, Waiver
+from seenby.gate_unknowns import judge_unknowns
 from seenby.importers.terraform import Origin, PlannedImport
 from seenby.model import EvidenceKind
 from seenby.snapshot import Snapshot
 
-__all__ = ["GateMode", "GateResult", "Status", "gate", "load_accepted", "origin_of"]
+__all__ = ["GateMode", "GateResult", "Status", "Verdict", "gate", "load_accepted", "origin_of", "source_files",
+           "verdict"]
 
 GATE_OWNER = "seenby gate"
 _FOREVER = date.max
@@ -79,15 +82,48 @@ class GateResult:
         return tuple(f for f in self.result.active if f.severity.at_least(floor))
 
 
+@dataclass(frozen=True, kw_only=True)
+class Verdict:
+    """Pass or fail, and why: what every gate output states first."""
+
+    passed: bool
+    fail_on: str
+    failing: tuple[Finding, ...]
+    reason: str
+
+    @property
+    def word(self) -> str:
+        return "pass" if self.passed else "fail"
+
+
+def verdict(gated: GateResult, fail_on: str) -> Verdict:
+    """The gate's verdict at ``fail_on`` (a severity, or ``never``), with its reason in one sentence."""
+    failing = gated.failing(fail_on)
+    if fail_on == "never":
+        reason = "--fail-on never: the gate reports and never fails"
+    elif failing:
+        by: dict[str, int] = {}
+        for f in failing:
+            by[f.severity.value] = by.get(f.severity.value, 0) + 1
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(by.items(), key=lambda kv: -Severity(kv[0]).rank))
+        reason = (f"{len(failing)} finding(s) this plan introduces at or above {fail_on} ({counts}), "
+                  f"first: {failing[0].rule_id} on {failing[0].dataset.id}")
+    else:
+        reason = f"no finding this plan introduces is at or above {fail_on}"
+    return Verdict(passed=not failing, fail_on=fail_on, failing=failing, reason=reason)
+
+
 def load_accepted(path: str | Path) -> frozenset[str]:
     """Fingerprints of a ``seenby audit --format json`` report (seenby.findings/v1)."""
     p = Path(path)
     try:
-        data = json.loads(p.read_text(encoding="utf-8"))
+        data = load_json(read_limited(p))
     except FileNotFoundError:
         raise InputError("no such file", file=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise InputError(f"cannot read: {exc}", file=str(p)) from None
+    except InputLimit as exc:
+        raise InputError(exc.message, file=str(p), where=exc.where) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", file=str(p), where=f"line {exc.lineno} column {exc.colno}") \
             from None
@@ -169,6 +205,8 @@ def origin_of(finding: Finding, planned: PlannedImport) -> Origin | None:
                     inline = [o for (arn, _name), o in index.inline.items() if arn == ev.source]
                     if ev.kind is EvidenceKind.IDENTITY_POLICY and inline:
                         origin = inline[0] if len(inline) == 1 else origin or inline[0]
+                if ev.kind is EvidenceKind.LAKE_FORMATION_PERMISSION:  # one origin per grant: its location
+                    origin = index.reads.get((ev.source, ev.location))
                 for read in _EVIDENCE_READS.get(ev.kind, ()):
                     origin = origin or index.reads.get((ev.source, read))
                 origin = origin or index.resources.get(ev.source)
@@ -196,7 +234,7 @@ def gate(
     today: date | None = None,
 ) -> GateResult:
     """Audit the planned state; mark what the plan did not introduce so it does not fail the gate."""
-    result = audit(planned.snapshot, rules, today=today)
+    result = judge_unknowns(audit(planned.snapshot, rules, today=today), planned, rules, today=today)
     before: frozenset[str] = frozenset()
     if mode is GateMode.NEW_ONLY and baseline is not None:
         before = frozenset(f.fingerprint for f in audit(baseline, rules, today=today).findings)
@@ -248,29 +286,66 @@ def _module_dir(planned: PlannedImport, module: str, config_dir: Path) -> Path |
     return directory
 
 
+def _module_call_line(planned: PlannedImport, module: str, config_dir: Path,
+                      cache: dict[Path, list[tuple[Path, list[str]]]]) -> tuple[str, int] | None:
+    """The ``module "NAME"`` block that calls a registry or git module, in its caller's local directory."""
+    import re
+
+    parent, _, last = module.rpartition(".module.") if ".module." in module else ("", "", module)
+    name = last.removeprefix("module.").split("[", 1)[0]
+    directory = _module_dir(planned, parent, config_dir)
+    if directory is None or not directory.is_dir():
+        return None
+    pattern = re.compile(rf'^\s*module\s+"{re.escape(name)}"')
+    return _find(directory, pattern, cache)
+
+
+def _find(directory: Path, pattern: Any, cache: dict[Path, list[tuple[Path, list[str]]]]) -> tuple[str, int] | None:
+    import os
+
+    if directory not in cache:
+        cache[directory] = [(f, f.read_text(encoding="utf-8", errors="replace").splitlines())
+                            for f in sorted(directory.glob("*.tf")) if f.is_file()]
+    for path, lines in cache[directory]:
+        line = next((i + 1 for i, text in enumerate(lines) if pattern.match(text)), None)
+        if line is not None:
+            return Path(os.path.relpath(path)).as_posix(), line
+    return None
+
+
 def source_files(planned: PlannedImport, origins: Iterable[Origin], config_dir: Path) -> dict[str, tuple[str, int]]:
-    """``address -> (file, line)`` for resources whose block is found in the local module's ``.tf`` files.
+    """``address -> (file, line)``: the resource block in its local module's ``.tf`` files, else the module call.
 
     Plans carry module addresses, not files: the file is found by reading the module
-    directory (local ``source`` paths only) for ``resource "TYPE" "NAME"``.  Paths are
+    directory (local ``source`` paths) for ``resource "TYPE" "NAME"``.  A resource of a
+    registry or git module points at the ``module "NAME"`` block that calls it.  Paths are
     relative to the current directory (run the gate from the repository root).
     """
-    import os
     import re
 
     out: dict[str, tuple[str, int]] = {}
     cache: dict[Path, list[tuple[Path, list[str]]]] = {}
     for origin in origins:
         directory = _module_dir(planned, origin.module, config_dir)
-        if directory is None or not directory.is_dir():
-            continue
-        if directory not in cache:
-            cache[directory] = [(f, f.read_text(encoding="utf-8", errors="replace").splitlines())
-                                for f in sorted(directory.glob("*.tf"))]
-        pattern = re.compile(rf'^\s*resource\s+"{re.escape(origin.type)}"\s+"{re.escape(_resource_name(origin))}"')
-        for path, lines in cache[directory]:
-            line = next((i + 1 for i, text in enumerate(lines) if pattern.match(text)), None)
-            if line is not None:
-                out[origin.address] = (Path(os.path.relpath(path)).as_posix(), line)
-                break
+        found = None
+        if directory is not None and directory.is_dir():
+            pattern = re.compile(rf'^\s*(resource|data)\s+"{re.escape(origin.type)}"\s+'
+                                 rf'"{re.escape(_resource_name(origin))}"')
+            found = _find(directory, pattern, cache)
+        elif origin.module:
+            module = origin.module
+            while found is None and module:  # the innermost call whose caller is local
+                found = _module_call_line(planned, module, config_dir, cache)
+                module = module.rpartition(".module.")[0] if ".module." in module else ""
+        if found is not None:
+            out[origin.address] = found
     return out
+
+
+def plan_uri(planned: PlannedImport) -> str:
+    """The plan file, relative to the current directory when inside it: every SARIF result's last-resort location."""
+    import os
+
+    path = Path(planned.plan.source)
+    rel = os.path.relpath(path.resolve()) if path.exists() else str(path)
+    return Path(rel).as_posix() if not rel.startswith("..") else path.resolve().as_posix()

@@ -68,8 +68,10 @@ __all__ = [
     "aws_network_principal",
     "aws_org_principal",
     "aws_ou_principal",
+    "aws_root_user_principal",
     "aws_service_for_principal",
     "freeze_json",
+    "network_parts",
 ]
 
 
@@ -312,13 +314,33 @@ def aws_org_principal(org_id: str) -> Principal:
     )
 
 
-def aws_network_principal(network: str, *, account: str | None = None, name: str | None = None) -> Principal:
+def aws_network_principal(
+    network: str, *, account: str | None = None, name: str | None = None, within: Principal | None = None
+) -> Principal:
     """Callers whose requests come through ``network``: ``vpce-…``, ``vpc-…``, an address range, or a
-    ``vpce-account:…``/``vpce-org:…`` scope; ``account`` owns the network when the snapshot knows it."""
+    ``vpce-account:…``/``vpce-org:…`` scope; ``account`` owns the network when the snapshot knows it.
+
+    ``within``: only the principals of that class (an organisation, an OU, an account) calling through the
+    network: the id is ``CLASS@aws-network:NETWORK`` (:data:`NETWORK_WITHIN`), contained in both."""
+    label = name or f"callers through {network}"
+    if within is None:
+        return Principal(
+            id=f"aws-network:{network}", kind=PrincipalKind.NETWORK, provider=Provider.AWS, account=account, name=label
+        )  # fmt: skip
     return Principal(
-        id=f"aws-network:{network}", kind=PrincipalKind.NETWORK, provider=Provider.AWS, account=account,
-        name=name or f"callers through {network}",
+        id=f"{within.id}{NETWORK_WITHIN}aws-network:{network}", kind=PrincipalKind.NETWORK, provider=Provider.AWS,
+        account=account, name=f"{within.label}, {label.removeprefix('callers ')}",
     )  # fmt: skip
+
+
+NETWORK_WITHIN = "@"
+"""Separates a class from a network in the id of the principals of that class calling through that network."""
+
+
+def network_parts(principal_id: str) -> tuple[str, str] | None:
+    """(class id, network id) of a ``CLASS@aws-network:…`` principal id, else None."""
+    head, sep, tail = principal_id.rpartition(NETWORK_WITHIN + "aws-network:")
+    return (head, "aws-network:" + tail) if sep and head else None
 
 
 def aws_service_for_principal(subject: str, *, account: str | None = None) -> Principal:
@@ -326,6 +348,15 @@ def aws_service_for_principal(subject: str, *, account: str | None = None) -> Pr
     return Principal(
         id=f"aws-service-for:{subject}", kind=PrincipalKind.SERVICE_FOR, provider=Provider.AWS, account=account,
         name=f"AWS services acting for {subject}",
+    )  # fmt: skip
+
+
+def aws_root_user_principal(account: str) -> Principal:
+    """The root user of ``account`` alone (``arn:aws:iam::ACCOUNT:root`` in a Principal element means every
+    principal of the account; in ``NotPrincipal`` and ``aws:PrincipalArn`` it names this user)."""
+    return Principal(
+        id=f"aws-root-user:{account}", kind=PrincipalKind.USER, provider=Provider.AWS, account=account,
+        name=f"root user of account {account}",
     )  # fmt: skip
 
 

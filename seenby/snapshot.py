@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from seenby import __version__
 from seenby.errors import SnapshotError
-from seenby.fileio import write_private
+from seenby.fileio import InputLimit, load_json, read_limited, write_private
 from seenby.gcpolicy import bulk_work
 from seenby.model import ReadOutcome
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     import jsonschema
 
 __all__ = [
+    "NOT_IN_EXPORT",
     "SCHEMA_VERSION",
     "Read",
     "Resource",
@@ -46,6 +47,9 @@ __all__ = [
 
 SCHEMA_VERSION = "1.0"
 SUPPORTED_MAJOR = 1
+# The error code of a read an importer could not make because its export does not hold the document:
+# a gap, and a placeholder that never replaces a read a scan made when snapshots are merged.
+NOT_IN_EXPORT = "NotInExport"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -299,16 +303,22 @@ def parse_snapshot(data: Any, *, source: str) -> Snapshot:
 
 
 @bulk_work
-def load_snapshot(path: str | Path) -> Snapshot:
+def load_snapshot(path: str | Path, *, embedded: bool = False) -> Snapshot:
+    """Read a snapshot file within seenby.fileio's limits.
+
+    ``embedded``: policy documents inside it (JSON in strings) are held to the same limits
+    (``seenby gate`` on a baseline: one line, never a crash).  It costs about half again the
+    JSON decoding time, so ``seenby audit`` does not ask for it.
+    """
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        data = load_json(read_limited(p), embedded=embedded)
     except FileNotFoundError:
         raise SnapshotError("no such file", file=str(p)) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise SnapshotError(f"cannot read: {exc}", file=str(p)) from None
-    try:
-        data = json.loads(text)
+    except InputLimit as exc:
+        raise SnapshotError(exc.message, file=str(p), where=exc.where) from None
     except json.JSONDecodeError as exc:
         raise SnapshotError(
             f"not valid JSON: {exc.msg}", file=str(p), where=f"line {exc.lineno} column {exc.colno}"
@@ -316,22 +326,50 @@ def load_snapshot(path: str | Path) -> Snapshot:
     return parse_snapshot(data, source=str(p))
 
 
-def load_snapshots(paths: Iterable[str | Path]) -> Snapshot:
+def load_snapshots(paths: Iterable[str | Path], *, embedded: bool = False) -> Snapshot:
     """Load one or more snapshot shards and merge them into one view."""
-    shots = [load_snapshot(p) for p in paths]
+    shots = [load_snapshot(p, embedded=embedded) for p in paths]
     if not shots:
         raise SnapshotError("no snapshot given")
     return shots[0] if len(shots) == 1 else merge_snapshots(shots)
 
 
+def _placeholder(read: Read) -> bool:
+    return read.outcome is ReadOutcome.ERROR and read.error_code == NOT_IN_EXPORT
+
+
+def _merged_resource(older: Resource, newer: Resource) -> Resource:
+    """``newer`` with, read by read, the newest *read*: an export's NotInExport placeholder keeps a scan's read."""
+    reads = dict(older.reads)
+    for name, read in newer.reads.items():
+        if _placeholder(read) and name in reads and not _placeholder(reads[name]):
+            continue
+        reads[name] = read
+    return Resource(
+        type=newer.type,
+        id=newer.id,
+        name=newer.name,
+        account=newer.account,
+        region=newer.region,
+        parent=newer.parent,
+        reads=reads,
+    )
+
+
 def merge_snapshots(shots: Iterable[Snapshot]) -> Snapshot:
-    """Merge shards (one per account or project). The same resource in two shards: the newer read wins."""
+    """Merge shards (one per account or project), or an export with a scan, into one view.
+
+    The same resource in two snapshots keeps, for each of its reads, the newest one (by the
+    snapshots' ``collected_at``), not the newest resource whole: a read only the older snapshot
+    made survives, and an importer's ``NotInExport`` placeholder never replaces a real read.
+    """
     shots = sorted(shots, key=lambda s: s.collected_at)
     merged: dict[tuple[str, str], Resource] = {}
     scope: dict[str, Any] = {}
     for s in shots:
         for r in s.resources:
-            merged[(r.type, r.id)] = r
+            key = (r.type, r.id)
+            merged[key] = _merged_resource(merged[key], r) if key in merged else r
         for key, value in s.scope.items():
             if isinstance(value, list):
                 scope[key] = sorted(set(scope.get(key, [])) | set(value))

@@ -19,11 +19,14 @@ and https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements
 * a role ARN names every session of that role; an assumed-role session ARN names
   only that session (a candidate of its own);
 * ``NotPrincipal`` with Deny denies everyone the list does not exclude.  A caller
-  is excluded when its account is listed; when only the caller itself is listed
-  AWS may still deny it through the account check, so the result is UNKNOWN; a
-  caller with a permissions boundary is never excluded (documented AWS
-  behaviour).  ``NotPrincipal`` with Allow (no longer accepted for new policies,
-  still found in old ones) allows everyone not listed, anonymous included.
+  is excluded when it is listed itself together with its account; listing only an
+  account's root excludes the root user, not the account's other principals (each
+  is checked as itself); when only the caller itself is listed AWS may still deny
+  it through the account check, so the result is UNKNOWN; a caller with a
+  permissions boundary is never excluded (documented AWS behaviour).  The root
+  user is a candidate of its own (listed by its account's root ARN).
+  ``NotPrincipal`` with Allow (no longer accepted for new policies, still found in
+  old ones) allows everyone not listed, anonymous included.
 """
 
 from __future__ import annotations
@@ -54,6 +57,7 @@ class CandidateKind(StrEnum):
     SERVICE = "service"
     FEDERATED = "federated"  # an identity provider (trust policies)
     CANONICAL = "canonical"  # an S3 canonical user id that maps to no known account
+    ROOT_USER = "root-user"  # an account's root user itself (named by NotPrincipal or aws:PrincipalArn)
 
     @property
     def is_class(self) -> bool:
@@ -91,6 +95,7 @@ class Candidate:
     note: str | None = None  # what a grant to this candidate notes (the network a variant calls through)
     network_keys: tuple[tuple[str, KeyValue], ...] = ()  # the network keys a variant calls through with
     base: str | None = None  # the key of the candidate this one is a variant of (calling through a network)
+    through: str | None = None  # the network a variant calls through (its aws-network id)
 
     @property
     def key(self) -> str:
@@ -113,6 +118,8 @@ def _ref_matches(ref: PrincipalRef, c: Candidate) -> Match:
     if t is PrincipalType.ANY:
         return Match(Tri.TRUE)
     if t is PrincipalType.ACCOUNT:
+        if c.kind is CandidateKind.ROOT_USER:
+            return Match(Tri.TRUE) if c.account == ref.value else _NO  # the account principal is the root user
         if c.account == ref.value and c.kind not in _NO_ACCOUNT_DELEGATION:
             return Match(Tri.TRUE, via_account=c.kind is not CandidateKind.CANONICAL)
         return _NO
@@ -142,6 +149,7 @@ def _listed(refs: tuple[PrincipalRef, ...], c: Candidate) -> tuple[bool, bool]:
             return True, True
         if ref.type is PrincipalType.ACCOUNT and c.account == ref.value:
             account = True
+            itself = itself or c.kind is CandidateKind.ROOT_USER
         else:
             m = _ref_matches(ref, c)
             if m.value is Tri.TRUE:
@@ -166,12 +174,17 @@ def match_principal(statement: Statement, c: Candidate) -> Match:
     itself, account = _listed(refs, c)
     if statement.effect is Effect.ALLOW:
         return _NO if (itself or account) else Match(Tri.TRUE)
+    if c.kind is CandidateKind.GROUP:
+        # a group is never the caller: which of its members the list exempts is decided member by member
+        # (policies/aws/group_members.py), so the group's own grant is not denied here
+        return _NO
     if c.has_boundary:
         return Match(Tri.TRUE)
-    if account or (itself and c.kind in (CandidateKind.SERVICE, CandidateKind.CANONICAL, CandidateKind.PUBLIC)):
+    if itself and (account or c.kind in (CandidateKind.SERVICE, CandidateKind.CANONICAL, CandidateKind.PUBLIC)):
         return _NO
     if itself:
-        return Match(Tri.UNKNOWN)
+        return Match(Tri.UNKNOWN)  # listed without its account: AWS may check the account first and deny
+    # not listed itself: listing its account's root exempts the root user only, not the account's other principals
     return Match(Tri.TRUE)
 
 
@@ -193,15 +206,28 @@ def without_redundant_variants(granted: list[tuple[Candidate, _Held]]) -> list[_
     def slot(item: _Held) -> object:
         return item.level if isinstance(item, Grant) else item.target.id
 
+    def conditions(item: _Held) -> frozenset[str]:
+        return frozenset(x.text + x.reason for x in item.conditions)
+
+    def source(item: _Held) -> Principal:
+        return item.principal if isinstance(item, Grant) else item.source
+
     held: dict[tuple[str, object], frozenset[str]] = {}
+    network_audience: dict[tuple[str, object], frozenset[str]] = {}
     for c, g in granted:
         if c.base is None:
-            held.setdefault((c.key, slot(g)), frozenset(x.text + x.reason for x in g.conditions))
+            held.setdefault((c.key, slot(g)), conditions(g))
+        elif c.through is not None and source(g).id == f"aws-network:{c.through}":
+            network_audience.setdefault((c.through, slot(g)), conditions(g))
     out: list[_Held] = []
     for c, g in granted:
         if c.base is not None:
             base = held.get((c.base, slot(g)))
-            if base is not None and base <= frozenset(x.text + x.reason for x in g.conditions):
+            if base is not None and base <= conditions(g):
                 continue
+            if c.kind.is_class and c.through is not None and source(g).id != f"aws-network:{c.through}":
+                wider = network_audience.get((c.through, slot(g)))
+                if wider is not None and wider <= conditions(g):
+                    continue  # a narrower class through the network: the network's audience holds it already
         out.append(g)
     return out

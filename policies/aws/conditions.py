@@ -331,9 +331,9 @@ _CHOICE_HOW: dict[ConditionFamily, tuple[str, str]] = {
         "how the caller signed in: a signed-in person can avoid it, so this Deny removes nobody",
     ),
     ConditionFamily.NETWORK: (
-        "a wildcard network ({values}) is not a fixed value: anyone can call through an endpoint or VPC of their "
-        "own that matches it",
-        "a wildcard network ({values}): a caller can call through a network that avoids it",
+        "the network ({values}) is not fixed (a wildcard, or an endpoint the snapshot does not show): taken as "
+        "matching, since anyone can call through an endpoint or VPC of their own",
+        "the network ({values}) is not fixed: a caller can call through a network that avoids it",
     ),
     ConditionFamily.CALLER_IDENTITY: (
         "members of this class set it themselves, or a wildcard value some of them match "

@@ -8,9 +8,9 @@ and turns it into :class:`seenby.explain.Layer` records:
 
 * identity policies (the caller's own and, for a user, its groups'), the
   permissions boundary, the bucket policy (:func:`.evaluate.evaluate_policies`);
-* the ACL (:meth:`~.s3.BucketEvaluator.acl_outcome`), and what Object Ownership
-  and ``IgnorePublicAcls`` take away from it — found by asking the same function
-  about the bucket with that setting off;
+* the ACL (:meth:`~.s3.BucketEvaluator.acl_outcome`, with the object ACLs of
+  :mod:`.object_acls`), and what Object Ownership and ``IgnorePublicAcls`` take away
+  from it — found by asking the same function about the bucket with that setting off;
 * ``RestrictPublicBuckets`` (:meth:`~.s3.BucketEvaluator.restrict_public_buckets`);
 * SCPs and RCPs (:func:`.access.org_policy_outcome`), naming the statement that
   allowed at each level of the organisation tree;
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from seenby.errors import UsageError
 from seenby.explain import ActionExplanation, Answer, Layer, LayerKind, LayerStatus
 from seenby.model import AccessLevel, Condition, Evidence, EvidenceKind
-from seenby.policies.aws.access import ALLOWED, Outcome, from_decision, org_policy_outcome
+from seenby.policies.aws.access import ALLOWED, Outcome, disjoin, from_decision, org_policy_outcome
 from seenby.policies.aws.access_points import AccessPoint, load_access_points, through_access_point
 from seenby.policies.aws.bpa import BpaSetting, BpaState, PublicAccessBlock
 from seenby.policies.aws.candidates import Candidate, CandidateKind
@@ -39,6 +39,7 @@ from seenby.policies.aws.evaluate import Decision, Request, Verdict, evaluate_po
 from seenby.policies.aws.iam import AccountIam, Entity, EntityKind, IdentityIndex
 from seenby.policies.aws.kms import EncryptionKind, KeyInfo, KeyRing
 from seenby.policies.aws.networks import load_networks
+from seenby.policies.aws.object_acls import object_acl_outcome
 from seenby.policies.aws.org import Directory, load_directory
 from seenby.policies.aws.population import Population
 from seenby.policies.aws.provider import _canonical_accounts, _load_iam
@@ -312,6 +313,11 @@ def _without_ignore_public_acls(bucket: Bucket) -> Bucket:
     return other
 
 
+def _acls(ev: BucketEvaluator, bucket: Bucket, c: Candidate, action: str) -> Outcome:
+    """The bucket ACL and the object ACLs (:mod:`.object_acls`) together: the ACL layer."""
+    return disjoin(ev.acl_outcome(bucket, c, action), object_acl_outcome(ev, bucket, c, action))
+
+
 def _acl_layers(ev: BucketEvaluator, bucket: Bucket, c: Candidate, action: str) -> tuple[Layer, Layer, Outcome]:
     """The ACL layer and the Object Ownership layer, plus what the ACL would allow without IgnorePublicAcls."""
     ownership_evidence = Evidence(
@@ -324,7 +330,7 @@ def _acl_layers(ev: BucketEvaluator, bucket: Bucket, c: Candidate, action: str) 
             summary=f"Object Ownership is unknown ({bucket.ownership_unknown}): ACL grants are kept, conditional",
         )  # fmt: skip
     elif bucket.ownership == "BucketOwnerEnforced":
-        would = ev.acl_outcome(_without_ownership(bucket), c, action)
+        would = _acls(ev, _without_ownership(bucket), c, action)
         ownership = Layer(
             kind=LayerKind.OBJECT_OWNERSHIP,
             status=LayerStatus.DENIES if would.allows else LayerStatus.NOT_APPLICABLE,
@@ -344,10 +350,10 @@ def _acl_layers(ev: BucketEvaluator, bucket: Bucket, c: Candidate, action: str) 
     if bucket.acl_unknown:
         acl = Layer(kind=LayerKind.ACL, status=LayerStatus.UNKNOWN, summary="the bucket ACL could not be read")
         return acl, ownership, Outcome(verdict=Verdict.IMPLICIT_DENY)
-    actual = ev.acl_outcome(bucket, c, action)
+    actual = _acls(ev, bucket, c, action)
     summary = "an ACL grant allows" if actual.allows else f"no ACL grant gives {action} to this caller"
     acl = _outcome_layer(LayerKind.ACL, actual, summary)
-    would = ev.acl_outcome(_without_ignore_public_acls(bucket), c, action)
+    would = _acls(ev, _without_ignore_public_acls(bucket), c, action)
     return acl, ownership, (would if would.allows and not actual.allows else Outcome(verdict=Verdict.IMPLICIT_DENY))
 
 

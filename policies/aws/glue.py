@@ -20,7 +20,11 @@ Who reaches a table ``arn:aws:glue:REGION:ACCOUNT:table/DB/TABLE``:
 * **Lake Formation grants** (:mod:`.lakeformation`) on the table, its database's ALL_TABLES,
   its columns (conditional: partial data), and the data lake administrators (ADMIN).  A table
   with no ``aws.lakeformation.settings`` in the snapshot is under Lake Formation's defaults: IAM
-  decides.
+  decides, with a coverage gap saying so; likewise when Lake Formation's answers are missing or
+  incomplete (:mod:`.lakeformation`: fail closed, the IAM path is kept).
+* **Which path**: every grant's evidence says it.  IAM-path grants carry the note ``IAM path: …``
+  (why IAM decides), Lake Formation grants ``Lake Formation path: …``; the data read through the
+  S3 location is the re-exposure, whose evidence says so.
 
 Left out (noted, not silently): what a Lake Formation grantee reads through credential vending
 is not re-exposed back onto the bucket; resource links to other accounts' catalogs are tables
@@ -31,12 +35,23 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from seenby.model import AccessLevel, Dataset, DatasetKind, Evidence, EvidenceKind, Grant, Provider, Reexposure
+from seenby.model import (
+    AccessLevel,
+    CoverageGap,
+    Dataset,
+    DatasetKind,
+    Evidence,
+    EvidenceKind,
+    Grant,
+    Provider,
+    ReadOutcome,
+    Reexposure,
+)
 from seenby.policies.aws.document import PolicyDocument, parse_policy
 from seenby.policies.aws.iam import IdentityIndex
 from seenby.policies.aws.lakeformation import LakeFormation, load_lake_formation
@@ -157,18 +172,49 @@ def evaluate_glue(ctx: ServiceContext) -> None:
 
     iam_mode = evaluator(levels)
     lf_mode = evaluator({k: v for k, v in levels.items() if k is not AccessLevel.LIST})
+    gaps: dict[tuple[str, str], tuple[str, str, list[str], str | None]] = {}  # (resource, read) -> api, message, …
     for table in tables:
         ctx.evaluation.datasets[table.arn] = table.dataset()
         lf = lake.get((table.account, table.region))
         access = lf.table_access(ctx.population, database=table.database, table=table.name,
                                  location=table.location) if lf is not None else None  # fmt: skip
         iam_open = access is None or access.iam_allowed
-        ctx.add_grants((iam_mode if iam_open else lf_mode).grants(table.guarded(), table.arn))
+        if access is None:
+            why = "no Lake Formation settings in the snapshot; by default new tables give IAM_ALLOWED_PRINCIPALS ALL"
+            gap_key = (settings_id(table), "settings")
+            gaps.setdefault(gap_key, ("lakeformation:GetDataLakeSettings", why + " (IAM path kept)", [], table.account))
+            gaps[gap_key][2].append(table.arn)
+        else:
+            why = access.why_iam
+            if access.gap is not None:
+                read, message = access.gap
+                api = "lakeformation:ListPermissions" if read == "permissions" else "lakeformation:GetDataLakeSettings"
+                gaps.setdefault((lf.source, read), (api, message, [], table.account))[2].append(table.arn)
+        iam_grants = (iam_mode if iam_open else lf_mode).grants(table.guarded(), table.arn)
+        ctx.add_grants([_noted(g, f"IAM path: {why}" if iam_open else "IAM path") for g in iam_grants])
         if access is not None:
             ctx.add_grants([
-                Grant(principal=g.principal, dataset=table.arn, level=g.level, evidence=(g.evidence,),
-                      conditions=g.conditions)
+                Grant(principal=g.principal, dataset=table.arn, level=g.level,
+                      evidence=(g.evidence.with_note(_LF_NOTE),), conditions=g.conditions)
                 for g in access.grants
             ])  # fmt: skip
         if (rx := _reexposure(table)) is not None:
             ctx.evaluation.reexposures.append(rx)
+    for (resource, read), (api, message, datasets, account) in gaps.items():
+        ctx.evaluation.gaps.append(CoverageGap(
+            resource=resource, resource_type=LF_TYPE, read=read, api=api, outcome=ReadOutcome.ERROR,
+            error_code="LakeFormationIncomplete", message=message, datasets=tuple(datasets), account=account,
+        ))  # fmt: skip
+
+
+_LF_NOTE = "Lake Formation path: the data is read through Lake Formation (credential vending)"
+
+
+def _noted(grant: Grant, note: str) -> Grant:
+    return replace(grant, evidence=tuple(e.with_note(note) for e in grant.evidence))
+
+
+def settings_id(table: GlueTable) -> str:
+    """The id of the Lake Formation settings of the table's account and region (scanners/aws/lakeformation.py)."""
+    partition = table.arn.split(":", 2)[1]
+    return f"arn:{partition}:lakeformation:{table.region}:{table.account}:settings"

@@ -20,6 +20,19 @@ https://docs.aws.amazon.com/lake-formation/latest/dg/lake-formation-permissions.
   registered in hybrid access mode keeps both paths open
   (https://docs.aws.amazon.com/lake-formation/latest/dg/hybrid-access-mode.html).
 
+Fail closed when Lake Formation's answers are missing or incomplete: the IAM path stays open
+(hybrid, as if IAM_ALLOWED_PRINCIPALS held ALL) and :attr:`TableAccess.gap` asks for a coverage
+note, rather than concluding that Lake Formation governs and dropping the IAM grants:
+
+* ListPermissions failed (its own read gap) or returned nothing at all (an empty listing is what a
+  caller without Lake Formation permissions sees as well);
+* the data lake settings are unknown (not read, or not in the snapshot): Lake Formation's documented
+  defaults give new databases and tables ``IAM_ALLOWED_PRINCIPALS``
+  (https://docs.aws.amazon.com/lake-formation/latest/dg/change-settings.html);
+* no permission in the listing names the table (nor its database, columns or a filter on it) while
+  the settings' ``CreateTableDefaultPermissions`` still gives new tables ``IAM_ALLOWED_PRINCIPALS``:
+  the table was created under that default and nothing shows it was revoked.
+
 Lake Formation vends credentials only for S3 locations registered with it: for a table whose
 location is under no registered location, SELECT, INSERT and DELETE reach the data only with
 the grantee's own S3 permissions on it (https://docs.aws.amazon.com/athena/latest/ug/security-athena-lake-formation.html),
@@ -102,6 +115,7 @@ class TableAccess:
     iam_allowed: bool
     why_iam: str
     grants: tuple[LfGrant, ...] = ()
+    gap: tuple[str, str] | None = None  # (read, message): Lake Formation's answer was missing or incomplete
 
 
 @dataclass(kw_only=True)
@@ -114,6 +128,7 @@ class LakeFormation:
     permissions: list[Mapping[str, Any]] | None  # None: unknown (a gap)
     locations: list[Mapping[str, Any]] = field(default_factory=list)
     locations_known: bool = True  # ListResources read; False: registrations unknown
+    settings_failed: bool = False  # the settings read is itself a gap (reported as such by policies/gaps.py)
 
     def _registered(self, location: str | None) -> bool | None:
         """Is ``location`` under a location registered with Lake Formation?  None: not an S3 path, or unknown."""
@@ -171,10 +186,12 @@ class LakeFormation:
         iam_allowed = False
         why = "Lake Formation permissions govern the table (IAM_ALLOWED_PRINCIPALS holds nothing on it)"
         grants: list[LfGrant] = []
+        named = False
         for i, entry in enumerate(self.permissions):
             how = self._applies(entry.get("Resource") or {}, database, table)
             if how is None:
                 continue
+            named = named or how != "tags"
             ident = str((entry.get("Principal") or {}).get("DataLakePrincipalIdentifier") or "")
             perms = [str(p) for p in entry.get("Permissions") or []]
             grantable = [str(p) for p in entry.get("PermissionsWithGrantOption") or []]
@@ -193,6 +210,9 @@ class LakeFormation:
             grants = [_unregistered(g, location) for g in grants]
         if not iam_allowed and self._hybrid(location):
             iam_allowed, why = True, f"{self.source}: the table's location is registered in hybrid access mode"
+        gap: tuple[str, str] | None = None
+        if not iam_allowed:
+            iam_allowed, why, gap = self._fail_closed(named)
         for i, admin in enumerate((self.settings or {}).get("DataLakeAdmins") or []):
             principal = lf_principal(pop, str(admin.get("DataLakePrincipalIdentifier") or ""), self.account)
             if principal is not None:
@@ -206,7 +226,32 @@ class LakeFormation:
                 evidence = Evidence(kind=EvidenceKind.LAKE_FORMATION_PERMISSION, source=self.source,
                                     location=f"DataLakeSettings.ReadOnlyAdmins[{i}]", excerpt=admin)  # fmt: skip
                 grants.append(LfGrant(principal=principal, level=AccessLevel.LIST, evidence=evidence))
-        return TableAccess(iam_allowed=iam_allowed, why_iam=why, grants=tuple(grants))
+        return TableAccess(iam_allowed=iam_allowed, why_iam=why, grants=tuple(grants), gap=gap)
+
+    def _fail_closed(self, named: bool) -> tuple[bool, str, tuple[str, str] | None]:
+        """Whether Lake Formation's answers are too thin to drop the IAM path: (IAM open, why, coverage note)."""
+        if not self.permissions:
+            why = f"{self.source}: ListPermissions returned no permissions, so Lake Formation is not taken to govern"
+            return True, why, ("permissions", why + " (IAM path kept)")
+        if self.settings is None:
+            why = (f"{self.source}: the data lake settings are unknown; by default new tables give "
+                   "IAM_ALLOWED_PRINCIPALS ALL")  # fmt: skip
+            return True, why, (None if self.settings_failed else ("settings", why + " (IAM path kept)"))
+        if not named and _defaults_to_iam(self.settings):
+            why = (f"{self.source}: no permission names the table and CreateTableDefaultPermissions gives "
+                   "new tables IAM_ALLOWED_PRINCIPALS")  # fmt: skip
+            return True, why, None
+        return False, "Lake Formation permissions govern the table (IAM_ALLOWED_PRINCIPALS holds nothing on it)", None
+
+
+def _defaults_to_iam(settings: Mapping[str, Any]) -> bool:
+    """The settings give new tables IAM_ALLOWED_PRINCIPALS (the documented default when the key is missing)."""
+    defaults = settings.get("CreateTableDefaultPermissions")
+    if defaults is None:
+        return True
+    return any(
+        (d.get("Principal") or {}).get("DataLakePrincipalIdentifier") == IAM_ALLOWED_PRINCIPALS for d in defaults
+    )
 
 
 def _unregistered(grant: LfGrant, location: str | None) -> LfGrant:
@@ -234,9 +279,11 @@ def _entry_grants(
     if how == "columns":
         part = resource["TableWithColumns"]
         named = part.get("ColumnNames")
-        expression = {"ColumnNames": named} if named else {
-            "ExcludedColumnNames": (part.get("ColumnWildcard") or {}).get("ExcludedColumnNames") or []
-        }
+        expression = (
+            {"ColumnNames": named}
+            if named
+            else {"ExcludedColumnNames": (part.get("ColumnWildcard") or {}).get("ExcludedColumnNames") or []}
+        )
         columns = ", ".join(named) if named else "all but " + ", ".join(expression["ExcludedColumnNames"])
         conditions = (Condition(expression=expression, keys=("ColumnNames",),
                                 reason=f"partial data: only the columns {columns}"),)  # fmt: skip
@@ -290,5 +337,7 @@ def load_lake_formation(res: Resource) -> LakeFormation:
     resources_read = res.read("resources")
     locations = list((res.document("resources") or {}).get("ResourceInfoList") or [])
     known = resources_read is not None and (resources_read.ok or not resources_read.outcome.is_gap)
+    settings_read = res.read("settings")
     return LakeFormation(source=res.id, account=res.account, settings=settings, permissions=permissions,
-                         locations=locations, locations_known=known)  # fmt: skip
+                         locations=locations, locations_known=known,
+                         settings_failed=settings_read is not None and settings_read.outcome.is_gap)  # fmt: skip

@@ -30,6 +30,7 @@ from seenby.model import (
     aws_network_principal,
     aws_org_principal,
     aws_ou_principal,
+    aws_root_user_principal,
     aws_service_for_principal,
 )
 from seenby.policies.aws.candidates import Candidate, CandidateKind
@@ -157,6 +158,22 @@ class Population:
             has_boundary=e.boundary_arn is not None, identity_known=True,
         )  # fmt: skip
         return self._remember(c, e)
+
+    def root_user(self, account: str) -> Candidate:
+        """The root user of ``account`` itself: what ``aws:PrincipalArn`` = ``arn:aws:iam::ACCOUNT:root`` and a
+        ``NotPrincipal`` naming the root match (elsewhere the root ARN names every principal of the account)."""
+        key = f"root-user:{account}"
+        if key not in self._cache:
+            arn = f"arn:{self.partition}:iam::{account}:root"
+            ctx = self._principal_context(
+                arn=arn, account=account, principal_type="Account", userid=Known((account,)), username=ABSENT,
+                tags={},
+            )  # fmt: skip
+            self._cache[key] = Candidate(
+                kind=CandidateKind.ROOT_USER, principal=aws_root_user_principal(account), context=ctx,
+                account=account, arn=arn,
+            )  # fmt: skip
+        return self._cache[key]
 
     def _iam_entity(self, arn: str, account: str | None) -> Entity | None:
         iam = self.iams.get(account or "")
@@ -392,11 +409,13 @@ class Population:
         """``candidates``, plus each of them calling through every network ``resource_docs`` name (and, for an IAM
         user, group or role, its own policies name).
 
-        A class calling through a network is recorded against the network (``aws-network:…``): callers
-        through it, a class of its own.  A specific principal stays itself, its grant noting the network, and
-        so do the unnamed principals of ``owner``, the resource's account (RestrictPublicBuckets leaves
-        them, and only them, a public grant).  Such a variant's grant is dropped where its candidate has the
-        same grant from the internet (:func:`~.candidates.without_redundant_variants`).
+        Anyone (or any authenticated caller) calling through a network is recorded against the network
+        (``aws-network:…``): callers through it, a class of its own.  A narrower class (an organisation, an
+        OU, an account) through it is ``CLASS@aws-network:…``, contained in both; a specific principal stays
+        itself, the grant noting the network.  A variant's grant is dropped where its candidate has the same
+        grant from the internet, and a narrower class's where the network's audience already has it
+        (:func:`~.candidates.without_redundant_variants`).  ``owner`` (the resource's account) is kept for
+        callers that need it.
         """
         out = list(candidates)
         docs = tuple(resource_docs)
@@ -405,8 +424,7 @@ class Population:
             if entity is not None:
                 out.extend(self.through_networks(c, (*docs, *self.own_documents(entity))))
             elif c.kind.is_class:
-                own = c.kind is CandidateKind.ACCOUNT and c.account == owner
-                out.extend(self.through_networks(c, docs, as_itself=own))
+                out.extend(self.through_networks(c, docs))
         return out
 
     @staticmethod
@@ -414,22 +432,24 @@ class Population:
         """The identity policies (its groups' included) and the boundary of ``entity``."""
         return (*entity.all_policies(), entity.boundary)
 
-    def through_networks(
-        self, c: Candidate, documents: Iterable[PolicyDocument | None], *, as_itself: bool = False
-    ) -> list[Candidate]:
-        """``c`` calling through each network ``documents`` name (recorded against the network when ``c`` is a
-        class, unless ``as_itself``)."""
+    def through_networks(self, c: Candidate, documents: Iterable[PolicyDocument | None]) -> list[Candidate]:
+        """``c`` calling through each network ``documents`` name: anyone (or any authenticated caller) through it
+        is the network's audience; a narrower class, its principals through the network (both contain them)."""
         out: list[Candidate] = []
         for key, value in _network_literals(documents):
             net = _network_keys(key, value, self.networks, self.partition)
             if net is None:
                 continue
-            if c.kind.is_class and not as_itself:
-                principal = aws_network_principal(net.id, account=net.account, name=net.name)
+            if c.kind.is_class:
+                broad = c.kind in (CandidateKind.PUBLIC, CandidateKind.AUTHENTICATED)
+                within = None if broad else c.principal
+                principal = aws_network_principal(net.id, account=net.account, name=net.name, within=within)
                 note = f"{c.principal.label} calling {net.name.removeprefix('callers ')}"
             else:
                 principal, note = c.principal, f"only when calling {net.name.removeprefix('callers ')}"
-            out.append(self.via_network(c, tuple(net.values.items()), f"network:{net.id}", note, principal))
+            out.append(
+                self.via_network(c, tuple(net.values.items()), f"network:{net.id}", note, principal, through=net.id)
+            )
         return out
 
     def via_network(
@@ -439,6 +459,7 @@ class Population:
         variant: str,
         note: str | None,
         principal: Principal | None = None,
+        through: str | None = None,
     ) -> Candidate:
         """``c`` calling with ``network_keys``: a variant recorded against ``principal`` (``c``'s own by default),
         its grants noting ``note``."""
@@ -447,7 +468,7 @@ class Population:
         if hit is None:
             hit = replace(
                 c, principal=principal or c.principal, context=c.context.merged(dict(network_keys)),
-                variant=f"{c.key}#{variant}", note=note, network_keys=network_keys, base=c.key,
+                variant=f"{c.key}#{variant}", note=note, network_keys=network_keys, base=c.key, through=through,
             )  # fmt: skip
             self._cache[cache_key] = hit
             if c.key in self.entity_of:
@@ -553,6 +574,8 @@ class Population:
                 c = self.ref(ref)
                 if c is not None:
                     out.append(c)
+                if st.not_principal and ref.type is PrincipalType.ACCOUNT:
+                    out.append(self.root_user(ref.value))  # excluded itself, unlike the account's other principals
             for keys in st.condition.values():
                 out.extend(self._from_condition(keys))
         return out
@@ -568,6 +591,8 @@ class Population:
                     account = v.split(":")[4]
                     if not (account.isdigit() and len(account) == 12):
                         continue
+                    if v.endswith(":root") and not has_wildcard(v):
+                        out.append(self.root_user(account))
                     if has_wildcard(v) or v.endswith(":root"):
                         out.append(self.account(account))
                     elif v.split(":")[2] in ("iam", "sts"):
@@ -688,10 +713,10 @@ def _network_keys(key: str, value: str, networks: NetworkDirectory, partition: s
         )  # fmt: skip
     if k == "aws:sourcevpce":
         endpoint = networks.endpoints.get(value)
+        # the VPC and owner of an endpoint the snapshot does not show: whichever lets the callers in (fail closed)
         values = {
             "aws:SourceVpce": Known((value,)), "aws:SourceIp": ABSENT, "aws:VpcSourceIp": CALLER_CHOICE,
-            "aws:SourceVpc": Unknown(f"the VPC of endpoint {value} is not in the snapshot"),
-            "aws:VpceAccount": Unknown(f"the owner of endpoint {value} is not in the snapshot"),
+            "aws:SourceVpc": CALLER_CHOICE, "aws:VpceAccount": CALLER_CHOICE,
         }  # fmt: skip
         if endpoint is None:
             return _Network(id=value, name=f"callers through VPC endpoint {value}", account=None, values=values)

@@ -17,8 +17,8 @@ Module map::
     bpa.py         Block Public Access, "public"           kms.py        keys, SSE-KMS
     s3.py          bucket layers → grants                 trust.py      trust policies → edges
 
-TODO (next steps, see the module docstrings): object ACLs are not in the
-snapshot (access points are: access_points.py; IAM admin: admin.py); session
+TODO (next steps, see the module docstrings): object ACLs are read for a bounded
+number of objects (object_acls.py; access points: access_points.py; IAM admin: admin.py); session
 policies and session tags are not modelled; a user's own Deny does not narrow
 what it reaches through a group's grant in the graph (the graph cannot say
 "except").
@@ -46,6 +46,7 @@ from seenby.policies.aws.bpa import PublicAccessBlock
 from seenby.policies.aws.iam import AccountIam, IdentityIndex, iam_role_arn, load_account_iam, s3_bucket_name
 from seenby.policies.aws.kms import KeyRing
 from seenby.policies.aws.networks import load_networks
+from seenby.policies.aws.object_acls import object_acl_gap
 from seenby.policies.aws.org import Directory, load_directory
 from seenby.policies.aws.population import Population
 from seenby.policies.aws.s3 import BucketEvaluator, all_actions, load_bucket
@@ -103,6 +104,13 @@ def _containers(p: Principal, directory: Directory) -> set[str]:
         return {"public"}
     if p.kind is PrincipalKind.SERVICE_FOR:
         return {"public", "any-service"}
+    if p.id.startswith("aws-root-user:"):
+        # the root user is one of its account's principals
+        out = {"public", "authenticated", f"account:{p.account}"}
+        org = directory.org_of(p.account)
+        if org is not None:
+            out.add(f"org:{org.id}")
+        return out
     if p.id == AWS_ANY_SERVICE.id:
         # a grant to any authenticated principal under no more conditions says as much
         return {"public", "authenticated"}
@@ -207,6 +215,8 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
         )
         bucket = load_bucket(res, account_level)
         evaluation.datasets[bucket.arn] = bucket.dataset()
+        if (gap := object_acl_gap(res, bucket.object_acls)) is not None:
+            evaluation.gaps.append(gap)
         grants = evaluator.grants(bucket) + access_point_grants(evaluator, bucket, res)
         for grant in _prune(grants, directory, lambda g: (g.dataset, g.level)):
             evaluation.add_grant(grant)

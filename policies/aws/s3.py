@@ -9,7 +9,7 @@ the ACL (LIST), WRITE_ACP changes it (ADMIN), FULL_CONTROL is all of them.  A
 grant to the bucket owner's own canonical id delegates to the owner account's
 IAM and grants nothing by itself.  Object Ownership ``BucketOwnerEnforced``
 disables ACLs (https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html).
-Object ACLs are not in the snapshot (documented gap).
+Object ACLs, when the snapshot has them, are one more resource-side layer (:mod:`.object_acls`).
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ from seenby.policies.aws.evaluate import Request, Verdict
 from seenby.policies.aws.group_members import GroupMembers
 from seenby.policies.aws.kms import Encryption, EncryptionKind, KeyInfo, KeyRing, parse_encryption
 from seenby.policies.aws.matching import action_matches
+from seenby.policies.aws.object_acls import ObjectAcls, load_object_acls, object_acl_outcome, object_acl_permissions
 from seenby.policies.aws.org import Directory
 from seenby.policies.aws.population import Population
 from seenby.snapshot import Resource
@@ -131,6 +132,13 @@ class Bucket:
     ownership_unknown: str | None = None  # reason, when the read is a gap
     bpa: PublicAccessBlock = field(default_factory=PublicAccessBlock)
     encryption: Encryption = field(default_factory=lambda: Encryption(kind=EncryptionKind.NONE))
+    object_acls: ObjectAcls | None = None  # None: not read (BucketOwnerEnforced, or an older snapshot)
+
+    @property
+    def object_grants(self) -> bool:
+        """Whether some object ACL grants anyone but the bucket owner something while ACLs are in force."""
+        acls = self.object_acls
+        return self.ownership != "BucketOwnerEnforced" and acls is not None and bool(acls.grants)
 
     def kms_context(self) -> dict[str, KeyValue]:
         """The KMS request keys S3 sets when it uses the bucket's key for a caller (``kms:ViaService``).
@@ -201,6 +209,7 @@ def load_bucket(res: Resource, account_bpa: PublicAccessBlock) -> Bucket:
         account_bpa, PublicAccessBlock.from_read(res.read("public_access_block"), source=res.id, level="bucket")
     )
     bucket.encryption = parse_encryption(res)
+    bucket.object_acls = load_object_acls(res, bucket.acl_owner)
     return bucket
 
 
@@ -245,6 +254,12 @@ class _ForeignReach:
                             accounts.add(ref.account)
         if bucket.ownership != "BucketOwnerEnforced" and any(
             g.grantee_type in ("Group", "AmazonCustomerByEmail") or g.grantee in acl_groups for g in bucket.acl
+        ):
+            anyone = True
+        if (
+            bucket.object_grants
+            and bucket.object_acls is not None
+            and any(g.grantee_type in ("Group", "AmazonCustomerByEmail") for g in bucket.object_acls.grants)
         ):
             anyone = True
         return _ForeignReach(anyone=anyone, accounts=frozenset(accounts))
@@ -357,6 +372,9 @@ class BucketEvaluator:
                 out.append(pop.canonical(g.grantee))
             elif self.acl_groups.get(g.grantee) == "log-delivery":
                 out.append(pop.service(self.log_delivery))
+        for og in bucket.object_acls.grants if bucket.object_grants and bucket.object_acls else ():
+            if og.grantee_type in _ACCOUNT_GRANTEES and og.grantee and og.grantee != bucket.acl_owner:
+                out.append(pop.canonical(og.grantee))
         targets = (bucket.arn, f"{bucket.arn}/*")
         foreign = _ForeignReach.of(bucket, key, self.acl_groups)
         for entity in self.index.holders(bucket.name, targets):
@@ -394,40 +412,52 @@ class BucketEvaluator:
         for g in bucket.acl:
             if action not in self.acl_actions.get(g.permission, ()):
                 continue
-            group = self.acl_groups.get(g.grantee) if g.grantee_type == "Group" else None
-            if group == "public":
-                matches = True
-            elif group == "authenticated":
-                matches = c.kind is not CandidateKind.PUBLIC
-            elif group == "log-delivery":
-                matches = c.service == self.log_delivery
-            elif g.grantee_type in _ACCOUNT_GRANTEES:
-                matches = g.grantee != bucket.acl_owner and g.grantee in c.canonical_ids
-            else:
-                matches = False
-            if not matches:
-                continue
-            outcome = Outcome(verdict=Verdict.ALLOW, evidence=(g.evidence(bucket.arn),))
-            if group in ("public", "authenticated"):
-                ignore = bucket.bpa.get(BpaSetting.IGNORE_PUBLIC_ACLS)
-                if ignore.value is Tri.TRUE:
-                    continue
-                if ignore.value is Tri.UNKNOWN:
-                    outcome = outcome.with_conditions(
-                        [ignore.condition(BpaSetting.IGNORE_PUBLIC_ACLS, "public ACL grant applies")]
-                    )
-            if bucket.ownership_unknown:
-                outcome = outcome.with_conditions(
-                    [
-                        Condition(
-                            expression={"ObjectOwnership": "unknown"}, keys=("ObjectOwnership",),
-                            reason="ACL grant applies unless Object Ownership is BucketOwnerEnforced: "
-                            + bucket.ownership_unknown,
-                        )
-                    ]
-                )  # fmt: skip
-            results.append(outcome)
+            outcome = self.acl_grant_outcome(bucket, c, g.grantee_type, g.grantee, g.evidence(bucket.arn))
+            if outcome is not None:
+                results.append(outcome)
         return disjoin(*results) if results else NOT_ALLOWED
+
+    def acl_grant_outcome(
+        self, bucket: Bucket, c: Candidate, grantee_type: str, grantee: str, evidence: Evidence
+    ) -> Outcome | None:
+        """One ACL grant (bucket or object) for ``c``: None when it does not name ``c`` or IgnorePublicAcls drops it.
+
+        Shared by the bucket ACL and :mod:`.object_acls`: the same grantees, IgnorePublicAcls and
+        Object Ownership rules apply to both.
+        """
+        group = self.acl_groups.get(grantee) if grantee_type == "Group" else None
+        if group == "public":
+            matches = True
+        elif group == "authenticated":
+            matches = c.kind is not CandidateKind.PUBLIC
+        elif group == "log-delivery":
+            matches = c.service == self.log_delivery
+        elif grantee_type in _ACCOUNT_GRANTEES:
+            matches = grantee != bucket.acl_owner and grantee in c.canonical_ids
+        else:
+            matches = False
+        if not matches:
+            return None
+        outcome = Outcome(verdict=Verdict.ALLOW, evidence=(evidence,))
+        if group in ("public", "authenticated"):
+            ignore = bucket.bpa.get(BpaSetting.IGNORE_PUBLIC_ACLS)
+            if ignore.value is Tri.TRUE:
+                return None
+            if ignore.value is Tri.UNKNOWN:
+                outcome = outcome.with_conditions(
+                    [ignore.condition(BpaSetting.IGNORE_PUBLIC_ACLS, "public ACL grant applies")]
+                )
+        if bucket.ownership_unknown:
+            outcome = outcome.with_conditions(
+                [
+                    Condition(
+                        expression={"ObjectOwnership": "unknown"}, keys=("ObjectOwnership",),
+                        reason="ACL grant applies unless Object Ownership is BucketOwnerEnforced: "
+                        + bucket.ownership_unknown,
+                    )
+                ]
+            )  # fmt: skip
+        return outcome
 
     def identity(self, c: Candidate, request: Request, resource_account: str | None) -> tuple[Outcome, IdentityMode]:
         """The caller's identity side, and how it was decided (evaluated, assumed for another account, none)."""
@@ -512,7 +542,8 @@ class BucketEvaluator:
         outcome = resource_and_identity(
             candidate=c, resource_account=bucket.account, resource_docs=docs, request=request, identity=identity,
             mode=mode, entity=self.population.entity_of.get(c.key),
-            extra_resource_allows=[self.acl_outcome(bucket, c, spec.action)],
+            extra_resource_allows=[self.acl_outcome(bucket, c, spec.action),
+                                   object_acl_outcome(self, bucket, c, spec.action)],
         )  # fmt: skip
         if not outcome.allows:
             return outcome
@@ -521,6 +552,10 @@ class BucketEvaluator:
             return outcome
         outcome = self.restrict_public_buckets(bucket, c, outcome)
         if outcome.allows and spec.kms_action and key is not None:
+            if c.kind is CandidateKind.PUBLIC:
+                # SSE-KMS objects are read and written with signed requests only: anonymous callers never get them,
+                # whatever the key policy says (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html)
+                return NOT_ALLOWED
             outcome = conjoin(outcome, self.key_outcome(key, c, spec.kms_action, bucket.kms_context()))
         return outcome
 
@@ -554,6 +589,12 @@ class BucketEvaluator:
         acl: tuple[tuple[bool, ...], ...] = ()
         if bucket.acl and bucket.ownership != "BucketOwnerEnforced":
             acl = tuple(tuple(s.action in self.acl_actions.get(g.permission, ()) for g in bucket.acl) for s in specs)
+        if bucket.object_grants and bucket.object_acls is not None:
+            by_object, object_grants = object_acl_permissions(), bucket.object_acls.grants
+            acl = tuple(
+                (*(acl[i] if acl else ()), *(s.action in by_object.get(g.permission, ()) for g in object_grants))
+                for i, s in enumerate(specs)
+            )
         # owner-account-only actions decide apart only for callers outside the bucket's account
         outsider = _outsider(bucket, c)
         cache_key = (frozenset(elements), acl, outsider)
@@ -607,6 +648,8 @@ class BucketEvaluator:
         acls_on = bool(bucket.acl) and bucket.ownership != "BucketOwnerEnforced"
         if acls_on and any(g.grantee_type != "CanonicalUser" or g.grantee != bucket.acl_owner for g in bucket.acl):
             return True
+        if bucket.object_grants:
+            return True
         docs = [bucket.policy]
         if key is not None:
             if key.policy is None and not key.aws_managed:
@@ -648,7 +691,8 @@ class BucketEvaluator:
                 grant = Grant(principal=c.principal, dataset=bucket.arn, level=level, evidence=noted(c, evidence),
                               conditions=best.conditions)  # fmt: skip
                 if c.kind is CandidateKind.GROUP:
-                    granted.extend((c, g) for g in self._group_members.grant(c, grant, self._requests(bucket, specs)))
+                    members = self._group_members.grant(c, grant, self._requests(bucket, specs), (bucket.policy,))
+                    granted.extend((c, g) for g in members)
                 else:
                     granted.append((c, grant))
         return without_redundant_variants(granted)

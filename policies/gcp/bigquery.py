@@ -183,13 +183,15 @@ class _BigQuery:
         for entry in self.entries.get(dataset, ()):
             result = role_levels(self.ctx.catalog, entry.role, target, attachment)
             note = None if target_id == dataset else f"dataset access of {dataset}, inherited by {target_id}"
-            for levels, conditions in decide_levels(entry.condition, result.levels, site, checks=result.checks):
+            for decision in decide_levels(
+                entry.condition, result.levels, site, at=self.ctx.at, checks=result.checks
+            ):
                 self.ctx.grant(
                     principal=member_principal(entry.member),
                     dataset=target_id,
-                    levels=levels,
-                    evidence=entry.evidence(note),
-                    conditions=conditions + result.conditions,
+                    levels=decision.levels,
+                    evidence=entry.evidence(note).with_decided(decision.decided),
+                    conditions=decision.conditions + result.conditions,
                 )
 
     def grant_bindings(self, target_id: str, project: str, target: Target, own_policy: Any) -> None:
@@ -199,16 +201,16 @@ class _BigQuery:
         for member, attachment in own + inherited:
             result = role_levels(self.ctx.catalog, member.role, target, attachment)
             note = None if attachment is Attachment.RESOURCE else f"inherited by {target_id} from {member.source}"
-            for levels, conditions in decide_levels(
-                member.condition, result.levels, site, hierarchy_admin=result.hierarchy_admin,
+            for decision in decide_levels(
+                member.condition, result.levels, site, at=self.ctx.at, hierarchy_admin=result.hierarchy_admin,
                 checks=result.checks,
             ):
                 self.ctx.grant(
                     principal=member_principal(member.member),
                     dataset=target_id,
-                    levels=levels,
-                    evidence=member.evidence(note),
-                    conditions=conditions + result.conditions,
+                    levels=decision.levels,
+                    evidence=member.evidence(note).with_decided(decision.decided),
+                    conditions=decision.conditions + result.conditions,
                 )
 
     # -- authorized views, datasets, routines ----------------------------------

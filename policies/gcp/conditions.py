@@ -24,22 +24,32 @@ A level is reached through *any one* of its permissions, each checked on its own
 ("or" in the table).  Fail closed: a level is unconditional only when the condition is TRUE
 on the resource of one of the role's permissions that give it, gone only when it is FALSE on
 every one, and otherwise stays conditional with the expression as written and the attributes
-that left it open (a role the catalogue does not know: TRUE on every resource of the row).  A condition on an object
-name prefix therefore keeps a *conditional* READ on the bucket ("objects whose names
-match"), never an unconditional one and never none.
+that left it open, each with its family (a role the catalogue does not know: TRUE on every
+resource of the row).
+
+Decided by family (:mod:`.cel`): ``request.time`` at the snapshot's collection time (an
+expired grant is gone; one not valid yet is gone and logged); an object or table name
+prefix (SOME) makes the level hold on *part* of the dataset, unconditionally, at full
+severity, its evidence naming the part; ``resource.type``/``service``/tags from the snapshot.
+Every decided attribute is returned with the level (:class:`LevelDecision`) for the grant's
+evidence (``Evidence.with_decided``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
-from seenby.model import AccessLevel, Condition
+from seenby.model import AccessLevel, Condition, ConditionFamily, DecidedCondition
 from seenby.policies.gcp.cel import OPAQUE, CelResource, Outcome, Truth, attributes_named, evaluate
 from seenby.policies.gcp.roles import Scope, Target
 
-__all__ = ["Site", "decide_levels", "iam_condition"]
+__all__ = ["LevelDecision", "Site", "decide_levels", "decide_unplaced", "iam_condition"]
+
+_log = logging.getLogger(__name__)
 
 _UNDECIDED = "not decided offline"
 
@@ -119,6 +129,15 @@ class Site:
         return CelResource.bq_table(self.project, self.container, self.table)
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LevelDecision:
+    """Levels a condition opens alike at a site: unconditional (no ``conditions``) or not, and what decided it."""
+
+    levels: frozenset[AccessLevel]
+    conditions: tuple[Condition, ...] = ()
+    decided: tuple[DecidedCondition, ...] = ()
+
+
 def _unknowns(outcomes: list[Outcome]) -> list[str]:
     """What leaves ``outcomes`` undecided, each reason once, in order."""
     unknown: list[str] = []
@@ -127,33 +146,50 @@ def _unknowns(outcomes: list[Outcome]) -> list[str]:
     return unknown
 
 
+def _decisions(outcomes: list[Outcome]) -> tuple[DecidedCondition, ...]:
+    return tuple(dict.fromkeys(d for o in outcomes for d in o.decided))
+
+
 def _any(outcomes: list[Outcome]) -> Outcome:
-    """A level reached through any one of its permissions: true if one is, false if all are."""
-    truths = {o.truth for o in outcomes}
-    if Truth.TRUE in truths:
-        return Outcome(truth=Truth.TRUE)
-    if truths == {Truth.FALSE}:
-        return Outcome(truth=Truth.FALSE)
-    return Outcome(truth=Truth.UNKNOWN, unknown=tuple(_unknowns(outcomes)))
+    """A level reached through any one of its permissions: true if one is, on part if one is, false if all are."""
+    for truth in (Truth.TRUE, Truth.SOME):
+        winners = [o for o in outcomes if o.truth is truth]
+        if winners:
+            return Outcome(truth=truth, decided=_decisions(winners))
+    if all(o.truth is Truth.FALSE for o in outcomes):
+        return Outcome(truth=Truth.FALSE, decided=_decisions(outcomes))
+    return Outcome(truth=Truth.UNKNOWN, unknown=tuple(_unknowns(outcomes)), decided=_decisions(outcomes))
 
 
 def _combine(outcomes: list[Outcome]) -> Outcome:
     """A condition checked on several resources: true if it holds on all, false if on none."""
     truths = {o.truth for o in outcomes}
     if truths == {Truth.TRUE}:
-        return Outcome(truth=Truth.TRUE)
+        return Outcome(truth=Truth.TRUE, decided=_decisions(outcomes))
     if truths == {Truth.FALSE}:
-        return Outcome(truth=Truth.FALSE)
+        return Outcome(truth=Truth.FALSE, decided=_decisions(outcomes))
+    if truths <= {Truth.TRUE, Truth.SOME}:
+        return Outcome(truth=Truth.SOME, decided=_decisions(outcomes))
     unknown = _unknowns(outcomes) or ["it holds on some of the resources this access is checked on and not on others"]
-    return Outcome(truth=Truth.UNKNOWN, unknown=tuple(unknown))
+    return Outcome(truth=Truth.UNKNOWN, unknown=tuple(unknown), decided=_decisions(outcomes))
 
 
 def _refined(condition: Condition, outcome: Outcome) -> Condition:
-    """The condition kept as written, with what left it open in its reason and keys."""
+    """The condition kept as written, with what left it open (and its family) in its reason and keys."""
     base = condition.reason.partition(f": {_UNDECIDED}")[0]
     named = [u for u in outcome.unknown if not u.startswith(("not valid CEL", "evaluation error", "not evaluated"))]
     keys = tuple(dict.fromkeys(u.partition(" (")[0] for u in named)) or condition.keys
     return replace(condition, keys=keys, reason=f"{base}: {_UNDECIDED}: depends on {'; '.join(outcome.unknown)}")
+
+
+def _note_not_yet_valid(condition: Condition, level: AccessLevel, site: Site, outcome: Outcome) -> None:
+    """A level a time condition has not opened yet: gone from the grants, noted in the log."""
+    for decided in outcome.decided:
+        if decided.family is ConditionFamily.TIME and " true from " in decided.how:
+            _log.info(
+                "%s on %s/%s: no grant at collection time (%s): %s",
+                level.value, site.project, site.container, decided.how, condition.text,
+            )
 
 
 def decide_levels(
@@ -161,10 +197,11 @@ def decide_levels(
     levels: frozenset[AccessLevel],
     site: Site,
     *,
+    at: datetime | None = None,
     hierarchy_admin: bool = False,
     checks: Mapping[AccessLevel, frozenset[Scope]] | None = None,
-) -> list[tuple[frozenset[AccessLevel], tuple[Condition, ...]]]:
-    """``levels`` grouped by what ``condition`` decides for each at ``site``.
+) -> list[LevelDecision]:
+    """``levels`` grouped by what ``condition`` decides for each at ``site``, at collection time ``at``.
 
     ``checks`` (the role's permissions, per level, by where each is checked) makes a level
     hold when the condition holds where *one* of its permissions is checked (LIST on a
@@ -175,26 +212,50 @@ def decide_levels(
     (https://cloud.google.com/iam/docs/conditions-resource-attributes).  Every level of an
     unknown role holds only when the condition holds on every resource of its row.
 
-    TRUE → the group carries no condition; UNKNOWN → it carries the condition (as written,
-    with a reason naming what is unknown); FALSE → the level is left out: the binding does
-    not open it there.  No condition: one group, unconditional.
+    TRUE → unconditional; SOME → unconditional on part of the dataset (a DATA_PART decided
+    condition says which); UNKNOWN → it carries the condition (as written, with a reason naming
+    what is unknown and its family); FALSE → the level is left out: the binding does not open
+    it there.  No condition: one group, unconditional.  ``at`` None leaves ``request.time`` open.
     """
     if condition is None or not levels:
-        return [(levels, ())] if levels else []
+        return [LevelDecision(levels=levels)] if levels else []
     if not isinstance(condition.expression, str):
-        return [(levels, (condition,))]  # no expression to evaluate (kept as written)
-    groups: dict[Condition | None, set[AccessLevel]] = {}
+        return [LevelDecision(levels=levels, conditions=(condition,))]  # no expression to evaluate (kept as written)
+    groups: dict[tuple[Condition | None, tuple[DecidedCondition, ...]], set[AccessLevel]] = {}
     for level in sorted(levels):
         if checks is not None and checks.get(level):
             outcome = _any(
-                [evaluate(condition.expression, site.resource_for(scope)) for scope in sorted(checks[level])]
+                [evaluate(condition.expression, site.resource_for(scope), at) for scope in sorted(checks[level])]
             )
         else:
             outcome = _combine(
-                [evaluate(condition.expression, r) for r in site.resources(level, hierarchy_admin=hierarchy_admin)]
+                [evaluate(condition.expression, r, at) for r in site.resources(level, hierarchy_admin=hierarchy_admin)]
             )
         if outcome.truth is Truth.FALSE:
+            _note_not_yet_valid(condition, level, site, outcome)
             continue
-        key = None if outcome.truth is Truth.TRUE else _refined(condition, outcome)
-        groups.setdefault(key, set()).add(level)
-    return [(frozenset(group), () if key is None else (key,)) for key, group in groups.items()]
+        key = None if outcome.truth in (Truth.TRUE, Truth.SOME) else _refined(condition, outcome)
+        groups.setdefault((key, outcome.decided), set()).add(level)
+    return [
+        LevelDecision(levels=frozenset(group), conditions=() if key is None else (key,), decided=decided)
+        for (key, decided), group in groups.items()
+    ]
+
+
+def decide_unplaced(condition: Condition | None, *, at: datetime | None) -> LevelDecision | None:
+    """A condition on something that is not a dataset (a basic-role binding behind ``projectViewer:``).
+
+    Only what does not depend on a resource is decided (time, request properties); resource
+    attributes are unknown there.  None: the condition is false, nothing is opened; otherwise
+    the conditions left (none when true) and what decided it.  ``levels`` is empty.
+    """
+    if condition is None:
+        return LevelDecision(levels=frozenset())
+    if not isinstance(condition.expression, str):
+        return LevelDecision(levels=frozenset(), conditions=(condition,))
+    outcome = evaluate(condition.expression, OPAQUE, at)
+    if outcome.truth is Truth.FALSE:
+        return None
+    if outcome.truth in (Truth.TRUE, Truth.SOME):
+        return LevelDecision(levels=frozenset(), decided=outcome.decided)
+    return LevelDecision(levels=frozenset(), conditions=(_refined(condition, outcome),), decided=outcome.decided)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from seenby.model import AccessLevel, Condition, Evaluation, Evidence, Grant, Principal
 from seenby.policies.gcp.hierarchy import Hierarchy
@@ -20,6 +21,7 @@ class Context:
     catalog: RoleCatalog
     hierarchy: Hierarchy
     out: Evaluation
+    at: datetime | None = None  # the snapshot's collection time: IAM Conditions on request.time are decided there
 
     def grant(
         self,

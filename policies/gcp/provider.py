@@ -1,18 +1,21 @@
 """Entry point of the Google Cloud semantics: ``evaluate_snapshot(snapshot) -> Evaluation``.
 
 Order: role catalogue (with the scan's custom roles) and hierarchy first; then buckets and
-BigQuery, narrowed by the hierarchy's IAM deny policies (:mod:`.deny`); Cloud Identity
-groups and directory domains; HMAC keys into their service accounts (:mod:`.hmac_keys`); last
-the edges into the convenience principals the grants referred to.  Coverage gaps are not produced here:
+BigQuery, their convenience members (``projectViewer:`` and kin) expanded into the basic
+roles' holders (:mod:`.convenience`), narrowed by the hierarchy's IAM deny policies
+(:mod:`.deny`); Cloud Identity groups and directory domains; HMAC keys into their service
+accounts (:mod:`.hmac_keys`).  Coverage gaps are not produced here:
 :func:`seenby.policies.evaluate` collects them generically for every provider.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from seenby.model import Evaluation
 from seenby.policies.gcp.bigquery import evaluate_bigquery
 from seenby.policies.gcp.context import Context
-from seenby.policies.gcp.convenience import add_convenience_edges
+from seenby.policies.gcp.convenience import Missing, add_holder_edges, expand_convenience_grants
 from seenby.policies.gcp.deny import apply_deny_policies
 from seenby.policies.gcp.hierarchy import Hierarchy
 from seenby.policies.gcp.hmac_keys import add_hmac_edges
@@ -24,18 +27,33 @@ from seenby.snapshot import Snapshot
 __all__ = ["evaluate_snapshot"]
 
 
+def _observed_at(snapshot: Snapshot) -> datetime | None:
+    """The instant the snapshot observed, at which ``request.time`` conditions are decided.
+
+    A Terraform plan (collector mode ``plan``) observed nothing: it describes a state that holds
+    from whenever it is applied, so ``request.time`` stays open there (conditional, as written).
+    """
+    return None if _is_plan(snapshot) else snapshot.collected_at_dt
+
+
+def _is_plan(snapshot: Snapshot) -> bool:
+    return snapshot.collector.get("mode") == "plan"
+
+
 def evaluate_snapshot(snapshot: Snapshot, *, catalog: RoleCatalog | None = None) -> Evaluation:
     """Datasets, principals, grants, edges and re-exposures of every GCP resource in ``snapshot``."""
     out = Evaluation()
     roles = (catalog or default_catalog()).with_custom(custom_roles_from_snapshot(snapshot))
     hierarchy = Hierarchy(snapshot)
-    ctx = Context(catalog=roles, hierarchy=hierarchy, out=out)
+    ctx = Context(catalog=roles, hierarchy=hierarchy, out=out, at=_observed_at(snapshot))
     for bucket in snapshot.of_type("gcp.storage.bucket"):
         evaluate_bucket(bucket, ctx)
     evaluate_bigquery(snapshot, ctx)
+    missing = Missing.OUTSIDE_THE_PLAN if _is_plan(snapshot) else Missing.GAP
+    expand_convenience_grants(out, hierarchy, at=ctx.at, missing=missing)  # projectViewer: and kin → holders
     apply_deny_policies(snapshot, out, hierarchy, roles)  # deny before allow: narrows the grants above
     evaluate_groups(snapshot, out)
     evaluate_domains(snapshot, out)
     add_hmac_edges(snapshot, out)
-    add_convenience_edges(out, hierarchy)
+    add_holder_edges(out, hierarchy, at=ctx.at)
     return out

@@ -9,9 +9,15 @@ Semantics, each with its Google page:
   Bucket ACL READER lists objects, WRITER also creates/overwrites/deletes, OWNER also
   changes the ACL and policy (https://cloud.google.com/storage/docs/access-control/lists#permissions).
   Bucket ACLs do not open object data.
-* The default object ACL is what new objects get when uploaded without one; objects'
-  own ACLs are not in the snapshot, so default-ACL READER/OWNER becomes a
-  *conditional* READ (OWNER also a conditional ADMIN, it can change the object's ACL).
+* The default object ACL is what new objects get when uploaded without one, so
+  default-ACL READER/OWNER becomes a *conditional* READ (OWNER also a conditional ADMIN,
+  it can change the object's ACL).
+* Objects' own ACLs (the ``object_acls`` read, without uniform access): READER reads the
+  object, OWNER also changes its ACL (https://cloud.google.com/storage/docs/access-control/lists#permissions).
+  One grant per entity and role across the objects that carry it: unconditional, on *part*
+  of the bucket, its evidence naming the objects (a count and the first few names, a
+  DATA_PART decided condition).  Objects past the read's limit are a coverage gap
+  ("object ACLs read for N of M objects").
 * Public access prevention — the bucket's ``enforced``, or ``inherited`` plus an
   enforcing ``constraints/storage.publicAccessPrevention`` up the hierarchy — removes
   every ``allUsers``/``allAuthenticatedUsers`` grant, IAM and ACL alike
@@ -27,13 +33,17 @@ from typing import Any
 from seenby.model import (
     AccessLevel,
     Condition,
+    ConditionFamily,
+    CoverageGap,
     Dataset,
     DatasetKind,
+    DecidedCondition,
     Evidence,
     EvidenceKind,
     Principal,
     PrincipalKind,
     Provider,
+    ReadOutcome,
 )
 from seenby.policies.gcp.bindings import iter_binding_members, role_levels
 from seenby.policies.gcp.conditions import Site, decide_levels
@@ -56,9 +66,10 @@ _OBJECT_ACL_LEVELS = {
     "OWNER": frozenset({AccessLevel.READ, AccessLevel.ADMIN}),
 }
 _DEFAULT_ACL_CONDITION_REASON = (
-    "default object ACL: applies to objects uploaded without an explicit ACL; the objects' own ACLs "
-    "were not read"
+    "default object ACL: applies to objects uploaded without an explicit ACL (objects' own ACLs are "
+    "evaluated from the object_acls read)"
 )
+_OBJECTS_NAMED = 3  # object names an object-ACL grant's evidence shows; the rest are counted
 
 
 def _default_acl_condition(field: str, index: int) -> Condition:
@@ -165,12 +176,15 @@ class _Bucket:
         ]:
             result = role_levels(self.ctx.catalog, member.role, Target.BUCKET, attachment, acls_active=acls_active)
             note = None if attachment is Attachment.RESOURCE else f"inherited by {self.id} from {member.source}"
-            for levels, conditions in decide_levels(
-                member.condition, result.levels, self.site, hierarchy_admin=result.hierarchy_admin,
+            for decision in decide_levels(
+                member.condition, result.levels, self.site, at=self.ctx.at, hierarchy_admin=result.hierarchy_admin,
                 checks=result.checks,
             ):
                 self._emit(
-                    member_principal(member.member), levels, member.evidence(note), conditions + result.conditions
+                    member_principal(member.member),
+                    decision.levels,
+                    member.evidence(note).with_decided(decision.decided),
+                    decision.conditions + result.conditions,
                 )
 
     def evaluate_acls(self) -> None:
@@ -195,8 +209,57 @@ class _Bucket:
                 self._emit(principal, levels, evidence, conditions)
 
 
+    def evaluate_object_acls(self) -> None:
+        """Objects' own ACLs: one grant per (entity, role), on the objects that carry it."""
+        read = self.resource.read("object_acls")
+        doc = self.resource.document("object_acls")
+        if self.meta is None or self.uniform or read is None or not isinstance(doc, Mapping):
+            return  # unknown (its gap is reported), disabled by uniform access, or not read at all
+        items = [o for o in doc.get("items") or () if isinstance(o, Mapping)]
+        carriers: dict[tuple[str, str], list[tuple[int, int, str]]] = {}
+        for i, obj in enumerate(items):
+            for j, entry in enumerate(obj.get("acl") or ()):
+                if isinstance(entry, Mapping) and entry.get("entity"):
+                    key = (str(entry["entity"]), str(entry.get("role") or "").upper())
+                    carriers.setdefault(key, []).append((i, j, str(obj.get("name") or "")))
+        numbers = self.ctx.hierarchy.project_ids
+        for (entity, role), where in sorted(carriers.items()):
+            levels = _OBJECT_ACL_LEVELS.get(role, frozenset())
+            names = [name for _, _, name in where]
+            shown = ", ".join(names[:_OBJECTS_NAMED])
+            more = f" and {len(names) - _OBJECTS_NAMED} more" if len(names) > _OBJECTS_NAMED else ""
+            part = f"{len(names)} object(s) with this ACL entry: {shown}{more}"
+            first_object, first_entry, _ = where[0]
+            evidence = Evidence(
+                kind=EvidenceKind.ACL_GRANT,
+                source=self.id,
+                location=f"object_acls.items[{first_object}].acl[{first_entry}]",
+                excerpt={"entity": entity, "role": role, "objects": names[:_OBJECTS_NAMED], "count": len(names)},
+                note=f"object ACL entry on {len(names)} object(s)",
+            ).with_decided((DecidedCondition(key="object ACL", family=ConditionFamily.DATA_PART, how=part),))
+            principal = member_principal(acl_entity_member(entity, numbers))
+            self._emit(principal, levels, evidence, ())
+        total, limit = doc.get("total"), len(items)
+        if isinstance(total, int) and total > limit:
+            self.ctx.out.gaps.append(
+                CoverageGap(
+                    resource=self.id,
+                    resource_type=self.resource.type,
+                    read="object_acls",
+                    api=read.api,
+                    outcome=ReadOutcome.ERROR,
+                    error_code="Truncated",
+                    message=f"object ACLs read for {limit} of {total} objects (the most recently updated; "
+                    "scan gcp --object-acl-limit)",
+                    datasets=(self.id,),
+                    account=self.project or None,
+                )
+            )
+
+
 def evaluate_bucket(resource: Resource, ctx: Context) -> None:
     bucket = _Bucket(resource, ctx)
     ctx.out.datasets[bucket.id] = bucket.dataset()
     bucket.evaluate_iam()
     bucket.evaluate_acls()
+    bucket.evaluate_object_acls()

@@ -43,6 +43,12 @@ class AwsScanConfig:
     A call that is still failing after ``max_attempts`` attempts is recorded as an
     ``error`` read (a coverage gap).  Throttling also slows the throttled operation
     alone (:mod:`seenby.scanners.aws.pacing`).
+
+    ``object_acl_limit`` bounds the object ACLs read per bucket (GetObjectAcl on the most
+    recently modified objects); ``object_listing_limit`` bounds the keys listed per bucket to
+    choose them from (ListObjectsV2, 1,000 keys a call).  Only buckets whose ACLs are in force
+    (Object Ownership not ``BucketOwnerEnforced``) are listed.  Past either bound the evaluator
+    reports a coverage gap ("object ACLs read for N of M objects").
     """
 
     session: boto3.Session
@@ -57,6 +63,8 @@ class AwsScanConfig:
     max_backoff: float = 20.0
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
+    object_acl_limit: int = 1000
+    object_listing_limit: int = 100_000
 
     def __post_init__(self) -> None:
         if self.max_workers < 1:
@@ -66,6 +74,13 @@ class AwsScanConfig:
         if not 0 < self.retry_backoff <= self.max_backoff:
             raise UsageError(
                 f"retry_backoff must be above 0 and at most max_backoff, not {self.retry_backoff} / {self.max_backoff}"
+            )
+        if self.object_acl_limit < 0:
+            raise UsageError(f"object_acl_limit must be at least 0, not {self.object_acl_limit}")
+        if self.object_listing_limit < max(1, self.object_acl_limit):
+            raise UsageError(
+                "object_listing_limit must be at least 1 and at least object_acl_limit, "
+                f"not {self.object_listing_limit}"
             )
         for region in self.regions:
             if not _REGION.match(region):

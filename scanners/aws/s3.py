@@ -16,12 +16,24 @@ Fewest calls a bucket (issue 17):
   ``access_points`` read is its share of that listing (:func:`access_points_of`), in the
   same document shape as before.  A failed listing is the gap of every bucket of that
   account and region; a failed policy read is the gap of the bucket the access point serves.
+
+Object ACLs (issue 22): a bucket whose Object Ownership is not ``BucketOwnerEnforced`` (or
+unknown: fail closed) has its object keys listed (ListObjectsV2: names and dates only, never
+contents, at most ``AwsScanConfig.object_listing_limit`` keys) and GetObjectAcl read for the
+``AwsScanConfig.object_acl_limit`` most recently modified of them, as the ``object_acls``
+read (:class:`ObjectAclScan`, assembled by :func:`object_acls_read`).  A bucket with
+``BucketOwnerEnforced`` costs no extra call: every ACL is disabled there.  IgnorePublicAcls
+does not spare the reads: it ignores public grants only, and an object ACL granting another
+account still applies (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html).
 """
 
 from __future__ import annotations
 
+import heapq
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from seenby.model import ReadOutcome
@@ -34,20 +46,28 @@ from seenby.snapshot import Read, Resource
 __all__ = [
     "BUCKET_READS",
     "GET_BUCKET_LOCATION",
+    "GET_OBJECT_ACL",
     "LIST_ACCESS_POINTS",
     "LIST_BUCKETS",
+    "LIST_OBJECTS_V2",
     "OPERATIONS",
     "AccessPoints",
     "BucketRead",
+    "ObjectAclScan",
     "access_points_of",
     "bucket_region",
     "kms_key_references",
     "list_access_points",
     "list_buckets",
+    "list_objects",
     "listed_regions",
+    "object_acls_apply",
+    "object_acls_read",
     "read_access_point",
     "read_bucket",
+    "read_object_acl",
     "with_access_points",
+    "with_object_acls",
 ]
 
 RESOURCE_TYPE = "aws.s3.bucket"
@@ -112,7 +132,16 @@ GET_ACCESS_POINT_POLICY_STATUS = Operation(
     absent=frozenset({"NoSuchAccessPointPolicy"}),
 )
 ACCESS_POINT_OPERATIONS = (LIST_ACCESS_POINTS, GET_ACCESS_POINT_POLICY, GET_ACCESS_POINT_POLICY_STATUS)
-OPERATIONS = (LIST_BUCKETS, GET_BUCKET_LOCATION, *(r.op for r in BUCKET_READS), *ACCESS_POINT_OPERATIONS)
+LIST_OBJECTS_V2 = _s3("ListObjectsV2", "s3:ListBucket")
+GET_OBJECT_ACL = _s3("GetObjectAcl", "s3:GetObjectAcl")
+OBJECT_ACL_OPERATIONS = (LIST_OBJECTS_V2, GET_OBJECT_ACL)
+OPERATIONS = (
+    LIST_BUCKETS, GET_BUCKET_LOCATION, *(r.op for r in BUCKET_READS), *ACCESS_POINT_OPERATIONS,
+    *OBJECT_ACL_OPERATIONS,
+)  # fmt: skip
+OBJECT_ACLS = "object_acls"
+MAX_LIST_KEYS = 1000
+"""ListObjectsV2's largest page (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html)."""
 
 _KMS_ALGORITHMS = frozenset({"aws:kms", "aws:kms:dsse"})
 
@@ -266,3 +295,108 @@ def kms_key_references(bucket: Resource) -> list[str]:
         if default.get("SSEAlgorithm") in _KMS_ALGORITHMS and key and key not in refs:
             refs.append(str(key))
     return refs
+
+
+# -- object ACLs: listed once per bucket, read newest first, up to a bound ----------------------------------
+
+
+def object_acls_apply(bucket: Resource) -> bool:
+    """Whether the bucket's object ACLs can grant anything: Object Ownership is not known to be
+    ``BucketOwnerEnforced`` (https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html).
+
+    An unreadable ownership read reads them (fail closed); absent controls mean ACLs are on.
+    """
+    own = bucket.read("ownership_controls")
+    if own is None or not own.ok:
+        return True
+    rules = ((own.document or {}).get("OwnershipControls") or {}).get("Rules") or []
+    return not any(r.get("ObjectOwnership") == "BucketOwnerEnforced" for r in rules)
+
+
+@dataclass(kw_only=True, eq=False)
+class ObjectAclScan:
+    """One bucket's object listing and the GetObjectAcl reads of the keys chosen from it (filled by tasks)."""
+
+    listing: Read  # ok: {"Listed": int, "Complete": bool, "Newest": [key, ...]}
+    chosen: tuple[str, ...] = ()
+    acls: dict[str, Read] = field(default_factory=dict)  # key -> its GetObjectAcl read
+
+
+def list_objects(clients: Clients, bucket: Resource, *, limit: int, newest: int) -> ObjectAclScan:
+    """ListObjectsV2 of ``bucket`` (names and dates only, never contents) and the keys whose ACL to read.
+
+    The listing stops past ``limit`` keys (``Complete`` false).  The chosen keys are the
+    ``newest`` most recently modified (``LastModified`` descending, ties by key descending),
+    kept in a bounded heap while paging: memory grows with ``newest``, not with the bucket.
+    """
+    regional = clients.get("s3", bucket.region)
+
+    def call() -> dict[str, Any]:
+        listed = 0
+        heap: list[tuple[float, str]] = []  # the newest (modified, key) so far, oldest first
+        params: dict[str, Any] = {"Bucket": bucket.name}
+        while True:
+            page = regional.list_objects_v2(**params, MaxKeys=min(MAX_LIST_KEYS, max(1, limit - listed)))
+            for obj in page.get("Contents") or []:
+                listed += 1
+                modified = obj.get("LastModified")
+                item = (modified.timestamp() if isinstance(modified, datetime) else 0.0, str(obj["Key"]))
+                if len(heap) < newest:
+                    heapq.heappush(heap, item)
+                elif newest and item > heap[0]:
+                    heapq.heapreplace(heap, item)
+            token = page.get("NextContinuationToken")
+            complete = not page.get("IsTruncated") or not token
+            if complete or listed >= limit:
+                return {"Listed": listed, "Complete": complete, "Newest": [k for _, k in sorted(heap, reverse=True)]}
+            params["ContinuationToken"] = token
+
+    op = LIST_OBJECTS_V2
+    listing = perform_read(call, api=op.api, absent=op.absent, denied=DENIED_CODES, describe=describe_failure,
+                           document=lambda doc: doc)  # fmt: skip
+    chosen = tuple(listing.document["Newest"]) if listing.ok else ()
+    return ObjectAclScan(listing=listing, chosen=chosen)
+
+
+def read_object_acl(clients: Clients, bucket: Resource, key: str) -> Read:
+    return read(clients.get("s3", bucket.region), GET_OBJECT_ACL, Bucket=bucket.name, Key=key)
+
+
+def object_acls_read(scan: ObjectAclScan) -> Read:
+    """The bucket's ``object_acls`` read (docs/snapshot.md): distinct ACLs with their keys, and the failed keys.
+
+    A failed listing is the read's outcome (a gap: the objects are unknown).  A failed
+    GetObjectAcl is kept under ``Failures`` with its outcome and code, never as "no grant";
+    the evaluator reports it, and a bound that cut, as a coverage gap.
+    """
+    if not scan.listing.ok:
+        return scan.listing
+    groups: dict[str, dict[str, Any]] = {}
+    failures: list[dict[str, Any]] = []
+    for key in scan.chosen:
+        acl = scan.acls.get(key) or Read(outcome=ReadOutcome.ERROR, api=GET_OBJECT_ACL.api, error_code="NotRead")
+        if not acl.ok:
+            failures.append({"Key": key, "outcome": acl.outcome.value, "error_code": acl.error_code})
+            continue
+        doc = {"Owner": acl.document.get("Owner"), "Grants": acl.document.get("Grants") or []}
+        entry = groups.setdefault(json.dumps(doc, sort_keys=True), {**doc, "Keys": []})
+        entry["Keys"].append(key)
+    document = {
+        "Listed": int(scan.listing.document["Listed"]),
+        "ListingComplete": bool(scan.listing.document["Complete"]),
+        "Chosen": len(scan.chosen),
+        "Acls": list(groups.values()),
+        "Failures": failures,
+    }
+    return Read(outcome=ReadOutcome.OK, api=GET_OBJECT_ACL.api, document=document)
+
+
+def with_object_acls(buckets: Iterable[Resource], scans: Mapping[str, ObjectAclScan]) -> list[Resource]:
+    """Each bucket whose object ACLs were listed with its ``object_acls`` read added."""
+    out = []
+    for bucket in buckets:
+        scan = scans.get(bucket.id)
+        if scan is not None:
+            bucket = replace(bucket, reads={**bucket.reads, OBJECT_ACLS: object_acls_read(scan)})
+        out.append(bucket)
+    return out

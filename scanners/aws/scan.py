@@ -5,6 +5,8 @@
     GetCallerIdentity ─┬─ (org mode) DescribeOrganization, ListAccounts ─┬─ tree, policies
                        │                                                 └─ per member: AssumeRole
                        └─ per account: BPA, GAAD, ListBuckets ─┬─ per bucket: 6 reads (+ its KMS keys)
+                                                              │   ACLs in force: ListObjectsV2, then GetObjectAcl
+                                                              │   for the newest ``object_acl_limit`` objects
                                                               └─ per region of its buckets: ListAccessPoints
                                                                  (+ 2 reads per access point)
 
@@ -40,6 +42,7 @@ ACCOUNT_TYPE = "aws.account"
 ACCOUNT_UNIT = "account"
 BUCKET_UNIT = "s3"
 ORG_UNIT = "organization"
+_OBJECT_ACL_BATCH = 25  # GetObjectAcl reads per task: spread over the pool, without a task per object
 _READ_ORDER = {
     name: i
     for i, name in enumerate(("assume_role", "organization", "public_access_block", "authorization_details", "buckets"))
@@ -61,6 +64,7 @@ class _Account:
     deferred: dict[str, KeyReference] = field(default_factory=dict)
     regions: set[str] = field(default_factory=set)
     access_points: dict[str, s3.AccessPoints] = field(default_factory=dict)  # region -> the account's listing
+    object_acls: dict[str, s3.ObjectAclScan] = field(default_factory=dict)  # bucket ARN -> its object ACL reads
     resources: list[Resource] = field(default_factory=list)  # of the registered service scanners
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -81,6 +85,14 @@ class _Account:
     def add_access_point_parts(self, points: s3.AccessPoints, name: str, parts: tuple[Read, Read]) -> None:
         with self.lock:
             points.parts[name] = parts
+
+    def add_object_acls(self, bucket: str, scan: s3.ObjectAclScan) -> None:
+        with self.lock:
+            self.object_acls[bucket] = scan
+
+    def add_object_acl(self, scan: s3.ObjectAclScan, key: str, acl: Read) -> None:
+        with self.lock:
+            scan.acls[key] = acl
 
     def add_resource(self, resource: Resource) -> None:
         with self.lock:
@@ -279,6 +291,8 @@ class _Scan:
         state.add_bucket(bucket)
         if region is None and bucket.region is not None:  # found by GetBucketLocation
             self._list_access_points_once(group, state, bucket.region)
+        if s3.object_acls_apply(bucket):
+            group.spawn(self._list_objects, group, state, bucket)
         for written in s3.kms_key_references(bucket):
             ref = reference(
                 written, account=state.id, region=bucket.region or state.clients.home_region, partition=partition
@@ -304,6 +318,24 @@ class _Scan:
     def _read_access_point(self, state: _Account, points: s3.AccessPoints, name: str) -> None:
         assert state.clients is not None
         state.add_access_point_parts(points, name, s3.read_access_point(state.clients, points, name, account=state.id))
+
+    def _list_objects(self, group: TaskGroup, state: _Account, bucket: Resource) -> None:
+        """The bucket's object keys; the chosen keys' GetObjectAcl reads are tasks of their own, a batch each."""
+        assert state.clients is not None
+        scan = s3.list_objects(
+            state.clients, bucket, limit=self.config.object_listing_limit, newest=self.config.object_acl_limit
+        )
+        chosen = scan.chosen
+        state.add_object_acls(bucket.id, scan)
+        for start in range(0, len(chosen), _OBJECT_ACL_BATCH):
+            group.spawn(self._read_object_acls, state, bucket, scan, chosen[start : start + _OBJECT_ACL_BATCH])
+
+    def _read_object_acls(
+        self, state: _Account, bucket: Resource, scan: s3.ObjectAclScan, keys: tuple[str, ...]
+    ) -> None:
+        assert state.clients is not None
+        for key in keys:
+            state.add_object_acl(scan, key, s3.read_object_acl(state.clients, bucket, key))
 
     def _read_foreign_key(self, state: _Account, ref: KeyReference) -> None:
         """A key in another account: read by that account's credentials when this scan has them."""
@@ -348,7 +380,8 @@ class _Scan:
                         reads=dict(sorted(state.reads.items(), key=lambda item: _READ_ORDER.get(item[0], 99))),
                     )
                 )
-            resources.extend(sorted(s3.with_access_points(state.buckets, state.access_points), key=lambda r: r.id))
+            buckets = s3.with_object_acls(s3.with_access_points(state.buckets, state.access_points), state.object_acls)
+            resources.extend(sorted(buckets, key=lambda r: r.id))
             resources.extend(sorted(state.keys.values(), key=lambda r: r.id))
             resources.extend(sorted(state.resources, key=lambda r: (r.type, r.id)))
             scope = {

@@ -9,6 +9,9 @@ types google-cloud-storage raises); its class name is the recorded ``error_code`
     TooManyRequests, ServiceUnavailable, InternalServerError,
     BadGateway, GatewayTimeout, DeadlineExceeded, timeouts,
     connection failures                                          ->  retried, then error
+    ConnectionRefused, NameResolutionFailed (the host refuses
+    connections or has no address: an emulator without that API,
+    an offline machine)                                          ->  error at once, no retry
     anything else                                                ->  error
 
 Paged lists (``nextPageToken``) are merged into one document; a page that fails makes
@@ -17,6 +20,7 @@ the whole read fail, so a partial listing is never ``ok``.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +32,7 @@ from seenby.scanners.gcp.operation import HttpMethod, Operation
 from seenby.scanners.reads import Failure, RetryPolicy, perform_read, retrying
 from seenby.snapshot import Read
 
-__all__ = ["DENIED_CODES", "Caller", "describe_failure", "is_transient", "read_call", "rest_read"]
+__all__ = ["DENIED_CODES", "Caller", "describe_failure", "is_transient", "read_call", "rest_read", "unreachable"]
 
 DENIED_CODES = frozenset({"Forbidden", "PermissionDenied", "Unauthorized", "Unauthenticated"})
 """Error codes (api_core exception class names) by which Google refuses to show us something."""
@@ -47,13 +51,45 @@ _TRANSIENT = (
 )
 
 
+_UNREACHABLE: tuple[tuple[type[BaseException], str], ...] = (
+    (ConnectionRefusedError, "ConnectionRefused"),
+    (socket.gaierror, "NameResolutionFailed"),
+)
+
+
+def unreachable(exc: BaseException) -> str | None:
+    """``ConnectionRefused`` / ``NameResolutionFailed`` when the host refused the connection or has no address.
+
+    requests wraps urllib3's error (``MaxRetryError.reason``), which wraps the socket error;
+    the chain is walked, never the message.
+    """
+    if not isinstance(exc, requests.ConnectionError):
+        return None
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        for kind, code in _UNREACHABLE:
+            if isinstance(current, kind):
+                return code
+        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+    return None
+
+
 def is_transient(exc: Exception) -> bool:
-    """Throttling, 5xx, timeouts and connection failures are worth another attempt."""
-    return isinstance(exc, _TRANSIENT)
+    """Throttling, 5xx, timeouts and connection failures are worth another attempt; a refused host is not."""
+    return isinstance(exc, _TRANSIENT) and unreachable(exc) is None
 
 
 def describe_failure(exc: Exception) -> Failure:
     """The error code of a failed call: the api_core exception class (from the HTTP status), else the class name."""
+    refused = unreachable(exc)
+    if refused is not None:
+        return Failure(code=refused, message=str(exc) or None)
     if isinstance(exc, gexc.GoogleAPICallError):
         reason = getattr(exc, "reason", None)
         message = exc.message or None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,7 +42,9 @@ class GcpScanConfig:
     emulators that keep a single bucket namespace per server.  ``max_workers`` bounds
     concurrent calls for the whole scan; transient failures are tried ``max_attempts``
     times in all.  ``read_groups`` reads the Cloud Identity memberships of every group
-    the scanned policies name.
+    the scanned policies name.  ``object_acl_limit`` bounds the objects whose ACLs are read
+    per bucket without uniform bucket-level access (the most recently updated first; the
+    rest is a coverage gap).
     """
 
     projects: tuple[str, ...] = ()
@@ -57,6 +60,7 @@ class GcpScanConfig:
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     read_groups: bool = True
+    object_acl_limit: int = 1000  # objects whose ACL is read per bucket without uniform access (newest first)
     sleep: Callable[[float], None] | None = None  # injected by tests to keep retries instant
     quota_project: str | None = None
 
@@ -65,6 +69,8 @@ class GcpScanConfig:
             raise UsageError("name at least one --project, --folder or --organization to scan")
         if self.max_workers < 1:
             raise UsageError(f"max_workers must be at least 1, not {self.max_workers}")
+        if self.object_acl_limit < 1:
+            raise UsageError(f"object_acl_limit must be at least 1, not {self.object_acl_limit}")
         if self.max_attempts < 1:
             raise UsageError(f"max_attempts must be at least 1, not {self.max_attempts}")
         for project in self.projects:
@@ -80,6 +86,10 @@ class GcpScanConfig:
         object.__setattr__(self, "folders", folders)
         object.__setattr__(self, "organizations", organizations)
         object.__setattr__(self, "storage_endpoints", MappingProxyType(dict(self.storage_endpoints)))
+
+    def emulated_storage(self) -> bool:
+        """Cloud Storage goes to an emulator: a configured endpoint, or ``STORAGE_EMULATOR_HOST`` (read now)."""
+        return bool(self.storage_endpoint or self.storage_endpoints or os.environ.get("STORAGE_EMULATOR_HOST"))
 
     def storage_endpoint_for(self, project: str) -> str | None:
         return self.storage_endpoints.get(project, self.storage_endpoint)

@@ -5,14 +5,17 @@
     --organization / --folder ── walk: projects.list + folders.list under each node
     project ── projects.get, getAncestry, getIamPolicy, org policies, deny policies, custom roles
             ├─ each ancestor (folder, organisation): get, getIamPolicy, org policies, deny policies
-            ├─ storage.buckets.list ── per bucket: get (projection=full), getIamPolicy
+            ├─ storage.buckets.list ── per bucket: get (projection=full), getIamPolicy,
+            │                          without uniform access: objects.list (projection=full)
             ├─ storage.hmacKeys.list
             └─ bigquery datasets.list ── per dataset: get, tables.list ── per table: get, getIamPolicy
     then: every group those documents name ── groups.lookup, memberships.list (and nested groups)
 
 Every fan-out is a task on one ``ThreadPoolExecutor`` of ``max_workers`` threads (tasks
 never wait on one another).  A failed read is recorded and the scan goes on; only
-missing credentials stop it, as :class:`~seenby.errors.ScanError`.
+missing credentials stop it, as :class:`~seenby.errors.ScanError`.  Against a storage
+emulator the scan is anonymous, and an API whose host refuses connections fails at once
+(no retries; :func:`.calls.unreachable`).
 """
 
 from __future__ import annotations
@@ -61,6 +64,23 @@ def _default_credentials() -> Any:
             "or set GOOGLE_APPLICATION_CREDENTIALS"
         ) from None
     return credentials
+
+
+def _credentials(config: GcpScanConfig) -> Any:
+    """The injected credentials; anonymous ones when Cloud Storage goes to an emulator; else ADC.
+
+    An emulator ignores credentials, and a bearer token has no business going to a local
+    plain-HTTP endpoint: with ``STORAGE_EMULATOR_HOST`` (or a configured storage endpoint)
+    the scan runs anonymously, and the Google APIs the emulator does not serve answer
+    401/403 (denied) or refuse the connection (error): coverage gaps, as for any read.
+    """
+    if config.credentials is not None:
+        return config.credentials
+    if config.emulated_storage():
+        from google.auth.credentials import AnonymousCredentials
+
+        return AnonymousCredentials()
+    return _default_credentials()
 
 
 def _identity(credentials: Any) -> str | None:
@@ -181,7 +201,9 @@ class _Scan:
     def _bucket(self, project: str, name: str) -> None:
         assert self.caller is not None
         if self.claim(f"gs://{name}"):
-            self.add(storage.read_bucket(self.caller, self.storage_client(project), name, project=project))
+            client = self.storage_client(project)
+            limit = self.config.object_acl_limit
+            self.add(storage.read_bucket(self.caller, client, name, project=project, object_acl_limit=limit))
         self.tracker.advance(project, "gcs")
 
     def _datasets(self, group: TaskGroup, project: str) -> None:
@@ -218,7 +240,7 @@ class _Scan:
 
     def run(self) -> Snapshot:
         config = self.config
-        self.credentials = config.credentials if config.credentials is not None else _default_credentials()
+        self.credentials = _credentials(config)
         session = config.http
         if session is None:
             from google.auth.transport.requests import AuthorizedSession

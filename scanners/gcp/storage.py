@@ -9,6 +9,14 @@ returned; ``iam_policy``: ``storage.buckets.getIamPolicy`` with
 ``Policy.to_api_repr`` gives it.  The library's own retries are switched off
 (``retry=None``) so that every call is retried the same way (:mod:`.calls`).
 
+``object_acls``, only when uniform bucket-level access is off (objects then carry their own
+ACLs, https://cloud.google.com/storage/docs/access-control/lists): ``storage.objects.list``
+with ``projection=full`` (each object with its ``acl``; every page) →
+``{"items": [{"name", "updated", "acl"}…], "total": M, "limit": N}`` — the ``N`` most recently
+updated objects of the ``M`` listed (``object_acl_limit``, default 1,000), newest first; the
+evaluator reports the rest as a coverage gap ("object ACLs read for N of M objects").  The
+listing reads every page (M is known), keeping only N objects in memory.
+
 ``hmac_keys`` on the project: ``storage.hmacKeys.list`` (JSON API, every page, deleted
 keys left out as the API does by default) → ``{"items": [{"accessId",
 "serviceAccountEmail", "state", "projectId", …}]}``
@@ -19,6 +27,7 @@ endpoint: gcp-storage-emulator does not implement it.
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 from seenby.scanners.gcp.calls import Caller, read_call, rest_read
@@ -30,10 +39,13 @@ __all__ = [
     "GET_BUCKET_IAM_POLICY",
     "LIST_BUCKETS",
     "LIST_HMAC_KEYS",
+    "LIST_OBJECTS",
     "OPERATIONS",
     "list_buckets",
     "list_hmac_keys",
+    "list_object_acls",
     "read_bucket",
+    "uniform_access",
 ]
 
 RESOURCE_TYPE = "gcp.storage.bucket"
@@ -65,7 +77,15 @@ LIST_HMAC_KEYS = Operation(
     permissions=("storage.hmacKeys.list",),
     pages="items",
 )
-OPERATIONS = (LIST_BUCKETS, GET_BUCKET, GET_BUCKET_IAM_POLICY, LIST_HMAC_KEYS)
+LIST_OBJECTS = Operation(
+    api="storage.objects.list",
+    method=HttpMethod.GET,
+    url=f"{_STORAGE}/b/{{bucket}}/o",
+    # projection=full returns each object's ACL, which needs storage.objects.getIamPolicy
+    permissions=("storage.objects.list", "storage.objects.getIamPolicy"),
+    pages="items",
+)
+OPERATIONS = (LIST_BUCKETS, GET_BUCKET, GET_BUCKET_IAM_POLICY, LIST_HMAC_KEYS, LIST_OBJECTS)
 
 
 def list_buckets(caller: Caller, client: Any, project: str) -> Read:
@@ -79,8 +99,12 @@ def list_buckets(caller: Caller, client: Any, project: str) -> Read:
     return read_call(caller, LIST_BUCKETS.api, call)
 
 
-def read_bucket(caller: Caller, client: Any, name: str, *, project: str) -> Resource:
-    """The two reads of one bucket; a failure of one is recorded and the other still made."""
+def read_bucket(caller: Caller, client: Any, name: str, *, project: str, object_acl_limit: int = 1000) -> Resource:
+    """The reads of one bucket; a failure of one is recorded and the others still made.
+
+    ``object_acls`` only when the metadata says uniform bucket-level access is off (with it
+    on, object ACLs grant nothing); metadata unread: not listed (the metadata gap stands).
+    """
     bucket = client.bucket(name)
 
     def metadata() -> dict[str, Any]:
@@ -93,6 +117,9 @@ def read_bucket(caller: Caller, client: Any, name: str, *, project: str) -> Reso
 
     meta = read_call(caller, GET_BUCKET.api, metadata)
     policy = read_call(caller, GET_BUCKET_IAM_POLICY.api, iam_policy)
+    reads = {"metadata": meta, "iam_policy": policy}
+    if uniform_access(meta) is False:
+        reads["object_acls"] = list_object_acls(caller, client, name, limit=object_acl_limit)
     location = (meta.document or {}).get("location") if meta.ok else None
     return Resource(
         type=RESOURCE_TYPE,
@@ -101,8 +128,39 @@ def read_bucket(caller: Caller, client: Any, name: str, *, project: str) -> Reso
         account=project,
         region=str(location) if location else None,
         parent=f"projects/{project}",
-        reads={"metadata": meta, "iam_policy": policy},
+        reads=reads,
     )
+
+
+def uniform_access(metadata: Read) -> bool | None:
+    """Uniform bucket-level access from a ``metadata`` read: True, False, or None when unread."""
+    if not metadata.ok or not isinstance(metadata.document, dict):
+        return None
+    config = metadata.document.get("iamConfiguration") or {}
+    setting = config.get("uniformBucketLevelAccess") or config.get("bucketPolicyOnly") or {}
+    return bool(setting.get("enabled"))
+
+
+def list_object_acls(caller: Caller, client: Any, name: str, *, limit: int) -> Read:
+    """The ACLs of the ``limit`` most recently updated objects of bucket ``name`` (every page listed)."""
+
+    def call() -> dict[str, Any]:
+        newest: list[tuple[str, str, dict[str, Any]]] = []  # min-heap of (updated, name, entry)
+        total = 0
+        blobs = client.list_blobs(name, projection="full", retry=None, timeout=caller.timeout)
+        for blob in blobs:
+            total += 1
+            props = blob._properties  # the object resource as the API returned it
+            entry = {"name": props.get("name"), "updated": props.get("updated"), "acl": props.get("acl") or []}
+            item = (str(props.get("updated") or ""), str(props.get("name") or ""), entry)
+            if len(newest) < limit:
+                heapq.heappush(newest, item)
+            elif limit and item[:2] > newest[0][:2]:
+                heapq.heapreplace(newest, item)
+        items = [entry for _, _, entry in sorted(newest, key=lambda t: t[:2], reverse=True)]
+        return {"items": items, "total": total, "limit": limit}
+
+    return read_call(caller, LIST_OBJECTS.api, call)
 
 
 def list_hmac_keys(caller: Caller, project: str) -> Read:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -25,48 +26,122 @@ from seenby.cli_base import (
     render_options,
 )
 
+if TYPE_CHECKING:  # the command imports its machinery lazily, so `seenby --help` stays fast
+    from seenby.findings import Finding
+    from seenby.gate import GateResult, Verdict
+    from seenby.reports.base import RenderOptions
 
-def _summary(gated: object, fail_on: str, failing: int) -> list[str]:
-    from seenby.gate import GateResult, Status
 
-    assert isinstance(gated, GateResult)
+def _not_judged(gated: GateResult) -> str:
+    return ", ".join(f"{address} ({type_})" for address, type_ in gated.planned.not_judged)
+
+
+def _summary(gated: GateResult, verdict: Verdict) -> list[str]:
+    from seenby.gate import Status
+
     p = gated.planned
     lines = [
         f"seenby gate: {p.plan.source}: {len(p.changed)} resource change(s); mode {gated.mode.value}; "
         f"findings: {gated.count(Status.NEW)} new, {gated.count(Status.EXISTING)} existing, "
         f"{gated.count(Status.ACCEPTED)} accepted, {gated.count(Status.WAIVED)} waived",
-        f"result: {'FAIL' if failing else 'pass'} ({failing} finding(s) at or above --fail-on {fail_on})",
+        f"result: {'pass' if verdict.passed else 'FAIL'}: {verdict.reason}",
     ]
     lines += [f"note: {n}" for n in p.notes]
+    if p.not_judged:
+        lines.append("note: not judged (these can open data; review them by hand): " + _not_judged(gated))
     if p.unsupported:
-        lines.append("note: not modelled (their effect on access is not judged): " + ", ".join(p.unsupported))
+        lines.append("note: other changes seenby does not read (no effect on who reads data): "
+                     + ", ".join(p.unsupported))
     return lines
 
 
-def _markdown_header(gated: object, fail_on: str, failing: int) -> str:
-    from seenby.gate import GateResult, Status
+def _new_rows(gated: GateResult) -> list[tuple[Finding, str]]:
+    """(finding, Terraform address or "") of the findings this plan introduces, as listed first by every format."""
+    from seenby.gate import Status
+
+    out = []
+    for f in gated.result.active:
+        if gated.statuses.get(f.fingerprint) is Status.NEW:
+            origin = gated.origins.get(f.fingerprint)
+            out.append((f, origin.address if origin else ""))
+    return out
+
+
+def _apart(gated: GateResult) -> dict[str, int]:
+    from seenby.gate import Status
+
+    return {"existing": gated.count(Status.EXISTING), "accepted": gated.count(Status.ACCEPTED)}
+
+
+def _markdown_header(gated: GateResult, verdict: Verdict) -> str:
+    from seenby.gate import Status
     from seenby.reports.text import clean
 
-    assert isinstance(gated, GateResult)
-    verdict = "❌ **fails**" if failing else "✅ **passes**"
+    word = "✅ **passes**" if verdict.passed else "❌ **fails**"
     out = [
-        f"## seenby gate {verdict}",
+        f"## seenby gate {word}",
         "",
-        f"{failing} finding(s) at or above `{fail_on}` · {gated.count(Status.NEW)} new · "
+        f"{clean(verdict.reason)} · {gated.count(Status.NEW)} new · "
         f"{gated.count(Status.EXISTING)} existing before this plan · {gated.count(Status.ACCEPTED)} accepted · "
-        f"mode `{gated.mode.value}`",
+        f"{gated.count(Status.WAIVED)} waived · mode `{gated.mode.value}` · `--fail-on {verdict.fail_on}`",
         "",
     ]
-    new = [f for f in gated.result.active if gated.statuses.get(f.fingerprint) is Status.NEW]
-    if new:
-        out += ["| severity | rule | dataset | Terraform resource |", "|---|---|---|---|"]
-        for f in new:
-            origin = gated.origins.get(f.fingerprint)
-            where = f"`{clean(origin.address)}`" if origin else "—"
+    rows = _new_rows(gated)
+    if rows:
+        out += ["New findings of this plan:", "",
+                "| severity | rule | dataset | Terraform resource |", "|---|---|---|---|"]
+        for f, address in rows:
+            where = f"`{clean(address)}`" if address else "—"
             out.append(f"| {f.severity.value} | {f.rule_id} | `{clean(f.dataset.id)}` | {where} |")
         out.append("")
     out += [f"> {clean(n)}" for n in gated.planned.notes]
+    if gated.planned.not_judged:
+        out.append(f"> not judged (these can open data; review them by hand): {clean(_not_judged(gated))}")
     return "\n".join(out) + "\n\n"
+
+
+def _table_header(gated: GateResult, verdict: Verdict) -> str:
+    from seenby.reports.text import clean
+
+    lines = [f"seenby gate: {'PASS' if verdict.passed else 'FAIL'}: {clean(verdict.reason)}"]
+    rows = _new_rows(gated)
+    if rows:
+        lines.append("new findings of this plan:")
+        lines += [f"  {f.severity.value:<9} {f.rule_id}  {clean(f.dataset.id)}  {clean(address) or '-'}"
+                  for f, address in rows]
+    lines += [f"note: {clean(n)}" for n in gated.planned.notes]
+    if gated.planned.not_judged:
+        lines.append(f"not judged (these can open data; review them by hand): {clean(_not_judged(gated))}")
+    return "\n".join(lines) + "\n\n"
+
+
+def _json(gated: GateResult, verdict: Verdict, options: RenderOptions) -> str:
+    """The ordinary seenby.findings/v1 report, plus the gate's verdict and each finding's Terraform resource."""
+    from seenby.gate import Status
+    from seenby.reports.json_report import findings_document
+    from seenby.reports.text import dump_json
+
+    doc = findings_document(gated.result, options)
+    for entry in doc["findings"]:
+        origin = gated.origins.get(entry["fingerprint"])
+        status = gated.statuses.get(entry["fingerprint"])
+        entry["terraform"] = None if origin is None else {
+            "address": origin.address, "type": origin.type, "module": origin.module or None, "changed": origin.changed}
+        entry["gate_status"] = status.value if status is not None else None
+    p = gated.planned
+    doc["gate"] = {
+        "verdict": verdict.word,
+        "reason": verdict.reason,
+        "fail_on": verdict.fail_on,
+        "failing": [f.fingerprint for f in verdict.failing],
+        "mode": gated.mode.value,
+        "counts": {status.value: gated.count(status) for status in Status},
+        "plan": p.plan.source,
+        "changes": list(p.changed),
+        "notes": list(p.notes),
+        "not_judged": [{"address": a, "type": t} for a, t in p.not_judged],
+    }
+    return dump_json(doc)
 
 
 @cli.command()
@@ -133,16 +208,16 @@ def gate(
 ) -> None:
     """Audit the planned state of a `terraform show -json` plan against rules.yaml (CI gate)."""
     from seenby.config import load_rules
-    from seenby.gate import GateMode, load_accepted, source_files
+    from seenby.gate import GateMode, load_accepted, plan_uri, source_files, verdict
     from seenby.gate import gate as run_gate
     from seenby.importers.terraform import load_plan, planned_snapshot
-    from seenby.reports import OutputFormat, render_findings, sarif
+    from seenby.reports import OutputFormat, markdown, render_findings, sarif, table
     from seenby.snapshot import load_snapshots
 
-    with Activity(quiet) as activity:
+    with Activity(quiet) as activity:  # a progress display on a terminal when the gate runs long
         activity.step("loading the plan")
         plan = load_plan(plan_file)
-        baseline = load_snapshots(baselines) if baselines else None
+        baseline = load_snapshots(baselines, embedded=True) if baselines else None
         rules = load_rules(default_rules(rules_path))
         accepted = load_accepted(baseline_findings) if baseline_findings else frozenset()
         planned = planned_snapshot(plan, baseline, aws_account=aws_account, gcp_project=gcp_project)
@@ -150,27 +225,31 @@ def gate(
         gated = run_gate(
             planned, rules, baseline=baseline, mode=GateMode.NEW_ONLY if new_only else GateMode.ALL, accepted=accepted
         )
-        failing = len(gated.failing(fail_on))
-        options = render_options(output, show_existing)
-        if fmt == OutputFormat.SARIF.value:
-            files = source_files(planned, gated.origins.values(), Path(config_dir))
-            sources = {
-                fp: sarif.SourceLocation(
-                    address=o.address,
-                    uri=files.get(o.address, (None, 0))[0],
-                    line=files.get(o.address, (None, None))[1],
-                )
-                for fp, o in gated.origins.items()
-            }
-            text = sarif.render_findings(gated.result, options, sources=sources)
-        else:
-            text = render_findings(gated.result, OutputFormat(fmt), options)
-            if fmt == OutputFormat.MARKDOWN.value:
-                text = _markdown_header(gated, fail_on, failing) + text
+    decided = verdict(gated, fail_on)
+    options = render_options(output, show_existing)
+    if fmt == OutputFormat.SARIF.value:
+        files = source_files(planned, gated.origins.values(), Path(config_dir))
+        sources = {
+            fp: sarif.SourceLocation(
+                address=o.address, uri=files.get(o.address, (None, 0))[0], line=files.get(o.address, (None, None))[1]
+            )
+            for fp, o in gated.origins.items()
+        }
+        text = sarif.render_findings(gated.result, options, sources=sources, fallback_uri=plan_uri(planned))
+    elif fmt == OutputFormat.JSON.value:
+        text = _json(gated, decided, options)
+    elif fmt == OutputFormat.TABLE.value:
+        text = _table_header(gated, decided) + table.render_findings(
+            gated.result, options, heading="seenby gate: the planned state", apart=_apart(gated))
+    elif fmt == OutputFormat.MARKDOWN.value:
+        text = _markdown_header(gated, decided) + markdown.render_findings(
+            gated.result, options, heading="### The planned state", apart=_apart(gated))
+    else:
+        text = render_findings(gated.result, OutputFormat(fmt), options)
     emit(text, output)
-    for line in _summary(gated, fail_on, failing):
+    for line in _summary(gated, decided):
         click.echo(line, err=True)
-    if failing:
+    if not decided.passed:
         sys.exit(EXIT_FINDINGS)
     if strict and gated.result.gaps:
         sys.exit(EXIT_INCOMPLETE)

@@ -40,3 +40,26 @@ def import_gcp_cai(files: tuple[str, ...], output: str, quiet: bool) -> None:
     save_snapshot(snapshot, output)
     gaps = sum(1 for r in snapshot.resources for read in r.reads.values() if read.outcome.is_gap)
     say(quiet)(f"wrote {output} ({len(snapshot.resources)} resources, {gaps} reads not in the export)")
+
+
+@import_group.command("gcp-directory")
+@click.argument("snapshot_path", metavar="SNAPSHOT", type=click.Path(dir_okay=False, exists=True))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--output", "-o", required=True, type=click.Path(dir_okay=False), help="Snapshot file to write (owner-only)."
+)
+@click.option("--quiet", "-q", is_flag=True)
+@guard
+def import_gcp_directory(snapshot_path: str, files: tuple[str, ...], output: str, quiet: bool) -> None:
+    """Cloud Identity group memberships (gcloud identity groups memberships list / search-transitive-memberships
+    JSON) into a snapshot, so audits count the people behind groups.
+
+    A group the snapshot already read keeps its read; one it could not read takes the file's.
+    """
+    from seenby.importers.gcp_directory import directory_groups, with_directory
+    from seenby.snapshot import load_snapshot, save_snapshot
+
+    groups = directory_groups(files)
+    snapshot = with_directory(load_snapshot(snapshot_path), groups)
+    save_snapshot(snapshot, output)
+    say(quiet)(f"wrote {output} ({len(groups)} group(s) from {len(files)} file(s))")

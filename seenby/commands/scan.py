@@ -37,6 +37,10 @@ def scan() -> None:
     "--member-role", default="OrganizationAccountAccessRole", show_default=True, help="Role assumed in members."
 )
 @click.option("--max-workers", default=16, show_default=True, type=click.IntRange(1, 256))
+@click.option(
+    "--object-acl-limit", default=1000, show_default=True, type=click.IntRange(0),
+    help="Object ACLs read per bucket whose ACLs are in force (the most recently modified objects).",
+)  # fmt: skip
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Snapshot file to write (owner-only).")
 @click.option(
     "--shards-dir",
@@ -62,6 +66,7 @@ def scan_aws_command(
     org_mode: bool,
     member_role: str,
     max_workers: int,
+    object_acl_limit: int,
     output: str | None,
     shards_dir: str | None,
     then_audit: bool,
@@ -97,6 +102,8 @@ def scan_aws_command(
         org_mode=org_mode,
         member_role_name=member_role,
         max_workers=max_workers,
+        object_acl_limit=object_acl_limit,
+        object_listing_limit=max(100_000, object_acl_limit),
     )
     with Progress(quiet) as progress:
         shards = scan_aws_shards(config, progress=progress)

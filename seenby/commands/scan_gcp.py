@@ -7,6 +7,7 @@ import click
 from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, Progress, audit_and_report, guard, say
 from seenby.commands.scan import scan
 from seenby.errors import UsageError
+from seenby.history.options import record_option, store_option
 
 
 @scan.command("gcp")
@@ -15,6 +16,21 @@ from seenby.errors import UsageError
 @click.option("--organization", "organizations", multiple=True, help="Organisation (numeric id): every project in it.")
 @click.option("--max-workers", default=8, show_default=True, type=click.IntRange(1, 256))
 @click.option("--no-groups", is_flag=True, help="Do not read Cloud Identity group memberships.")
+@click.option(
+    "--object-acl-limit",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, None),
+    help="Per bucket without uniform access: read the ACLs of this many objects, newest first (the rest is a gap).",
+)
+@click.option(
+    "--directory",
+    "directory_files",
+    multiple=True,
+    type=click.Path(dir_okay=False, exists=True),
+    help="Group memberships as gcloud prints them (memberships list / search-transitive-memberships JSON), "
+    "for groups the scan cannot read (repeat). See docs/gcp.md.",
+)
 @click.option("--quota-project", help="Project billed for API quota (x-goog-user-project), for user credentials.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Snapshot file to write (owner-only).")
 @click.option("--audit", "then_audit", is_flag=True, help="Also audit the snapshot against --rules and report.")
@@ -28,6 +44,8 @@ from seenby.errors import UsageError
     help="Print a custom role with exactly the read-only permissions the scanner needs, and exit.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress or messages on stderr.")
+@record_option(default=True)
+@store_option
 @guard
 def scan_gcp_command(
     projects: tuple[str, ...],
@@ -35,6 +53,8 @@ def scan_gcp_command(
     organizations: tuple[str, ...],
     max_workers: int,
     no_groups: bool,
+    object_acl_limit: int,
+    directory_files: tuple[str, ...],
     quota_project: str | None,
     output: str | None,
     then_audit: bool,
@@ -44,8 +64,13 @@ def scan_gcp_command(
     strict: bool,
     print_permissions: bool,
     quiet: bool,
+    record: bool,
+    store: str | None,
 ) -> None:
-    """Scan Google Cloud with Application Default Credentials (STORAGE_EMULATOR_HOST points GCS at an emulator)."""
+    """Scan Google Cloud with Application Default Credentials.
+
+    STORAGE_EMULATOR_HOST points Cloud Storage at an emulator; the scan is then anonymous.
+    """
     from seenby.scanners.gcp import GcpScanConfig, scan_gcp
     from seenby.scanners.gcp import print_permissions as permissions_role
 
@@ -58,16 +83,30 @@ def scan_gcp_command(
         organizations=organizations,
         max_workers=max_workers,
         read_groups=not no_groups,
+        object_acl_limit=object_acl_limit,
         quota_project=quota_project,
     )
     if not output and not then_audit:
         raise UsageError("give --output FILE to write the snapshot, and/or --audit to report on it")
+    groups = []
+    if directory_files:
+        from seenby.importers.gcp_directory import directory_groups
+
+        groups = directory_groups(directory_files)  # read first: a bad file stops before any call
     with Progress(quiet) as progress:
         snapshot = scan_gcp(config, progress=progress)
+    if groups:
+        from seenby.importers.gcp_directory import with_directory
+
+        snapshot = with_directory(snapshot, groups)
     if output:
         from seenby.snapshot import save_snapshot
 
         save_snapshot(snapshot, output)
         say(quiet)(f"wrote {output} ({len(snapshot.resources)} resources)")
+    if record:
+        from seenby.history.recording import record_snapshot
+
+        record_snapshot(snapshot, store=store, source=output, say=say(quiet))
     if then_audit:
         audit_and_report(snapshot, rules_path, fmt, None, fail_on, strict)

@@ -8,12 +8,34 @@ top): ``name`` (``//storage.googleapis.com/BUCKET``), ``asset_type``, ``ancestor
 https://cloud.google.com/asset-inventory/docs/export-asset-metadata).  Lines of one
 asset in several files (one export per content type) are merged by ``name``.
 
+Also read from RESOURCE content (https://cloud.google.com/asset-inventory/docs/asset-types):
+custom roles (``iam.googleapis.com/Role``, ``resource.data`` an IAM Role with
+``includedPermissions``; https://cloud.google.com/iam/docs/reference/rest/v1/organizations.roles)
+become the ``custom_roles`` read of their organisation or project, as the scanner records
+``iam.roles.list``; organisation policies in the v2 shape (``orgpolicy.googleapis.com/Policy``,
+``resource.data`` an orgpolicy v2 Policy with ``name`` and ``spec``;
+https://cloud.google.com/resource-manager/docs/reference/orgpolicy/rest/v2/organizations.policies)
+join their node's ``org_policies`` read, next to the v1 ORG_POLICY content; buckets and
+datasets give each project its ``buckets`` and ``datasets`` listings, BigQuery tables and
+routines (``bigquery.googleapis.com/Table``, ``…/Routine``) each dataset its ``tables`` and
+``routines`` listings (names only, in the shapes the scanner records).
+
 What an export does not hold is recorded as a **gap** (outcome ``error``, code
 ``NotInExport``), never as "none": deny policies (CAI has no IAM v2 content), HMAC keys, a bucket's
 ACLs when ``resource.data`` has none and uniform access is off, a dataset's access list
-when ``resource.data`` has none, and any content type the files do not contain at all.
-A resource that has no IAM policy line in an export that holds IAM_POLICY content is
-``absent`` (CAI lists only resources with a policy set).
+when ``resource.data`` has none, any content type the files do not contain at all, and
+**an asset type seenby needs that the export holds no asset of** (an export filtered by
+``--asset-types``): then every read that type would give (``custom_roles``, ``buckets``,
+``datasets``, ``tables``) is a gap.  An asset type present anywhere in the export is taken
+as exported in full: a project with no bucket asset has no buckets.  Routines are not
+needed to evaluate (authorized routines are dataset access entries): read when exported,
+no gap otherwise.  A resource that has no IAM policy line in an export that holds
+IAM_POLICY content is ``absent`` (CAI lists only resources with a policy set).
+
+The snapshot's ``collected_at`` is the newest ``update_time`` in the export (it was taken at
+or after that), so merging it with a live scan compares like with like; merging keeps the
+newest *read* of each resource, and a ``NotInExport`` placeholder never replaces a read a
+scan made (:func:`seenby.snapshot.merge_snapshots`).
 """
 
 from __future__ import annotations
@@ -22,16 +44,21 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from seenby.errors import InputError
 from seenby.model import ReadOutcome
-from seenby.snapshot import Read, Resource, Snapshot, new_snapshot
+from seenby.snapshot import NOT_IN_EXPORT, Read, Resource, Snapshot, new_snapshot
 
-__all__ = ["ASSET_TYPES", "NOT_IN_EXPORT", "import_cai"]
+__all__ = ["ASSET_TYPES", "NOT_IN_EXPORT", "SUPPORTING_TYPES", "import_cai"]
 
-NOT_IN_EXPORT = "NotInExport"
+ROLE_TYPE = "iam.googleapis.com/Role"
+ORG_POLICY_TYPE = "orgpolicy.googleapis.com/Policy"
+ROUTINE_TYPE = "bigquery.googleapis.com/Routine"
+SUPPORTING_TYPES = (ROLE_TYPE, ORG_POLICY_TYPE, ROUTINE_TYPE)
+"""Asset types read into another resource's reads (not resources of their own)."""
 ASSET_TYPES = {
     "cloudresourcemanager.googleapis.com/Organization": "gcp.organization",
     "cloudresourcemanager.googleapis.com/Folder": "gcp.folder",
@@ -43,6 +70,8 @@ ASSET_TYPES = {
 _NODE_SERVICE = {"gcp.organization": "organizations", "gcp.folder": "folders", "gcp.project": "projects"}
 _BQ_NAME = re.compile(r"^//bigquery\.googleapis\.com/projects/([^/]+)/datasets/([^/]+)(?:/tables/([^/]+))?$")
 _SNAKE = re.compile(r"_([a-z])")
+_ROUTINE_NAME = re.compile(r"^//bigquery\.googleapis\.com/projects/([^/]+)/datasets/([^/]+)/routines/([^/]+)$")
+_OWNER = re.compile(r"^(organizations/[^/]+|folders/[^/]+|projects/[^/]+)/")
 
 
 class CaiError(InputError):
@@ -66,6 +95,11 @@ class _Export:
     has_resource: bool = False
     has_iam: bool = False
     has_org: bool = False
+    asset_types: set[str] = field(default_factory=set)  # types with at least one RESOURCE line
+    newest_update: str | None = None
+
+    def exported(self, asset_type: str) -> bool:
+        return asset_type in self.asset_types
 
 
 def _gap(api: str, what: str) -> Read:
@@ -130,8 +164,12 @@ def _read_files(paths: Iterable[str | Path]) -> _Export:
             row = _line(str(p), number, line)
             asset = export.assets.setdefault(row["name"], _Asset(name=row["name"], asset_type=row["asset_type"]))
             asset.ancestors = row.get("ancestors") or asset.ancestors
+            updated = row.get("update_time")
+            if isinstance(updated, str) and updated:
+                export.newest_update = max(export.newest_update or updated, updated)
             if row.get("resource") is not None:
                 export.has_resource = True
+                export.asset_types.add(row["asset_type"])
                 asset.data = row["resource"].get("data")
                 asset.location = row["resource"].get("location") or asset.location
             if row.get("iam_policy") is not None:
@@ -152,6 +190,71 @@ class _Builder:
                 number = str(asset.data.get("projectNumber") or asset.name.rsplit("/", 1)[-1])
                 if asset.data.get("projectId"):
                     self.project_ids[number] = str(asset.data["projectId"])
+        # what supporting assets add to other resources' reads, by the resource they belong to
+        self.roles: dict[str, list[dict[str, Any]]] = {}  # organizations/N | projects/ID -> roles
+        self.v2_policies: dict[str, list[dict[str, Any]]] = {}  # node -> orgpolicy v2 policies
+        self.children: dict[tuple[str, str], list[str]] = {}  # (parent id, listing read) -> child names
+        for asset in export.assets.values():
+            self._index(asset)
+
+    def _owner(self, name: str) -> str | None:
+        match = _OWNER.match(name)
+        return self.node_id(match.group(1)) if match else None
+
+    def _child(self, parent: str, read: str, name: str) -> None:
+        self.children.setdefault((parent, read), []).append(name)
+
+    def _index(self, asset: _Asset) -> None:
+        data = asset.data
+        if asset.asset_type == ROLE_TYPE and data and data.get("name") and not data.get("deleted"):
+            owner = self._owner(str(data["name"]))
+            if owner is not None:
+                role = {"name": str(data["name"]), "includedPermissions": list(data.get("includedPermissions") or [])}
+                self.roles.setdefault(owner, []).append(role)
+        elif asset.asset_type == ORG_POLICY_TYPE and data and data.get("name"):
+            owner = self._owner(str(data["name"]))
+            if owner is not None:
+                self.v2_policies.setdefault(owner, []).append(dict(data))
+        elif asset.asset_type == ROUTINE_TYPE and (routine := _ROUTINE_NAME.match(asset.name)):
+            project, dataset, name = routine.groups()
+            self._child(f"bigquery://{project}.{dataset}", "routines", name)
+        elif asset.asset_type == "storage.googleapis.com/Bucket":
+            project = self.project_of(asset.ancestors[0] if asset.ancestors else None)
+            if project:
+                self._child(f"projects/{project}", "buckets", asset.name.rsplit("/", 1)[-1])
+        elif asset.asset_type.startswith("bigquery.googleapis.com/") and (bq := _BQ_NAME.match(asset.name)):
+            project, dataset, table = bq.groups()
+            if table is None:
+                self._child(f"projects/{project}", "datasets", dataset)
+            else:
+                self._child(f"bigquery://{project}.{dataset}", "tables", table)
+
+    def listing(self, parent: str, read: str, asset_type: str, api: str) -> Read:
+        """A listing the scanner would make (names only), or a gap when the export holds no asset of the type."""
+        if not self.export.exported(asset_type):
+            return _gap(api, f"the {read} listing ({asset_type} assets)")
+        names = sorted(self.children.get((parent, read), ()))
+        if read == "buckets":
+            return _ok(api, {"items": [{"name": n} for n in names]})
+        project = parent.removeprefix("projects/").removeprefix("bigquery://").split(".", 1)[0]
+        if read == "datasets":
+            refs = [{"datasetReference": {"projectId": project, "datasetId": n}} for n in names]
+            return _ok(api, {"datasets": refs})
+        dataset = parent.rsplit(".", 1)[-1]
+        key, id_field = ("tableReference", "tableId") if read == "tables" else ("routineReference", "routineId")
+        return _ok(api, {read: [{key: {"projectId": project, "datasetId": dataset, id_field: n}} for n in names]})
+
+    def org_policies(self, node: str, asset: _Asset) -> Read:
+        api = "orgpolicy.policies.list"
+        if not (self.export.has_org or self.export.exported(ORG_POLICY_TYPE)):
+            return _gap(api, "the organisation policies (ORG_POLICY content or orgpolicy.googleapis.com/Policy assets)")
+        return _ok(api, {"policies": [*_camel(asset.org_policy or []), *self.v2_policies.get(node, [])]})
+
+    def custom_roles(self, node: str) -> Read:
+        api = "iam.roles.list"
+        if not self.export.exported(ROLE_TYPE):
+            return _gap(api, f"custom roles ({ROLE_TYPE} assets)")
+        return _ok(api, {"roles": sorted(self.roles.get(node, []), key=lambda r: r["name"])})
 
     def project_of(self, ancestor: str | None) -> str | None:
         if not ancestor or not ancestor.startswith("projects/"):
@@ -183,16 +286,18 @@ class _Builder:
         reads = {
             "metadata": self.resource_read(asset, f"cloudresourcemanager.{service}.get"),
             "iam_policy": self.iam_read(asset, f"cloudresourcemanager.{service}.getIamPolicy"),
-            "org_policies": (
-                _ok("orgpolicy.policies.list", {"policies": _camel(asset.org_policy or [])})
-                if self.export.has_org
-                else _gap("orgpolicy.policies.list", "the organisation policies (ORG_POLICY content)")
-            ),
+            "org_policies": self.org_policies(ident, asset),
             "deny_policies": _gap("iam.policies.listPolicies", "IAM deny policies"),
         }
+        if type_ in ("gcp.organization", "gcp.project"):
+            reads["custom_roles"] = self.custom_roles(ident)
         if type_ == "gcp.project":
             # HMAC keys are credentials into service accounts; an export does not list them.
             reads["hmac_keys"] = _gap("storage.hmacKeys.list", "Cloud Storage HMAC keys")
+            reads["buckets"] = self.listing(ident, "buckets", "storage.googleapis.com/Bucket", "storage.buckets.list")
+            reads["datasets"] = self.listing(
+                ident, "datasets", "bigquery.googleapis.com/Dataset", "bigquery.datasets.list"
+            )
         data = asset.data or {}
         name = data.get("displayName") or data.get("projectId") or data.get("name")
         parent = self.node_id(asset.ancestors[1]) if len(asset.ancestors) > 1 else None
@@ -225,6 +330,8 @@ class _Builder:
                     reads["default_object_acl"] = _gap(
                         "storage.defaultObjectAccessControls.list", "the default object ACL"
                     )
+                # objects are not exported: their own ACLs are unknown
+                reads["object_acls"] = _gap("storage.objects.list", "the objects' ACLs")
         return Resource(
             type="gcp.storage.bucket",
             id=f"gs://{bucket}",
@@ -248,6 +355,10 @@ class _Builder:
             }
             if asset.data is not None and "access" not in asset.data:
                 reads["access"] = _gap("bigquery.datasets.get", "the dataset's access list")
+            ident = f"bigquery://{project}.{dataset}"
+            reads["tables"] = self.listing(ident, "tables", "bigquery.googleapis.com/Table", "bigquery.tables.list")
+            if self.export.exported(ROUTINE_TYPE):
+                reads["routines"] = self.listing(ident, "routines", ROUTINE_TYPE, "bigquery.routines.list")
             return Resource(
                 type=type_,
                 id=f"bigquery://{project}.{dataset}",
@@ -290,8 +401,19 @@ class _Builder:
 def import_cai(paths: Iterable[str | Path]) -> Snapshot:
     """One snapshot from one or more export files; a malformed line raises :class:`CaiError` naming file and line."""
     paths = list(paths)
-    resources = _Builder(_read_files(paths)).build()
+    export = _read_files(paths)
+    resources = _Builder(export).build()
     projects = sorted(r.id.removeprefix("projects/") for r in resources if r.type == "gcp.project")
     orgs = sorted(r.id for r in resources if r.type == "gcp.organization")
     scope = {"gcp_projects": projects, "gcp_organization": orgs[0] if orgs else None}
-    return new_snapshot(resources, scope=scope, mode="import")
+    return new_snapshot(resources, scope=scope, mode="import", collected_at=_export_time(export))
+
+
+def _export_time(export: _Export) -> datetime | None:
+    """The newest ``update_time`` of the export (a lower bound of when it was taken), or None (now)."""
+    if not export.newest_update:
+        return None
+    try:
+        return datetime.fromisoformat(export.newest_update.replace("Z", "+00:00"))
+    except ValueError:
+        return None

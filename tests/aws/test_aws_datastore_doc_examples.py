@@ -148,7 +148,7 @@ DDB_CASES: list[Any] = [
      ADMIN, {OTHER_ROOT: SURE}),
     ("ddb-source-ip-condition-narrows-to-network", DDB_BPA,
      [rp("*", "dynamodb:GetItem", IpAddress={"aws:SourceIp": "192.0.2.0/24"})], [], READ,
-     {ROOT: SURE, "aws-network:192.0.2.0/24": SURE}),
+     {"aws-network:192.0.2.0/24": SURE}),
 ]
 
 
@@ -334,14 +334,15 @@ LF_CASES: list[Any] = [
     ("lf-read-only-admin-lists", LF_ADMINS, [], {"readonly": (ANALYST,)}, (), LIST, {ANALYST: SURE}),
     ("lf-iam-allowed-principals-super-keeps-iam-deciding", LF_SETTINGS, [IAM_ALL], {}, ("glue:GetTable",), LIST,
      {ANALYST: SURE}),
-    ("lf-without-iam-allowed-principals-iam-get-table-lists-nothing", LF_SETTINGS, [], {}, ("glue:GetTable",), LIST,
-     {}),
+    ("lf-without-iam-allowed-principals-iam-get-table-lists-nothing", LF_SETTINGS,
+     [lf_entry(OTHER, ON_TABLE, ["SELECT"])], {}, ("glue:GetTable",), LIST, {}),
+    ("lf-empty-listing-keeps-iam-path", LF_SETTINGS, [], {}, ("glue:GetTable",), LIST, {ANALYST: SURE}),
     ("lf-iam-allowed-principals-on-database-only-governs-new-tables", LF_SETTINGS,
      [lf_entry("IAM_ALLOWED_PRINCIPALS", ON_DATABASE, ["ALL"])], {}, ("glue:GetTable",), LIST, {}),
     ("lf-hybrid-location-keeps-iam-path", LF_HYBRID, [], {"registered": ((LAKE_BUCKET, True),)},
      ("glue:GetTable",), LIST, {ANALYST: SURE}),
-    ("lf-hybrid-elsewhere-does-not-open-iam", LF_HYBRID, [], {"registered": (("arn:aws:s3:::other-bucket", True),)},
-     ("glue:GetTable",), LIST, {}),
+    ("lf-hybrid-elsewhere-does-not-open-iam", LF_HYBRID, [lf_entry(OTHER, ON_TABLE, ["SELECT"])],
+     {"registered": (("arn:aws:s3:::other-bucket", True),)}, ("glue:GetTable",), LIST, {}),
     ("lf-select-on-unregistered-location-needs-s3-too", ATHENA_LF, [lf_entry(OTHER, ON_TABLE, ["SELECT"])],
      {"registered": ()}, (), READ, {OTHER_ROOT: COND}),
     ("lf-select-with-registrations-unknown-stays", ATHENA_LF, [lf_entry(OTHER, ON_TABLE, ["SELECT"])],

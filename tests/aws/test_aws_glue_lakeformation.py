@@ -126,6 +126,12 @@ def test_iam_only_table_lists_for_glue_get_table_holders(aws):
     assert audience(ev, AccessLevel.LIST) == {ANALYST: SURE}, SETTINGS
 
 
+def test_get_partitions_lists_the_table(aws):
+    """glue:GetPartitions reveals the table's partitions and their locations: LIST, like glue:GetTable."""
+    ev = aws.evaluate(*aws.base(catalog(aws), roles=[analyst(aws, "glue:GetPartitions")]))
+    assert audience(ev, AccessLevel.LIST) == {ANALYST: SURE}, ARNS
+
+
 def test_iam_allowed_principals_grant_keeps_iam_deciding(aws):
     """IAM_ALLOWED_PRINCIPALS holding ALL on the table: IAM alone decides, glue:GetTable still lists."""
     ev = aws.evaluate(*aws.base(catalog(aws), lake(aws, IAM_DEFAULT), roles=[analyst(aws)]))
@@ -133,9 +139,56 @@ def test_iam_allowed_principals_grant_keeps_iam_deciding(aws):
 
 
 def test_lake_formation_mode_ignores_iam_only_get_table(aws):
-    """Without IAM_ALLOWED_PRINCIPALS on the table, an IAM Allow of glue:GetTable alone opens nothing."""
-    ev = aws.evaluate(*aws.base(catalog(aws), lake(aws), roles=[analyst(aws)]))
+    """Permissions name the table, IAM_ALLOWED_PRINCIPALS is not among them and the settings give new tables no
+    IAM default: an IAM Allow of glue:GetTable alone opens nothing."""
+    select = lf_entry(OTHER, on_table(), ["SELECT"])
+    ev = aws.evaluate(*aws.base(catalog(aws), lake(aws, select), roles=[analyst(aws)]))
     assert audience(ev, AccessLevel.LIST) == {}, SETTINGS
+
+
+def _lf_gaps(ev) -> dict[tuple[str, str], str]:
+    return {(g.resource, g.read): g.message for g in ev.gaps if TABLE in g.datasets and "lakeformation" in g.api}
+
+
+def test_empty_permissions_listing_keeps_the_iam_path_with_a_note(aws):
+    """ListPermissions returned nothing: Lake Formation is not taken to govern; IAM lists, and a gap says why."""
+    ev = aws.evaluate(*aws.base(catalog(aws), lake(aws), roles=[analyst(aws)]))
+    assert audience(ev, AccessLevel.LIST) == {ANALYST: SURE}, SETTINGS
+    assert set(_lf_gaps(ev)) == {(LF_ID, "permissions")}
+
+
+def test_no_lake_formation_in_the_snapshot_keeps_the_iam_path_with_a_note(aws):
+    """No Lake Formation settings at all: the documented default (IAM_ALLOWED_PRINCIPALS) holds, noted as a gap."""
+    ev = aws.evaluate(*aws.base(catalog(aws), roles=[analyst(aws)]))
+    assert audience(ev, AccessLevel.LIST) == {ANALYST: SURE}, SETTINGS
+    assert set(_lf_gaps(ev)) == {(LF_ID, "settings")}
+
+
+def test_denied_settings_keep_the_iam_path(aws):
+    """GetDataLakeSettings denied, the listing naming the table without IAM_ALLOWED_PRINCIPALS: IAM path kept and
+    the denied read is the gap (no second note)."""
+    res = lake(aws, lf_entry(OTHER, on_table(), ["SELECT"]))
+    res["reads"]["settings"] = aws.read("lakeformation:GetDataLakeSettings", "denied")
+    ev = evaluate_all(aws.snapshot(*aws.base(catalog(aws), res, roles=[analyst(aws)])))
+    assert (audience(ev, AccessLevel.LIST), audience(ev)) == ({ANALYST: SURE}, {OTHER_ROOT: SURE}), SETTINGS
+    assert [g.outcome.value for g in ev.gaps if g.resource == LF_ID] == ["denied"]
+
+
+def test_table_no_permission_names_follows_the_iam_default(aws):
+    """Permissions only on another table, settings still giving new tables IAM_ALLOWED_PRINCIPALS: IAM decides."""
+    res = lake(aws, lf_entry(OTHER, on_table("other"), ["SELECT"]))
+    default = [{"Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}, "Permissions": ["ALL"]}]
+    res["reads"]["settings"]["document"]["DataLakeSettings"]["CreateTableDefaultPermissions"] = default
+    ev = aws.evaluate(*aws.base(catalog(aws), res, roles=[analyst(aws)]))
+    assert audience(ev, AccessLevel.LIST) == {ANALYST: SURE}, SETTINGS
+
+
+def test_each_grant_says_which_path(aws):
+    """Hybrid mode: the IAM grant's evidence says "IAM path", the Lake Formation grant's "Lake Formation path"."""
+    select = lf_entry(OTHER, on_table(), ["SELECT"])
+    ev = aws.evaluate(*aws.base(catalog(aws), lake(aws, select, hybrid=True), roles=[analyst(aws)]))
+    notes = {g.principal.id: g.evidence[-1].note.split(":", 1)[0] for g in ev.grants if g.dataset == TABLE}
+    assert notes == {ANALYST: "IAM path", OTHER_ROOT: "Lake Formation path"}, HYBRID
 
 
 def test_hybrid_access_mode_keeps_both_paths(aws):

@@ -71,3 +71,96 @@ def test_module_resource_is_found_in_the_module_directory(monkeypatch):
                     changed=True)
     files = source_files(planned, [origin], Path("tests/gate/tf"))
     assert files == {"module.jobs.aws_sqs_queue.reports": ("tests/gate/tf/modules/jobs/main.tf", 1)}
+
+
+def _sarif_results(result) -> list[dict]:
+    return json.loads(result.stdout)["runs"][0]["results"]
+
+
+def test_sarif_every_result_has_an_artifact_uri_without_config_dir(gate, tmp_path, monkeypatch):
+    """With no .tf files at hand (registry module, no --config-dir), every result still has artifactLocation.uri."""
+    monkeypatch.chdir(tmp_path)
+    result = gate("s3_module_public_acl", "--format", "sarif")
+    results = _sarif_results(result)
+    assert results
+    assert all(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results)
+
+
+def test_sarif_falls_back_to_the_plan_file(gate):
+    """A result whose resource has no .tf file found points at the plan file."""
+    result = gate("s3_module_public_acl", "--format", "sarif", "--config-dir", "/nonexistent")
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in _sarif_results(result)}
+    assert uris == {"tests/gate/plans/s3_module_public_acl.json"}
+
+
+def test_sarif_registry_module_resource_points_at_its_module_call(gate, tmp_path):
+    """A resource of a registry module points at the `module "NAME"` block that calls it."""
+    (tmp_path / "main.tf").write_text('locals {}\n\nmodule "s3_bucket" {\n'
+                                      '  source = "terraform-aws-modules/s3-bucket/aws"\n}\n')
+    result = gate("s3_module_public_acl", "--format", "sarif", "--config-dir", str(tmp_path))
+    acl = next(r for r in _sarif_results(result) if r["ruleId"] == "SB001")
+    location = acl["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"].endswith("main.tf")
+    assert location["region"] == {"startLine": 3}
+
+
+def test_json_carries_the_verdict_and_why(gate):
+    """The gate's JSON says fail, at which --fail-on, and why."""
+    result = gate("org_wide_bucket", "--format", "json", "--fail-on", "high")
+    verdict = json.loads(result.stdout)["gate"]
+    assert (verdict["verdict"], verdict["fail_on"]) == ("fail", "high")
+    assert verdict["reason"].startswith("1 finding(s) this plan introduces at or above high")
+
+
+def test_json_of_a_passing_plan_says_pass(gate):
+    """A passing plan's JSON verdict is pass."""
+    result = gate("gcs_all_users_enforced", "--format", "json")
+    assert json.loads(result.stdout)["gate"]["verdict"] == "pass"
+
+
+def test_json_names_each_findings_terraform_address(gate):
+    """Each finding of the gate's JSON carries the Terraform resource that opens it."""
+    result = gate("org_wide_bucket", "--format", "json")
+    sb003 = next(f for f in json.loads(result.stdout)["findings"] if f["rule"]["id"] == "SB003")
+    assert sb003["terraform"] == {"address": "aws_s3_bucket_policy.telemetry", "type": "aws_s3_bucket_policy",
+                                  "module": None, "changed": True}
+
+
+def test_gate_json_validates_against_the_findings_schema(gate):
+    """The gate's JSON (verdict and Terraform fields included) is a valid seenby.findings/v1 document."""
+    from importlib import resources
+
+    schema = json.loads(resources.files("seenby").joinpath("schemas/findings-v1.schema.json").read_text())
+    result = gate("org_wide_bucket", "--format", "json", "--baseline", str(HERE / "baseline.json"))
+    assert list(jsonschema.Draft202012Validator(schema).iter_errors(json.loads(result.stdout))) == []
+
+
+def test_table_is_headed_gate_with_the_verdict(gate):
+    """The table opens with the gate's verdict and is headed "seenby gate", not "seenby audit"."""
+    result = gate("org_wide_bucket")
+    assert result.stdout.startswith("seenby gate: FAIL:")
+    assert "seenby audit" not in result.stdout
+
+
+def test_table_lists_new_findings_with_their_addresses(gate):
+    """The table lists the plan's new findings with the Terraform resource to change."""
+    result = gate("org_wide_bucket")
+    head = result.stdout.split("\n\n", 1)[0]
+    assert "SB003  arn:aws:s3:::corp-keystroke-telemetry  aws_s3_bucket_policy.telemetry" in head
+
+
+def test_table_counts_baseline_findings_apart_from_waivers(gate):
+    """Findings the baseline already has are counted as existing, not as waived."""
+    result = gate("unrelated_change", "--baseline", str(HERE / "baseline.json"), "--rules", str(HERE / "rules.yaml"))
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.lstrip().startswith("critical"))
+    counts = dict(zip(lines[header].split(), lines[header + 2].split(), strict=True))
+    assert (counts["waived"], counts["existing"]) == ("0", "2")
+
+
+def test_markdown_counts_existing_apart_from_waived(gate):
+    """The Markdown body counts findings existing before the plan apart from waived ones."""
+    result = gate("unrelated_change", "--baseline", str(HERE / "baseline.json"), "--format", "markdown")
+    body = result.stdout.split("### The planned state", 1)[1]
+    assert "existing (hidden)" in body
+    assert "waived" not in body.split("\n\n", 2)[1]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from seenby.model import AccessLevel, Evaluation, Grant, ReadOutcome
 from seenby.policies.gcp.provider import evaluate_snapshot
 from seenby.snapshot import Read, Resource, Snapshot, new_snapshot
 
+# Every miniature snapshot is collected at this instant: IAM Conditions on request.time are decided there.
+COLLECTED_AT = datetime(2026, 6, 1, 12, 0, 0, tzinfo=UTC)
 ORG = "organizations/100"
 PROJECT = "corp-telemetry"
 PROJECT_NUMBER = "2001"
@@ -94,6 +97,7 @@ def bucket(
     default_acl: list[dict[str, str]] | None = None,
     labels: dict[str, str] | None = None,
     metadata: Any = "build",
+    object_acls: Any = None,
 ) -> Resource:
     if metadata == "build":
         config: dict[str, Any] = {"uniformBucketLevelAccess": {"enabled": uniform}}
@@ -110,8 +114,15 @@ def bucket(
         name=name,
         account=project_id,
         parent=f"projects/{project_id}",
-        reads=_reads(metadata=metadata, iam_policy=iam),
+        reads=_reads(metadata=metadata, iam_policy=iam, object_acls=object_acls),
     )
+
+
+def objects(*acls: tuple[str, list[tuple[str, str]]], total: int | None = None) -> dict[str, Any]:
+    """An ``object_acls`` document: (object name, [(entity, role)…]) newest first, as the scanner records it."""
+    items = [{"name": name, "updated": f"2026-05-{30 - i:02d}T00:00:00Z",
+              "acl": [{"entity": e, "role": r} for e, r in entries]} for i, (name, entries) in enumerate(acls)]
+    return {"items": items, "total": len(items) if total is None else total, "limit": 1000}
 
 
 def bq_dataset(dataset: str, *access: dict[str, Any], project_id: str = PROJECT, metadata: Any = "build") -> Resource:
@@ -175,7 +186,7 @@ def domain(name: str, people: int) -> Resource:
 
 
 def snapshot(*resources: Resource) -> Snapshot:
-    return new_snapshot(resources, scope={"gcp_projects": [PROJECT]}, mode="test")
+    return new_snapshot(resources, scope={"gcp_projects": [PROJECT]}, mode="test", collected_at=COLLECTED_AT)
 
 
 def evaluate(*resources: Resource) -> Evaluation:

@@ -62,6 +62,8 @@ AUTH_DATASETS = "https://cloud.google.com/bigquery/docs/authorized-datasets"
 DENY = "https://cloud.google.com/iam/docs/deny-overview"
 CONDITIONS = "https://cloud.google.com/iam/docs/conditions-resource-attributes"
 CONDITIONS_OVERVIEW = "https://cloud.google.com/iam/docs/conditions-overview"
+ATTRIBUTES = "https://cloud.google.com/iam/docs/conditions-attribute-reference"
+NETWORK = '"accessPolicies/1/accessLevels/corp" in request.auth.access_levels'
 
 
 # -- reach ------------------------------------------------------------------------------
@@ -294,7 +296,7 @@ CASES = [
          ALICE, set()),
     case("convenience-inherited-folder-viewer-is-project-viewer", CONVENIENCE,
          lambda: [org(), folder("folders/7", iam=policy(binding("roles/viewer", ALICE_M))),
-                  project(parent="folders/7"),
+                  project(parent="folders/7", iam=policy()),
                   bucket("b", iam=policy(binding("roles/storage.objectViewer", f"projectViewer:{PROJECT}")))],
          ALICE, {R, L}),
     # --- ACLs --------------------------------------------------------------------------------
@@ -432,12 +434,16 @@ CASES = [
          on_dataset(entry("READER", specialGroup="projectReaders"),
                     project_iam=policy(binding("roles/editor", ALICE_M))), ALICE, set(), dataset=DS),
     case("bq-entry-projectReaders-include-org-viewers", BQ_BASIC,
-         lambda: [org(iam=policy(binding("roles/viewer", ALICE_M))), project(),
+         lambda: [org(iam=policy(binding("roles/viewer", ALICE_M))), project(iam=policy()),
                   bq_dataset("ds", entry("READER", specialGroup="projectReaders"))], ALICE, {R, L}, dataset=DS),
-    case("bq-entry-condition-request-time-conditional", BQ_ACCESS_FIELD,
+    case("bq-entry-condition-access-level-conditional", BQ_ACCESS_FIELD,
+         on_dataset({"role": "READER", "userByEmail": "alice@corp.example",
+                     "condition": {"title": "t", "expression": NETWORK}}),
+         ALICE, set(), {R, L}, dataset=DS),
+    case("bq-entry-condition-request-time-decided-at-collection", BQ_ACCESS_FIELD,
          on_dataset({"role": "READER", "userByEmail": "alice@corp.example",
                      "condition": {"title": "t", "expression": 'request.time < timestamp("2030-01-01T00:00:00Z")'}}),
-         ALICE, set(), {R, L}, dataset=DS),
+         ALICE, {R, L}, dataset=DS),
     # --- BigQuery: roles bound on the project ------------------------------------------------
     case("bq-project-viewer-no-table-data", BQ_BASIC, on_project("roles/viewer"), ALICE, set(), dataset=DS),
     case("bq-project-owner-can-rewrite-policy", BQ_BASIC, on_project("roles/owner"), ALICE, {A}, dataset=DS),
@@ -548,11 +554,7 @@ CASES = [
                       "deny_policies": deny_read(deny_rule(["principal://goog/subject/alice@corp.example"],
                                                            ["storage.googleapis.com/objects.get"]))}),
                   bucket("b", iam=policy(binding("roles/storage.objectViewer", f"projectViewer:{PROJECT}")))],
-         ALICE, {L},
-         marks=pytest.mark.xfail(strict=True, reason=(
-             "convenience members (projectViewer: and kin) come from the project's basic-role holders, not from "
-             "Cloud Identity memberships: deny.py splits only Cloud Identity groups, so the denied viewer still "
-             "reaches READ through projectViewer: (over-report, fail closed)"))),
+         ALICE, {L}),
     # --- custom and unknown roles ---------------------------------------------------------
     case("custom-role-with-objects-get-reads", "https://cloud.google.com/iam/docs/understanding-custom-roles",
          lambda: [org(), Resource(type="gcp.project", id=f"projects/{PROJECT}", account=PROJECT, parent=ORG, reads={
@@ -599,12 +601,17 @@ CASES = [
     case("condition-other-bucket-opens-nothing", CONDITIONS,
          conditioned("roles/storage.objectViewer", 'resource.name.startsWith("projects/_/buckets/other")'),
          ALICE, set()),
-    case("condition-request-time-conditional", CONDITIONS_OVERVIEW,
+    case("condition-access-level-conditional", ATTRIBUTES,
+         conditioned("roles/storage.objectViewer", NETWORK), ALICE, set(), {R, L}),
+    case("condition-request-time-decided-at-collection", ATTRIBUTES,
          conditioned("roles/storage.objectViewer", 'request.time < timestamp("2030-01-01T00:00:00Z")'),
-         ALICE, set(), {R, L}),
-    case("condition-object-prefix-conditional-read", CONDITIONS,
+         ALICE, {R, L}),
+    case("condition-request-time-expired-opens-nothing", ATTRIBUTES,
+         conditioned("roles/storage.objectViewer", 'request.time < timestamp("2020-01-01T00:00:00Z")'),
+         ALICE, set()),
+    case("condition-object-prefix-is-a-partial-read", CONDITIONS,
          conditioned("roles/storage.objectViewer", 'resource.name.startsWith("projects/_/buckets/b/objects/pub/")'),
-         ALICE, set(), {R}),
+         ALICE, {R}),
     case("condition-resource-type-bucket-only-lists", CONDITIONS,
          conditioned("roles/storage.objectViewer", 'resource.type == "storage.googleapis.com/Bucket"'), ALICE, {L}),
     case("condition-bq-table-name-decided", CONDITIONS,
@@ -622,9 +629,14 @@ CASES = [
          ALICE, {R, L}, dataset=TABLE),
     case("condition-basic-role-conditional-makes-convenience-conditional", CONDITIONS_OVERVIEW,
          lambda: [org(), project(iam=policy(binding("roles/viewer", ALICE_M, condition={
-                      "title": "t", "expression": 'request.time < timestamp("2030-01-01T00:00:00Z")'}))),
+                      "title": "t", "expression": NETWORK}))),
                   bucket("b", iam=policy(binding("roles/storage.objectViewer", f"projectViewer:{PROJECT}")))],
          ALICE, set(), {R, L}),
+    case("condition-basic-role-expired-makes-no-convenience-member", ATTRIBUTES,
+         lambda: [org(), project(iam=policy(binding("roles/viewer", ALICE_M, condition={
+                      "title": "t", "expression": 'request.time < timestamp("2020-01-01T00:00:00Z")'}))),
+                  bucket("b", iam=policy(binding("roles/storage.objectViewer", f"projectViewer:{PROJECT}")))],
+         ALICE, set()),
     case("condition-bq-dataset-type-lists-tables", CONDITIONS,
          conditioned("roles/bigquery.dataViewer", 'resource.type == "bigquery.googleapis.com/Dataset"', on="bq"),
          ALICE, {L}, dataset=DS),
@@ -642,10 +654,10 @@ CASES = [
     case("pap-not-enforced-project-public-binding-reaches-bucket", PAP,
          lambda: [org(org_policies=NO_ENFORCE), project(iam=policy(binding("roles/storage.objectViewer", "allUsers"))),
                   bucket("b")], "allUsers", {R, L}),
-    case("condition-bq-table-prefix-on-dataset-is-conditional", CONDITIONS,
+    case("condition-bq-table-prefix-on-dataset-is-a-partial-read", CONDITIONS,
          conditioned("roles/bigquery.dataViewer",
                      f'resource.name.startsWith("projects/{PROJECT}/datasets/ds/tables/t")', on="bq"),
-         ALICE, set(), {R, L}, dataset=DS),
+         ALICE, {R, L}, dataset=DS),
 ]
 
 

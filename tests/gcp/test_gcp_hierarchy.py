@@ -79,14 +79,14 @@ def test_project_policy_gap_keeps_what_else_is_known() -> None:
 
 def test_conditional_binding_becomes_conditional_grant() -> None:
     """A binding with an IAM Condition is kept as a conditional grant with the CEL as written; https://cloud.google.com/iam/docs/conditions-overview"""
-    expression = "request.time < timestamp('2027-01-01T00:00:00Z')"
-    condition = {"title": "until 2027", "expression": expression}
+    expression = "'accessPolicies/1/accessLevels/corp' in request.auth.access_levels"
+    condition = {"title": "from corp network", "expression": expression}
     iam = policy(binding("roles/storage.objectViewer", "user:temp@corp.example", condition=condition))
     ev = evaluate(org(), project(), bucket("b", iam=iam))
     [grant] = grants(ev, "gs://b", R, "user:temp@corp.example")
     assert grant.conditions[0].expression == expression
-    assert grant.conditions[0].keys == ("request.time",)
-    assert "until 2027" in grant.conditions[0].reason
+    assert grant.conditions[0].keys == ("request.auth.access_levels",)
+    assert "from corp network" in grant.conditions[0].reason
 
 
 def test_project_owner_administers_datasets_below() -> None:

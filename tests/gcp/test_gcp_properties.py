@@ -26,7 +26,7 @@ def _audience(ev: Evaluation) -> set[tuple[str, str]]:
 
 
 def _bucket(bindings, acl, default_acl, *, uniform: bool, pap: str, conditional: bool = False):
-    condition = {"title": "t", "expression": "request.time < timestamp('2030-01-01T00:00:00Z')"}
+    condition = {"title": "t", "expression": "'accessPolicies/1/accessLevels/corp' in request.auth.access_levels"}
     iam = policy(*(binding(r, m, condition=condition if conditional else None) for r, m in bindings))
     return evaluate(org(), project(), bucket("b", iam=iam, uniform=uniform, pap=pap, acl=acl, default_acl=default_acl))
 

@@ -89,3 +89,14 @@ def mount_fault(http: Any, prefix: str, status: int = 0, exception: str | None =
     )
     http.mount(prefix, fault)
     return fault
+
+
+def seed_object(gcs: str, bucket: str, name: str, *, acl: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
+    """Upload an object, then set its ACL entries (the emulator stores object ACLs; it enforces nothing)."""
+    blob = gcs_client(gcs).bucket(bucket).blob(name)
+    blob.upload_from_string(b"x")
+    if acl:
+        blob.acl.reload()
+        for entity, role in acl:
+            blob.acl.entity_from_dict({"entity": entity, "role": role})
+        blob.acl.save()

@@ -27,14 +27,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from seenby.errors import PlanError
-from seenby.importers.terraform.aws import AWS_BUILDERS, AWS_DELETERS
+from seenby.importers.terraform.aws import AWS_BUILDERS, AWS_DELETERS, finish_glue
 from seenby.importers.terraform.context import Builder, Context
 from seenby.importers.terraform.gcp import GCP_BUILDERS, GCP_DELETERS, finish_hierarchy
 from seenby.importers.terraform.iam import IAM_BUILDERS, IAM_DELETERS, PLAN_API, finish_gaads
 from seenby.importers.terraform.plan import Plan, PlannedResource, load_plan, parse_plan
 from seenby.importers.terraform.resolve import UNKNOWN_AFTER_APPLY, Resolver
 from seenby.importers.terraform.state import AddressIndex, Origin, PlannedState
-from seenby.importers.terraform.unmodelled import UNMODELLED_BUILDERS
+from seenby.importers.terraform.unmodelled import UNMODELLED_BUILDERS, not_judged
 from seenby.model import ReadOutcome
 from seenby.snapshot import Read, Snapshot, new_snapshot
 
@@ -57,7 +57,8 @@ _DELETERS: dict[str, Builder] = {**AWS_DELETERS, **IAM_DELETERS, **GCP_DELETERS}
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_BUILDERS))
 
 # Built first: the resources others attach to.
-_CONTAINERS = ("aws_s3_bucket", "aws_kms_key", "aws_dynamodb_table", "aws_iam_role", "aws_iam_user", "aws_iam_group",
+_CONTAINERS = ("aws_s3_bucket", "aws_kms_key", "aws_dynamodb_table", "aws_glue_catalog_table",
+               "aws_iam_role", "aws_iam_user", "aws_iam_group",
                "aws_iam_policy", "google_project", "google_storage_bucket", "google_bigquery_dataset",
                "google_bigquery_table")
 
@@ -73,8 +74,9 @@ class PlannedImport:
     plan: Plan
     aws_account: str | None
     changed: tuple[str, ...]  # addresses the plan creates, updates or deletes
-    unsupported: tuple[str, ...]  # changed addresses of types seenby does not model
+    unsupported: tuple[str, ...]  # changed addresses of other types seenby does not read (no effect on access)
     notes: tuple[str, ...]  # what the planned state could not see
+    not_judged: tuple[tuple[str, str], ...] = ()  # (address, type) created/updated, may open data, not judged
 
 
 def _walk_values(value: object) -> Iterable[str]:
@@ -113,6 +115,8 @@ def _provider_constant(plan: Plan, provider: str, attribute: str) -> str | None:
     cfg = plan.provider_config.get(provider)
     expr = ((cfg or {}).get("expressions") or {}).get(attribute) if isinstance(cfg, dict) else None
     value = expr.get("constant_value") if isinstance(expr, dict) else None
+    if value is None and isinstance(expr, dict):
+        value = plan.variable_of(expr)
     return value if isinstance(value, str) else None
 
 
@@ -142,6 +146,28 @@ def _run(ctx: Context, builder: Builder, res: PlannedResource) -> None:
                                                 message=message), ctx.origin(res))
 
 
+def _account_bpa_off_without_baseline(ctx: Context, baseline: Snapshot | None) -> list[str]:
+    """Without a baseline, an account whose Block Public Access the plan does not manage counts as off.
+
+    Unknown would make every public grant merely "conditional" on the account's setting, and a
+    gate at ``--fail-on high`` would pass a public bucket: the least protective setting is assumed
+    instead, and said so.  A baseline's own account reads (or gaps) are left as they are.
+    """
+    if baseline is not None:
+        return []
+    accounts = sorted({d.account for d in ctx.state.drafts.values()
+                       if d.type.startswith("aws.") and d.account and d.account.isdigit()})
+    out = []
+    for account in accounts:
+        d = ctx.state.draft("aws.account", account, account=account)
+        if "public_access_block" not in d.reads:
+            d.reads["public_access_block"] = Read(outcome=ReadOutcome.ABSENT, api="s3control:GetPublicAccessBlock",
+                                                  error_code="NoSuchPublicAccessBlockConfiguration",
+                                                  message="no baseline: assumed off (the plan does not manage it)")
+            out.append(account)
+    return out
+
+
 def planned_snapshot(
     plan: Plan, baseline: Snapshot | None = None, *, aws_account: str | None = None, gcp_project: str | None = None
 ) -> PlannedImport:
@@ -168,6 +194,8 @@ def planned_snapshot(
             _run(ctx, builder, res)
     finish_hierarchy(ctx)
     finish_gaads(ctx)
+    finish_glue(ctx)
+    assumed_off = _account_bpa_off_without_baseline(ctx, baseline)
 
     resources = ctx.state.resources()
     scope: dict[str, object] = dict(baseline.scope) if baseline is not None else {}
@@ -182,12 +210,21 @@ def planned_snapshot(
                         resources=snapshot.resources, source=plan.source)
 
     changed = sorted([*(r.address for r in plan.resources.values() if r.changed), *plan.deleted])
+
+    def type_of(address: str) -> str:
+        return (plan.resources.get(address) or plan.deleted[address]).type
+
+    unjudged = sorted(a for a in changed if not_judged(type_of(a)) and a not in plan.deleted)
     unsupported = sorted(a for a in changed
-                         if (plan.resources.get(a) or plan.deleted[a]).type not in _BUILDERS
-                         and (plan.resources.get(a) or plan.deleted[a]).type.startswith(("aws_", "google_")))
-    notes: list[str] = []
+                         if type_of(a) not in _BUILDERS and type_of(a).startswith(("aws_", "google_"))
+                         and a not in unjudged)
+    notes: list[str] = list(dict.fromkeys(ctx.notes))
     if baseline is None:
         notes.append("no baseline: resources, identities and inherited policies outside the plan are not seen")
+    if assumed_off:
+        notes.append("no baseline: the account-level S3 Block Public Access of " + ", ".join(assumed_off)
+                     + " is taken as off (the least protective setting; the plan does not manage it): public and "
+                       "cross-account grants gate at their own severity")
     if ctx.unplaced:
         notes.append("coverage gaps with no account or project to hold them (their effect is not judged): "
                      + ", ".join(sorted(set(ctx.unplaced))))
@@ -195,4 +232,5 @@ def planned_snapshot(
         notes.append("the AWS account is unknown (give --aws-account, a baseline, or data.aws_caller_identity): "
                      "ARNs of resources the plan creates cannot be formed")
     return PlannedImport(snapshot=snapshot, index=ctx.state.index, plan=plan, aws_account=account,
-                         changed=tuple(changed), unsupported=tuple(unsupported), notes=tuple(notes))
+                         changed=tuple(changed), unsupported=tuple(unsupported), notes=tuple(notes),
+                         not_judged=tuple((a, type_of(a)) for a in unjudged))

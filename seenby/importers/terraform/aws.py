@@ -14,12 +14,12 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from seenby.importers.terraform.context import Builder, Context, decode_policy
+from seenby.importers.terraform.context import Builder, Context, decode_policy, unplaced_gap
 from seenby.importers.terraform.plan import PlannedResource
-from seenby.importers.terraform.resolve import Unknown, is_unknown
+from seenby.importers.terraform.resolve import UNKNOWN_REGION, Unknown, is_unknown, name_prefix, unknown_name
 from seenby.importers.terraform.state import Draft, absent, ok, unknown
 
-__all__ = ["AWS_BUILDERS", "AWS_DELETERS", "bucket_draft"]
+__all__ = ["AWS_BUILDERS", "AWS_DELETERS", "bucket_draft", "finish_glue", "name_gap"]
 
 _ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 _AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -75,11 +75,21 @@ def bucket_draft(ctx: Context, name: str, res: PlannedResource | None = None) ->
 
 
 def _target_bucket(ctx: Context, res: PlannedResource) -> Draft | None:
+    """The bucket ``res`` configures; when its name is unknown and not this plan's bucket, a gap on the account."""
     name = _bucket_name(ctx, res)
     if is_unknown(name) or not name:
-        ctx.state.index.addresses.setdefault(res.address, ctx.origin(res))
+        what = name if is_unknown(name) else Unknown(address=res.address, attribute="bucket",
+                                                      where=res.place("bucket"))
+        unplaced_gap(ctx, res, what, api="s3:ListBuckets",
+                     why="the bucket it configures is known only after apply: it may be any bucket of the account")
         return None
     return bucket_draft(ctx, name, res)
+
+
+def name_gap(ctx: Context, res: PlannedResource, d: Draft, attribute: str, api: str) -> None:
+    """The dataset's name is known only after apply: a gap on its ``name`` read (the declaration it falls under)."""
+    what = Unknown(address=res.address, attribute=attribute, where=res.place(attribute))
+    ctx.state.set_read(d, "name", unknown(api, what), ctx.origin(res))
 
 
 def _tags(ctx: Context, res: PlannedResource) -> dict[str, str]:
@@ -92,11 +102,12 @@ def _tags(ctx: Context, res: PlannedResource) -> dict[str, str]:
 
 def s3_bucket(ctx: Context, res: PlannedResource) -> None:
     name = _bucket_name(ctx, res)
-    if is_unknown(name) or not name:
-        name = f"terraform-unknown-name:{res.address}"
-    d = bucket_draft(ctx, str(name), res)
+    name_known = not is_unknown(name) and bool(name)
+    d = bucket_draft(ctx, str(name) if name_known else unknown_name(res.address, name_prefix(res)), res)
     origin = ctx.origin(res)
     ctx.state.defines(d, origin)
+    if not name_known:
+        name_gap(ctx, res, d, "bucket", "s3:ListBuckets")
     region = ctx.resolver.region_of(res)
     d.region = d.region or region
     if not d.in_baseline:
@@ -245,6 +256,7 @@ def s3_account_public_access_block(ctx: Context, res: PlannedResource) -> None:
     account = ctx.get(res, "account_id")
     account = account if isinstance(account, str) and account else ctx.account
     if account is None:
+        ctx.unplaced.append(res.address)
         return
     doc = _bpa_document(ctx, res)
     api = "s3control:GetPublicAccessBlock"
@@ -306,6 +318,7 @@ def kms_key(ctx: Context, res: PlannedResource) -> None:
     arn = ctx.get(res, "arn")
     arn = arn if isinstance(arn, str) else ctx.resolver.kms_placeholder(res)
     if arn is None:
+        ctx.unplaced.append(res.address)
         return
     origin = ctx.origin(res)
     region = ctx.resolver.region_of(res)
@@ -334,6 +347,9 @@ def _set_key_policy(ctx: Context, res: PlannedResource, d: Draft) -> None:
 def kms_key_policy(ctx: Context, res: PlannedResource) -> None:
     arn = _key_arn(ctx, res, ctx.get(res, "key_id", shape=lambda v: isinstance(v, str)))
     if arn is None:
+        what = Unknown(address=res.address, attribute="key_id", where=res.place("key_id"))
+        unplaced_gap(ctx, res, what, api="kms:ListKeys",
+                     why="the key it sets the policy of is known only after apply: it may be any key of the account")
         return
     d = ctx.state.draft("aws.kms.key", arn, account=ctx.account, region=ctx.resolver.region_of(res))
     _set_key_policy(ctx, res, d)
@@ -347,12 +363,22 @@ def dynamodb_table(ctx: Context, res: PlannedResource) -> None:
     arn = ctx.get(res, "arn", shape=lambda v: isinstance(v, str))
     if is_unknown(arn) or not arn:
         arn = ctx.resolver.computed(res, "arn")
-    if not isinstance(arn, str) or not isinstance(name, str):
+    if not isinstance(arn, str):
+        unplaced_gap(ctx, res, Unknown(address=res.address, attribute="arn", where=res.place("arn")),
+                     api="dynamodb:ListTables", why="its ARN cannot be formed (the AWS account is unknown)")
         return
+    name_known = isinstance(name, str) and bool(name)
+    name = name if name_known else unknown_name(res.address, name_prefix(res))
     origin = ctx.origin(res)
-    d = ctx.state.draft("aws.dynamodb.table", arn, name=name, account=ctx.account,
-                        region=ctx.resolver.region_of(res))
+    region = ctx.resolver.region_of(res)
+    d = ctx.state.draft("aws.dynamodb.table", arn, name=name, account=ctx.account, region=region or UNKNOWN_REGION)
     ctx.state.defines(d, origin)
+    if not name_known:
+        name_gap(ctx, res, d, "name", "dynamodb:ListTables")
+    if region is None:
+        what = Unknown(address=res.address, attribute="region (neither the resource, its provider nor a plan "
+                       "variable gives it)", where=res.place("region"))
+        ctx.state.set_read(d, "region", unknown("dynamodb:ListTables", what), origin)
     ctx.state.set_read(d, "description", ok("dynamodb:DescribeTable", {"Table": {
         "TableName": name, "TableArn": arn, "TableStatus": "ACTIVE"}}), origin)
     tags = _tags(ctx, res)
@@ -367,6 +393,10 @@ def dynamodb_table(ctx: Context, res: PlannedResource) -> None:
 def dynamodb_resource_policy(ctx: Context, res: PlannedResource) -> None:
     arn = ctx.get(res, "resource_arn", shape=lambda v: isinstance(v, str) and v.startswith("arn:"))
     if not isinstance(arn, str):
+        what = arn if is_unknown(arn) else Unknown(address=res.address, attribute="resource_arn",
+                                                    where=res.place("resource_arn"))
+        unplaced_gap(ctx, res, what, api="dynamodb:ListTables",
+                     why="the table it configures is known only after apply: it may be any table of the account")
         return
     d = ctx.state.draft("aws.dynamodb.table", arn, name=arn.rsplit("/", 1)[-1], account=ctx.account)
     policy = decode_policy(ctx, res, ctx.get(res, "policy"), "policy")
@@ -375,43 +405,182 @@ def dynamodb_resource_policy(ctx: Context, res: PlannedResource) -> None:
     ctx.state.set_read(d, "resource_policy", read, ctx.origin(res))
 
 
+_UNKNOWN_DATABASE = "terraform-unknown-database"
+_UNKNOWN_TABLE = "terraform-unknown-table"
+_IAM_ALLOWED = "IAM_ALLOWED_PRINCIPALS"
+
+
+def _catalog_draft(ctx: Context, res: PlannedResource, catalog_id: Any = None) -> Draft | None:
+    """The Glue Data Catalog (``aws.glue.catalog``) of the resource's account and region."""
+    region = ctx.resolver.region_of(res) or UNKNOWN_REGION
+    account = catalog_id if isinstance(catalog_id, str) and catalog_id.isdigit() else ctx.account
+    if account is None:
+        return None
+    arn = f"arn:{ctx.partition}:glue:{region}:{account}:catalog"
+    d = ctx.state.draft("aws.glue.catalog", arn, account=account, region=region)
+    ctx.state.index.resources.setdefault(arn, ctx.origin(res))
+    return d
+
+
+def _lf_draft(ctx: Context, res: PlannedResource, catalog_id: Any = None) -> Draft | None:
+    """Lake Formation of the resource's account and region (``aws.lakeformation.settings``)."""
+    region = ctx.resolver.region_of(res) or UNKNOWN_REGION
+    account = catalog_id if isinstance(catalog_id, str) and catalog_id.isdigit() else ctx.account
+    if account is None:
+        return None
+    arn = f"arn:{ctx.partition}:lakeformation:{region}:{account}:settings"
+    return ctx.state.draft("aws.lakeformation.settings", arn, account=account, region=region)
+
+
+def _table_list(d: Draft) -> list[dict[str, Any]]:
+    read = d.reads.get("tables")
+    return [dict(t) for t in ((read.document or {}).get("TableList") or [])] if read is not None and read.ok else []
+
+
+def _add_table(ctx: Context, d: Draft, table: dict[str, Any], origin: Any) -> None:
+    tables = [t for t in _table_list(d)
+              if (t.get("DatabaseName"), t.get("Name")) != (table["DatabaseName"], table["Name"])]
+    tables.append(table)
+    ctx.state.set_read(d, "tables", ok("glue:GetTables", {"TableList": tables}), origin)
+
+
 def glue_resource_policy(ctx: Context, res: PlannedResource) -> None:
-    region = ctx.resolver.region_of(res)
-    if ctx.account is None or region is None:
+    d = _catalog_draft(ctx, res)
+    if d is None:
+        ctx.unplaced.append(res.address)
         return
-    arn = f"arn:{ctx.partition}:glue:{region}:{ctx.account}:catalog"
-    d = ctx.state.draft("aws.glue.catalog", arn, account=ctx.account, region=region)
     policy = decode_policy(ctx, res, ctx.get(res, "policy"), "policy")
     api = "glue:GetResourcePolicy"
-    read = unknown(api, policy) if is_unknown(policy) else ok(api, {"PolicyInJson": json.dumps(policy)})
-    ctx.state.set_read(d, "policy", read, ctx.origin(res))
+    read = unknown(api, policy) if is_unknown(policy) else ok(api, {"PolicyInJson": json.dumps(policy)}) if policy \
+        else absent(api, "EntityNotFoundException")
+    ctx.state.set_read(d, "resource_policy", read, ctx.origin(res))
+
+
+def glue_catalog_table(ctx: Context, res: PlannedResource) -> None:
+    """A table of the catalog (a dataset): its database, name and S3 location, as glue:GetTables lists it."""
+    d = _catalog_draft(ctx, res, ctx.get(res, "catalog_id"))
+    if d is None:
+        ctx.unplaced.append(res.address)
+        return
+    origin = ctx.origin(res)
+    database, name = ctx.get(res, "database_name"), ctx.get(res, "name")
+    table: dict[str, Any] = {"DatabaseName": database if isinstance(database, str) and database else _UNKNOWN_DATABASE,
+                             "Name": name if isinstance(name, str) and name else unknown_name(res.address)}
+    location = ctx.get(res, "storage_descriptor", 0, "location")
+    if isinstance(location, str) and location:
+        table["StorageDescriptor"] = {"Location": location}
+    _add_table(ctx, d, table, origin)
+    head = d.id.rsplit(":catalog", 1)[0]
+    ctx.state.index.resources[f"{head}:table/{table['DatabaseName']}/{table['Name']}"] = origin
+    if is_unknown(location):
+        ctx.state.set_read(d, f"{res.address}.storage_descriptor", unknown("glue:GetTables", location), origin)
+
+
+def _lf_resource(ctx: Context, res: PlannedResource) -> dict[str, Any] | Unknown:
+    resource: dict[str, Any] = {}
+    for block, key, fields in (("table", "Table", {"database_name": "DatabaseName", "name": "Name",
+                                                   "catalog_id": "CatalogId"}),
+                               ("table_with_columns", "TableWithColumns",
+                                {"database_name": "DatabaseName", "name": "Name", "catalog_id": "CatalogId"}),
+                               ("database", "Database", {"name": "Name", "catalog_id": "CatalogId"}),
+                               ("data_location", "DataLocation", {"arn": "ResourceArn", "catalog_id": "CatalogId"}),
+                               ("lf_tag_policy", "LFTagPolicy", {"catalog_id": "CatalogId"})):
+        blocks = ctx.get(res, block)
+        if is_unknown(blocks):
+            return blocks
+        value = (blocks or [None])[0]
+        if not value:
+            continue
+        entry = {}
+        for k, api_key in fields.items():
+            v = ctx.get(res, block, 0, k)
+            if is_unknown(v):
+                return v
+            if v not in (None, ""):
+                entry[api_key] = v
+        if value.get("wildcard"):
+            entry["TableWildcard"] = {}
+        if block == "table_with_columns":
+            excluded = value.get("excluded_column_names") or []
+            if value.get("wildcard") or excluded:
+                entry.pop("TableWildcard", None)
+                entry["ColumnWildcard"] = {"ExcludedColumnNames": list(excluded)}
+            else:
+                entry["ColumnNames"] = list(value.get("column_names") or [])
+        resource[key] = entry
+    return resource
 
 
 def lakeformation_permissions(ctx: Context, res: PlannedResource) -> None:
-    if ctx.account is None:
+    """One Lake Formation grant (``lakeformation:ListPermissions`` entry); the table it names joins the catalog."""
+    d = _lf_draft(ctx, res, ctx.get(res, "catalog_id"))
+    if d is None:
+        ctx.unplaced.append(res.address)
         return
-    d = ctx.state.draft("aws.lakeformation.catalog", ctx.account, account=ctx.account,
-                        region=ctx.resolver.region_of(res))
     api = "lakeformation:ListPermissions"
+    origin = ctx.origin(res)
     principal = ctx.get(res, "principal", shape=lambda v: isinstance(v, str) and bool(v))
-    if is_unknown(principal):
-        ctx.state.set_read(d, f"permissions:{res.address}", unknown(api, principal), ctx.origin(res))
-        return
-    resource: dict[str, Any] = {}
-    for block, key, fields in (("table", "Table", {"database_name": "DatabaseName", "name": "Name",
-                                                   "catalog_id": "CatalogId", "wildcard": "TableWildcard"}),
-                               ("database", "Database", {"name": "Name", "catalog_id": "CatalogId"}),
-                               ("data_location", "DataLocation", {"arn": "ResourceArn", "catalog_id": "CatalogId"})):
-        value = (ctx.get(res, block) or [None])[0]
-        if value:
-            resource[key] = {api_key: value[k] for k, api_key in fields.items() if value.get(k) not in (None, "")}
+    resource = _lf_resource(ctx, res)
+    for value in (principal, resource):
+        if is_unknown(value):
+            ctx.state.set_read(d, f"permissions:{res.address}", unknown(api, value), origin)
+            return
+    assert isinstance(resource, dict)
     entry = {"Principal": {"DataLakePrincipalIdentifier": principal}, "Resource": resource,
              "Permissions": sorted(ctx.get(res, "permissions") or []),
              "PermissionsWithGrantOption": sorted(ctx.get(res, "permissions_with_grant_option") or [])}
     read = d.reads.get("permissions")
     entries = list((read.document or {}).get("PrincipalResourcePermissions", [])) if read and read.ok else []
     entries.append(entry)
-    ctx.state.set_read(d, "permissions", ok(api, {"PrincipalResourcePermissions": entries}), ctx.origin(res))
+    ctx.state.set_read(d, "permissions", ok(api, {"PrincipalResourcePermissions": entries}), origin)
+    ctx.state.index.reads[(d.id, f"PrincipalResourcePermissions[{len(entries) - 1}]")] = origin
+    table = resource.get("Table") or resource.get("TableWithColumns") or {}
+    database = table.get("DatabaseName") or (resource.get("Database") or {}).get("Name")
+    if database:  # the table (or some table of the database) the grant is on exists: judge it
+        catalog = _catalog_draft(ctx, res, table.get("CatalogId") or (resource.get("Database") or {}).get("CatalogId"))
+        names = {(t.get("DatabaseName"), t.get("Name")) for t in _table_list(catalog)} if catalog else set()
+        name = table.get("Name") or _UNKNOWN_TABLE
+        if catalog is not None and (database, name) not in names and \
+                (name != _UNKNOWN_TABLE or not any(db == database for db, _ in names)):
+            _add_table(ctx, catalog, {"DatabaseName": database, "Name": name}, origin)
+
+
+def finish_glue(ctx: Context) -> None:
+    """Catalogs and Lake Formation the baseline does not have: what exists outside the plan is assumed open.
+
+    A catalog the plan touches but no baseline lists gets a placeholder table standing for every
+    table outside the plan (its findings show what the catalog policy opens), and a note.  Lake
+    Formation without a baseline keeps the default of new accounts, IAM_ALLOWED_PRINCIPALS holding
+    ALL on every table (IAM decides), plus the plan's grants, counted as if their locations were
+    registered.
+    """
+    for d in [d for d in ctx.state.drafts.values() if d.type == "aws.glue.catalog" and not d.in_baseline]:
+        _add_table(ctx, d, {"DatabaseName": _UNKNOWN_DATABASE, "Name": _UNKNOWN_TABLE}, None)
+        origin = ctx.state.index.resources.get(d.id)
+        if origin is not None:
+            ctx.state.index.resources.setdefault(
+                d.id.rsplit(":catalog", 1)[0] + f":table/{_UNKNOWN_DATABASE}/{_UNKNOWN_TABLE}", origin)
+        ctx.notes.append(f"no baseline lists the tables of {d.id}: the tables outside this plan are judged as one "
+                         f"table, {_UNKNOWN_DATABASE}/{_UNKNOWN_TABLE}")
+    for d in [d for d in ctx.state.drafts.values() if d.type == "aws.lakeformation.settings" and not d.in_baseline]:
+        catalog = ctx.state.get("aws.glue.catalog", d.id.replace(":lakeformation:", ":glue:").replace(":settings",
+                                                                                                       ":catalog"))
+        databases = sorted({str(t.get("DatabaseName")) for t in _table_list(catalog)}) if catalog else []
+        read = d.reads.get("permissions")
+        entries = list((read.document or {}).get("PrincipalResourcePermissions", [])) if read and read.ok else []
+        defaults = [{"Principal": {"DataLakePrincipalIdentifier": _IAM_ALLOWED},
+                     "Resource": {"Table": {"DatabaseName": db, "TableWildcard": {}}}, "Permissions": ["ALL"],
+                     "PermissionsWithGrantOption": []} for db in databases]
+        d.reads["permissions"] = ok("lakeformation:ListPermissions", {"PrincipalResourcePermissions":
+                                                                      defaults + entries})
+        if defaults:  # the plan's entries move down: their origins (evidence locations) with them
+            moved = {i: ctx.state.index.reads.pop((d.id, f"PrincipalResourcePermissions[{i}]"), None)
+                     for i in range(len(entries))}
+            for i, origin in moved.items():
+                if origin is not None:
+                    ctx.state.index.reads[(d.id, f"PrincipalResourcePermissions[{i + len(defaults)}]")] = origin
+        d.reads.setdefault("settings", ok("lakeformation:GetDataLakeSettings", {"DataLakeSettings": {}}))
+        # `resources` (registered locations) is left unread: a grant counts as if its location were registered
 
 
 def _dashboard_data_sets(ctx: Context, res: PlannedResource) -> list[str] | Unknown:
@@ -437,6 +606,10 @@ def quicksight_dashboard(ctx: Context, res: PlannedResource) -> None:
     account = account if isinstance(account, str) and account else ctx.account
     region = ctx.resolver.region_of(res)
     if not isinstance(dashboard_id, str) or account is None or region is None:
+        what = Unknown(address=res.address, attribute="dashboard_id, aws_account_id or region",
+                       where=res.place("dashboard_id"))
+        unplaced_gap(ctx, res, what, api="quicksight:ListDashboards",
+                     why="the dashboard's ARN cannot be formed from the plan")
         return
     arn = f"arn:{ctx.partition}:quicksight:{region}:{account}:dashboard/{dashboard_id}"
     origin = ctx.origin(res)
@@ -473,6 +646,7 @@ AWS_BUILDERS: dict[str, Builder] = {
     "aws_dynamodb_resource_policy": dynamodb_resource_policy,
     "aws_glue_resource_policy": glue_resource_policy,
     "aws_lakeformation_permissions": lakeformation_permissions,
+    "aws_glue_catalog_table": glue_catalog_table,
     "aws_quicksight_dashboard": quicksight_dashboard,
 }
 

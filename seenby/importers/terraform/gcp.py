@@ -16,9 +16,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from seenby.importers.terraform.context import Builder, Context
+from seenby.importers.terraform.aws import name_gap
+from seenby.importers.terraform.context import Builder, Context, unplaced_gap
 from seenby.importers.terraform.plan import PlannedResource
-from seenby.importers.terraform.resolve import Unknown, is_unknown
+from seenby.importers.terraform.resolve import Unknown, is_unknown, name_prefix, unknown_name
 from seenby.importers.terraform.state import Draft, ok, unknown
 
 __all__ = ["GCP_BUILDERS", "GCP_DELETERS", "finish_hierarchy"]
@@ -43,12 +44,14 @@ def _bucket_draft(ctx: Context, res: PlannedResource, name: str) -> Draft:
 
 def storage_bucket(ctx: Context, res: PlannedResource) -> None:
     name = ctx.get(res, "name")
-    if not isinstance(name, str):
-        return
+    name_known = isinstance(name, str) and bool(name)
+    name = name if name_known else unknown_name(res.address, name_prefix(res))
     project = ctx.resolver.project_of(res)
     d = _bucket_draft(ctx, res, name)
     origin = ctx.origin(res)
     ctx.state.defines(d, origin)
+    if not name_known:
+        name_gap(ctx, res, d, "name", "storage.buckets.list")
     location = ctx.get(res, "location")
     labels = ctx.get(res, "effective_labels")
     if not isinstance(labels, dict):
@@ -70,11 +73,12 @@ def storage_bucket(ctx: Context, res: PlannedResource) -> None:
             if key in old.document:
                 meta[key] = old.document[key]
     api = "storage.buckets.get"
-    if is_unknown(prevention) or is_unknown(uniform):
-        what = prevention if is_unknown(prevention) else uniform
-        ctx.state.set_read(d, "metadata", unknown(api, what), origin)
-    else:
-        ctx.state.set_read(d, "metadata", ok(api, meta), origin)
+    # Known only after apply: taken at the least protective value (fine-grained ACLs on, prevention
+    # inherited), so the ACLs and bindings are judged, and reported as the gap it is.
+    ctx.state.set_read(d, "metadata", ok(api, meta), origin)
+    for attribute, value in (("uniform_bucket_level_access", uniform), ("public_access_prevention", prevention)):
+        if is_unknown(value):
+            ctx.state.set_read(d, attribute, unknown(api, value), origin)
     d.region = meta["location"] or d.region
     if not d.in_baseline and "iam_policy" not in d.reads and project:
         ctx.state.set_read(d, "iam_policy", ok("storage.buckets.getIamPolicy", {"version": 1, "bindings": [
@@ -182,6 +186,11 @@ class _Iam:
 def _storage_iam_target(ctx: Context, res: PlannedResource, values_only: bool = False) -> Draft | None:
     bucket = res.value("bucket") if values_only else ctx.get(res, "bucket", shape=lambda v: isinstance(v, str))
     if not isinstance(bucket, str):
+        if not values_only:
+            what = bucket if is_unknown(bucket) else Unknown(address=res.address, attribute="bucket",
+                                                              where=res.place("bucket"))
+            unplaced_gap(ctx, res, what, api="storage.buckets.list",
+                         why="the bucket it configures is known only after apply: it may be any bucket of the project")
         return None
     name = bucket.removeprefix("b/").removeprefix("gs://")
     return _bucket_draft(ctx, res, name)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from seenby.errors import PlanError
+from seenby.fileio import InputLimit, load_json, read_limited
 
 __all__ = ["Action", "Plan", "PlannedResource", "load_plan", "parse_plan"]
 
@@ -122,6 +123,7 @@ class Plan:
     data: Mapping[str, PlannedResource]  # data sources (read during plan, or deferred to apply)
     module_sources: Mapping[str, str]  # "module.a.module.b" (no instance keys) -> source as written
     provider_config: Mapping[str, Mapping[str, Any]]
+    variables: Mapping[str, Any] = field(default_factory=dict)  # root module input variables: name -> value
 
     def all_managed(self) -> Iterator[PlannedResource]:
         yield from self.resources.values()
@@ -141,6 +143,15 @@ class Plan:
                 expr = (cfg.get("expressions") or {}).get(attribute)
                 if isinstance(expr, Mapping) and "constant_value" in expr:
                     return expr["constant_value"]
+                if isinstance(expr, Mapping):
+                    return self.variable_of(expr)
+        return None
+
+    def variable_of(self, expr: Mapping[str, Any]) -> Any:
+        """The value of an expression that is exactly one root variable (``region = var.region``), else None."""
+        refs = [r for r in expr.get("references") or [] if isinstance(r, str)]
+        if len(refs) == 1 and refs[0].startswith("var.") and refs[0].count(".") == 1:
+            return self.variables.get(refs[0][4:])
         return None
 
 
@@ -328,7 +339,14 @@ def parse_plan(data: Any, *, source: str) -> Plan:
         pr = make(entry, where, values_where, after if after is not None else change.get("before"), unknown, actions)
         (data_sources if pr.mode is Mode.DATA else resources)[pr.address] = pr
 
+    variables: dict[str, Any] = {}
+    raw_vars = top.get("variables")
+    if isinstance(raw_vars, Mapping):
+        for name, var in raw_vars.items():
+            if isinstance(var, Mapping) and isinstance(var.get("value"), str | int | bool):
+                variables[str(name)] = var["value"]
     return Plan(
+        variables=variables,
         source=source,
         format_version=version,
         terraform_version=top.get("terraform_version") if isinstance(top.get("terraform_version"), str) else None,
@@ -344,20 +362,20 @@ def load_plan(path: str | Path) -> Plan:
     """Read and validate a ``terraform show -json`` file."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        raw = read_limited(p)
     except FileNotFoundError:
         raise PlanError("no such file", file=str(p)) from None
     except OSError as exc:
         raise PlanError(f"cannot read: {exc.strerror or exc}", file=str(p)) from None
+    except InputLimit as exc:
+        raise PlanError(exc.message, file=str(p)) from None
     if raw.startswith(b"PK\x03\x04"):
         raise PlanError("this is a binary plan file; convert it with `terraform show -json PLANFILE > plan.json`",
                         file=str(p))
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PlanError(f"not UTF-8 text (byte {exc.start})", file=str(p)) from None
-    try:
-        data = json.loads(text)
+        data = load_json(raw, embedded=True)
+    except InputLimit as exc:
+        raise PlanError(exc.message, file=str(p), where=exc.where) from None
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise PlanError(f"not valid JSON: {exc.msg}", file=str(p), where=where) from None

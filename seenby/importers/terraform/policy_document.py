@@ -28,6 +28,33 @@ def _one_or_list(values: list[Any]) -> Any:
     return values[0] if len(values) == 1 else values
 
 
+def _has_unknown(ds: PlannedResource, path: tuple[str | int, ...]) -> bool:
+    if ds.is_unknown(*path):
+        return True
+    value = ds.value(*path)
+    return isinstance(value, list) and any(ds.is_unknown(*path, j) for j in range(len(value)))
+
+
+def _allowed_resources(resolver: Resolver, ds: PlannedResource, i: int, effect: str) -> list[str] | None:
+    """An Allow statement's ``resources`` with items known only after apply, as a superset.
+
+    The plan records which values an expression references, not the expression: an item
+    written ``"${aws_s3_bucket.x.arn}/*"`` cannot be rebuilt.  Each reference to this plan's
+    bucket, table or role ARN stands for both ``ARN`` and ``ARN/*``: for an Allow that is at
+    least what was written (fail closed).  A Deny's unknown resources could deny less than
+    any guess, so the document stays unknown (None), as it does when a reference is not an ARN.
+    """
+    if effect != "Allow":
+        return None
+    path = ("statement", i, "resources")
+    known = ds.value(*path) if not ds.is_unknown(*path) else []
+    values = [v for j, v in enumerate(known or []) if not ds.is_unknown(*path, j) and isinstance(v, str)]
+    arns = resolver.reference_values(ds, path)
+    if not arns or not all(isinstance(a, str) and a.startswith("arn:") for a in arns):
+        return None
+    return sorted(set(values) | {a for arn in arns for a in (arn, f"{arn}/*")})
+
+
 def render_policy_document(resolver: Resolver, ds: PlannedResource) -> dict[str, Any] | None:
     from seenby.importers.terraform.resolve import is_unknown
 
@@ -69,6 +96,12 @@ def render_policy_document(resolver: Resolver, ds: PlannedResource) -> dict[str,
                 stmt[name] = {k: _one_or_list(v) for k, v in principal.items()}
         for key, name in (("actions", "Action"), ("not_actions", "NotAction"), ("resources", "Resource"),
                           ("not_resources", "NotResource")):
+            if key == "resources" and _has_unknown(ds, ("statement", i, key)):
+                values = _allowed_resources(resolver, ds, i, stmt["Effect"])
+                if values is None:
+                    return None
+                stmt[name] = _one_or_list(sorted(values))
+                continue
             values = field(key)
             if is_unknown(values) or any(x is None for x in values or []):
                 return None

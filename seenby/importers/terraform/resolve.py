@@ -28,9 +28,32 @@ from typing import Any
 
 from seenby.importers.terraform.plan import Plan, PlannedResource
 
-__all__ = ["UNKNOWN_AFTER_APPLY", "Resolver", "Unknown", "is_unknown"]
+__all__ = ["UNKNOWN_AFTER_APPLY", "UNKNOWN_NAME", "UNKNOWN_REGION", "Resolver", "Unknown", "is_unknown",
+           "name_prefix", "unknown_name"]
 
 UNKNOWN_AFTER_APPLY = "UnknownAfterApply"
+UNKNOWN_NAME = "terraform-unknown-name:"  # + address: a bucket or table whose name is known only after apply
+UNKNOWN_REGION = "terraform-unknown-region"  # a region neither the resource, its provider nor a variable gives
+
+
+def unknown_name(address: str, prefix: str = "") -> str:
+    """The placeholder name of a resource whose name is known only after apply (``bucket_prefix``, random ids).
+
+    The resource keeps this name in the planned state, with a gap on its ``name`` read; references
+    to its name or ARN resolve to the same placeholder, so its policy, ACL and bindings join it.
+    A known prefix (``bucket_prefix``, ``name_prefix``) starts it, so rules.yaml globs on the
+    prefix (``arn:aws:s3:::corp-data-*``) still declare its audience.
+    """
+    return f"{prefix}{UNKNOWN_NAME}{address}"
+
+
+def name_prefix(res: PlannedResource) -> str:
+    """The resource's known ``bucket_prefix`` or ``name_prefix`` ("" when there is none)."""
+    for attribute in ("bucket_prefix", "name_prefix"):
+        value = None if res.is_unknown(attribute) else res.value(attribute)
+        if isinstance(value, str) and value:
+            return value
+    return ""
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -50,6 +73,7 @@ def is_unknown(value: Any) -> bool:
     return isinstance(value, Unknown)
 
 
+_BARE_REF_RE = re.compile(r"^(?P<data>data\.)?(?P<type>[a-z0-9]+_[a-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?P<key>)$")
 _REF_RE = re.compile(
     r"^(?P<data>data\.)?(?P<type>[a-z0-9]+_[a-z0-9_]+)\.(?P<name>[A-Za-z0-9_-]+)(?P<key>\[[^\]]*\])?\.(?P<attr>[a-z_]+)"
 )
@@ -98,6 +122,11 @@ class Resolver:
         if resolved is None or (shape is not None and not shape(resolved)):
             return Unknown(address=res.address, attribute=_dotted(path), where=res.place(*path))
         return resolved
+
+    def reference_values(self, res: PlannedResource, path: tuple[str | int, ...]) -> list[Any] | None:
+        """The values of every unknown reference of the expression at ``path``; None when one cannot be formed."""
+        candidates = self._candidates(res, path)
+        return None if any(c is None for c in candidates) else candidates
 
     def region_of(self, res: PlannedResource) -> str | None:
         region = res.value("region") if not res.is_unknown("region") else None
@@ -152,21 +181,31 @@ class Resolver:
             return []
         out: list[Any] = []
         seen: set[tuple[str, str]] = set()
-        for ref in expr.get("references") or []:
+        references = [str(r) for r in expr.get("references") or []]
+        same_key = _same_instance_key(res, references)
+        for ref in references:
             m = _REF_RE.match(str(ref))
-            if m is None:
+            attr = m["attr"] if m is not None else None
+            if m is None and same_key is not None:
+                # aws_s3_bucket.this[each.key].id is recorded as "aws_s3_bucket.this" and "each.key": the
+                # attribute is not recorded; `id` (the name, for buckets and tables) is the one taken, and
+                # a value of the wrong shape (a name where an ARN is needed) stays unknown.
+                m, attr = _BARE_REF_RE.match(ref), "id"
+                if m is None or any(r.startswith((ref + ".", ref + "[")) for r in references):
+                    continue
+            if m is None or attr is None:
                 continue
-            target = self._target(res.module, m)
-            if target is None or (target.address, m["attr"]) in seen:
+            target = self._target(res.module, m, same_key)
+            if target is None or (target.address, attr) in seen:
                 continue
-            seen.add((target.address, m["attr"]))
-            if not target.is_unknown(m["attr"]) and m["attr"] in target.values:
+            seen.add((target.address, attr))
+            if not target.is_unknown(attr) and attr in target.values:
                 continue  # a known value would already be known in the referencing attribute
-            value = self.computed(target, m["attr"])
+            value = self.computed(target, attr)
             out.append(value)
         return out if all(v is not None for v in out) else [None]
 
-    def _target(self, module: str, m: re.Match[str]) -> PlannedResource | None:
+    def _target(self, module: str, m: re.Match[str], same_key: str | None = None) -> PlannedResource | None:
         prefix = f"{module}." if module else ""
         base = f"{prefix}{'data.' if m['data'] else ''}{m['type']}.{m['name']}"
         pool = self.plan.data if m["data"] else self.plan.resources
@@ -174,6 +213,8 @@ class Resolver:
             return pool.get(base + m["key"])
         if base in pool:
             return pool[base]
+        if same_key is not None and base + same_key in pool:
+            return pool[base + same_key]  # aws_s3_bucket.this[each.key] from an instance with the same key
         instances = [r for a, r in pool.items() if a.startswith(base + "[")]
         return instances[0] if len(instances) == 1 else None
 
@@ -184,6 +225,21 @@ class Resolver:
 
     def known(self, target: PlannedResource, attr: str) -> Any:
         return None if target.is_unknown(attr) else target.value(attr)
+
+
+def _same_instance_key(res: PlannedResource, references: list[str]) -> str | None:
+    """``["k"]`` when the expression indexes by the referencing instance's own key.
+
+    The configuration records ``aws_s3_bucket.this[each.key].id`` as the references
+    ``aws_s3_bucket.this`` and ``each.key`` (``count.index`` for count): the referenced
+    instance has the referencing instance's key.  Any other index (``each.value.x``) is
+    not guessed.
+    """
+    if not res.address.endswith("]") or not ({"each.key", "count.index"} & set(references)):
+        return None
+    if any(r.startswith("each.value") for r in references):
+        return None
+    return "[" + res.address.rsplit("[", 1)[1]
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:
@@ -208,16 +264,27 @@ def _name(r: Resolver, t: PlannedResource) -> str | None:
     return r.known(t, "name")
 
 
-def _bucket_arn(r: Resolver, t: PlannedResource) -> str | None:
+def _bucket_name(r: Resolver, t: PlannedResource) -> str:
     name = r.known(t, "bucket")
-    return f"arn:{r.partition}:s3:::{name}" if name else None
+    return name if isinstance(name, str) and name else unknown_name(t.address, name_prefix(t))
+
+
+def _bucket_arn(r: Resolver, t: PlannedResource) -> str | None:
+    return f"arn:{r.partition}:s3:::{_bucket_name(r, t)}"
 
 
 def _dynamodb_arn(r: Resolver, t: PlannedResource) -> str | None:
-    name, region = r.known(t, "name"), r.region_of(t)
-    if not name or not region or r.account is None:
+    name = r.known(t, "name")
+    name = name if isinstance(name, str) and name else unknown_name(t.address, name_prefix(t))
+    region = r.region_of(t) or UNKNOWN_REGION
+    if r.account is None:
         return None
     return f"arn:{r.partition}:dynamodb:{region}:{r.account}:table/{name}"
+
+
+def _gcs_name(r: Resolver, t: PlannedResource) -> str:
+    name = r.known(t, "name")
+    return name if isinstance(name, str) and name else unknown_name(t.address, name_prefix(t))
 
 
 def _sa_email(r: Resolver, t: PlannedResource) -> str | None:
@@ -253,16 +320,17 @@ _COMPUTED: dict[tuple[str, str], Callable[[Resolver, PlannedResource], Any]] = {
     ("aws_iam_group", "name"): _name,
     ("aws_iam_group", "id"): _name,
     ("aws_s3_bucket", "arn"): _bucket_arn,
-    ("aws_s3_bucket", "id"): lambda r, t: r.known(t, "bucket"),
-    ("aws_s3_bucket", "bucket"): lambda r, t: r.known(t, "bucket"),
+    ("aws_s3_bucket", "id"): _bucket_name,
+    ("aws_s3_bucket", "bucket"): _bucket_name,
     ("aws_kms_key", "arn"): lambda r, t: r.kms_placeholder(t),
     ("aws_kms_key", "key_id"): lambda r, t: r.kms_placeholder(t),
     ("aws_kms_key", "id"): lambda r, t: r.kms_placeholder(t),
     ("aws_dynamodb_table", "arn"): _dynamodb_arn,
     ("google_service_account", "email"): _sa_email,
     ("google_service_account", "member"): _sa_member,
-    ("google_storage_bucket", "name"): _name,
-    ("google_storage_bucket", "id"): _name,
+    ("google_storage_bucket", "name"): _gcs_name,
+    ("google_storage_bucket", "id"): _gcs_name,
+    ("google_storage_bucket", "url"): lambda r, t: f"gs://{_gcs_name(r, t)}",
     ("aws_iam_policy_document", "json"): _policy_document_json,
     ("aws_caller_identity", "account_id"): _caller_account,
 }

@@ -20,7 +20,7 @@ from seenby.importers.terraform.state import Draft
 from seenby.model import ReadOutcome
 from seenby.snapshot import Read
 
-__all__ = ["NOT_MODELLED", "UNMODELLED_BUILDERS"]
+__all__ = ["NOT_JUDGED_TYPES", "NOT_MODELLED", "UNMODELLED_BUILDERS", "not_judged"]
 
 NOT_MODELLED = "NotModelled"
 
@@ -35,6 +35,7 @@ _AWS: dict[str, str] = {
     "aws_s3control_object_lambda_access_point_policy": "s3control:GetAccessPointPolicyForObjectLambda",
     "aws_s3_directory_bucket": "s3express:GetBucketPolicy",
     "aws_s3_object": "s3:GetObjectAcl",
+    "aws_s3_bucket_object": "s3:GetObjectAcl",  # the provider's deprecated name for aws_s3_object
     "aws_s3_object_copy": "s3:GetObjectAcl",
     "aws_iam_role_policies_exclusive": "iam:GetAccountAuthorizationDetails",
     "aws_iam_user_policies_exclusive": "iam:GetAccountAuthorizationDetails",
@@ -75,7 +76,41 @@ _GCP: dict[str, str] = {
 }
 
 
-_ONLY_WITH_ACL = frozenset({"aws_s3_object", "aws_s3_object_copy"})
+# Types that commonly carry a data-access policy on something seenby does not model as a dataset
+# (search domains, shared snapshots and images, queues, secrets …).  A change to one is listed
+# once as "not judged", with its address; it is not a gap (no dataset of the planned state
+# depends on it).  The types of _AWS/_GCP above are listed too: they are gaps as well.
+NOT_JUDGED_TYPES: frozenset[str] = frozenset({
+    "aws_elasticsearch_domain_policy", "aws_opensearch_domain_policy", "aws_elasticsearch_domain",
+    "aws_opensearch_domain", "aws_opensearchserverless_access_policy",
+    "aws_db_snapshot", "aws_db_cluster_snapshot", "aws_snapshot_create_volume_permission",
+    "aws_ami_launch_permission", "aws_redshift_snapshot_copy_grant",
+    "aws_sqs_queue_policy", "aws_sns_topic_policy", "aws_secretsmanager_secret_policy", "aws_ecr_repository_policy",
+    "aws_efs_file_system_policy", "aws_backup_vault_policy", "aws_lambda_permission",
+    "aws_cloudwatch_log_resource_policy", "aws_glacier_vault", "aws_redshift_cluster_iam_roles",
+    "google_secret_manager_secret_iam_member", "google_secret_manager_secret_iam_binding",
+    "google_secret_manager_secret_iam_policy", "google_pubsub_topic_iam_member", "google_pubsub_topic_iam_binding",
+    "google_pubsub_subscription_iam_member", "google_kms_crypto_key_iam_member", "google_kms_crypto_key_iam_binding",
+    "google_spanner_database_iam_member", "google_bigtable_instance_iam_member",
+})
+
+
+def not_judged(type_: str) -> bool:
+    """A type whose effect on who reaches data seenby does not judge (listed by address in the gate's output)."""
+    return type_ in NOT_JUDGED_TYPES or type_ in _AWS or type_ in _GCP
+
+
+_ONLY_WITH_ACL = frozenset({"aws_s3_object", "aws_s3_bucket_object", "aws_s3_object_copy"})
+_PRIVATE_OBJECT_ACLS = frozenset({"private", "bucket-owner-read", "bucket-owner-full-control"})
+
+
+def _object_acl_opens(ctx: Context, res: PlannedResource) -> bool:
+    """An object upload whose ``acl`` or ``grant`` may let others than the bucket owner read it."""
+    grants = ctx.get(res, "grant")
+    if is_unknown(grants) or grants:
+        return True
+    acl = ctx.get(res, "acl")
+    return is_unknown(acl) or (isinstance(acl, str) and acl not in _PRIVATE_OBJECT_ACLS)
 
 
 def _gap_read(res: PlannedResource, api: str) -> Read:
@@ -124,8 +159,9 @@ def _builder(api: str, target: Callable[[Context, PlannedResource], Draft | None
     def build(ctx: Context, res: PlannedResource) -> None:
         if not res.changed:
             return  # it exists already: a scan of the baseline reads (or misses) it
-        if res.type in _ONLY_WITH_ACL and not any(a in res.expressions for a in ("acl", "grant")):
-            return  # an object upload without an ACL of its own does not change who reads the bucket
+        if res.type in _ONLY_WITH_ACL and not (any(a in res.expressions for a in ("acl", "grant"))
+                                               and _object_acl_opens(ctx, res)):
+            return  # an object upload with no ACL of its own, or a private one, does not change who reads the bucket
         d = target(ctx, res)
         if d is not None:
             ctx.state.set_read(d, res.address, _gap_read(res, api), ctx.origin(res))

@@ -17,19 +17,9 @@ from typing import Any
 from seenby.errors import UsageError
 from seenby.findings import AudienceReport, AuditResult
 
-from . import (
-    audience_at,
-    exposure_report,
-    html,
-    json_report,
-    junit,
-    markdown,
-    principal_access,
-    sarif,
-    snapshot_diff,
-    table,
-)
-from .base import OutputFormat, Renderer, RenderOptions
+# Modules that load rich (the tables) or jinja2 (HTML) are imported when a format needs them.
+from . import audience_at, json_report, junit, markdown, sarif, tsv
+from .base import OutputFormat, Renderer, RenderOptions, lazy_renderer
 from .explain import EXPLAIN_RENDERERS, render_explanation
 
 __all__ = [
@@ -47,19 +37,21 @@ __all__ = [
 ]
 
 FINDINGS_RENDERERS: dict[OutputFormat, Renderer[AuditResult]] = {
-    OutputFormat.TABLE: table.render_findings,
+    OutputFormat.TABLE: lazy_renderer("table", "render_findings"),
     OutputFormat.JSON: json_report.render_findings,
     OutputFormat.MARKDOWN: markdown.render_findings,
     OutputFormat.SARIF: sarif.render_findings,
     OutputFormat.JUNIT: junit.render_findings,
-    OutputFormat.HTML: html.render_findings,
+    OutputFormat.HTML: lazy_renderer("html", "render_findings"),
+    OutputFormat.TSV: tsv.render_findings,
 }
 
 AUDIENCE_RENDERERS: dict[OutputFormat, Renderer[AudienceReport]] = {
-    OutputFormat.TABLE: table.render_audience,
+    OutputFormat.TABLE: lazy_renderer("table", "render_audience"),
     OutputFormat.JSON: json_report.render_audience,
     OutputFormat.MARKDOWN: markdown.render_audience,
-    OutputFormat.HTML: html.render_audience,
+    OutputFormat.HTML: lazy_renderer("html", "render_audience"),
+    OutputFormat.TSV: tsv.render_audience,
 }
 
 # The incident-response queries over recorded history, by command.
@@ -68,22 +60,23 @@ QUERY_RENDERERS: dict[str, dict[OutputFormat, Renderer[Any]]] = {
         OutputFormat.TABLE: audience_at.render_table,
         OutputFormat.JSON: audience_at.render_json,
         OutputFormat.MARKDOWN: audience_at.render_markdown,
-        OutputFormat.HTML: html.render_audience_at,
+        OutputFormat.HTML: lazy_renderer("html_history", "render_audience_at"),
+        OutputFormat.TSV: audience_at.render_tsv,
     },
     "what-can-read": {
-        OutputFormat.TABLE: principal_access.render_table,
-        OutputFormat.JSON: principal_access.render_json,
-        OutputFormat.HTML: html.render_principal_access,
+        OutputFormat.TABLE: lazy_renderer("principal_access", "render_table"),
+        OutputFormat.JSON: lazy_renderer("principal_access", "render_json"),
+        OutputFormat.HTML: lazy_renderer("html_history", "render_principal_access"),
     },
     "exposure": {
-        OutputFormat.TABLE: exposure_report.render_table,
-        OutputFormat.JSON: exposure_report.render_json,
-        OutputFormat.HTML: html.render_exposure,
+        OutputFormat.TABLE: lazy_renderer("exposure_report", "render_table"),
+        OutputFormat.JSON: lazy_renderer("exposure_report", "render_json"),
+        OutputFormat.HTML: lazy_renderer("html_history", "render_exposure"),
     },
     "diff": {
-        OutputFormat.TABLE: snapshot_diff.render_table,
-        OutputFormat.JSON: snapshot_diff.render_json,
-        OutputFormat.HTML: html.render_diff,
+        OutputFormat.TABLE: lazy_renderer("snapshot_diff", "render_table"),
+        OutputFormat.JSON: lazy_renderer("snapshot_diff", "render_json"),
+        OutputFormat.HTML: lazy_renderer("html_history", "render_diff"),
     },
 }
 

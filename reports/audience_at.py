@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from seenby.findings import AudienceReport
 from seenby.history.provenance import Provenance
 
-from . import markdown, table
+from . import markdown, tsv
 from .base import RenderOptions
 from .history_text import provenance_text
 from .json_report import audience_document
 from .markdown import md
 from .text import dump_json
 
-__all__ = ["AudienceAt", "render_json", "render_markdown", "render_table"]
+__all__ = ["AudienceAt", "render_json", "render_markdown", "render_table", "render_tsv"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -36,8 +36,15 @@ def render_json(subject: AudienceAt, options: RenderOptions) -> str:
 
 
 def render_table(subject: AudienceAt, options: RenderOptions) -> str:
+    from . import table  # rich: loaded for tables only
+
     return f"as of {provenance_text(subject.provenance)}\n" + table.render_audience(subject.report, options)
 
 
 def render_markdown(subject: AudienceAt, options: RenderOptions) -> str:
     return f"_As of {md(provenance_text(subject.provenance))}_\n\n" + markdown.render_audience(subject.report, options)
+
+
+def render_tsv(subject: AudienceAt, options: RenderOptions) -> str:
+    """The records alone (a header and one member per line): provenance has no column."""
+    return tsv.render_audience(subject.report, options)

@@ -6,9 +6,10 @@ import os
 import shutil
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol, TextIO, TypeVar
+from importlib import import_module
+from typing import Any, Protocol, TextIO, TypeVar
 
-__all__ = ["OutputFormat", "RenderOptions", "Renderer"]
+__all__ = ["OutputFormat", "RenderOptions", "Renderer", "lazy_renderer"]
 
 
 class OutputFormat(StrEnum):
@@ -20,6 +21,7 @@ class OutputFormat(StrEnum):
     SARIF = "sarif"
     JUNIT = "junit"
     HTML = "html"
+    TSV = "tsv"  # audit and who-can-read: a header, one tab-separated record per line
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -56,3 +58,15 @@ class Renderer(Protocol[Subject]):
     """A renderer turns one model (an AuditResult, an AudienceReport) into the text of one format."""
 
     def __call__(self, subject: Subject, options: RenderOptions, /) -> str: ...
+
+
+def lazy_renderer(module: str, name: str) -> Renderer[Any]:
+    """The renderer ``name`` of ``seenby.reports.<module>``, imported on first use (the HTML renderers
+    load jinja2 and their templates: a query answered in JSON does not pay for them)."""
+
+    def render(subject: Any, options: RenderOptions, /) -> str:
+        renderer: Renderer[Any] = getattr(import_module(f"seenby.reports.{module}"), name)
+        return renderer(subject, options)
+
+    render.__name__ = render.__qualname__ = f"{module}.{name}"
+    return render

@@ -15,8 +15,7 @@ from typing import Any
 from seenby.errors import UsageError
 from seenby.explain import ActionExplanation, ExplanationReport, Layer, LayerStatus
 
-from .base import OutputFormat, Renderer, RenderOptions
-from .explain_html import render_html
+from .base import OutputFormat, Renderer, RenderOptions, lazy_renderer
 from .history_text import provenance_text
 from .json_report import _dataset, _principal, _snapshot, _step
 from .markdown import code, md
@@ -244,7 +243,7 @@ EXPLAIN_RENDERERS: dict[OutputFormat, Renderer[ExplanationReport]] = {
     OutputFormat.TABLE: render_table,
     OutputFormat.JSON: render_json,
     OutputFormat.MARKDOWN: render_markdown,
-    OutputFormat.HTML: render_html,
+    OutputFormat.HTML: lazy_renderer("explain_html", "render_html"),
 }
 
 

@@ -4,8 +4,8 @@ Top to bottom: the question and the answer (and, per evaluated action, its answe
 layers that decided it), coverage gaps, then per action (grouped by access point) a table of
 every layer with its status, summary, the statements or grants that allowed or would deny
 (quoted as the provider returned them) and conditions as written, the decisive layers marked;
-then each graph path drawn with :func:`~.html.path_graph` and its evidence.  The frame, CSP and
-escaping are :func:`~.html.render_page`'s; nothing here needs the script.
+then each graph path drawn with :func:`~.html_paths.path_graph` and its evidence.  The frame, CSP and
+escaping are :func:`~.html_page.render_page`'s; nothing here needs the script.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from seenby.explain import WITHIN, ActionExplanation, Answer, ExplanationReport,
 from seenby.findings import PathStep
 
 from .base import RenderOptions
-from .html import Provenance, render_page, scan_provenance
+from .html_history import scan_provenance
+from .html_page import Provenance, render_page
 from .ordering import ordered_gaps
 from .text import clean
 

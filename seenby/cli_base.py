@@ -19,8 +19,7 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -39,19 +38,23 @@ __all__ = [
     "EXIT_INCOMPLETE",
     "FAIL_ON",
     "FORMATS",
+    "Activity",
     "ExitCode",
     "Progress",
-    "QueryView",
     "audit_and_report",
     "check_output_path",
     "cli",
     "default_rules",
     "emit",
+    "emit_many",
     "exit_for",
     "guard",
+    "history_for_query",
     "optional_rules",
     "output_width",
     "query_view",
+    "query_views",
+    "quiet_option",
     "render_audit",
     "render_options",
     "run_cli",
@@ -88,7 +91,6 @@ FORMATS = ["table", "json", "markdown", "sarif", "junit", "html"]
 AUDIT_FORMATS = [*FORMATS, "tsv"]  # tsv: one finding per line (reports/tsv.py)
 FAIL_ON = click.Choice([s.value for s in Severity] + ["never"])
 AUDIENCE_FORMATS = ["table", "json", "markdown", "html", "tsv"]
-TSV = "tsv"
 
 
 def check_output_path(path: str, option: str = "--output") -> None:
@@ -248,37 +250,59 @@ def cli() -> None:
     """
 
 
-@dataclass(frozen=True, kw_only=True)
-class QueryView:
-    """What every query command works on: the chosen snapshot (file or recorded scan), its
-    provenance, the optional rules, the evaluation and the graph."""
-
-    chosen: Any  # seenby.history.select.Chosen
-    rules: Any
-    evaluation: Any
-    graph: Any
-
-    @property
-    def snapshot(self) -> Any:
-        return self.chosen.snapshot
-
-    @property
-    def provenance(self) -> Any:
-        return self.chosen.provenance
-
-
 def query_view(
     *, snapshots: tuple[str, ...], at: str | None, store: str | None, rules_path: str | None, containing: str | None
-) -> QueryView:
-    """Choose the snapshot (``--snapshot`` files, or the recorded scan at ``--at``), then evaluate it once."""
-    from seenby.graph.build import build_graph
+) -> Any:
+    """The :class:`seenby.api.Evaluated` a query answers from: ``--snapshot`` files, or the recorded
+    scan at ``--at`` (its evaluated view cached in the store), evaluated once."""
+    from seenby import api
     from seenby.history.select import choose_snapshot
-    from seenby.policies import evaluate
 
     chosen = choose_snapshot(snapshots=snapshots, at=at, store=store, containing=containing)
+    return api.view_of(chosen, optional_rules(rules_path))
+
+
+def query_views(
+    *,
+    snapshots: tuple[str, ...],
+    at: str | None,
+    store: str | None,
+    rules_path: str | None,
+    containing: tuple[str | None, ...],
+) -> Iterator[Any]:
+    """One :class:`seenby.api.Evaluated` per subject of ``containing``, evaluated as few times as can be:
+    ``--snapshot`` files once for all; recorded scans each once (by content), each subject answered by
+    the latest scan that holds it, as :func:`query_view` chooses for one."""
     rules = optional_rules(rules_path)
-    evaluation = chosen.evaluation if chosen.evaluation is not None else evaluate(chosen.snapshot)
-    return QueryView(chosen=chosen, rules=rules, evaluation=evaluation, graph=build_graph(evaluation))
+    if snapshots or len(containing) == 1:
+        view = query_view(snapshots=snapshots, at=at, store=store, rules_path=None, containing=containing[0])
+        view = view.with_rules(rules)
+        for _ in containing:
+            yield view
+        return
+    asked, path = history_for_query(at, store)
+    from seenby import api
+
+    with api.open_history(path) as history:
+        for ref in containing:
+            yield history.evaluate(at=asked, containing=ref, rules=rules)
+
+
+def history_for_query(at: str | None, store: str | None) -> tuple[Any, Path]:
+    """``--at`` parsed and the store's path, checked as a query needs them (exit 2 before anything opens)."""
+    from seenby.history.options import store_path
+    from seenby.history.times import parse_time
+
+    asked = parse_time(at) if at is not None else None
+    path = store_path(store)
+    if at is None and store is None and not path.exists():
+        raise UsageError(f"give --snapshot FILE, or record scans first (no history store at {path}; see --store)")
+    return asked, path
+
+
+def emit_many(texts: Iterable[str], output: str | None) -> None:
+    """Several answers, one after another, to stdout or ``output`` (atomically, owner-only)."""
+    emit("".join(t if t.endswith("\n") else t + "\n" for t in texts), output)
 
 
 def snapshot_or_history(fn: F) -> F:
@@ -296,13 +320,9 @@ def snapshot_or_history(fn: F) -> F:
 
 def render_audit(result: Any, fmt: str, options: Any) -> str:
     """An audit's findings in ``fmt`` (AUDIT_FORMATS: the report formats, and tsv)."""
-    from seenby.reports import OutputFormat, render_findings
+    from seenby import api
 
-    if fmt == TSV:
-        from seenby.reports import tsv
-
-        return tsv.render_findings(result, options)
-    return render_findings(result, OutputFormat(fmt), options)
+    return api.render(result, fmt, options)
 
 
 def warn_declarations(result: Any) -> None:
@@ -352,6 +372,75 @@ class Progress:
             self._progress.stop()
 
 
+class Activity:
+    """A progress display on stderr for work that may take a while (audit, gate, queries).
+
+    It appears only when the work has run :data:`ACTIVITY_DELAY` seconds, and only when stderr is
+    a terminal and not ``--quiet``: piped or redirected, nothing is written.  Use as a context
+    manager; :meth:`step` names the current stage (with ``done``/``total`` for many answers).
+    """
+
+    def __init__(self, quiet: bool, *, delay: float | None = None) -> None:
+        import threading
+
+        self.enabled = not quiet and sys.stderr.isatty()
+        self._delay = ACTIVITY_DELAY if delay is None else delay
+        self._lock = threading.Lock()
+        self._timer: Any = None
+        self._progress: Any = None
+        self._task: Any = None
+        self._text = "working"
+        self._done: int | None = None
+        self._total: int | None = None
+
+    def __enter__(self) -> Activity:
+        if self.enabled:
+            import threading
+
+            self._timer = threading.Timer(self._delay, self._show)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def _show(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        with self._lock:
+            if self._progress is not None or self._timer is None:
+                return
+            self._progress = Progress(
+                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+            )  # fmt: skip
+            self._task = self._progress.add_task(self._text, total=self._total, completed=self._done or 0)
+            self._progress.start()
+
+    def step(self, text: str, *, done: int | None = None, total: int | None = None) -> None:
+        """Name the stage now under way (``done`` of ``total`` answers, when counting)."""
+        with self._lock:
+            self._text, self._done, self._total = text, done, total
+            if self._progress is not None:
+                self._progress.update(self._task, description=text, completed=done or 0, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._progress is not None:
+                self._progress.stop()
+                self._progress = None
+
+
+ACTIVITY_DELAY = 2.0  # seconds of work before the progress display appears
+
+
+def quiet_option(fn: F) -> F:
+    """``--quiet/-q``: no progress display (it never shows when stderr is not a terminal)."""
+    return click.option("--quiet", "-q", is_flag=True, help="No progress display on stderr.")(fn)
+
+
 def say(quiet: bool) -> Callable[[str], None]:
     return (lambda _m: None) if quiet else (lambda m: click.echo(f"seenby: {m}", err=True))
 
@@ -365,11 +454,10 @@ def audit_and_report(
     strict: bool,
 ) -> None:
     """Audit ``snapshot``, write the report to ``output`` or stdout, and exit by ``fail_on`` and ``strict``."""
-    from seenby.audit import audit as run_audit
-    from seenby.config import load_rules
+    from seenby import api
 
-    rules = load_rules(default_rules(rules_path))
-    result = run_audit(snapshot, rules, whole_scan=True)
+    rules = api.load_rules(default_rules(rules_path))
+    result = api.evaluate(snapshot).audit(rules, whole_scan=True)
     warn_declarations(result)
     emit(render_audit(result, fmt, render_options(output)), output)
     exit_for(result, fail_on, strict)

@@ -335,26 +335,8 @@ def _check_size(root: yaml.Node, source: str) -> None:
                              file=source, where=line)
 
 
-def parse_rules(text: str, *, source: str) -> Rules:
-    p = _Parser(source)
-    try:
-        root_yaml = yaml.compose(text, Loader=yaml.SafeLoader)
-    except RecursionError:
-        raise RulesError(f"nested more than {_MAX_DEPTH} levels deep", file=source) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise RulesError(f"not valid YAML: {problem}", file=source, where=f"line {line}") from None
-    if root_yaml is None:
-        raise RulesError("the file is empty", file=source)
-    _check_size(root_yaml, source)
-    root = p.mapping(_convert(root_yaml), "the top level", _TOP)
-    if "version" not in root:
-        raise p.fail(1, "missing 'version: 1'")
-    if root["version"].value != 1:
-        raise p.fail(root["version"], f"version {root['version'].value!r} is not one this seenby reads (it reads 1)")
-
+def _parse_audiences(p: _Parser, root: dict[str, _Node]) -> dict[str, tuple[str, ...]]:
+    """``audiences:``: named lists of principals (a name used inside a later audience is expanded)."""
     audiences: dict[str, tuple[str, ...]] = {}
     if "audiences" in root:
         for name, node in p.mapping(root["audiences"], "audiences", set(root["audiences"].value or {})).items():
@@ -369,7 +351,13 @@ def parse_rules(text: str, *, source: str) -> Rules:
             for m in members:
                 expanded.extend(audiences.get(m, (m,)))
             audiences[name] = tuple(expanded)
+    return audiences
 
+
+def _parse_datasets(
+    p: _Parser, root: dict[str, _Node], audiences: dict[str, tuple[str, ...]], source: str
+) -> tuple[DatasetDeclaration, ...]:
+    """``datasets:``: each entry's match, classification and declared audience per level."""
     datasets: list[DatasetDeclaration] = []
     ds_node = root.get("datasets")
     if ds_node is not None:
@@ -409,7 +397,13 @@ def parse_rules(text: str, *, source: str) -> Rules:
                     label=label,
                 )
             )
+    return tuple(datasets)
 
+
+def _parse_undeclared(
+    p: _Parser, root: dict[str, _Node], audiences: dict[str, tuple[str, ...]]
+) -> tuple[UndeclaredAction, DeclaredAudience]:
+    """``undeclared:``: what to do with datasets no entry matches, and the audience they may have."""
     action = UndeclaredAction.REPORT
     undeclared_audience = DeclaredAudience()
     if "undeclared" in root:
@@ -421,7 +415,11 @@ def parse_rules(text: str, *, source: str) -> Rules:
             undeclared_audience = _parse_audience_spec(p, spec, audiences, "undeclared.audience")
         if action is UndeclaredAction.AUDIT and "audience" not in u:
             raise p.fail(root["undeclared"], "undeclared.action 'audit' needs an undeclared.audience")
+    return action, undeclared_audience
 
+
+def _parse_rule_settings(p: _Parser, root: dict[str, _Node]) -> dict[RuleId, RuleSetting]:
+    """``rules:``: per-rule switches and severity overrides, by rule id or name."""
     settings: dict[RuleId, RuleSetting] = {}
     if "rules" in root:
         for key, node in p.mapping(root["rules"], "rules", set(root["rules"].value or {})).items():
@@ -436,7 +434,11 @@ def parse_rules(text: str, *, source: str) -> Rules:
                 enabled=enabled,
                 severity=p.enum(spec["severity"], Severity, f"rules.{key}.severity") if "severity" in spec else None,
             )
+    return settings
 
+
+def _parse_waivers(p: _Parser, root: dict[str, _Node], source: str) -> tuple[Waiver, ...]:
+    """``waivers:``: rule + dataset (+ principal), reason, owner and expiry date."""
     waivers: list[Waiver] = []
     if "waivers" in root:
         if not isinstance(root["waivers"].value, list):
@@ -468,15 +470,41 @@ def parse_rules(text: str, *, source: str) -> Rules:
                     where=f"{source}:{node.line}",
                 )
             )
+    return tuple(waivers)
 
+
+def parse_rules(text: str, *, source: str) -> Rules:
+    """Parse a rules.yaml: the YAML and its version here, each top-level key by its own function."""
+    p = _Parser(source)
+    try:
+        root_yaml = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise RulesError(f"nested more than {_MAX_DEPTH} levels deep", file=source) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise RulesError(f"not valid YAML: {problem}", file=source, where=f"line {line}") from None
+    if root_yaml is None:
+        raise RulesError("the file is empty", file=source)
+    _check_size(root_yaml, source)
+    root = p.mapping(_convert(root_yaml), "the top level", _TOP)
+    if "version" not in root:
+        raise p.fail(1, "missing 'version: 1'")
+    if root["version"].value != 1:
+        raise p.fail(root["version"], f"version {root['version'].value!r} is not one this seenby reads (it reads 1)")
+
+    audiences = _parse_audiences(p, root)  # sections in the order they were always checked: same first error
+    datasets = _parse_datasets(p, root, audiences, source)
+    action, undeclared_audience = _parse_undeclared(p, root, audiences)
     return Rules(
         source=source,
         audiences=audiences,
-        datasets=tuple(datasets),
+        datasets=datasets,
         undeclared_action=action,
         undeclared_audience=undeclared_audience,
-        rule_settings=settings,
-        waivers=tuple(waivers),
+        rule_settings=_parse_rule_settings(p, root),
+        waivers=_parse_waivers(p, root, source),
     )
 
 

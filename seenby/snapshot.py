@@ -22,15 +22,16 @@ from datetime import UTC, datetime
 from functools import cache
 from importlib import resources as importlib_resources
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from seenby import __version__
 from seenby.errors import SnapshotError
 from seenby.fileio import InputLimit, load_json, read_limited, write_private
 from seenby.gcpolicy import bulk_work
 from seenby.model import ReadOutcome
+
+if TYPE_CHECKING:
+    import jsonschema
 
 __all__ = [
     "NOT_IN_EXPORT",
@@ -192,6 +193,8 @@ def _schema() -> dict[str, Any]:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # loaded when a snapshot is loaded, not by every command that imports this module
+
     return jsonschema.Draft202012Validator(_schema())
 
 
@@ -274,6 +277,8 @@ def parse_snapshot(data: Any, *, source: str) -> Snapshot:
             where="$.schema_version",
         )
     if not _fast_valid(data):
+        import jsonschema
+
         error = jsonschema.exceptions.best_match(_validator().iter_errors(data))
         if error is not None:
             raise SnapshotError(error.message, file=source, where=_json_path(error.absolute_path))

@@ -2,7 +2,7 @@
 
     python examples/telemetry-incident/build.py [--output FILE]
 
-The organisation itself is defined in ``seenby/example_org.py`` so that the demo and
+The organisation itself is defined in ``seenby/demo/example_org.py`` so that the demo and
 the tests use the very same documents.  Deterministic: re-running writes the same file.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from seenby.example_org import build
+from seenby.demo.example_org import build
 from seenby.snapshot import save_snapshot
 
 

@@ -7,11 +7,13 @@ import click
 from seenby.cli_base import (
     AUDIT_FORMATS,
     FAIL_ON,
+    Activity,
     cli,
     default_rules,
     emit,
     exit_for,
     guard,
+    quiet_option,
     render_audit,
     render_options,
     warn_declarations,
@@ -36,6 +38,7 @@ from seenby.cli_base import (
 )
 @click.option("--strict", is_flag=True, help="Exit 3 when any read was denied or failed (incomplete coverage).")
 @click.option("--show-waived", is_flag=True, help="Also show findings hidden by a live waiver.")
+@quiet_option
 @guard
 def audit(
     snapshots: tuple[str, ...],
@@ -45,15 +48,21 @@ def audit(
     fail_on: str,
     strict: bool,
     show_waived: bool,
+    quiet: bool,
 ) -> None:
     """Audit one or more snapshot files (shards are merged) against rules.yaml."""
-    from seenby.audit import audit as run_audit
-    from seenby.config import load_rules
-    from seenby.snapshot import load_snapshots
+    from seenby import api
 
-    snapshot = load_snapshots(snapshots)
-    rules = load_rules(default_rules(rules_path))
-    result = run_audit(snapshot, rules, whole_scan=True)
+    with Activity(quiet) as activity:
+        activity.step("loading snapshots")
+        snapshot = api.load(snapshots)
+        rules = api.load_rules(default_rules(rules_path))
+        activity.step("evaluating")
+        view = api.evaluate(snapshot)
+        activity.step("auditing")
+        result = view.audit(rules, whole_scan=True)
+        activity.step("rendering")
+        text = render_audit(result, fmt, render_options(output, show_waived))
     warn_declarations(result)
-    emit(render_audit(result, fmt, render_options(output, show_waived)), output)
+    emit(text, output)
     exit_for(result, fail_on, strict)

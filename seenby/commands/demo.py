@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import click
 
-from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, Progress, audit_and_report, cli, default_rules, guard, say
+from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, Progress, audit_and_report, cli, guard, say
 from seenby.history.options import record_option
 from seenby.history.paths import DEMO_STORE
 
 
 @cli.command()
 @click.option(
-    "--rules", "rules_path", type=click.Path(dir_okay=False), help="Declared audiences (default ./rules.yaml)."
+    "--rules",
+    "rules_path",
+    type=click.Path(dir_okay=False),
+    help="Declared audiences (default: the example organisation's, shipped with seenby).",
 )
 @click.option("--format", "fmt", type=click.Choice(AUDIT_FORMATS), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False))
@@ -45,9 +48,13 @@ def demo(
     --store demo` and `seenby who-can-read … --store demo` answer right after it.
     """
     from seenby.config import load_rules
+    from seenby.demo import demo_rules_path, require_demo_extra
+
+    require_demo_extra()  # without seenby[demo]: one line saying how to get it (exit 4)
     from seenby.demo.run import run_demo
 
-    load_rules(default_rules(rules_path))  # a bad rules file fails before anything starts
+    rules_path = rules_path or str(demo_rules_path())
+    load_rules(rules_path)  # a bad rules file fails before anything starts
     with Progress(quiet) as progress:
         run = run_demo(progress=progress, on_phase=say(quiet))
     aws = sum(1 for r in run.snapshot.resources if r.type.startswith("aws."))

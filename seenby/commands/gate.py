@@ -17,10 +17,12 @@ from seenby.cli_base import (
     EXIT_INCOMPLETE,
     FAIL_ON,
     FORMATS,
+    Activity,
     cli,
     default_rules,
     emit,
     guard,
+    quiet_option,
     render_options,
 )
 
@@ -186,6 +188,7 @@ def _json(gated: GateResult, verdict: Verdict, options: RenderOptions) -> str:
     show_default=True,
     help="The Terraform root module directory, to point SARIF results at .tf files.",
 )
+@quiet_option
 @guard
 def gate(
     plan_file: str,
@@ -201,6 +204,7 @@ def gate(
     aws_account: str | None,
     gcp_project: str | None,
     config_dir: str,
+    quiet: bool,
 ) -> None:
     """Audit the planned state of a `terraform show -json` plan against rules.yaml (CI gate)."""
     from seenby.config import load_rules
@@ -210,14 +214,17 @@ def gate(
     from seenby.reports import OutputFormat, markdown, render_findings, sarif, table
     from seenby.snapshot import load_snapshots
 
-    plan = load_plan(plan_file)
-    baseline = load_snapshots(baselines, embedded=True) if baselines else None
-    rules = load_rules(default_rules(rules_path))
-    accepted = load_accepted(baseline_findings) if baseline_findings else frozenset()
-    planned = planned_snapshot(plan, baseline, aws_account=aws_account, gcp_project=gcp_project)
-    gated = run_gate(
-        planned, rules, baseline=baseline, mode=GateMode.NEW_ONLY if new_only else GateMode.ALL, accepted=accepted
-    )
+    with Activity(quiet) as activity:  # a progress display on a terminal when the gate runs long
+        activity.step("loading the plan")
+        plan = load_plan(plan_file)
+        baseline = load_snapshots(baselines, embedded=True) if baselines else None
+        rules = load_rules(default_rules(rules_path))
+        accepted = load_accepted(baseline_findings) if baseline_findings else frozenset()
+        planned = planned_snapshot(plan, baseline, aws_account=aws_account, gcp_project=gcp_project)
+        activity.step("evaluating and auditing")
+        gated = run_gate(
+            planned, rules, baseline=baseline, mode=GateMode.NEW_ONLY if new_only else GateMode.ALL, accepted=accepted
+        )
     decided = verdict(gated, fail_on)
     options = render_options(output, show_existing)
     if fmt == OutputFormat.SARIF.value:

@@ -6,19 +6,25 @@ directory); ``docs/history.md`` describes it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from seenby.cli_base import (
     FAIL_ON,
+    Activity,
     cli,
     emit,
+    emit_many,
     guard,
     optional_rules,
     query_view,
+    quiet_option,
     render_options,
     say,
     snapshot_or_history,
 )
+from seenby.commands.who_can_read import JSONL, answers_format
 from seenby.errors import UsageError
 from seenby.history.options import store_option
 from seenby.model import AUDITED_LEVELS, AccessLevel
@@ -111,15 +117,23 @@ def scans(store: str | None, fmt: str) -> None:
 
 
 @cli.command("what-can-read")
-@click.argument("principal")
+@click.argument("principals", nargs=-1, required=True)
 @snapshot_or_history
 @_rules_option
 @click.option("--level", "levels", multiple=True, type=LEVELS, help="Access level(s) (default: read, write, admin).")
-@click.option("--format", "fmt", type=click.Choice(QUERY_FORMATS), default="table", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*QUERY_FORMATS, JSONL]),
+    default="table",
+    show_default=True,
+    help="json with several principals, and jsonl always: one JSON document per line.",
+)
 @click.option("--output", "-o", type=click.Path(dir_okay=False))
+@quiet_option
 @guard
 def what_can_read(
-    principal: str,
+    principals: tuple[str, ...],
     snapshots: tuple[str, ...],
     at: str | None,
     store: str | None,
@@ -127,32 +141,26 @@ def what_can_read(
     levels: tuple[str, ...],
     fmt: str,
     output: str | None,
+    quiet: bool,
 ) -> None:
-    """Every dataset PRINCIPAL can read, write or administer: through its groups, the roles it can
-    assume, and the classes that contain it (its account, organisation, domain, the public)."""
-    from dataclasses import replace
+    """Every dataset each PRINCIPAL can read, write or administer: through its groups, the roles it can
+    assume, and the classes that contain it (its account, organisation, domain, the public).
+    Several PRINCIPALs are answered from one evaluation."""
+    from seenby import api
 
-    from seenby.queries import account_ou_paths
-    from seenby.queries import what_can_read as query
-    from seenby.reports import render_query
-
-    view = query_view(snapshots=snapshots, at=at, store=store, rules_path=rules_path, containing=None)
-    snapshot = view.snapshot
-    report = query(
-        view.graph,
-        principal,
-        levels=_levels(levels, AUDITED_LEVELS),
-        rules=view.rules,
-        gaps=view.evaluation.gaps,
-        collected_at=snapshot.collected_at,
-        snapshot_source=snapshot.source,
-        ou_paths=account_ou_paths(snapshot),
-        collector=snapshot.collector,
-        scope=snapshot.scope,
-    )
-    if view.provenance.scan_id is not None:
-        report = replace(report, provenance=view.provenance)
-    emit(render_query("what-can-read", report, fmt, render_options(output)), output)
+    with Activity(quiet) as activity:
+        activity.step("evaluating")
+        view = query_view(snapshots=snapshots, at=at, store=store, rules_path=rules_path, containing=None)
+        answers = []
+        for done, principal in enumerate(principals):
+            activity.step("answering", done=done, total=len(principals))
+            answers.append(view.what_can_read(principal, levels=_levels(levels, AUDITED_LEVELS)))
+        activity.step("rendering")
+        out_format = answers_format(fmt, len(answers))
+        if out_format == JSONL:
+            emit_many(api.render_jsonl(answers), output)
+        else:
+            emit_many((api.render(a, out_format, render_options(output)) for a in answers), output)
 
 
 @cli.command()
@@ -248,6 +256,7 @@ def diff(
         new_provenance=after.provenance,
         rules=rules,  # type: ignore[arg-type]
         levels=_levels(levels, AUDITED_LEVELS),
+        evaluated=(_pair(before), _pair(after)),
     )
     emit(render_query("diff", result, fmt, render_options(output)), output)
     if fail_on != "never" and any(
@@ -255,3 +264,8 @@ def diff(
         for c in result.findings
     ):
         sys.exit(1)
+
+
+def _pair(chosen: Any) -> Any:
+    """A chosen side's evaluation and graph, when choosing made them (a recorded scan's view)."""
+    return (chosen.evaluation, chosen.graph) if chosen.evaluation is not None and chosen.graph is not None else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from seenby.cli_base import cli, emit, guard, query_view, render_options, snapshot_or_history
+from seenby.cli_base import Activity, cli, emit, guard, query_view, quiet_option, render_options, snapshot_or_history
 from seenby.model import AccessLevel
 
 EXPLAIN_FORMATS = ["table", "json", "markdown", "html"]  # the renderers reports/explain.py has
@@ -37,6 +37,7 @@ EXPLAIN_FORMATS = ["table", "json", "markdown", "html"]  # the renderers reports
     help="html: one self-contained page (the answer, a layer table per action, each path drawn).",
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False))
+@quiet_option
 @guard
 def why(
     principal: str,
@@ -49,6 +50,7 @@ def why(
     output: str | None,
     at: str | None,
     store: str | None,
+    quiet: bool,
 ) -> None:
     """Why PRINCIPAL can (or cannot) reach DATASET.
 
@@ -62,16 +64,12 @@ def why(
     (default: the latest) in the history store; the answer then names that scan and its age.
     --format html -o FILE writes one self-contained page to hand on (docs/html-report.md).
     """
-    from dataclasses import replace
+    from seenby import api
 
-    from seenby.explain import explain
-    from seenby.reports import render_explanation
-
-    view = query_view(snapshots=snapshots, at=at, store=store, rules_path=rules_path, containing=dataset)
-    report = explain(
-        view.snapshot, view.evaluation, view.graph, principal, dataset, AccessLevel(level), rules=view.rules,
-        max_paths=max_paths,
-    )  # fmt: skip
-    if view.provenance.scan_id is not None:
-        report = replace(report, provenance=view.provenance)
-    emit(render_explanation(report, fmt, render_options(output)), output)
+    with Activity(quiet) as activity:
+        activity.step("evaluating")
+        view = query_view(snapshots=snapshots, at=at, store=store, rules_path=rules_path, containing=dataset)
+        activity.step("explaining")
+        report = view.why(principal, dataset, level=AccessLevel(level), max_paths=max_paths)
+        text = api.render(report, fmt, render_options(output))
+    emit(text, output)

@@ -1,7 +1,7 @@
 """``seenby demo``: the example organisation on local endpoints, scanned live and audited.
 
 1. start moto's server on a free loopback port, in this process;
-2. seed it with the AWS half of the example organisation (``seenby.example_org``);
+2. seed it with the AWS half of the example organisation (``seenby.demo.example_org``);
 3. scan it with the real scanner (organisation mode, as from the management account);
 4. start gcp-storage-emulator (one per project, in this process, free loopback ports), seed
    it with the example's buckets, and scan Google Cloud with the real scanner
@@ -26,10 +26,10 @@ from typing import Any
 import boto3
 from botocore.awsrequest import AWSResponse
 
+from seenby.demo.example_org import MGMT, build
 from seenby.demo.seed_aws import DEMO_REGION, account_session, replay_recorded, seed_aws
 from seenby.demo.seed_gcs import local_gcs, recorded_google_apis, seed_gcs
 from seenby.demo.server import local_aws
-from seenby.example_org import MGMT, build
 from seenby.model import ReadOutcome
 from seenby.scanners.aws import AwsScanConfig, scan_aws
 from seenby.scanners.gcp import GcpScanConfig, scan_gcp

@@ -149,10 +149,14 @@ def diff_snapshots(
     rules: Rules | None = None,
     levels: tuple[AccessLevel, ...] = AUDITED_LEVELS,
     today: date | None = None,
+    evaluated: tuple[tuple[Evaluation, ReachGraph] | None, tuple[Evaluation, ReachGraph] | None] = (None, None),
 ) -> SnapshotDiff:
-    """Compare two snapshots (files or recorded scans); ``rules`` adds the findings comparison."""
-    old_eval, new_eval = evaluate(old), evaluate(new)
-    old_rg, new_rg = build_graph(old_eval), build_graph(new_eval)
+    """Compare two snapshots (files or recorded scans); ``rules`` adds the findings comparison.
+
+    ``evaluated``: each side's evaluation and graph when already made (a recorded scan's cached view).
+    """
+    old_eval, old_rg = evaluated[0] or _evaluate(old)
+    new_eval, new_rg = evaluated[1] or _evaluate(new)
     before = _audiences(old_rg, old_eval, rules, levels)
     after = _audiences(new_rg, new_eval, rules, levels)
     audience = [_change(ChangeDirection.GAINED, new_rg.datasets[k[0]], after[k]) for k in after.keys() - before.keys()]
@@ -175,3 +179,8 @@ def diff_snapshots(
         datasets_removed=tuple(sorted(old_rg.datasets.keys() - new_rg.datasets.keys())),
         rules_file=rules.source if rules else None,
     )
+
+
+def _evaluate(snapshot: Snapshot) -> tuple[Evaluation, ReachGraph]:
+    evaluation = evaluate(snapshot)
+    return evaluation, build_graph(evaluation)

@@ -24,9 +24,9 @@ from seenby.config import Rules
 from seenby.errors import UsageError
 from seenby.findings import AudienceClass, AudienceMember, PathStep, PeopleCount
 from seenby.flow_audit import declaration_of
-from seenby.graph.build import build_graph
+from seenby.graph.build import ReachGraph
 from seenby.history.changes import DocumentChange, changed_reads, path_resources, read_json
-from seenby.history.index import ScanIndex
+from seenby.history.index import ScanIndex, ViewCaching
 from seenby.history.store import HistoryStore, ScanRecord
 from seenby.model import AccessLevel, CoverageGap, Dataset, Evaluation, Principal
 from seenby.queries import find_dataset, who_can_read
@@ -160,7 +160,7 @@ def _resolve(index: ScanIndex, ref: str, until: datetime | None) -> Dataset:
     if found is None:
         # no scan's dataset index holds it: the latest scan says why (unknown name, ambiguous name)
         latest = index.history.scan_at(until or _END_OF_TIME)
-        return find_dataset(build_graph(index.evaluated(latest).evaluation), ref)
+        return find_dataset(index.evaluated(latest).graph, ref)
     dataset = found.holds(ref)
     assert dataset is not None
     return dataset
@@ -180,7 +180,7 @@ def exposure_timeline(
     A scan holds the dataset when its dataset index (the evaluation's datasets, as the
     audit sees them) does: a Glue table inside its catalog resource is found.
     """
-    index = ScanIndex(history)
+    index = ScanIndex(history, caching=ViewCaching.READ)  # views of queried scans are used, none written
     dataset = _resolve(index, dataset_ref, until)
     decl = rules.declaration_for(dataset) if rules else None
     inherited = None  # a copy's declaration, inherited from its source in the latest scan that holds it
@@ -202,7 +202,9 @@ def exposure_timeline(
                 ev = evaluated.evaluation
                 inherited = declaration_of(rules, ev.datasets, ev.flows, dataset) or inherited
             members, gaps, people = (
-                _members(evaluated.evaluation, dataset, rules, levels) if present else ({}, (), PeopleCount(total=None))
+                _members(evaluated.evaluation, evaluated.graph, dataset, rules, levels)
+                if present
+                else ({}, (), PeopleCount(total=None))
             )
             cache[key] = (present, members, gaps, people)
         present, members, gaps, people = cache[key]
@@ -231,9 +233,8 @@ def exposure_timeline(
 
 
 def _members(
-    evaluation: Evaluation, dataset: Dataset, rules: Rules | None, levels: tuple[AccessLevel, ...]
+    evaluation: Evaluation, rg: ReachGraph, dataset: Dataset, rules: Rules | None, levels: tuple[AccessLevel, ...]
 ) -> tuple[dict[tuple[str, AccessLevel], AudienceMember], tuple[CoverageGap, ...], PeopleCount]:
-    rg = build_graph(evaluation)
     if dataset.id not in rg.datasets:
         return {}, (), PeopleCount(total=None)
     report = who_can_read(rg, dataset.id, levels=levels, rules=rules, gaps=evaluation.gaps)

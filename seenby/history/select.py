@@ -19,17 +19,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seenby.errors import UsageError
+from seenby.graph.build import ReachGraph
 from seenby.history.index import ScanIndex
 from seenby.history.options import store_path
 from seenby.history.provenance import Provenance, ScanChoice
 from seenby.history.store import HistoryStore, ScanRecord
 from seenby.history.times import parse_time, parse_timestamp
-from seenby.model import Evaluation
+from seenby.model import AccessLevel, Evaluation
 from seenby.snapshot import Snapshot, load_snapshots
 
-__all__ = ["Chosen", "choose_side", "choose_snapshot"]
+if TYPE_CHECKING:
+    from seenby.config import Rules
+    from seenby.reports.audience_at import AudienceAt
+
+__all__ = ["Chosen", "choose_recorded", "choose_side", "choose_snapshot", "indexed_audience"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -37,6 +43,7 @@ class Chosen:
     snapshot: Snapshot
     provenance: Provenance
     evaluation: Evaluation | None = None  # when choosing already evaluated the snapshot
+    graph: ReachGraph | None = None  # and built its graph
 
 
 def choose_snapshot(
@@ -59,23 +66,110 @@ def choose_snapshot(
                 collected_at=parse_timestamp(snapshot.collected_at), now=now, source=snapshot.source
             ),
         )
-    asked = parse_time(at) if at is not None else None
+    asked = parse_time(at) if at is not None else None  # a bad --at is exit 2 before the store is opened
     path = store_path(store)
     if at is None and store is None and not path.exists():
         raise UsageError(f"give --snapshot FILE, or record scans first (no history store at {path}; see --store)")
     with HistoryStore.open(path, create=False) as history:
-        latest = history.scan_at(asked or now)  # also the error when no scan is old enough
+        return choose_recorded(history, at=asked, containing=containing, now=now)
+
+
+def choose_recorded(
+    history: HistoryStore,
+    *,
+    at: str | datetime | None = None,
+    scan_id: int | None = None,
+    containing: str | None = None,
+    now: datetime | None = None,
+    index: ScanIndex | None = None,
+) -> Chosen:
+    """The recorded scan of an open store that answers, evaluated (from its cached view when there is one).
+
+    ``scan_id``: that scan.  Otherwise the latest at or before ``at`` (a time string as ``--at``
+    takes, or a datetime; default now) whose dataset index holds ``containing``, if given, else
+    the latest at or before ``at``.  ``index``: a :class:`ScanIndex` of ``history`` to share
+    evaluations with other questions.
+    """
+    now = now or datetime.now(UTC)
+    path = str(history.path)
+    index = index if index is not None else ScanIndex(history)
+    if scan_id is not None:
+        return _recorded(index, history.scan(scan_id), path=path, asked=None, now=now, choice=ScanChoice.BY_ID)
+    asked = parse_time(at) if isinstance(at, str) else at
+    latest = history.scan_at(asked or now)  # also the error when no scan is old enough
+    choice = ScanChoice.AT_TIME if asked is not None else ScanChoice.LATEST
+    if containing:
+        # the latest scan whose dataset index (as the audit's) holds it: a Glue table inside
+        # its catalog is found, and a later scan of another account does not hide it
+        holding = index.latest_holding(asked or now, containing)
+        if holding is not None:
+            if holding.scan.id != latest.id and asked is None:
+                choice = ScanChoice.LATEST_HOLDING
+            return _recorded(index, holding.scan, path=path, asked=asked, now=now, choice=choice)
+    return _recorded(index, latest, path=path, asked=asked, now=now, choice=choice)
+
+
+def indexed_audience(
+    history: HistoryStore,
+    ref: str,
+    *,
+    at: str | datetime | None = None,
+    levels: tuple[AccessLevel, ...] = (AccessLevel.READ,),
+    rules: Rules | None = None,
+    expand_members: bool = False,
+    now: datetime | None = None,
+    index: ScanIndex | None = None,
+) -> AudienceAt | None:
+    """who-can-read ``ref`` from the graph indexes of the recorded scans, loading neither snapshot nor view.
+
+    The scan is chosen as :func:`choose_recorded` chooses it (the latest at or before ``at``
+    whose datasets hold ``ref``).  None when a scan that has to be tried has no usable index
+    (never evaluated yet, or its index is damaged), or no scan holds ``ref``: the caller then
+    answers from the evaluated view, which writes the index for the next time.
+    """
+    from seenby.queries import who_can_read
+    from seenby.reports.audience_at import AudienceAt
+
+    now = now or datetime.now(UTC)
+    index = index if index is not None else ScanIndex(history)
+    asked = parse_time(at) if isinstance(at, str) else at
+    latest = history.scan_at(asked or now)
+    tried: set[bytes] = set()
+    for scan in reversed(history.scans()):
+        if scan.collected_at > (asked or now):
+            continue
+        key = index.content_key(scan.id)
+        if key in tried:
+            continue
+        tried.add(key)
+        graph_index = index.graph_index(scan)
+        if graph_index is None:
+            return None
+        try:
+            dataset_id = graph_index.dataset_id(ref)
+            if dataset_id is None:
+                continue
+            graph = graph_index.subgraph(dataset_id, levels)
+            gaps = graph_index.gaps() if graph is not None else ()
+        finally:
+            graph_index.close()
+        if graph is None:
+            return None
         choice = ScanChoice.AT_TIME if asked is not None else ScanChoice.LATEST
-        if containing:
-            # the latest scan whose dataset index (as the audit's) holds it: a Glue table inside
-            # its catalog is found, and a later scan of another account does not hide it
-            holding = ScanIndex(history).latest_holding(asked or now, containing)
-            if holding is not None:
-                if holding.scan.id != latest.id and asked is None:
-                    choice = ScanChoice.LATEST_HOLDING
-                return _recorded(history, holding.scan, path=str(path), asked=asked, now=now, choice=choice,
-                                 evaluation=holding.evaluation, snapshot=holding.snapshot)
-        return _recorded(history, latest, path=str(path), asked=asked, now=now, choice=choice)
+        if scan.id != latest.id and asked is None:
+            choice = ScanChoice.LATEST_HOLDING
+        header = history.snapshot_of(scan.id, ())
+        report = who_can_read(
+            graph, dataset_id, levels=levels, rules=rules, gaps=gaps, collected_at=header.collected_at,
+            snapshot_source=header.source, expand_members=expand_members, collector=header.collector,
+            scope=header.scope,
+        )  # fmt: skip
+        provenance = Provenance(
+            collected_at=scan.collected_at, now=now, source=scan.source, scan_id=scan.id, store=str(history.path),
+            asked_at=asked, chosen_by=choice,
+        )  # fmt: skip
+        return AudienceAt(report=report, provenance=provenance)
+    return None
 
 
 def choose_side(ref: str, *, store: str | None, what: str, now: datetime | None = None) -> Chosen:
@@ -84,10 +178,8 @@ def choose_side(ref: str, *, store: str | None, what: str, now: datetime | None 
     if ref.startswith("@"):
         if not ref[1:].isdigit():
             raise UsageError(f"{what}: {ref!r} is not a recorded scan id (@1, @2, …; see `seenby scans`)")
-        path = store_path(store)
-        with HistoryStore.open(path, create=False) as history:
-            scan = history.scan(int(ref[1:]))
-            return _recorded(history, scan, path=str(path), asked=None, now=now, choice=ScanChoice.BY_ID)
+        with HistoryStore.open(store_path(store), create=False) as history:
+            return choose_recorded(history, scan_id=int(ref[1:]), now=now)
     if Path(ref).exists():
         return choose_snapshot(snapshots=(ref,), now=now)
     try:
@@ -96,29 +188,23 @@ def choose_side(ref: str, *, store: str | None, what: str, now: datetime | None 
         raise UsageError(
             f"{what}: {ref!r} is neither a snapshot file, a recorded scan (@ID) nor an ISO date or date-time"
         ) from None
-    path = store_path(store)
-    with HistoryStore.open(path, create=False) as history:
-        return _recorded(
-            history, history.scan_at(asked), path=str(path), asked=asked, now=now, choice=ScanChoice.AT_TIME
-        )
+    with HistoryStore.open(store_path(store), create=False) as history:
+        return choose_recorded(history, at=asked, now=now)
 
 
 def _recorded(
-    history: HistoryStore,
-    scan: ScanRecord,
-    *,
-    path: str,
-    asked: datetime | None,
-    now: datetime,
-    choice: ScanChoice,
-    evaluation: Evaluation | None = None,
-    snapshot: Snapshot | None = None,
+    index: ScanIndex, scan: ScanRecord, *, path: str, asked: datetime | None, now: datetime, choice: ScanChoice
 ) -> Chosen:
+    evaluated = index.evaluated(scan)
+    snapshot = evaluated.snapshot
+    if snapshot.source != index.history.label(scan.id):  # a scan of the same content as one evaluated before
+        snapshot = index.history.snapshot_of(scan.id, snapshot.resources)
     return Chosen(
-        snapshot=snapshot if snapshot is not None else history.snapshot(scan.id),
+        snapshot=snapshot,
         provenance=Provenance(
             collected_at=scan.collected_at, now=now, source=scan.source, scan_id=scan.id, store=path, asked_at=asked,
             chosen_by=choice,
         ),
-        evaluation=evaluation,
+        evaluation=evaluated.evaluation,
+        graph=evaluated.graph,
     )

@@ -354,12 +354,24 @@ class HistoryStore:
         ).fetchone()
         if row is None:
             raise StoreError(f"no recorded scan @{scan_id} (see `seenby scans`)", file=str(self.path))
+        return self.snapshot_of(scan_id, tuple(self._resources(scan_id)), row)
+
+    def snapshot_of(
+        self, scan_id: int, resources: tuple[Resource, ...], row: tuple[Any, ...] | None = None
+    ) -> Snapshot:
+        """The snapshot of scan ``scan_id`` with ``resources`` given (the scan's own, e.g. from a cached view)."""
+        if row is None:
+            row = self._db.execute(
+                "SELECT collected_at, schema_version, collector, scope FROM scans WHERE id = ?", (scan_id,)
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"no recorded scan @{scan_id} (see `seenby scans`)", file=str(self.path))
         return Snapshot(
             collected_at=row[0],
             schema_version=row[1],
             collector=json.loads(row[2]),
             scope=json.loads(row[3]),
-            resources=tuple(self._resources(scan_id)),
+            resources=resources,
             source=self.label(scan_id),
         )
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from seenby.demo.example_org import build
 from seenby.errors import SnapshotError
-from seenby.example_org import build
 from seenby.model import ReadOutcome
 from seenby.snapshot import Read, Resource, load_snapshot, merge_snapshots, new_snapshot, save_snapshot
 

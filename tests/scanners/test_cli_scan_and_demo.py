@@ -95,9 +95,9 @@ def test_demo_reads_the_example_organisation_live_and_finds_the_same(tmp_path):
 
 def test_scan_aws_org_writes_one_shard_per_account(tmp_path):
     """`seenby scan aws --org --shards-dir` writes one owner-only shard per account; audit merges them."""
+    from seenby.demo.example_org import MGMT, build
     from seenby.demo.seed_aws import DEMO_REGION, account_session, seed_aws
     from seenby.demo.server import local_aws
-    from seenby.example_org import MGMT, build
 
     shards = tmp_path / "shards"
     with local_aws() as url:

@@ -1,0 +1,318 @@
+"""An evaluated scan's graph as an indexed file: who-can-read loads only the part it walks.
+
+The evaluated view (:mod:`seenby.history.view_cache`) restores the whole graph: a few
+seconds for an organisation of 100,000 people.  who-can-read needs much less: the nodes
+upstream of one dataset (a reverse search), the member-of edges above them (to decide
+whether a member is declared), their principals, and the people counts of the classes
+among them.  This index holds the graph edge by edge in SQLite, keyed both ways, so a
+who-can-read of a recorded scan reads those rows only and answers exactly as the whole
+graph would (:func:`GraphIndex.subgraph` keeps every node's edges in their original order,
+so the same shortest explaining paths are chosen).
+
+Format ``seenby.graph-index/1``, next to the view it belongs to, named by the same content
+and evaluator key.  Each object (principal, dataset, edge data, class members) is a pickle
+stored with its sha256; a row is unpickled only when its digest matches, and only from a
+file that is the current user's and grants nothing to group or others (as the view).
+Anything else reads as "no index": the query falls back to the evaluated view.  Written to
+a temporary file in the same directory, then renamed: readers see no half-written index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import sqlite3
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from seenby.gcpolicy import bulk_allocation
+from seenby.graph.build import EdgeInfo, ReachGraph
+from seenby.history.pickling import dumps
+from seenby.model import AccessLevel, CoverageGap, Dataset, EdgeKind, Evaluation, Principal
+
+__all__ = ["INDEX_FORMAT", "GraphIndex", "write_index"]
+
+INDEX_FORMAT = "seenby.graph-index/1"
+_BATCH = 500  # node ids per IN (...) query
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE nodes (nid INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, digest BLOB, obj BLOB);
+CREATE TABLE datasets (id TEXT PRIMARY KEY, name TEXT NOT NULL, digest BLOB NOT NULL, obj BLOB NOT NULL);
+CREATE TABLE edges (seq INTEGER PRIMARY KEY, src INTEGER NOT NULL, dst INTEGER NOT NULL, kind TEXT NOT NULL,
+                    digest BLOB NOT NULL, info BLOB NOT NULL);
+CREATE TABLE classes (id TEXT PRIMARY KEY, people INTEGER, digest BLOB, members BLOB);
+CREATE TABLE blobs (key TEXT PRIMARY KEY, digest BLOB NOT NULL, obj BLOB NOT NULL);
+"""
+_INDEXES = """
+CREATE INDEX edges_dst ON edges (dst, seq);
+CREATE INDEX edges_src ON edges (src, seq);
+CREATE INDEX datasets_name ON datasets (name);
+"""
+
+
+def _node_key(node: object) -> str:
+    """A graph node as text: a principal id, or ``["dataset id", "level"]`` for a dataset node."""
+    if isinstance(node, tuple):
+        return json.dumps([node[0], node[1].value])
+    return str(node)
+
+
+def _node_of(key: str) -> object:
+    if key.startswith('["'):
+        dataset_id, level = json.loads(key)
+        return (dataset_id, AccessLevel(level))
+    return key
+
+
+def _pack(obj: object) -> tuple[bytes, bytes]:
+    blob = dumps(obj)
+    return hashlib.sha256(blob).digest(), blob
+
+
+def _unpack(digest: bytes | None, blob: bytes | None) -> Any:
+    if blob is None or digest is None or hashlib.sha256(blob).digest() != bytes(digest):
+        raise _Damaged
+    return pickle.loads(blob)
+
+
+class _Damaged(Exception):
+    """A row whose digest does not match: the index is not used."""
+
+
+def write_index(path: Path, evaluation: Evaluation, graph: ReachGraph, *, key: dict[str, str]) -> bool:
+    """Write the index of ``graph`` at ``path``, owner-only and atomically; False when it cannot be written."""
+    try:
+        fd, temp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
+        os.close(fd)
+    except OSError:
+        return False
+    try:
+        db = sqlite3.connect(temp, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
+            db.executescript(_SCHEMA)
+            db.execute("BEGIN")
+            db.executemany("INSERT INTO meta VALUES (?, ?)", [("format", INDEX_FORMAT), *key.items()])
+            nids: dict[object, int] = {}
+            rows = []
+            for node in graph.graph.nodes:
+                nids[node] = len(nids) + 1
+                principal = graph.principals.get(node) if not isinstance(node, tuple) else None
+                digest, blob = _pack(principal) if principal is not None else (None, None)
+                rows.append((nids[node], _node_key(node), digest, blob))
+            db.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?)", rows)
+            db.executemany(
+                "INSERT INTO datasets VALUES (?, ?, ?, ?)",
+                ((d.id, d.name, *_pack(d)) for d in graph.datasets.values()),
+            )
+            order = _insertion_order(evaluation)
+            if len(order) != graph.graph.number_of_edges():
+                raise _Damaged  # not the graph of this evaluation: write no index
+            edges = graph.graph.edges
+            db.executemany(
+                "INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (seq, nids[s], nids[t], edges[s, t]["info"].kind, *_pack(edges[s, t]["info"]))
+                    for seq, (s, t) in enumerate(order)
+                ),
+            )
+            classes = set(graph.class_people) | set(graph.class_members)
+            db.executemany(
+                "INSERT INTO classes VALUES (?, ?, ?, ?)",
+                (
+                    (c, graph.class_people.get(c), *(_pack(graph.class_members[c]) if c in graph.class_members
+                                                     else (None, None)))
+                    for c in sorted(classes)
+                ),
+            )  # fmt: skip
+            db.executemany(
+                "INSERT INTO blobs VALUES (?, ?, ?)",
+                [("gaps", *_pack(tuple(evaluation.gaps))), ("account_orgs", *_pack(dict(graph.account_orgs)))],
+            )
+            db.execute("COMMIT")
+            db.executescript(_INDEXES)
+        finally:
+            db.close()
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+        return True
+    except (OSError, sqlite3.Error, pickle.PicklingError, TypeError, AttributeError, KeyError, _Damaged):
+        Path(temp).unlink(missing_ok=True)
+        return False
+
+
+def _insertion_order(evaluation: Evaluation) -> list[tuple[object, object]]:
+    """The graph's edges in the order :func:`seenby.graph.build.build_graph` adds them (first appearance),
+    which decides each node's neighbour order, and with it which shortest path a search takes."""
+    order: dict[tuple[object, object], None] = {}
+    for edge in evaluation.edges:
+        order.setdefault((edge.source.id, edge.target.id), None)
+    for grant in evaluation.grants:
+        order.setdefault((grant.principal.id, (grant.dataset, grant.level)), None)
+    for rx in evaluation.reexposures:
+        order.setdefault(((rx.via, AccessLevel.READ), (rx.dataset, AccessLevel.READ)), None)
+    return list(order)
+
+
+class GraphIndex:
+    """An open graph index (read only)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    @classmethod
+    def open(cls, path: Path, *, key: dict[str, str], private: Any) -> GraphIndex | None:
+        """The index at ``path`` when it is owner-only (``private(path)``) and names ``key``; None otherwise."""
+        try:
+            if not private(path):
+                return None
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        except (OSError, sqlite3.Error):
+            return None
+        if meta.get("format") != INDEX_FORMAT or any(meta.get(k) != v for k, v in key.items()):
+            db.close()
+            return None
+        return cls(db)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def dataset_id(self, ref: str) -> str | None:
+        """The dataset ``ref`` names (its id, else the one dataset named ``ref`` or whose id ends with it)."""
+        if self._db.execute("SELECT 1 FROM datasets WHERE id = ?", (ref,)).fetchone():
+            return ref
+        rows = self._db.execute(
+            "SELECT id FROM datasets WHERE name = ? OR substr(id, -length(?)) = ? LIMIT 2", (ref, ref, ref)
+        ).fetchall()
+        return rows[0][0] if len(rows) == 1 else None
+
+    def gaps(self) -> tuple[CoverageGap, ...]:
+        return tuple(self._blob("gaps"))
+
+    def _blob(self, key: str) -> Any:
+        row = self._db.execute("SELECT digest, obj FROM blobs WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            raise _Damaged
+        return _unpack(*row)
+
+    def _nodes(self, nids: Iterable[int]) -> dict[int, tuple[str, Any]]:
+        out: dict[int, tuple[str, Any]] = {}
+        chosen = list(nids)
+        for i in range(0, len(chosen), _BATCH):
+            part = chosen[i : i + _BATCH]
+            marks = ",".join("?" * len(part))
+            for nid, key, digest, blob in self._db.execute(
+                f"SELECT nid, key, digest, obj FROM nodes WHERE nid IN ({marks})", part
+            ):
+                out[nid] = (key, _unpack(digest, blob) if blob is not None else None)
+        return out
+
+    def _edges(self, column: str, nids: list[int], kind: str | None = None) -> list[tuple[int, int, int, str]]:
+        """Edges whose ``column`` (src or dst) is one of ``nids``: (seq, src, dst, kind), not yet unpickled."""
+        out = []
+        for i in range(0, len(nids), _BATCH):
+            part = nids[i : i + _BATCH]
+            marks = ",".join("?" * len(part))
+            query = f"SELECT seq, src, dst, kind FROM edges WHERE {column} IN ({marks})"
+            if kind is not None:
+                query += " AND kind = ?"
+            out += self._db.execute(query, (*part, *(() if kind is None else (kind,)))).fetchall()
+        return out
+
+    def subgraph(self, dataset_id: str, levels: Iterable[AccessLevel]) -> ReachGraph | None:
+        """The part of the graph who-can-read walks for ``dataset_id`` at ``levels``; None if the index is damaged.
+
+        Every node upstream of the dataset's level nodes with all its incoming edges, the
+        member-of edges above those nodes (transitively), their principals, the datasets
+        on the way, and the classes' people counts and members.
+        """
+        try:
+            with bulk_allocation():
+                return self._subgraph(dataset_id, tuple(levels))
+        except (_Damaged, sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+            return None
+
+    def _subgraph(self, dataset_id: str, levels: tuple[AccessLevel, ...]) -> ReachGraph:
+        keys = [_node_key((dataset_id, level)) for level in levels]
+        marks = ",".join("?" * len(keys))
+        start = [r[0] for r in self._db.execute(f"SELECT nid FROM nodes WHERE key IN ({marks})", keys)]
+        upstream: set[int] = set(start)
+        edges: dict[int, tuple[int, int]] = {}
+        frontier = list(start)
+        while frontier:  # reverse search: every predecessor, every incoming edge
+            found = self._edges("dst", frontier)
+            frontier = []
+            for seq, src, dst, _ in found:
+                edges[seq] = (src, dst)
+                if src not in upstream:
+                    upstream.add(src)
+                    frontier.append(src)
+        above: set[int] = set(upstream)
+        frontier = list(upstream)
+        while frontier:  # member-of edges above them: whether a member is declared
+            found = self._edges("src", frontier, kind=EdgeKind.MEMBER_OF.value)
+            frontier = []
+            for seq, src, dst, _ in found:
+                edges[seq] = (src, dst)
+                if dst not in above:
+                    above.add(dst)
+                    frontier.append(dst)
+        nodes = self._nodes(above)
+        infos: dict[int, EdgeInfo] = {}
+        chosen = sorted(edges)
+        for i in range(0, len(chosen), _BATCH):
+            part = chosen[i : i + _BATCH]
+            q = ",".join("?" * len(part))
+            for seq, digest, blob in self._db.execute(f"SELECT seq, digest, info FROM edges WHERE seq IN ({q})", part):
+                infos[seq] = _unpack(digest, blob)
+        g = nx.DiGraph()
+        principals: dict[str, Principal] = {}
+        for nid in sorted(above):
+            key, principal = nodes[nid]
+            node = _node_of(key)
+            g.add_node(node)
+            if principal is not None:
+                principals[str(node)] = principal
+        g.add_edges_from(
+            (_node_of(nodes[src][0]), _node_of(nodes[dst][0]), {"info": infos[seq]})
+            for seq, (src, dst) in sorted(edges.items())
+        )  # in the order of the whole graph: each node's neighbours in their original order
+        on_the_way = (_node_of(k) for k, _ in nodes.values())
+        dataset_ids = {dataset_id} | {str(node[0]) for node in on_the_way if isinstance(node, tuple)}
+        datasets = self._datasets(dataset_ids)
+        class_people: dict[str, int] = {}
+        class_members: dict[str, frozenset[str]] = {}
+        ids = list(principals)
+        for i in range(0, len(ids), _BATCH):
+            part = ids[i : i + _BATCH]
+            q = ",".join("?" * len(part))
+            for cid, people, digest, blob in self._db.execute(
+                f"SELECT id, people, digest, members FROM classes WHERE id IN ({q})", part
+            ):
+                if people is not None:
+                    class_people[cid] = people
+                if blob is not None:
+                    class_members[cid] = _unpack(digest, blob)
+        return ReachGraph(
+            graph=g, principals=principals, datasets=datasets, class_people=class_people,
+            class_members=class_members, account_orgs=self._blob("account_orgs"),
+        )  # fmt: skip
+
+    def _datasets(self, ids: set[str]) -> dict[str, Dataset]:
+        out: dict[str, Dataset] = {}
+        chosen = sorted(ids)
+        for i in range(0, len(chosen), _BATCH):
+            part = chosen[i : i + _BATCH]
+            q = ",".join("?" * len(part))
+            for did, digest, blob in self._db.execute(f"SELECT id, digest, obj FROM datasets WHERE id IN ({q})", part):
+                out[did] = _unpack(digest, blob)
+        return out

@@ -16,7 +16,7 @@ classes (public, an organisation) are single nodes, never expanded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
@@ -98,31 +98,34 @@ def flow_edges(flow: Flow) -> list[tuple[DatasetNode, DatasetNode]]:
     return edges
 
 
+def edge_entries(
+    evaluation: Evaluation,
+) -> Iterator[tuple[object, object, str, tuple[Evidence, ...], tuple[Condition, ...]]]:
+    """Every edge ``evaluation`` opens, as (source, target, kind, evidence, conditions), in the order the graph adds
+    them: membership and assumption edges, grants, re-exposures, flows.  The one place that order is defined (the
+    history's graph index replays it)."""
+    for edge in evaluation.edges:
+        yield edge.source.id, edge.target.id, edge.kind.value, edge.evidence, edge.conditions
+    for grant in evaluation.grants:
+        yield grant.principal.id, (grant.dataset, grant.level), GRANT, grant.evidence, grant.conditions
+    for rx in evaluation.reexposures:
+        yield (rx.via, AccessLevel.READ), (rx.dataset, AccessLevel.READ), REEXPOSES, rx.evidence, rx.conditions
+    for flow in evaluation.flows:
+        for copy, source in flow_edges(flow):
+            yield copy, source, FLOWS_TO, (flow.evidence[0].with_note(flow.summary), *flow.evidence[1:]), ()
+
+
 @bulk_work
 def build_graph(evaluation: Evaluation) -> ReachGraph:
     # Edges are merged in a dict first and added in one call, in the order each first appears
     # (so adjacency order, and with it every shortest explaining path, is as if added one by one).
     infos: dict[tuple[object, object], EdgeInfo] = {}
-
-    def add(
-        source: object, target: object, kind: str, evidence: tuple[Evidence, ...], conditions: tuple[Condition, ...]
-    ) -> None:
+    for source, target, kind, evidence, conditions in edge_entries(evaluation):
         info = infos.get((source, target))
         if info is None:
             infos[source, target] = EdgeInfo(kind=kind, evidence=tuple(evidence), conditions=tuple(conditions))
         else:
             info.merge(tuple(evidence), tuple(conditions))
-
-    for edge in evaluation.edges:
-        add(edge.source.id, edge.target.id, edge.kind.value, edge.evidence, edge.conditions)
-    for grant in evaluation.grants:
-        add(grant.principal.id, (grant.dataset, grant.level), GRANT, grant.evidence, grant.conditions)
-    for rx in evaluation.reexposures:
-        add((rx.via, AccessLevel.READ), (rx.dataset, AccessLevel.READ), REEXPOSES, rx.evidence, rx.conditions)
-    for flow in evaluation.flows:
-        for copy, source in flow_edges(flow):
-            evidence = (flow.evidence[0].with_note(flow.summary), *flow.evidence[1:])
-            add(copy, source, FLOWS_TO, evidence, ())
     g = nx.DiGraph()
     g.add_nodes_from(evaluation.principals)
     g.add_edges_from((s, t, {"info": info}) for (s, t), info in infos.items())

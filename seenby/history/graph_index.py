@@ -32,13 +32,13 @@ from typing import Any
 import networkx as nx
 
 from seenby.gcpolicy import bulk_allocation
-from seenby.graph.build import EdgeInfo, ReachGraph
+from seenby.graph.build import EdgeInfo, ReachGraph, edge_entries
 from seenby.history.pickling import dumps
 from seenby.model import AccessLevel, CoverageGap, Dataset, EdgeKind, Evaluation, Principal
 
 __all__ = ["INDEX_FORMAT", "GraphIndex", "write_index"]
 
-INDEX_FORMAT = "seenby.graph-index/1"
+INDEX_FORMAT = "seenby.graph-index/2"  # 2: the flows, for copies inheriting declarations
 _BATCH = 500  # node ids per IN (...) query
 
 _SCHEMA = """
@@ -135,7 +135,8 @@ def write_index(path: Path, evaluation: Evaluation, graph: ReachGraph, *, key: d
             )  # fmt: skip
             db.executemany(
                 "INSERT INTO blobs VALUES (?, ?, ?)",
-                [("gaps", *_pack(tuple(evaluation.gaps))), ("account_orgs", *_pack(dict(graph.account_orgs)))],
+                [("gaps", *_pack(tuple(evaluation.gaps))), ("account_orgs", *_pack(dict(graph.account_orgs))),
+                 ("flows", *_pack(tuple(graph.flows)))],
             )
             db.execute("COMMIT")
             db.executescript(_INDEXES)
@@ -152,14 +153,7 @@ def write_index(path: Path, evaluation: Evaluation, graph: ReachGraph, *, key: d
 def _insertion_order(evaluation: Evaluation) -> list[tuple[object, object]]:
     """The graph's edges in the order :func:`seenby.graph.build.build_graph` adds them (first appearance),
     which decides each node's neighbour order, and with it which shortest path a search takes."""
-    order: dict[tuple[object, object], None] = {}
-    for edge in evaluation.edges:
-        order.setdefault((edge.source.id, edge.target.id), None)
-    for grant in evaluation.grants:
-        order.setdefault((grant.principal.id, (grant.dataset, grant.level)), None)
-    for rx in evaluation.reexposures:
-        order.setdefault(((rx.via, AccessLevel.READ), (rx.dataset, AccessLevel.READ)), None)
-    return list(order)
+    return list(dict.fromkeys((source, target) for source, target, *_ in edge_entries(evaluation)))
 
 
 class GraphIndex:
@@ -288,6 +282,9 @@ class GraphIndex:
         )  # in the order of the whole graph: each node's neighbours in their original order
         on_the_way = (_node_of(k) for k, _ in nodes.values())
         dataset_ids = {dataset_id} | {str(node[0]) for node in on_the_way if isinstance(node, tuple)}
+        # a copy inherits its source's declaration: the flows, and both ends of each, go with the answer
+        flows = self._blob("flows")
+        dataset_ids |= {end for f in flows for end in (f.source, f.destination)}
         datasets = self._datasets(dataset_ids)
         class_people: dict[str, int] = {}
         class_members: dict[str, frozenset[str]] = {}
@@ -304,7 +301,7 @@ class GraphIndex:
                     class_members[cid] = _unpack(digest, blob)
         return ReachGraph(
             graph=g, principals=principals, datasets=datasets, class_people=class_people,
-            class_members=class_members, account_orgs=self._blob("account_orgs"),
+            class_members=class_members, account_orgs=self._blob("account_orgs"), flows=flows,
         )  # fmt: skip
 
     def _datasets(self, ids: set[str]) -> dict[str, Dataset]:

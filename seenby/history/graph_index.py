@@ -9,7 +9,7 @@ who-can-read of a recorded scan reads those rows only and answers exactly as the
 graph would (:func:`GraphIndex.subgraph` keeps every node's edges in their original order,
 so the same shortest explaining paths are chosen).
 
-Format ``seenby.graph-index/1``, next to the view it belongs to, named by the same content
+Format ``seenby.graph-index/2``, next to the view it belongs to, named by the same content
 and evaluator key.  Each object (principal, dataset, edge data, class members) is a pickle
 stored with its sha256; a row is unpickled only when its digest matches, and only from a
 file that is the current user's and grants nothing to group or others (as the view).

@@ -27,6 +27,10 @@ id                         meaning                                      kind
 ``hmac:GOOG1E…``           a Cloud Storage HMAC key (its access id),    SERVICE_ACCOUNT
                            a credential of the service account it
                            can-impersonate
+``superset:URL/role/Gamma``  a Superset role (users are its members)    GROUP
+``superset:URL/user/alice``  a Superset user                            USER
+``superset:URL/public``    anonymous visitors of a Superset server      PUBLIC
+``superset:URL/embedded/…`` guests of an embedded dashboard's host app  PUBLIC
 =========================  ==========================================  =====================
 """
 
@@ -77,6 +81,7 @@ __all__ = [
 class Provider(StrEnum):
     AWS = "aws"
     GCP = "gcp"
+    SUPERSET = "superset"  # an Apache Superset server (docs/superset.md)
 
 
 class PrincipalKind(StrEnum):
@@ -144,6 +149,8 @@ class DatasetKind(StrEnum):
     BIGQUERY_DATASET = "bigquery-dataset"
     BIGQUERY_TABLE = "bigquery-table"
     DASHBOARD = "dashboard"
+    SUPERSET_DATASET = "superset-dataset"
+    SUPERSET_DASHBOARD = "superset-dashboard"
 
 
 class EvidenceKind(StrEnum):
@@ -172,6 +179,7 @@ class EvidenceKind(StrEnum):
     LAKE_FORMATION_PERMISSION = "lake-formation-permission"  # a ListPermissions entry or a data lake admin
     CATALOG_LOCATION = "catalog-location"  # a Glue table's StorageDescriptor.Location
     HMAC_KEY = "hmac-key"  # a Cloud Storage HMAC key entry (projects.hmacKeys.list item)
+    ROLE_PERMISSION = "role-permission"  # a Superset role's permission, an ownership or an embedding
 
 
 class EdgeKind(StrEnum):

@@ -1,7 +1,7 @@
 """Who can see each Superset dataset and dashboard (docs/superset.md), and what they re-expose.
 
 * Users are members of their roles (inactive users of none); anonymous visitors
-  (``superset:URL/public``) are members of the ``Public`` role.
+  (``superset:URL/public``) hold every grant of the ``Public`` role.
 * A dataset is read by roles holding ``all_datasource_access``, ``all_database_access``,
   ``database_access`` on its database, ``catalog_access``/``schema_access`` on its schema, or
   ``datasource_access`` on it; by the ``Admin`` role; by its owners.  Row-level security
@@ -9,9 +9,10 @@
   as a decided DATA_PART condition (a partial grant, reported at full severity).
 * A dashboard with roles, when ``DASHBOARD_RBAC`` is on, is seen (published only) by those
   roles, and its viewers query its charts' datasets through it (a re-exposure).  Otherwise
-  it is seen by whoever can read one of its datasets, and a draft or chart-less dashboard by
-  every role with ``can read`` on ``Dashboard``.  Owners and ``Admin`` see it always.  An
-  unknown ``DASHBOARD_RBAC`` keeps both readings, each conditional on the flag.
+  it is seen by whoever can read one of its datasets (published or draft: Superset does not
+  check ``published`` on this path), and a dashboard without datasets by every role with
+  ``can read`` on ``Dashboard``.  Owners and ``Admin`` see it always.  An unknown
+  ``DASHBOARD_RBAC`` keeps both readings, each conditional on the flag.
 * An embedded dashboard is seen by the guests of whatever application embeds it: a
   conditional public grant (allowed domains restrict the framing page, not the viewer).
 * A dataset over a BigQuery or Athena connection re-exposes the cloud table it reads
@@ -124,22 +125,6 @@ def _instance(res: Resource, ev: Evaluation) -> _Instance:
         inst.role_names[int(role["id"])] = name
         inst.roles[name] = [(j, Perm.from_json(p)) for j, p in enumerate(role.get("permissions") or [])]
         ev.add_principal(role_principal(inst.url, name))
-    public_role = inst.roles.get(PUBLIC_ROLE)
-    if public_role:  # a Public role without permissions lets anonymous visitors see nothing
-        ev.add_edge(
-            Edge(
-                source=public_principal(inst.url),
-                target=role_principal(inst.url, PUBLIC_ROLE),
-                kind=EdgeKind.MEMBER_OF,
-                evidence=(
-                    inst.evidence(
-                        "roles[Public]",
-                        {"name": PUBLIC_ROLE},
-                        "anonymous visitors have the Public role (AUTH_ROLE_PUBLIC)",
-                    ),
-                ),
-            )
-        )
     for i, user in enumerate((res.document("users") or {}).get("result") or []):
         username = str(user.get("username"))
         inst.users[int(user["id"])] = username
@@ -351,18 +336,15 @@ def _evaluate_dashboard(
             ev.reexposures.append(Reexposure(via=res.id, dataset=target, evidence=(evidence,), conditions=cond))
     if not rbac_only:
         cond = _rbac_condition(False) if roles else ()
-        if not published or not sources:
-            why = "draft" if not published else "without datasets"
+        if not sources:  # a dashboard without datasets opens to whoever may read dashboards
             for role, perms in inst.roles.items():
                 for j, p in perms:
                     if p.permission == "can_read" and p.view_menu == "Dashboard":
+                        excerpt = {"permission_name": p.permission, "view_menu_name": p.view_menu}
+                        note = "a dashboard without datasets opens to can read on Dashboard"
                         grant(
                             role_principal(inst.url, role),
-                            inst.evidence(
-                                f"roles[{role}].permissions[{j}]",
-                                {"permission_name": p.permission, "view_menu_name": p.view_menu},
-                                f"a {why} dashboard opens to can read on Dashboard",
-                            ),
+                            inst.evidence(f"roles[{role}].permissions[{j}]", excerpt, note),
                             cond,
                         )
         for target in sources:
@@ -439,4 +421,17 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
         for r in snapshot.of_type(DASHBOARD_TYPE):
             if r.parent == inst.url:
                 _evaluate_dashboard(inst, r, ev, datasets, charts)
+        _anonymous(inst, ev)
     return ev
+
+
+def _anonymous(inst: _Instance, ev: Evaluation) -> None:
+    """Anonymous visitors hold the Public role (AUTH_ROLE_PUBLIC): each of its grants is theirs too.
+
+    Given to the public class itself, not through a membership edge: the audit folds members
+    reached through a group into the group, which would hide the public class behind a role.
+    """
+    public_role, public = role_principal(inst.url, PUBLIC_ROLE).id, public_principal(inst.url)
+    note = "anonymous visitors hold the Public role (AUTH_ROLE_PUBLIC)"
+    for grant in [g for g in ev.grants if g.principal.id == public_role]:
+        ev.add_grant(grant.moved_to(public, note))

@@ -7,7 +7,8 @@ Resources (docs/superset.md, docs/snapshot.md):
   connection's redacted SQLAlchemy URI, a composite read), ``rls`` (row-level security
   filters), ``charts`` and ``settings`` (what the operator declared about ``DASHBOARD_RBAC``;
   the API does not expose feature flags).
-* ``superset.dataset`` (id ``superset://HOST/dataset/ID``): ``dataset``.
+* ``superset.dataset`` (id ``superset://HOST/dataset/ID``): ``dataset``, its entry in the
+  dataset listing (no call of its own).
 * ``superset.dashboard`` (id ``superset://HOST/dashboard/ID``): ``dashboard``, ``charts``
   and ``embedded`` (404: absent, not embedded).
 
@@ -49,7 +50,6 @@ DATABASES = _get("/api/v1/database/", "can read on Database", paged=True)
 DATABASE_CONNECTION = _get("/api/v1/database/{id}/connection", "can read on Database")
 RLS = _get("/api/v1/rowlevelsecurity/", "can read on RowLevelSecurity", paged=True)
 DATASETS = _get("/api/v1/dataset/", "can read on Dataset", paged=True)
-DATASET = _get("/api/v1/dataset/{id}", "can read on Dataset")
 CHARTS = _get("/api/v1/chart/", "can read on Chart", paged=True)
 DASHBOARDS = _get("/api/v1/dashboard/", "can read on Dashboard", paged=True)
 DASHBOARD = _get("/api/v1/dashboard/{id}", "can read on Dashboard")
@@ -68,7 +68,6 @@ OPERATIONS: tuple[Operation, ...] = (
     DATABASE_CONNECTION,
     RLS,
     DATASETS,
-    DATASET,
     CHARTS,
     DASHBOARDS,
     DASHBOARD,
@@ -141,15 +140,21 @@ def _dashboard(client: SupersetClient, prefix: str, summary: dict[str, Any]) -> 
     )
 
 
-def _dataset(client: SupersetClient, prefix: str, summary: dict[str, Any]) -> Resource:
-    key = summary["id"]
+def _dataset(prefix: str, url: str, summary: dict[str, Any]) -> Resource:
+    """A dataset as the listing shows it: database, catalog, schema, table or SQL, owners.
+
+    The listing, not GET /api/v1/dataset/{id}: the single-dataset call inspects the table through
+    the connection and fails (HTTP 500) where the server has no warehouse credentials, as
+    Superset 6.1.0 does for a BigQuery connection without Application Default Credentials.
+    """
     name = summary.get("table_name")
+    read = Read(outcome=ReadOutcome.OK, api=DATASETS.api, document={"result": redact(summary)})
     return Resource(
         type=DATASET_TYPE,
-        id=f"{prefix}{key}",
+        id=f"{prefix}{summary['id']}",
         name=str(name) if name else None,
-        parent=client.url,
-        reads={"dataset": _clean(client.read(DATASET, id=key))},
+        parent=url,
+        reads={"dataset": read},
     )
 
 
@@ -201,7 +206,7 @@ def scan_superset(
     )
     jobs: list[Callable[[], Resource]] = []
     if listings["datasets"].ok:
-        jobs += [lambda s=s: _dataset(client, dataset_prefix, s) for s in listings["datasets"].document["result"]]
+        jobs += [lambda s=s: _dataset(dataset_prefix, client.url, s) for s in listings["datasets"].document["result"]]
     if listings["dashboards"].ok:
         jobs += [lambda s=s: _dashboard(client, dashboard_prefix, s) for s in listings["dashboards"].document["result"]]
     with ThreadPoolExecutor(max_workers=config.max_workers) as pool:

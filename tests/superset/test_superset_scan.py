@@ -72,7 +72,10 @@ def test_connection_password_never_reaches_the_snapshot():
 def test_redact_uri_keeps_dialect_project_and_schema():
     """A BigQuery or Athena URI keeps what lineage needs."""
     uri = "awsathena+rest://AKIA:secret@athena.eu-west-1.amazonaws.com:443/telemetry?s3_staging_dir=s3://x&aws_session_token=t"
-    assert redact_uri(uri) == "awsathena+rest://AKIA@athena.eu-west-1.amazonaws.com:443/telemetry?s3_staging_dir=s3%3A%2F%2Fx"
+    assert (
+        redact_uri(uri)
+        == "awsathena+rest://AKIA@athena.eu-west-1.amazonaws.com:443/telemetry?s3_staging_dir=s3%3A%2F%2Fx"
+    )
 
 
 def test_denied_roles_read_is_a_coverage_gap_on_every_dataset():
@@ -94,15 +97,16 @@ def test_missing_embedded_configuration_is_absent():
     assert dashboard.reads["embedded"].outcome is ReadOutcome.ABSENT
 
 
-def test_failed_dataset_read_is_an_error_gap_on_that_dataset():
-    """A 500 on one dataset is an error read, a gap on that dataset."""
+def test_failed_dataset_listing_is_an_error_gap_on_every_dataset():
+    """A 500 on the dataset listing is an error read on the server, a gap on every Superset dataset it holds."""
 
     def fail(r):
-        r["GET /api/v1/dataset/1"] = {"status": 500, "body": {"message": "boom"}}
+        r[f"GET /api/v1/dataset/{PAGE0}"] = {"status": 500, "body": {"message": "boom"}}
 
     evaluation = evaluate(scan(responses(fail))[0])
-    gap = next(g for g in evaluation.gaps if g.resource == KEYSTROKES)
-    assert (gap.outcome, gap.datasets) == (ReadOutcome.ERROR, (KEYSTROKES,))
+    gap = next(g for g in evaluation.gaps if g.read == "datasets")
+    assert (gap.outcome, gap.error_code) == (ReadOutcome.ERROR, "HTTP500")
+    assert set(evaluation.datasets) <= set(gap.datasets)
 
 
 def test_token_scan_with_a_public_role_marks_the_listings_unknown():

@@ -1,4 +1,4 @@
-"""Re-record ``responses.json``: start a local Superset, seed the example, scan it, keep every GET answer.
+"""Re-record ``seenby/data/superset-responses.json``: start a local Superset, seed it, scan it, keep each GET answer.
 
 Run from the repository root with Superset's venv in ``.venv-superset`` (docs/superset.md)::
 
@@ -36,7 +36,7 @@ def main() -> int:
         if server.admin_password in text_check:
             print("the recording holds the admin password; not written", file=sys.stderr)
             return 1
-        target = HERE / "responses.json"
+        target = HERE.parents[1] / "seenby" / "data" / "superset-responses.json"
         recorder.save(target, RECORDED_URL)
         # the recording names the server it ran on by a stable URL, and its temporary paths by a stable one
         text = target.read_text().replace(server.url, RECORDED_URL).replace(str(server.work), "/srv/warehouse")

@@ -3,7 +3,7 @@
 A recording is JSON ``{"url": BASE, "responses": {"GET /api/v1/…?q=…": {"status": 200,
 "body": {…}}}}``.  Only GET calls are recorded (never the login, which carries the
 password and returns a token); the replay answers a login with a placeholder token.  The
-default demo and the recorded-response tests replay ``examples/superset/responses.json``,
+default demo and the recorded-response tests replay ``seenby/data/superset-responses.json``,
 recorded from a live Superset 6.1.0 seeded by :mod:`seenby.demo.seed_superset`.
 """
 

@@ -1,4 +1,4 @@
-"""Recorded Superset responses (examples/superset/responses.json, recorded from Superset 6.1.0) and scans of them."""
+"""Recorded Superset responses (seenby/data/superset-responses.json, recorded from Superset 6.1.0) and scans of them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from seenby.scanners.superset.replay import RecordedTransport, load_recording
 from seenby.snapshot import Snapshot
 
 ROOT = Path(__file__).resolve().parents[2]
-RECORDING = ROOT / "examples" / "superset" / "responses.json"
+RECORDING = ROOT / "seenby" / "data" / "superset-responses.json"
 URL, RESPONSES = load_recording(RECORDING)
 PAGE0 = "?q=%28page%3A0%2Cpage_size%3A100%29"
 DATASET_PREFIX = "superset://superset.corp.example:8088/dataset/"

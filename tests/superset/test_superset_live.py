@@ -7,7 +7,7 @@ import subprocess
 import sys
 import urllib.parse
 
-from seenby.demo.superset_server import ADMIN_USER
+from seenby.demo.superset_server import ADMIN_USER, superset_venv
 from seenby.model import ReadOutcome
 from seenby.policies import evaluate
 from seenby.scanners.superset import Credentials, SupersetScanConfig, scan_superset
@@ -90,3 +90,18 @@ def test_failed_login_makes_every_read_denied(live_superset):
     assert ReadOutcome.DENIED in {r.outcome for r in instance.reads.values()}
     assert snapshot.of_type("superset.dashboard") == []
     assert urllib.parse.urlsplit(instance.id).hostname == "127.0.0.1"
+
+
+def test_demo_live_superset_scans_a_live_server(live_superset, tmp_path):
+    """seenby demo --live-superset starts, seeds and scans its own Superset, and reports the re-exposed telemetry."""
+    out = tmp_path / "demo.json"
+    # the demo starts its own server from the same venv the session's server came from
+    env = {"PATH": "/usr/bin:/bin", "SEENBY_HOME": str(tmp_path), "HOME": str(tmp_path),
+           "SEENBY_SUPERSET_VENV": str(superset_venv())}  # fmt: skip
+    cmd = [sys.executable, "-m", "seenby", "demo", "--live-superset", "--no-record", "-q", "--format", "json",
+           "-o", str(out)]  # fmt: skip
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    findings = json.loads(out.read_text())["findings"]
+    telemetry = [f for f in findings if f["dataset"]["id"] == "bigquery://corp-telemetry.ml_raw"]
+    assert any("/role/Gamma" in json.dumps(f) for f in telemetry)

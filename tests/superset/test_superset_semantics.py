@@ -1,6 +1,6 @@
 """Who sees each Superset dataset and dashboard, one documented rule per test (docs/superset.md).
 
-Every test evaluates a scan of examples/superset/responses.json, recorded from a live Superset
+Every test evaluates a scan of seenby/data/superset-responses.json, recorded from a live Superset
 6.1.0 seeded by seenby.demo.seed_superset.  Rules from https://superset.apache.org/docs/security/
 and Superset 6.1.0's ``SupersetSecurityManager.raise_for_access`` (dashboards and datasources).
 """

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from seenby.findings import AudienceClass, PathStep, StepKind
 from seenby.graph.build import REEXPOSES, ReachGraph
-from seenby.model import AccessLevel, Dataset, Principal, PrincipalKind, Provider
+from seenby.model import AccessLevel, Dataset, Principal, PrincipalKind, Provider, network_parts
 
 __all__ = ["Reach", "audience", "audience_class", "enclosing_classes"]
 
@@ -154,13 +154,28 @@ def audience_class(principal: Principal, dataset: Dataset) -> AudienceClass:
     return AudienceClass.SPECIFIC
 
 
+def _class_enclosures(class_id: str, account_orgs: dict[str, str]) -> Iterator[str]:
+    """The classes that contain the AWS class ``class_id`` (an account's organisation, an OU's organisation)."""
+    if class_id.startswith("aws-ou:"):
+        yield f"aws-org:{class_id.removeprefix('aws-ou:').split('/', 1)[0]}"
+    elif class_id.startswith("arn:") and class_id.endswith(":root"):
+        org = account_orgs.get(class_id.split(":")[4])
+        if org:
+            yield f"aws-org:{org}"
+
+
 def enclosing_classes(principal: Principal, account_orgs: dict[str, str]) -> Iterator[str]:
     """Ids of the class principals that contain ``principal`` (for matching declarations)."""
     if principal.provider is Provider.AWS:
         if principal.kind is PrincipalKind.NETWORK:
-            # a network is not its owner's principals: declared by its own id, or as its owner's networks
+            # a network is not its owner's principals: declared by its own id, or as its owner's networks;
+            # a class's principals through a network are in the class and in the network
             if principal.account:
                 yield f"aws-network-of:{principal.account}"
+            parts = network_parts(principal.id)
+            if parts is not None:
+                yield from parts
+                yield from _class_enclosures(parts[0], account_orgs)
             return
         if principal.kind is PrincipalKind.SERVICE_FOR:
             # services acting for a resource of an account act for that account

@@ -6,6 +6,8 @@ Edges point the way access flows, from who to what:
 - ``member-of`` / ``can-assume`` / ``can-impersonate`` / ``permission-set``: principal → principal
 - ``grant``: principal → ``(dataset, level)``
 - ``re-exposes``: ``(via, read)`` → ``(dataset, read)``: whoever reads ``via`` reads ``dataset``
+- ``flows-to``: ``(copy, read)`` → ``(source, level)``: whoever reads a copy reaches the source's
+  data (``read``) or its metadata (``list``), per what the flow carries (:func:`flow_edges`)
 
 Each edge keeps its evidence and conditions; where several documents open the same
 edge, an unconditional one wins and the others stay as further evidence.  Broad
@@ -20,14 +22,15 @@ from dataclasses import dataclass
 import networkx as nx
 
 from seenby.gcpolicy import bulk_work
-from seenby.model import AccessLevel, Condition, Dataset, Evaluation, Evidence, Principal
+from seenby.model import AccessLevel, Carries, Condition, Dataset, Evaluation, Evidence, Flow, Principal
 
-__all__ = ["DatasetNode", "EdgeInfo", "ReachGraph", "build_graph"]
+__all__ = ["FLOWS_TO", "DatasetNode", "EdgeInfo", "ReachGraph", "build_graph", "flow_edges"]
 
 DatasetNode = tuple[str, AccessLevel]
 
 GRANT = "grant"
 REEXPOSES = "re-exposes"
+FLOWS_TO = "flows-to"
 
 
 @dataclass(kw_only=True, slots=True)
@@ -63,6 +66,7 @@ class ReachGraph:
     class_people: dict[str, int]
     class_members: dict[str, frozenset[str]]
     account_orgs: dict[str, str]
+    flows: tuple[Flow, ...] = ()  # copies between datasets (docs/flows.md): for declarations copies inherit
 
     @property
     def predecessors(self) -> Mapping[object, Mapping[object, dict[str, EdgeInfo]]]:
@@ -83,6 +87,15 @@ class ReachGraph:
 
     def principal(self, pid: str) -> Principal:
         return self.principals[pid]
+
+
+def flow_edges(flow: Flow) -> list[tuple[DatasetNode, DatasetNode]]:
+    """The graph edges of one flow (docs/flows.md): the copy's readers reach the source at the level it carries;
+    a copy of the data also lets whoever lists the copy list the source."""
+    edges = [((flow.destination, AccessLevel.READ), (flow.source, flow.carries.level))]
+    if flow.carries is not Carries.METADATA:
+        edges.append(((flow.destination, AccessLevel.LIST), (flow.source, AccessLevel.LIST)))
+    return edges
 
 
 @bulk_work
@@ -106,6 +119,10 @@ def build_graph(evaluation: Evaluation) -> ReachGraph:
         add(grant.principal.id, (grant.dataset, grant.level), GRANT, grant.evidence, grant.conditions)
     for rx in evaluation.reexposures:
         add((rx.via, AccessLevel.READ), (rx.dataset, AccessLevel.READ), REEXPOSES, rx.evidence, rx.conditions)
+    for flow in evaluation.flows:
+        for copy, source in flow_edges(flow):
+            evidence = (flow.evidence[0].with_note(flow.summary), *flow.evidence[1:])
+            add(copy, source, FLOWS_TO, evidence, ())
     g = nx.DiGraph()
     g.add_nodes_from(evaluation.principals)
     g.add_edges_from((s, t, {"info": info}) for (s, t), info in infos.items())
@@ -116,4 +133,5 @@ def build_graph(evaluation: Evaluation) -> ReachGraph:
         class_people=dict(evaluation.class_people),
         class_members=dict(evaluation.class_members),
         account_orgs=dict(evaluation.account_orgs),
+        flows=tuple(evaluation.flows),
     )

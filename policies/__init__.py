@@ -13,6 +13,7 @@ from collections.abc import Callable
 from seenby.errors import PolicyDocumentError
 from seenby.gcpolicy import bulk_work
 from seenby.model import Evaluation
+from seenby.policies.flows import add_flows
 from seenby.policies.gaps import collect_gaps
 from seenby.snapshot import Snapshot
 
@@ -56,5 +57,6 @@ def evaluate(snapshot: Snapshot) -> Evaluation:
     for org in snapshot.of_type("aws.organizations.organization"):
         for account in (org.document("accounts") or {}).get("Accounts", []):
             result.account_orgs.setdefault(str(account.get("Id")), org.id)
+    add_flows(snapshot, result)  # after every provider: a flow may cross accounts, projects and providers
     result.gaps = collect_gaps(snapshot, result)
     return result

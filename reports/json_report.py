@@ -154,7 +154,7 @@ def render_findings(result: AuditResult, options: RenderOptions) -> str:
 
 
 def _member(member: AudienceMember) -> dict[str, Any]:
-    return {
+    out = {
         "principal": _principal(member.principal),
         "level": member.level.value,
         "class": member.audience_class.value,
@@ -163,6 +163,14 @@ def _member(member: AudienceMember) -> dict[str, Any]:
         "declared": member.declared,
         "path": [_step(s) for s in member.path],
     }
+    return _with_copy(out, member)
+
+
+def _with_copy(out: dict[str, Any], member: AudienceMember) -> dict[str, Any]:
+    """``through_copy``: the copy the member reads through (docs/flows.md), only when there is one."""
+    if member.through_copy is not None:
+        out["through_copy"] = member.through_copy
+    return out
 
 
 def audience_document(report: AudienceReport) -> dict[str, Any]:
@@ -176,7 +184,9 @@ def audience_document(report: AudienceReport) -> dict[str, Any]:
     return {
         "schema": AUDIENCE_SCHEMA,
         "snapshot": _snapshot(
-            report.snapshot_source, report.collected_at, collector=thaw_json(report.collector),
+            report.snapshot_source,
+            report.collected_at,
+            collector=thaw_json(report.collector),
             scope=thaw_json(report.scope),
         ),
         "dataset": _dataset(report.dataset, report.classification),

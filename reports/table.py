@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from seenby.findings import (
+    AudienceMember,
     AudienceReport,
     AuditResult,
     ExcessEntry,
@@ -337,6 +338,13 @@ def _yes_no(value: bool | None) -> Text:
     return Text("yes", style="green") if value else Text("NO", style="bold red")
 
 
+def _through_copy(line: Text, member: AudienceMember) -> Text:
+    """A member that reads the dataset through a copy is marked with it (docs/flows.md)."""
+    if member.through_copy is None:
+        return line
+    return line.append_text(Text(f"  through copy {member.through_copy}", style="magenta"))
+
+
 def render_audience(report: AudienceReport, options: RenderOptions) -> str:
     dataset = report.dataset
     head = Table.grid(padding=(0, 2))
@@ -361,7 +369,7 @@ def render_audience(report: AudienceReport, options: RenderOptions) -> str:
     for i, m in enumerate(members, 1):
         people = Text(f"{m.people:,}" if m.people is not None else "?")
         table.add_row(Text(m.level.value), Text(CLASS_LABELS[m.audience_class]), Text(str(i)),
-                      _principal_line(m.principal), people,
+                      _through_copy(_principal_line(m.principal), m), people,
                       Text("yes", style="yellow") if m.conditional else Text("no"), _yes_no(m.declared))
         details += [Text(f"[{i}] {m.level.value}", style="bold").append_text(Text("  ")).append_text(
             _principal_line(m.principal)), Padding(_explain(m.path, opening_evidence(m.path)), (0, 0, 0, 4))]

@@ -21,6 +21,7 @@ from datetime import UTC, date, datetime
 from seenby.catalog import RuleId, rule
 from seenby.config import DeclaredAudience, Rules, UndeclaredAction, principal_matches
 from seenby.findings import AudienceClass, AuditResult, ExcessEntry, Finding, PeopleCount, Severity, Waiver
+from seenby.flow_audit import declarations, flow_findings
 from seenby.gcpolicy import bulk_work
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
 from seenby.graph.build import ReachGraph, build_graph
@@ -504,8 +505,9 @@ def audit_evaluation(
     rg = graph if graph is not None else build_graph(evaluation)
     coverage = Coverage(rg)
     findings: list[Finding] = []
+    decls = declarations(rules, evaluation.datasets, evaluation.flows)  # a copy inherits its source's (docs/flows.md)
     for dataset in sorted(evaluation.datasets.values(), key=lambda d: d.id):
-        decl = rules.declaration_for(dataset)
+        decl = decls[dataset.id]
         if decl is None:
             if rules.undeclared_action is UndeclaredAction.IGNORE:
                 continue
@@ -548,6 +550,7 @@ def audit_evaluation(
             if level is AccessLevel.READ:
                 readers = excess_ids
     findings.extend(_gap_findings(rules, evaluation))
+    findings.extend(flow_findings(rules, evaluation.datasets, evaluation.flows, decls, fingerprint))
     if whole_scan:
         findings.extend(_unmatched_findings(rules, evaluation.datasets.values()))
     findings = _apply_waivers(findings, rules.waivers, rules, today or datetime.now(UTC).date())

@@ -30,6 +30,7 @@ class RuleId(StrEnum):
     EXPIRED_WAIVER = "SB012"
     DECLARATION_MATCHES_NOTHING = "SB013"
     NETWORK = "SB014"
+    FLOW_LEAVES_AUDIENCE = "SB015"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -397,6 +398,38 @@ def bucket(
             else absent("s3:GetBucketTagging", "NoSuchTagSet"),
         },
     )
+
+
+EVENTS = "corp-employee-telemetry-events"
+EVENTS_REPLICA = "corp-analytics-telemetry-replica"
+
+
+def replicated_events(tags: dict[str, str]) -> list[Resource]:
+    """A telemetry bucket replicated, whole, into an analytics-account bucket the organisation reads (issue 20).
+
+    The replica is undeclared: it inherits the source's declaration (docs/flows.md).
+    Shape: https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketReplication.html.
+    """
+    source = bucket(EVENTS, DATA, tags=tags)
+    rule = {
+        "ID": "events-to-analytics",
+        "Priority": 1,
+        "Filter": {"Prefix": ""},
+        "Status": "Enabled",
+        "DeleteMarkerReplication": {"Status": "Disabled"},
+        "Destination": {
+            "Bucket": f"arn:aws:s3:::{EVENTS_REPLICA}",
+            "Account": ANALYTICS,
+            "AccessControlTranslation": {"Owner": "Destination"},
+        },
+    }
+    config = {"Role": f"arn:aws:iam::{DATA}:role/s3-replication", "Rules": [rule]}
+    source = replace(
+        source,
+        reads={**source.reads, "replication": ok("s3:GetBucketReplication", {"ReplicationConfiguration": config})},
+    )
+    replica = bucket(EVENTS_REPLICA, ANALYTICS, bucket_policy=org_read_policy(EVENTS_REPLICA))
+    return [source, replica]
 
 
 def org_read_policy(name: str) -> dict[str, Any]:
@@ -813,6 +846,9 @@ def aws_resources() -> list[Resource]:
                 message="User is not authorized to perform: s3:GetBucketPolicy",
             ),
         ),
+        # Telemetry events: no bucket policy at all, but replicated (issue 20) into corp-analytics,
+        # where the replica is readable by the whole organisation: the events leak through their copy.
+        *replicated_events(telemetry_tags),
         # Session telemetry in DynamoDB: its resource policy lets the partner account read it.
         sessions_table(),
         # A dashboard every QuickSight user of corp-analytics can open by link, querying raw telemetry

@@ -179,6 +179,11 @@ class AudienceMember:
     conditional: bool = False
     declared: bool | None = None  # None when no rules file says who may
 
+    @property
+    def through_copy(self) -> str | None:
+        """The copy (a replica, export, clone …) this member reads the dataset through, if any (docs/flows.md)."""
+        return next((step.node for step in self.path if step.via == "flows-to"), None)
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PeopleCount:

@@ -156,6 +156,7 @@ _EVIDENCE_READS: dict[EvidenceKind, tuple[str, ...]] = {
     EvidenceKind.PUBLIC_ACCESS_PREVENTION: ("metadata",),
     EvidenceKind.UNIFORM_ACCESS: ("metadata",),
     EvidenceKind.DASHBOARD_PERMISSION: ("permissions",),
+    EvidenceKind.FLOW_CONFIGURATION: ("replication", "inventory", "logging"),  # docs/flows.md
 }
 
 

@@ -50,6 +50,7 @@ __all__ = [
     "GCP_ALL_AUTHENTICATED",
     "GCP_ALL_USERS",
     "AccessLevel",
+    "Carries",
     "Condition",
     "ConditionFamily",
     "CoverageGap",
@@ -61,6 +62,8 @@ __all__ = [
     "Evaluation",
     "Evidence",
     "EvidenceKind",
+    "Flow",
+    "FlowKind",
     "FrozenJson",
     "Grant",
     "Principal",
@@ -75,6 +78,7 @@ __all__ = [
     "aws_root_user_principal",
     "aws_service_for_principal",
     "freeze_json",
+    "network_parts",
 ]
 
 
@@ -179,6 +183,7 @@ class EvidenceKind(StrEnum):
     LAKE_FORMATION_PERMISSION = "lake-formation-permission"  # a ListPermissions entry or a data lake admin
     CATALOG_LOCATION = "catalog-location"  # a Glue table's StorageDescriptor.Location
     HMAC_KEY = "hmac-key"  # a Cloud Storage HMAC key entry (projects.hmacKeys.list item)
+    FLOW_CONFIGURATION = "flow-configuration"  # a replication rule, inventory, log, export, transfer (docs/flows.md)
     ROLE_PERMISSION = "role-permission"  # a Superset role's permission, an ownership or an embedding
 
 
@@ -321,13 +326,33 @@ def aws_org_principal(org_id: str) -> Principal:
     )
 
 
-def aws_network_principal(network: str, *, account: str | None = None, name: str | None = None) -> Principal:
+def aws_network_principal(
+    network: str, *, account: str | None = None, name: str | None = None, within: Principal | None = None
+) -> Principal:
     """Callers whose requests come through ``network``: ``vpce-…``, ``vpc-…``, an address range, or a
-    ``vpce-account:…``/``vpce-org:…`` scope; ``account`` owns the network when the snapshot knows it."""
+    ``vpce-account:…``/``vpce-org:…`` scope; ``account`` owns the network when the snapshot knows it.
+
+    ``within``: only the principals of that class (an organisation, an OU, an account) calling through the
+    network: the id is ``CLASS@aws-network:NETWORK`` (:data:`NETWORK_WITHIN`), contained in both."""
+    label = name or f"callers through {network}"
+    if within is None:
+        return Principal(
+            id=f"aws-network:{network}", kind=PrincipalKind.NETWORK, provider=Provider.AWS, account=account, name=label
+        )  # fmt: skip
     return Principal(
-        id=f"aws-network:{network}", kind=PrincipalKind.NETWORK, provider=Provider.AWS, account=account,
-        name=name or f"callers through {network}",
+        id=f"{within.id}{NETWORK_WITHIN}aws-network:{network}", kind=PrincipalKind.NETWORK, provider=Provider.AWS,
+        account=account, name=f"{within.label}, {label.removeprefix('callers ')}",
     )  # fmt: skip
+
+
+NETWORK_WITHIN = "@"
+"""Separates a class from a network in the id of the principals of that class calling through that network."""
+
+
+def network_parts(principal_id: str) -> tuple[str, str] | None:
+    """(class id, network id) of a ``CLASS@aws-network:…`` principal id, else None."""
+    head, sep, tail = principal_id.rpartition(NETWORK_WITHIN + "aws-network:")
+    return (head, "aws-network:" + tail) if sep and head else None
 
 
 def aws_service_for_principal(subject: str, *, account: str | None = None) -> Principal:
@@ -572,6 +597,76 @@ class Reexposure:
         object.__setattr__(self, "conditions", tuple(self.conditions))
 
 
+class FlowKind(StrEnum):
+    """How data leaves one dataset for another (docs/flows.md)."""
+
+    S3_REPLICATION = "s3-replication"
+    S3_INVENTORY = "s3-inventory"
+    S3_ACCESS_LOGS = "s3-access-logs"
+    DYNAMODB_EXPORT = "dynamodb-export"
+    DYNAMODB_REPLICA = "dynamodb-replica"
+    BIGQUERY_CLONE = "bigquery-clone"
+    BIGQUERY_SNAPSHOT = "bigquery-snapshot"
+    BIGQUERY_TRANSFER = "bigquery-transfer"
+    STORAGE_TRANSFER = "storage-transfer"
+
+
+class Carries(StrEnum):
+    """What a flow carries to its destination."""
+
+    ALL = "all"  # every object or row
+    PART = "part"  # the objects a prefix or tag filter selects
+    METADATA = "metadata"  # keys, sizes, requesters: not the data itself
+
+    @property
+    def level(self) -> AccessLevel:
+        """The level of the source its destination's readers reach: its data, or only what listing shows."""
+        return AccessLevel.LIST if self is Carries.METADATA else AccessLevel.READ
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Flow:
+    """``source``'s data (or metadata) is copied into ``destination``: whoever reads the copy reads the source.
+
+    ``destination`` is a dataset id (it may be outside the snapshot: then the flow is a
+    coverage gap of ``source``); ``scope`` says which part flows (a prefix, tags) when
+    ``carries`` is ``PART``.
+    """
+
+    source: str
+    destination: str
+    kind: FlowKind
+    carries: Carries
+    evidence: tuple[Evidence, ...]
+    scope: str | None = None
+    destination_account: str | None = None
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.kind, FlowKind), "flow kind must be a FlowKind")
+        _require(isinstance(self.carries, Carries), "flow carries must be a Carries")
+        _require(self.source != self.destination, f"flow of {self.source} into itself")
+        _require(len(self.evidence) > 0, f"flow {self.source} -> {self.destination}: evidence is required")
+        object.__setattr__(self, "evidence", tuple(self.evidence))
+
+    @property
+    def summary(self) -> str:
+        """What flows, in words: ``s3-replication of all the data``."""
+        what = {Carries.ALL: "all the data", Carries.PART: "part of the data", Carries.METADATA: "metadata only"}
+        scope = f" ({self.scope})" if self.scope else ""
+        return f"{self.kind.value} of {what[self.carries]}{scope}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "destination": self.destination,
+            "kind": self.kind.value,
+            "carries": self.carries.value,
+            "scope": self.scope,
+            "destination_account": self.destination_account,
+            "evidence": [e.to_json() for e in self.evidence],
+        }
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CoverageGap:
     """A read that was denied or failed: we do not know what that document says."""
@@ -617,6 +712,7 @@ class Evaluation:
     grants: list[Grant] = field(default_factory=list)
     edges: list[Edge] = field(default_factory=list)
     reexposures: list[Reexposure] = field(default_factory=list)
+    flows: list[Flow] = field(default_factory=list)  # copies of one dataset into another (docs/flows.md)
     gaps: list[CoverageGap] = field(default_factory=list)
     # Number of people a class principal stands for, where directory data says.
     class_people: dict[str, int] = field(default_factory=dict)
@@ -649,6 +745,7 @@ class Evaluation:
         self.grants.extend(other.grants)
         self.edges.extend(other.edges)
         self.reexposures.extend(other.reexposures)
+        self.flows.extend(other.flows)
         self.gaps.extend(other.gaps)
         for k, v in other.class_people.items():
             self.class_people[k] = max(v, self.class_people.get(k, 0))

@@ -13,6 +13,7 @@ from seenby.audit import Coverage, audience_people, count_people, people_through
 from seenby.config import Rules
 from seenby.errors import UsageError
 from seenby.findings import AudienceMember, AudienceReport, PathStep, PeopleCount, StepKind
+from seenby.flow_audit import declaration_of
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
 from seenby.graph.build import ReachGraph
 from seenby.history.provenance import Provenance
@@ -76,7 +77,7 @@ def who_can_read(
     under that group; ``expand_members`` lists each of them as well.
     """
     dataset = find_dataset(rg, dataset_ref)
-    decl = rules.declaration_for(dataset) if rules else None
+    decl = declaration_of(rules, rg.datasets, rg.flows, dataset) if rules else None  # a copy inherits (flows.md)
     coverage = Coverage(rg)
     members: list[AudienceMember] = []
     people: dict[AccessLevel, PeopleCount] = {}

@@ -95,6 +95,7 @@ class Candidate:
     note: str | None = None  # what a grant to this candidate notes (the network a variant calls through)
     network_keys: tuple[tuple[str, KeyValue], ...] = ()  # the network keys a variant calls through with
     base: str | None = None  # the key of the candidate this one is a variant of (calling through a network)
+    through: str | None = None  # the network a variant calls through (its aws-network id)
 
     @property
     def key(self) -> str:
@@ -173,6 +174,10 @@ def match_principal(statement: Statement, c: Candidate) -> Match:
     itself, account = _listed(refs, c)
     if statement.effect is Effect.ALLOW:
         return _NO if (itself or account) else Match(Tri.TRUE)
+    if c.kind is CandidateKind.GROUP:
+        # a group is never the caller: which of its members the list exempts is decided member by member
+        # (policies/aws/group_members.py), so the group's own grant is not denied here
+        return _NO
     if c.has_boundary:
         return Match(Tri.TRUE)
     if itself and (account or c.kind in (CandidateKind.SERVICE, CandidateKind.CANONICAL, CandidateKind.PUBLIC)):
@@ -201,15 +206,28 @@ def without_redundant_variants(granted: list[tuple[Candidate, _Held]]) -> list[_
     def slot(item: _Held) -> object:
         return item.level if isinstance(item, Grant) else item.target.id
 
+    def conditions(item: _Held) -> frozenset[str]:
+        return frozenset(x.text + x.reason for x in item.conditions)
+
+    def source(item: _Held) -> Principal:
+        return item.principal if isinstance(item, Grant) else item.source
+
     held: dict[tuple[str, object], frozenset[str]] = {}
+    network_audience: dict[tuple[str, object], frozenset[str]] = {}
     for c, g in granted:
         if c.base is None:
-            held.setdefault((c.key, slot(g)), frozenset(x.text + x.reason for x in g.conditions))
+            held.setdefault((c.key, slot(g)), conditions(g))
+        elif c.through is not None and source(g).id == f"aws-network:{c.through}":
+            network_audience.setdefault((c.through, slot(g)), conditions(g))
     out: list[_Held] = []
     for c, g in granted:
         if c.base is not None:
             base = held.get((c.base, slot(g)))
-            if base is not None and base <= frozenset(x.text + x.reason for x in g.conditions):
+            if base is not None and base <= conditions(g):
                 continue
+            if c.kind.is_class and c.through is not None and source(g).id != f"aws-network:{c.through}":
+                wider = network_audience.get((c.through, slot(g)))
+                if wider is not None and wider <= conditions(g):
+                    continue  # a narrower class through the network: the network's audience holds it already
         out.append(g)
     return out

@@ -12,13 +12,13 @@ undecidable condition keeps the member (fail closed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from seenby.model import Grant
 from seenby.policies.aws.access import IdentityMemo
 from seenby.policies.aws.candidates import Candidate
-from seenby.policies.aws.document import Effect
-from seenby.policies.aws.evaluate import Request
+from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, Statement
+from seenby.policies.aws.evaluate import Request, Verdict, evaluate_policies
 from seenby.policies.aws.iam import Entity
 from seenby.policies.aws.population import Population
 
@@ -57,9 +57,18 @@ class GroupMembers:
             )  # fmt: skip
         return found
 
-    def _refuses(self, user: Entity, requests: Iterable[Request]) -> bool:
-        """The member's own identity side (its policies, its groups', its boundary) allows none of ``requests``."""
-        return not any(self.identities.outcome(user, request, False).allows for request in requests)
+    def _refuses(
+        self, user: Entity, member: Candidate, requests: Iterable[Request], resource_docs: Sequence[PolicyDocument]
+    ) -> bool:
+        """The member's own identity side (its policies, its groups', its boundary) allows none of ``requests``, or
+        the resource's policy denies the member itself every one of them."""
+        for request in requests:
+            if not self.identities.outcome(user, request, False).allows:
+                continue
+            if resource_docs and evaluate_policies(resource_docs, request, member).verdict is Verdict.DENY:
+                continue
+            return False
+        return True
 
     def _as_member(self, group: Candidate, user: Entity) -> list[Candidate]:
         """``user`` making the requests of ``group``'s grant: through the network ``group`` calls through, if any,
@@ -71,20 +80,47 @@ class GroupMembers:
         return [member, *pop.through_networks(pop.entity(user), pop.own_documents(user))]
 
     def grant(
-        self, group: Candidate, grant: Grant, requests_of: Callable[[Candidate], Iterable[Request]]
+        self,
+        group: Candidate,
+        grant: Grant,
+        requests_of: Callable[[Candidate], Iterable[Request]],
+        resource_docs: Sequence[PolicyDocument | None] = (),
     ) -> list[Grant]:
-        """``grant`` as given to ``group``, or, when some members refuse it themselves, one per other member.
+        """``grant`` as given to ``group``, or, when some members are refused it, one per other member.
 
         ``requests_of(member)``: the requests of the grant's level as that member would make them.
+        ``resource_docs``: the resource's policies: a Deny there that singles out members (by ARN, user id, name
+        or tag) applies to them on the group's path too (a group is never the caller, its members are).
         """
+        docs = [d for d in resource_docs if d is not None and _singles_out_members(d)]
+        candidates = self.members(group) if docs else self._may_refuse(group)
         refused = [
             u.arn
-            for u in self._may_refuse(group)
-            if all(self._refuses(u, requests_of(m)) for m in self._as_member(group, u))
+            for u in candidates
+            if all(self._refuses(u, m, requests_of(m), docs) for m in self._as_member(group, u))
         ]
         if not refused:
             return [grant]
         names = ", ".join(refused)
-        note = (f"{group.key} grants it to its members; {names} refuse it themselves (an explicit Deny or a "
-                f"permissions boundary of their own): the grant is shown for each other member")  # fmt: skip
+        note = (f"{group.principal.id} grants it to its members; {names} are refused it (an explicit Deny of their "
+                f"own or of the resource's policy naming them, or a permissions boundary): the grant is shown for "
+                f"each other member")  # fmt: skip
         return [grant.moved_to(u.principal, note) for u in self.members(group) if u.arn not in refused]
+
+
+# caller-identity keys by which a Deny can tell one member of a group from another
+_MEMBER_KEYS = ("aws:principalarn", "aws:userid", "aws:username", "aws:principaltag/")
+
+
+def _singles_out(st: Statement) -> bool:
+    """A Deny that may apply to some members of a group and not others: it names users, or tests a key that
+    differs between them."""
+    if st.effect is not Effect.DENY:
+        return False
+    if st.not_principal or any(r.type in (PrincipalType.ARN, PrincipalType.UNIQUE_ID) for r in st.principals or ()):
+        return True
+    return any(key.lower().startswith(_MEMBER_KEYS) for keys in st.condition.values() for key in keys)
+
+
+def _singles_out_members(doc: PolicyDocument) -> bool:
+    return any(_singles_out(st) for st in doc.statements)

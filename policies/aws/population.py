@@ -14,9 +14,12 @@ them (see :mod:`.context`).
 from __future__ import annotations
 
 import ipaddress
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
+from importlib import resources
 
 from seenby.model import (
     AWS_ANY_SERVICE,
@@ -322,14 +325,7 @@ class Population:
         """
         key = AWS_ANY_SERVICE.id
         if key not in self._cache:
-            values: dict[str, KeyValue] = {
-                k: ABSENT
-                for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
-                          "aws:userid", "aws:username", "kms:CallerAccount")
-            }  # fmt: skip
-            values["aws:PrincipalIsAWSService"] = Known(("true",))
-            values["aws:PrincipalServiceName"] = Opaque("*.amazonaws.com")
-            values["aws:PrincipalType"] = Known(("AWSService",))
+            values = _service_keys(Opaque("*.amazonaws.com"))
             values.update(self._unnamed_sources())
             ctx = RequestContext(values=values, principal_tags={}, now=self.now, on_behalf=True)
             self._remember(Candidate(kind=CandidateKind.SERVICE, principal=AWS_ANY_SERVICE, context=ctx, service="*"))
@@ -341,8 +337,13 @@ class Population:
             values: dict[str, KeyValue] = {
                 k: ABSENT for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID")
             }
+            # the claims of a public web identity provider's users: whichever a trust asks for (its audience
+            # keys say which users; trust.py tells a trust that fixes none of them apart)
+            values.update({k: CALLER_CHOICE for k in web_identity_keys(provider)})
             ctx = RequestContext(values=values, now=self.now)
-            principal = Principal(id=provider, kind=PrincipalKind.FEDERATED, provider=Provider.AWS)
+            account = provider.split(":")[4] if provider.startswith("arn:") and provider.count(":") >= 5 else None
+            principal = Principal(id=provider, kind=PrincipalKind.FEDERATED, provider=Provider.AWS,
+                                  account=account or None)  # fmt: skip
             c = Candidate(kind=CandidateKind.FEDERATED, principal=principal, context=ctx, arn=provider)
             self._cache[key] = c
         return self._cache[key]
@@ -409,11 +410,13 @@ class Population:
         """``candidates``, plus each of them calling through every network ``resource_docs`` name (and, for an IAM
         user, group or role, its own policies name).
 
-        A class calling through a network is recorded against the network (``aws-network:…``): callers
-        through it, a class of its own.  A specific principal stays itself, its grant noting the network, and
-        so do the unnamed principals of ``owner``, the resource's account (RestrictPublicBuckets leaves
-        them, and only them, a public grant).  Such a variant's grant is dropped where its candidate has the
-        same grant from the internet (:func:`~.candidates.without_redundant_variants`).
+        Anyone (or any authenticated caller) calling through a network is recorded against the network
+        (``aws-network:…``): callers through it, a class of its own.  A narrower class (an organisation, an
+        OU, an account) through it is ``CLASS@aws-network:…``, contained in both; a specific principal stays
+        itself, the grant noting the network.  A variant's grant is dropped where its candidate has the same
+        grant from the internet, and a narrower class's where the network's audience already has it
+        (:func:`~.candidates.without_redundant_variants`).  ``owner`` (the resource's account) is kept for
+        callers that need it.
         """
         out = list(candidates)
         docs = tuple(resource_docs)
@@ -422,8 +425,7 @@ class Population:
             if entity is not None:
                 out.extend(self.through_networks(c, (*docs, *self.own_documents(entity))))
             elif c.kind.is_class:
-                own = c.kind is CandidateKind.ACCOUNT and c.account == owner
-                out.extend(self.through_networks(c, docs, as_itself=own))
+                out.extend(self.through_networks(c, docs))
         return out
 
     @staticmethod
@@ -431,22 +433,24 @@ class Population:
         """The identity policies (its groups' included) and the boundary of ``entity``."""
         return (*entity.all_policies(), entity.boundary)
 
-    def through_networks(
-        self, c: Candidate, documents: Iterable[PolicyDocument | None], *, as_itself: bool = False
-    ) -> list[Candidate]:
-        """``c`` calling through each network ``documents`` name (recorded against the network when ``c`` is a
-        class, unless ``as_itself``)."""
+    def through_networks(self, c: Candidate, documents: Iterable[PolicyDocument | None]) -> list[Candidate]:
+        """``c`` calling through each network ``documents`` name: anyone (or any authenticated caller) through it
+        is the network's audience; a narrower class, its principals through the network (both contain them)."""
         out: list[Candidate] = []
         for key, value in _network_literals(documents):
             net = _network_keys(key, value, self.networks, self.partition)
             if net is None:
                 continue
-            if c.kind.is_class and not as_itself:
-                principal = aws_network_principal(net.id, account=net.account, name=net.name)
+            if c.kind.is_class:
+                broad = c.kind in (CandidateKind.PUBLIC, CandidateKind.AUTHENTICATED)
+                within = None if broad else c.principal
+                principal = aws_network_principal(net.id, account=net.account, name=net.name, within=within)
                 note = f"{c.principal.label} calling {net.name.removeprefix('callers ')}"
             else:
                 principal, note = c.principal, f"only when calling {net.name.removeprefix('callers ')}"
-            out.append(self.via_network(c, tuple(net.values.items()), f"network:{net.id}", note, principal))
+            out.append(
+                self.via_network(c, tuple(net.values.items()), f"network:{net.id}", note, principal, through=net.id)
+            )
         return out
 
     def via_network(
@@ -456,6 +460,7 @@ class Population:
         variant: str,
         note: str | None,
         principal: Principal | None = None,
+        through: str | None = None,
     ) -> Candidate:
         """``c`` calling with ``network_keys``: a variant recorded against ``principal`` (``c``'s own by default),
         its grants noting ``note``."""
@@ -464,7 +469,7 @@ class Population:
         if hit is None:
             hit = replace(
                 c, principal=principal or c.principal, context=c.context.merged(dict(network_keys)),
-                variant=f"{c.key}#{variant}", note=note, network_keys=network_keys, base=c.key,
+                variant=f"{c.key}#{variant}", note=note, network_keys=network_keys, base=c.key, through=through,
             )  # fmt: skip
             self._cache[cache_key] = hit
             if c.key in self.entity_of:
@@ -484,14 +489,7 @@ class Population:
         hit = self._cache.get(key)
         if hit is not None:
             return hit
-        values: dict[str, KeyValue] = {
-            k: ABSENT
-            for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
-                      "aws:userid", "aws:username", "kms:CallerAccount")
-        }  # fmt: skip
-        values["aws:PrincipalIsAWSService"] = Known(("true",))
-        values["aws:PrincipalType"] = Known(("AWSService",))
-        values["aws:PrincipalServiceName"] = Opaque("*.amazonaws.com") if service == "*" else Known((service,))
+        values = _service_keys(Opaque("*.amazonaws.com") if service == "*" else Known((service,)))
         values.update(self._unnamed_sources())
         if account is not None:
             values["aws:SourceAccount"] = values["aws:SourceOwner"] = Known((account,))
@@ -752,3 +750,28 @@ def _network_keys(key: str, value: str, networks: NetworkDirectory, partition: s
             values={key: Known((value,)), "aws:SourceVpce": some_endpoint, "aws:SourceIp": ABSENT},
         )  # fmt: skip
     return None
+
+
+def _service_keys(name: KeyValue) -> dict[str, KeyValue]:
+    """The principal keys of a request an AWS service principal makes (``name``: its aws:PrincipalServiceName)."""
+    values: dict[str, KeyValue] = {
+        k: ABSENT
+        for k in ("aws:PrincipalArn", "aws:PrincipalAccount", "aws:PrincipalOrgID", "aws:PrincipalOrgPaths",
+                  "aws:userid", "aws:username", "kms:CallerAccount")
+    }  # fmt: skip
+    values["aws:PrincipalIsAWSService"] = Known(("true",))
+    values["aws:PrincipalType"] = Known(("AWSService",))
+    values["aws:PrincipalServiceName"] = name
+    return values
+
+
+@cache
+def _web_identity_providers() -> dict[str, tuple[str, ...]]:
+    text = resources.files("seenby.policies.aws.data").joinpath("web_identity_providers.json").read_text("utf-8")
+    return {p: tuple(keys) for p, keys in json.loads(text)["providers"].items()}
+
+
+def web_identity_keys(provider: str) -> tuple[str, ...]:
+    """The condition keys naming the audience or subject of a public web identity provider's users (none for
+    any other provider): ``policies/aws/data/web_identity_providers.json``."""
+    return _web_identity_providers().get(provider.lower(), ())

@@ -165,7 +165,8 @@ class ResourcePolicyEvaluator:
                 grant = Grant(principal=c.principal, dataset=dataset, level=level,
                               evidence=noted(c, self._noted(res, evidence)), conditions=best.conditions)  # fmt: skip
                 if c.kind is CandidateKind.GROUP:
-                    granted.extend((c, g) for g in self.group_members.grant(c, grant, self._requests(res, actions)))
+                    members = self.group_members.grant(c, grant, self._requests(res, actions), (res.policy,))
+                    granted.extend((c, g) for g in members)
                 else:
                     granted.append((c, grant))
         return without_redundant_variants(granted)

@@ -377,7 +377,12 @@ class BucketEvaluator:
                 out.append(pop.canonical(og.grantee))
         targets = (bucket.arn, f"{bucket.arn}/*")
         foreign = _ForeignReach.of(bucket, key, self.acl_groups)
-        for entity in self.index.holders(bucket.name, targets):
+        holders = list(self.index.holders(bucket.name, targets))
+        if key is not None and not key.aws_managed and key.arn:
+            # whoever may decrypt with the bucket's key and reaches the bucket through its policy alone (a public or
+            # account-wide Allow needs no S3 permission of their own in the owner account)
+            holders += [e for e in self.index.holders(key.arn, (key.arn,)) if e.account == bucket.account]
+        for entity in holders:
             if not foreign.may_reach(entity.account, bucket.account):
                 continue
             out.append(pop.entity(entity))
@@ -552,6 +557,10 @@ class BucketEvaluator:
             return outcome
         outcome = self.restrict_public_buckets(bucket, c, outcome)
         if outcome.allows and spec.kms_action and key is not None:
+            if c.kind is CandidateKind.PUBLIC:
+                # SSE-KMS objects are read and written with signed requests only: anonymous callers never get them,
+                # whatever the key policy says (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html)
+                return NOT_ALLOWED
             outcome = conjoin(outcome, self.key_outcome(key, c, spec.kms_action, bucket.kms_context()))
         return outcome
 
@@ -687,7 +696,8 @@ class BucketEvaluator:
                 grant = Grant(principal=c.principal, dataset=bucket.arn, level=level, evidence=noted(c, evidence),
                               conditions=best.conditions)  # fmt: skip
                 if c.kind is CandidateKind.GROUP:
-                    granted.extend((c, g) for g in self._group_members.grant(c, grant, self._requests(bucket, specs)))
+                    members = self._group_members.grant(c, grant, self._requests(bucket, specs), (bucket.policy,))
+                    granted.extend((c, g) for g in members)
                 else:
                     granted.append((c, grant))
         return without_redundant_variants(granted)

@@ -30,7 +30,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 
 from __future__ import annotations
 
-from seenby.model import Edge, EdgeKind
+from seenby.model import AWS_PUBLIC, Edge, EdgeKind
 from seenby.policies.aws.access import (
     ALLOWED,
     NOT_ALLOWED,
@@ -49,11 +49,12 @@ from seenby.policies.aws.candidates import (
     noted,
     without_redundant_variants,
 )
-from seenby.policies.aws.document import Effect, PolicyDocument
+from seenby.policies.aws.conditions import Tri
+from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType
 from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.iam import Entity, EntityKind, IdentityIndex
 from seenby.policies.aws.org import Directory
-from seenby.policies.aws.population import Population, unique
+from seenby.policies.aws.population import Population, unique, web_identity_keys
 
 __all__ = ["trust_edges"]
 
@@ -62,9 +63,15 @@ _FEDERATED_ACTIONS = ("sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
 
 
 def _identity(
-    population: Population, c: Candidate, request: Request, own_iam: str | None, memo: IdentityMemo
+    population: Population,
+    c: Candidate,
+    request: Request,
+    own_iam: str | None,
+    memo: IdentityMemo,
+    resolved: frozenset[str] = frozenset(),
 ) -> tuple[Outcome, IdentityMode]:
-    """The caller's identity side; ``own_iam``: the role's account, when its IAM is in the snapshot."""
+    """The caller's identity side; ``own_iam``: the role's account, when its IAM is in the snapshot;
+    ``resolved``: the accounts whose principals able to assume the role are candidates of their own."""
     entity = population.entity_of.get(c.key)
     if entity is not None:
         # a user of the role's own account is allowed by its own policies here, by its groups' through them
@@ -72,10 +79,33 @@ def _identity(
         return memo.outcome(entity, request, own_only), IdentityMode.EVALUATED
     if c.kind in (CandidateKind.SERVICE, CandidateKind.FEDERATED, CandidateKind.PUBLIC):
         return NOT_ALLOWED, IdentityMode.NONE
-    if c.kind is CandidateKind.ACCOUNT and c.account == own_iam:
-        # an unnamed principal of the role's own account: those its IAM allows are candidates of their own
+    if c.kind is CandidateKind.ACCOUNT and (c.account == own_iam or c.account in resolved):
+        # an unnamed principal of an account whose IAM is known: those its IAM allows are candidates of their own
         return NOT_ALLOWED, IdentityMode.NONE
     return ALLOWED, IdentityMode.ASSUMED
+
+
+def _opens_to_anyone(trust: PolicyDocument, c: Candidate) -> bool:
+    """A trust Allow naming public web identity provider ``c`` fixes none of its audience or subject keys: anyone
+    who can sign in there may assume the role, which S3 Block Public Access's definition counts as public."""
+    keys = {k.lower() for k in web_identity_keys(c.arn or "")}
+    if not keys:
+        return False
+    return any(
+        st.effect is Effect.ALLOW
+        and match_principal(st, c).value is Tri.TRUE
+        and not any(key.lower() in keys for block in st.condition.values() for key in block)
+        for st in trust.statements
+    )
+
+
+def _opens_beyond_named(trust: PolicyDocument) -> bool:
+    """Some Allow of the trust names "*" or an account (narrowed or not by conditions): the callers are whoever
+    of those accounts their own IAM lets assume the role."""
+    broad = (PrincipalType.ANY, PrincipalType.ACCOUNT)
+    return any(
+        st.effect is Effect.ALLOW and any(r.type in broad for r in st.principals or ()) for st in trust.statements
+    )
 
 
 def _delegates_to_own_account(trust: PolicyDocument, own: Candidate) -> bool:
@@ -83,11 +113,14 @@ def _delegates_to_own_account(trust: PolicyDocument, own: Candidate) -> bool:
     return any(st.effect is Effect.ALLOW and match_principal(st, own).via_account for st in trust.statements)
 
 
-def _holders(role: Entity, population: Population, index: IdentityIndex) -> list[Candidate]:
-    """The role's own account's users, groups and roles whose own policies may allow sts:AssumeRole on it."""
+def _holders(
+    role: Entity, population: Population, index: IdentityIndex, accounts: frozenset[str] | None = None
+) -> list[Candidate]:
+    """The users, groups and roles whose own policies may allow sts:AssumeRole on the role: of the role's own
+    account, or of ``accounts``."""
     out: list[Candidate] = []
     for entity in index.holders(role.arn, (role.arn,)):
-        if entity.account != role.account:
+        if entity.account != role.account and (accounts is None or entity.account not in accounts):
             continue
         out.append(population.entity(entity))
         if entity.kind is EntityKind.USER:
@@ -122,6 +155,11 @@ def trust_edges(
     own_iam = role.account if index is not None and role.account in population.iams else None
     if index is not None and own_iam is not None and _delegates_to_own_account(role.trust, own):
         candidates.extend(_holders(role, population, index))
+    # "*" or another account, narrowed by conditions or not: in every account whose IAM the snapshot holds, the
+    # callers are the principals whose identity policies allow sts:AssumeRole on the role (as in the own account)
+    resolved = frozenset(population.iams) if index is not None and _opens_beyond_named(role.trust) else frozenset()
+    if resolved:
+        candidates.extend(_holders(role, population, index, resolved))
     edges: list[tuple[Candidate, Edge]] = []
     target = role.principal
     for c in population.with_networks(unique(candidates), (role.trust,), role.account):
@@ -131,7 +169,7 @@ def trust_edges(
         outcomes = []
         for action in actions:
             request = Request(action=action, resource=role.arn, context=c.context)
-            identity, mode = _identity(population, c, request, own_iam, memo)
+            identity, mode = _identity(population, c, request, own_iam, memo, resolved)
             if c.kind is CandidateKind.FEDERATED:
                 mode = IdentityMode.NONE
             outcome = resource_and_identity(
@@ -152,14 +190,19 @@ def trust_edges(
         best = any_of(*outcomes)
         if not best.allows or not best.evidence:
             continue
+        source, evidence = c.principal, noted(c, best.evidence)
+        if c.kind is CandidateKind.FEDERATED and _opens_to_anyone(role.trust, c):
+            source = AWS_PUBLIC
+            evidence = (evidence[0].with_note(f"anyone who can sign in to {c.arn} (no audience or subject fixed)"),
+                        *evidence[1:])  # fmt: skip
         edges.append(
             (
                 c,
                 Edge(
-                    source=c.principal,
+                    source=source,
                     target=target,
                     kind=EdgeKind.CAN_ASSUME,
-                    evidence=noted(c, best.evidence),
+                    evidence=evidence,
                     conditions=best.conditions,
                 ),
             )

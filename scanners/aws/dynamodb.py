@@ -12,12 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from seenby.scanners.aws.calls import read
+from seenby.scanners.aws.calls import DENIED_CODES, describe_failure, jsonable, read
 from seenby.scanners.aws.operation import Operation
 from seenby.scanners.aws.service import AccountContext, ServiceScanner, first_failure, ok_read
-from seenby.snapshot import Resource
+from seenby.scanners.reads import perform_read
+from seenby.snapshot import Read, Resource
 
-__all__ = ["DYNAMODB", "OPERATIONS", "TABLE_READS", "read_table", "table_arn"]
+__all__ = ["DYNAMODB", "OPERATIONS", "TABLE_READS", "read_exports", "read_table", "table_arn"]
 
 RESOURCE_TYPE = "aws.dynamodb.table"
 LISTING = "dynamodb_tables"
@@ -39,7 +40,35 @@ TABLE_READS: tuple[TableRead, ...] = (
     TableRead(name="resource_policy", op=_ddb("GetResourcePolicy", "PolicyNotFoundException")),
     TableRead(name="tags", op=_ddb("ListTagsOfResource")),
 )
-OPERATIONS = (LIST_TABLES, *(r.op for r in TABLE_READS))
+# where the data flows (issue 20, docs/flows.md): exports to S3; global-table replicas are in ``description``
+LIST_EXPORTS = _ddb("ListExports")
+DESCRIBE_EXPORT = _ddb("DescribeExport", "ExportNotFoundException")
+EXPORTS = "exports"
+OPERATIONS = (LIST_TABLES, *(r.op for r in TABLE_READS), LIST_EXPORTS, DESCRIBE_EXPORT)
+
+
+def read_exports(client: Any, arn: str) -> Read:
+    """Every export of the table (ListExports, all pages) with its destination (DescribeExport each):
+    ``{"ExportDescriptions": [...]}``.  One failed call makes the read that failure (a gap).
+
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ListExports.html,
+    https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_DescribeExport.html.
+    """
+
+    def call() -> dict[str, Any]:
+        described: list[Any] = []
+        params: dict[str, Any] = {"TableArn": arn}
+        for _ in range(100_000):  # bounded: a token that never ends is an error, not a hang
+            page = client.list_exports(**params)
+            for summary in page.get("ExportSummaries") or []:
+                described.append(client.describe_export(ExportArn=summary["ExportArn"])["ExportDescription"])
+            if not page.get("NextToken"):
+                return {"ExportDescriptions": described}
+            params["NextToken"] = page["NextToken"]
+        raise RuntimeError("ListExports: too many pages")
+
+    return perform_read(call, api=LIST_EXPORTS.api, absent=frozenset(), denied=DENIED_CODES,
+                        describe=describe_failure, document=jsonable)  # fmt: skip
 
 
 def table_arn(partition: str, region: str, account: str, name: str) -> str:
@@ -56,6 +85,7 @@ def read_table(ctx: AccountContext, region: str, name: str) -> Resource:
     reads = {TABLE_READS[0].name: described}
     for entry in TABLE_READS[1:]:
         reads[entry.name] = read(client, entry.op, ResourceArn=arn)
+    reads[EXPORTS] = read_exports(client, arn)
     return Resource(type=RESOURCE_TYPE, id=arn, name=name, account=ctx.account, region=region, reads=reads)
 
 

@@ -90,6 +90,27 @@ def _s3(name: str, iam_action: str, *absent: str, label: str | None = None) -> O
     return Operation(service="s3", name=name, iam_action=iam_action, absent=frozenset(absent), label=label)
 
 
+FLOW_READS: tuple[BucketRead, ...] = (
+    BucketRead(
+        name="replication",
+        op=_s3("GetBucketReplication", "s3:GetReplicationConfiguration", "ReplicationConfigurationNotFoundError"),
+    ),
+    BucketRead(
+        name="inventory",
+        op=_s3(
+            "ListBucketInventoryConfigurations",
+            "s3:GetInventoryConfiguration",
+            label="s3:ListBucketInventoryConfigurations",
+        ),
+    ),
+    BucketRead(name="logging", op=_s3("GetBucketLogging", "s3:GetBucketLogging")),
+)
+"""The reads that say where a bucket's data or metadata is copied (docs/flows.md): replication rules,
+inventory reports, server access logs.  IAM actions per
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketReplication.html,
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBucketInventoryConfigurations.html and
+https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLogging.html."""
+
 GET_BUCKET_LOCATION = _s3("GetBucketLocation", "s3:GetBucketLocation")
 LOCATION = BucketRead(name="location", op=GET_BUCKET_LOCATION)
 BUCKET_READS: tuple[BucketRead, ...] = (
@@ -115,6 +136,8 @@ BUCKET_READS: tuple[BucketRead, ...] = (
         ),
     ),
     BucketRead(name="tags", op=_s3("GetBucketTagging", "s3:GetBucketTagging", "NoSuchTagSet")),
+    # where the data flows (issue 20, docs/flows.md)
+    *FLOW_READS,
 )
 """The reads of every bucket, in its own region."""
 

@@ -225,8 +225,16 @@ def _seed_bucket(endpoint: str, bucket: Resource, key_arns: dict[str, str]) -> N
         writes.append(lambda: s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration=config))
     if (tags := bucket.document("tags")) is not None:
         writes.append(lambda: s3.put_bucket_tagging(Bucket=name, Tagging={"TagSet": tags["TagSet"]}))
+    if (replication := bucket.document("replication")) is not None:
+        writes.append(lambda: _seed_replication(s3, name, replication["ReplicationConfiguration"]))
     for write in writes:
         write()
+
+
+def _seed_replication(s3: Any, name: str, config: dict[str, Any]) -> None:
+    """Replication needs versioning on the source (https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketReplication.html)."""
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_replication(Bucket=name, ReplicationConfiguration=config)
 
 
 def _client(endpoint: str, res: Resource, service: str) -> Any:

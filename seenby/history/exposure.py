@@ -23,6 +23,7 @@ from typing import Any
 from seenby.config import Rules
 from seenby.errors import UsageError
 from seenby.findings import AudienceClass, AudienceMember, PathStep, PeopleCount
+from seenby.flow_audit import declaration_of
 from seenby.graph.build import build_graph
 from seenby.history.changes import DocumentChange, changed_reads, path_resources, read_json
 from seenby.history.index import ScanIndex
@@ -182,6 +183,7 @@ def exposure_timeline(
     index = ScanIndex(history)
     dataset = _resolve(index, dataset_ref, until)
     decl = rules.declaration_for(dataset) if rules else None
+    inherited = None  # a copy's declaration, inherited from its source in the latest scan that holds it
     answers: list[_Answer] = []
     snapshots: dict[int, Snapshot] = {}
     cache: dict[
@@ -196,6 +198,9 @@ def exposure_timeline(
             evaluated = index.evaluated(scan)
             snapshots.setdefault(scan.id, evaluated.snapshot)
             present = dataset.id in evaluated.evaluation.datasets
+            if rules and decl is None and present:
+                ev = evaluated.evaluation
+                inherited = declaration_of(rules, ev.datasets, ev.flows, dataset) or inherited
             members, gaps, people = (
                 _members(evaluated.evaluation, dataset, rules, levels) if present else ({}, (), PeopleCount(total=None))
             )
@@ -208,6 +213,7 @@ def exposure_timeline(
     if not answers:
         raise UsageError(f"no recorded scan covers {dataset.id} in the time asked")
     events = _events(history, answers, snapshots, dataset)
+    decl = decl or inherited
     return ExposureTimeline(
         dataset=dataset,
         levels=levels,

@@ -85,16 +85,16 @@ RPB_CASES = [
     ("org-id-is-not-public", {"StringEquals": {"aws:PrincipalOrgID": ORG}}, {"RestrictPublicBuckets": True},
      {f"aws-org:{ORG}": SURE}),
     # a fixed range is not public: RestrictPublicBuckets leaves it; the grant narrows to callers from that range
-    # (the owner account's principals may call from it too)
+    # (the owner account's principals through it are part of that network's audience)
     ("narrow-cidr-is-not-public", {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}, {"RestrictPublicBuckets": True},
-     {ROOT: SURE, "aws-network:203.0.113.0/24": SURE}),
+     {"aws-network:203.0.113.0/24": SURE}),
     # 0.0.0.0/0 and ranges wider than /8 are public: RestrictPublicBuckets cuts them to the owner account
     ("wide-cidr-is-public", {"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}}, {"RestrictPublicBuckets": True},
      {ROOT: SURE}),
     ("cidr-slash-7-is-public", {"IpAddress": {"aws:SourceIp": "10.0.0.0/7"}}, {"RestrictPublicBuckets": True},
-     {ROOT: SURE}),
+     {f"{ROOT}@aws-network:10.0.0.0/7": SURE}),
     ("source-vpce-is-not-public", {"StringEquals": {"aws:SourceVpce": "vpce-1"}}, {"RestrictPublicBuckets": True},
-     {ROOT: SURE, "aws-network:vpce-1": SURE}),
+     {"aws-network:vpce-1": SURE}),
     ("wildcard-vpce-is-public", {"StringLike": {"aws:SourceVpce": "vpce-*"}}, {"RestrictPublicBuckets": True},
      {ROOT: SURE}),
     # aws:SourceAccount is set on requests of AWS services acting for an account: RestrictPublicBuckets leaves

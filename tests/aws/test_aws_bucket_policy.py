@@ -60,11 +60,11 @@ CASES: list[tuple[str, str, list[dict], dict[str, str]]] = [
      {f"arn:aws:iam::{OUTSIDE}:role/partner": SURE}),
     ("external-session", PRINCIPAL, [S(principal={"AWS": f"arn:aws:sts::{OUTSIDE}:assumed-role/partner/s1"})],
      {f"arn:aws:sts::{OUTSIDE}:assumed-role/partner/s1": SURE}),
-    # a fixed network narrows "*" to the callers from it (the owner account's principals may call from it too)
+    # a fixed network narrows "*" to the callers from it
     ("source-ip-narrows-to-network", LOGIC, [S(condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})],
-     {"arn:aws:iam::111122223333:root": SURE, "aws-network:203.0.113.0/24": SURE}),
+     {"aws-network:203.0.113.0/24": SURE}),
     ("vpce-narrows-to-network", LOGIC, [S(condition={"StringEquals": {"aws:SourceVpce": "vpce-1a2b"}})],
-     {"arn:aws:iam::111122223333:root": SURE, "aws-network:vpce-1a2b": SURE}),
+     {"aws-network:vpce-1a2b": SURE}),
     ("deny-all-wins", LOGIC, [S(), S("Deny")], {}),
     ("deny-star-action", LOGIC, [S(), S("Deny", action="s3:*", resource=["arn:aws:s3:::b", OBJ])], {}),
     # a Deny on a property the caller chooses (TLS) removes nobody

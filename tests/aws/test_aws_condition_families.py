@@ -43,22 +43,21 @@ CASES: list[tuple[str, str, list[dict], str, dict[str, str]]] = [
      [S(condition={"IpAddress": {"aws:SourceIp": "0.0.0.0/0"}})], "read", {PUBLIC: SURE}),
     ("any-ipv6-is-public", KEYS + "#condition-keys-sourceip",
      [S(condition={"IpAddress": {"aws:SourceIp": "::/0"}})], "read", {PUBLIC: SURE}),
-    # the owner account's own principals calling from the network are shown as the owner account
     ("fixed-range-narrows-to-network", KEYS + "#condition-keys-sourceip",
      [S(condition={"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})], "read",
-     {"aws-network:203.0.113.0/24": SURE, ROOT: SURE}),
+     {"aws-network:203.0.113.0/24": SURE}),
     ("deny-unless-vpce-leaves-that-network", VPCE,
      [S(), S("Deny", action="s3:*", resource=ALL, condition={"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}})],
-     "read", {"aws-network:vpce-1a2b3c4d": SURE, ROOT: SURE}),
+     "read", {"aws-network:vpce-1a2b3c4d": SURE}),
     ("deny-unless-vpc-leaves-that-network", VPCE,
      [S(), S("Deny", action="s3:*", resource=ALL, condition={"StringNotEquals": {"aws:SourceVpc": "vpc-111bbb22"}})],
-     "read", {"aws-network:vpc-111bbb22": SURE, ROOT: SURE}),
+     "read", {"aws-network:vpc-111bbb22": SURE}),
     ("two-endpoints-are-two-networks", KEYS + "#condition-keys-sourcevpce",
      [S(condition={"StringEquals": {"aws:SourceVpce": ["vpce-1", "vpce-2"]}})], "read",
-     {"aws-network:vpce-1": SURE, "aws-network:vpce-2": SURE, ROOT: SURE}),
+     {"aws-network:vpce-1": SURE, "aws-network:vpce-2": SURE}),
     ("endpoint-owner-account", KEYS + "#condition-keys-vpceaccount",
      [S(condition={"StringEquals": {"aws:VpceAccount": ACCT}})], "read",
-     {f"aws-network:vpce-account:{ACCT}": SURE, ROOT: SURE}),
+     {f"aws-network:vpce-account:{ACCT}": SURE}),
     ("wildcard-endpoint-is-public", KEYS + "#condition-keys-sourcevpce",
      [S(condition={"StringLike": {"aws:SourceVpce": "vpce-*"}})], "read", {PUBLIC: SURE}),
     # -- service context: present only on requests a service makes for someone --------------------------------
@@ -108,7 +107,7 @@ CASES: list[tuple[str, str, list[dict], str, dict[str, str]]] = [
     # -- several keys in one block: AND across keys, OR across a key's values ------------------------------------
     ("tls-and-endpoint", OPERATORS,
      [S(condition={"Bool": {"aws:SecureTransport": "true"}, "StringEquals": {"aws:SourceVpce": "vpce-1"}})],
-     "read", {"aws-network:vpce-1": SURE, ROOT: SURE}),
+     "read", {"aws-network:vpce-1": SURE}),
     ("time-and-unmodelled", OPERATORS,
      [S(condition={"DateLessThan": {"aws:CurrentTime": "2025-01-01T00:00:00Z"},
                    "StringEquals": {"s3:ExistingJobOperation": "S3GetObject"}})], "read", {}),
@@ -200,7 +199,7 @@ def test_endpoint_the_scan_read_is_its_owner_accounts_network(aws: Any) -> None:
                condition={"StringNotEquals": {"aws:SourceVpce": "vpce-1a2b3c4d"}})))  # fmt: skip
     ev = aws.evaluate(aws.organization(), _with_networks(aws, endpoints=[endpoint], vpcs=[vpc]), bucket)
     network = ev.principals["aws-network:vpce-1a2b3c4d"]
-    assert (network.account, aws.audience(ev)) == (ACCT, {"aws-network:vpce-1a2b3c4d": SURE, ROOT: SURE})
+    assert (network.account, aws.audience(ev)) == (ACCT, {"aws-network:vpce-1a2b3c4d": SURE})
 
 
 def test_endpoint_narrowed_by_its_vpc_too(aws: Any) -> None:
@@ -210,7 +209,7 @@ def test_endpoint_narrowed_by_its_vpc_too(aws: Any) -> None:
         S(condition={"StringEquals": {"aws:SourceVpce": "vpce-1"}}),
         S("Deny", condition={"StringNotEquals": {"aws:SourceVpc": "vpc-1"}})))  # fmt: skip
     ev = aws.evaluate(aws.organization(), _with_networks(aws, endpoints=[endpoint], vpcs=[]), bucket)
-    assert aws.audience(ev) == {"aws-network:vpce-1": SURE, ROOT: SURE}
+    assert aws.audience(ev) == {"aws-network:vpce-1": SURE}
 
 
 def test_unknown_endpoint_is_no_accounts_network(aws: Any) -> None:

@@ -148,7 +148,7 @@ DDB_CASES: list[Any] = [
      ADMIN, {OTHER_ROOT: SURE}),
     ("ddb-source-ip-condition-narrows-to-network", DDB_BPA,
      [rp("*", "dynamodb:GetItem", IpAddress={"aws:SourceIp": "192.0.2.0/24"})], [], READ,
-     {ROOT: SURE, "aws-network:192.0.2.0/24": SURE}),
+     {"aws-network:192.0.2.0/24": SURE}),
 ]
 
 

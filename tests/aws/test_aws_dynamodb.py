@@ -70,7 +70,7 @@ POLICY_CASES: list[tuple[str, str, list[dict], dict[str, str]]] = [
     ("star-pinned-to-organisation", BPA, [S(condition={"StringEquals": {"aws:PrincipalOrgID": ORG}})],
      {ORG_NODE: SURE}),
     ("star-with-source-ip-narrows-to-network", RBP, [S(condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})],
-     {f"arn:aws:iam::{ACCT}:root": SURE, "aws-network:10.0.0.0/8": SURE}),
+     {"aws-network:10.0.0.0/8": SURE}),
     ("own-root-delegates-to-iam", RBP, [S(principal={"AWS": ROOT})], {}),
     ("query-counts-as-read", ACTIONS, [S(principal={"AWS": OTHER}, action="dynamodb:Query")], {OTHER_ROOT: SURE}),
     ("wildcard-action-reads", ACTIONS, [S(principal={"AWS": OTHER}, action="dynamodb:*")], {OTHER_ROOT: SURE}),

@@ -94,3 +94,33 @@ def test_the_same_holds_for_a_dynamodb_table(aws: Any) -> None:
     ev = aws.evaluate(*aws.base(resource, users=users, groups=[team]))
     readers = {r.principal.id for r in audience(build_graph(ev), table, AccessLevel.READ)}
     assert BOB in readers and ALICE not in readers
+
+
+def _world_with_bucket_policy(aws: Any, *statements: dict) -> Any:
+    team = aws.group("team", inline=(aws.policy(aws.idstmt()),))
+    users = [aws.user("alice", groups=("team",)), aws.user("bob", groups=("team",))]
+    return aws.evaluate(*aws.base(aws.bucket(policy=aws.policy(*statements)), users=users, groups=[team]))
+
+
+def test_a_bucket_policy_deny_naming_a_member_applies_on_the_groups_path(aws: Any) -> None:
+    """A bucket policy Deny naming alice by ARN applies to her requests, group grant or not (LOGIC): bob reads."""
+    deny = aws.stmt(effect="Deny", principal={"AWS": ALICE}, action="s3:*",
+                    resource=["arn:aws:s3:::b", "arn:aws:s3:::b/*"])  # fmt: skip
+    readers = _readers(_world_with_bucket_policy(aws, deny))
+    assert BOB in readers and ALICE not in readers
+
+
+def test_a_bucket_policy_deny_by_principal_arn_condition_applies_to_the_member(aws: Any) -> None:
+    """A Deny to "*" when aws:PrincipalArn is alice's ARN keeps the group's grant from her too."""
+    deny = aws.stmt(effect="Deny", action="s3:*", resource=["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+                    condition={"ArnEquals": {"aws:PrincipalArn": ALICE}})  # fmt: skip
+    readers = _readers(_world_with_bucket_policy(aws, deny))
+    assert BOB in readers and ALICE not in readers
+
+
+def test_a_bucket_policy_deny_of_everyone_else_keeps_only_the_named_member(aws: Any) -> None:
+    """A Deny with NotPrincipal naming bob (and his account) leaves bob alone of the group."""
+    deny = aws.stmt(effect="Deny", not_principal={"AWS": [BOB, f"arn:aws:iam::{ACCT}:root"]}, action="s3:*",
+                    resource=["arn:aws:s3:::b", "arn:aws:s3:::b/*"])  # fmt: skip
+    readers = _readers(_world_with_bucket_policy(aws, deny))
+    assert BOB in readers and ALICE not in readers

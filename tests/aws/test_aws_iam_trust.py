@@ -215,3 +215,30 @@ def test_rcp_limits_bucket_to_organisation(aws: Any) -> None:
                                  ("r-ab12",)), (rcp, ("r-ab12",))))  # fmt: skip
     ev = aws.evaluate(org, aws.account(ACCT), aws.bucket(policy=aws.policy(aws.stmt())))
     assert aws.audience(ev) == {ORG_NODE: SURE}
+
+
+WIF = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#condition-keys-wif"
+
+
+def test_public_web_identity_provider_without_audience_is_public(aws: Any) -> None:
+    """A role trusting accounts.google.com with no audience or subject fixed: anyone with a Google account (WIF)."""
+    trust = _trust(aws, {"Federated": "accounts.google.com"}, None, action="sts:AssumeRoleWithWebIdentity")
+    ev = aws.evaluate(*aws.base(roles=(aws.role("target", trust=trust),)))
+    assert aws.edges_into(ev, TARGET) == {"aws:public": SURE}
+
+
+def test_public_web_identity_provider_with_fixed_audience_is_its_app(aws: Any) -> None:
+    """The same trust fixing accounts.google.com:aud lets in that app's users: an edge from the provider (WIF)."""
+    trust = _trust(aws, {"Federated": "accounts.google.com"},
+                   {"StringEquals": {"accounts.google.com:aud": "1234.apps.googleusercontent.com"}},
+                   action="sts:AssumeRoleWithWebIdentity")  # fmt: skip
+    ev = aws.evaluate(*aws.base(roles=(aws.role("target", trust=trust),)))
+    assert aws.edges_into(ev, TARGET) == {"accounts.google.com": SURE}
+
+
+def test_saml_provider_belongs_to_its_account(aws: Any) -> None:
+    """A SAML provider ARN is a principal of the account it names (TRUST)."""
+    saml = f"arn:aws:iam::{OUTSIDE}:saml-provider/corp-idp"
+    trust = _trust(aws, {"Federated": saml}, None, action="sts:AssumeRoleWithSAML")
+    ev = aws.evaluate(*aws.base(roles=(aws.role("target", trust=trust),)))
+    assert ev.principals[saml].account == OUTSIDE

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 ACCT, OUTSIDE, ORG = "111122223333", "999988887777", "o-a1b2c3d4e5"
-PUBLIC, ROOT, ORG_NODE = "aws:public", f"arn:aws:iam::{ACCT}:root", f"aws-org:{ORG}"
+PUBLIC, AUTH, ROOT, ORG_NODE = "aws:public", "aws:authenticated", f"arn:aws:iam::{ACCT}:root", f"aws-org:{ORG}"
 ROLE = f"arn:aws:iam::{ACCT}:role/ml-training"
 SURE, COND = "sure", "conditional"
 ORG_COND = {"StringEquals": {"aws:PrincipalOrgID": ORG}}
@@ -61,10 +61,12 @@ def test_public_bucket_with_customer_key_is_not_public_for_read(aws: Any) -> Non
 
 
 def test_public_key_policy_and_public_bucket_is_public(aws: Any) -> None:
-    """A key policy allowing "*" kms:Decrypt plus a public bucket policy is public READ."""
+    """A key policy allowing "*" kms:Decrypt plus a public bucket policy is READ for any authenticated principal:
+    SSE-KMS objects are served to signed requests only, so never to anonymous callers
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html)."""
     kp = _kp(aws, _root(aws), aws.stmt(principal="*", action="kms:Decrypt", resource="*"))
     ev = _run(aws, bucket_policy=aws.policy(aws.stmt()), key_policy=kp)
-    assert aws.audience(ev) == {PUBLIC: SURE}
+    assert aws.audience(ev) == {AUTH: SURE}
 
 
 def test_kms_does_not_narrow_delete(aws: Any) -> None:
@@ -137,3 +139,11 @@ def test_cross_account_key_grant_needs_both(aws: Any) -> None:
     bp = aws.policy(aws.stmt(principal={"AWS": OUTSIDE}))
     ev = _run(aws, bucket_policy=bp, key_policy=kp)
     assert aws.audience(ev) == {f"arn:aws:iam::{OUTSIDE}:root": SURE}
+
+
+def test_key_user_reads_a_public_bucket_through_its_own_kms_permission(aws: Any) -> None:
+    """A role with only kms:Decrypt on the key (no S3 permission) reads a bucket whose policy allows "*": in the
+    owner account the bucket policy's Allow suffices for S3, and its own IAM for the key (KMS_DEFAULT, SSE-KMS)."""
+    key_user = aws.role("key-user", inline=(aws.policy(aws.idstmt(action="kms:Decrypt", resource=aws.key_arn())),))
+    ev = _run(aws, bucket_policy=aws.policy(aws.stmt()), key_policy=_kp(aws, _root(aws)), roles=(key_user,))
+    assert aws.audience(ev) == {f"arn:aws:iam::{ACCT}:role/key-user": SURE}

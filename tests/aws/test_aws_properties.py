@@ -98,6 +98,9 @@ def _within(pid: str, audience: set[str]) -> bool:
     if pid.startswith("aws-service-for:") and any(a.endswith(".amazonaws.com") or a == "aws:any-service"
                                                   for a in audience):  # fmt: skip
         return True  # a service acting for someone named is one of the services acting for anyone
+    if "@aws-network:" in pid:
+        within, network = pid.rsplit("@", 1)
+        return _within(within, audience) or _within(network, audience)  # a class's callers through a network
     if pid.startswith("aws-root-user:"):
         pid = f"arn:aws:iam::{pid.split(':', 1)[1]}:root"  # the root user is one of its account's principals
     if pid != "aws:public" and "aws:authenticated" in audience:

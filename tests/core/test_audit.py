@@ -491,3 +491,33 @@ def test_declaring_the_owner_account_alone_does_not_cover_its_network():
     grant(ev, _network(account="111122223333"))
     declared = DECLARED.replace("role/ml-training]", "role/ml-training, arn:aws:iam::111122223333:root]")
     assert [f.rule_id for f in run(ev, declared).active] == ["SB005"]
+
+
+def _org_through_network() -> Principal:
+    from seenby.model import aws_network_principal
+
+    return aws_network_principal("vpce-1a2b3c4d", within=ORG)
+
+
+def test_class_through_a_network_is_covered_by_the_class():
+    """An organisation's principals through a network are covered by declaring the organisation."""
+    ev = evaluation()
+    grant(ev, _org_through_network())
+    declared = DECLARED.replace("role/ml-training]", "role/ml-training, aws-org:o-a1b2c3d4e5]")
+    assert run(ev, declared).active == ()
+
+
+def test_class_through_a_network_is_covered_by_the_network():
+    """An organisation's principals through a network are covered by declaring the network."""
+    ev = evaluation()
+    grant(ev, _org_through_network())
+    declared = DECLARED.replace("role/ml-training]", "role/ml-training, aws-network:vpce-1a2b3c4d]")
+    assert run(ev, declared).active == ()
+
+
+def test_class_through_a_network_undeclared_is_a_network_finding():
+    """Undeclared, an organisation's principals through a network are SB014 (high)."""
+    ev = evaluation()
+    grant(ev, _org_through_network())
+    (finding,) = by_rule(run(ev))["SB014"]
+    assert finding.excess[0].principal.id == "aws-org:o-a1b2c3d4e5@aws-network:vpce-1a2b3c4d"

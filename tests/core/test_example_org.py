@@ -27,6 +27,8 @@ SITE = "gs://corp-public-site-assets"
 ML_RAW = "bigquery://corp-telemetry.ml_raw"
 ENGINEERING = "arn:aws:iam::111122223333:group/engineering"
 READER_ROLE = "arn:aws:iam::111122223333:role/telemetry-reader"
+EVENTS = "arn:aws:s3:::corp-employee-telemetry-events"
+EVENTS_REPLICA = "arn:aws:s3:::corp-analytics-telemetry-replica"
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +80,20 @@ def test_screens_bucket_is_organisation_wide_through_an_assumable_role(result):
     (entry,) = finding.excess
     assert [s.node for s in entry.path] == [ORG, READER_ROLE, SCREENS]
     assert [s.via for s in entry.path[:-1]] == ["can-assume", "grant:read"]
+
+
+def test_events_leak_to_the_organisation_through_their_replica(result):
+    """The events bucket has no policy, but its replica in corp-analytics is org-readable: SB003 on the source."""
+    finding = one(result, EVENTS, "SB003")
+    (entry,) = finding.excess
+    assert [s.node for s in entry.path] == [ORG, EVENTS_REPLICA, EVENTS]
+    assert [s.via for s in entry.path[:-1]] == ["grant:read", "flows-to"]
+
+
+def test_undeclared_replica_is_audited_as_its_source(result):
+    """The replica inherits the events' declaration: org-wide read is SB003 on it, not an undeclared dataset."""
+    assert excess_ids(one(result, EVENTS_REPLICA, "SB003")) == {ORG}
+    assert findings(result, EVENTS_REPLICA, "SB009") == []
 
 
 def test_kms_key_narrows_the_curated_bucket(result):

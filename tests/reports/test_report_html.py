@@ -127,7 +127,7 @@ def test_summary_counts_match_the_audit(page, example):
     """The summary's datasets, coverage and per-severity counts are the audit's."""
     stats = {e.attrs["data-stat"]: e.text.strip() for e in page.all() if "data-stat" in e.attrs}
     by_severity = Counter(f.severity.value for f in example.active)
-    assert stats["datasets"] == str(len(example.datasets)) == "14"
+    assert stats["datasets"] == str(len(example.datasets)) == "16"
     assert stats["gaps"] == str(len(example.datasets_with_gaps)) == "1"
     assert {k.removeprefix("severity-"): int(v) for k, v in stats.items() if k.startswith("severity-")} == {
         s: by_severity.get(s, 0) for s in ("critical", "high", "medium", "low", "info")}

@@ -94,8 +94,10 @@ def test_kms_key_reference_shapes(aws: Any, encryption: dict) -> None:
 @pytest.mark.parametrize("alias", ["alias/telemetry", f"arn:aws:kms:eu-west-1:{ACCT}:alias/telemetry"])
 def test_kms_unresolvable_alias_keeps_grants_conditional(aws: Any, alias: str) -> None:
     """A key named by an alias seenby cannot resolve (ENCRYPTION allows alias name and alias ARN) is an unknown
-    layer: the public read stays, conditional, never "no access"."""
-    assert _kms_run(aws, _encryption("aws:kms", alias)).get(aws.PUBLIC) == "conditional"
+    layer: the public policy's read stays for every signed caller, conditional, never "no access" (anonymous
+    callers never read SSE-KMS objects: https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html)."""
+    audience = _kms_run(aws, _encryption("aws:kms", alias))
+    assert (audience.get(aws.AUTH), aws.PUBLIC in audience) == ("conditional", False)
 
 
 @pytest.mark.parametrize("ref", [None, "alias/aws/s3", f"arn:aws:kms:eu-west-1:{ACCT}:alias/aws/s3"])

@@ -30,6 +30,7 @@ def test_bucket_with_every_document_records_each_as_ok(session, endpoint, client
     expected = {e.name: ReadOutcome.OK for e in BUCKET_READS} | {
         "location": ReadOutcome.OK,
         "access_points": ReadOutcome.OK,
+        "replication": ReadOutcome.ABSENT,  # flows (issue 20) are seeded in test_scan_aws_flows.py
     }
     assert {name: r.outcome for name, r in bucket.reads.items()} == expected
     assert bucket.id == f"arn:aws:s3:::{FULL}"
@@ -58,6 +59,7 @@ def test_bucket_without_documents_records_absent_with_the_provider_code(session,
         "ownership_controls": "OwnershipControlsNotFoundError",
         "encryption": "ServerSideEncryptionConfigurationNotFoundError",
         "tags": "NoSuchTagSet",
+        "replication": "ReplicationConfigurationNotFoundError",
     }
     assert bucket.read("location").ok and bucket.read("acl").ok
     assert bucket.region == "us-east-1"

@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 from seenby.errors import PlanError
 from seenby.importers.terraform.aws import AWS_BUILDERS, AWS_DELETERS, finish_glue
-from seenby.importers.terraform.context import Builder, Context
+from seenby.importers.terraform.context import Builder, Context, home_draft
+from seenby.importers.terraform.flows import FLOW_BUILDERS, FLOW_DELETERS
 from seenby.importers.terraform.gcp import GCP_BUILDERS, GCP_DELETERS, finish_hierarchy
 from seenby.importers.terraform.iam import IAM_BUILDERS, IAM_DELETERS, PLAN_API, finish_gaads
 from seenby.importers.terraform.plan import Plan, PlannedResource, load_plan, parse_plan
@@ -52,8 +53,9 @@ __all__ = [
 
 UNEXPECTED_VALUE = "UnexpectedValue"  # error code of a resource whose values the provider's schema does not allow
 
-_BUILDERS: dict[str, Builder] = {**UNMODELLED_BUILDERS, **AWS_BUILDERS, **IAM_BUILDERS, **GCP_BUILDERS}
-_DELETERS: dict[str, Builder] = {**AWS_DELETERS, **IAM_DELETERS, **GCP_DELETERS}
+_BUILDERS: dict[str, Builder] = {**UNMODELLED_BUILDERS, **AWS_BUILDERS, **IAM_BUILDERS, **GCP_BUILDERS,
+                                 **FLOW_BUILDERS}
+_DELETERS: dict[str, Builder] = {**AWS_DELETERS, **IAM_DELETERS, **GCP_DELETERS, **FLOW_DELETERS}
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_BUILDERS))
 
 # Built first: the resources others attach to.
@@ -134,11 +136,7 @@ def _run(ctx: Context, builder: Builder, res: PlannedResource) -> None:
     except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
         message = (f"{res.address}: values of a shape the {res.type} schema does not document "
                    f"({type(exc).__name__}: {exc}) at {res.where}; its effect on access is unknown")
-        d = None
-        if res.type.startswith("aws_") and ctx.account:
-            d = ctx.state.draft("aws.account", ctx.account, account=ctx.account)
-        elif res.type.startswith("google_") and (project := ctx.resolver.project_of(res)):
-            d = ctx.state.draft("gcp.project", f"projects/{project}", name=project, account=project)
+        d = home_draft(ctx, res)
         if d is None:
             ctx.unplaced.append(res.address)
             return

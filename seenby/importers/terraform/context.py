@@ -71,6 +71,16 @@ def decode_policy(ctx: Context, res: PlannedResource, value: Any, attribute: str
     return value
 
 
+def home_draft(ctx: Context, res: PlannedResource) -> Any:
+    """The draft of ``res``'s account (AWS) or project (Google Cloud), where a gap on every dataset there goes;
+    None when the plan names neither."""
+    if res.type.startswith("aws_") and ctx.account:
+        return ctx.state.draft("aws.account", ctx.account, account=ctx.account)
+    if res.type.startswith("google_") and (project := ctx.resolver.project_of(res)):
+        return ctx.state.draft("gcp.project", f"projects/{project}", name=project, account=project)
+    return None
+
+
 def unplaced_gap(ctx: Context, res: PlannedResource, what: Unknown, *, api: str, why: str) -> None:
     """``res`` configures a dataset the plan cannot name: a gap on its account or project (every dataset there).
 
@@ -78,11 +88,7 @@ def unplaced_gap(ctx: Context, res: PlannedResource, what: Unknown, *, api: str,
     """
     from seenby.importers.terraform.state import unknown
 
-    d = None
-    if res.type.startswith("aws_") and ctx.account:
-        d = ctx.state.draft("aws.account", ctx.account, account=ctx.account)
-    elif res.type.startswith("google_") and (project := ctx.resolver.project_of(res)):
-        d = ctx.state.draft("gcp.project", f"projects/{project}", name=project, account=project)
+    d = home_draft(ctx, res)
     if d is None:
         ctx.unplaced.append(res.address)
         return

@@ -32,7 +32,13 @@ def _gcp(snapshot: Snapshot) -> Evaluation:
     return evaluate_snapshot(snapshot)
 
 
-PROVIDER_EVALUATORS: tuple[Callable[[Snapshot], Evaluation], ...] = (_aws, _gcp)
+def _superset(snapshot: Snapshot) -> Evaluation:
+    from seenby.policies.superset.evaluate import evaluate_snapshot
+
+    return evaluate_snapshot(snapshot)
+
+
+PROVIDER_EVALUATORS: tuple[Callable[[Snapshot], Evaluation], ...] = (_aws, _gcp, _superset)
 
 
 @bulk_work

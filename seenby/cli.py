@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from seenby.cli_base import cli, run_cli
-from seenby.commands import audit, demo, gate, history, import_cmd, scan, scan_gcp, who_can_read, why  # noqa: F401  (each registers its commands)
+from seenby.commands import audit, demo, gate, history, import_cmd, scan, scan_gcp, scan_superset, who_can_read, why  # noqa: F401  (each registers its commands)
 from seenby.gcpolicy import bulk_allocation, leave_for_exit
 
 __all__ = ["cli", "main"]

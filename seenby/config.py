@@ -289,6 +289,7 @@ _PRINCIPAL_PREFIXES = (
     "principal:",
     "principalSet:",
     "hmac:",  # a Cloud Storage HMAC key (seenby.model's id table)
+    "superset:",  # a Superset role, user, anonymous visitors or embedded guests (docs/superset.md)
     "projectOwner:",
     "projectEditor:",
     "projectViewer:",

@@ -27,6 +27,10 @@ id                         meaning                                      kind
 ``hmac:GOOG1E…``           a Cloud Storage HMAC key (its access id),    SERVICE_ACCOUNT
                            a credential of the service account it
                            can-impersonate
+``superset:URL/role/Gamma``  a Superset role (users are its members)    GROUP
+``superset:URL/user/alice``  a Superset user                            USER
+``superset:URL/public``    anonymous visitors of a Superset server      PUBLIC
+``superset:URL/embedded/…`` guests of an embedded dashboard's host app  PUBLIC
 =========================  ==========================================  =====================
 """
 
@@ -81,6 +85,7 @@ __all__ = [
 class Provider(StrEnum):
     AWS = "aws"
     GCP = "gcp"
+    SUPERSET = "superset"  # an Apache Superset server (docs/superset.md)
 
 
 class PrincipalKind(StrEnum):
@@ -148,6 +153,8 @@ class DatasetKind(StrEnum):
     BIGQUERY_DATASET = "bigquery-dataset"
     BIGQUERY_TABLE = "bigquery-table"
     DASHBOARD = "dashboard"
+    SUPERSET_DATASET = "superset-dataset"
+    SUPERSET_DASHBOARD = "superset-dashboard"
 
 
 class EvidenceKind(StrEnum):
@@ -177,6 +184,7 @@ class EvidenceKind(StrEnum):
     CATALOG_LOCATION = "catalog-location"  # a Glue table's StorageDescriptor.Location
     HMAC_KEY = "hmac-key"  # a Cloud Storage HMAC key entry (projects.hmacKeys.list item)
     FLOW_CONFIGURATION = "flow-configuration"  # a replication rule, inventory, log, export, transfer (docs/flows.md)
+    ROLE_PERMISSION = "role-permission"  # a Superset role's permission, an ownership or an embedding
 
 
 class EdgeKind(StrEnum):

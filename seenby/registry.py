@@ -98,6 +98,24 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
         ResourceType(
             name="gcp.directory.domain", provider=Provider.GCP, description="Google Workspace domain and its users"
         ),
+        # Apache Superset (docs/superset.md)
+        ResourceType(
+            name="superset.instance",
+            provider=Provider.SUPERSET,
+            description="Superset server: roles and permissions, users, database connections, RLS filters, charts",
+        ),
+        ResourceType(
+            name="superset.dataset",
+            provider=Provider.SUPERSET,
+            description="Superset dataset (physical table or virtual SQL) over a database connection",
+            dataset_kind=DatasetKind.SUPERSET_DATASET,
+        ),
+        ResourceType(
+            name="superset.dashboard",
+            provider=Provider.SUPERSET,
+            description="Superset dashboard: published state, owners, roles, charts, embedding",
+            dataset_kind=DatasetKind.SUPERSET_DASHBOARD,
+        ),
     )
 }
 

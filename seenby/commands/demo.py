@@ -31,6 +31,9 @@ from seenby.history.paths import DEMO_STORE
 @click.option(
     "--quiet", "-q", is_flag=True, help="No progress or messages on stderr (the report still goes to stdout or -o)."
 )
+@click.option(
+    "--live-superset", is_flag=True, help="Scan a live local Superset (installed in .venv-superset: docs/superset.md)."
+)
 @guard
 def demo(
     rules_path: str | None,
@@ -41,6 +44,7 @@ def demo(
     record: bool,
     store: str,
     quiet: bool,
+    live_superset: bool,
 ) -> None:
     """Start local AWS and GCS endpoints, seed the example organisation, scan it live, audit and report.
 
@@ -56,7 +60,7 @@ def demo(
     rules_path = rules_path or str(demo_rules_path())
     load_rules(rules_path)  # a bad rules file fails before anything starts
     with Progress(quiet) as progress:
-        run = run_demo(progress=progress, on_phase=say(quiet))
+        run = run_demo(progress=progress, on_phase=say(quiet), live_superset=live_superset)
     aws = sum(1 for r in run.snapshot.resources if r.type.startswith("aws."))
     gcs = sum(1 for r in run.snapshot.resources if r.type == "gcp.storage.bucket")
     copied = f"; taken from the example as recorded: {', '.join(run.replayed_types)}" if run.replayed_types else ""

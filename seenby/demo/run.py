@@ -30,6 +30,7 @@ from seenby.demo.example_org import MGMT, build
 from seenby.demo.seed_aws import DEMO_REGION, account_session, replay_recorded, seed_aws
 from seenby.demo.seed_gcs import local_gcs, recorded_google_apis, seed_gcs
 from seenby.demo.server import local_aws
+from seenby.demo.superset_demo import demo_superset
 from seenby.model import ReadOutcome
 from seenby.scanners.aws import AwsScanConfig, scan_aws
 from seenby.scanners.gcp import GcpScanConfig, scan_gcp
@@ -118,7 +119,9 @@ def _scan_gcp_live(example: Snapshot, *, progress: ProgressSink | None, say: Cal
         )
 
 
-def run_demo(*, progress: ProgressSink | None = None, on_phase: Callable[[str], None] | None = None) -> DemoRun:
+def run_demo(
+    *, progress: ProgressSink | None = None, on_phase: Callable[[str], None] | None = None, live_superset: bool = False
+) -> DemoRun:
     """Seed, scan and merge; returns the snapshot the audit runs on."""
     say = on_phase or (lambda _message: None)
     example = build()
@@ -140,8 +143,11 @@ def run_demo(*, progress: ProgressSink | None = None, on_phase: Callable[[str], 
     scope = dict(scanned.scope)
     scope["gcp_projects"] = gcp_scanned.scope.get("gcp_projects")
     scope["gcp_organization"] = gcp_scanned.scope.get("gcp_organization")
+    superset = demo_superset(say=say) if live_superset else []  # docs/superset.md
+    if superset:
+        scope["superset_urls"] = [superset[0].id]
     snapshot = new_snapshot(
-        [*scanned.resources, *gcp],
+        [*scanned.resources, *gcp, *superset],
         scope=scope,
         mode="demo",
         identity=scanned.collector.get("identity"),

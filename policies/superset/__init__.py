@@ -1,0 +1,1 @@
+"""Apache Superset's access semantics (docs/superset.md): roles, owners, DASHBOARD_RBAC, RLS, embedding."""

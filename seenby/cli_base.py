@@ -445,6 +445,34 @@ def say(quiet: bool) -> Callable[[str], None]:
     return (lambda _m: None) if quiet else (lambda m: click.echo(f"seenby: {m}", err=True))
 
 
+def deliver_scan(
+    snapshot: Any,
+    *,
+    output: str | None,
+    record: bool,
+    store: str | None,
+    then_audit: bool,
+    rules_path: str | None,
+    fmt: str,
+    fail_on: str,
+    strict: bool,
+    quiet: bool,
+) -> None:
+    """What every ``scan`` does with its snapshot: write it (owner-only), record it in the history store, and audit
+    it, each as asked."""
+    if output:
+        from seenby.snapshot import save_snapshot
+
+        save_snapshot(snapshot, output)
+        say(quiet)(f"wrote {output} ({len(snapshot.resources)} resources)")
+    if record:
+        from seenby.history.recording import record_snapshot
+
+        record_snapshot(snapshot, store=store, source=output, say=say(quiet))
+    if then_audit:
+        audit_and_report(snapshot, rules_path, fmt, None, fail_on, strict)
+
+
 def audit_and_report(
     snapshot: Any,
     rules_path: str | None,

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, Progress, audit_and_report, cli, guard, say
+from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, Progress, cli, deliver_scan, guard, say
 from seenby.errors import ScanError, UsageError
 from seenby.history.options import record_option, store_option
 
@@ -117,12 +117,7 @@ def scan_aws_command(
             accounts = shard.scope.get("aws_accounts") or ["unknown"]
             save_snapshot(shard, directory / f"{'-'.join(accounts)}.json")
         say(quiet)(f"wrote {len(shards)} shard(s) to {directory}")
-    if output:
-        save_snapshot(snapshot, output)
-        say(quiet)(f"wrote {output} ({len(snapshot.resources)} resources)")
-    if record:
-        from seenby.history.recording import record_snapshot
-
-        record_snapshot(snapshot, store=store, source=output, say=say(quiet))
-    if then_audit:
-        audit_and_report(snapshot, rules_path, fmt, None, fail_on, strict)
+    deliver_scan(
+        snapshot, output=output, record=record, store=store, then_audit=then_audit, rules_path=rules_path,
+        fmt=fmt, fail_on=fail_on, strict=strict, quiet=quiet,
+    )  # fmt: skip

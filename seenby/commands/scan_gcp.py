@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, Progress, audit_and_report, guard, say
+from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, Progress, deliver_scan, guard
 from seenby.commands.scan import scan
 from seenby.errors import UsageError
 from seenby.history.options import record_option, store_option
@@ -99,14 +99,7 @@ def scan_gcp_command(
         from seenby.importers.gcp_directory import with_directory
 
         snapshot = with_directory(snapshot, groups)
-    if output:
-        from seenby.snapshot import save_snapshot
-
-        save_snapshot(snapshot, output)
-        say(quiet)(f"wrote {output} ({len(snapshot.resources)} resources)")
-    if record:
-        from seenby.history.recording import record_snapshot
-
-        record_snapshot(snapshot, store=store, source=output, say=say(quiet))
-    if then_audit:
-        audit_and_report(snapshot, rules_path, fmt, None, fail_on, strict)
+    deliver_scan(
+        snapshot, output=output, record=record, store=store, then_audit=then_audit, rules_path=rules_path,
+        fmt=fmt, fail_on=fail_on, strict=strict, quiet=quiet,
+    )  # fmt: skip

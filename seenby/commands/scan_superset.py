@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, audit_and_report, guard, say
+from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, deliver_scan, guard, say
 from seenby.commands.scan import scan
 from seenby.errors import UsageError
 from seenby.history.options import record_option, store_option
@@ -70,14 +70,7 @@ def scan_superset_command(
         max_workers=max_workers,
     )
     snapshot = scan_superset(config, progress=say(quiet))
-    if output:
-        from seenby.snapshot import save_snapshot
-
-        save_snapshot(snapshot, output)
-        say(quiet)(f"wrote {output} ({len(snapshot.resources)} resources)")
-    if record:
-        from seenby.history.recording import record_snapshot
-
-        record_snapshot(snapshot, store=store, source=output, say=say(quiet))
-    if then_audit:
-        audit_and_report(snapshot, rules_path, fmt, None, fail_on, strict)
+    deliver_scan(
+        snapshot, output=output, record=record, store=store, then_audit=then_audit, rules_path=rules_path,
+        fmt=fmt, fail_on=fail_on, strict=strict, quiet=quiet,
+    )  # fmt: skip

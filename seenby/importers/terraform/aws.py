@@ -19,7 +19,7 @@ from seenby.importers.terraform.plan import PlannedResource
 from seenby.importers.terraform.resolve import UNKNOWN_REGION, Unknown, is_unknown, name_prefix, unknown_name
 from seenby.importers.terraform.state import Draft, absent, ok, unknown
 
-__all__ = ["AWS_BUILDERS", "AWS_DELETERS", "bucket_draft", "finish_glue", "name_gap"]
+__all__ = ["AWS_BUILDERS", "AWS_DELETERS", "bucket_draft", "delete_bucket_setting", "finish_glue", "name_gap"]
 
 _ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 _AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -654,7 +654,9 @@ AWS_BUILDERS: dict[str, Builder] = {
 # -- deletions: what the setting falls back to once the resource is destroyed ---------------------
 
 
-def _delete_bucket_setting(read_name: str, fallback: Any) -> Builder:
+def delete_bucket_setting(read_name: str, fallback: Any) -> Builder:
+    """A deleter of a bucket setting resource: the bucket's ``read_name`` falls back to ``fallback``."""
+
     def delete(ctx: Context, res: PlannedResource) -> None:
         name = res.value("bucket")
         if not isinstance(name, str):
@@ -679,9 +681,9 @@ def _delete_resource(type_: str, arn_attr: str) -> Builder:
 AWS_DELETERS: dict[str, Builder] = {
     "aws_s3_bucket": _delete_resource("aws.s3.bucket", "arn"),
     "aws_dynamodb_table": _delete_resource("aws.dynamodb.table", "arn"),
-    "aws_s3_bucket_policy": _delete_bucket_setting("policy", absent("s3:GetBucketPolicy", "NoSuchBucketPolicy")),
-    "aws_s3_bucket_public_access_block": _delete_bucket_setting(
+    "aws_s3_bucket_policy": delete_bucket_setting("policy", absent("s3:GetBucketPolicy", "NoSuchBucketPolicy")),
+    "aws_s3_bucket_public_access_block": delete_bucket_setting(
         "public_access_block", absent("s3:GetBucketPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration")),
-    "aws_s3_bucket_ownership_controls": _delete_bucket_setting(
+    "aws_s3_bucket_ownership_controls": delete_bucket_setting(
         "ownership_controls", absent("s3:GetBucketOwnershipControls", "OwnershipControlsNotFoundError")),
 }

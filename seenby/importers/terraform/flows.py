@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seenby.importers.terraform.aws import bucket_draft
+from seenby.importers.terraform.aws import bucket_draft, delete_bucket_setting
 from seenby.importers.terraform.context import Builder, Context, unplaced_gap
 from seenby.importers.terraform.plan import PlannedResource
 from seenby.importers.terraform.resolve import Unknown, is_unknown
@@ -132,21 +132,9 @@ FLOW_BUILDERS: dict[str, Builder] = {
 }
 
 
-def _delete(read_name: str, fallback: Any) -> Builder:
-    def delete(ctx: Context, res: PlannedResource) -> None:
-        name = res.value("bucket")
-        if not isinstance(name, str):
-            return
-        d = ctx.state.get("aws.s3.bucket", f"arn:{ctx.partition}:s3:::{name}")
-        if d is not None:
-            ctx.state.set_read(d, read_name, fallback, ctx.origin(res))
-
-    return delete
-
-
 FLOW_DELETERS: dict[str, Builder] = {
-    "aws_s3_bucket_replication_configuration": _delete(
+    "aws_s3_bucket_replication_configuration": delete_bucket_setting(
         "replication", absent("s3:GetBucketReplication", "ReplicationConfigurationNotFoundError")
     ),
-    "aws_s3_bucket_logging": _delete("logging", ok("s3:GetBucketLogging", {})),
+    "aws_s3_bucket_logging": delete_bucket_setting("logging", ok("s3:GetBucketLogging", {})),
 }

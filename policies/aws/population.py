@@ -91,6 +91,7 @@ class Population:
             self.account_canonical.setdefault(acct, set()).add(cid)
         self.partition = partition
         self._cache: dict[str, Candidate] = {}
+        self._networks_of: dict[int, tuple[PolicyDocument, tuple[tuple[str, str], ...]]] = {}
         self.entity_of: dict[str, Entity] = {}
 
     # -- contexts -------------------------------------------------------------------------
@@ -437,7 +438,7 @@ class Population:
         """``c`` calling through each network ``documents`` name: anyone (or any authenticated caller) through it
         is the network's audience; a narrower class, its principals through the network (both contain them)."""
         out: list[Candidate] = []
-        for key, value in _network_literals(documents):
+        for key, value in self._network_literals(documents):
             net = _network_keys(key, value, self.networks, self.partition)
             if net is None:
                 continue
@@ -452,6 +453,19 @@ class Population:
                 self.via_network(c, tuple(net.values.items()), f"network:{net.id}", note, principal, through=net.id)
             )
         return out
+
+    def _network_literals(self, documents: Iterable[PolicyDocument | None]) -> list[tuple[str, str]]:
+        """The fixed networks ``documents`` name, once each, in order; each document is scanned once per snapshot
+        (an entity's policies are met again on every bucket)."""
+        out: dict[tuple[str, str], None] = {}
+        for doc in documents:
+            if doc is None:
+                continue
+            hit = self._networks_of.get(id(doc))
+            if hit is None or hit[0] is not doc:
+                hit = self._networks_of[id(doc)] = (doc, _document_networks(doc))
+            out.update(dict.fromkeys(hit[1]))
+        return list(out)
 
     def via_network(
         self,
@@ -666,20 +680,17 @@ class _Network:
     values: Mapping[str, KeyValue]
 
 
-def _network_literals(documents: Iterable[PolicyDocument | None]) -> list[tuple[str, str]]:
-    """(key, value) of every network-family condition value ``documents`` name, once each, in order."""
+def _document_networks(doc: PolicyDocument) -> tuple[tuple[str, str], ...]:
+    """(key, value) of every fixed network-family condition value ``doc`` names, once each, in order."""
     out: dict[tuple[str, str], None] = {}
-    for doc in documents:
-        if doc is None:
-            continue
-        for st in doc.statements:
-            for keys in st.condition.values():
-                for key, values in keys.items():
-                    if key_family(key) is ConditionFamily.NETWORK:
-                        for v in values:
-                            if "${" not in v and not has_wildcard(v):
-                                out[(key.lower(), v)] = None
-    return list(out)
+    for st in doc.statements:
+        for keys in st.condition.values():
+            for key, values in keys.items():
+                if key_family(key) is ConditionFamily.NETWORK:
+                    for v in values:
+                        if "${" not in v and not has_wildcard(v):
+                            out[(key.lower(), v)] = None
+    return tuple(out)
 
 
 def _network_keys(key: str, value: str, networks: NetworkDirectory, partition: str) -> _Network | None:

@@ -206,17 +206,18 @@ def _dataset_readers(inst: _Instance, doc: Mapping[str, Any]) -> dict[str, tuple
     return out
 
 
+def _add_dataset(inst: _Instance, res: Resource, ev: Evaluation, kind: DatasetKind, title: object) -> None:
+    """``res`` as a dataset of the evaluation, named by its title when it has one."""
+    ev.datasets[res.id] = Dataset(
+        id=res.id, kind=kind, provider=Provider.SUPERSET, name=str(title or res.name or res.id), location=inst.url
+    )
+
+
 def _evaluate_dataset(
     inst: _Instance, res: Resource, ev: Evaluation, glue: Mapping[str, set[str]], known: frozenset[str]
 ) -> None:
     doc = (res.document("dataset") or {}).get("result") or {}
-    ev.datasets[res.id] = Dataset(
-        id=res.id,
-        kind=DatasetKind.SUPERSET_DATASET,
-        provider=Provider.SUPERSET,
-        name=str(doc.get("table_name") or res.name or res.id),
-        location=inst.url,
-    )
+    _add_dataset(inst, res, ev, DatasetKind.SUPERSET_DATASET, doc.get("table_name"))
     if not doc:
         return
     for role, evidence in _dataset_readers(inst, doc).items():
@@ -282,13 +283,7 @@ def _evaluate_dashboard(
     inst: _Instance, res: Resource, ev: Evaluation, datasets: Mapping[int, str], charts: Mapping[int, int]
 ) -> None:
     doc = (res.document("dashboard") or {}).get("result") or {}
-    ev.datasets[res.id] = Dataset(
-        id=res.id,
-        kind=DatasetKind.SUPERSET_DASHBOARD,
-        provider=Provider.SUPERSET,
-        name=str(doc.get("dashboard_title") or res.name or res.id),
-        location=inst.url,
-    )
+    _add_dataset(inst, res, ev, DatasetKind.SUPERSET_DASHBOARD, doc.get("dashboard_title"))
     if not doc:
         return
     source_ids = sorted(

@@ -155,6 +155,8 @@ class DatasetKind(StrEnum):
     DASHBOARD = "dashboard"
     SUPERSET_DATASET = "superset-dataset"
     SUPERSET_DASHBOARD = "superset-dashboard"
+    SUPERSET_CHART = "superset-chart"
+    SUPERSET_DATABASE = "superset-database"  # a connection, as SQL Lab queries it (docs/superset.md)
 
 
 class EvidenceKind(StrEnum):

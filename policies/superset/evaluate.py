@@ -1,4 +1,4 @@
-"""Who can see each Superset dataset and dashboard (docs/superset.md), and what they re-expose.
+"""Who can see each Superset dataset, chart and dashboard (docs/superset.md), and what they re-expose.
 
 * Users are members of their roles (inactive users of none); anonymous visitors
   (``superset:URL/public``) hold every grant of the ``Public`` role.
@@ -7,23 +7,26 @@
   ``datasource_access`` on it; by the ``Admin`` role; by its owners.  Row-level security
   filters that apply to a role narrow the rows it reads: the grant is kept, with the filter
   as a decided DATA_PART condition (a partial grant, reported at full severity).
+* A chart is seen by whoever reads its datasource (:mod:`seenby.policies.superset.charts`).
 * A dashboard with roles, when ``DASHBOARD_RBAC`` is on, is seen (published only) by those
-  roles, and its viewers query its charts' datasets through it (a re-exposure).  Otherwise
-  it is seen by whoever can read one of its datasets (published or draft: Superset does not
-  check ``published`` on this path), and a dashboard without datasets by every role with
-  ``can read`` on ``Dashboard``.  Owners and ``Admin`` see it always.  An unknown
-  ``DASHBOARD_RBAC`` keeps both readings, each conditional on the flag.
+  roles, and its viewers (owners and Admin included, draft or not) query its charts and their
+  datasets through it (a re-exposure).  Otherwise it is seen by whoever can read one of its
+  datasets (published or draft: Superset does not check ``published`` on this path), and a
+  dashboard without datasets by every role with ``can read`` on ``Dashboard``.  Owners and
+  ``Admin`` see it always.  An unknown ``DASHBOARD_RBAC`` keeps both readings, each
+  conditional on the flag.
 * An embedded dashboard is seen by the guests of whatever application embeds it: a
-  conditional public grant (allowed domains restrict the framing page, not the viewer).
+  conditional public grant (allowed domains restrict the framing page, not the viewer), on
+  the dashboard, its charts and their datasets.
 * A dataset over a BigQuery or Athena connection re-exposes the cloud table it reads
   (:mod:`seenby.policies.superset.lineage`), unless the connection impersonates the viewer
-  (``impersonate_user``: the warehouse then checks the viewer's own access).
+  (``impersonate_user``: the warehouse then checks the viewer's own access).  SQL Lab
+  (:mod:`seenby.policies.superset.sqllab`) re-exposes everything a connection reaches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from seenby.model import (
@@ -33,130 +36,36 @@ from seenby.model import (
     Dataset,
     DatasetKind,
     DecidedCondition,
-    Edge,
-    EdgeKind,
     Evaluation,
     Evidence,
     EvidenceKind,
     Grant,
     Principal,
-    PrincipalKind,
     Provider,
     Reexposure,
 )
-from seenby.policies.superset.lineage import cloud_tables
-from seenby.policies.superset.permissions import (
-    ADMIN_ROLE,
-    PUBLIC_ROLE,
-    DataPermission,
-    Perm,
-    data_permissions_for,
-    normal,
+from seenby.policies.superset.charts import Chart, evaluate_charts, load_charts
+from seenby.policies.superset.instance import (
+    Instance,
+    guest_principal,
+    load_instance,
+    public_principal,
+    role_principal,
+    user_principal,
 )
+from seenby.policies.superset.lineage import cloud_tables
+from seenby.policies.superset.permissions import ADMIN_ROLE, PUBLIC_ROLE, DataPermission, data_permissions_for, normal
+from seenby.policies.superset.sqllab import cloud_known, evaluate_connections, glue_accounts
 from seenby.snapshot import Resource, Snapshot
 
-__all__ = ["evaluate_snapshot"]
+__all__ = ["dataset_readers", "evaluate_snapshot", "guest_principal", "role_principal", "user_principal"]
 
 INSTANCE_TYPE = "superset.instance"
 DATASET_TYPE = "superset.dataset"
 DASHBOARD_TYPE = "superset.dashboard"
 
 
-def role_principal(url: str, name: str) -> Principal:
-    return Principal(
-        id=f"superset:{url}/role/{name}",
-        kind=PrincipalKind.GROUP,
-        provider=Provider.SUPERSET,
-        name=f"{name} (Superset role)",
-    )
-
-
-def user_principal(url: str, username: str) -> Principal:
-    return Principal(
-        id=f"superset:{url}/user/{username}", kind=PrincipalKind.USER, provider=Provider.SUPERSET, name=username
-    )
-
-
-def public_principal(url: str) -> Principal:
-    return Principal(
-        id=f"superset:{url}/public",
-        kind=PrincipalKind.PUBLIC,
-        provider=Provider.SUPERSET,
-        name=f"anonymous visitors of {url}",
-    )
-
-
-def guest_principal(url: str, uuid: str) -> Principal:
-    return Principal(
-        id=f"superset:{url}/embedded/{uuid}",
-        kind=PrincipalKind.PUBLIC,
-        provider=Provider.SUPERSET,
-        name=f"guests of the application embedding {uuid}",
-    )
-
-
-@dataclass(kw_only=True)
-class _Instance:
-    """One server's roles, users, connections and RLS filters, indexed for the datasets and dashboards."""
-
-    res: Resource
-    roles: dict[str, list[tuple[int, Perm]]] = field(default_factory=dict)  # role name -> (index, permission)
-    role_names: dict[int, str] = field(default_factory=dict)
-    users: dict[int, str] = field(default_factory=dict)  # user id -> username
-    uris: dict[int, str] = field(default_factory=dict)  # database id -> redacted SQLAlchemy URI
-    impersonates: dict[int, bool] = field(default_factory=dict)  # database id -> queries as the viewer
-    rls: list[tuple[int, Mapping[str, Any]]] = field(default_factory=list)
-    rbac: bool | None = None
-
-    @property
-    def url(self) -> str:
-        return self.res.id
-
-    def evidence(self, location: str, excerpt: Any, note: str | None = None) -> Evidence:
-        return Evidence(
-            kind=EvidenceKind.ROLE_PERMISSION, source=self.url, location=location, excerpt=excerpt, note=note
-        )
-
-
-def _instance(res: Resource, ev: Evaluation) -> _Instance:
-    inst = _Instance(res=res, rbac=(res.document("settings") or {}).get("DASHBOARD_RBAC"))
-    for role in (res.document("roles") or {}).get("result") or []:
-        name = str(role["name"])
-        inst.role_names[int(role["id"])] = name
-        inst.roles[name] = [(j, Perm.from_json(p)) for j, p in enumerate(role.get("permissions") or [])]
-        ev.add_principal(role_principal(inst.url, name))
-    for i, user in enumerate((res.document("users") or {}).get("result") or []):
-        username = str(user.get("username"))
-        inst.users[int(user["id"])] = username
-        if user.get("active") is False:
-            continue  # an inactive user cannot sign in
-        for role in user.get("roles") or []:
-            name = role.get("name") or inst.role_names.get(int(role.get("id", -1)))
-            if not name:
-                continue
-            evidence = Evidence(
-                kind=EvidenceKind.GROUP_MEMBERSHIP,
-                source=inst.url,
-                location=f"users.result[{i}]",
-                excerpt={"username": username, "role": name},
-            )
-            ev.add_edge(
-                Edge(
-                    source=user_principal(inst.url, username),
-                    target=role_principal(inst.url, str(name)),
-                    kind=EdgeKind.MEMBER_OF,
-                    evidence=(evidence,),
-                )
-            )
-    for db in (res.document("databases") or {}).get("result") or []:
-        if db.get("id") is not None and db.get("sqlalchemy_uri"):
-            inst.uris[int(db["id"])] = str(db["sqlalchemy_uri"])
-            inst.impersonates[int(db["id"])] = bool(db.get("impersonate_user"))
-    inst.rls = list(enumerate((res.document("rls") or {}).get("result") or []))
-    return inst
-
-
-def _rls_for(inst: _Instance, dataset_id: int, role: str) -> tuple[DecidedCondition, ...]:
+def _rls_for(inst: Instance, dataset_id: int, role: str) -> tuple[DecidedCondition, ...]:
     """The row-level security filters that narrow what ``role`` reads of a dataset."""
     out = []
     for i, rule in inst.rls:
@@ -165,19 +74,17 @@ def _rls_for(inst: _Instance, dataset_id: int, role: str) -> tuple[DecidedCondit
         roles = {str(r.get("name")) for r in rule.get("roles") or []}
         base = normal(rule.get("filter_type") or "") == "base"
         if (role in roles) != base:  # Regular: applies to its roles; Base: to everyone but its roles
-            (
-                out.append(
-                    DecidedCondition(
-                        key="superset:row_level_security",
-                        family=ConditionFamily.DATA_PART,
-                        how=f"rls.result[{i}] {rule.get('name')!r}: rows where {rule.get('clause')}",
-                    )
-                ),
+            out.append(
+                DecidedCondition(
+                    key="superset:row_level_security",
+                    family=ConditionFamily.DATA_PART,
+                    how=f"rls.result[{i}] {rule.get('name')!r}: rows where {rule.get('clause')}",
+                )
             )
     return tuple(out)
 
 
-def _owners(inst: _Instance, doc: Mapping[str, Any]) -> list[tuple[int, str]]:
+def _owners(inst: Instance, doc: Mapping[str, Any]) -> list[tuple[int, str]]:
     out = []
     for i, owner in enumerate(doc.get("owners") or []):
         username = owner.get("username") or inst.users.get(int(owner.get("id", -1)))
@@ -186,7 +93,7 @@ def _owners(inst: _Instance, doc: Mapping[str, Any]) -> list[tuple[int, str]]:
     return out
 
 
-def _dataset_readers(inst: _Instance, doc: Mapping[str, Any]) -> dict[str, tuple[Evidence, ...]]:
+def dataset_readers(inst: Instance, doc: Mapping[str, Any]) -> dict[str, tuple[Evidence, ...]]:
     """Role name -> the permissions that let it read the dataset ``doc``."""
     wanted = data_permissions_for(doc)
     out: dict[str, tuple[Evidence, ...]] = {}
@@ -206,7 +113,7 @@ def _dataset_readers(inst: _Instance, doc: Mapping[str, Any]) -> dict[str, tuple
     return out
 
 
-def _add_dataset(inst: _Instance, res: Resource, ev: Evaluation, kind: DatasetKind, title: object) -> None:
+def _add_dataset(inst: Instance, res: Resource, ev: Evaluation, kind: DatasetKind, title: object) -> None:
     """``res`` as a dataset of the evaluation, named by its title when it has one."""
     ev.datasets[res.id] = Dataset(
         id=res.id, kind=kind, provider=Provider.SUPERSET, name=str(title or res.name or res.id), location=inst.url
@@ -214,13 +121,14 @@ def _add_dataset(inst: _Instance, res: Resource, ev: Evaluation, kind: DatasetKi
 
 
 def _evaluate_dataset(
-    inst: _Instance, res: Resource, ev: Evaluation, glue: Mapping[str, set[str]], known: frozenset[str]
-) -> None:
+    inst: Instance, res: Resource, ev: Evaluation, glue: Mapping[str, set[str]], known: frozenset[str]
+) -> tuple[int | None, list[str]]:
+    """Grants on the dataset; returns its connection's id and the cloud tables it re-exposes."""
     doc = (res.document("dataset") or {}).get("result") or {}
     _add_dataset(inst, res, ev, DatasetKind.SUPERSET_DATASET, doc.get("table_name"))
     if not doc:
-        return
-    for role, evidence in _dataset_readers(inst, doc).items():
+        return None, []
+    for role, evidence in dataset_readers(inst, doc).items():
         rls = _rls_for(inst, int(doc.get("id", -1)), role)
         first = evidence[0].with_decided(rls) if rls else evidence[0]
         ev.add_grant(
@@ -251,7 +159,10 @@ def _evaluate_dataset(
             )
     db_id = (doc.get("database") or {}).get("id")
     uri = inst.uris.get(int(db_id)) if db_id is not None else None
-    for target in cloud_tables(uri, doc, glue, known) if uri and not inst.impersonates.get(int(db_id)) else []:
+    if not uri or inst.impersonates.get(int(db_id)):
+        return (int(db_id) if db_id is not None else None), []
+    targets = cloud_tables(uri, doc, glue, known)
+    for target in targets:
         evidence = Evidence(
             kind=EvidenceKind.DASHBOARD_LINEAGE,
             source=res.id,
@@ -266,6 +177,7 @@ def _evaluate_dataset(
             note="Superset queries with the connection's credentials, not the viewer's",
         )
         ev.reexposures.append(Reexposure(via=res.id, dataset=target, evidence=(evidence,)))
+    return int(db_id), targets
 
 
 def _rbac_condition(on: bool) -> tuple[Condition, ...]:
@@ -280,20 +192,18 @@ def _rbac_condition(on: bool) -> tuple[Condition, ...]:
 
 
 def _evaluate_dashboard(
-    inst: _Instance, res: Resource, ev: Evaluation, datasets: Mapping[int, str], charts: Mapping[int, int]
+    inst: Instance, res: Resource, ev: Evaluation, datasets: Mapping[int, str], charts: Mapping[int, Chart]
 ) -> None:
     doc = (res.document("dashboard") or {}).get("result") or {}
     _add_dataset(inst, res, ev, DatasetKind.SUPERSET_DASHBOARD, doc.get("dashboard_title"))
     if not doc:
         return
-    source_ids = sorted(
-        {
-            charts[int(c["id"])]
-            for c in (res.document("charts") or {}).get("result") or []
-            if int(c.get("id", -1)) in charts
-        }
-    )
-    sources = [datasets[d] for d in source_ids if d in datasets]
+    mine = [
+        charts[int(c["id"])]
+        for c in (res.document("charts") or {}).get("result") or []
+        if int(c.get("id", -1)) in charts
+    ]
+    sources = [datasets[d] for d in sorted({c.datasource for c in mine if c.datasource is not None}) if d in datasets]
     published = bool(doc.get("published"))
     roles = [str(r.get("name")) for r in doc.get("roles") or [] if r.get("name")]
 
@@ -320,12 +230,14 @@ def _evaluate_dashboard(
                 ),
                 cond,
             )
-        for target in sources if published else []:
+        # raise_for_access: with DASHBOARD_RBAC and roles on the dashboard, whoever may open it (its roles when
+        # published; owners and Admin always) queries its charts' datasets through it
+        for target in [*sources, *(c.id for c in mine)]:
             evidence = Evidence(
                 kind=EvidenceKind.DASHBOARD_LINEAGE,
                 source=res.id,
                 location="charts",
-                excerpt={"dataset": target},
+                excerpt={"dataset": target, "charts": [c.name for c in mine]},
                 note="with DASHBOARD_RBAC, a dashboard's viewers query its charts' datasets",
             )
             ev.reexposures.append(Reexposure(via=res.id, dataset=target, evidence=(evidence,), conditions=cond))
@@ -382,45 +294,39 @@ def _evaluate_dashboard(
                 reason="whoever the embedding application issues guest tokens to",
             ),
         )
-        for target in (res.id, *sources):
+        for target in (res.id, *(c.id for c in mine), *sources):
             ev.add_grant(
                 Grant(principal=guest, dataset=target, level=AccessLevel.READ, evidence=(evidence,), conditions=cond)
             )
 
 
-def _glue_accounts(snapshot: Snapshot) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for res in snapshot.of_type("aws.glue.catalog"):
-        if res.region and res.account:
-            out.setdefault(res.region, set()).add(res.account)
-    return out
-
-
 def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
     ev = Evaluation()
-    glue = _glue_accounts(snapshot)
-    known = frozenset(r.id for t in ("gcp.bigquery.dataset", "gcp.bigquery.table") for r in snapshot.of_type(t))
+    glue = glue_accounts(snapshot)
+    known = cloud_known(snapshot)
     for res in snapshot.of_type(INSTANCE_TYPE):
-        inst = _instance(res, ev)
-        mine = [r for r in snapshot.of_type(DATASET_TYPE) if r.parent == inst.url]
+        inst = load_instance(res, ev)
         datasets: dict[int, str] = {}
-        for r in mine:
-            _evaluate_dataset(inst, r, ev, glue, known)
+        reads: dict[int, list[tuple[str, list[str]]]] = {}  # database id -> (Superset dataset, cloud tables)
+        for r in snapshot.of_type(DATASET_TYPE):
+            if r.parent != inst.url:
+                continue
+            db_id, targets = _evaluate_dataset(inst, r, ev, glue, known)
+            if db_id is not None:
+                reads.setdefault(db_id, []).append((r.id, targets))
             key = ((r.document("dataset") or {}).get("result") or {}).get("id")
             datasets[int(key) if key is not None else int(r.id.rsplit("/", 1)[-1])] = r.id
-        charts = {
-            int(c["id"]): int(c["datasource_id"])
-            for c in (res.document("charts") or {}).get("result") or []
-            if c.get("datasource_id") is not None
-        }
+        charts = load_charts(inst)
+        evaluate_charts(inst, ev, charts, datasets)
         for r in snapshot.of_type(DASHBOARD_TYPE):
             if r.parent == inst.url:
                 _evaluate_dashboard(inst, r, ev, datasets, charts)
+        evaluate_connections(inst, ev, known, reads)
         _anonymous(inst, ev)
     return ev
 
 
-def _anonymous(inst: _Instance, ev: Evaluation) -> None:
+def _anonymous(inst: Instance, ev: Evaluation) -> None:
     """Anonymous visitors hold the Public role (AUTH_ROLE_PUBLIC): each of its grants is theirs too.
 
     Given to the public class itself, not through a membership edge: the audit folds members

@@ -1,7 +1,8 @@
-"""Which cloud tables a Superset dataset reads, from its database connection's URI.
+"""Which cloud tables a Superset dataset or connection reads, from the connection's URI.
 
 The connection queries with its own credentials, so whoever can query the Superset dataset
-reads the table behind it.  Dialects (the SQLAlchemy URI's scheme):
+(or the connection itself, in SQL Lab) reads the table behind it.  Dialects (the SQLAlchemy
+URI's scheme, or the host):
 
 * ``bigquery://PROJECT[/DATASET]``: physical dataset ``SCHEMA.TABLE`` ->
   ``bigquery://PROJECT.SCHEMA.TABLE``; virtual datasets: every ``project.dataset.table`` or
@@ -10,7 +11,12 @@ reads the table behind it.  Dialects (the SQLAlchemy URI's scheme):
 * ``awsathena+rest://…@athena.REGION.amazonaws.com…/SCHEMA``: ``SCHEMA.TABLE`` -> the Glue
   table ``arn:aws:glue:REGION:ACCOUNT:table/SCHEMA/TABLE`` in each account whose Glue
   catalog of REGION the snapshot holds (the URI does not name the account).
-* anything else (Redshift, SQLite, Postgres …): not a warehouse seenby audits yet; nothing.
+* Redshift (``redshift+psycopg2://``, ``redshift+redshift_connector://``, or any URI whose
+  host is a ``*.redshift.amazonaws.com`` cluster or ``*.redshift-serverless.amazonaws.com``
+  workgroup): a cloud warehouse seenby does not audit; nothing is mapped, and the evaluator
+  reports a coverage gap (:class:`Warehouse` ``REDSHIFT``).
+* anything else (SQLite, Postgres, MySQL …): not a cloud warehouse; its tables are audited
+  only as the Superset datasets over them.
 """
 
 from __future__ import annotations
@@ -18,16 +24,57 @@ from __future__ import annotations
 import re
 import urllib.parse
 from collections.abc import Iterable, Mapping, Set
+from enum import StrEnum
 from typing import Any
 
-__all__ = ["cloud_tables"]
+__all__ = ["Warehouse", "cloud_tables", "connection_reach", "warehouse_of"]
 
 _FROM = re.compile(r"\b(?:from|join)\s+[`\"]?([A-Za-z0-9_.:-]+)[`\"]?", re.I)
 _ATHENA_HOST = re.compile(r"athena\.([a-z0-9-]+)\.amazonaws\.com")
+_REDSHIFT_HOST = re.compile(r"\.([a-z0-9-]+)\.redshift(?:-serverless)?\.amazonaws\.com$")
+
+
+class Warehouse(StrEnum):
+    """What a connection's URI points at, as far as seenby's audit goes."""
+
+    BIGQUERY = "bigquery"  # audited: BigQuery datasets and tables of the snapshot
+    ATHENA = "athena"  # audited: Glue tables of the snapshot
+    REDSHIFT = "redshift"  # a cloud warehouse seenby does not audit: a coverage gap
+    OTHER = "other"  # not a cloud warehouse (SQLite, Postgres …)
+
+
+def _host(parts: urllib.parse.SplitResult) -> str:
+    return (parts.hostname or "").lower()
+
+
+def warehouse_of(uri: str) -> Warehouse:
+    parts = urllib.parse.urlsplit(uri)
+    dialect = parts.scheme.split("+", 1)[0].lower()
+    if dialect == "bigquery":
+        return Warehouse.BIGQUERY
+    if dialect == "awsathena":
+        return Warehouse.ATHENA
+    if dialect == "redshift" or _REDSHIFT_HOST.search(_host(parts)):
+        return Warehouse.REDSHIFT
+    return Warehouse.OTHER
+
+
+def redshift_location(uri: str) -> str:
+    """``cluster-or-workgroup (REGION), database DB`` for a gap message."""
+    parts = urllib.parse.urlsplit(uri)
+    host = _host(parts)
+    match = _REDSHIFT_HOST.search(host)
+    where = f"{host.split('.', 1)[0]} ({match.group(1)})" if match else host or "an unnamed host"
+    database = parts.path.strip("/")
+    return f"{where}, database {database}" if database else where
+
+
+def _bigquery_project(uri: urllib.parse.SplitResult) -> str:
+    return uri.netloc.rsplit("@", 1)[-1]
 
 
 def _bigquery(uri: urllib.parse.SplitResult, dataset: Mapping[str, Any], known: Set[str]) -> list[str]:
-    project = uri.netloc.rsplit("@", 1)[-1]
+    project = _bigquery_project(uri)
     default_schema = uri.path.strip("/") or None
     if not project:
         return []
@@ -82,9 +129,29 @@ def cloud_tables(
 ) -> list[str]:
     """The seenby ids of the cloud tables ``dataset`` reads through a connection with ``uri``."""
     parts = urllib.parse.urlsplit(uri)
-    dialect = parts.scheme.split("+", 1)[0].lower()
-    if dialect == "bigquery":
+    warehouse = warehouse_of(uri)
+    if warehouse is Warehouse.BIGQUERY:
         return _bigquery(parts, dataset, known)
-    if dialect == "awsathena":
+    if warehouse is Warehouse.ATHENA:
         return _athena(parts, dataset, glue_accounts)
+    return []
+
+
+def connection_reach(uri: str, known: Set[str]) -> list[str]:
+    """Every dataset of the snapshot (``known`` ids) a connection with ``uri`` could query in SQL Lab.
+
+    BigQuery: every dataset and table of the URI's project; Athena: every Glue table of the
+    URI's region (``known`` holds Glue table ARNs).  Whether the connection's credentials can
+    read each of them is not in the snapshot.
+    """
+    parts = urllib.parse.urlsplit(uri)
+    warehouse = warehouse_of(uri)
+    if warehouse is Warehouse.BIGQUERY:
+        project = _bigquery_project(parts)
+        return sorted(k for k in known if project and k.startswith(f"bigquery://{project}."))
+    if warehouse is Warehouse.ATHENA:
+        match = _ATHENA_HOST.search(parts.netloc)
+        if match is None:
+            return []
+        return sorted(k for k in known if k.startswith(f"arn:aws:glue:{match.group(1)}:") and ":table/" in k)
     return []

@@ -14,6 +14,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from seenby.demo.example_superset import RECORDED_URL, superset_resources
 from seenby.model import ReadOutcome
 from seenby.snapshot import Read, Resource, Snapshot, new_snapshot
 
@@ -1108,13 +1109,15 @@ def gcp_resources() -> list[Resource]:
 
 def build() -> Snapshot:
     return new_snapshot(
-        [*aws_resources(), *gcp_resources()],
+        # the BI server (Apache Superset) that re-exposes the raw keystrokes: seenby/demo/example_superset.py
+        [*aws_resources(), *gcp_resources(), *superset_resources()],
         scope={
             "aws_accounts": [MGMT, DATA, ANALYTICS],
             "aws_organization": ORG_ID,
             "regions": [REGION],
             "gcp_projects": ["corp-telemetry", "corp-web"],
             "gcp_organization": GCP_ORG,
+            "superset_urls": [RECORDED_URL],
         },
         mode="example",
         identity=f"arn:aws:iam::{MGMT}:role/seenby-auditor",

@@ -9,7 +9,10 @@
    deny policies, BigQuery and Cloud Identity answered from the example's recorded
    documents at the transport boundary (no local server exists for them,
    :mod:`seenby.demo.seed_gcs`); directory users are taken from the example as recorded;
-5. audit the result against rules.yaml.
+5. scan the example's BI server (Apache Superset) with the real scanner, from the responses
+   recorded from a live Superset (``seenby/data/superset-responses.json``), or, with
+   ``--live-superset``, start a local Superset, seed it and scan it live (docs/superset.md);
+6. audit the result against rules.yaml.
 
 The example records one read as denied (the legacy archive's bucket policy).  moto
 enforces no permissions, so the demo denies that one call to the scanner at the
@@ -27,6 +30,7 @@ import boto3
 from botocore.awsrequest import AWSResponse
 
 from seenby.demo.example_org import MGMT, build
+from seenby.demo.example_superset import superset_resources
 from seenby.demo.seed_aws import DEMO_REGION, account_session, replay_recorded, seed_aws
 from seenby.demo.seed_gcs import local_gcs, recorded_google_apis, seed_gcs
 from seenby.demo.server import local_aws
@@ -143,9 +147,12 @@ def run_demo(
     scope = dict(scanned.scope)
     scope["gcp_projects"] = gcp_scanned.scope.get("gcp_projects")
     scope["gcp_organization"] = gcp_scanned.scope.get("gcp_organization")
-    superset = demo_superset(say=say) if live_superset else []  # docs/superset.md
-    if superset:
-        scope["superset_urls"] = [superset[0].id]
+    if live_superset:
+        superset = demo_superset(say=say)  # docs/superset.md
+    else:
+        say("scanning the BI server (Apache Superset) from responses recorded from a live one")
+        superset = superset_resources()
+    scope["superset_urls"] = [r.id for r in superset if r.type == "superset.instance"]
     snapshot = new_snapshot(
         [*scanned.resources, *gcp, *superset],
         scope=scope,

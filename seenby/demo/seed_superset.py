@@ -6,13 +6,17 @@ What it makes (docs/superset.md, "The example organisation"):
   (``bigquery://corp-telemetry``, imported as a ZIP so it is stored without being queried;
   needs ``sqlalchemy-bigquery`` in Superset's venv);
 * datasets: ``keystrokes`` (BigQuery ``ml_raw.keystrokes``, the raw telemetry),
-  ``keystrokes_raw`` and ``daily_activity`` (SQLite);
-* a role ``ml_team`` (schema access to the warehouse), and Gamma given datasource access to
-  the BigQuery keystrokes (the misconfiguration the demo finds);
-* users ``alice`` (Gamma, ml_team), ``bob`` (Gamma), ``carol`` (Gamma, inactive);
-* a row-level security filter on ``keystrokes_raw`` for ``ml_team``;
+  ``keystrokes_by_team`` and ``daily_activity`` (SQLite);
+* a role ``ml_team`` (schema access to the warehouse), and the built-in ``sql_lab`` role given
+  ``database_access`` on the BigQuery connection (so its members query every table the
+  connection reaches in SQL Lab);
+* users ``alice`` (Gamma, ml_team), ``bob`` (Gamma), ``carol`` (Gamma, inactive), ``dave``
+  (Gamma, sql_lab);
+* a row-level security filter on ``keystrokes_by_team`` for ``ml_team``;
 * the Public role: ``can read`` on Dashboard and datasource access to ``daily_activity``;
-* dashboards: "Keystroke activity" (published, over the BigQuery keystrokes), "Daily
+* dashboards: "Keystroke activity" (published, over the BigQuery keystrokes, with the Gamma
+  role: under ``DASHBOARD_RBAC`` every Gamma user views it and so queries the raw keystrokes,
+  the misconfiguration the demo finds), "Daily
   activity" (published, embedded for ``https://intranet.corp.example``) and "ML raw" (a
   draft with the ml_team role).
 
@@ -87,7 +91,7 @@ class _Admin:
 
 def _warehouse(path: Path) -> None:
     with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE IF NOT EXISTS keystrokes_raw (employee TEXT, team TEXT, keys INTEGER)")
+        db.execute("CREATE TABLE IF NOT EXISTS keystrokes_by_team (employee TEXT, team TEXT, keys INTEGER)")
         db.execute("CREATE TABLE IF NOT EXISTS daily_activity (day TEXT, active_employees INTEGER)")
 
 
@@ -146,7 +150,7 @@ def seed_superset(url: str, *, admin_user: str, admin_password: str, work: Path)
     )["id"]
     _import_bigquery(admin)
     datasets = {d["table_name"]: d["id"] for d in admin.all("/api/v1/dataset/")}
-    for table in ("keystrokes_raw", "daily_activity"):
+    for table in ("keystrokes_by_team", "daily_activity"):
         datasets[table] = admin.post(
             "/api/v1/dataset/", {"database": warehouse, "schema": "main", "table_name": table}
         )["id"]
@@ -156,11 +160,9 @@ def seed_superset(url: str, *, admin_user: str, admin_password: str, work: Path)
         (p["permission"]["name"], p["view_menu"]["name"]): p["id"]
         for p in admin.all("/api/v1/security/permissions-resources/")
     }
+    databases = {d["database_name"]: d["id"] for d in admin.all("/api/v1/database/")}
     _grant(
-        admin,
-        roles["Gamma"],
-        [("datasource_access", f"[corp-telemetry].[keystrokes](id:{datasets['keystrokes']})")],
-        index,
+        admin, roles["sql_lab"], [("database_access", f"[corp-telemetry].(id:{databases['corp-telemetry']})")], index
     )
     _grant(admin, roles["ml_team"], [("schema_access", "[warehouse].[main]")], index)
     _grant(
@@ -178,6 +180,7 @@ def seed_superset(url: str, *, admin_user: str, admin_password: str, work: Path)
         ("alice", ["Gamma", "ml_team"], True),
         ("bob", ["Gamma"], True),
         ("carol", ["Gamma"], False),
+        ("dave", ["Gamma", "sql_lab"], True),
     ):
         users[name] = admin.post(
             "/api/v1/security/users/",
@@ -196,7 +199,7 @@ def seed_superset(url: str, *, admin_user: str, admin_password: str, work: Path)
         {
             "name": "ml team rows",
             "filter_type": "Regular",
-            "tables": [datasets["keystrokes_raw"]],
+            "tables": [datasets["keystrokes_by_team"]],
             "roles": [roles["ml_team"]],
             "clause": "team = 'ml'",
             "group_key": "",
@@ -204,9 +207,9 @@ def seed_superset(url: str, *, admin_user: str, admin_password: str, work: Path)
     )
     dashboards = {}
     for title, published, dash_roles, table in (
-        ("Keystroke activity", True, [], "keystrokes"),
+        ("Keystroke activity", True, ["Gamma"], "keystrokes"),
         ("Daily activity", True, [], "daily_activity"),
-        ("ML raw", False, ["ml_team"], "keystrokes_raw"),
+        ("ML raw", False, ["ml_team"], "keystrokes_by_team"),
     ):
         dashboards[title] = admin.post(
             "/api/v1/dashboard/",

@@ -55,10 +55,16 @@ def run(*args: str) -> dict:
 
 
 def test_the_example_has_datasets_inside_container_resources() -> None:
-    """The example holds a Glue table that is not a resource of its own (it is part of its catalog's reads)."""
+    """The example holds datasets that are no resource of their own: a Glue table (in its catalog's reads) and
+    the Superset server's charts and connections (in the server's reads)."""
     resource_ids = {r.id for r in load_snapshot(EXAMPLE).resources}
     inside = [d for d in DATASETS if d not in resource_ids]
-    assert inside == ["arn:aws:glue:eu-west-1:111122223333:table/telemetry/keystrokes_raw"]
+    superset = "superset://superset.corp.example:8088"
+    assert inside == [
+        "arn:aws:glue:eu-west-1:111122223333:table/telemetry/keystrokes_raw",
+        *(f"{superset}/chart/{i}" for i in (1, 2, 3)),
+        *(f"{superset}/database/{i}" for i in (1, 2)),
+    ]
 
 
 @pytest.mark.parametrize("dataset", DATASETS)

@@ -127,17 +127,21 @@ def test_summary_counts_match_the_audit(page, example):
     """The summary's datasets, coverage and per-severity counts are the audit's."""
     stats = {e.attrs["data-stat"]: e.text.strip() for e in page.all() if "data-stat" in e.attrs}
     by_severity = Counter(f.severity.value for f in example.active)
-    assert stats["datasets"] == str(len(example.datasets)) == "16"
+    # 16, and the BI server (issue 21): 3 Superset datasets, 3 dashboards, 3 charts, 2 connections
+    assert stats["datasets"] == str(len(example.datasets)) == "27"
     assert stats["gaps"] == str(len(example.datasets_with_gaps)) == "1"
     assert {k.removeprefix("severity-"): int(v) for k, v in stats.items() if k.startswith("severity-")} == {
         s: by_severity.get(s, 0) for s in ("critical", "high", "medium", "low", "info")}
 
 
 def test_widest_over_exposures_lead_with_the_largest_people_count(page):
-    """The summary names the widest over-exposures, largest people count first (gs://corp-keystrokes: 1,500)."""
+    """The summary names the widest over-exposures, largest people count first (ml_raw: 1,503)."""
     widest = page.has_class("widest")[0]
     items = [e for e in descendants(widest) if e.tag == "li"]
-    assert items[0].text.split()[0] == "1,500" and "gs://corp-keystrokes" in items[0].text
+    # every employee through the authorized view (1,500), and three BI server users (issue 21: the Superset
+    # admin, and bob and dave, Gamma users who open Keystroke activity); gs://corp-keystrokes' 1,500 next
+    assert items[0].text.split()[0] == "1,503" and "corp-telemetry.ml_raw" in items[0].text
+    assert items[1].text.split()[0] == "1,500" and "gs://corp-keystrokes" in items[1].text
     counts = [int(i.text.split()[0].replace(",", "")) for i in items]
     assert counts == sorted(counts, reverse=True)
 
@@ -188,8 +192,8 @@ def test_filters_offer_every_value_present(page, example):
         return {o.attrs["value"] for o in descendants(select) if o.attrs.get("value")}
 
     assert options("rule") == {f.rule_id for f in findings}
-    assert options("provider") == {"aws", "gcp"}
-    assert options("account") == {f.dataset.account for f in findings}
+    assert options("provider") == {"aws", "gcp", "superset"}
+    assert options("account") == {f.dataset.account or "(none)" for f in findings}  # a Superset server has none
     assert options("classification") == {f.classification or "(none)" for f in findings}
     assert page.one("input", type="search")
 

@@ -22,6 +22,10 @@ DASHBOARD_PREFIX = "superset://superset.corp.example:8088/dashboard/"
 # the seeded ids (seenby.demo.seed_superset)
 KEYSTROKES, KEYSTROKES_RAW, DAILY_ACTIVITY = (f"{DATASET_PREFIX}{i}" for i in (1, 2, 3))
 KEYSTROKE_DASHBOARD, DAILY_DASHBOARD, ML_RAW_DASHBOARD = (f"{DASHBOARD_PREFIX}{i}" for i in (1, 2, 3))
+# charts (one per dashboard, in the same order) and connections: datasets inside the instance's reads
+KEYSTROKE_CHART, DAILY_CHART, ML_RAW_CHART = (f"superset://superset.corp.example:8088/chart/{i}" for i in (1, 2, 3))
+WAREHOUSE_DB, TELEMETRY_DB = (f"superset://superset.corp.example:8088/database/{i}" for i in (1, 2))
+ROLE_IDS = {"Admin": 1, "Public": 2, "Alpha": 3, "Gamma": 4, "sql_lab": 5, "ml_team": 6}
 
 
 def role(name: str) -> str:

@@ -27,7 +27,7 @@ from tests.superset.helpers import (
 
 # dataset -> the roles that read it, and why (security docs: "Customizing permissions")
 DATASET_READERS = [
-    pytest.param(KEYSTROKES, {"Admin", "Alpha", "Gamma"}, id="datasource_access on the BigQuery keystrokes: Gamma"),
+    pytest.param(KEYSTROKES, {"Admin", "Alpha", "sql_lab"}, id="database_access on the BigQuery connection: sql_lab"),
     pytest.param(KEYSTROKES_RAW, {"Admin", "Alpha", "ml_team"}, id="schema_access on [warehouse].[main]: ml_team"),
     pytest.param(DAILY_ACTIVITY, {"Admin", "Alpha", "ml_team", "Public"}, id="datasource_access: Public"),
 ]
@@ -128,7 +128,21 @@ def test_bigquery_dataset_reexposes_the_bigquery_table():
     assert (KEYSTROKES, "bigquery://corp-telemetry.ml_raw.keystrokes") in targets
 
 
-def test_dashboard_with_rbac_roles_reexposes_its_datasets_only_when_published():
-    """With DASHBOARD_RBAC the viewers of a published dashboard with roles query its datasets; ML raw is a draft."""
-    vias = {r.via for r in evaluated(rbac=True).reexposures}
-    assert ML_RAW_DASHBOARD not in vias
+def test_dashboard_rbac_role_reads_the_dashboards_dataset_through_it_only():
+    """Gamma holds no data permission on keystrokes; it opens Keystroke activity, which re-exposes the dataset."""
+    evaluation = evaluated(rbac=True)
+    assert role("Gamma") not in grants(evaluation, KEYSTROKES)
+    assert role("Gamma") in grants(evaluation, KEYSTROKE_DASHBOARD)
+    assert (KEYSTROKE_DASHBOARD, KEYSTROKES) in {(r.via, r.dataset) for r in evaluation.reexposures}
+
+
+def test_dashboard_rbac_draft_reexposes_its_datasets_to_whoever_may_open_it():
+    """raise_for_access: owners and Admin open a draft with roles, and query its charts' datasets through it."""
+    vias = {(r.via, r.dataset) for r in evaluated(rbac=True).reexposures}
+    assert (ML_RAW_DASHBOARD, KEYSTROKES_RAW) in vias
+
+
+def test_dashboard_rbac_off_reexposes_nothing_through_dashboards():
+    """Without DASHBOARD_RBAC a dashboard's viewers need access to its datasets: no re-exposure through it."""
+    vias = {r.via for r in evaluated(rbac=False).reexposures}
+    assert not {KEYSTROKE_DASHBOARD, DAILY_DASHBOARD, ML_RAW_DASHBOARD} & vias

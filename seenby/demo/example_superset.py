@@ -1,13 +1,13 @@
-"""The example organisation's Superset: a BI server whose Gamma role can chart the raw keystroke telemetry.
+"""The example organisation's BI server: an Apache Superset whose Gamma role views the raw keystroke telemetry.
 
-Not (yet) part of ``seenby.demo.example_org.build()`` and the default demo: merge it with
-``merge_snapshots`` (tests/superset/test_superset_example.py does).
-
-Its resources are a scan of ``seenby/data/superset-responses.json``, recorded from a live
+Part of :func:`seenby.demo.example_org.build` and of the default demo.  Its resources are a scan,
+through the real scanner, of ``seenby/data/superset-responses.json``: the GET answers of a live
 Superset 6.1.0 seeded by :mod:`seenby.demo.seed_superset` (``examples/superset/record.py``
-re-records it).  The "Keystroke activity" dashboard charts the ``keystrokes`` dataset, which a
-``bigquery://corp-telemetry`` connection reads from ``ml_raw.keystrokes``: the telemetry
-declared for the ML team re-exposed to every Gamma user (docs/superset.md).
+re-records it; ``seenby demo --live-superset`` scans a live one instead).  The "Keystroke
+activity" dashboard is published with the Gamma role (``DASHBOARD_RBAC``) and charts the
+``keystrokes`` dataset, which a ``bigquery://corp-telemetry`` connection reads from
+``ml_raw.keystrokes`` with its own credentials: the telemetry declared for the ML team,
+re-exposed to every Gamma user (docs/superset.md).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ RECORDED_URL = "http://superset.corp.example:8088"
 
 
 def superset_resources() -> list[Resource]:
-    """The recorded scan's resources (DASHBOARD_RBAC declared on, as the recorded server had it)."""
+    """Scan the recorded server (DASHBOARD_RBAC declared on, as the recorded server had it); its resources."""
     from seenby.scanners.superset import Credentials, SupersetScanConfig, scan_superset
     from seenby.scanners.superset.replay import RecordedTransport
 

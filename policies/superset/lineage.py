@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping, Set
 from enum import StrEnum
 from typing import Any
 
+from seenby.sqlalchemy_uri import split_uri
+
 __all__ = ["Warehouse", "cloud_tables", "connection_reach", "warehouse_of"]
 
 _FROM = re.compile(r"\b(?:from|join)\s+[`\"]?([A-Za-z0-9_.:-]+)[`\"]?", re.I)
@@ -48,8 +50,8 @@ def _host(parts: urllib.parse.SplitResult) -> str:
 
 
 def warehouse_of(uri: str) -> Warehouse:
-    parts = urllib.parse.urlsplit(uri)
-    dialect = parts.scheme.split("+", 1)[0].lower()
+    parsed = split_uri(uri)
+    parts, dialect = parsed.parts, parsed.dialect
     if dialect == "bigquery":
         return Warehouse.BIGQUERY
     if dialect == "awsathena":
@@ -61,7 +63,7 @@ def warehouse_of(uri: str) -> Warehouse:
 
 def redshift_location(uri: str) -> str:
     """``cluster-or-workgroup (REGION), database DB`` for a gap message."""
-    parts = urllib.parse.urlsplit(uri)
+    parts = split_uri(uri).parts
     host = _host(parts)
     match = _REDSHIFT_HOST.search(host)
     where = f"{host.split('.', 1)[0]} ({match.group(1)})" if match else host or "an unnamed host"
@@ -128,7 +130,7 @@ def cloud_tables(
     uri: str, dataset: Mapping[str, Any], glue_accounts: Mapping[str, Iterable[str]], known: Set[str] = frozenset()
 ) -> list[str]:
     """The seenby ids of the cloud tables ``dataset`` reads through a connection with ``uri``."""
-    parts = urllib.parse.urlsplit(uri)
+    parts = split_uri(uri).parts
     warehouse = warehouse_of(uri)
     if warehouse is Warehouse.BIGQUERY:
         return _bigquery(parts, dataset, known)
@@ -144,7 +146,7 @@ def connection_reach(uri: str, known: Set[str]) -> list[str]:
     URI's region (``known`` holds Glue table ARNs).  Whether the connection's credentials can
     read each of them is not in the snapshot.
     """
-    parts = urllib.parse.urlsplit(uri)
+    parts = split_uri(uri).parts
     warehouse = warehouse_of(uri)
     if warehouse is Warehouse.BIGQUERY:
         project = _bigquery_project(parts)

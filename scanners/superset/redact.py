@@ -13,6 +13,8 @@ import re
 import urllib.parse
 from typing import Any
 
+from seenby.sqlalchemy_uri import split_uri
+
 __all__ = ["redact", "redact_uri"]
 
 _SECRET_KEY = re.compile(r"pass|secret|token|credential|private|encrypted|cert|(^|_)key$|^key|api_key", re.I)
@@ -20,7 +22,8 @@ _SECRET_KEY = re.compile(r"pass|secret|token|credential|private|encrypted|cert|(
 
 def redact_uri(uri: str) -> str:
     """``dialect+driver://user:pw@host:port/db?x=1&password=…`` without the password or secret parameters."""
-    parts = urllib.parse.urlsplit(uri)
+    parsed = split_uri(uri)
+    parts = parsed.parts
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, host = netloc.rsplit("@", 1)
@@ -29,7 +32,9 @@ def redact_uri(uri: str) -> str:
     query = [
         (k, v) for k, v in urllib.parse.parse_qsl(parts.query, keep_blank_values=True) if not _SECRET_KEY.search(k)
     ]
-    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, urllib.parse.urlencode(query), ""))
+    encoded = urllib.parse.urlencode(query)
+    rest = f"//{netloc}{parts.path}" + (f"?{encoded}" if encoded else "")  # urlunsplit drops an empty netloc
+    return f"{parsed.scheme}:{rest}" if parsed.scheme else rest
 
 
 def redact(value: Any) -> Any:

@@ -126,3 +126,14 @@ def test_failed_login_is_recorded_on_every_read():
     instance = snapshot.of_type("superset.instance")[0]
     assert instance.id == URL
     assert {r.outcome for r in instance.reads.values() if r.api != "seenby:declared"} == {ReadOutcome.DENIED}
+
+
+def test_redact_uri_removes_the_password_behind_a_driver_with_an_underscore():
+    """redshift+redshift_connector is no RFC 3986 scheme (urlsplit keeps it whole): the password still goes."""
+    uri = "redshift+redshift_connector://reader:hunter2@c1.abc.eu-west-1.redshift.amazonaws.com:5439/dev"
+    assert redact_uri(uri) == "redshift+redshift_connector://reader@c1.abc.eu-west-1.redshift.amazonaws.com:5439/dev"
+
+
+def test_redact_uri_keeps_an_absolute_sqlite_path():
+    """sqlite:////srv/w.db keeps its four slashes (an absolute path), not a host named srv."""
+    assert redact_uri("sqlite:////srv/warehouse.db") == "sqlite:////srv/warehouse.db"

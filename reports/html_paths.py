@@ -59,6 +59,14 @@ _KIND_HINTS = (  # display only: what an intermediate step most likely is, from 
 )
 
 
+_DATASET_HINTS = (  # display only: what an intermediate dataset step is, from its id (docs/superset.md)
+    ("superset://", "/dashboard/", "superset dashboard"),
+    ("superset://", "/dataset/", "superset dataset"),
+    ("superset://", "/chart/", "superset chart"),
+    ("superset://", "/database/", "superset connection"),
+)
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class GraphNode:
     x: float
@@ -107,8 +115,10 @@ class PathGraph:
 
 def _step_kind(step: PathStep, index: int, first: Principal | None, dataset: Dataset | None) -> tuple[str, str]:
     if step.kind is StepKind.DATASET:
-        last = dataset is not None and step.node == dataset.id
-        return (dataset.kind.value if last and dataset else "dataset / view"), "dataset"
+        if dataset is not None and step.node == dataset.id:
+            return dataset.kind.value, "dataset"
+        hints = (h for prefix, part, h in _DATASET_HINTS if step.node.startswith(prefix) and part in step.node)
+        return next(hints, "dataset / view"), "dataset"
     if index == 0 and first is not None:
         return first.kind.value, "broad" if first.kind.is_class else "principal"
     for needle, hint in _KIND_HINTS:

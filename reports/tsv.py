@@ -12,7 +12,7 @@ from seenby.findings import AudienceReport, AuditResult
 
 from .base import RenderOptions
 from .ordering import member_key, ordered_excess, visible_findings
-from .text import CLASS_LABELS
+from .text import CLASS_LABELS, path_text
 
 __all__ = ["render_audience", "render_findings", "tsv"]
 
@@ -33,14 +33,16 @@ def tsv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def render_findings(result: AuditResult, options: RenderOptions) -> str:
-    """One finding per line: severity, rule, dataset, level, broadest class, people, fingerprint, message."""
-    header = ("severity", "rule", "dataset", "level", "broadest_excess", "people", "waived", "fingerprint", "message")
+    """One finding per line: severity, rule, dataset, level, broadest class, people, fingerprint, message, and
+    last the path of each excess entry (``A ─read→ B ─re-exposes→ C``, separated by `` ; ``)."""
+    header = ("severity", "rule", "dataset", "level", "broadest_excess", "people", "waived", "fingerprint", "message",
+              "paths")
     rows = []
     for f in visible_findings(result, options.show_waived):
         excess = ordered_excess(f)
         rows.append((f.severity.value, f.rule_id, f.dataset.id, f.level.value if f.level else "dataset",
                      CLASS_LABELS[excess[0].audience_class] if excess else "", f.people, f.waived,
-                     f.fingerprint, f.message))
+                     f.fingerprint, f.message, " ; ".join(path_text(e.path) for e in excess)))
     return tsv(header, rows)
 
 

@@ -56,7 +56,7 @@ def test_audit_tsv_is_one_finding_per_line_with_a_header() -> None:
     lines = piped("audit", str(EXAMPLE), "--rules", str(RULES), "--format", "tsv").splitlines()
     assert lines[0].split("\t")[:4] == ["severity", "rule", "dataset", "level"]
     assert len(lines) == 1 + 22  # as the table above
-    assert all(len(line.split("\t")) == 9 for line in lines)
+    assert all(len(line.split("\t")) == 10 for line in lines)
     assert "arn:aws:dynamodb:eu-west-1:111122223333:table/corp-telemetry-sessions" in [
         line.split("\t")[2] for line in lines
     ]

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import urllib.parse
 
-from seenby.demo.superset_server import ADMIN_USER, superset_venv
+from seenby.demo.superset_server import ADMIN_USER
 from seenby.model import ReadOutcome
 from seenby.policies import evaluate
 from seenby.scanners.superset import Credentials, SupersetScanConfig, scan_superset
@@ -93,15 +93,19 @@ def test_failed_login_makes_every_read_denied(live_superset):
 
 
 def test_demo_live_superset_scans_a_live_server(live_superset, tmp_path):
-    """seenby demo --live-superset starts, seeds and scans its own Superset, and reports the re-exposed telemetry."""
+    """seenby demo --live-superset scans the running server it is pointed at and reports the telemetry Gamma opens."""
+    server = live_superset.server
     out = tmp_path / "demo.json"
-    # the demo starts its own server from the same venv the session's server came from
+    # the session's server, already seeded: the demo starts no second one (SEENBY_SUPERSET_URL)
     env = {"PATH": "/usr/bin:/bin", "SEENBY_HOME": str(tmp_path), "HOME": str(tmp_path),
-           "SEENBY_SUPERSET_VENV": str(superset_venv())}  # fmt: skip
+           "SEENBY_SUPERSET_URL": server.url, "SUPERSET_USERNAME": ADMIN_USER,
+           "SUPERSET_PASSWORD": server.admin_password}  # fmt: skip
     cmd = [sys.executable, "-m", "seenby", "demo", "--live-superset", "--no-record", "-q", "--format", "json",
            "-o", str(out)]  # fmt: skip
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     findings = json.loads(out.read_text())["findings"]
-    telemetry = [f for f in findings if f["dataset"]["id"] == "bigquery://corp-telemetry.ml_raw"]
-    assert any("/role/Gamma" in json.dumps(f) for f in telemetry)
+    telemetry = next(f for f in findings if f["dataset"]["id"] == "bigquery://corp-telemetry.ml_raw")
+    gamma = next(e for e in telemetry["excess"] if e["principal"]["id"] == f"superset:{server.url}/role/Gamma")
+    assert [s["label"] for s in gamma["path"]] == [
+        "Gamma (Superset role)", "Keystroke activity", "keystrokes", "corp-telemetry.ml_raw"]  # fmt: skip

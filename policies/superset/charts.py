@@ -60,20 +60,16 @@ def _is_guest(inst: Instance, principal_id: str) -> bool:
 
 def evaluate_charts(inst: Instance, ev: Evaluation, charts: Mapping[int, Chart], datasets: Mapping[int, str]) -> None:
     """Each chart a dataset of its own, read by its datasource's readers (before dashboards add theirs)."""
+    readers_of: dict[str, list[Grant]] = {}  # dataset -> its read grants, indexed once (not per chart)
+    for g in ev.grants:
+        if g.level is AccessLevel.READ and not _is_guest(inst, g.principal.id):  # guests: their dashboard's only
+            readers_of.setdefault(g.dataset, []).append(g)
     for chart in charts.values():
         ev.datasets[chart.id] = Dataset(
             id=chart.id, kind=DatasetKind.SUPERSET_CHART, provider=Provider.SUPERSET, name=chart.name, location=inst.url
         )
         source = datasets.get(chart.datasource) if chart.datasource is not None else None
-        readers = [
-            g
-            for g in ev.grants
-            if source is not None
-            and g.dataset == source
-            and g.level is AccessLevel.READ
-            and not _is_guest(inst, g.principal.id)  # guests see the charts of their dashboard only
-        ]
-        for g in readers:
+        for g in readers_of.get(source, []) if source is not None else []:
             note = f"reads {source}, the chart's datasource"
             evidence = (g.evidence[0].with_note(note), *g.evidence[1:])
             ev.add_grant(

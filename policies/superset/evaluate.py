@@ -26,7 +26,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from seenby.model import (
@@ -192,7 +192,12 @@ def _rbac_condition(on: bool) -> tuple[Condition, ...]:
 
 
 def _evaluate_dashboard(
-    inst: Instance, res: Resource, ev: Evaluation, datasets: Mapping[int, str], charts: Mapping[int, Chart]
+    inst: Instance,
+    res: Resource,
+    ev: Evaluation,
+    datasets: Mapping[int, str],
+    charts: Mapping[int, Chart],
+    readers_of: Mapping[str, Sequence[Grant]],
 ) -> None:
     doc = (res.document("dashboard") or {}).get("result") or {}
     _add_dataset(inst, res, ev, DatasetKind.SUPERSET_DASHBOARD, doc.get("dashboard_title"))
@@ -255,7 +260,7 @@ def _evaluate_dashboard(
                             cond,
                         )
         for target in sources:
-            for grant_ in [g for g in ev.grants if g.dataset == target and g.level is AccessLevel.READ]:
+            for grant_ in readers_of.get(target, ()):
                 grant(
                     grant_.principal, grant_.evidence[0].with_note(f"reads {target}, a dataset of the dashboard"), cond
                 )
@@ -318,9 +323,14 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
             datasets[int(key) if key is not None else int(r.id.rsplit("/", 1)[-1])] = r.id
         charts = load_charts(inst)
         evaluate_charts(inst, ev, charts, datasets)
+        # each dataset's readers before any dashboard's grants (an embedding's guests see their dashboard only)
+        readers_of: dict[str, list[Grant]] = {}
+        for g in ev.grants:
+            if g.level is AccessLevel.READ:
+                readers_of.setdefault(g.dataset, []).append(g)
         for r in snapshot.of_type(DASHBOARD_TYPE):
             if r.parent == inst.url:
-                _evaluate_dashboard(inst, r, ev, datasets, charts)
+                _evaluate_dashboard(inst, r, ev, datasets, charts, readers_of)
         evaluate_connections(inst, ev, known, reads)
         _anonymous(inst, ev)
     return ev

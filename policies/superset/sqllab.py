@@ -109,7 +109,7 @@ def _sql_grants(inst: Instance, ev: Evaluation, node: str, name: str, db_id: int
             ev.add_grant(Grant(principal=role_principal(inst.url, role), dataset=node, level=level, evidence=evidence))
 
 
-def _gap(inst: Instance, node: str, name: str, code: str, message: str, datasets: Sequence[str]) -> CoverageGap:
+def _gap(node: str, name: str, code: str, message: str, datasets: Sequence[str]) -> CoverageGap:
     return CoverageGap(
         resource=node,
         resource_type="superset.database",
@@ -147,7 +147,7 @@ def evaluate_connections(
                 f"{name} queries the Redshift warehouse {redshift_location(uri)} with its own credentials; seenby "
                 "does not audit Redshift, so whose declarations the re-exposed tables break is unknown"
             )
-            ev.gaps.append(_gap(inst, node, name, NOT_AUDITED, message, superset_datasets))
+            ev.gaps.append(_gap(node, name, NOT_AUDITED, message, superset_datasets))
             continue
         if warehouse is Warehouse.OTHER:
             continue  # not a cloud warehouse: its tables are audited as the Superset datasets over them
@@ -160,7 +160,7 @@ def evaluate_connections(
                 f"{name} ({warehouse.value}) reads {what}, which this snapshot does not hold: scan that warehouse "
                 "and audit both snapshots together to see whose declarations Superset's readers break"
             )
-            ev.gaps.append(_gap(inst, node, name, NOT_SCANNED, message, superset_datasets))
+            ev.gaps.append(_gap(node, name, NOT_SCANNED, message, superset_datasets))
         for target in sorted({*reach, *(t for t in used if t in known)}):
             evidence = Evidence(
                 kind=EvidenceKind.DASHBOARD_LINEAGE,

@@ -78,7 +78,8 @@ def test_scan_aws_without_output_or_audit_is_a_usage_error():
 
 
 def test_demo_reads_the_example_organisation_live_and_finds_the_same(tmp_path):
-    """`seenby demo` scans the seeded local endpoint and reaches the same findings as the recorded example."""
+    """`seenby demo` scans the seeded local endpoint and reaches the same findings as the recorded example, the
+    Superset one included."""
     kept = tmp_path / "demo.json"
     proc = seenby("demo", "--quiet", "--format", "json", "--snapshot-output", str(kept),
                   env={"XDG_DATA_HOME": str(tmp_path / "data")})  # the demo records its scan: keep it here
@@ -91,6 +92,11 @@ def test_demo_reads_the_example_organisation_live_and_finds_the_same(tmp_path):
     recorded = audit(load_snapshot(ROOT / "examples" / "telemetry-incident" / "snapshot.json"), rules, today=today)
     assert shape(live) == shape(recorded)
     assert load_snapshot(kept).collector["mode"] == "demo"
+    # and the BI server's finding (issue 21, from recorded Superset responses): the raw keystrokes, through Superset
+    ml_raw = next(f for f in report["findings"] if f["dataset"]["id"] == "bigquery://corp-telemetry.ml_raw")
+    gamma = next(e for e in ml_raw["excess"] if e["principal"]["id"].endswith("/role/Gamma"))
+    assert [s["label"] for s in gamma["path"]] == [
+        "Gamma (Superset role)", "Keystroke activity", "keystrokes", "corp-telemetry.ml_raw"]
 
 
 def test_scan_aws_org_writes_one_shard_per_account(tmp_path):

@@ -165,8 +165,9 @@ def _callers(expression: str) -> list[tuple[str, ...]]:
 
     A condition that reads ``request.auth.access_levels`` and names access levels is decided for a caller
     outside every level it names (``()``: anyone can call from elsewhere) and for callers from each set of
-    the levels it names, smallest first.  Otherwise one caller, the attribute unknown (``None`` is not
-    listed: the empty list of variants means "decide without access levels").
+    the levels it names, smallest first.  An empty list: decide once, ``request.auth.access_levels``
+    unknown (the condition does not read it, names no access level, or names more than
+    :data:`MAX_ACCESS_LEVELS`).
     """
     if ACCESS_LEVELS not in expression:
         return []

@@ -152,27 +152,40 @@ def _config_scope(config: Mapping[str, Any]) -> str | None:
     return f"objects matching {path}" if path else None
 
 
-def _config_evidence(res: Resource, i: int, config: Mapping[str, Any]) -> Evidence:
+def _config_evidence(res: Resource, where: str, config: Mapping[str, Any]) -> Evidence:
     return Evidence(
         kind=EvidenceKind.FLOW_CONFIGURATION,
         source=str(config.get("name") or res.id),
-        location=f"transferConfigs[{i}]",
+        location=where,
         excerpt=config,
         note=config.get("displayName") or None,
     )
 
 
-def _active_configs(res: Resource) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    for i, config in enumerate((res.document("transfer_configs") or {}).get("transferConfigs") or []):
-        if isinstance(config, Mapping) and not config.get("disabled"):
-            yield i, config
+def _listed(res: Resource, read: str, key: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(evidence location, entry) of every entry under ``key`` of the read ``read`` and of ``read/ADDRESS``
+    reads (a Terraform plan's own configs and jobs, beside a baseline's listing: docs/gate.md)."""
+    for name in sorted(res.reads):
+        if name != read and not name.startswith(f"{read}/"):
+            continue
+        doc = res.document(name)
+        entries = doc.get(key) if isinstance(doc, Mapping) else None
+        for i, entry in enumerate(entries or []):
+            if isinstance(entry, Mapping):
+                yield (f"{key}[{i}]" if name == read else f"{name}.{key}[{i}]"), entry
+
+
+def _active_configs(res: Resource) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    for where, config in _listed(res, "transfer_configs", "transferConfigs"):
+        if not config.get("disabled"):
+            yield where, config
 
 
 def _transfer_configs(res: Resource) -> Iterator[Flow]:
     project = _project_id(res)
-    for i, config in _active_configs(res):
+    for where, config in _active_configs(res):
         sources, destinations, carries = _config_routes(config, project)
-        evidence = _config_evidence(res, i, config)
+        evidence = _config_evidence(res, where, config)
         for destination in destinations:
             for source in sources:
                 if source == destination:
@@ -193,7 +206,7 @@ def gcp_flow_gaps(snapshot: Snapshot) -> list[CoverageGap]:
     out: list[CoverageGap] = []
     for res in snapshot.of_type("gcp.project"):
         project = _project_id(res)
-        for i, config in _active_configs(res):
+        for where, config in _active_configs(res):
             sources, destinations, _ = _config_routes(config, project)
             if destinations:
                 continue
@@ -202,7 +215,7 @@ def gcp_flow_gaps(snapshot: Snapshot) -> list[CoverageGap]:
                     CoverageGap(
                         resource=source,
                         resource_type="gcp.bigquery.table",
-                        read=f"transfer_configs[{i}]",
+                        read=f"transfer_configs {where}",
                         api=TRANSFER_CONFIGS_API,
                         outcome=ReadOutcome.ERROR,
                         error_code=DESTINATION_UNKNOWN,
@@ -227,7 +240,7 @@ def _job_source(spec: Mapping[str, Any]) -> str | None:
 
 
 def _transfer_jobs(res: Resource) -> Iterator[Flow]:
-    for i, job in enumerate((res.document("transfer_jobs") or {}).get("transferJobs") or []):
+    for where, job in _listed(res, "transfer_jobs", "transferJobs"):
         spec = job.get("transferSpec") or job.get("replicationSpec") or {}
         source = _job_source(spec)
         sink = (spec.get("gcsDataSink") or {}).get("bucketName")
@@ -246,7 +259,7 @@ def _transfer_jobs(res: Resource) -> Iterator[Flow]:
                 Evidence(
                     kind=EvidenceKind.FLOW_CONFIGURATION,
                     source=str(job.get("name") or res.id),
-                    location=f"transferJobs[{i}]",
+                    location=where,
                     excerpt=job,
                 ),
             ),

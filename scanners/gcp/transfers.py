@@ -98,9 +98,9 @@ def transfer_jobs_filters(project: str) -> tuple[str, str]:
 
     JSON without spaces, as the reference asks.
     """
-    plain = {"projectId": project}
-    replication = {"projectId": project, "dataBackend": "QUERY_REPLICATION_CONFIGS"}
-    return tuple(json.dumps(f, separators=(",", ":")) for f in (plain, replication))  # type: ignore[return-value]
+    plain = json.dumps({"projectId": project}, separators=(",", ":"))
+    replication = json.dumps({"projectId": project, "dataBackend": "QUERY_REPLICATION_CONFIGS"}, separators=(",", ":"))
+    return plain, replication
 
 
 def list_transfer_jobs(caller: Caller, project: str) -> Read:

@@ -568,9 +568,8 @@ class _Org:
             bindings.append({"role": "roles/storage.objectViewer", "members": ["allUsers"]})
         elif exposure == "gcs-conditional":
             bindings.append({"role": "roles/storage.objectViewer", "members": ["allAuthenticatedUsers"],
-                             "condition": {"title": "from the corp network",  # an access level: stays conditional
-                                           "expression": "'accessPolicies/1/accessLevels/corp' in "
-                                                         "request.auth.access_levels"}})
+                             "condition": {"title": "production buckets",  # tags the scan does not hold: conditional
+                                           "expression": "resource.matchTag('123456789012/env', 'prod')"}})
         return {
             "type": "gcp.storage.bucket", "id": bid, "name": name, "account": project, "region": "EU",
             "parent": f"projects/{project}",

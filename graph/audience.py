@@ -15,7 +15,15 @@ from dataclasses import dataclass
 
 from seenby.findings import AudienceClass, PathStep, StepKind
 from seenby.graph.build import REEXPOSES, ReachGraph
-from seenby.model import AccessLevel, Dataset, Principal, PrincipalKind, Provider, network_parts
+from seenby.model import (
+    GCP_ACCESS_LEVELS_JOINED,
+    AccessLevel,
+    Dataset,
+    Principal,
+    PrincipalKind,
+    Provider,
+    network_parts,
+)
 
 __all__ = ["Reach", "audience", "audience_class", "enclosing_classes"]
 
@@ -187,5 +195,18 @@ def enclosing_classes(principal: Principal, account_orgs: dict[str, str]) -> Ite
         org = account_orgs.get(principal.account or "")
         if org:
             yield f"aws-org:{org}"
+    elif principal.provider is Provider.GCP and principal.kind is PrincipalKind.NETWORK:
+        # callers from access levels A+B are callers from A and from B; a class's callers from there are in the
+        # class (and its domain) and in the network audience
+        parts = network_parts(principal.id)
+        network = parts[1] if parts is not None else principal.id
+        levels = network.removeprefix("gcp-access-level:").split(GCP_ACCESS_LEVELS_JOINED)
+        if len(levels) > 1:
+            yield from (f"gcp-access-level:{level}" for level in levels)
+        if parts is not None:
+            yield from parts
+            within = parts[0]
+            if ":" in within and "@" in within:
+                yield f"domain:{within.rsplit('@', 1)[1]}"
     elif principal.provider is Provider.GCP and ":" in principal.id and "@" in principal.id:
         yield f"domain:{principal.id.rsplit('@', 1)[1]}"

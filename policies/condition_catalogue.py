@@ -37,7 +37,8 @@ FAMILY_RULES: Mapping[ConditionFamily, str] = {
     ConditionFamily.CALLER_IDENTITY: "decided per candidate principal from the snapshot (IAM, organisation); "
     "a wildcard value follows Block Public Access's fixed-value rule",
     ConditionFamily.NETWORK: "a fixed value narrows the audience to a network audience (callers through that "
-    "VPC endpoint, VPC or address range); 0.0.0.0/0 and ::/0 narrow nothing",
+    "VPC endpoint, VPC or address range; on Google Cloud, callers from that access level); 0.0.0.0/0 and ::/0 "
+    "narrow nothing",
     ConditionFamily.SERVICE_CONTEXT: "present only on requests a service makes on someone's behalf: absent for "
     'anonymous and IAM principals; "*" narrowed by it is "a service acting for account/resource X"',
     ConditionFamily.REQUEST_PROPERTY: "chosen by the caller for its own request: narrows nobody out (kept as a "

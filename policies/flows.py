@@ -30,7 +30,7 @@ _READS: dict[FlowKind, tuple[str, str]] = {
     FlowKind.DYNAMODB_REPLICA: ("description", "dynamodb:DescribeTable"),
     FlowKind.BIGQUERY_CLONE: ("metadata", "bigquery.tables.get"),
     FlowKind.BIGQUERY_SNAPSHOT: ("metadata", "bigquery.tables.get"),
-    FlowKind.BIGQUERY_TRANSFER: ("transfer_configs", "bigquerydatatransfer.transferConfigs.list"),
+    FlowKind.BIGQUERY_TRANSFER: ("transfer_configs", "bigquerydatatransfer.projects.locations.transferConfigs.list"),
     FlowKind.STORAGE_TRANSFER: ("transfer_jobs", "storagetransfer.transferJobs.list"),
 }
 
@@ -42,9 +42,9 @@ def _aws(snapshot: Snapshot) -> tuple[list[Flow], list[CoverageGap]]:
 
 
 def _gcp(snapshot: Snapshot) -> tuple[list[Flow], list[CoverageGap]]:
-    from seenby.policies.gcp.flows import gcp_flows
+    from seenby.policies.gcp.flows import gcp_flow_gaps, gcp_flows
 
-    return gcp_flows(snapshot), []
+    return gcp_flows(snapshot), gcp_flow_gaps(snapshot)
 
 
 FLOW_READERS: tuple[Callable[[Snapshot], tuple[list[Flow], list[CoverageGap]]], ...] = (_aws, _gcp)
@@ -69,9 +69,10 @@ def add_flows(snapshot: Snapshot, evaluation: Evaluation) -> None:
     for reader in FLOW_READERS:
         flows, gaps = reader(snapshot)
         for gap in gaps:
-            if (gap.resource, gap.read) not in seen_gaps:
+            datasets = tuple(dict.fromkeys(d for i in gap.datasets if (d := _in_snapshot(i, evaluation))))
+            if datasets and (gap.resource, gap.read) not in seen_gaps:
                 seen_gaps.add((gap.resource, gap.read))
-                evaluation.gaps.append(gap)
+                evaluation.gaps.append(replace(gap, datasets=datasets))
         for found in flows:
             source = _in_snapshot(found.source, evaluation)
             if source is None:

@@ -38,7 +38,7 @@ def _case(suite: ET.Element, finding: Finding) -> None:
     if finding.waiver:
         w = finding.waiver
         ET.SubElement(case, "skipped", {
-            "message": clean(f"waived until {w.expires.isoformat()} by {w.owner}: {w.reason}"),
+            "message": clean(w.describe()),
         })
         return
     failure = ET.SubElement(case, "failure", {

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
-from seenby.findings import AudienceReport, AuditResult, ExcessEntry, Finding, PathStep, Severity
+from seenby.findings import AudienceReport, AuditResult, ExcessEntry, Finding, PathStep, SetApart, Severity
 from seenby.model import CoverageGap, Evidence
 
 from .base import RenderOptions
@@ -128,7 +128,7 @@ def _details(finding: Finding, index: int) -> list[str]:
     summary = (f"<b>{index}. {finding.severity.value.upper()} {md(finding.rule_id)}</b> {md(finding.title)}: "
                f"{code(d.id)} ({md(level_text(finding.level))})")
     if finding.waiver:
-        summary += " <i>(waived)</i>"
+        summary += f" <i>({finding.waiver.status.value})</i>"
     where = ", ".join(md(x) for x in (d.kind.value, d.provider.value, d.account, d.location) if x)
     lines = ["<details>", f"<summary>{summary}</summary>", ""]
     dataset_line = f"Dataset: {code(d.id)} ({where})"
@@ -137,7 +137,9 @@ def _details(finding: Finding, index: int) -> list[str]:
     lines += [dataset_line + "<br>", f"Finding: {md(finding.message)}<br>", _declaration(finding), ""]
     if finding.waiver:
         w = finding.waiver
-        lines += [f"Waived until {w.expires.isoformat()} by {md(w.owner)}: {md(w.reason)}", ""]
+        said = (f"Waived until {w.expires.isoformat()} by {md(w.owner)}" if w.status is SetApart.WAIVED
+                else w.status.value.capitalize())
+        lines += [f"{said}: {md(w.reason)}", ""]
     if finding.gap:
         lines += _gap(finding.gap)
     entries = ordered_excess(finding)
@@ -192,7 +194,7 @@ def render_findings(result: AuditResult, options: RenderOptions, *, heading: str
         lines += ["| # | Severity | Rule | Dataset | Access | Excess audience |",
                   "|---:|---|---|---|---|---|"]
         for i, f in enumerate(findings[:MAX_ROWS], 1):
-            sev = f"{_ICON[f.severity]} {f.severity.value}" + (" (waived)" if f.waived else "")
+            sev = f"{_ICON[f.severity]} {f.severity.value}" + (f" ({f.waiver.status.value})" if f.waiver else "")
             lines.append(f"| {i} | {sev} | {md(f.rule_id)} {md(f.title)} | {code(f.dataset.id)} "
                          f"| {md(level_text(f.level))} | {_broadest(f)} |")
         if len(findings) > MAX_ROWS:

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from seenby.catalog import Rule, catalog
-from seenby.findings import AuditResult, Finding, Severity
+from seenby.findings import AuditResult, Finding, SetApart, Severity
 from seenby.model import CoverageGap, thaw_json
 
 from .base import RenderOptions
@@ -178,7 +178,8 @@ def _result(finding: Finding, rule_index: int, source: SourceLocation | None = N
         result["suppressions"] = [{
             "kind": "external",
             "status": "accepted",
-            "justification": f"{w.reason} (owner {w.owner}, expires {w.expires.isoformat()})",
+            "justification": f"{w.reason} (owner {w.owner}, expires {w.expires.isoformat()})"
+            if w.status is SetApart.WAIVED else w.describe(),
             **({"location": {"physicalLocation": _where(w.where)}} if _DECLARATION.match(w.where) else {}),
         }]
     return result

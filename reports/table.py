@@ -25,6 +25,7 @@ from seenby.findings import (
     Finding,
     PathStep,
     PeopleCount,
+    SetApart,
     Severity,
 )
 from seenby.model import CoverageGap, Evidence, Principal
@@ -253,8 +254,9 @@ def _finding_block(finding: Finding, index: int | None) -> Group:
     title = _line(number, _severity(finding.severity), " ", (finding.rule_id, "bold"), " ", (finding.title, "bold"))
     if finding.waiver:
         w = finding.waiver
-        title.append(f"  WAIVED until {w.expires.isoformat()} by {clean(w.owner)}: {clean(w.reason)}",
-                     style="dim italic")
+        said = (f"WAIVED until {w.expires.isoformat()} by {clean(w.owner)}" if w.status is SetApart.WAIVED
+                else w.status.value.upper())
+        title.append(f"  {said}: {clean(w.reason)}", style="dim italic")
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -300,7 +302,7 @@ def _overview(findings: list[Finding]) -> Table:
                     else "coverage gap" if f.gap else "")
         sev = Text(f.severity.value, style=SEVERITY_STYLE[f.severity])
         if f.waived:
-            sev.append(" (waived)", style="dim")
+            sev.append(f" ({f.waiver.status.value})", style="dim")
         table.add_row(str(i), sev, _line(f.rule_id), _line(f.dataset.id), _line(level_text(f.level)),
                       _line(broadest))
     return table

@@ -281,6 +281,7 @@ _PRINCIPAL_PREFIXES = (
     "aws-network:",  # callers through a network: aws-network:vpce-…, aws-network:203.0.113.0/24
     "aws-network-of:",  # the networks of an account
     "aws-service-for:",  # AWS services acting for an account, organisation or resource
+    "gcp-access-level:",  # callers from an Access Context Manager access level: gcp-access-level:accessPolicies/1/…
     OWNER,
     "user:",
     "group:",

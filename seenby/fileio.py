@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import unquote
 
 __all__ = [
-    "MAX_INPUT_BYTES", "MAX_JSON_DEPTH", "MAX_NUMBER_CHARS", "InputLimit", "decode_text", "load_json",
-    "read_limited", "write_private",
+    "MAX_INPUT_BYTES", "MAX_JSON_DEPTH", "MAX_NUMBER_CHARS", "InputLimit", "decode_text", "load_embedded_json",
+    "load_json", "read_limited", "write_private",
 ]
 
 MAX_INPUT_BYTES = 2 << 30  # 2 GiB: far above any plan or snapshot seen; a bigger file is refused, not read
@@ -76,29 +76,39 @@ def _constant(text: str) -> Any:
 _LONG_DIGITS = re.compile(rf"[0-9]{{{MAX_NUMBER_CHARS + 1},}}")
 
 
+def load_embedded_json(text: str) -> Any:
+    """A JSON document held in a string (a policy) within the limits above: :class:`InputLimit` or
+    :class:`json.JSONDecodeError` otherwise.
+
+    Cheap for ordinary documents: the limited parse and the depth walk run only when the text
+    could exceed a limit (more brackets than the depth allows, or a run of digits too long).
+    """
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH and _LONG_DIGITS.search(text) is None:
+        return json.loads(text)
+    try:
+        data = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
+    except RecursionError:
+        raise InputLimit(f"nested more than {MAX_JSON_DEPTH} levels deep") from None
+    if type(data) in (dict, list):
+        _check_depth(data, embedded=False)
+    return data
+
+
 def _check_embedded(text: str) -> None:
-    """A string that is itself JSON (a policy document) within the same limits: quick screens, then a parse.
+    """A string that is itself JSON (a policy document) within the same limits.
 
     Policy documents travel as strings (``{"Policy": "<json>"}``, URL-encoded in IAM); the
     evaluators decode them later, so they are checked here, where bad input is still one line.
     """
     if text[:3] in ("%7B", "%7b", "%5B", "%5b"):
         text = unquote(text)
-    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH and _LONG_DIGITS.search(text) is None:
-        return
     try:
-        data = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant)
-    except RecursionError:
-        raise InputLimit(f"a JSON document in a string is nested more than {MAX_JSON_DEPTH} levels deep") from None
+        load_embedded_json(text)
     except InputLimit as exc:
-        raise InputLimit(f"a JSON document in a string holds {exc.message}") from None
+        verb = "is" if exc.message.startswith("nested") else "holds"
+        raise InputLimit(f"a JSON document in a string {verb} {exc.message}") from None
     except ValueError:
         return  # not JSON: the evaluators read it as the text it is
-    if type(data) in (dict, list):
-        try:
-            _check_depth(data, embedded=False)
-        except InputLimit as exc:
-            raise InputLimit(f"a JSON document in a string is {exc.message}") from None
 
 
 def _check_depth(value: Any, *, embedded: bool) -> None:

@@ -24,6 +24,7 @@ __all__ = [
     "Finding",
     "PathStep",
     "PeopleCount",
+    "SetApart",
     "Severity",
     "StepKind",
     "Waiver",
@@ -108,6 +109,14 @@ class ExcessEntry:
         return tuple(c for step in self.path for c in step.conditions)
 
 
+class SetApart(StrEnum):
+    """Why a finding does not count: a live waiver of rules.yaml, or (in ``seenby gate``) the baseline."""
+
+    WAIVED = "waived"  # a live waiver of rules.yaml
+    EXISTING = "existing"  # the gate's baseline alone has it (--new-only)
+    ACCEPTED = "accepted"  # the gate's --baseline-findings lists its fingerprint
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Waiver:
     rule: str
@@ -117,9 +126,16 @@ class Waiver:
     expires: date
     principal: str | None = None
     where: str = ""  # file:line of the waiver, for messages
+    status: SetApart = SetApart.WAIVED
 
     def expired(self, today: date) -> bool:
         return today > self.expires
+
+    def describe(self) -> str:
+        """One line for reports: who waived it until when, or why the gate sets it apart."""
+        if self.status is SetApart.WAIVED:
+            return f"waived until {self.expires.isoformat()} by {self.owner}: {self.reason}"
+        return f"{self.status.value}: {self.reason}"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -38,7 +38,7 @@ from seenby.catalog import RuleId
 from seenby.config import Rules
 from seenby.errors import InputError
 from seenby.fileio import InputLimit, load_json, read_limited
-from seenby.findings import AuditResult, Finding, Severity, Waiver
+from seenby.findings import AuditResult, Finding, SetApart, Severity, Waiver
 from seenby.gate_unknowns import judge_unknowns
 from seenby.importers.terraform import Origin, PlannedImport
 from seenby.model import EvidenceKind
@@ -218,11 +218,12 @@ def origin_of(finding: Finding, planned: PlannedImport) -> Origin | None:
 
 def _mark(finding: Finding, status: Status, today: date) -> Finding:
     reasons = {
-        Status.EXISTING: "exists before this plan: the baseline alone has this finding (--new-only)",
-        Status.ACCEPTED: "accepted: its fingerprint is in --baseline-findings",
+        Status.EXISTING: "before this plan: the baseline alone has this finding (--new-only)",
+        Status.ACCEPTED: "its fingerprint is in --baseline-findings",
     }
+    apart = SetApart.EXISTING if status is Status.EXISTING else SetApart.ACCEPTED
     return replace(finding, waiver=Waiver(rule=finding.rule_id, dataset=finding.dataset.id, reason=reasons[status],
-                                          owner=GATE_OWNER, expires=_FOREVER, where="seenby gate"))
+                                          owner=GATE_OWNER, expires=_FOREVER, where="seenby gate", status=apart))
 
 
 def gate(

@@ -47,6 +47,7 @@ __all__ = [
     "AWS_ANY_SERVICE",
     "AWS_AUTHENTICATED",
     "AWS_PUBLIC",
+    "GCP_ACCESS_LEVELS_JOINED",
     "GCP_ALL_AUTHENTICATED",
     "GCP_ALL_USERS",
     "AccessLevel",
@@ -78,6 +79,7 @@ __all__ = [
     "aws_root_user_principal",
     "aws_service_for_principal",
     "freeze_json",
+    "gcp_access_level_principal",
     "network_parts",
 ]
 
@@ -351,10 +353,38 @@ NETWORK_WITHIN = "@"
 """Separates a class from a network in the id of the principals of that class calling through that network."""
 
 
+_NETWORK_PREFIXES = ("aws-network:", "gcp-access-level:")
+
+
 def network_parts(principal_id: str) -> tuple[str, str] | None:
-    """(class id, network id) of a ``CLASS@aws-network:…`` principal id, else None."""
-    head, sep, tail = principal_id.rpartition(NETWORK_WITHIN + "aws-network:")
-    return (head, "aws-network:" + tail) if sep and head else None
+    """(class id, network id) of a ``CLASS@aws-network:…`` or ``CLASS@gcp-access-level:…`` principal id, else
+    None."""
+    for prefix in _NETWORK_PREFIXES:
+        head, sep, tail = principal_id.rpartition(NETWORK_WITHIN + prefix)
+        if sep and head:
+            return head, prefix + tail
+    return None
+
+
+GCP_ACCESS_LEVELS_JOINED = "+"
+"""Joins the access levels of ``gcp-access-level:A+B`` (callers whose requests meet both A and B).  Access level
+names hold only letters, digits, ``_``, ``-`` and ``/``."""
+
+
+def gcp_access_level_principal(levels: tuple[str, ...], *, within: Principal | None = None) -> Principal:
+    """Callers whose requests meet the Access Context Manager access levels ``levels``
+    (``accessPolicies/P/accessLevels/L``): ``gcp-access-level:L1+L2``.
+
+    ``within``: only the principals of that class (a Workspace domain, a workforce pool) calling from there:
+    ``CLASS@gcp-access-level:…`` (:data:`NETWORK_WITHIN`), contained in both."""
+    network = "gcp-access-level:" + GCP_ACCESS_LEVELS_JOINED.join(levels)
+    label = f"callers from access level {' and '.join(levels)}"
+    if within is None:
+        return Principal(id=network, kind=PrincipalKind.NETWORK, provider=Provider.GCP, name=label)
+    return Principal(
+        id=f"{within.id}{NETWORK_WITHIN}{network}", kind=PrincipalKind.NETWORK, provider=Provider.GCP,
+        name=f"{within.label}, {label.removeprefix('callers ')}",
+    )  # fmt: skip
 
 
 def aws_service_for_principal(subject: str, *, account: str | None = None) -> Principal:

@@ -42,7 +42,7 @@ from seenby.policies.aws.access import (
     resource_and_identity,
 )
 from seenby.policies.aws.candidates import Candidate, CandidateKind
-from seenby.policies.aws.context import KeyValue, Known
+from seenby.policies.aws.context import KeyValue, Known, access_point_tag_keys
 from seenby.policies.aws.document import PolicyDocument, parse_policy
 from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.kms import KeyInfo
@@ -71,6 +71,7 @@ class AccessPoint:
         }
         if self.account:
             keys["s3:DataAccessPointAccount"] = Known((self.account,))
+        keys.update(access_point_tag_keys())
         return keys
 
     def resource(self, spec: ActionSpec) -> str:

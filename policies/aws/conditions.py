@@ -41,8 +41,10 @@ from seenby.policies.aws.context import (
     InternetAddress,
     KeyValue,
     Known,
+    OneOf,
     Opaque,
     RequestContext,
+    TagSet,
     Unknown,
     key_family,
     substitute_variables,
@@ -422,6 +424,10 @@ def _evaluate_key(
     if op.family is _Family.NULL and (qualifier or if_exists):
         return _KeyResult(Tri.UNKNOWN, f"condition operator {operator} is not a valid form of Null", family=family)
     value = context.get(key)
+    if isinstance(value, OneOf):
+        return _one_of(operator, key, policy_values, context, allow, value)
+    if isinstance(value, TagSet):  # a prefix entry read as a key of its own (``aws:ResourceTag/*`` in a policy)
+        return _KeyResult(Tri.UNKNOWN, f"{key} names no tag key", family=family)
     if isinstance(value, Unknown):
         return _KeyResult(Tri.UNKNOWN, value.reason, family=family)
     if isinstance(value, CallerChoice):
@@ -469,6 +475,23 @@ def _evaluate_key(
         return _KeyResult(Tri.UNKNOWN, reason, family=family)
     except _Undecidable as exc:
         return _KeyResult(Tri.UNKNOWN, str(exc), family=family)
+
+
+def _one_of(
+    operator: str, key: str, policy_values: tuple[str, ...], context: RequestContext, allow: bool, value: OneOf
+) -> _KeyResult:
+    """A key whose value is one of several the snapshot cannot tell apart: decided when each gives the same answer."""
+    results = [_evaluate_key(operator, key, policy_values, context.merged({key: option}), allow) for option in
+               value.options]  # fmt: skip
+    family = key_family(key)
+    if any(r.value is Tri.UNKNOWN for r in results) or len({r.value for r in results}) > 1:
+        return _KeyResult(Tri.UNKNOWN, value.reason, family=family)
+    answer = results[0].value
+    decided = DecidedCondition(
+        key=key, family=family, operator=operator,
+        how=f"{answer.value} whether the key is set or not ({value.reason}): the same answer either way",
+    )  # fmt: skip
+    return _KeyResult(answer, decided=decided, family=family)
 
 
 def evaluate_condition(

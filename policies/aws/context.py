@@ -10,7 +10,11 @@ Condition keys fall in three groups
   ``kms:CallerAccount``): known for a named principal from the snapshot
   (IAM authorization details, the organisation), absent for an anonymous caller;
 * **resource keys** (``aws:ResourceAccount``, ``aws:ResourceOrgID``,
-  ``s3:ResourceAccount``): known from the resource being reached;
+  ``s3:ResourceAccount``): known from the resource being reached; a resource's tags
+  (``aws:ResourceTag/*``, ``s3:BucketTag/*``) are a :class:`TagSet` entry under the key prefix
+  (``aws:ResourceTag/*``), which gives each tag key its value: a tag the resource does not carry
+  is ABSENT, and where S3 evaluates the keys only once ABAC is enabled on the bucket and the
+  snapshot does not say whether it is, a tag it carries is :class:`OneOf` (absent, or its value);
 * **request keys**: properties of one request.  What a key's value is, when the
   candidate does not set it, follows the key's family in the condition-key
   catalogue (:mod:`seenby.policies.condition_catalogue`):
@@ -30,6 +34,9 @@ Condition keys fall in three groups
     their keys);
   - anything else (an unmodelled key) is UNKNOWN: a statement that depends on it gives a
     *conditional* grant naming it.
+
+A key ending in ``/*`` in a context's values gives the value of every key with that prefix the
+context does not set itself (a :class:`TagSet` computes it per tag key).
 
 A value is one of :class:`Known` (these exact values), :data:`ABSENT` (the key is
 not in the request), :class:`Opaque` (some value matching a glob that equals none
@@ -61,9 +68,13 @@ __all__ = [
     "InternetAddress",
     "KeyValue",
     "Known",
+    "OneOf",
     "Opaque",
     "RequestContext",
+    "TagSet",
     "Unknown",
+    "access_point_tag_keys",
+    "bucket_tag_keys",
     "key_family",
     "substitute_variables",
 ]
@@ -120,7 +131,70 @@ class InternetAddress:
 
 INTERNET_ADDRESS = InternetAddress()
 
-KeyValue = Known | Absent | Opaque | Unknown | CallerChoice | InternetAddress
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    """One of ``options``, which one the snapshot does not say (``reason``): decided where every option gives
+    the same answer, otherwise undecided with ``reason``."""
+
+    options: tuple[Known | Absent, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class TagSet:
+    """A resource's tags, behind a key prefix (``aws:ResourceTag/*``): each tag key's value.
+
+    ``evaluated``: the service sets the keys (True), never does (False: every key is absent), or the snapshot
+    does not say (None: a tag the resource carries is :class:`OneOf` absent or its value, ``unsure`` saying
+    why).  Tag keys compare case-insensitively, as condition keys do.
+    """
+
+    tags: tuple[tuple[str, str], ...]
+    evaluated: bool | None = True
+    unsure: str = ""
+
+    def value(self, tag: str) -> Known | Absent | OneOf:
+        found = next((v for k, v in self.tags if k.lower() == tag.lower()), None)
+        if found is None or self.evaluated is False:
+            return ABSENT
+        if self.evaluated:
+            return Known((found,))
+        return OneOf(options=(ABSENT, Known((found,))), reason=self.unsure)
+
+
+KeyValue = Known | Absent | Opaque | Unknown | CallerChoice | InternetAddress | OneOf | TagSet
+
+
+_BUCKET_TAG_PREFIXES = ("aws:ResourceTag/*", "s3:BucketTag/*")
+
+
+def bucket_tag_keys(bucket: str, tags: Mapping[str, str] | None) -> dict[str, KeyValue]:
+    """The tag keys of a request to S3 general purpose bucket ``bucket`` (or its objects) that carries ``tags``.
+
+    S3 evaluates ``aws:ResourceTag/*`` and ``s3:BucketTag/*`` against the bucket's tags, for bucket and
+    object requests alike, *only once ABAC is enabled on the bucket*; ABAC is off by default
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging.html,
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html).  The scan reads
+    the tags (GetBucketTagging) but not the ABAC status (GetBucketAbac, one more call per bucket), so a tag
+    the bucket carries is absent-or-its-value, and a tag it does not carry is absent either way.  ``tags``
+    None (the tags read failed): nothing is set, the keys stay undecided.
+    """
+    if tags is None:
+        return {}
+    unsure = (
+        f"S3 evaluates the bucket's tags only when ABAC is enabled on bucket {bucket}, and the scan does not read "
+        "whether it is (GetBucketAbac)"
+    )
+    tag_set = TagSet(tags=tuple(sorted(tags.items())), evaluated=None, unsure=unsure)
+    return {prefix: tag_set for prefix in _BUCKET_TAG_PREFIXES}
+
+
+def access_point_tag_keys() -> dict[str, KeyValue]:
+    """Through an access point ``aws:ResourceTag/*`` is the access point's tags, which the scan does not read
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-tagging.html); ``s3:BucketTag/*``
+    stays the bucket's."""
+    return {"aws:ResourceTag/*": Unknown("through an access point aws:ResourceTag is the access point's tags, "
+                                         "which the scan does not read")}  # fmt: skip
 
 
 @cache
@@ -162,6 +236,10 @@ class RequestContext:
         k = key.lower()
         if k in self.values:
             return self.values[k]
+        prefix, slash, rest = k.partition("/")
+        if slash and f"{prefix}/*" in self.values:
+            every = self.values[f"{prefix}/*"]
+            return every.value(rest) if isinstance(every, TagSet) else every
         if k.startswith("aws:principaltag/"):
             if self.anonymous:
                 return ABSENT

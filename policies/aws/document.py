@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from seenby.errors import PolicyDocumentError
+from seenby.fileio import InputLimit, load_embedded_json
 from seenby.model import Evidence, EvidenceKind, freeze_json
 
 __all__ = [
@@ -171,7 +172,10 @@ def _decode(raw: Any, *, source: str) -> Any:
         if not text.startswith("{") and "%" in text:
             text = unquote(text).lstrip("\ufeff").strip()  # URL-encoded (RFC 3986), as IAM returns it
         try:
-            return json.loads(text)
+            return load_embedded_json(text)
+        except InputLimit as exc:
+            raise PolicyDocumentError(f"policy is {exc.message}" if exc.message.startswith("nested")
+                                      else f"policy holds {exc.message}", file=source) from None
         except json.JSONDecodeError as exc:
             raise PolicyDocumentError(f"policy is not valid JSON: {exc.msg}", file=source) from None
     raise PolicyDocumentError(f"policy must be a JSON object, not {type(raw).__name__}", file=source)

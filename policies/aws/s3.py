@@ -53,7 +53,7 @@ from seenby.policies.aws.candidates import (
     without_redundant_variants,
 )
 from seenby.policies.aws.conditions import Tri
-from seenby.policies.aws.context import ABSENT, KeyValue, Known, RequestContext
+from seenby.policies.aws.context import ABSENT, KeyValue, Known, RequestContext, bucket_tag_keys
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, addresses_services, parse_policy
 from seenby.policies.aws.evaluate import Request, Verdict
 from seenby.policies.aws.group_members import GroupMembers
@@ -124,6 +124,7 @@ class Bucket:
     account: str | None
     region: str | None
     tags: dict[str, str] = field(default_factory=dict)
+    tags_known: bool = False  # the tags read succeeded (or said there are none): ``tags`` is the whole tag set
     policy: PolicyDocument | None = None
     acl_owner: str | None = None
     acl: list[AclGrant] = field(default_factory=list)
@@ -179,6 +180,8 @@ def load_bucket(res: Resource, account_bpa: PublicAccessBlock) -> Bucket:
     name = res.name or res.id.split(":::", 1)[-1]
     bucket = Bucket(arn=res.id, name=name, account=res.account, region=_region(res))
     tags = res.document("tags")
+    tags_read = res.read("tags")
+    bucket.tags_known = tags_read is not None and not tags_read.outcome.is_gap
     if isinstance(tags, Mapping):
         bucket.tags = {str(t["Key"]): str(t.get("Value", "")) for t in tags.get("TagSet") or [] if "Key" in t}
     policy = res.document("policy")
@@ -316,7 +319,7 @@ class BucketEvaluator:
         self.acl_actions: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in data["acl_permissions"].items()}
         self.acl_groups: dict[str, str] = data["acl_groups"]
         self.log_delivery = data["log_delivery_service"]
-        self._contexts: dict[tuple[str, int, str | None], tuple[RequestContext, RequestContext]] = {}
+        self._contexts: dict[tuple[object, ...], tuple[RequestContext, RequestContext]] = {}
         self._org_caps_cache: dict[tuple[str, int, str, str | None], tuple[RequestContext, Outcome]] = {}
         self._key_cache: dict[tuple[object, ...], tuple[RequestContext, PolicyDocument, Outcome]] = {}
         self._doc_elements: dict[int, tuple[PolicyDocument, frozenset[_ActionElement]]] = {}
@@ -407,6 +410,7 @@ class BucketEvaluator:
             org = self.directory.org_of(bucket.account)
             if org is not None:
                 keys["aws:ResourceOrgID"] = Known((org.id,))
+        keys.update(bucket_tag_keys(bucket.name, bucket.tags if bucket.tags_known else None))
         return keys
 
     def acl_outcome(self, bucket: Bucket, c: Candidate, action: str) -> Outcome:
@@ -502,8 +506,9 @@ class BucketEvaluator:
         return outcome
 
     def _bucket_context(self, c: Candidate, bucket: Bucket) -> RequestContext:
-        """``c``'s context with the bucket's resource keys (which depend only on its account), made once."""
-        cache_key = (c.key, id(c.context), bucket.account)
+        """``c``'s context with the bucket's resource keys (its account's and its tags), made once."""
+        tags = tuple(sorted(bucket.tags.items())) if bucket.tags_known else None
+        cache_key = (c.key, id(c.context), bucket.account, tags)
         hit = self._contexts.get(cache_key)
         if hit is not None and hit[0] is c.context:
             return hit[1]

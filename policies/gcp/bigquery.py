@@ -42,6 +42,7 @@ from seenby.model import (
     Provider,
     Reexposure,
 )
+from seenby.policies.gcp.access_levels import narrowed
 from seenby.policies.gcp.bindings import iter_binding_members, role_levels
 from seenby.policies.gcp.conditions import Site, decide_levels, iam_condition
 from seenby.policies.gcp.context import Context
@@ -186,11 +187,15 @@ class _BigQuery:
             for decision in decide_levels(
                 entry.condition, result.levels, site, at=self.ctx.at, checks=result.checks
             ):
+                principal, evidence = narrowed(
+                    member_principal(entry.member), decision.access_levels,
+                    entry.evidence(note).with_decided(decision.decided),
+                )  # fmt: skip
                 self.ctx.grant(
-                    principal=member_principal(entry.member),
+                    principal=principal,
                     dataset=target_id,
                     levels=decision.levels,
-                    evidence=entry.evidence(note).with_decided(decision.decided),
+                    evidence=evidence,
                     conditions=decision.conditions + result.conditions,
                 )
 
@@ -205,11 +210,15 @@ class _BigQuery:
                 member.condition, result.levels, site, at=self.ctx.at, hierarchy_admin=result.hierarchy_admin,
                 checks=result.checks,
             ):
+                principal, evidence = narrowed(
+                    member_principal(member.member), decision.access_levels,
+                    member.evidence(note).with_decided(decision.decided),
+                )  # fmt: skip
                 self.ctx.grant(
-                    principal=member_principal(member.member),
+                    principal=principal,
                     dataset=target_id,
                     levels=decision.levels,
-                    evidence=member.evidence(note).with_decided(decision.decided),
+                    evidence=evidence,
                     conditions=decision.conditions + result.conditions,
                 )
 

@@ -20,8 +20,11 @@ and a sub-expression is decided by what its family says about the caller:
   the grant at some time every week is TRUE (it narrows nobody).
 * REQUEST_PROPERTY (``request.host``, ``request.path``, ``destination.*``): chosen by the caller
   for its own request, so it narrows nobody out: TRUE.
-* NETWORK (``request.auth.access_levels``, ``origin.ip``) and UNMODELLED (anything else,
-  ``api.getAttribute(...)``): UNKNOWN, the family named in the reason (fail closed).
+* NETWORK: ``request.auth.access_levels`` (the Access Context Manager access levels the request
+  meets) is evaluated when the caller stands for callers from given access levels (``levels``,
+  :func:`named_access_levels`; :mod:`.conditions` turns each into a network audience); without
+  ``levels`` it is UNKNOWN, as are ``origin.ip`` and UNMODELLED attributes (anything else,
+  ``api.getAttribute(...)``): the family named in the reason (fail closed).
 
 The parse and every evaluation are cel-python's (``celpy``).  seenby adds only the
 four-valued skeleton: ``||``, ``&&``, ``!`` and ``?:`` are combined with Kleene logic
@@ -61,6 +64,7 @@ __all__ = [
     "attribute_family",
     "attributes_named",
     "evaluate",
+    "named_access_levels",
 ]
 
 # The attributes this module decides (as the catalogue spells them); each must be in the catalogue.
@@ -74,8 +78,14 @@ DECIDED_ATTRIBUTES: frozenset[str] = frozenset(
         "resource.matchTagId",
         "resource.hasTagKey",
         "resource.hasTagKeyId",
+        "request.auth.access_levels",
     }
 )
+
+ACCESS_LEVELS = "request.auth.access_levels"
+# An access level's full name (https://cloud.google.com/access-context-manager/docs/reference/rest/v1/accessPolicies.accessLevels):
+# accessPolicies/{policy}/accessLevels/{level}, the level a letter followed by letters, digits or "_".
+_ACCESS_LEVEL_NAME = re.compile(r"accessPolicies/[A-Za-z0-9_-]+/accessLevels/[A-Za-z][A-Za-z0-9_]*")
 
 
 class Truth(StrEnum):
@@ -105,12 +115,14 @@ _BIGQUERY = "bigquery.googleapis.com"
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CelResource:
-    """The resource attributes a condition sees for one permission check.
+    """The attributes a condition sees for one permission check: the resource's, and the caller's access levels.
 
     ``name`` is the full resource name; ``name_prefix`` stands for a resource whose name
     is unknown except that it starts with the prefix (an object of a bucket).  ``tags``
     (namespaced key → short value name) and ``tag_ids`` (tagKeys/N → tagValues/M) are
-    None when the snapshot does not hold the resource's tags.
+    None when the snapshot does not hold the resource's tags.  ``access_levels``: the
+    access levels the request meets, when the check stands for callers from exactly those
+    (:meth:`from_levels`); None leaves ``request.auth.access_levels`` unknown.
     """
 
     service: str | None
@@ -119,6 +131,11 @@ class CelResource:
     name_prefix: str | None = None
     tags: tuple[tuple[str, str], ...] | None = None
     tag_ids: tuple[tuple[str, str], ...] | None = None
+    access_levels: tuple[str, ...] | None = None
+
+    def from_levels(self, levels: tuple[str, ...]) -> CelResource:
+        """The same check, for a caller whose request meets exactly the access levels ``levels``."""
+        return replace(self, access_levels=tuple(levels))
 
     @classmethod
     def bucket(cls, bucket: str) -> CelResource:
@@ -168,6 +185,8 @@ class CelResource:
             out.update({"resource.matchTag()", "resource.hasTagKey()"})
         if self.tag_ids is not None:
             out.update({"resource.matchTagId()", "resource.hasTagKeyId()"})
+        if self.access_levels is not None:
+            out.add(ACCESS_LEVELS)
         return frozenset(out)
 
 
@@ -189,6 +208,11 @@ def attributes_named(expression: str) -> tuple[str, ...]:
         if key not in found:
             found.append(key)
     return tuple(found)
+
+
+def named_access_levels(expression: str) -> tuple[str, ...]:
+    """The access levels an expression names (``accessPolicies/P/accessLevels/L``), in order of first use."""
+    return tuple(dict.fromkeys(_ACCESS_LEVEL_NAME.findall(expression)))
 
 
 # -- celpy (imported on first use: most snapshots hold no condition) ----------------
@@ -252,8 +276,14 @@ def _activation(resource: CelResource, at: datetime | None = None) -> dict[str, 
     if resource.tag_ids is not None:
         fields[ct.StringType("seenby/tag_ids")] = as_map(resource.tag_ids)
     activation: dict[str, Any] = {"resource": ct.MapType(fields)}
+    request: dict[Any, Any] = {}
     if at is not None:
-        activation["request"] = ct.MapType({ct.StringType("time"): ct.TimestampType(at)})
+        request[ct.StringType("time")] = ct.TimestampType(at)
+    if resource.access_levels is not None:
+        named = ct.ListType([ct.StringType(level) for level in resource.access_levels])
+        request[ct.StringType("auth")] = ct.MapType({ct.StringType("access_levels"): named})
+    if request:
+        activation["request"] = ct.MapType(request)
     return activation
 
 
@@ -328,6 +358,9 @@ def _dotted(node: Any) -> str | None:
     return None
 
 
+_MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})  # CEL's comprehension macros
+
+
 def _attributes(node: Any) -> set[str]:
     """Every variable a sub-tree reads: ``resource.name``, ``request.auth.access_levels``, ``resource.matchTag()``.
 
@@ -344,6 +377,13 @@ def _attributes(node: Any) -> set[str]:
             path = _dotted(n)
             if path is not None:
                 found.add(path)
+                return
+        if n.data == "member_dot_arg" and str(n.children[1]) in _MACROS and len(_kids(n)) == 3:
+            args = _kids(_kids(n)[2])
+            bound = _bare_ident(_unwrap(args[0])) if args else None
+            if bound is not None:  # x.exists(v, p): v is the macro's own variable, not an attribute
+                walk(n.children[0])
+                found.update(a for arg in args[1:] for a in _attributes(arg) if a != bound)
                 return
         if n.data == "member_dot_arg":
             root = _bare_ident(n.children[0])
@@ -566,7 +606,7 @@ def _schedule_instants(expression: str, at: datetime) -> tuple[datetime, ...]:
         steps.append(step)
         step += _SCHEDULE_STEP
     timed = [leaf for leaf in _leaves(_parse(expression)) if "request.time" in _attributes(leaf)]
-    if any(a.startswith("resource.") for leaf in timed for a in _attributes(leaf)):
+    if any(a.startswith("resource.") or a == ACCESS_LEVELS for leaf in timed for a in _attributes(leaf)):
         return tuple(steps)
     sampled = [_Leaf(node=leaf, text="", resource=OPAQUE, at=None) for leaf in timed]
     previous = tuple(_time_value(leaf, at) for leaf in sampled)
@@ -618,7 +658,7 @@ _LEAF_CACHE_SIZE = 200_000
 def _leaf(node: Any, resource: CelResource, at: datetime | None, source: str) -> Outcome:
     text = _text(node, source)
     attributes = _attributes(node)
-    reads_resource = any(a.startswith("resource.") for a in attributes)
+    reads_resource = any(a.startswith("resource.") or a == ACCESS_LEVELS for a in attributes)
     reads_time = "request.time" in attributes
     key = (text, resource if reads_resource else None, at if reads_time else None)
     if text == "the condition" or not attributes:
@@ -660,6 +700,9 @@ def _leaf_outcome(node: Any, text: str, attributes: set[str], resource: CelResou
         for a in sorted(attributes)
         if a.startswith("resource.")
     )
+    if ACCESS_LEVELS in attributes and resource.access_levels is not None:
+        met = ", ".join(resource.access_levels) or "no access level a condition names"
+        decided += (_decided(leaf, ACCESS_LEVELS, f"{leaf.text} is {truth.value} for callers from {met}"),)
     return Outcome(truth=truth, decided=decided)
 
 

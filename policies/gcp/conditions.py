@@ -30,7 +30,10 @@ resource of the row).
 Decided by family (:mod:`.cel`): ``request.time`` at the snapshot's collection time (an
 expired grant is gone; one not valid yet is gone and logged); an object or table name
 prefix (SOME) makes the level hold on *part* of the dataset, unconditionally, at full
-severity, its evidence naming the part; ``resource.type``/``service``/tags from the snapshot.
+severity, its evidence naming the part; ``resource.type``/``service``/tags from the snapshot;
+``request.auth.access_levels`` for a caller outside every access level the condition names and
+for callers from each set of them: a level that only callers from some access levels get is
+returned for those callers (:attr:`LevelDecision.access_levels`, named by :mod:`.access_levels`).
 Every decided attribute is returned with the level (:class:`LevelDecision`) for the grant's
 evidence (``Evidence.with_decided``).
 """
@@ -44,7 +47,16 @@ from datetime import datetime
 from typing import Any
 
 from seenby.model import AccessLevel, Condition, ConditionFamily, DecidedCondition
-from seenby.policies.gcp.cel import OPAQUE, CelResource, Outcome, Truth, attributes_named, evaluate
+from seenby.policies.gcp.cel import (
+    ACCESS_LEVELS,
+    OPAQUE,
+    CelResource,
+    Outcome,
+    Truth,
+    attributes_named,
+    evaluate,
+    named_access_levels,
+)
 from seenby.policies.gcp.roles import Scope, Target
 
 __all__ = ["LevelDecision", "Site", "decide_levels", "decide_unplaced", "iam_condition"]
@@ -131,11 +143,53 @@ class Site:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LevelDecision:
-    """Levels a condition opens alike at a site: unconditional (no ``conditions``) or not, and what decided it."""
+    """Levels a condition opens alike at a site: unconditional (no ``conditions``) or not, and what decided it.
+
+    ``access_levels``: the levels open only to callers whose requests meet these access levels (a network
+    audience, :mod:`.access_levels`); empty: to every caller the binding names.
+    """
 
     levels: frozenset[AccessLevel]
     conditions: tuple[Condition, ...] = ()
     decided: tuple[DecidedCondition, ...] = ()
+    access_levels: tuple[str, ...] = ()
+
+
+# At most this many access levels named by one condition are followed (2**N caller variants); more stay undecided.
+MAX_ACCESS_LEVELS = 4
+_RANK = {Truth.FALSE: 0, Truth.UNKNOWN: 1, Truth.SOME: 2, Truth.TRUE: 3}
+
+
+def _callers(expression: str) -> list[tuple[str, ...]]:
+    """The callers a condition is decided for, by the access levels their requests meet.
+
+    A condition that reads ``request.auth.access_levels`` and names access levels is decided for a caller
+    outside every level it names (``()``: anyone can call from elsewhere) and for callers from each set of
+    the levels it names, smallest first.  An empty list: decide once, ``request.auth.access_levels``
+    unknown (the condition does not read it, names no access level, or names more than
+    :data:`MAX_ACCESS_LEVELS`).
+    """
+    if ACCESS_LEVELS not in expression:
+        return []
+    named = named_access_levels(expression)
+    if not named or len(named) > MAX_ACCESS_LEVELS:
+        return []
+    subsets: list[tuple[str, ...]] = [()]
+    for level in named:
+        subsets += [(*subset, level) for subset in subsets]
+    return sorted(subsets, key=len)
+
+
+def _with_network(decided: tuple[DecidedCondition, ...], callers: tuple[str, ...]) -> tuple[DecidedCondition, ...]:
+    """``decided`` with its access-level leaves replaced by one record of the audience the callers make."""
+    kept = tuple(d for d in decided if d.key != ACCESS_LEVELS)
+    if not callers:
+        if len(kept) == len(decided):
+            return decided
+        how = "met by callers from outside every access level it names (anyone can call from elsewhere): narrows nobody"
+    else:
+        how = f"open only to callers whose requests meet access level {' and '.join(callers)}: that network audience"
+    return (*kept, DecidedCondition(key=ACCESS_LEVELS, family=ConditionFamily.NETWORK, how=how, operator="CEL"))
 
 
 def _unknowns(outcomes: list[Outcome]) -> list[str]:
@@ -216,29 +270,50 @@ def decide_levels(
     condition says which); UNKNOWN → it carries the condition (as written, with a reason naming
     what is unknown and its family); FALSE → the level is left out: the binding does not open
     it there.  No condition: one group, unconditional.  ``at`` None leaves ``request.time`` open.
+    A condition on access levels is decided per caller (:func:`_callers`): each smallest set of access
+    levels that opens a level (more openly than any smaller set) gives a decision for the callers
+    from those levels.
     """
     if condition is None or not levels:
         return [LevelDecision(levels=levels)] if levels else []
     if not isinstance(condition.expression, str):
         return [LevelDecision(levels=levels, conditions=(condition,))]  # no expression to evaluate (kept as written)
-    groups: dict[tuple[Condition | None, tuple[DecidedCondition, ...]], set[AccessLevel]] = {}
-    for level in sorted(levels):
+    expression = condition.expression
+
+    def outcome_of(level: AccessLevel, callers: tuple[str, ...] | None) -> Outcome:
+        def on(resource: CelResource) -> Outcome:
+            return evaluate(expression, resource if callers is None else resource.from_levels(callers), at)
+
         if checks is not None and checks.get(level):
-            outcome = _any(
-                [evaluate(condition.expression, site.resource_for(scope), at) for scope in sorted(checks[level])]
-            )
-        else:
-            outcome = _combine(
-                [evaluate(condition.expression, r, at) for r in site.resources(level, hierarchy_admin=hierarchy_admin)]
-            )
-        if outcome.truth is Truth.FALSE:
-            _note_not_yet_valid(condition, level, site, outcome)
+            return _any([on(site.resource_for(scope)) for scope in sorted(checks[level])])
+        return _combine([on(r) for r in site.resources(level, hierarchy_admin=hierarchy_admin)])
+
+    Key = tuple[Condition | None, tuple[DecidedCondition, ...], tuple[str, ...]]
+    groups: dict[Key, set[AccessLevel]] = {}
+    variants = _callers(expression)
+    for level in sorted(levels):
+        opened: list[tuple[tuple[str, ...], Outcome]] = []
+        for callers in variants or [None]:
+            outcome = outcome_of(level, callers)
+            narrower = bool(callers)
+            if outcome.truth is Truth.FALSE:
+                continue
+            if narrower and any(set(prior) < set(callers) and _RANK[o.truth] >= _RANK[outcome.truth]
+                                for prior, o in opened):  # fmt: skip
+                continue  # callers from fewer access levels already hold it as openly: these add nobody
+            opened.append((callers or (), outcome))
+        if not opened:
+            _note_not_yet_valid(condition, level, site, outcome_of(level, () if variants else None))
             continue
-        key = None if outcome.truth in (Truth.TRUE, Truth.SOME) else _refined(condition, outcome)
-        groups.setdefault((key, outcome.decided), set()).add(level)
+        for callers, outcome in opened:
+            key = None if outcome.truth in (Truth.TRUE, Truth.SOME) else _refined(condition, outcome)
+            decided = _with_network(outcome.decided, callers)
+            groups.setdefault((key, decided, callers), set()).add(level)
     return [
-        LevelDecision(levels=frozenset(group), conditions=() if key is None else (key,), decided=decided)
-        for (key, decided), group in groups.items()
+        LevelDecision(
+            levels=frozenset(group), conditions=() if key is None else (key,), decided=decided, access_levels=callers
+        )
+        for (key, decided, callers), group in groups.items()
     ]
 
 

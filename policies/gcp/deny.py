@@ -54,6 +54,7 @@ from seenby.model import (
     Grant,
     Principal,
     PrincipalKind,
+    network_parts,
 )
 from seenby.policies.gcp.conditions import iam_condition
 from seenby.policies.gcp.hierarchy import Hierarchy
@@ -248,6 +249,10 @@ class _Applier:
 
     def covered(self, principal: Principal, by: Principal) -> bool:
         """``by`` (a denied or exception principal) stands for ``principal``."""
+        parts = network_parts(principal.id) if principal.kind is PrincipalKind.NETWORK else None
+        if parts is not None and by.id != principal.id:
+            # a class's callers from an access level (domain:x@gcp-access-level:…) are in the class
+            return self.covered(member_principal(parts[0]), by)
         if by.id.startswith(_CUSTOMER) and by.id != principal.id:
             # Every identity of a Cloud Identity / Workspace customer: the users and domain classes
             # of the domains the snapshot ties to it (https://cloud.google.com/iam/docs/principal-identifiers).

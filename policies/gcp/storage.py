@@ -45,6 +45,7 @@ from seenby.model import (
     Provider,
     ReadOutcome,
 )
+from seenby.policies.gcp.access_levels import narrowed
 from seenby.policies.gcp.bindings import iter_binding_members, role_levels
 from seenby.policies.gcp.conditions import Site, decide_levels
 from seenby.policies.gcp.context import Context
@@ -159,13 +160,16 @@ class _Bucket:
         levels: frozenset[AccessLevel],
         evidence: Evidence,
         conditions: tuple[Condition, ...],
+        access_levels: tuple[str, ...] = (),
     ) -> None:
+        """A grant to ``principal`` (to its callers from ``access_levels``), after public access prevention."""
         if not levels:
             return
-        keep, extra = self._public_gate(principal)
+        keep, extra = self._public_gate(principal)  # prevention acts on the member, whatever network it calls from
         if keep:
+            shown, evidence = narrowed(principal, access_levels, evidence)
             self.ctx.grant(
-                principal=principal, dataset=self.id, levels=levels, evidence=evidence, conditions=conditions + extra
+                principal=shown, dataset=self.id, levels=levels, evidence=evidence, conditions=conditions + extra
             )
 
     def evaluate_iam(self) -> None:
@@ -185,6 +189,7 @@ class _Bucket:
                     decision.levels,
                     member.evidence(note).with_decided(decision.decided),
                     decision.conditions + result.conditions,
+                    decision.access_levels,
                 )
 
     def evaluate_acls(self) -> None:

@@ -59,6 +59,7 @@ __all__ = [
     "kms_key_references",
     "list_access_points",
     "list_buckets",
+    "list_inventory_configurations",
     "list_objects",
     "listed_regions",
     "object_acls_apply",
@@ -110,6 +111,11 @@ inventory reports, server access logs.  IAM actions per
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketReplication.html,
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBucketInventoryConfigurations.html and
 https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLogging.html."""
+
+INVENTORY = next(r for r in FLOW_READS if r.name == "inventory")
+MAX_INVENTORY_PAGES = 10_000
+"""A bound on ListBucketInventoryConfigurations pages (100 configurations each): a token that never ends is an
+error, not a hang."""
 
 GET_BUCKET_LOCATION = _s3("GetBucketLocation", "s3:GetBucketLocation")
 LOCATION = BucketRead(name="location", op=GET_BUCKET_LOCATION)
@@ -207,9 +213,46 @@ def read_bucket(clients: Clients, name: str, *, region: str | None, account: str
         region = bucket_region(location, clients.home_region) if location.ok else None
     regional = clients.get("s3", region)
     for entry in BUCKET_READS:
-        reads[entry.name] = read(regional, entry.op, Bucket=name)
+        if entry.name == INVENTORY.name:
+            reads[entry.name] = list_inventory_configurations(regional, name)
+        else:
+            reads[entry.name] = read(regional, entry.op, Bucket=name)
     return Resource(
         type=RESOURCE_TYPE, id=f"arn:{partition}:s3:::{name}", name=name, account=account, region=region, reads=reads
+    )
+
+
+class TruncatedListing(Exception):
+    """A listing said it was truncated but gave no token to go on with: the rest is unknown."""
+
+
+def list_inventory_configurations(s3: Any, bucket: str) -> Read:
+    """Every inventory configuration of ``bucket``, following the pages (botocore has no paginator for it).
+
+    ListBucketInventoryConfigurations returns up to 100 configurations a page, ``IsTruncated`` and
+    ``NextContinuationToken`` for the next request's ``ContinuationToken``
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBucketInventoryConfigurations.html).
+    A failed page fails the read, and a truncated page without a token is an error
+    (``TruncatedListing``): a partial listing is never ``ok``.
+    """
+    op = INVENTORY.op
+
+    def call() -> dict[str, Any]:
+        entries: list[Any] = []
+        params: dict[str, Any] = {"Bucket": bucket}
+        for _ in range(MAX_INVENTORY_PAGES):
+            page = s3.list_bucket_inventory_configurations(**params)
+            entries.extend(page.get("InventoryConfigurationList") or [])
+            if not page.get("IsTruncated"):
+                return {"InventoryConfigurationList": entries}
+            token = page.get("NextContinuationToken")
+            if not token:
+                raise TruncatedListing(f"{op.api}: truncated after {len(entries)} configurations, no next token")
+            params["ContinuationToken"] = token
+        raise TruncatedListing(f"{op.api}: more than {MAX_INVENTORY_PAGES} pages")
+
+    return perform_read(
+        call, api=op.api, absent=op.absent, denied=DENIED_CODES, describe=describe_failure, document=jsonable
     )
 
 

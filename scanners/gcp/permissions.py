@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from seenby.scanners.gcp import bigquery, identity, resourcemanager, storage
+from seenby.scanners.gcp import bigquery, identity, resourcemanager, storage, transfers
 from seenby.scanners.gcp.operation import Operation
 
 __all__ = ["OPERATIONS", "print_permissions", "required_permissions"]
@@ -13,6 +13,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *resourcemanager.OPERATIONS,
     *storage.OPERATIONS,
     *bigquery.OPERATIONS,
+    *transfers.OPERATIONS,
     *identity.OPERATIONS,
 )
 """Every REST method any Google Cloud scanner module may call."""

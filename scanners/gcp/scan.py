@@ -8,6 +8,8 @@
             ├─ storage.buckets.list ── per bucket: get (projection=full), getIamPolicy,
             │                          without uniform access: objects.list (projection=full)
             ├─ storage.hmacKeys.list
+            ├─ bigquerydatatransfer locations.list ── per location: transferConfigs.list
+            ├─ storagetransfer.transferJobs.list (transfer jobs, then replication jobs)
             └─ bigquery datasets.list ── per dataset: get, tables.list ── per table: get, getIamPolicy
     then: every group those documents name ── groups.lookup, memberships.list (and nested groups)
 
@@ -25,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from seenby.errors import ScanError
-from seenby.scanners.gcp import bigquery, identity, resourcemanager, storage
+from seenby.scanners.gcp import bigquery, identity, resourcemanager, storage, transfers
 from seenby.scanners.gcp.calls import Caller
 from seenby.scanners.gcp.config import GcpScanConfig
 from seenby.scanners.progress import ProgressSink, Tracker
@@ -180,6 +182,7 @@ class _Scan:
             self.projects.append(project)
         group.spawn(self._buckets, group, project)
         group.spawn(self._hmac_keys, project)
+        group.spawn(self._transfers, project)
         group.spawn(self._datasets, group, project)
 
     # -- data ------------------------------------------------------------------
@@ -197,6 +200,13 @@ class _Scan:
     def _hmac_keys(self, project: str) -> None:
         assert self.caller is not None
         self.put(f"projects/{project}", "hmac_keys", storage.list_hmac_keys(self.caller, project))
+
+    def _transfers(self, project: str) -> None:
+        """Where the project's data is copied: Data Transfer configs and Storage Transfer jobs (docs/flows.md)."""
+        assert self.caller is not None
+        node = f"projects/{project}"
+        self.put(node, transfers.TRANSFER_CONFIGS_READ, transfers.list_transfer_configs(self.caller, project))
+        self.put(node, transfers.TRANSFER_JOBS_READ, transfers.list_transfer_jobs(self.caller, project))
 
     def _bucket(self, project: str, name: str) -> None:
         assert self.caller is not None

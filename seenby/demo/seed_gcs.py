@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from seenby.scanners.gcp.replay import RecordedTransport, Recording
+from seenby.scanners.gcp.transfers import transfer_jobs_filters
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = ["local_gcs", "recorded_google_apis", "seed_gcs"]
@@ -138,6 +139,29 @@ def _node_recordings(node: Resource, example: Snapshot) -> list[Recording]:
         # storage.hmacKeys.list: gcp-storage-emulator lacks it, so it is answered here too.
         hmac_keys = f"https://storage.googleapis.com/storage/v1/{node.id}/hmacKeys"
         out.append(_ok("GET", hmac_keys, node.document("hmac_keys") or {}))
+        out.extend(_transfer_recordings(node))
+    return out
+
+
+def _transfer_recordings(project: Resource) -> list[Recording]:
+    """Data Transfer configs per location (from each config's name) and Storage Transfer jobs, as listed."""
+    ident = project.id.removeprefix("projects/")
+    configs = (project.document("transfer_configs") or {}).get("transferConfigs") or []
+    by_location: dict[str, list[Any]] = {"us": []}
+    for config in configs:
+        parts = str(config.get("name") or "").split("/")
+        location = parts[3] if len(parts) > 3 and parts[2] == "locations" else "us"
+        by_location.setdefault(location, []).append(config)
+    dts = f"https://bigquerydatatransfer.googleapis.com/v1/{project.id}/locations"
+    locations = [{"name": f"{project.id}/locations/{loc}", "locationId": loc} for loc in sorted(by_location)]
+    out = [_ok("GET", dts, {"locations": locations})]
+    out.extend(_ok("GET", f"{dts}/{loc}/transferConfigs", {"transferConfigs": listed})
+               for loc, listed in by_location.items())  # fmt: skip
+    jobs = (project.document("transfer_jobs") or {}).get("transferJobs") or []
+    sts = "https://storagetransfer.googleapis.com/v1/transferJobs"
+    plain, replication = transfer_jobs_filters(ident)
+    out.append(_ok("GET", sts, {"transferJobs": [j for j in jobs if "replicationSpec" not in j]}, filter=plain))
+    out.append(_ok("GET", sts, {"transferJobs": [j for j in jobs if "replicationSpec" in j]}, filter=replication))
     return out
 
 

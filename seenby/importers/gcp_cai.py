@@ -294,6 +294,12 @@ class _Builder:
         if type_ == "gcp.project":
             # HMAC keys are credentials into service accounts; an export does not list them.
             reads["hmac_keys"] = _gap("storage.hmacKeys.list", "Cloud Storage HMAC keys")
+            # Where the data is copied (docs/flows.md): this importer reads no transfer configs or jobs from
+            # an export, so the project's flows are unknown, never "none".
+            reads["transfer_configs"] = _gap(
+                "bigquerydatatransfer.projects.locations.transferConfigs.list", "BigQuery Data Transfer configs"
+            )
+            reads["transfer_jobs"] = _gap("storagetransfer.transferJobs.list", "Storage Transfer jobs")
             reads["buckets"] = self.listing(ident, "buckets", "storage.googleapis.com/Bucket", "storage.buckets.list")
             reads["datasets"] = self.listing(
                 ident, "datasets", "bigquery.googleapis.com/Dataset", "bigquery.datasets.list"

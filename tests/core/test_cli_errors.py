@@ -75,3 +75,29 @@ def test_malformed_policy_in_snapshot_names_file_resource_and_statement(tmp_path
     bad.write_text(json.dumps(data))
     proc = seenby("audit", str(bad), "--rules", str(ROOT / "rules.yaml"))
     assert_one_line_error(proc, str(bad), "arn:aws:s3:::corp-employee-telemetry-raw", "Statement[0]", "Effect")
+
+
+def _with_raw_policy(tmp_path: Path, text: str) -> Path:
+    data = json.loads(EXAMPLE.read_text())
+    for resource in data["resources"]:
+        if resource["id"] == "arn:aws:s3:::corp-employee-telemetry-raw":
+            resource["reads"]["policy"]["document"]["Policy"] = text
+    bad = tmp_path / "bad-policy.json"
+    bad.write_text(json.dumps(data))
+    return bad
+
+
+def test_policy_string_nested_thousands_deep_is_one_line(tmp_path):
+    """`seenby audit` on a snapshot whose policy (JSON in a string) nests 5,000 deep: one line, exit 2, no report."""
+    bad = _with_raw_policy(tmp_path, '{"Statement": ' + "[" * 5000 + "]" * 5000 + "}")
+    out = tmp_path / "report.json"
+    proc = seenby("audit", str(bad), "--rules", str(ROOT / "rules.yaml"), "-o", str(out))
+    assert_one_line_error(proc, str(bad), "arn:aws:s3:::corp-employee-telemetry-raw", "nested more than 256")
+    assert not out.exists()
+
+
+def test_policy_string_with_a_number_of_thousands_of_digits_is_one_line(tmp_path):
+    """A policy holding a 5,000-digit number (past Python's int conversion limit) is one line, exit 2."""
+    bad = _with_raw_policy(tmp_path, '{"Version": "2012-10-17", "Statement": [], "N": ' + "7" * 5000 + "}")
+    proc = seenby("audit", str(bad), "--rules", str(ROOT / "rules.yaml"))
+    assert_one_line_error(proc, str(bad), "arn:aws:s3:::corp-employee-telemetry-raw", "a number of 5,000 characters")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
-from .test_gate_unknowns import ACCOUNT, aws_plan, by_rule, run
+from .test_gate_unknowns import ACCOUNT, BPA_OFF, aws_plan, by_rule, run
 from .tfplan import UNKNOWN
 
 CATALOG_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -66,32 +67,89 @@ def test_lake_formation_grant_names_its_table_into_the_catalog(tmp_path):
         [f"arn:aws:glue:eu-west-1:{ACCOUNT}:table/sales/orders"]
 
 
-def test_deprecated_bucket_object_with_public_acl_is_a_gap_like_s3_object(tmp_path):
-    """aws_s3_bucket_object (deprecated name) with acl public-read is a gap on its bucket, as aws_s3_object is."""
-    def plan(type_: str):
-        return (aws_plan()
-                .add("aws_s3_bucket.data", {"bucket": "corp-data", "id": UNKNOWN}, constants=("bucket",))
-                .add(f"{type_}.report", {"bucket": "corp-data", "key": "r.csv", "acl": "public-read"},
-                     constants=("bucket", "key", "acl")))
-    old = tmp_path / "old"
-    new = tmp_path / "new"
+def _acls_on(type_: str, *, ownership: str | None = "ObjectWriter", **obj: object):
+    """A new bucket (ACLs enabled unless ``ownership`` is None, bucket BPA off) and one object of ``type_``."""
+    plan = aws_plan().add("aws_s3_bucket.data", {"bucket": "corp-data", "id": UNKNOWN}, constants=("bucket",))
+    if ownership is not None:
+        plan.add(
+            "aws_s3_bucket_ownership_controls.data", {"bucket": "corp-data", "rule": [{"object_ownership": ownership}]}
+        )
+        plan.add("aws_s3_bucket_public_access_block.data", {"bucket": "corp-data", **BPA_OFF})
+    return plan.add(
+        f"{type_}.report",
+        {"bucket": "corp-data", "key": "r.csv", **obj},
+        constants=("bucket", "key", *[k for k, v in obj.items() if v is not UNKNOWN]),
+    )
+
+
+def _public(findings: list[dict]) -> list[tuple[str, str, str]]:
+    return [(f["dataset"]["id"], f["level"], f["severity"]) for f in by_rule(findings, "SB001")]
+
+
+def test_public_object_acl_is_judged_like_a_scanned_one(tmp_path):
+    """acl = "public-read" on an object, ACLs in force: the data is public (SB001, critical), naming the object.
+
+    A public object ACL makes that object public whatever the bucket ACL says
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl).
+    """
+    result, findings = run(tmp_path, _acls_on("aws_s3_object", acl="public-read"), "--fail-on", "high")
+    assert _public(findings) == [("arn:aws:s3:::corp-data", "read", "critical")]
+    evidence = [
+        e for f in by_rule(findings, "SB001") for x in f["excess"] for hop in x["path"] for e in hop["evidence"]
+    ]
+    assert [(e["location"], e["excerpt"]["Keys"]) for e in evidence] == [("object_acls.Acls[0].Grants[1]", ["r.csv"])]
+    assert by_rule(findings, "SB011") == []
+    assert result.exit_code == 1
+
+
+def test_deprecated_bucket_object_is_judged_as_s3_object(tmp_path):
+    """aws_s3_bucket_object (the provider's deprecated name) gives the same finding as aws_s3_object."""
+    old, new = tmp_path / "old", tmp_path / "new"
     old.mkdir()
     new.mkdir()
-    _, deprecated = run(old, plan("aws_s3_bucket_object"))
-    _, current = run(new, plan("aws_s3_object"))
-    assert [(g["gap"]["read"], g["gap"]["error_code"]) for g in by_rule(deprecated, "SB011")] == \
-        [("aws_s3_bucket_object.report", "NotModelled")]
-    assert [g["gap"]["error_code"] for g in by_rule(current, "SB011")] == ["NotModelled"]
+    _, deprecated = run(old, _acls_on("aws_s3_bucket_object", acl="public-read"))
+    _, current = run(new, _acls_on("aws_s3_object", acl="public-read"))
+    assert _public(deprecated) == _public(current) == [("arn:aws:s3:::corp-data", "read", "critical")]
+
+
+def test_object_acl_on_a_bucket_owner_enforced_bucket_opens_nothing(tmp_path):
+    """A new bucket's default Object Ownership is BucketOwnerEnforced: ACLs are disabled, the object stays private
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html)."""
+    _, findings = run(tmp_path, _acls_on("aws_s3_object", ownership=None, acl="public-read"))
+    assert _public(findings) == []
+    assert by_rule(findings, "SB011") == []
+
+
+def test_copied_object_grant_to_authenticated_users_is_judged(tmp_path):
+    """aws_s3_object_copy's grant block to AuthenticatedUsers opens the data to any AWS account (SB002)."""
+    grant = [
+        {
+            "type": "Group",
+            "uri": "http://acs.amazonaws.com/groups/global/AuthenticatedUsers",
+            "id": "",
+            "email": "",
+            "permissions": ["READ"],
+        }
+    ]
+    _, findings = run(tmp_path, _acls_on("aws_s3_object_copy", grant=grant, source="src/r.csv"))
+    assert [(f["dataset"]["id"], f["level"]) for f in by_rule(findings, "SB002")] == [
+        ("arn:aws:s3:::corp-data", "read")
+    ]
+
+
+def test_object_acl_known_after_apply_is_a_gap(tmp_path):
+    """An acl known only after apply is a coverage gap on the bucket, never "private"."""
+    _, findings = run(tmp_path, _acls_on("aws_s3_object", acl=UNKNOWN))
+    assert [(g["gap"]["read"], g["gap"]["error_code"]) for g in by_rule(findings, "SB011")] == [
+        ("object_acls", "UnknownAfterApply")
+    ]
 
 
 def test_private_object_acl_is_not_a_gap(tmp_path):
-    """An object uploaded with acl = "private" does not open the bucket: no gap."""
-    plan = (aws_plan()
-            .add("aws_s3_bucket.data", {"bucket": "corp-data", "id": UNKNOWN}, constants=("bucket",))
-            .add("aws_s3_object.report", {"bucket": "corp-data", "key": "r.csv", "acl": "private"},
-                 constants=("bucket", "key", "acl")))
-    _, findings = run(tmp_path, plan)
+    """An object uploaded with acl = "private" does not open the bucket: no gap, no finding."""
+    _, findings = run(tmp_path, _acls_on("aws_s3_object", acl="private"))
     assert by_rule(findings, "SB011") == []
+    assert _public(findings) == []
 
 
 def test_opensearch_domain_policy_is_listed_as_not_judged(tmp_path):
@@ -129,3 +187,48 @@ def test_glue_catalog_policy_finding_points_at_the_policy(gate):
     result = gate("glue_lakeformation", "--format", "json")
     sb002 = by_rule(json.loads(result.stdout)["findings"], "SB002")
     assert {f["terraform"]["address"] for f in sb002} == {"aws_glue_resource_policy.open"}
+
+
+def _baseline_with_public_object(tmp_path) -> str:
+    """tests/gate/baseline.json: corp-legacy-exports with ACLs in force (IgnorePublicAcls off), public old.csv."""
+    data = json.loads((Path(__file__).parent / "baseline.json").read_text())
+    for resource in data["resources"]:
+        if resource["id"] == "arn:aws:s3:::corp-legacy-exports":
+            reads = resource["reads"]
+            reads["ownership_controls"]["document"] = {"OwnershipControls": {"Rules": [
+                {"ObjectOwnership": "ObjectWriter"}]}}
+            reads["public_access_block"]["document"] = {"PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": True,
+                "RestrictPublicBuckets": True}}
+            owner = reads["acl"]["document"]["Owner"]
+            reads["object_acls"] = {"outcome": "ok", "api": "s3:GetObjectAcl", "document": {
+                "Listed": 1, "ListingComplete": True, "Chosen": 1, "Failures": [], "Acls": [{
+                    "Owner": owner, "Keys": ["old.csv"], "Grants": [
+                        {"Grantee": {"Type": "Group", "URI": "http://acs.amazonaws.com/groups/global/AllUsers"},
+                         "Permission": "READ"}]}]}}
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def _object_acl_evidence(findings: list[dict]) -> list[str]:
+    return [e["excerpt"]["Keys"][0] for f in findings for x in f["excess"] for hop in x["path"]
+            for e in hop["evidence"] if e["location"].startswith("object_acls.")]
+
+
+def test_deleting_a_public_object_takes_its_acl_away(tmp_path):
+    """A baseline's public object is judged (--all); the plan deleting that aws_s3_object removes its grant."""
+    baseline = _baseline_with_public_object(tmp_path)
+    obj = {"bucket": "corp-legacy-exports", "key": "old.csv", "acl": "public-read"}
+    keep, drop = tmp_path / "keep", tmp_path / "drop"
+    keep.mkdir()
+    drop.mkdir()
+    _, before = run(keep, aws_plan().add("aws_s3_object.old", obj, actions=("no-op",)), "--baseline", baseline,
+                    "--all")
+    plan = aws_plan().add("aws_s3_object.old", obj, actions=("delete",))
+    change = plan.changes[-1]["change"]
+    change["before"], change["after"], change["after_unknown"] = change["after"], None, {}
+    plan.planned[""] = [r for r in plan.planned[""] if r["address"] != "aws_s3_object.old"]
+    _, after = run(drop, plan, "--baseline", baseline, "--all")
+    assert _object_acl_evidence(before) and set(_object_acl_evidence(before)) == {"old.csv"}
+    assert _object_acl_evidence(after) == []

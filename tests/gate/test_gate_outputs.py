@@ -164,3 +164,19 @@ def test_markdown_counts_existing_apart_from_waived(gate):
     body = result.stdout.split("### The planned state", 1)[1]
     assert "existing (hidden)" in body
     assert "waived" not in body.split("\n\n", 2)[1]
+
+
+def test_show_existing_labels_baseline_findings_existing_never_waived(gate):
+    """--show-existing lists the baseline's findings marked "existing" in every human format, never "waived"."""
+    args = ("--baseline", str(HERE / "baseline.json"), "--show-existing")
+    table = gate("unrelated_change", *args).stdout
+    markdown = gate("unrelated_change", *args, "--format", "markdown").stdout
+    junit = gate("unrelated_change", *args, "--format", "junit").stdout
+    html = gate("unrelated_change", *args, "--format", "html").stdout
+    assert table.count("(existing)") == 2 and "EXISTING: before this plan" in table
+    assert markdown.count("(existing)") >= 2 and "Existing: before this plan" in markdown
+    assert 'message="existing: before this plan' in junit
+    assert 'tag-waived">existing</span>' in html
+    for text in (table, markdown, junit, html):
+        assert "waived until" not in text.lower()
+        assert "(waived)" not in text

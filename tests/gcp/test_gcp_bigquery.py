@@ -91,12 +91,22 @@ def test_unreadable_dataset_keeps_inherited_bindings() -> None:
 
 
 def test_conditional_access_entry_is_conditional() -> None:
-    """An access entry whose IAM condition names an access level (network) is a conditional grant; https://cloud.google.com/bigquery/docs/conditions"""
-    expression = "'accessPolicies/1/accessLevels/corp' in request.auth.access_levels"
+    """An access entry whose IAM condition is not decided offline is a conditional grant; https://cloud.google.com/bigquery/docs/conditions"""
     entry = {"role": "roles/bigquery.dataViewer", "userByEmail": "c@corp.example",
-             "condition": {"title": "t", "expression": expression}}
+             "condition": {"title": "t", "expression": "resource.matchTag('123/env', 'prod')"}}
     ev = evaluate(org(), project(), bq_dataset("ds", entry))
     assert conditional_audience(ev, DS, R) == {"user:c@corp.example"}
+
+
+def test_access_level_entry_narrows_all_authenticated_users_to_its_callers() -> None:
+    """An access entry for allAuthenticatedUsers under an access level opens the dataset to the callers from that
+    level, a network audience; https://cloud.google.com/iam/docs/conditions-attribute-reference#access-levels"""
+    expression = "'accessPolicies/1/accessLevels/corp' in request.auth.access_levels"
+    entry = {"role": "roles/bigquery.dataViewer", "iamMember": "allAuthenticatedUsers",
+             "condition": {"title": "t", "expression": expression}}
+    ev = evaluate(org(), project(), bq_dataset("ds", entry))
+    assert (audience(ev, DS, R), conditional_audience(ev, DS, R)) == (
+        {"gcp-access-level:accessPolicies/1/accessLevels/corp"}, set())
 
 
 def test_authorized_dataset_reexposes_through_its_views() -> None:
@@ -138,11 +148,21 @@ def test_public_dataset_via_iam_member() -> None:
 
 
 def test_conditional_table_binding_is_conditional() -> None:
-    """A binding conditional on an access level in a table's allow policy is a conditional grant on it; https://cloud.google.com/bigquery/docs/conditions"""
-    condition = {"title": "corp", "expression": "'accessPolicies/1/accessLevels/corp' in request.auth.access_levels"}
+    """A binding under a condition not decided offline in a table's allow policy is a conditional grant on it; https://cloud.google.com/bigquery/docs/conditions"""
+    condition = {"title": "tagged", "expression": "resource.matchTag('123/env', 'prod')"}
     iam = policy(binding("roles/bigquery.dataViewer", "user:temp@corp.example", condition=condition))
     ev = evaluate(org(), project(), bq_dataset("ds"), bq_table("ds", "t", iam=iam))
     assert conditional_audience(ev, TABLE, R) == {"user:temp@corp.example"}
+
+
+def test_access_level_table_binding_narrows_a_domain_to_its_callers_from_there() -> None:
+    """A domain bound on a table under an access level reaches it as the domain's callers from that level
+    (inside both); https://cloud.google.com/iam/docs/conditions-attribute-reference#access-levels"""
+    condition = {"title": "corp", "expression": "'accessPolicies/1/accessLevels/corp' in request.auth.access_levels"}
+    iam = policy(binding("roles/bigquery.dataViewer", "domain:corp.example", condition=condition))
+    ev = evaluate(org(), project(), bq_dataset("ds"), bq_table("ds", "t", iam=iam))
+    assert (audience(ev, TABLE, R), conditional_audience(ev, TABLE, R)) == (
+        {"domain:corp.example@gcp-access-level:accessPolicies/1/accessLevels/corp"}, set())
 
 
 def test_other_providers_resources_are_ignored() -> None:

@@ -107,12 +107,23 @@ def test_object_condition_does_not_open_listing() -> None:
 # -- unknown: stays conditional ----------------------------------------------------
 
 
-def test_access_level_stays_conditional() -> None:
-    """An access-level condition is unknown offline: a conditional READ, attribute named; https://cloud.google.com/iam/docs/conditions-attribute-reference"""
+def test_access_level_keeps_a_user_with_a_note() -> None:
+    """A specific principal under an access level stays itself, unconditional, its evidence naming the access level
+    it must call from; https://cloud.google.com/iam/docs/conditions-attribute-reference#access-levels"""
     ev = _on_bucket(CORP_NETWORK)
     [grant] = grants(ev, KEYS, R, WHO)
+    assert (grant.conditions, grant.evidence[0].note) == (
+        (), "only when calling from access level accessPolicies/1/accessLevels/corp")
+    assert [d.family for d in grant.evidence[0].decided] == [ConditionFamily.NETWORK]
+
+
+def test_access_level_with_an_undecided_attribute_stays_conditional() -> None:
+    """Callers from the access level still depend on an attribute not decided offline: conditional, attribute named; https://cloud.google.com/iam/docs/conditions-attribute-reference"""
+    expression = f"{CORP_NETWORK} && resource.matchTag('123/env', 'prod')"
+    ev = _on_bucket(expression)
+    [grant] = grants(ev, KEYS, R, WHO)
     [condition] = grant.conditions
-    assert (condition.expression, condition.keys) == (CORP_NETWORK, ("request.auth.access_levels",))
+    assert (condition.expression, condition.keys) == (expression, ("resource.matchTag()",))
 
 
 def test_syntax_error_stays_conditional() -> None:

@@ -115,11 +115,14 @@ CASES = [
        decided=((ConditionFamily.RESOURCE, 'resource.type == "storage.googleapis.com/Object" is true'),)),
     fc(id="resource-service-other-is-gone", url=RESOURCE_NAME,
        expression='resource.service == "bigquery.googleapis.com"', read=()),
-    # -- network and unmodelled: conditional, family named -------------------------------------
-    fc(id="network-access-level-conditional", url=ACCESS_LEVELS, expression=CORP_NETWORK, read=(),
-       conditional_read=ME, notes=("request.auth.access_levels (network)",)),
-    fc(id="network-origin-ip-conditional", url=ATTRIBUTES, expression='origin.ip == "203.0.113.7"', read=(),
-       conditional_read=ME, notes=("origin.ip (network)",)),
+    # -- network: a user under an access level stays itself, noted; origin.* and unmodelled: conditional ----
+    fc(id="network-access-level-keeps-the-user", url=ACCESS_LEVELS, expression=CORP_NETWORK, read=ME, list_=ME,
+       decided=((ConditionFamily.NETWORK, "open only to callers whose requests meet access level "
+                 "accessPolicies/1/accessLevels/corp"),)),
+    fc(id="network-outside-an-access-level-narrows-nobody", url=ACCESS_LEVELS, expression=f"!({CORP_NETWORK})",
+       read=ME, list_=ME, decided=((ConditionFamily.NETWORK, "narrows nobody"),)),
+    fc(id="access-level-attribute-origin-ip-conditional", url=ATTRIBUTES, expression='origin.ip == "203.0.113.7"',
+       read=(), conditional_read=ME, notes=("origin.ip (unmodelled)",)),
     fc(id="unmodelled-api-attribute-conditional", url=ATTRIBUTES,
        expression="api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['roles/x'])", read=(),
        conditional_read=ME, notes=("api.getAttribute() (unmodelled)",)),
@@ -134,15 +137,20 @@ CASES = [
        expression=f'resource.name.startsWith("{OBJECTS}logs/") && request.time < timestamp("2030-01-01T00:00:00Z")',
        read=ME, decided=((ConditionFamily.DATA_PART, "objects whose names start with logs/"),
                          (ConditionFamily.TIME, "false from 2030-01-01T00:00:00Z"))),
-    fc(id="or-data-part-with-network-is-partial", url=OVERVIEW,
-       expression=f'resource.name.startsWith("{OBJECTS}logs/") || {CORP_NETWORK}', read=ME,
-       decided=((ConditionFamily.DATA_PART, "objects whose names start with logs/"),)),
-    fc(id="and-data-part-with-network-is-conditional", url=OVERVIEW,
-       expression=f'resource.name.startsWith("{OBJECTS}logs/") && {CORP_NETWORK}', read=(), conditional_read=ME,
-       notes=("request.auth.access_levels (network)",)),
-    fc(id="or-expired-time-with-network-is-conditional", url=OVERVIEW,
-       expression=f'request.time < timestamp("2020-01-01T00:00:00Z") || {CORP_NETWORK}', read=(),
-       conditional_read=ME, list_=(), notes=("request.auth.access_levels (network)",)),
+    fc(id="or-data-part-with-network-is-partial-and-whole-from-there", url=OVERVIEW,
+       expression=f'resource.name.startsWith("{OBJECTS}logs/") || {CORP_NETWORK}', read=ME, list_=ME,
+       decided=((ConditionFamily.DATA_PART, "objects whose names start with logs/"),
+                (ConditionFamily.NETWORK, "accessPolicies/1/accessLevels/corp"))),
+    fc(id="and-data-part-with-network-is-partial-from-there", url=OVERVIEW,
+       expression=f'resource.name.startsWith("{OBJECTS}logs/") && {CORP_NETWORK}', read=ME,
+       decided=((ConditionFamily.DATA_PART, "objects whose names start with logs/"),
+                (ConditionFamily.NETWORK, "accessPolicies/1/accessLevels/corp"))),
+    fc(id="or-expired-time-with-network-opens-from-there", url=OVERVIEW,
+       expression=f'request.time < timestamp("2020-01-01T00:00:00Z") || {CORP_NETWORK}', read=ME, list_=ME,
+       decided=((ConditionFamily.NETWORK, "accessPolicies/1/accessLevels/corp"),)),
+    fc(id="and-network-with-unmodelled-is-conditional", url=OVERVIEW,
+       expression=f"{CORP_NETWORK} && api.getAttribute('iam.googleapis.com/modifiedGrantsByRole', []).hasOnly(['x'])",
+       read=(), conditional_read=ME, notes=("api.getAttribute() (unmodelled)",)),
 ]
 
 
@@ -165,10 +173,9 @@ def test_condition_family_decides_the_audience(c: FamilyCase) -> None:
 
 @pytest.mark.parametrize("c", [p for p in CASES if p.values[0].decided])  # type: ignore[attr-defined]
 def test_decided_conditions_are_on_the_evidence(c: FamilyCase) -> None:
-    """The READ grant's evidence records each decided attribute with its family and how (see the case's url)."""
+    """The READ grants' evidence records each decided attribute with its family and how (see the case's url)."""
     ev, dataset = _evaluate(c)
-    [grant] = grants(ev, dataset, R, WHO)
-    recorded = [(d.family, d.how) for e in grant.evidence for d in e.decided]
+    recorded = [(d.family, d.how) for grant in grants(ev, dataset, R, WHO) for e in grant.evidence for d in e.decided]
     for family, how in c.decided:
         assert any(f is family and how in h for f, h in recorded), (family, how, recorded)
 

@@ -64,6 +64,7 @@ CONDITIONS = "https://cloud.google.com/iam/docs/conditions-resource-attributes"
 CONDITIONS_OVERVIEW = "https://cloud.google.com/iam/docs/conditions-overview"
 ATTRIBUTES = "https://cloud.google.com/iam/docs/conditions-attribute-reference"
 NETWORK = '"accessPolicies/1/accessLevels/corp" in request.auth.access_levels'
+ACCESS_LEVELS = "https://cloud.google.com/iam/docs/conditions-attribute-reference#access-levels"
 
 
 # -- reach ------------------------------------------------------------------------------
@@ -436,10 +437,10 @@ CASES = [
     case("bq-entry-projectReaders-include-org-viewers", BQ_BASIC,
          lambda: [org(iam=policy(binding("roles/viewer", ALICE_M))), project(iam=policy()),
                   bq_dataset("ds", entry("READER", specialGroup="projectReaders"))], ALICE, {R, L}, dataset=DS),
-    case("bq-entry-condition-access-level-conditional", BQ_ACCESS_FIELD,
+    case("bq-entry-condition-access-level-keeps-the-user", ACCESS_LEVELS,
          on_dataset({"role": "READER", "userByEmail": "alice@corp.example",
                      "condition": {"title": "t", "expression": NETWORK}}),
-         ALICE, set(), {R, L}, dataset=DS),
+         ALICE, {R, L}, dataset=DS),
     case("bq-entry-condition-request-time-decided-at-collection", BQ_ACCESS_FIELD,
          on_dataset({"role": "READER", "userByEmail": "alice@corp.example",
                      "condition": {"title": "t", "expression": 'request.time < timestamp("2030-01-01T00:00:00Z")'}}),
@@ -601,8 +602,8 @@ CASES = [
     case("condition-other-bucket-opens-nothing", CONDITIONS,
          conditioned("roles/storage.objectViewer", 'resource.name.startsWith("projects/_/buckets/other")'),
          ALICE, set()),
-    case("condition-access-level-conditional", ATTRIBUTES,
-         conditioned("roles/storage.objectViewer", NETWORK), ALICE, set(), {R, L}),
+    case("condition-access-level-keeps-the-user", ACCESS_LEVELS,
+         conditioned("roles/storage.objectViewer", NETWORK), ALICE, {R, L}),
     case("condition-request-time-decided-at-collection", ATTRIBUTES,
          conditioned("roles/storage.objectViewer", 'request.time < timestamp("2030-01-01T00:00:00Z")'),
          ALICE, {R, L}),

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 from seenby.model import Carries, FlowKind, ReadOutcome
 from seenby.policies import evaluate
-from seenby.policies.gcp.flows import query_tables
+from seenby.policies.gcp.flows import query_tables, query_writes
 from seenby.snapshot import Read
 from tests.gcp.builders import PROJECT, bq_dataset, bq_table, bucket, project, snapshot
 
@@ -90,3 +90,99 @@ def test_query_tables_reads_the_names_after_from_and_join():
     query = "SELECT * FROM `p1.d1.t1` a JOIN d2.t2 b ON a.k = b.k"
 
     assert query_tables(query, "home") == ["bigquery://p1.d1.t1", "bigquery://home.d2.t2"]
+
+
+def _config(**fields):
+    config = {"name": "projects/2001/locations/eu/transferConfigs/x", **fields}
+    return _with(project(), transfer_configs={"transferConfigs": [config]})
+
+
+def test_scheduled_script_writes_into_the_table_its_insert_names():
+    """A scheduled query without a destination dataset (a DML script) flows into the table its INSERT names.
+
+    https://cloud.google.com/bigquery/docs/scheduling-queries#destination_table: DDL/DML queries set none.
+    """
+    proj = _config(dataSourceId="scheduled_query", params={
+        "query": "INSERT INTO reporting.daily SELECT user, COUNT(*) FROM ml_raw.events GROUP BY user"})  # fmt: skip
+
+    flows = _flows(proj, bq_dataset("ml_raw"), bq_dataset("reporting"), bq_table("ml_raw", "events"))
+
+    assert flows == [(RAW, f"bigquery://{PROJECT}.reporting", FlowKind.BIGQUERY_TRANSFER, Carries.PART)]
+
+
+def test_scheduled_script_whose_writes_cannot_be_told_is_a_gap_on_what_it_reads():
+    """A scheduled script that names no table or bucket it writes is a DestinationUnknown gap on its sources."""
+    proj = _config(
+        dataSourceId="scheduled_query",
+        params={
+            "query": "DECLARE t STRING DEFAULT 'x'; EXECUTE IMMEDIATE CONCAT('SELECT 1'); SELECT * FROM ml_raw.events"
+        },
+    )
+
+    evaluation = evaluate(snapshot(proj, bq_dataset("ml_raw"), bq_table("ml_raw", "events")))
+
+    gaps = [(g.datasets, g.error_code) for g in evaluation.gaps if g.error_code == "DestinationUnknown"]
+    assert gaps == [((RAW,), "DestinationUnknown")]
+
+
+def test_cloud_storage_load_transfer_flows_part_of_the_bucket_into_the_dataset():
+    """A google_cloud_storage transfer loads the objects of data_path_template into its destination dataset.
+
+    https://cloud.google.com/bigquery/docs/cloud-storage-transfer
+    """
+    proj = _config(dataSourceId="google_cloud_storage", destinationDatasetId="reporting",
+                   params={"data_path_template": "gs://corp-keystrokes/2026/*.csv"})  # fmt: skip
+
+    flows = _flows(proj, bucket("corp-keystrokes"), bq_dataset("reporting"))
+
+    assert flows == [("gs://corp-keystrokes", f"bigquery://{PROJECT}.reporting", FlowKind.BIGQUERY_TRANSFER,
+                      Carries.PART)]  # fmt: skip
+
+
+def test_cross_bucket_replication_job_is_a_flow_of_all_the_data():
+    """A replication job (replicationSpec, listed with dataBackend QUERY_REPLICATION_CONFIGS) copies its source.
+
+    https://cloud.google.com/storage-transfer/docs/reference/rest/v1/transferJobs#ReplicationSpec
+    """
+    job = {
+        "name": "transferJobs/456",
+        "projectId": PROJECT,
+        "status": "ENABLED",
+        "replicationSpec": {
+            "gcsDataSource": {"bucketName": "corp-keystrokes"},
+            "gcsDataSink": {"bucketName": "corp-keystrokes-copy"},
+        },
+    }
+    proj = _with(project(), transfer_jobs={"transferJobs": [job]})
+
+    flows = _flows(proj, bucket("corp-keystrokes"), bucket("corp-keystrokes-copy"))
+
+    assert flows == [("gs://corp-keystrokes", "gs://corp-keystrokes-copy", FlowKind.STORAGE_TRANSFER, Carries.ALL)]
+
+
+def test_disabled_storage_transfer_job_is_no_flow():
+    """A DISABLED job does not run (TransferJob.status)."""
+    job = {
+        "name": "transferJobs/7",
+        "projectId": PROJECT,
+        "status": "DISABLED",
+        "transferSpec": {
+            "gcsDataSource": {"bucketName": "corp-keystrokes"},
+            "gcsDataSink": {"bucketName": "corp-keystrokes-copy"},
+        },
+    }
+    proj = _with(project(), transfer_jobs={"transferJobs": [job]})
+
+    assert _flows(proj, bucket("corp-keystrokes"), bucket("corp-keystrokes-copy")) == []
+
+
+def test_query_writes_names_dml_targets_and_export_buckets():
+    """INSERT / MERGE / UPDATE / CREATE TABLE targets and EXPORT DATA buckets are where a script writes."""
+    query = (
+        "MERGE `p1.d1.t1` T USING d2.src S ON T.k = S.k WHEN MATCHED THEN UPDATE SET v = S.v;\n"
+        "CREATE OR REPLACE TABLE d3.t3 AS SELECT 1;\n"
+        "EXPORT DATA OPTIONS (uri = 'gs://corp-exports/x/*.csv', format = 'CSV') AS SELECT * FROM d2.src"
+    )
+
+    assert query_writes(query, "home") == ["bigquery://p1.d1.t1", "bigquery://home.d3.t3", "gs://corp-exports"]
+    assert query_tables(query, "home") == ["bigquery://home.d2.src"]

@@ -79,13 +79,13 @@ def test_project_policy_gap_keeps_what_else_is_known() -> None:
 
 def test_conditional_binding_becomes_conditional_grant() -> None:
     """A binding with an IAM Condition is kept as a conditional grant with the CEL as written; https://cloud.google.com/iam/docs/conditions-overview"""
-    expression = "'accessPolicies/1/accessLevels/corp' in request.auth.access_levels"
+    expression = 'origin.ip == "203.0.113.7"'  # not an IAM Conditions attribute: not decided offline
     condition = {"title": "from corp network", "expression": expression}
     iam = policy(binding("roles/storage.objectViewer", "user:temp@corp.example", condition=condition))
     ev = evaluate(org(), project(), bucket("b", iam=iam))
     [grant] = grants(ev, "gs://b", R, "user:temp@corp.example")
     assert grant.conditions[0].expression == expression
-    assert grant.conditions[0].keys == ("request.auth.access_levels",)
+    assert grant.conditions[0].keys == ("origin.ip",)
     assert "from corp network" in grant.conditions[0].reason
 
 

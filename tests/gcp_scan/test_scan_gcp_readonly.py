@@ -51,6 +51,8 @@ def test_organisation_scan_sends_only_declared_read_operations(http, gcs, transp
         "orgpolicy.googleapis.com",
         "iam.googleapis.com",
         "bigquery.googleapis.com",
+        "bigquerydatatransfer.googleapis.com",
+        "storagetransfer.googleapis.com",
         "cloudidentity.googleapis.com",
         "storage.googleapis.com",
     }

@@ -155,3 +155,13 @@ def test_cli_malformed_export_exits_2_and_writes_nothing(tmp_path):
     assert proc.returncode == 2
     assert f"{bad}: line 1:" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
+
+
+def test_transfer_configs_and_jobs_are_a_gap_never_none():
+    """The importer reads no transfers from an export: each project's flows are NotInExport gaps (docs/flows.md)."""
+    project = _resource(import_cai(ALL), "projects/corp-telemetry")
+
+    reads = {name: (project.read(name).outcome, project.read(name).error_code) for name in
+             ("transfer_configs", "transfer_jobs")}  # fmt: skip
+    assert reads == {"transfer_configs": (ReadOutcome.ERROR, NOT_IN_EXPORT),
+                     "transfer_jobs": (ReadOutcome.ERROR, NOT_IN_EXPORT)}  # fmt: skip

@@ -7,9 +7,12 @@ https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketLogging.html.
 
 from __future__ import annotations
 
+from botocore.stub import Stubber
+
 from seenby.model import Carries, FlowKind, ReadOutcome
 from seenby.policies import evaluate
 from seenby.scanners.aws import scan_aws
+from seenby.scanners.aws.s3 import list_inventory_configurations
 from tests.scanners.helpers import ACCOUNT, scan_config
 
 SOURCE = "flow-source"
@@ -142,3 +145,68 @@ def test_dynamodb_export_to_a_bucket_is_a_flow_of_all_the_data(session, endpoint
     assert [(f.source, f.destination, f.kind, f.carries) for f in flows] == [
         (table, f"arn:aws:s3:::{LOGS}", FlowKind.DYNAMODB_EXPORT, Carries.ALL)
     ]
+
+
+def _inventory(ident: str, destination: str) -> dict:
+    """An InventoryConfiguration as ListBucketInventoryConfigurations returns it."""
+    return {
+        "Id": ident,
+        "IsEnabled": True,
+        "IncludedObjectVersions": "Current",
+        "Schedule": {"Frequency": "Daily"},
+        "Destination": {"S3BucketDestination": {"Bucket": f"arn:aws:s3:::{destination}", "Format": "CSV"}},
+    }
+
+
+def _stubbed_s3():
+    import boto3
+
+    return boto3.Session(aws_access_key_id="x", aws_secret_access_key="y", region_name="us-east-1").client("s3")
+
+
+def test_inventory_listing_follows_continuation_tokens():
+    """ListBucketInventoryConfigurations pages (IsTruncated, NextContinuationToken): every page is read and merged.
+
+    moto 5.2 answers one page (IsTruncated false), so the second page is a recorded response shaped per
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBucketInventoryConfigurations.html.
+    """
+    s3 = _stubbed_s3()
+    with Stubber(s3) as stub:
+        stub.add_response("list_bucket_inventory_configurations",
+                          {"InventoryConfigurationList": [_inventory("first", LOGS)], "IsTruncated": True,
+                           "NextContinuationToken": "page-2"}, {"Bucket": SOURCE})  # fmt: skip
+        second = {"InventoryConfigurationList": [_inventory("second", REPLICA)], "IsTruncated": False,
+                  "ContinuationToken": "page-2"}  # fmt: skip
+        stub.add_response("list_bucket_inventory_configurations", second,
+                          {"Bucket": SOURCE, "ContinuationToken": "page-2"})  # fmt: skip
+        result = list_inventory_configurations(s3, SOURCE)
+
+    assert result.outcome is ReadOutcome.OK
+    assert [c["Id"] for c in result.document["InventoryConfigurationList"]] == ["first", "second"]
+    assert set(result.document) == {"InventoryConfigurationList"}
+
+
+def test_truncated_inventory_listing_without_a_token_is_an_error_not_a_partial_list():
+    """A page that says it is truncated but names no next token: the rest is unknown, so the read is an error."""
+    s3 = _stubbed_s3()
+    with Stubber(s3) as stub:
+        stub.add_response("list_bucket_inventory_configurations",
+                          {"InventoryConfigurationList": [_inventory("first", LOGS)], "IsTruncated": True},
+                          {"Bucket": SOURCE})  # fmt: skip
+        result = list_inventory_configurations(s3, SOURCE)
+
+    assert (result.outcome, result.error_code) == (ReadOutcome.ERROR, "TruncatedListing")
+
+
+def test_inventory_read_on_moto_is_one_complete_page(session, endpoint, client):
+    """On moto's server the scan's inventory read is ok and holds every configuration (one page there)."""
+    s3 = client("s3")
+    s3.create_bucket(Bucket=SOURCE)
+    s3.create_bucket(Bucket=LOGS)
+    for ident in ("daily", "weekly"):
+        s3.put_bucket_inventory_configuration(Bucket=SOURCE, Id=ident, InventoryConfiguration=_inventory(ident, LOGS))
+
+    read = _bucket(scan_aws(scan_config(session, endpoint)), SOURCE).read("inventory")
+
+    assert read.outcome is ReadOutcome.OK
+    assert sorted(c["Id"] for c in read.document["InventoryConfigurationList"]) == ["daily", "weekly"]

@@ -32,6 +32,7 @@ from seenby.importers.terraform.context import Builder, Context, home_draft
 from seenby.importers.terraform.flows import FLOW_BUILDERS, FLOW_DELETERS
 from seenby.importers.terraform.gcp import GCP_BUILDERS, GCP_DELETERS, finish_hierarchy
 from seenby.importers.terraform.iam import IAM_BUILDERS, IAM_DELETERS, PLAN_API, finish_gaads
+from seenby.importers.terraform.objects import OBJECT_BUILDERS, OBJECT_DELETERS
 from seenby.importers.terraform.plan import Plan, PlannedResource, load_plan, parse_plan
 from seenby.importers.terraform.resolve import UNKNOWN_AFTER_APPLY, Resolver
 from seenby.importers.terraform.state import AddressIndex, Origin, PlannedState
@@ -53,9 +54,9 @@ __all__ = [
 
 UNEXPECTED_VALUE = "UnexpectedValue"  # error code of a resource whose values the provider's schema does not allow
 
-_BUILDERS: dict[str, Builder] = {**UNMODELLED_BUILDERS, **AWS_BUILDERS, **IAM_BUILDERS, **GCP_BUILDERS,
-                                 **FLOW_BUILDERS}
-_DELETERS: dict[str, Builder] = {**AWS_DELETERS, **IAM_DELETERS, **GCP_DELETERS, **FLOW_DELETERS}
+_BUILDERS: dict[str, Builder] = {**UNMODELLED_BUILDERS, **AWS_BUILDERS, **OBJECT_BUILDERS, **IAM_BUILDERS,
+                                 **GCP_BUILDERS, **FLOW_BUILDERS}
+_DELETERS: dict[str, Builder] = {**AWS_DELETERS, **OBJECT_DELETERS, **IAM_DELETERS, **GCP_DELETERS, **FLOW_DELETERS}
 SUPPORTED_TYPES: tuple[str, ...] = tuple(sorted(_BUILDERS))
 
 # Built first: the resources others attach to.

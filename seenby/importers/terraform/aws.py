@@ -19,15 +19,26 @@ from seenby.importers.terraform.plan import PlannedResource
 from seenby.importers.terraform.resolve import UNKNOWN_REGION, Unknown, is_unknown, name_prefix, unknown_name
 from seenby.importers.terraform.state import Draft, absent, ok, unknown
 
-__all__ = ["AWS_BUILDERS", "AWS_DELETERS", "bucket_draft", "delete_bucket_setting", "finish_glue", "name_gap"]
+__all__ = [
+    "AWS_BUILDERS",
+    "AWS_DELETERS",
+    "CANNED_ACLS",
+    "acl_document",
+    "bucket_draft",
+    "delete_bucket_setting",
+    "finish_glue",
+    "name_gap",
+    "owner_id",
+    "target_bucket",
+]
 
 _ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 _AUTHENTICATED = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
 _LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
 
-# Canned ACLs on a bucket beyond the owner's FULL_CONTROL
+# Canned ACLs on a bucket or object beyond the owner's FULL_CONTROL
 # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#canned-acl).
-_CANNED: dict[str, list[tuple[str, str]]] = {
+CANNED_ACLS: dict[str, list[tuple[str, str]]] = {
     "private": [],
     "public-read": [(_ALL_USERS, "READ")],
     "public-read-write": [(_ALL_USERS, "READ"), (_ALL_USERS, "WRITE")],
@@ -47,7 +58,7 @@ def _bucket_name(ctx: Context, res: PlannedResource, attribute: str = "bucket") 
     return value
 
 
-def _owner_id(ctx: Context, account: str | None) -> str:
+def owner_id(ctx: Context, account: str | None) -> str:
     """The canonical id of the account's bucket owner, from a baseline bucket of that account."""
     for d in ctx.state.drafts.values():
         if d.type == "aws.s3.bucket" and d.account == account and d.in_baseline:
@@ -58,7 +69,7 @@ def _owner_id(ctx: Context, account: str | None) -> str:
     return _PLANNED_OWNER
 
 
-def _acl_document(owner: str, extra: list[tuple[str, str]]) -> dict[str, Any]:
+def acl_document(owner: str, extra: list[tuple[str, str]]) -> dict[str, Any]:
     grants = [{"Grantee": {"ID": owner, "Type": "CanonicalUser"}, "Permission": "FULL_CONTROL"}]
     grants += [{"Grantee": {"Type": "Group", "URI": uri}, "Permission": perm} for uri, perm in extra]
     return {"Owner": {"ID": owner}, "Grants": grants}
@@ -74,7 +85,7 @@ def bucket_draft(ctx: Context, name: str, res: PlannedResource | None = None) ->
     return ctx.state.draft("aws.s3.bucket", arn, name=name, account=ctx.account, region=region)
 
 
-def _target_bucket(ctx: Context, res: PlannedResource) -> Draft | None:
+def target_bucket(ctx: Context, res: PlannedResource) -> Draft | None:
     """The bucket ``res`` configures; when its name is unknown and not this plan's bucket, a gap on the account."""
     name = _bucket_name(ctx, res)
     if is_unknown(name) or not name:
@@ -115,7 +126,7 @@ def s3_bucket(ctx: Context, res: PlannedResource) -> None:
         defaults = {
             "location": ok("s3:GetBucketLocation", {"LocationConstraint": region}),
             "policy": absent("s3:GetBucketPolicy", "NoSuchBucketPolicy"),
-            "acl": ok("s3:GetBucketAcl", _acl_document(_owner_id(ctx, ctx.account), [])),
+            "acl": ok("s3:GetBucketAcl", acl_document(owner_id(ctx, ctx.account), [])),
             "public_access_block": ok("s3:GetBucketPublicAccessBlock", {"PublicAccessBlockConfiguration": {
                 "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
                 "RestrictPublicBuckets": True}}),
@@ -147,8 +158,8 @@ def _set_grants(ctx: Context, res: PlannedResource, d: Draft) -> None:
     if is_unknown(blocks):
         ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", blocks), origin)
         return
-    owner = _owner_id(ctx, d.account)
-    grants = _acl_document(owner, [])["Grants"]
+    owner = owner_id(ctx, d.account)
+    grants = acl_document(owner, [])["Grants"]
     for i, g in enumerate(blocks or []):
         permissions = ctx.get(res, "grant", i, "permissions")
         if is_unknown(permissions):
@@ -175,7 +186,7 @@ def _set_policy(ctx: Context, res: PlannedResource, d: Draft, attribute: str) ->
 
 
 def s3_bucket_policy(ctx: Context, res: PlannedResource) -> None:
-    d = _target_bucket(ctx, res)
+    d = target_bucket(ctx, res)
     if d is not None:
         _set_policy(ctx, res, d, "policy")
 
@@ -186,18 +197,18 @@ def _set_canned_acl(ctx: Context, res: PlannedResource, d: Draft) -> None:
     if is_unknown(canned):
         ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", canned), origin)
     elif isinstance(canned, str) and canned:
-        extra = _CANNED.get(canned)
+        extra = CANNED_ACLS.get(canned)
         if extra is None:
             what = Unknown(address=res.address, attribute=f"acl ({canned!r} is not a canned ACL seenby knows)",
                            where=res.place("acl"))
             ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", what), origin)
         else:
-            ctx.state.set_read(d, "acl", ok("s3:GetBucketAcl", _acl_document(_owner_id(ctx, d.account), extra)),
+            ctx.state.set_read(d, "acl", ok("s3:GetBucketAcl", acl_document(owner_id(ctx, d.account), extra)),
                                origin)
 
 
 def s3_bucket_acl(ctx: Context, res: PlannedResource) -> None:
-    d = _target_bucket(ctx, res)
+    d = target_bucket(ctx, res)
     if d is None:
         return
     policy = ctx.get(res, "access_control_policy")
@@ -212,7 +223,7 @@ def s3_bucket_acl(ctx: Context, res: PlannedResource) -> None:
         _set_canned_acl(ctx, res, d)
         return
     block = policy[0]
-    owner = ((block.get("owner") or [{}])[0] or {}).get("id") or _owner_id(ctx, d.account)
+    owner = ((block.get("owner") or [{}])[0] or {}).get("id") or owner_id(ctx, d.account)
     grants = []
     for g in block.get("grant") or []:
         grantee = (g.get("grantee") or [{}])[0] or {}
@@ -239,7 +250,7 @@ def _bpa_document(ctx: Context, res: PlannedResource) -> dict[str, Any] | Unknow
 
 
 def s3_public_access_block(ctx: Context, res: PlannedResource) -> None:
-    d = _target_bucket(ctx, res)
+    d = target_bucket(ctx, res)
     if d is None:
         return
     doc = _bpa_document(ctx, res)
@@ -265,7 +276,7 @@ def s3_account_public_access_block(ctx: Context, res: PlannedResource) -> None:
 
 
 def s3_ownership_controls(ctx: Context, res: PlannedResource) -> None:
-    d = _target_bucket(ctx, res)
+    d = target_bucket(ctx, res)
     if d is None:
         return
     value = ctx.get(res, "rule", 0, "object_ownership")
@@ -276,7 +287,7 @@ def s3_ownership_controls(ctx: Context, res: PlannedResource) -> None:
 
 
 def s3_encryption(ctx: Context, res: PlannedResource) -> None:
-    d = _target_bucket(ctx, res)
+    d = target_bucket(ctx, res)
     if d is None:
         return
     api = "s3:GetBucketEncryption"

@@ -34,9 +34,6 @@ _AWS: dict[str, str] = {
     "aws_s3control_object_lambda_access_point": "s3control:GetAccessPointPolicyForObjectLambda",
     "aws_s3control_object_lambda_access_point_policy": "s3control:GetAccessPointPolicyForObjectLambda",
     "aws_s3_directory_bucket": "s3express:GetBucketPolicy",
-    "aws_s3_object": "s3:GetObjectAcl",
-    "aws_s3_bucket_object": "s3:GetObjectAcl",  # the provider's deprecated name for aws_s3_object
-    "aws_s3_object_copy": "s3:GetObjectAcl",
     "aws_iam_role_policies_exclusive": "iam:GetAccountAuthorizationDetails",
     "aws_iam_user_policies_exclusive": "iam:GetAccountAuthorizationDetails",
     "aws_iam_group_policies_exclusive": "iam:GetAccountAuthorizationDetails",
@@ -100,19 +97,6 @@ def not_judged(type_: str) -> bool:
     return type_ in NOT_JUDGED_TYPES or type_ in _AWS or type_ in _GCP
 
 
-_ONLY_WITH_ACL = frozenset({"aws_s3_object", "aws_s3_bucket_object", "aws_s3_object_copy"})
-_PRIVATE_OBJECT_ACLS = frozenset({"private", "bucket-owner-read", "bucket-owner-full-control"})
-
-
-def _object_acl_opens(ctx: Context, res: PlannedResource) -> bool:
-    """An object upload whose ``acl`` or ``grant`` may let others than the bucket owner read it."""
-    grants = ctx.get(res, "grant")
-    if is_unknown(grants) or grants:
-        return True
-    acl = ctx.get(res, "acl")
-    return is_unknown(acl) or (isinstance(acl, str) and acl not in _PRIVATE_OBJECT_ACLS)
-
-
 def _gap_read(res: PlannedResource, api: str) -> Read:
     return Read(outcome=ReadOutcome.ERROR, api=api, error_code=NOT_MODELLED,
                 message=f"{res.address} ({res.type}) can change who reaches this data and seenby does not model "
@@ -159,9 +143,6 @@ def _builder(api: str, target: Callable[[Context, PlannedResource], Draft | None
     def build(ctx: Context, res: PlannedResource) -> None:
         if not res.changed:
             return  # it exists already: a scan of the baseline reads (or misses) it
-        if res.type in _ONLY_WITH_ACL and not (any(a in res.expressions for a in ("acl", "grant"))
-                                               and _object_acl_opens(ctx, res)):
-            return  # an object upload with no ACL of its own, or a private one, does not change who reads the bucket
         d = target(ctx, res)
         if d is not None:
             ctx.state.set_read(d, res.address, _gap_read(res, api), ctx.origin(res))

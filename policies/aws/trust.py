@@ -108,6 +108,18 @@ def _opens_beyond_named(trust: PolicyDocument) -> bool:
     )
 
 
+def _resolved_class(c: Candidate, directory: Directory, resolved: frozenset[str]) -> bool:
+    """``c`` stands for the principals of an organisation (or OU) whose every account's IAM is in the snapshot:
+    those able to assume the role are candidates of their own, so the class adds nobody and its edge would let in
+    principals that cannot assume the role.  The audit rates the actual assumers organisation-wide when together
+    they cover the organisation (:mod:`seenby.graph.organisation`)."""
+    if c.kind not in (CandidateKind.ORGANIZATION, CandidateKind.ORG_UNIT) or not resolved:
+        return False
+    org_id = c.principal.id.split(":", 1)[1].split("/", 1)[0]
+    org = directory.organizations.get(org_id)
+    return org is not None and org.accounts_complete and bool(org.accounts) and org.accounts <= resolved
+
+
 def _delegates_to_own_account(trust: PolicyDocument, own: Candidate) -> bool:
     """Some Allow of the trust policy names the role's own account (delegation to its IAM)."""
     return any(st.effect is Effect.ALLOW and match_principal(st, own).via_account for st in trust.statements)
@@ -163,7 +175,7 @@ def trust_edges(
     edges: list[tuple[Candidate, Edge]] = []
     target = role.principal
     for c in population.with_networks(unique(candidates), (role.trust,), role.account):
-        if c.key == target.id:
+        if c.key == target.id or _resolved_class(c, directory, resolved):
             continue
         actions = _FEDERATED_ACTIONS if c.kind is CandidateKind.FEDERATED else (_ASSUME,)
         outcomes = []

@@ -181,5 +181,5 @@ def test_scans_tsv_is_one_scan_per_line(store):
     proc = seenby("scans", "--store", store, "--format", "tsv")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[:2] == [
-        "scan\tcollected_at\tresources\tsource", f"@1\t2026-11-20T09:00:00Z\t30\t{EXAMPLE}",
+        "scan\tcollected_at\tresources\tsource", f"@1\t2026-11-20T09:00:00Z\t31\t{EXAMPLE}",
     ]

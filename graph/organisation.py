@@ -24,9 +24,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from seenby.graph.audience import Reach
+from seenby.graph.audience import reached
 from seenby.graph.build import ReachGraph
-from seenby.model import EdgeKind, PrincipalKind, Provider
+from seenby.model import AccessLevel, EdgeKind, Principal, PrincipalKind, Provider
 
 __all__ = ["OrganisationMembers", "account_node", "covered_organisations"]
 
@@ -78,14 +78,15 @@ class OrganisationMembers:
             )
         return OrganisationMembers(accounts={org: tuple(accts) for org, accts in by_org.items()})
 
-    def covered(self, reaches: Iterable[Reach]) -> frozenset[str]:
-        """The organisations ``reaches`` (an audience) covers, as this module says."""
+    def covered(self, audience: Iterable[Principal]) -> frozenset[str]:
+        """The organisations ``audience`` (every principal reaching a dataset at one level) covers, as this module
+        says."""
         ids: set[str] = set()
         people: set[str] = set()
-        for r in reaches:
-            ids.add(r.principal.id)
-            if r.principal.kind.is_person:
-                people.add(r.principal.id)
+        for p in audience:
+            ids.add(p.id)
+            if p.kind.is_person:
+                people.add(p.id)
         out = set()
         for org, accounts in self.accounts.items():
             someone = False
@@ -101,7 +102,16 @@ class OrganisationMembers:
                     out.add(org)
         return frozenset(out)
 
+    def covering(self, rg: ReachGraph, dataset_id: str, level: AccessLevel) -> tuple[frozenset[str], frozenset[str]]:
+        """The organisations the whole audience of ``dataset_id`` at ``level`` covers: (by unconditional paths, by
+        any path)."""
+        if not self.accounts:
+            return frozenset(), frozenset()
+        everyone, sure = reached(rg, dataset_id, level)
+        return self.covered(p for p in everyone if p.id in sure), self.covered(everyone)
 
-def covered_organisations(rg: ReachGraph, reaches: Iterable[Reach]) -> frozenset[str]:
-    """The organisations the audience ``reaches`` covers (see the module docstring)."""
-    return OrganisationMembers.of(rg).covered(reaches)
+
+def covered_organisations(rg: ReachGraph, dataset_id: str, level: AccessLevel) -> tuple[frozenset[str], frozenset[str]]:
+    """The organisations the whole audience of ``dataset_id`` at ``level`` covers: (by unconditional paths, by any
+    path)."""
+    return OrganisationMembers.of(rg).covering(rg, dataset_id, level)

@@ -109,9 +109,7 @@ class Coverage:
         (:mod:`seenby.graph.organisation`): (by unconditional paths, by any path)."""
         if self._organisations is None:
             self._organisations = OrganisationMembers.of(self.rg)
-        reaches = audience(self.rg, dataset_id, level)
-        sure = self._organisations.covered(r for r in reaches if not r.conditional)
-        return sure, self._organisations.covered(reaches)
+        return self._organisations.covering(self.rg, dataset_id, level)
 
     def covered(self, reach: Reach, declared: tuple[str, ...]) -> bool:
         return self.covers(reach.principal, declared)

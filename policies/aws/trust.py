@@ -22,9 +22,15 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 * a same-account principal named directly needs no identity Allow, but an
   explicit Deny of ``sts:AssumeRole`` in its identity policies removes the edge
   (kept simple: the role ARN is the resource, session policies are not modelled);
-* ``{"AWS": "*"}`` with ``aws:PrincipalOrgID`` gives an edge from the
-  organisation node; without a condition, from ``aws:authenticated`` (an
-  anonymous caller cannot call STS AssumeRole);
+* ``{"AWS": "*"}`` (or another account) gives, in every account whose IAM is in the
+  snapshot, edges from the principals whose identity policies allow
+  ``sts:AssumeRole`` on the role; narrowed by ``aws:PrincipalOrgID`` (or
+  ``PrincipalOrgPaths``), the organisation's node gets an edge too only while
+  some account of the organisation has its IAM outside the snapshot (fail
+  closed): otherwise its members able to assume are all there, and the audit
+  rates them organisation-wide when together they cover it
+  (:mod:`seenby.graph.organisation`).  Without a condition the edge leaves
+  ``aws:authenticated`` (an anonymous caller cannot call STS AssumeRole);
 * conditions that cannot be decided offline stay on the edge.
 """
 

@@ -227,10 +227,10 @@ def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> lis
     # same way on to the dataset, are part of the class, not entries of their own.  Only a principal inside the
     # class is: an outsider let in through a role the class reaches (another account assuming one of its roles)
     # stays an entry of its own.
-    class_openers: dict[tuple[object, tuple[str, ...]], list[Principal]] = defaultdict(list)
+    class_openers: dict[tuple[object, tuple[str, ...]], list[Reach]] = defaultdict(list)
     for r in excess:
         if r.principal.kind.is_class:
-            class_openers[(r.path[0].evidence, tuple(s.node for s in r.path[1:]))].append(r.principal)
+            class_openers[(r.path[0].evidence, tuple(s.node for s in r.path[1:]))].append(r)
     shown: list[Reach] = []
     for r in excess:
         hop = r.next_hop
@@ -259,20 +259,19 @@ def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> lis
     return entries
 
 
-def _opened_by_a_class(
-    r: Reach, openers: Mapping[tuple[object, tuple[str, ...]], list[Principal]], rg: ReachGraph
-) -> bool:
+def _opened_by_a_class(r: Reach, openers: Mapping[tuple[object, tuple[str, ...]], list[Reach]], rg: ReachGraph) -> bool:
     """``r`` passes, on the rest of its way, the very edge (same evidence) that opens an excess class's way on
     to the dataset, and its principal is one of that class's: a principal let in by that edge itself (it met the
     statement as the class's members do), or any principal inside the class (a narrower class, or one reaching the
-    edge through others)."""
+    edge through others).  A sure reach is never folded into a conditional class."""
     if not openers:
         return False
     nodes = tuple(s.node for s in r.path)
     for i, step in enumerate(r.path[:-1]):
         for cls in openers.get((step.evidence, nodes[i + 1 :]), ()):
-            own = i == 0 and not r.principal.kind.is_class
-            if cls is not r.principal and (own or _within(r.principal, cls, rg)):
+            if cls.principal is r.principal or (cls.conditional and not r.conditional):
+                continue
+            if (i == 0 and not r.principal.kind.is_class) or _within(r.principal, cls.principal, rg):
                 return True
     return False
 

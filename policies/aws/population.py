@@ -36,7 +36,7 @@ from seenby.model import (
     aws_root_user_principal,
     aws_service_for_principal,
 )
-from seenby.policies.aws.candidates import Candidate, CandidateKind
+from seenby.policies.aws.candidates import Candidate, CandidateKind, admits_unnamed
 from seenby.policies.aws.context import (
     ABSENT,
     CALLER_CHOICE,
@@ -176,6 +176,19 @@ class Population:
             roles = iam.roles.values() if iam is not None else ()
             hit = self._outside_roles[account] = tuple(r for r in roles if _trust_reaches_outside(r.trust, account))
         return hit
+
+    def roles_reached_through_owner(
+        self, account: str | None, policy: PolicyDocument | None, acl_open: bool = False
+    ) -> tuple[Entity, ...]:
+        """The roles of ``account`` that others can assume (:meth:`roles_assumable_from_outside`) when a resource
+        of it admits the account's principals without an identity Allow of their own: its resource policy names
+        them itself (``"*"``, narrowed to the account by RestrictPublicBuckets, by a key only it may use, by
+        ``aws:PrincipalAccount`` … or not; :func:`~.candidates.admits_unnamed`), or ``acl_open`` (a public or
+        authenticated-users ACL grant).  Each is then a candidate of its own, so whoever assumes it reaches the
+        resource through can-assume edges; otherwise none is."""
+        if account is None or not (acl_open or admits_unnamed(policy, self.account(account))):
+            return ()
+        return self.roles_assumable_from_outside(account)
 
     def root_user(self, account: str) -> Candidate:
         """The root user of ``account`` itself: what ``aws:PrincipalArn`` = ``arn:aws:iam::ACCOUNT:root`` and a

@@ -48,7 +48,6 @@ from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, 
 from seenby.policies.aws.candidates import (
     Candidate,
     CandidateKind,
-    admits_unnamed,
     match_principal,
     noted,
     without_redundant_variants,
@@ -58,7 +57,6 @@ from seenby.policies.aws.context import ABSENT, KeyValue, Known, RequestContext
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, addresses_services, parse_policy
 from seenby.policies.aws.evaluate import Request, Verdict
 from seenby.policies.aws.group_members import GroupMembers
-from seenby.policies.aws.iam import Entity
 from seenby.policies.aws.kms import Encryption, EncryptionKind, KeyInfo, KeyRing, parse_encryption
 from seenby.policies.aws.matching import action_matches
 from seenby.policies.aws.object_acls import ObjectAcls, load_object_acls, object_acl_outcome, object_acl_permissions
@@ -390,27 +388,18 @@ class BucketEvaluator:
             out.append(pop.entity(entity))
             for group in entity.groups:
                 out.append(pop.entity(group))
-        out.extend(pop.entity(role) for role in self._owner_roles_admitted(bucket))
+        # a grant the owner account's principals get without an Allow of their own reaches those roles of it that
+        # others can assume, and so whoever assumes them (issue 22 item 4)
+        acl_open = bucket.ownership != "BucketOwnerEnforced" and any(
+            self.acl_groups.get(g.grantee) in ("public", "authenticated") for g in bucket.acl
+        )
+        out.extend(pop.entity(r) for r in pop.roles_reached_through_owner(bucket.account, bucket.policy, acl_open))
         seen: dict[str, Candidate] = {}
         for c in out:
             seen.setdefault(c.key, c)
         return pop.with_networks(
             seen.values(), (bucket.policy, key.policy if key is not None else None), bucket.account
         )
-
-    def _owner_roles_admitted(self, bucket: Bucket) -> tuple[Entity, ...]:
-        """The owner account's roles that other accounts can assume, when the bucket policy or a group ACL grant
-        admits the owner account's principals without an identity Allow of their own: a public grant narrowed to
-        the owner account (RestrictPublicBuckets, a key only that account may use) or not.  Each is a candidate, so
-        those accounts reach the bucket through it (can-assume edges; issue 22 item 4)."""
-        if bucket.account is None:
-            return ()
-        acl_groups = bucket.ownership != "BucketOwnerEnforced" and any(
-            self.acl_groups.get(g.grantee) in ("public", "authenticated") for g in bucket.acl
-        )
-        if not acl_groups and not admits_unnamed(bucket.policy, self.population.account(bucket.account)):
-            return ()
-        return self.population.roles_assumable_from_outside(bucket.account)
 
     # -- layers (public: policies/aws/explain.py and access_points.py compose them too) ------
 

@@ -24,8 +24,8 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
   (kept simple: the role ARN is the resource, session policies are not modelled);
 * ``{"AWS": "*"}`` (or another account) gives, in every account whose IAM is in the
   snapshot, edges from the principals whose identity policies allow
-  ``sts:AssumeRole`` on the role; narrowed by ``aws:PrincipalOrgID`` (or
-  ``PrincipalOrgPaths``), the organisation's node gets an edge too only while
+  ``sts:AssumeRole`` on the role; narrowed by ``aws:PrincipalOrgID``, the
+  organisation's node gets an edge too only while
   some account of the organisation has its IAM outside the snapshot (fail
   closed): otherwise its members able to assume are all there, and the audit
   rates them organisation-wide when together they cover it
@@ -115,13 +115,14 @@ def _opens_beyond_named(trust: PolicyDocument) -> bool:
 
 
 def _resolved_class(c: Candidate, directory: Directory, resolved: frozenset[str]) -> bool:
-    """``c`` stands for the principals of an organisation (or OU) whose every account's IAM is in the snapshot:
-    those able to assume the role are candidates of their own, so the class adds nobody and its edge would let in
-    principals that cannot assume the role.  The audit rates the actual assumers organisation-wide when together
-    they cover the organisation (:mod:`seenby.graph.organisation`)."""
-    if c.kind not in (CandidateKind.ORGANIZATION, CandidateKind.ORG_UNIT) or not resolved:
+    """``c`` stands for the principals of an organisation whose every account's IAM is in the snapshot: those able
+    to assume the role are candidates of their own, so the class adds nobody and its edge would let in principals
+    that cannot assume the role.  The audit rates the actual assumers organisation-wide when together they cover
+    the organisation (:mod:`seenby.graph.organisation`).  An OU's class keeps its edge: the graph does not know
+    which accounts an OU holds, so the audit could not rate its assumers OU-wide (a known gap)."""
+    if c.kind is not CandidateKind.ORGANIZATION or not resolved:
         return False
-    org_id = c.principal.id.split(":", 1)[1].split("/", 1)[0]
+    org_id = c.principal.id.split(":", 1)[1]
     org = directory.organizations.get(org_id)
     return org is not None and org.accounts_complete and bool(org.accounts) and org.accounts <= resolved
 

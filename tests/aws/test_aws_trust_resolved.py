@@ -87,3 +87,12 @@ def test_why_says_no_for_a_principal_without_assume_role(aws: Any) -> None:
     rg = build_graph(evaluation)
     answers = {p: explain(snapshot, evaluation, rg, p, "arn:aws:s3:::b").answer.allows for p in (CAROL, DAVE)}
     assert answers == {CAROL: True, DAVE: False}
+
+
+def test_ou_trust_keeps_the_ou_class_beside_the_members_able_to_assume(aws: Any) -> None:
+    """"*" + aws:PrincipalOrgPaths: carol gets her own edge and the OU's class keeps its edge even with every
+    account's IAM known (the graph cannot tell which accounts an OU holds, so the class is not replaced)."""
+    trust = {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
+             "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": f"{ORG}/r-ab12/*"}}}  # fmt: skip
+    edges = aws.edges_into(aws.evaluate(*_world(aws, trust)), TARGET)
+    assert edges.get(CAROL) == "sure" and edges.get(f"aws-ou:{ORG}/r-ab12/") == "sure"

@@ -25,7 +25,7 @@ from seenby.model import (
     network_parts,
 )
 
-__all__ = ["Reach", "audience", "audience_class", "enclosing_classes"]
+__all__ = ["Reach", "audience", "audience_class", "enclosing_classes", "reached"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -131,6 +131,18 @@ def audience(
             out.append(Reach(principal=principal, path=_path(rg, node, maybe, target), conditional=True))
     out.sort(key=lambda r: (r.conditional, len(r.path), r.principal.id))
     return out
+
+
+def reached(rg: ReachGraph, dataset_id: str, level: AccessLevel) -> tuple[list[Principal], frozenset[str]]:
+    """Every principal that reaches ``dataset_id`` at ``level`` (no paths built), and the ids of those reaching
+    it by unconditional paths: what :func:`audience` finds, for callers that need only who."""
+    target = (dataset_id, level)
+    if target not in rg.graph:
+        return [], frozenset()
+    maybe, used_conditional = _bfs(rg, target, allow_conditional=True)
+    sure = _bfs(rg, target, allow_conditional=False)[0] if used_conditional else maybe
+    principals = [p for node in maybe if isinstance(node, str) and (p := rg.principals.get(node)) is not None]
+    return principals, frozenset(n for n in sure if isinstance(n, str))
 
 
 def audience_class(principal: Principal, dataset: Dataset) -> AudienceClass:

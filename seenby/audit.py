@@ -25,7 +25,18 @@ from seenby.flow_audit import declarations, flow_findings
 from seenby.gcpolicy import bulk_work
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
 from seenby.graph.build import ReachGraph, build_graph
-from seenby.model import AccessLevel, CoverageGap, Dataset, DatasetKind, EdgeKind, Evaluation, Principal, Provider
+from seenby.graph.organisation import OrganisationMembers
+from seenby.model import (
+    AccessLevel,
+    CoverageGap,
+    Dataset,
+    DatasetKind,
+    EdgeKind,
+    Evaluation,
+    Principal,
+    PrincipalKind,
+    Provider,
+)
 from seenby.policies import evaluate
 from seenby.snapshot import Snapshot
 
@@ -68,6 +79,7 @@ class Coverage:
 
     def __init__(self, rg: ReachGraph) -> None:
         self.rg = rg
+        self._organisations: OrganisationMembers | None = None
         self._above: dict[str, tuple[str, ...]] = {}
         # per declared pattern tuple: id → matches a pattern; graph principal id → covered
         self._match: dict[tuple[str, ...], dict[str, bool]] = {}
@@ -91,6 +103,13 @@ class Coverage:
         result = tuple(n for n in seen if n in self.rg.principals)
         self._above[pid] = result
         return result
+
+    def organisations_covered(self, dataset_id: str, level: AccessLevel) -> tuple[frozenset[str], frozenset[str]]:
+        """The AWS organisations the whole audience of ``dataset_id`` at ``level`` covers
+        (:mod:`seenby.graph.organisation`): (by unconditional paths, by any path)."""
+        if self._organisations is None:
+            self._organisations = OrganisationMembers.of(self.rg)
+        return self._organisations.covering(self.rg, dataset_id, level)
 
     def covered(self, reach: Reach, declared: tuple[str, ...]) -> bool:
         return self.covers(reach.principal, declared)
@@ -204,15 +223,20 @@ def audience_people(
 def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> list[ExcessEntry]:
     """Collapse members reached through an excess group into that group, counting people."""
     excess_ids = {r.principal.id for r in excess}
-    # Evidence that opens a broad class (the org-wide statement): principals let in by
-    # that very statement are part of the class, not entries of their own.
-    class_openers = {r.path[-2].evidence for r in excess if r.principal.kind.is_class and len(r.path) == 2}
+    # Evidence that opens a broad class (the org-wide statement): principals let in by that very statement, on the
+    # same way on to the dataset, are part of the class, not entries of their own.  Only a principal inside the
+    # class is: an outsider let in through a role the class reaches (another account assuming one of its roles)
+    # stays an entry of its own.
+    class_openers: dict[tuple[object, tuple[str, ...]], list[Reach]] = defaultdict(list)
+    for r in excess:
+        if r.principal.kind.is_class:
+            class_openers[(r.path[0].evidence, tuple(s.node for s in r.path[1:]))].append(r)
     shown: list[Reach] = []
     for r in excess:
         hop = r.next_hop
         if hop in excess_ids and rg.info(r.principal.id, hop).kind == EdgeKind.MEMBER_OF.value:
             continue
-        if not r.principal.kind.is_class and r.path[-2].evidence in class_openers:
+        if _opened_by_a_class(r, class_openers, rg):
             continue
         shown.append(r)
     through_excess = people_through(excess)
@@ -233,6 +257,60 @@ def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> lis
             )
         )
     return entries
+
+
+def _opened_by_a_class(r: Reach, openers: Mapping[tuple[object, tuple[str, ...]], list[Reach]], rg: ReachGraph) -> bool:
+    """``r`` passes, on the rest of its way, the very edge (same evidence) that opens an excess class's way on
+    to the dataset, and its principal is one of that class's: a principal let in by that edge itself (it met the
+    statement as the class's members do), or any principal inside the class (a narrower class, or one reaching the
+    edge through others).  A sure reach is never folded into a conditional class."""
+    if not openers:
+        return False
+    nodes = tuple(s.node for s in r.path)
+    for i, step in enumerate(r.path[:-1]):
+        for cls in openers.get((step.evidence, nodes[i + 1 :]), ()):
+            if cls.principal is r.principal or (cls.conditional and not r.conditional):
+                continue
+            if (i == 0 and not r.principal.kind.is_class) or _within(r.principal, cls.principal, rg):
+                return True
+    return False
+
+
+def _within(p: Principal, cls: Principal, rg: ReachGraph) -> bool:
+    """``p`` is one of the principals class ``cls`` stands for."""
+    if cls.kind is PrincipalKind.PUBLIC:
+        return True
+    if cls.kind is PrincipalKind.ANY_AUTHENTICATED:
+        return p.kind is not PrincipalKind.PUBLIC and p.provider is cls.provider
+    return cls.id in enclosing_classes(p, rg.account_orgs)
+
+
+_NARROWER = (AudienceClass.SPECIFIC, AudienceClass.OTHER_ACCOUNT)
+
+
+def _rated_by_organisation(
+    rg: ReachGraph, coverage: Coverage, dataset: Dataset, level: AccessLevel, entries: list[ExcessEntry]
+) -> tuple[list[ExcessEntry], frozenset[str]]:
+    """``entries``, those of an AWS organisation the whole audience covers (:mod:`seenby.graph.organisation`)
+    rated organisation-wide, and the organisations so rated.  A conditional entry is rated by what any path
+    covers, an unconditional one by unconditional paths alone."""
+    orgs_of = {e.principal.id: rg.account_orgs.get(e.principal.account or "") for e in entries}
+    present = {e.principal.id for e in entries}
+    candidates = {
+        org for e in entries if (org := orgs_of[e.principal.id]) and e.audience_class in _NARROWER
+        and f"aws-org:{org}" not in present
+    }  # fmt: skip
+    if not candidates:
+        return entries, frozenset()
+    sure, maybe = coverage.organisations_covered(dataset.id, level)
+    out, rated = [], set()
+    for e in entries:
+        org = orgs_of[e.principal.id]
+        if org in candidates and e.audience_class in _NARROWER and org in (maybe if e.conditional else sure):
+            e = replace(e, audience_class=AudienceClass.ORGANIZATION)
+            rated.add(org)
+        out.append(e)
+    return out, frozenset(rated)
 
 
 def _rule_for(entry: ExcessEntry, level: AccessLevel) -> RuleId:
@@ -272,6 +350,17 @@ def _severity(rules: Rules, rule_id: RuleId, level: AccessLevel | None, entries:
     return sev
 
 
+def _together(rg: ReachGraph, entries: list[ExcessEntry], whole_orgs: frozenset[str]) -> str:
+    """What entries rated organisation-wide by coverage add up to, for the finding's message."""
+    orgs = {
+        org
+        for e in entries
+        if e.audience_class is AudienceClass.ORGANIZATION
+        and (org := rg.account_orgs.get(e.principal.account or "")) in whole_orgs
+    }
+    return "".join(f", together every principal of organisation {org}" for org in sorted(orgs))
+
+
 def _describe(entries: list[ExcessEntry]) -> str:
     parts = []
     for e in sorted(entries, key=lambda e: (e.audience_class.rank, e.principal.id))[:4]:
@@ -307,7 +396,8 @@ def _level_findings(
         return [], excess_ids
     by_rule: dict[RuleId, list[ExcessEntry]] = defaultdict(list)
     through = people_through(excess)
-    for entry in excess_entries(rg, dataset, excess):
+    entries, whole_orgs = _rated_by_organisation(rg, coverage, dataset, level, excess_entries(rg, dataset, excess))
+    for entry in entries:
         if only_broad and entry.audience_class is AudienceClass.SPECIFIC:
             continue
         by_rule[_rule_for(entry, level)].append(entry)
@@ -316,7 +406,7 @@ def _level_findings(
         if not rules.setting(rule_id).enabled:
             continue
         meta = rule(rule_id)
-        entries.sort(key=lambda e: (e.audience_class.rank, e.principal.id))
+        entries.sort(key=lambda e: (e.audience_class.rank, not e.principal.kind.is_class, e.principal.id))
         people = count_people(rg, (e.principal for e in entries), through)
         declared_text = ", ".join(allowed) if allowed else "nobody"
         findings.append(
@@ -327,7 +417,8 @@ def _level_findings(
                 dataset=dataset,
                 level=level,
                 message=(
-                    f"{dataset.name} can be {_VERB[level]} by {_describe(entries)}, "
+                    f"{dataset.name} can be {_VERB[level]} by {_describe(entries)}"
+                    f"{_together(rg, entries, whole_orgs)}, "
                     f"beyond its declared {level.value} audience ({declared_text})"
                 ),
                 fingerprint=fingerprint(

@@ -38,9 +38,17 @@ from typing import TypeVar
 from seenby.model import Edge, Evidence, Grant, Principal
 from seenby.policies.aws.conditions import Tri
 from seenby.policies.aws.context import KeyValue, RequestContext
-from seenby.policies.aws.document import Effect, PrincipalRef, PrincipalType, Statement
+from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalRef, PrincipalType, Statement
 
-__all__ = ["Candidate", "CandidateKind", "Match", "match_principal", "noted", "without_redundant_variants"]
+__all__ = [
+    "Candidate",
+    "CandidateKind",
+    "Match",
+    "admits_unnamed",
+    "match_principal",
+    "noted",
+    "without_redundant_variants",
+]
 
 
 class CandidateKind(StrEnum):
@@ -186,6 +194,16 @@ def match_principal(statement: Statement, c: Candidate) -> Match:
         return Match(Tri.UNKNOWN)  # listed without its account: AWS may check the account first and deny
     # not listed itself: listing its account's root exempts the root user only, not the account's other principals
     return Match(Tri.TRUE)
+
+
+def admits_unnamed(document: PolicyDocument | None, c: Candidate) -> bool:
+    """Some Allow of resource policy ``document`` may name ``c`` (an account's unnamed principal) itself, not by
+    delegation to its account's IAM: ``"*"`` (narrowed by conditions or not), an Allow ``NotPrincipal``.  Every
+    principal of that account then passes the resource side without an identity Allow of its own."""
+    return document is not None and any(
+        st.effect is Effect.ALLOW and (m := match_principal(st, c)).value is not Tri.FALSE and not m.via_account
+        for st in document.statements
+    )
 
 
 def noted(c: Candidate, evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:

@@ -36,7 +36,7 @@ from seenby.model import (
     aws_root_user_principal,
     aws_service_for_principal,
 )
-from seenby.policies.aws.candidates import Candidate, CandidateKind
+from seenby.policies.aws.candidates import Candidate, CandidateKind, admits_unnamed
 from seenby.policies.aws.context import (
     ABSENT,
     CALLER_CHOICE,
@@ -92,6 +92,7 @@ class Population:
         self.partition = partition
         self._cache: dict[str, Candidate] = {}
         self._networks_of: dict[int, tuple[PolicyDocument, tuple[tuple[str, str], ...]]] = {}
+        self._outside_roles: dict[str, tuple[Entity, ...]] = {}
         self.entity_of: dict[str, Entity] = {}
 
     # -- contexts -------------------------------------------------------------------------
@@ -162,6 +163,32 @@ class Population:
             has_boundary=e.boundary_arn is not None, identity_known=True,
         )  # fmt: skip
         return self._remember(c, e)
+
+    def roles_assumable_from_outside(self, account: str) -> tuple[Entity, ...]:
+        """The roles of ``account`` whose trust policy lets in someone beyond the account: anyone (``"*"``, an
+        Allow ``NotPrincipal``), another account or a principal of one, an unresolved unique id, an identity
+        provider.  Their sessions are principals of ``account``
+        (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_terms-and-concepts.html), so whatever the account's
+        principals read, those outsiders read through them.  Roles only AWS services may assume are left out."""
+        hit = self._outside_roles.get(account)
+        if hit is None:
+            iam = self.iams.get(account)
+            roles = iam.roles.values() if iam is not None else ()
+            hit = self._outside_roles[account] = tuple(r for r in roles if _trust_reaches_outside(r.trust, account))
+        return hit
+
+    def roles_reached_through_owner(
+        self, account: str | None, policy: PolicyDocument | None, acl_open: bool = False
+    ) -> tuple[Entity, ...]:
+        """The roles of ``account`` that others can assume (:meth:`roles_assumable_from_outside`) when a resource
+        of it admits the account's principals without an identity Allow of their own: its resource policy names
+        them itself (``"*"``, narrowed to the account by RestrictPublicBuckets, by a key only it may use, by
+        ``aws:PrincipalAccount`` … or not; :func:`~.candidates.admits_unnamed`), or ``acl_open`` (a public or
+        authenticated-users ACL grant).  Each is then a candidate of its own, so whoever assumes it reaches the
+        resource through can-assume edges; otherwise none is."""
+        if account is None or not (acl_open or admits_unnamed(policy, self.account(account))):
+            return ()
+        return self.roles_assumable_from_outside(account)
 
     def root_user(self, account: str) -> Candidate:
         """The root user of ``account`` itself: what ``aws:PrincipalArn`` = ``arn:aws:iam::ACCOUNT:root`` and a
@@ -616,6 +643,21 @@ class Population:
                 elif k in _USERID_KEYS:
                     out.append(self.userid(v))
         return out
+
+
+def _trust_reaches_outside(trust: PolicyDocument | None, account: str) -> bool:
+    """Some Allow of ``trust`` may admit a caller that is not a principal of ``account`` (services aside)."""
+    for st in trust.statements if trust is not None else ():
+        if st.effect is not Effect.ALLOW:
+            continue
+        if st.not_principal:
+            return True
+        for ref in st.principals or ():
+            if ref.type in (PrincipalType.ANY, PrincipalType.UNIQUE_ID, PrincipalType.FEDERATED):
+                return True
+            if ref.type in (PrincipalType.ACCOUNT, PrincipalType.ARN) and ref.account != account:
+                return True
+    return False
 
 
 def unique(candidates: Iterable[Candidate]) -> list[Candidate]:

@@ -391,6 +391,12 @@ class BucketEvaluator:
             out.append(pop.entity(entity))
             for group in entity.groups:
                 out.append(pop.entity(group))
+        # a grant the owner account's principals get without an Allow of their own reaches those roles of it that
+        # others can assume, and so whoever assumes them (issue 22 item 4)
+        acl_open = bucket.ownership != "BucketOwnerEnforced" and any(
+            self.acl_groups.get(g.grantee) in ("public", "authenticated") for g in bucket.acl
+        )
+        out.extend(pop.entity(r) for r in pop.roles_reached_through_owner(bucket.account, bucket.policy, acl_open))
         seen: dict[str, Candidate] = {}
         for c in out:
             seen.setdefault(c.key, c)

@@ -22,9 +22,15 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 * a same-account principal named directly needs no identity Allow, but an
   explicit Deny of ``sts:AssumeRole`` in its identity policies removes the edge
   (kept simple: the role ARN is the resource, session policies are not modelled);
-* ``{"AWS": "*"}`` with ``aws:PrincipalOrgID`` gives an edge from the
-  organisation node; without a condition, from ``aws:authenticated`` (an
-  anonymous caller cannot call STS AssumeRole);
+* ``{"AWS": "*"}`` (or another account) gives, in every account whose IAM is in the
+  snapshot, edges from the principals whose identity policies allow
+  ``sts:AssumeRole`` on the role; narrowed by ``aws:PrincipalOrgID``, the
+  organisation's node gets an edge too only while
+  some account of the organisation has its IAM outside the snapshot (fail
+  closed): otherwise its members able to assume are all there, and the audit
+  rates them organisation-wide when together they cover it
+  (:mod:`seenby.graph.organisation`).  Without a condition the edge leaves
+  ``aws:authenticated`` (an anonymous caller cannot call STS AssumeRole);
 * conditions that cannot be decided offline stay on the edge.
 """
 
@@ -108,6 +114,19 @@ def _opens_beyond_named(trust: PolicyDocument) -> bool:
     )
 
 
+def _resolved_class(c: Candidate, directory: Directory, resolved: frozenset[str]) -> bool:
+    """``c`` stands for the principals of an organisation whose every account's IAM is in the snapshot: those able
+    to assume the role are candidates of their own, so the class adds nobody and its edge would let in principals
+    that cannot assume the role.  The audit rates the actual assumers organisation-wide when together they cover
+    the organisation (:mod:`seenby.graph.organisation`).  An OU's class keeps its edge: the graph does not know
+    which accounts an OU holds, so the audit could not rate its assumers OU-wide (a known gap)."""
+    if c.kind is not CandidateKind.ORGANIZATION or not resolved:
+        return False
+    org_id = c.principal.id.split(":", 1)[1]
+    org = directory.organizations.get(org_id)
+    return org is not None and org.accounts_complete and bool(org.accounts) and org.accounts <= resolved
+
+
 def _delegates_to_own_account(trust: PolicyDocument, own: Candidate) -> bool:
     """Some Allow of the trust policy names the role's own account (delegation to its IAM)."""
     return any(st.effect is Effect.ALLOW and match_principal(st, own).via_account for st in trust.statements)
@@ -163,7 +182,7 @@ def trust_edges(
     edges: list[tuple[Candidate, Edge]] = []
     target = role.principal
     for c in population.with_networks(unique(candidates), (role.trust,), role.account):
-        if c.key == target.id:
+        if c.key == target.id or _resolved_class(c, directory, resolved):
             continue
         actions = _FEDERATED_ACTIONS if c.kind is CandidateKind.FEDERATED else (_ASSUME,)
         outcomes = []

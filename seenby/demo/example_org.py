@@ -295,6 +295,30 @@ def data_account() -> Resource:
     )
 
 
+def management_account() -> Resource:
+    """The management account: no IAM users, only the role AWS Organizations makes, which nobody here may use
+    to assume another role.  Its IAM is in the snapshot, as a scan of the organisation reads it (``scan aws
+    --org``), so the organisation's trusts resolve to the principals that can actually assume them."""
+    return Resource(
+        type="aws.account",
+        id=MGMT,
+        name="corp-management",
+        account=MGMT,
+        reads={
+            "public_access_block": absent("s3control:GetPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration"),
+            "authorization_details": ok(
+                "iam:GetAccountAuthorizationDetails",
+                {
+                    "UserDetailList": [],
+                    "GroupDetailList": [],
+                    "RoleDetailList": [org_access_role(MGMT)],
+                    "Policies": [],
+                },
+            ),
+        },
+    )
+
+
 def analytics_account() -> Resource:
     return Resource(
         type="aws.account",
@@ -781,6 +805,7 @@ def aws_resources() -> list[Resource]:
     telemetry_tags = {"classification": "employee-telemetry", "owner": "ml-platform"}
     return [
         organization(),
+        management_account(),
         data_account(),
         analytics_account(),
         curated_key(),

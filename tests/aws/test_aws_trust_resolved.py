@@ -7,9 +7,10 @@ ORGID = https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_cond
 
 A cross-account caller needs both the trust policy and its own identity policies to allow sts:AssumeRole
 (CROSS); "*" narrowed with aws:PrincipalOrgID lets in the organisation's principals (ORGID) — those whose own IAM
-allows it.  Where an account's IAM is not in the snapshot, its class keeps the edge.  The organisation's class
-keeps its edge for now: replacing it needs the audit to rate principals that cover the whole organisation as
-organisation-wide (left for a later change, see the issue's note).
+allows it.  With every member account's IAM in the snapshot, the organisation's class gets no edge (it would let
+in members that cannot assume the role); where an account's IAM is not in the snapshot, the class keeps its edge
+(fail closed).  The audit rates the actual assumers organisation-wide when together they cover the organisation
+(tests/aws/test_aws_org_coverage.py).
 """
 
 from __future__ import annotations
@@ -42,11 +43,30 @@ def _world(aws: Any, trust: dict, *, mgmt_iam: bool = True) -> tuple:
     return (aws.organization(), *accounts, aws.bucket())
 
 
-def test_org_trust_adds_each_member_able_to_assume(aws: Any) -> None:
-    """"*" + aws:PrincipalOrgID: carol (allowed in her own account) gets an edge of her own; the organisation's
-    class keeps its edge (ORGID)."""
+def test_org_trust_resolves_to_who_may_assume(aws: Any) -> None:
+    """"*" + aws:PrincipalOrgID with every member account's IAM known: in the other account carol (allowed) assumes
+    and dave does not; in the role's own account the trust's "*" names every principal itself, so no identity Allow
+    is needed there (TRUST); the organisation's class gets no edge (ORGID, CROSS)."""
     ev = aws.evaluate(*_world(aws, ORG_TRUST))
+    assert aws.edges_into(ev, TARGET) == {CAROL: "sure", f"arn:aws:iam::{ACCT}:root": "sure"}
+
+
+def test_org_trust_keeps_the_class_when_an_accounts_iam_is_unknown(aws: Any) -> None:
+    """With the management account's IAM missing, the organisation's class keeps its edge (fail closed)."""
+    ev = aws.evaluate(*_world(aws, ORG_TRUST, mgmt_iam=False))
     assert aws.edges_into(ev, TARGET) == {CAROL: "sure", f"aws-org:{ORG}": "sure"}
+
+
+def test_why_says_no_for_an_org_member_without_assume_role(aws: Any) -> None:
+    """Under the organisation trust, `why` answers yes for carol and no for dave, a member of the organisation
+    whose IAM does not allow sts:AssumeRole on the role (CROSS)."""
+    snapshot = aws.snapshot(*_world(aws, ORG_TRUST))
+    from seenby.policies import evaluate
+
+    evaluation = evaluate(snapshot)
+    rg = build_graph(evaluation)
+    answers = {p: explain(snapshot, evaluation, rg, p, "arn:aws:s3:::b").answer.allows for p in (CAROL, DAVE)}
+    assert answers == {CAROL: True, DAVE: False}
 
 
 def test_trust_naming_another_known_account_resolves_to_its_holders(aws: Any) -> None:
@@ -67,3 +87,12 @@ def test_why_says_no_for_a_principal_without_assume_role(aws: Any) -> None:
     rg = build_graph(evaluation)
     answers = {p: explain(snapshot, evaluation, rg, p, "arn:aws:s3:::b").answer.allows for p in (CAROL, DAVE)}
     assert answers == {CAROL: True, DAVE: False}
+
+
+def test_ou_trust_keeps_the_ou_class_beside_the_members_able_to_assume(aws: Any) -> None:
+    """"*" + aws:PrincipalOrgPaths: carol gets her own edge and the OU's class keeps its edge even with every
+    account's IAM known (the graph cannot tell which accounts an OU holds, so the class is not replaced)."""
+    trust = {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
+             "Condition": {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": f"{ORG}/r-ab12/*"}}}  # fmt: skip
+    edges = aws.edges_into(aws.evaluate(*_world(aws, trust)), TARGET)
+    assert edges.get(CAROL) == "sure" and edges.get(f"aws-ou:{ORG}/r-ab12/") == "sure"

@@ -27,6 +27,7 @@ SITE = "gs://corp-public-site-assets"
 ML_RAW = "bigquery://corp-telemetry.ml_raw"
 ENGINEERING = "arn:aws:iam::111122223333:group/engineering"
 READER_ROLE = "arn:aws:iam::111122223333:role/telemetry-reader"
+DATA_ACCOUNT = "arn:aws:iam::111122223333:root"
 EVENTS = "arn:aws:s3:::corp-employee-telemetry-events"
 EVENTS_REPLICA = "arn:aws:s3:::corp-analytics-telemetry-replica"
 
@@ -75,11 +76,16 @@ def test_engineering_group_reads_raw_beyond_declaration_with_people_count(result
 
 
 def test_screens_bucket_is_organisation_wide_through_an_assumable_role(result):
-    """A role anyone in the organisation may assume reads the screens bucket: org-wide, chain shown."""
+    """The role the organisation's trust opens reads the screens bucket: its actual assumers (every principal of the
+    data account, where the trust's "*" names them) and the engineering group together cover the organisation
+    (the other accounts have nobody who could be left out), so it is org-wide, the chain shown (issue 22 item 5)."""
     finding = one(result, SCREENS, "SB003")
-    (entry,) = finding.excess
-    assert [s.node for s in entry.path] == [ORG, READER_ROLE, SCREENS]
+    assert excess_ids(finding) == {DATA_ACCOUNT, ENGINEERING, READER_ROLE}
+    entry = finding.excess[0]
+    assert [s.node for s in entry.path] == [DATA_ACCOUNT, READER_ROLE, SCREENS]
     assert [s.via for s in entry.path[:-1]] == ["can-assume", "grant:read"]
+    assert "together every principal of organisation o-a1b2c3d4e5" in finding.message
+    assert findings(result, SCREENS, "SB005") == []
 
 
 def test_events_leak_to_the_organisation_through_their_replica(result):

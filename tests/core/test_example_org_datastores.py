@@ -27,6 +27,7 @@ AUTHORS = f"{QS}:group/default/bi-authors"
 GLUE_TABLE = "arn:aws:glue:eu-west-1:111122223333:table/telemetry/keystrokes_raw"
 ENGINEERING = "arn:aws:iam::111122223333:group/engineering"
 READER_ROLE = "arn:aws:iam::111122223333:role/telemetry-reader"
+DATA_ACCOUNT = "arn:aws:iam::111122223333:root"  # its principals assume telemetry-reader (issue 22 item 5)
 
 
 @pytest.fixture(scope="module")
@@ -80,6 +81,7 @@ def test_glue_table_inherits_every_reader_of_its_s3_location(result):
         ORG: [ORG, RAW, GLUE_TABLE],
         ENGINEERING: [ENGINEERING, RAW, GLUE_TABLE],
         READER_ROLE: [READER_ROLE, RAW, GLUE_TABLE],
+        DATA_ACCOUNT: [DATA_ACCOUNT, READER_ROLE, RAW, GLUE_TABLE],
         NAMESPACE: [NAMESPACE, DASHBOARD, RAW, GLUE_TABLE],
         AUTHORS: [AUTHORS, DASHBOARD, RAW, GLUE_TABLE],
     }

@@ -180,7 +180,8 @@ def test_scans_tsv_is_one_scan_per_line(store):
     """`scans --format tsv`: a header, then one tab-separated line per recorded scan."""
     proc = seenby("scans", "--store", store, "--format", "tsv")
     assert proc.returncode == 0, proc.stderr
-    # 37 resources: 30, and the BI server (issue 21): its instance, three datasets and three dashboards
+    # 38 resources: 30, the management account's IAM (issue 22), and the BI server (issue 21): its instance,
+    # three datasets and three dashboards
     assert proc.stdout.splitlines()[:2] == [
-        "scan\tcollected_at\tresources\tsource", f"@1\t2026-11-20T09:00:00Z\t37\t{EXAMPLE}",
+        "scan\tcollected_at\tresources\tsource", f"@1\t2026-11-20T09:00:00Z\t38\t{EXAMPLE}",
     ]

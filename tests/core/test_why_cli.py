@@ -35,15 +35,20 @@ def _layer(doc: dict[str, Any], caller: str, kind: str) -> dict[str, Any]:
 
 
 def test_org_read_names_org_wide_read_and_the_reader_chain() -> None:
-    """The organisation reads the raw bucket: OrgWideRead allows, and the telemetry-reader chain is a path."""
+    """The organisation reads the raw bucket: OrgWideRead allows and is its one path; the telemetry-reader chain
+    belongs to the data account, whose principals the role's trust lets in (the organisation's members that may
+    assume it are named, not the class: issue 22 item 5)."""
     doc = _json("aws-org:o-a1b2c3d4e5", "arn:aws:s3:::corp-employee-telemetry-raw")
     layer = _layer(doc, "aws-org:o-a1b2c3d4e5", "resource-policy")
     chains = [[s["node"] for s in p["steps"]] for p in doc["paths"]]
     assert (doc["answer"], layer["status"], [e.get("sid") for e in layer["allowing"]]) == (
         "allowed", "allows", ["OrgWideRead"],
     )  # fmt: skip
-    assert ["aws-org:o-a1b2c3d4e5", f"arn:aws:iam::{ACCT}:role/telemetry-reader",
-            "arn:aws:s3:::corp-employee-telemetry-raw"] in chains  # fmt: skip
+    assert chains == [["aws-org:o-a1b2c3d4e5", "arn:aws:s3:::corp-employee-telemetry-raw"]]
+    account = _json(f"arn:aws:iam::{ACCT}:root", "arn:aws:s3:::corp-employee-telemetry-raw")
+    account_chains = [[s["node"] for s in p["steps"]] for p in account["paths"]]
+    assert [f"arn:aws:iam::{ACCT}:root", f"arn:aws:iam::{ACCT}:role/telemetry-reader",
+            "arn:aws:s3:::corp-employee-telemetry-raw"] in account_chains  # fmt: skip
 
 
 def test_ml_training_reads_curated_through_training_decrypt() -> None:

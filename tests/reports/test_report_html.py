@@ -164,9 +164,11 @@ def test_each_excess_principal_has_a_drawn_path(page, example):
 
 
 def test_path_edges_name_the_statement_that_opens_them(page):
-    """The screens bucket's chain draws can-assume then read, each edge labelled with its statement."""
+    """The screens bucket's chain (the data account's principals, through the role the organisation's trust opens)
+    draws can-assume then read, each edge labelled with its statement."""
     section = page.one("article", data_dataset="arn:aws:s3:::corp-employee-telemetry-screens")
-    graph = next(e for e in descendants(section) if "path-graph" in e.attrs.get("class", ""))
+    entry = next(e for e in descendants(section) if e.attrs.get("data-principal") == "arn:aws:iam::111122223333:root")
+    graph = next(e for e in descendants(entry) if "path-graph" in e.attrs.get("class", ""))
     labels = [e.text for e in descendants(graph) if e.attrs.get("class") == "edge-label"]
     notes = [e.text for e in descendants(graph) if e.attrs.get("class") == "edge-note"]
     assert labels == ["1 · can-assume", "2 · read"]

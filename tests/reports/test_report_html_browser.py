@@ -237,7 +237,8 @@ def test_filter_is_kept_in_the_url_fragment(page):
 
 def test_expanding_a_path_draws_its_graph(page, tmp_path):
     """Clicking a closed path opens it: its SVG graph is laid out with one box per step and labelled edges."""
-    selector = "[data-dataset='arn:aws:s3:::corp-employee-telemetry-screens'] details.entry"
+    selector = ("[data-dataset='arn:aws:s3:::corp-employee-telemetry-screens'] "
+                "details.entry[data-principal='arn:aws:iam::111122223333:root']")  # fmt: skip
     assert page.js(f"document.querySelector({json.dumps(selector)}).open") is False
     page.click(selector + " > summary")
     graph = page.js(f"""(() => {{
@@ -249,7 +250,8 @@ def test_expanding_a_path_draws_its_graph(page, tmp_path):
                  edges: Array.from(svg.querySelectorAll('.edge-label')).map(t => t.textContent)}};
     }})()""")
     assert graph["open"] is True and graph["height"] > 40 and graph["width"] > 200
-    assert graph["nodes"] == ["organisation o-a1b2c3d4e5", "telemetry-reader", "corp-employee-telemetry-screens"]
+    # the data account's principals, whom the trust lets in with the organisation's other members able to (issue 22)
+    assert graph["nodes"] == ["account 111122223333", "telemetry-reader", "corp-employee-telemetry-screens"]
     assert graph["edges"] == ["1 · can-assume", "2 · read"]
     shot = page.screenshot(tmp_path / "expanded.png")
     assert shot.startswith(PNG_MAGIC)

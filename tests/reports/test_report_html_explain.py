@@ -32,7 +32,9 @@ RAW = "arn:aws:s3:::corp-employee-telemetry-raw"
 PRESS_KIT = "arn:aws:s3:::corp-press-kit"
 EMPLOYEES = "group:all-employees@corp.example"
 ML_RAW = "bigquery://corp-telemetry.ml_raw"
-QUESTIONS = {"org-raw": (ORG, RAW), "public-press-kit": ("aws:public", PRESS_KIT), "employees-bq": (EMPLOYEES, ML_RAW)}
+DATA_ACCOUNT = "arn:aws:iam::111122223333:root"
+QUESTIONS = {"org-raw": (ORG, RAW), "account-raw": (DATA_ACCOUNT, RAW), "public-press-kit": ("aws:public", PRESS_KIT),
+             "employees-bq": (EMPLOYEES, ML_RAW)}  # fmt: skip
 
 
 def why(*args: str) -> str:
@@ -149,13 +151,16 @@ def test_at_a_glance_table_names_the_decisive_layers(pages):
 
 
 def test_paths_are_drawn_with_their_evidence(pages):
-    """Two paths for the organisation: directly by OrgWideRead, and through telemetry-reader, which it may assume."""
-    drawn = paths(pages["org-raw"])
-    svgs = [[e for e in descendants(p) if e.tag == "svg"] for p in drawn]
-    assert [len(s) for s in svgs] == [1, 1]
-    assert "Sid OrgWideRead" in svgs[0][0].text
-    assert "can-assume" in svgs[1][0].text and "telemetry-reader" in svgs[1][0].text
-    assert "Sid AnyoneInTheOrganisation" in " ".join(text_of(drawn[1], "hops", "ol").split())
+    """The organisation's path is drawn with OrgWideRead; the data account's, through telemetry-reader, which its
+    principals may assume, with the trust statement (the organisation's class itself no longer assumes the role:
+    its members that can are named, issue 22 item 5)."""
+    (org_path,) = paths(pages["org-raw"])
+    account_path = paths(pages["account-raw"])[0]  # the shortest: through the role (then: within the organisation)
+    (org_svg,) = [e for e in descendants(org_path) if e.tag == "svg"]
+    (account_svg,) = [e for e in descendants(account_path) if e.tag == "svg"]
+    assert "Sid OrgWideRead" in org_svg.text
+    assert "can-assume" in account_svg.text and "telemetry-reader" in account_svg.text
+    assert "Sid AnyoneInTheOrganisation" in " ".join(text_of(account_path, "hops", "ol").split())
 
 
 def test_non_s3_dataset_is_explained_by_paths_only(pages):

@@ -31,6 +31,7 @@ from seenby.model import (
     PrincipalKind,
     Provider,
 )
+from seenby.registry import TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = [
@@ -189,7 +190,7 @@ def find_principal(rg: ReachGraph, ref: str) -> Principal:
 def account_ou_paths(snapshot: Snapshot) -> dict[str, str]:
     """AWS account id -> its OU path (``o-x/r-y/ou-z/``), from the organisation tree the snapshot holds."""
     out: dict[str, str] = {}
-    for org in snapshot.of_type("aws.organizations.organization"):
+    for org in snapshot.of_type(TypeName.AWS_ORGANIZATION):
         tree = org.document("tree") or {}
         parents = {ou.get("Id"): ou.get("ParentId") for ou in tree.get("OrganizationalUnits", [])}
         for account, parent in (tree.get("AccountParents") or {}).items():

@@ -51,6 +51,7 @@ from seenby.policies.aws.s3 import (
     load_bucket,
     outside_owner_account,
 )
+from seenby.registry import NOT_IN_SNAPSHOT, S3BucketRead, TypeName, missing_reads
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = ["AwsWorld", "explain_bucket", "resolve_candidates"]
@@ -88,7 +89,7 @@ class AwsWorld:
         )  # fmt: skip
 
     def bucket(self, arn: str) -> tuple[Bucket, Resource]:
-        for res in self.snapshot.of_type("aws.s3.bucket"):
+        for res in self.snapshot.of_type(TypeName.AWS_S3_BUCKET):
             if res.id == arn:
                 account_level = self.account_bpa.get(res.account or "") or PublicAccessBlock.from_read(
                     None, source=res.account or "unknown account", level="account"
@@ -203,9 +204,13 @@ def _outcome_layer(kind: LayerKind, o: Outcome, summary: str, **kw: tuple[Eviden
 
 
 def _read_gap(res: Resource, name: str) -> str | None:
+    """Why read ``name`` of ``res`` is unknown (denied, failed, or required but not in the snapshot), or None."""
     read = res.read(name)
     if read is not None and read.outcome.is_gap:
         return f"{read.api} was {read.outcome.value} ({read.error_code})"
+    missing = [c for c in missing_reads(res.type, res.reads) if c.name == name]
+    if missing:
+        return f"the snapshot holds no {name} read ({missing[0].api}, {NOT_IN_SNAPSHOT})"
     return None
 
 
@@ -277,7 +282,7 @@ def _boundary_layer(entity: Entity | None, request: Request) -> Layer:
 
 def _resource_layer(bucket: Bucket, res: Resource, c: Candidate, request: Request) -> Layer:
     if bucket.policy is None:
-        gap = _read_gap(res, "policy")
+        gap = _read_gap(res, S3BucketRead.POLICY)
         if gap:
             return Layer(
                 kind=LayerKind.RESOURCE_POLICY, status=LayerStatus.UNKNOWN,

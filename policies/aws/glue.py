@@ -58,12 +58,13 @@ from seenby.policies.aws.lakeformation import LakeFormation, load_lake_formation
 from seenby.policies.aws.matching import has_wildcard
 from seenby.policies.aws.resource_policy import GuardedResource, ResourcePolicyEvaluator
 from seenby.policies.aws.services import ServiceContext
+from seenby.registry import TypeName
 from seenby.snapshot import Resource
 
 __all__ = ["GlueTable", "evaluate_glue", "level_actions", "load_tables", "location_bucket", "table_of_pattern"]
 
-CATALOG_TYPE = "aws.glue.catalog"
-LF_TYPE = "aws.lakeformation.settings"
+CATALOG_TYPE = TypeName.AWS_GLUE_CATALOG
+LF_TYPE = TypeName.AWS_LAKEFORMATION
 
 
 @cache

@@ -24,6 +24,7 @@ from typing import Any
 from seenby.model import EvidenceKind
 from seenby.policies.aws.context import KeyValue, Known, Opaque, Unknown
 from seenby.policies.aws.document import PolicyDocument, parse_policy
+from seenby.registry import TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = ["Directory", "Organization", "load_directory"]
@@ -113,7 +114,7 @@ def _doc(read_document: Any, key: str) -> Any:
 
 def load_directory(snapshot: Snapshot) -> Directory:
     directory = Directory()
-    for res in snapshot.of_type("aws.organizations.organization"):
+    for res in snapshot.of_type(TypeName.AWS_ORGANIZATION):
         org = Organization(id=res.id)
         info = _doc(res.document("organization"), "Organization") or {}
         org.management_account = info.get("MasterAccountId") or info.get("ManagementAccountId")

@@ -52,6 +52,7 @@ from seenby.policies.aws.population import Population
 from seenby.policies.aws.s3 import BucketEvaluator, all_actions, load_bucket
 from seenby.policies.aws.services import SERVICE_EVALUATORS, ServiceContext
 from seenby.policies.aws.trust import trust_edges
+from seenby.registry import AwsAccountRead, S3BucketRead, TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = ["evaluate_snapshot"]
@@ -60,20 +61,22 @@ __all__ = ["evaluate_snapshot"]
 def _load_iam(snapshot: Snapshot) -> tuple[dict[str, AccountIam], dict[str, PublicAccessBlock]]:
     iams: dict[str, AccountIam] = {}
     bpa: dict[str, PublicAccessBlock] = {}
-    for res in snapshot.of_type("aws.account"):
+    for res in snapshot.of_type(TypeName.AWS_ACCOUNT):
         account = res.account or res.id
-        gaad = res.document("authorization_details")
+        gaad = res.document(AwsAccountRead.AUTHORIZATION_DETAILS)
         if isinstance(gaad, Mapping):
             iams[account] = load_account_iam(account, gaad)
-        bpa[account] = PublicAccessBlock.from_read(res.read("public_access_block"), source=account, level="account")
+        bpa[account] = PublicAccessBlock.from_read(
+            res.read(AwsAccountRead.PUBLIC_ACCESS_BLOCK), source=account, level="account"
+        )
     return iams, bpa
 
 
 def _canonical_accounts(snapshot: Snapshot) -> dict[str, str]:
     """Canonical user id → account, from the owners of buckets whose account is known."""
     out: dict[str, str] = {}
-    for res in snapshot.of_type("aws.s3.bucket"):
-        acl = res.document("acl")
+    for res in snapshot.of_type(TypeName.AWS_S3_BUCKET):
+        acl = res.document(S3BucketRead.ACL)
         owner = (acl.get("Owner") or {}).get("ID") if isinstance(acl, Mapping) else None
         if owner and res.account:
             out.setdefault(owner, res.account)
@@ -209,7 +212,7 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
 
     # buckets
     evaluator = BucketEvaluator(population=population, directory=directory, keys=keys, index=index)
-    for res in snapshot.of_type("aws.s3.bucket"):
+    for res in snapshot.of_type(TypeName.AWS_S3_BUCKET):
         account_level = account_bpa.get(res.account or "") or PublicAccessBlock.from_read(
             None, source=res.account or "unknown account", level="account"
         )

@@ -62,6 +62,7 @@ from seenby.policies.aws.matching import action_matches
 from seenby.policies.aws.object_acls import ObjectAcls, load_object_acls, object_acl_outcome, object_acl_permissions
 from seenby.policies.aws.org import Directory
 from seenby.policies.aws.population import Population
+from seenby.registry import S3BucketRead
 from seenby.snapshot import Resource
 
 __all__ = ["ActionSpec", "Bucket", "BucketEvaluator", "level_actions", "load_bucket", "outside_owner_account"]
@@ -168,7 +169,7 @@ _ACCOUNT_GRANTEES = ("CanonicalUser", "AmazonCustomerByEmail")
 def _region(res: Resource) -> str | None:
     if res.region:
         return res.region
-    doc = res.document("location")
+    doc = res.document(S3BucketRead.LOCATION)
     if isinstance(doc, Mapping) and "LocationConstraint" in doc:
         constraint = str(doc["LocationConstraint"] or "")
         return _LEGACY_LOCATIONS.get(constraint, constraint)
@@ -178,16 +179,16 @@ def _region(res: Resource) -> str | None:
 def load_bucket(res: Resource, account_bpa: PublicAccessBlock) -> Bucket:
     name = res.name or res.id.split(":::", 1)[-1]
     bucket = Bucket(arn=res.id, name=name, account=res.account, region=_region(res))
-    tags = res.document("tags")
+    tags = res.document(S3BucketRead.TAGS)
     if isinstance(tags, Mapping):
         bucket.tags = {str(t["Key"]): str(t.get("Value", "")) for t in tags.get("TagSet") or [] if "Key" in t}
-    policy = res.document("policy")
+    policy = res.document(S3BucketRead.POLICY)
     if policy is not None:
         raw = policy.get("Policy") if isinstance(policy, Mapping) and "Policy" in policy else policy
         bucket.policy = parse_policy(raw, source=res.id, kind=EvidenceKind.RESOURCE_POLICY, require_principal=True)
-    acl_read = res.read("acl")
+    acl_read = res.read(S3BucketRead.ACL)
     bucket.acl_unknown = acl_read is None or acl_read.outcome.is_gap
-    acl = res.document("acl")
+    acl = res.document(S3BucketRead.ACL)
     if isinstance(acl, Mapping):
         bucket.acl_owner = (acl.get("Owner") or {}).get("ID")
         for i, g in enumerate(acl.get("Grants") or []):
@@ -199,14 +200,15 @@ def load_bucket(res: Resource, account_bpa: PublicAccessBlock) -> Bucket:
                     index=i, grantee_type=gtype, grantee=value, permission=g.get("Permission", ""), raw=freeze_json(g)
                 )
             )
-    own = res.read("ownership_controls")
+    own = res.read(S3BucketRead.OWNERSHIP_CONTROLS)
     if own is not None and own.outcome.is_gap:
         bucket.ownership_unknown = f"{own.api} was {own.outcome.value} ({own.error_code})"
     elif own is not None and own.ok:
         rules = ((own.document or {}).get("OwnershipControls") or {}).get("Rules") or []
         bucket.ownership = rules[0].get("ObjectOwnership") if rules else None
     bucket.bpa = combine_bpa(
-        account_bpa, PublicAccessBlock.from_read(res.read("public_access_block"), source=res.id, level="bucket")
+        account_bpa,
+        PublicAccessBlock.from_read(res.read(S3BucketRead.PUBLIC_ACCESS_BLOCK), source=res.id, level="bucket"),
     )
     bucket.encryption = parse_encryption(res)
     bucket.object_acls = load_object_acls(res, bucket.acl_owner)

@@ -53,6 +53,7 @@ from seenby.policies.superset.permissions import (
     data_permissions_for,
     normal,
 )
+from seenby.registry import TypeName
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = ["evaluate_snapshot"]
@@ -390,7 +391,7 @@ def _evaluate_dashboard(
 
 def _glue_accounts(snapshot: Snapshot) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
-    for res in snapshot.of_type("aws.glue.catalog"):
+    for res in snapshot.of_type(TypeName.AWS_GLUE_CATALOG):
         if res.region and res.account:
             out.setdefault(res.region, set()).add(res.account)
     return out

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
 from importlib import import_module
 from pathlib import Path
 from types import TracebackType
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from seenby.history.select import Chosen
     from seenby.history.store import HistoryStore, ScanRecord
     from seenby.model import Dataset, Evaluation, Principal
+    from seenby.policies.aws.world import AwsWorld
     from seenby.queries import PrincipalAccessReport
     from seenby.reports import OutputFormat, RenderOptions
     from seenby.snapshot import Snapshot
@@ -127,6 +129,13 @@ class Evaluated:
     provenance: Provenance | None = None
     rules: Rules | None = None
 
+    @cached_property
+    def aws_world(self) -> AwsWorld:
+        """The AWS evaluator's world of this snapshot, built once (on the first :meth:`why`) for every answer."""
+        from seenby.policies.aws.world import AwsWorld
+
+        return AwsWorld.build(self.snapshot)
+
     @property
     def datasets(self) -> dict[str, Dataset]:
         """Every dataset the evaluation found, by id."""
@@ -211,7 +220,7 @@ class Evaluated:
 
         report = explain(
             self.snapshot, self.evaluation, self.graph, principal, dataset, level, rules=self._rules(rules),
-            max_paths=max_paths,
+            max_paths=max_paths, aws_world=self.aws_world,
         )  # fmt: skip
         return replace(report, provenance=self.provenance) if self._recorded else report
 

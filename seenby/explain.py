@@ -46,6 +46,7 @@ from seenby.model import (
     PrincipalKind,
     Provider,
 )
+from seenby.policies.aws.world import AwsWorld
 from seenby.snapshot import Snapshot
 
 __all__ = [
@@ -265,6 +266,7 @@ def explain(
     *,
     rules: Rules | None = None,
     max_paths: int = MAX_PATHS,
+    aws_world: AwsWorld | None = None,
 ) -> ExplanationReport:
     """Why ``principal_ref`` can (or cannot) reach ``dataset_ref`` at ``level``.
 
@@ -279,9 +281,10 @@ def explain(
     actions: tuple[ActionExplanation, ...] = ()
     principal = rg.principals.get(principal_ref)
     if dataset.provider is Provider.AWS:
-        from seenby.policies.aws.explain import AwsWorld, explain_bucket, resolve_candidates, unknown_reference
+        from seenby.policies.aws.explain import explain_bucket, resolve_candidates, unknown_reference
 
-        world = AwsWorld.build(snapshot)
+        # the world the audit evaluated with: built once per snapshot by the caller that asks many times
+        world = aws_world if aws_world is not None else AwsWorld.build(snapshot)
         candidates = resolve_candidates(world, principal_ref)
         unknown = unknown_reference(world, principal_ref)
         if unknown:

@@ -180,8 +180,9 @@ def access_point_grants(ev: BucketEvaluator, bucket: Bucket, res: Resource) -> l
     points = load_access_points(res, bucket)
     if not points:
         return []
-    key = ev.key_of(bucket)
-    candidates = list(ev.candidates(bucket, key))
+    target = ev.prepare(bucket)
+    key = target.key
+    candidates = list(ev.candidates(target))
     for ap in points:
         candidates.extend(ev.population.named_in(ap.policy))
         candidates.extend(ev.population.variants(ap.policy))

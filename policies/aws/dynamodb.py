@@ -208,7 +208,7 @@ def evaluate_tables(ctx: ServiceContext) -> None:
     def evaluator(levels: Mapping[AccessLevel, tuple[str, ...]]) -> ResourcePolicyEvaluator:
         return ResourcePolicyEvaluator(
             population=ctx.population, directory=ctx.directory, index=index, levels=levels,
-            rcps_apply=False, anonymous=False, public_note=_public_note,
+            rcps_apply=False, anonymous=False, public_note=_public_note, memo=ctx.memo,
         )  # fmt: skip
 
     table_eval = evaluator(level_actions())

@@ -169,7 +169,7 @@ def evaluate_glue(ctx: ServiceContext) -> None:
 
     def evaluator(lv: Mapping[AccessLevel, tuple[str, ...]]) -> ResourcePolicyEvaluator:
         return ResourcePolicyEvaluator(population=ctx.population, directory=ctx.directory, index=index, levels=lv,
-                                       rcps_apply=False, anonymous=False)  # fmt: skip
+                                       rcps_apply=False, anonymous=False, memo=ctx.memo)  # fmt: skip
 
     iam_mode = evaluator(levels)
     lf_mode = evaluator({k: v for k, v in levels.items() if k is not AccessLevel.LIST})

@@ -23,7 +23,7 @@ from typing import Any
 
 from seenby.model import EvidenceKind
 from seenby.policies.aws.context import KeyValue, Known, Opaque, Unknown
-from seenby.policies.aws.document import PolicyDocument, parse_policy
+from seenby.policies.aws.document import PolicyDocument, Statement, parse_policy
 from seenby.registry import TypeName
 from seenby.snapshot import Snapshot
 
@@ -81,6 +81,17 @@ class Directory:
             return None
         org_id = self.account_org.get(account)
         return self.organizations.get(org_id) if org_id else None
+
+    def org_policy_statements(self) -> list[Statement]:
+        """Every statement of every SCP and RCP of the snapshot's organisations."""
+        return [
+            st
+            for org in self.organizations.values()
+            for table in (org.scps, org.rcps)
+            for docs in table.values()
+            for doc in docs
+            for st in doc.statements
+        ]
 
     def org_id_value(self, account: str | None) -> KeyValue:
         """aws:PrincipalOrgID for a principal of ``account``."""

@@ -15,7 +15,7 @@
 
 Every object returned is one of the frozen models the JSON formats are rendered from
 (:class:`~seenby.findings.AuditResult`, :class:`~seenby.findings.AudienceReport`,
-:class:`~seenby.queries.PrincipalAccessReport`, :class:`~seenby.explain.ExplanationReport`,
+:class:`~seenby.findings.PrincipalAccessReport`, :class:`~seenby.explain.ExplanationReport`,
 …).  The command line is built on this module.  Guide with examples: ``docs/python-api.md``.
 """
 
@@ -37,14 +37,13 @@ if TYPE_CHECKING:
 
     from seenby.config import Rules
     from seenby.explain import ExplanationReport
-    from seenby.findings import AudienceReport, AuditResult
+    from seenby.findings import AudienceReport, AuditResult, PrincipalAccessReport
     from seenby.graph.build import ReachGraph
     from seenby.history.provenance import Provenance
     from seenby.history.select import Chosen
     from seenby.history.store import HistoryStore, ScanRecord
     from seenby.model import Dataset, Evaluation, Principal
     from seenby.policies.aws.world import AwsWorld
-    from seenby.queries import PrincipalAccessReport
     from seenby.reports import OutputFormat, RenderOptions
     from seenby.snapshot import Snapshot
 
@@ -79,7 +78,7 @@ _HOMES = {
     "AuditResult": "seenby.findings",
     "ExplanationReport": "seenby.explain",
     "OutputFormat": "seenby.reports",
-    "PrincipalAccessReport": "seenby.queries",
+    "PrincipalAccessReport": "seenby.findings",
     "Provenance": "seenby.history.provenance",
     "RenderOptions": "seenby.reports",
     "Rules": "seenby.config",
@@ -238,7 +237,7 @@ class Evaluated:
 
         Render the result: JSON then carries ``snapshot.scan`` and tables a provenance line.
         """
-        from seenby.reports.audience_at import AudienceAt
+        from seenby.findings import AudienceAt
 
         return AudienceAt(report=report, provenance=self.provenance) if self._recorded else report
 
@@ -273,11 +272,11 @@ def evaluate(
 
 def _query_name(subject: object) -> str | None:
     """The query command whose renderers take ``subject`` (each model imported only when needed)."""
-    from seenby.reports.audience_at import AudienceAt
+    from seenby.findings import AudienceAt
 
     if isinstance(subject, AudienceAt):
         return "who-can-read"
-    from seenby.queries import PrincipalAccessReport
+    from seenby.findings import PrincipalAccessReport
 
     if isinstance(subject, PrincipalAccessReport):
         return "what-can-read"

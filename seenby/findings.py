@@ -13,9 +13,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from seenby.history.provenance import Provenance
 from seenby.model import AccessLevel, Condition, CoverageGap, Dataset, Evidence, Principal
 
 __all__ = [
+    "AudienceAt",
     "AudienceClass",
     "AudienceMember",
     "AudienceReport",
@@ -24,6 +26,8 @@ __all__ = [
     "Finding",
     "PathStep",
     "PeopleCount",
+    "PrincipalAccessReport",
+    "ReachableDataset",
     "Severity",
     "StepKind",
     "Waiver",
@@ -214,3 +218,46 @@ class AudienceReport:
     collector: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's: who collected it, how
     scope: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's: which accounts/projects it covers
     people: Mapping[AccessLevel, PeopleCount] = field(default_factory=dict)  # per level asked
+
+
+# ── results of the queries, beside the findings they are rendered with ─────────────────
+
+
+@dataclass(frozen=True, kw_only=True)
+class AudienceAt:
+    """An audience report and the recorded scan (or files) it was computed from."""
+
+    report: AudienceReport
+    provenance: Provenance
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReachableDataset:
+    """One dataset a principal reaches at one level, with the path that lets it in.
+
+    ``through_class`` is set when the principal reaches it only as part of a class
+    (its account, organisation, OU, domain, any authenticated, the public).
+    """
+
+    dataset: Dataset
+    level: AccessLevel
+    path: tuple[PathStep, ...]
+    conditional: bool
+    through_class: Principal | None = None
+    declared: bool | None = None  # None when no rules file declares this dataset
+    classification: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrincipalAccessReport:
+    """Every dataset one principal can reach, as of one snapshot (what-can-read)."""
+
+    principal: Principal
+    classes: tuple[Principal, ...]  # the classes that contain it, searched as well
+    entries: tuple[ReachableDataset, ...]
+    collected_at: str
+    snapshot_source: str | None = None
+    gaps: tuple[CoverageGap, ...] = ()
+    provenance: Provenance | None = None
+    collector: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's
+    scope: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's

@@ -5,18 +5,24 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
 from seenby.audit import Coverage, audience_people, count_people, people_through
 from seenby.config import Rules
 from seenby.errors import UsageError
-from seenby.findings import AudienceMember, AudienceReport, PathStep, PeopleCount, StepKind
+from seenby.findings import (
+    AudienceMember,
+    AudienceReport,
+    PathStep,
+    PeopleCount,
+    PrincipalAccessReport,
+    ReachableDataset,
+    StepKind,
+)
 from seenby.flow_audit import declaration_of
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
 from seenby.graph.build import ReachGraph
-from seenby.history.provenance import Provenance
 from seenby.model import (
     AUDITED_LEVELS,
     AWS_AUTHENTICATED,
@@ -120,38 +126,6 @@ def who_can_read(
 
 
 # ── what-can-read: a forward search from a principal ─────────────────────────────
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ReachableDataset:
-    """One dataset a principal reaches at one level, with the path that lets it in.
-
-    ``through_class`` is set when the principal reaches it only as part of a class
-    (its account, organisation, OU, domain, any authenticated, the public).
-    """
-
-    dataset: Dataset
-    level: AccessLevel
-    path: tuple[PathStep, ...]
-    conditional: bool
-    through_class: Principal | None = None
-    declared: bool | None = None  # None when no rules file declares this dataset
-    classification: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class PrincipalAccessReport:
-    """Every dataset one principal can reach, as of one snapshot (what-can-read)."""
-
-    principal: Principal
-    classes: tuple[Principal, ...]  # the classes that contain it, searched as well
-    entries: tuple[ReachableDataset, ...]
-    collected_at: str
-    snapshot_source: str | None = None
-    gaps: tuple[CoverageGap, ...] = ()
-    provenance: Provenance | None = None
-    collector: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's
-    scope: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's
 
 
 _MEMBER_PREFIXES = {

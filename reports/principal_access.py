@@ -115,6 +115,6 @@ def render_table(report: PrincipalAccessReport, options: RenderOptions) -> str:
 
 def _opening(e: ReachableDataset) -> tuple[Any, ...]:
     for step in reversed(e.path):
-        if step.evidence and step.via and step.via.startswith("grant"):
+        if step.evidence and step.via and step.via.level is not None:
             return step.evidence
     return ()

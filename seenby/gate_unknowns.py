@@ -287,13 +287,13 @@ def judge_unknowns(result: AuditResult, planned: PlannedImport, rules: Rules, *,
         if whatif is None:
             break
         for f in audit(whatif, rules, today=today).findings:
-            if f.gap is None and f.fingerprint not in seen and f.rule_id != RuleId.UNDECLARED.value:
+            if f.gap is None and f.fingerprint not in seen and f.rule_id != RuleId.UNDECLARED:
                 best = worst_by_dataset.get(f.dataset.id)
                 if best is None or f.severity.rank > best.severity.rank:
                     worst_by_dataset[f.dataset.id] = f
     own: dict[str, Finding] = {}
     for f in result.findings:
-        if f.gap is None and f.rule_id != RuleId.UNDECLARED.value:
+        if f.gap is None and f.rule_id != RuleId.UNDECLARED:
             best = own.get(f.dataset.id)
             if best is None or f.severity.rank > best.severity.rank:
                 own[f.dataset.id] = f

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
-from itertools import pairwise
 from typing import Any
 
 from seenby.audit import Coverage, audience_people, count_people, people_through
@@ -18,11 +17,11 @@ from seenby.findings import (
     PeopleCount,
     PrincipalAccessReport,
     ReachableDataset,
-    StepKind,
 )
 from seenby.flow_audit import declaration_of
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
 from seenby.graph.build import ReachGraph
+from seenby.graph.paths import path_steps
 from seenby.model import (
     AUDITED_LEVELS,
     AWS_AUTHENTICATED,
@@ -222,35 +221,12 @@ def _forward(rg: ReachGraph, start: str, *, allow_conditional: bool) -> dict[obj
     return parent
 
 
-def _node_label(rg: ReachGraph, node: object) -> str:
-    if isinstance(node, tuple):
-        ds = rg.datasets.get(node[0])
-        return ds.name if ds else str(node[0])
-    p = rg.principals.get(str(node))
-    return p.label if p else str(node)
-
-
 def _forward_path(rg: ReachGraph, parent: dict[object, object], target: object) -> tuple[PathStep, ...]:
     nodes = [target]
     while parent[nodes[-1]] != nodes[-1]:
         nodes.append(parent[nodes[-1]])
     nodes.reverse()
-    steps = []
-    for node, nxt in pairwise(nodes):
-        info = rg.info(node, nxt)
-        via = f"grant:{nxt[1].value}" if info.kind == "grant" else info.kind  # type: ignore[index]
-        steps.append(
-            PathStep(
-                node=str(node[0]) if isinstance(node, tuple) else str(node),
-                kind=StepKind.DATASET if isinstance(node, tuple) else StepKind.PRINCIPAL,
-                label=_node_label(rg, node),
-                via=via,
-                evidence=info.evidence,
-                conditions=info.conditions,
-            )
-        )
-    steps.append(PathStep(node=str(target[0]), kind=StepKind.DATASET, label=_node_label(rg, target)))  # type: ignore[index]
-    return tuple(steps)
+    return path_steps(rg, nodes)
 
 
 def _reached(rg: ReachGraph, start: str, levels: tuple[AccessLevel, ...]) -> dict[tuple[str, AccessLevel], Reach]:

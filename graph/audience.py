@@ -13,8 +13,9 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from seenby.findings import AudienceClass, PathStep, StepKind
+from seenby.findings import AudienceClass, PathStep
 from seenby.graph.build import REEXPOSES, ReachGraph
+from seenby.graph.paths import path_steps
 from seenby.model import (
     GCP_ACCESS_LEVELS_JOINED,
     AccessLevel,
@@ -75,34 +76,11 @@ def _bfs(rg: ReachGraph, target: object, *, allow_conditional: bool) -> tuple[di
     return parent, used_conditional
 
 
-def _label(rg: ReachGraph, node: object) -> str:
-    if isinstance(node, tuple):
-        ds = rg.datasets.get(node[0])
-        return ds.name if ds else node[0]
-    p = rg.principals.get(node)  # type: ignore[arg-type]
-    return p.label if p else str(node)
-
-
 def _path(rg: ReachGraph, start: object, parent: dict[object, object], target: object) -> tuple[PathStep, ...]:
-    steps: list[PathStep] = []
-    node = start
-    while node != target:
-        nxt = parent[node]
-        info = rg.info(node, nxt)
-        via = f"grant:{nxt[1].value}" if info.kind == "grant" else info.kind  # type: ignore[index]
-        steps.append(
-            PathStep(
-                node=node[0] if isinstance(node, tuple) else node,  # type: ignore[arg-type]
-                kind=StepKind.DATASET if isinstance(node, tuple) else StepKind.PRINCIPAL,
-                label=_label(rg, node),
-                via=via,
-                evidence=info.evidence,
-                conditions=info.conditions,
-            )
-        )
-        node = nxt
-    steps.append(PathStep(node=target[0], kind=StepKind.DATASET, label=_label(rg, target)))  # type: ignore[index]
-    return tuple(steps)
+    nodes = [start]
+    while nodes[-1] != target:
+        nodes.append(parent[nodes[-1]])
+    return path_steps(rg, nodes)
 
 
 def audience(

@@ -18,15 +18,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
 
 from seenby.gcpolicy import bulk_work
 from seenby.model import AccessLevel, Carries, Condition, Dataset, Evaluation, Evidence, Flow, Principal
 
-__all__ = ["FLOWS_TO", "DatasetNode", "EdgeInfo", "ReachGraph", "build_graph", "flow_edges"]
+__all__ = ["FLOWS_TO", "GRANT", "REEXPOSES", "DatasetNode", "EdgeInfo", "ReachGraph", "build_graph", "flow_edges"]
 
-DatasetNode = tuple[str, AccessLevel]
+
+
+class DatasetNode(NamedTuple):
+    """A dataset at one access level: the graph node grants and re-exposures lead to (a tuple, so plain
+    ``(dataset, level)`` pairs find it too)."""
+
+    dataset: str
+    level: AccessLevel
+
 
 GRANT = "grant"
 REEXPOSES = "re-exposes"
@@ -92,9 +101,9 @@ class ReachGraph:
 def flow_edges(flow: Flow) -> list[tuple[DatasetNode, DatasetNode]]:
     """The graph edges of one flow (docs/flows.md): the copy's readers reach the source at the level it carries;
     a copy of the data also lets whoever lists the copy list the source."""
-    edges = [((flow.destination, AccessLevel.READ), (flow.source, flow.carries.level))]
+    edges = [(DatasetNode(flow.destination, AccessLevel.READ), DatasetNode(flow.source, flow.carries.level))]
     if flow.carries is not Carries.METADATA:
-        edges.append(((flow.destination, AccessLevel.LIST), (flow.source, AccessLevel.LIST)))
+        edges.append((DatasetNode(flow.destination, AccessLevel.LIST), DatasetNode(flow.source, AccessLevel.LIST)))
     return edges
 
 
@@ -107,9 +116,10 @@ def edge_entries(
     for edge in evaluation.edges:
         yield edge.source.id, edge.target.id, edge.kind.value, edge.evidence, edge.conditions
     for grant in evaluation.grants:
-        yield grant.principal.id, (grant.dataset, grant.level), GRANT, grant.evidence, grant.conditions
+        yield grant.principal.id, DatasetNode(grant.dataset, grant.level), GRANT, grant.evidence, grant.conditions
     for rx in evaluation.reexposures:
-        yield (rx.via, AccessLevel.READ), (rx.dataset, AccessLevel.READ), REEXPOSES, rx.evidence, rx.conditions
+        yield (DatasetNode(rx.via, AccessLevel.READ), DatasetNode(rx.dataset, AccessLevel.READ), REEXPOSES, rx.evidence,
+               rx.conditions)  # fmt: skip
     for flow in evaluation.flows:
         for copy, source in flow_edges(flow):
             yield copy, source, FLOWS_TO, (flow.evidence[0].with_note(flow.summary), *flow.evidence[1:]), ()

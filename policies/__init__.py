@@ -15,6 +15,7 @@ from seenby.gcpolicy import bulk_work
 from seenby.model import Evaluation
 from seenby.policies.flows import add_flows
 from seenby.policies.gaps import collect_gaps
+from seenby.registry import TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = ["PROVIDER_EVALUATORS", "evaluate"]
@@ -54,7 +55,7 @@ def evaluate(snapshot: Snapshot) -> Evaluation:
                 raise
             inner = ": ".join(x for x in (exc.file, exc.where) if x)
             raise PolicyDocumentError(exc.message, file=snapshot.source, where=f"resource {inner}") from None
-    for org in snapshot.of_type("aws.organizations.organization"):
+    for org in snapshot.of_type(TypeName.AWS_ORGANIZATION):
         for account in (org.document("accounts") or {}).get("Accounts", []):
             result.account_orgs.setdefault(str(account.get("Id")), org.id)
     add_flows(snapshot, result)  # after every provider: a flow may cross accounts, projects and providers

@@ -1,9 +1,16 @@
-"""Every denied or failed read becomes a coverage gap, attributed to the datasets it could affect."""
+"""Every denied or failed read, and every required read a snapshot lacks, becomes a coverage gap,
+attributed to the datasets it could affect.
+
+The required reads of each type are declared once in :mod:`seenby.registry`; a resource
+without one of them (an importer that does not know it, an older snapshot) is as unknown
+as one whose read was denied (error code :data:`~seenby.registry.NOT_IN_SNAPSHOT`).
+"""
 
 from __future__ import annotations
 
-from seenby.model import CoverageGap, Evaluation
-from seenby.snapshot import Resource, Snapshot
+from seenby.model import CoverageGap, Evaluation, ReadOutcome
+from seenby.registry import NOT_IN_SNAPSHOT, ReadContract, missing_reads
+from seenby.snapshot import Read, Resource, Snapshot
 
 __all__ = ["collect_gaps"]
 
@@ -22,21 +29,38 @@ def _affected(resource: Resource, evaluation: Evaluation) -> tuple[str, ...]:
     return tuple(sorted(evaluation.datasets))
 
 
+def _gap(resource: Resource, evaluation: Evaluation, name: str, read: Read) -> CoverageGap:
+    return CoverageGap(
+        resource=resource.id,
+        resource_type=resource.type,
+        read=name,
+        api=read.api,
+        outcome=read.outcome,
+        error_code=read.error_code,
+        message=read.message,
+        datasets=_affected(resource, evaluation),
+        account=resource.account,
+    )
+
+
+def _not_in_snapshot(resource: Resource, contract: ReadContract) -> Read:
+    return Read(
+        outcome=ReadOutcome.ERROR,
+        api=contract.api,
+        error_code=NOT_IN_SNAPSHOT,
+        message=f"the snapshot holds no {contract.name} read of this {resource.type}: what it says is unknown",
+    )
+
+
 def collect_gaps(snapshot: Snapshot, evaluation: Evaluation) -> list[CoverageGap]:
     gaps: dict[tuple[str, str], CoverageGap] = {(g.resource, g.read): g for g in evaluation.gaps}
     for resource in snapshot.resources:
         for name, read in resource.reads.items():
-            if not read.outcome.is_gap or (resource.id, name) in gaps:
-                continue
-            gaps[(resource.id, name)] = CoverageGap(
-                resource=resource.id,
-                resource_type=resource.type,
-                read=name,
-                api=read.api,
-                outcome=read.outcome,
-                error_code=read.error_code,
-                message=read.message,
-                datasets=_affected(resource, evaluation),
-                account=resource.account,
-            )
+            if read.outcome.is_gap and (resource.id, name) not in gaps:
+                gaps[(resource.id, name)] = _gap(resource, evaluation, name, read)
+        for contract in missing_reads(resource.type, resource.reads):
+            if (resource.id, contract.name) not in gaps:
+                gaps[(resource.id, contract.name)] = _gap(
+                    resource, evaluation, contract.name, _not_in_snapshot(resource, contract)
+                )
     return list(gaps.values())

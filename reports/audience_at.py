@@ -6,10 +6,7 @@ table and Markdown put one provenance line above the usual audience report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from seenby.findings import AudienceReport
-from seenby.history.provenance import Provenance
+from seenby.findings import AudienceAt
 
 from . import markdown, tsv
 from .base import RenderOptions
@@ -19,14 +16,6 @@ from .markdown import md
 from .text import dump_json
 
 __all__ = ["AudienceAt", "render_json", "render_markdown", "render_table", "render_tsv"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class AudienceAt:
-    """An audience report and the recorded scan (or files) it was computed from."""
-
-    report: AudienceReport
-    provenance: Provenance
 
 
 def render_json(subject: AudienceAt, options: RenderOptions) -> str:

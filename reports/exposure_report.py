@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich import box
 from rich.console import RenderableType
@@ -12,6 +12,8 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from seenby.history.changes import DocumentChange
+from seenby.history.exposure import AudienceEvent, ExposureTimeline, ExposureWindow, MemberSpan, ScanPoint
 from seenby.history.times import format_time
 
 from .base import RenderOptions
@@ -20,10 +22,6 @@ from .json_report import _dataset, _principal, _step
 from .ordering import ordered_gaps
 from .table import _gap, _line, _render
 from .text import CLASS_LABELS, clean, dump_json, path_text, people_text
-
-if TYPE_CHECKING:
-    from seenby.history.changes import DocumentChange
-    from seenby.history.exposure import AudienceEvent, ExposureTimeline, ExposureWindow, MemberSpan, ScanPoint
 
 __all__ = ["EXPOSURE_SCHEMA", "exposure_document", "render_json", "render_table"]
 

@@ -10,9 +10,13 @@ import difflib
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from seenby.findings import AudienceClass
+from seenby.findings import AudienceAt, AudienceClass, PrincipalAccessReport
+from seenby.history.changes import DocumentChange
+from seenby.history.diff import SnapshotDiff
+from seenby.history.exposure import ExposureTimeline, ScanPoint
+from seenby.history.provenance import Provenance as ScanProvenance
 from seenby.history.times import format_time
 from seenby.model import AccessLevel, Dataset, Principal
 
@@ -22,15 +26,6 @@ from .html import render_audience
 from .html_page import Provenance, facet, render_page, search_text
 from .ordering import ordered_gaps
 from .text import clean
-
-if TYPE_CHECKING:
-    from seenby.history.changes import DocumentChange
-    from seenby.history.diff import SnapshotDiff
-    from seenby.history.exposure import ExposureTimeline, ScanPoint
-    from seenby.history.provenance import Provenance as ScanProvenance
-    from seenby.queries import PrincipalAccessReport
-
-    from .audience_at import AudienceAt
 
 __all__ = [
     "DIFF_LINES_SHOWN",

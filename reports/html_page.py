@@ -23,12 +23,20 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from seenby.findings import AudienceClass, AudienceMember, AudienceReport, AuditResult, ExcessEntry, Finding
+from seenby.findings import (
+    AudienceClass,
+    AudienceMember,
+    AudienceReport,
+    AuditResult,
+    ExcessEntry,
+    Finding,
+    PrincipalAccessReport,
+)
 from seenby.history.times import format_time
 from seenby.model import Principal, thaw_json
 
@@ -36,9 +44,6 @@ from .history_text import scan_point_text
 from .html_paths import path_graph
 from .ordering import SEVERITIES_DESC, opening_evidence, ordered_excess, remediation_for
 from .text import CLASS_LABELS, clean, condition_text, edge_label, level_text, people_text, shorten
-
-if TYPE_CHECKING:
-    from seenby.queries import PrincipalAccessReport
 
 __all__ = [
     "EXCERPT_LIMIT",

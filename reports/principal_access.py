@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich import box
 from rich.console import RenderableType
@@ -10,6 +10,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from seenby.findings import PrincipalAccessReport, ReachableDataset
 from seenby.model import AccessLevel, thaw_json
 
 from .base import RenderOptions
@@ -18,9 +19,6 @@ from .json_report import _dataset, _principal, _step
 from .ordering import ordered_gaps
 from .table import _explain, _gap, _line, _principal_line, _render, _yes_no
 from .text import dump_json
-
-if TYPE_CHECKING:
-    from seenby.queries import PrincipalAccessReport, ReachableDataset
 
 __all__ = ["PRINCIPAL_ACCESS_SCHEMA", "principal_access_document", "render_json", "render_table"]
 
@@ -117,6 +115,6 @@ def render_table(report: PrincipalAccessReport, options: RenderOptions) -> str:
 
 def _opening(e: ReachableDataset) -> tuple[Any, ...]:
     for step in reversed(e.path):
-        if step.evidence and step.via and step.via.startswith("grant"):
+        if step.evidence and step.via and step.via.level is not None:
             return step.evidence
     return ()

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich import box
 from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from seenby.history.diff import SnapshotDiff
+
 from .base import RenderOptions
 from .history_text import provenance_text
 from .json_report import _dataset, _principal, _step, finding_to_json
 from .table import SEVERITY_STYLE, _line, _render
 from .text import CLASS_LABELS, dump_json, path_text
-
-if TYPE_CHECKING:
-    from seenby.history.diff import SnapshotDiff
 
 __all__ = ["DIFF_SCHEMA", "diff_document", "render_json", "render_table"]
 

@@ -15,7 +15,7 @@
 
 Every object returned is one of the frozen models the JSON formats are rendered from
 (:class:`~seenby.findings.AuditResult`, :class:`~seenby.findings.AudienceReport`,
-:class:`~seenby.queries.PrincipalAccessReport`, :class:`~seenby.explain.ExplanationReport`,
+:class:`~seenby.findings.PrincipalAccessReport`, :class:`~seenby.explain.ExplanationReport`,
 …).  The command line is built on this module.  Guide with examples: ``docs/python-api.md``.
 """
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from functools import cached_property
 from importlib import import_module
 from pathlib import Path
 from types import TracebackType
@@ -36,13 +37,13 @@ if TYPE_CHECKING:
 
     from seenby.config import Rules
     from seenby.explain import ExplanationReport
-    from seenby.findings import AudienceReport, AuditResult
+    from seenby.findings import AudienceReport, AuditResult, PrincipalAccessReport
     from seenby.graph.build import ReachGraph
     from seenby.history.provenance import Provenance
     from seenby.history.select import Chosen
     from seenby.history.store import HistoryStore, ScanRecord
     from seenby.model import Dataset, Evaluation, Principal
-    from seenby.queries import PrincipalAccessReport
+    from seenby.policies.aws.world import AwsWorld
     from seenby.reports import OutputFormat, RenderOptions
     from seenby.snapshot import Snapshot
 
@@ -77,7 +78,7 @@ _HOMES = {
     "AuditResult": "seenby.findings",
     "ExplanationReport": "seenby.explain",
     "OutputFormat": "seenby.reports",
-    "PrincipalAccessReport": "seenby.queries",
+    "PrincipalAccessReport": "seenby.findings",
     "Provenance": "seenby.history.provenance",
     "RenderOptions": "seenby.reports",
     "Rules": "seenby.config",
@@ -126,6 +127,13 @@ class Evaluated:
     graph: ReachGraph
     provenance: Provenance | None = None
     rules: Rules | None = None
+
+    @cached_property
+    def aws_world(self) -> AwsWorld:
+        """The AWS evaluator's world of this snapshot, built once (on the first :meth:`why`) for every answer."""
+        from seenby.policies.aws.world import AwsWorld
+
+        return AwsWorld.build(self.snapshot)
 
     @property
     def datasets(self) -> dict[str, Dataset]:
@@ -211,7 +219,7 @@ class Evaluated:
 
         report = explain(
             self.snapshot, self.evaluation, self.graph, principal, dataset, level, rules=self._rules(rules),
-            max_paths=max_paths,
+            max_paths=max_paths, aws_world=self.aws_world,
         )  # fmt: skip
         return replace(report, provenance=self.provenance) if self._recorded else report
 
@@ -229,7 +237,7 @@ class Evaluated:
 
         Render the result: JSON then carries ``snapshot.scan`` and tables a provenance line.
         """
-        from seenby.reports.audience_at import AudienceAt
+        from seenby.findings import AudienceAt
 
         return AudienceAt(report=report, provenance=self.provenance) if self._recorded else report
 
@@ -264,11 +272,11 @@ def evaluate(
 
 def _query_name(subject: object) -> str | None:
     """The query command whose renderers take ``subject`` (each model imported only when needed)."""
-    from seenby.reports.audience_at import AudienceAt
+    from seenby.findings import AudienceAt
 
     if isinstance(subject, AudienceAt):
         return "who-can-read"
-    from seenby.queries import PrincipalAccessReport
+    from seenby.findings import PrincipalAccessReport
 
     if isinstance(subject, PrincipalAccessReport):
         return "what-can-read"

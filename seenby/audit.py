@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime
 
 from seenby.catalog import RuleId, rule
 from seenby.config import DeclaredAudience, Rules, UndeclaredAction, principal_matches
-from seenby.findings import AudienceClass, AuditResult, ExcessEntry, Finding, PeopleCount, Severity, Waiver
+from seenby.findings import AudienceClass, AuditResult, ExcessEntry, Finding, PeopleCount, Severity, Via, Waiver
 from seenby.flow_audit import declarations, flow_findings
 from seenby.gcpolicy import bulk_work
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
@@ -323,7 +323,7 @@ def _audience_rule(entry: ExcessEntry, level: AccessLevel) -> RuleId:
     """The rule of ``entry``'s audience, whether or not a condition stands in its way."""
     if level in _LEVEL_RULES:
         return _LEVEL_RULES[level]
-    if any(step.via == "re-exposes" for step in entry.path):
+    if any(step.via is Via.RE_EXPOSES for step in entry.path):
         return RuleId.REEXPOSURE
     return _CLASS_RULES[entry.audience_class]
 
@@ -411,7 +411,7 @@ def _level_findings(
         declared_text = ", ".join(allowed) if allowed else "nobody"
         findings.append(
             Finding(
-                rule_id=rule_id.value,
+                rule_id=rule_id,
                 title=meta.title,
                 severity=_severity(rules, rule_id, level, entries),
                 dataset=dataset,
@@ -464,7 +464,7 @@ def _gap_findings(rules: Rules, evaluation: Evaluation) -> list[Finding]:
         dataset = own if own is not None else affected[0]
         out.append(
             Finding(
-                rule_id=RuleId.COVERAGE_GAP.value,
+                rule_id=RuleId.COVERAGE_GAP,
                 title=meta.title,
                 severity=_severity(rules, RuleId.COVERAGE_GAP, None, ()),
                 dataset=dataset,
@@ -502,7 +502,7 @@ def _apply_waivers(findings: list[Finding], waivers: tuple[Waiver, ...], rules: 
                 if rules.setting(RuleId.EXPIRED_WAIVER).enabled:
                     out.append(
                         Finding(
-                            rule_id=RuleId.EXPIRED_WAIVER.value,
+                            rule_id=RuleId.EXPIRED_WAIVER,
                             title=rule(RuleId.EXPIRED_WAIVER).title,
                             severity=_severity(rules, RuleId.EXPIRED_WAIVER, None, ()),
                             dataset=f.dataset,
@@ -561,7 +561,7 @@ def _unmatched_findings(rules: Rules, datasets: Iterable[Dataset]) -> list[Findi
             )
             out.append(
                 Finding(
-                    rule_id=meta.id.value,
+                    rule_id=meta.id,
                     title=meta.title,
                     severity=_severity(rules, RuleId.DECLARATION_MATCHES_NOTHING, None, ()),
                     dataset=Dataset(id=pattern, kind=kind, provider=provider, name=pattern),
@@ -606,7 +606,7 @@ def audit_evaluation(
                 meta = rule(RuleId.UNDECLARED)
                 findings.append(
                     Finding(
-                        rule_id=RuleId.UNDECLARED.value,
+                        rule_id=RuleId.UNDECLARED,
                         title=meta.title,
                         severity=_severity(rules, RuleId.UNDECLARED, None, ()),
                         dataset=dataset,

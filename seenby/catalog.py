@@ -4,33 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import cache
 from importlib import resources as importlib_resources
 
 import yaml
 
-from seenby.findings import Severity
+from seenby.findings import RuleId, Severity
 
 __all__ = ["Rule", "RuleId", "catalog", "rule"]
-
-
-class RuleId(StrEnum):
-    PUBLIC = "SB001"
-    ANY_AUTHENTICATED = "SB002"
-    ORGANIZATION = "SB003"
-    OTHER_ACCOUNT = "SB004"
-    SPECIFIC = "SB005"
-    WRITE = "SB006"
-    ADMIN = "SB007"
-    REEXPOSURE = "SB008"
-    UNDECLARED = "SB009"
-    CONDITIONAL = "SB010"
-    COVERAGE_GAP = "SB011"
-    EXPIRED_WAIVER = "SB012"
-    DECLARATION_MATCHES_NOTHING = "SB013"
-    NETWORK = "SB014"
-    FLOW_LEAVES_AUDIENCE = "SB015"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -330,7 +330,7 @@ def warn_declarations(result: Any) -> None:
     from seenby.catalog import RuleId
 
     for f in result.findings:
-        if f.rule_id == RuleId.DECLARATION_MATCHES_NOTHING.value:
+        if f.rule_id == RuleId.DECLARATION_MATCHES_NOTHING:
             click.echo(f"seenby: warning: {f.message}", err=True)
 
 

@@ -30,9 +30,10 @@ import networkx as nx
 
 from seenby.config import Rules
 from seenby.errors import UsageError
-from seenby.findings import PathStep, StepKind
+from seenby.findings import PathStep, StepKind, Via
 from seenby.graph.audience import enclosing_classes
-from seenby.graph.build import GRANT, ReachGraph
+from seenby.graph.build import ReachGraph
+from seenby.graph.paths import path_steps
 from seenby.history.provenance import Provenance
 from seenby.model import (
     AccessLevel,
@@ -46,6 +47,7 @@ from seenby.model import (
     PrincipalKind,
     Provider,
 )
+from seenby.policies.aws.world import AwsWorld
 from seenby.snapshot import Snapshot
 
 __all__ = [
@@ -62,7 +64,7 @@ __all__ = [
     "paths_answer",
 ]
 
-WITHIN = "within"  # the via of a step from a principal to a class that contains it
+WITHIN = Via.WITHIN  # the via of a step from a principal to a class that contains it
 MAX_PATHS = 20
 
 
@@ -159,31 +161,6 @@ class ExplanationReport:
 # -- graph paths ---------------------------------------------------------------------------
 
 
-def _label(rg: ReachGraph, node: object) -> str:
-    if isinstance(node, tuple):
-        ds = rg.datasets.get(node[0])
-        return ds.name if ds else str(node[0])
-    p = rg.principals.get(node)  # type: ignore[arg-type]
-    return p.label if p else str(node)
-
-
-def _steps(rg: ReachGraph, nodes: list[object]) -> tuple[PathStep, ...]:
-    steps: list[PathStep] = []
-    for a, b in itertools.pairwise(nodes):
-        info = rg.info(a, b)
-        via = f"grant:{b[1].value}" if info.kind == GRANT else info.kind  # type: ignore[index]
-        steps.append(
-            PathStep(
-                node=a[0] if isinstance(a, tuple) else a,  # type: ignore[arg-type]
-                kind=StepKind.DATASET if isinstance(a, tuple) else StepKind.PRINCIPAL,
-                label=_label(rg, a), via=via, evidence=info.evidence, conditions=info.conditions,
-            )
-        )  # fmt: skip
-    last = nodes[-1]
-    steps.append(PathStep(node=last[0], kind=StepKind.DATASET, label=_label(rg, last)))  # type: ignore[index]
-    return tuple(steps)
-
-
 def _containers(principal: Principal, rg: ReachGraph) -> list[str]:
     """Class nodes of the graph that contain ``principal`` (narrowest first)."""
     out = list(enclosing_classes(principal, rg.account_orgs))
@@ -223,7 +200,7 @@ def graph_paths(
         if len(found) > limit - len(out):
             found, truncated = found[: limit - len(out)], True
         for nodes in found:
-            steps = _steps(rg, nodes)
+            steps = path_steps(rg, nodes)
             if container is not None:
                 head = PathStep(
                     node=principal.id, kind=StepKind.PRINCIPAL, label=principal.label, via=WITHIN,
@@ -265,6 +242,7 @@ def explain(
     *,
     rules: Rules | None = None,
     max_paths: int = MAX_PATHS,
+    aws_world: AwsWorld | None = None,
 ) -> ExplanationReport:
     """Why ``principal_ref`` can (or cannot) reach ``dataset_ref`` at ``level``.
 
@@ -279,9 +257,10 @@ def explain(
     actions: tuple[ActionExplanation, ...] = ()
     principal = rg.principals.get(principal_ref)
     if dataset.provider is Provider.AWS:
-        from seenby.policies.aws.explain import AwsWorld, explain_bucket, resolve_candidates, unknown_reference
+        from seenby.policies.aws.explain import explain_bucket, resolve_candidates, unknown_reference
 
-        world = AwsWorld.build(snapshot)
+        # the world the audit evaluated with: built once per snapshot by the caller that asks many times
+        world = aws_world if aws_world is not None else AwsWorld.build(snapshot)
         candidates = resolve_candidates(world, principal_ref)
         unknown = unknown_reference(world, principal_ref)
         if unknown:

@@ -13,9 +13,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from seenby.history.provenance import Provenance
 from seenby.model import AccessLevel, Condition, CoverageGap, Dataset, Evidence, Principal
 
 __all__ = [
+    "AudienceAt",
     "AudienceClass",
     "AudienceMember",
     "AudienceReport",
@@ -24,9 +26,13 @@ __all__ = [
     "Finding",
     "PathStep",
     "PeopleCount",
+    "PrincipalAccessReport",
+    "ReachableDataset",
+    "RuleId",
     "SetApart",
     "Severity",
     "StepKind",
+    "Via",
     "Waiver",
 ]
 
@@ -71,6 +77,33 @@ class StepKind(StrEnum):
     DATASET = "dataset"
 
 
+class Via(StrEnum):
+    """The edge a path step leaves by: a principal edge (:class:`~seenby.model.EdgeKind`), a grant at its level,
+    a re-exposure, a flow, or ``within`` (from a principal to a class that contains it, in ``why``)."""
+
+    MEMBER_OF = "member-of"
+    CAN_ASSUME = "can-assume"
+    CAN_IMPERSONATE = "can-impersonate"
+    PERMISSION_SET = "permission-set"
+    GRANT_READ = "grant:read"
+    GRANT_WRITE = "grant:write"
+    GRANT_ADMIN = "grant:admin"
+    GRANT_LIST = "grant:list"
+    RE_EXPOSES = "re-exposes"
+    FLOWS_TO = "flows-to"
+    WITHIN = "within"
+
+    @staticmethod
+    def grant(level: AccessLevel) -> Via:
+        return Via(f"grant:{level.value}")
+
+    @property
+    def level(self) -> AccessLevel | None:
+        """The access level of a grant edge; None for every other edge."""
+        kind, _, level = self.value.partition(":")
+        return AccessLevel(level) if kind == "grant" else None
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PathStep:
     """One node on a path, and the edge that leads from it to the next step.
@@ -81,9 +114,13 @@ class PathStep:
     node: str
     kind: StepKind
     label: str
-    via: str | None = None  # edge kind: member-of, can-assume, grant:read, re-exposes
+    via: Via | None = None  # the edge to the next step: member-of, can-assume, grant:read, re-exposes, …
     evidence: tuple[Evidence, ...] = ()
     conditions: tuple[Condition, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.via is not None:
+            object.__setattr__(self, "via", Via(self.via))
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -100,7 +137,7 @@ class ExcessEntry:
     def opening_evidence(self) -> tuple[Evidence, ...]:
         """The statement, ACL grant or binding on the final hop into the dataset."""
         for step in reversed(self.path):
-            if step.evidence and step.via and step.via.startswith("grant"):
+            if step.evidence and step.via and step.via.level is not None:
                 return step.evidence
         return self.path[-2].evidence if len(self.path) >= 2 else ()
 
@@ -138,9 +175,29 @@ class Waiver:
         return f"{self.status.value}: {self.reason}"
 
 
+class RuleId(StrEnum):
+    """The id of each rule of the catalogue (seenby/data/rule-catalog.yaml holds their metadata)."""
+
+    PUBLIC = "SB001"
+    ANY_AUTHENTICATED = "SB002"
+    ORGANIZATION = "SB003"
+    OTHER_ACCOUNT = "SB004"
+    SPECIFIC = "SB005"
+    WRITE = "SB006"
+    ADMIN = "SB007"
+    REEXPOSURE = "SB008"
+    UNDECLARED = "SB009"
+    CONDITIONAL = "SB010"
+    COVERAGE_GAP = "SB011"
+    EXPIRED_WAIVER = "SB012"
+    DECLARATION_MATCHES_NOTHING = "SB013"
+    NETWORK = "SB014"
+    FLOW_LEAVES_AUDIENCE = "SB015"
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Finding:
-    rule_id: str
+    rule_id: RuleId
     title: str
     severity: Severity
     dataset: Dataset
@@ -155,6 +212,9 @@ class Finding:
     gap: CoverageGap | None = None
     waiver: Waiver | None = None  # set when a live waiver hides this finding
     remediation: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rule_id", RuleId(self.rule_id))  # a rule of the catalogue, also when read back
 
     @property
     def waived(self) -> bool:
@@ -198,7 +258,7 @@ class AudienceMember:
     @property
     def through_copy(self) -> str | None:
         """The copy (a replica, export, clone …) this member reads the dataset through, if any (docs/flows.md)."""
-        return next((step.node for step in self.path if step.via == "flows-to"), None)
+        return next((step.node for step in self.path if step.via is Via.FLOWS_TO), None)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -230,3 +290,46 @@ class AudienceReport:
     collector: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's: who collected it, how
     scope: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's: which accounts/projects it covers
     people: Mapping[AccessLevel, PeopleCount] = field(default_factory=dict)  # per level asked
+
+
+# ── results of the queries, beside the findings they are rendered with ─────────────────
+
+
+@dataclass(frozen=True, kw_only=True)
+class AudienceAt:
+    """An audience report and the recorded scan (or files) it was computed from."""
+
+    report: AudienceReport
+    provenance: Provenance
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReachableDataset:
+    """One dataset a principal reaches at one level, with the path that lets it in.
+
+    ``through_class`` is set when the principal reaches it only as part of a class
+    (its account, organisation, OU, domain, any authenticated, the public).
+    """
+
+    dataset: Dataset
+    level: AccessLevel
+    path: tuple[PathStep, ...]
+    conditional: bool
+    through_class: Principal | None = None
+    declared: bool | None = None  # None when no rules file declares this dataset
+    classification: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrincipalAccessReport:
+    """Every dataset one principal can reach, as of one snapshot (what-can-read)."""
+
+    principal: Principal
+    classes: tuple[Principal, ...]  # the classes that contain it, searched as well
+    entries: tuple[ReachableDataset, ...]
+    collected_at: str
+    snapshot_source: str | None = None
+    gaps: tuple[CoverageGap, ...] = ()
+    provenance: Provenance | None = None
+    collector: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's
+    scope: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's

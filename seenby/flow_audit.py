@@ -133,7 +133,7 @@ def flow_findings(
             continue
         out.append(
             Finding(
-                rule_id=meta.id.value,
+                rule_id=meta.id,
                 title=meta.title,
                 severity=setting.severity or (meta.severity if level is AccessLevel.READ else _lower(meta.severity)),
                 dataset=source,

@@ -245,7 +245,7 @@ def gate(
     origins: dict[str, Origin] = {}
     findings: list[Finding] = []
     for f in result.findings:
-        always_new = f.rule_id == RuleId.EXPIRED_WAIVER.value
+        always_new = f.rule_id == RuleId.EXPIRED_WAIVER
         if f.waived:
             status = Status.WAIVED
         elif not always_new and f.fingerprint in accepted:

@@ -20,6 +20,14 @@ from seenby.config import Rules
 from seenby.findings import AuditResult, Finding, Severity
 from seenby.importers.terraform import UNKNOWN_AFTER_APPLY, AddressIndex, Origin, PlannedImport
 from seenby.model import CoverageGap, ReadOutcome
+from seenby.registry import (
+    AwsAccountRead,
+    DynamoDbTableRead,
+    GlueCatalogRead,
+    KmsKeyRead,
+    S3BucketRead,
+    TypeName,
+)
 from seenby.snapshot import Read, Resource, Snapshot
 
 __all__ = ["judge_unknowns"]
@@ -39,8 +47,10 @@ _PLAN_GAP_REMEDIATION = (
 # One document with both would understate: Block Public Access refuses a public policy whole,
 # its cross-account statement with it.
 _VARIANTS = ("anyone", "other-account")
-_RESOURCE_POLICY_READS = frozenset({("aws.s3.bucket", "policy"), ("aws.dynamodb.table", "resource_policy"),
-                                    ("aws.kms.key", "policy"), ("aws.glue.catalog", "resource_policy")})
+_RESOURCE_POLICY_READS = frozenset({
+    (TypeName.AWS_S3_BUCKET, S3BucketRead.POLICY), (TypeName.AWS_DYNAMODB_TABLE, DynamoDbTableRead.RESOURCE_POLICY),
+    (TypeName.AWS_KMS_KEY, KmsKeyRead.POLICY), (TypeName.AWS_GLUE_CATALOG, GlueCatalogRead.RESOURCE_POLICY),
+})
 
 
 def _aws_policy(resource: list[str], action: str, variant: str) -> str:
@@ -56,24 +66,25 @@ def _worst_case(res: Resource, read: str, variant: str = "anyone") -> Read | Non
         return Read(outcome=ReadOutcome.OK, api=api, document=document)
 
     key = (res.type, read)
-    if key == ("aws.s3.bucket", "policy"):
+    if key == (TypeName.AWS_S3_BUCKET, S3BucketRead.POLICY):
         return ok("s3:GetBucketPolicy", {"Policy": _aws_policy([res.id, f"{res.id}/*"], "s3:*", variant)})
-    if key == ("aws.s3.bucket", "acl"):
+    if key == (TypeName.AWS_S3_BUCKET, S3BucketRead.ACL):
         grants = [{"Grantee": {"Type": "Group", "URI": f"http://acs.amazonaws.com/groups/global/{g}"},
                    "Permission": "FULL_CONTROL"} for g in ("AllUsers", "AuthenticatedUsers")]
         return ok("s3:GetBucketAcl", {"Owner": {"ID": "terraform-planned-bucket-owner"}, "Grants": grants})
-    if key in (("aws.s3.bucket", "public_access_block"), ("aws.account", "public_access_block")):
+    if key in ((TypeName.AWS_S3_BUCKET, S3BucketRead.PUBLIC_ACCESS_BLOCK),
+               (TypeName.AWS_ACCOUNT, AwsAccountRead.PUBLIC_ACCESS_BLOCK)):
         return Read(outcome=ReadOutcome.ABSENT, api="s3:GetBucketPublicAccessBlock",
                     error_code="NoSuchPublicAccessBlockConfiguration")
-    if key == ("aws.s3.bucket", "ownership_controls"):
+    if key == (TypeName.AWS_S3_BUCKET, S3BucketRead.OWNERSHIP_CONTROLS):
         return ok("s3:GetBucketOwnershipControls",
                   {"OwnershipControls": {"Rules": [{"ObjectOwnership": "ObjectWriter"}]}})
-    if key == ("aws.dynamodb.table", "resource_policy"):
+    if key == (TypeName.AWS_DYNAMODB_TABLE, DynamoDbTableRead.RESOURCE_POLICY):
         return ok("dynamodb:GetResourcePolicy",
                   {"Policy": _aws_policy([res.id, f"{res.id}/*"], "dynamodb:*", variant)})
-    if key == ("aws.kms.key", "policy"):
+    if key == (TypeName.AWS_KMS_KEY, KmsKeyRead.POLICY):
         return ok("kms:GetKeyPolicy", {"Policy": _aws_policy(["*"], "kms:*", variant), "PolicyName": "default"})
-    if key == ("aws.glue.catalog", "resource_policy"):
+    if key == (TypeName.AWS_GLUE_CATALOG, GlueCatalogRead.RESOURCE_POLICY):
         return ok("glue:GetResourcePolicy",
                   {"PolicyInJson": _aws_policy([res.id.rsplit(":", 1)[0] + ":*"], "glue:*", variant)})
     if key == ("gcp.storage.bucket", "iam_policy"):
@@ -120,9 +131,9 @@ def _iam_worst_case(res: Resource, reads: set[str], index: AddressIndex) -> Read
     unknown owner (an attachment's or inline policy's role, user or group, an entity's name)
     is a role anyone can assume that holds everything.
     """
-    if res.type != "aws.account":
+    if res.type != TypeName.AWS_ACCOUNT:
         return None
-    current = res.reads.get("authorization_details")
+    current = res.reads.get(AwsAccountRead.AUTHORIZATION_DETAILS)
     if current is not None and not current.ok:
         return None
     doc = json.loads(json.dumps(current.document if current is not None else {}))
@@ -234,7 +245,7 @@ def _has_worst_case(gap: CoverageGap, index: AddressIndex) -> bool:
     if (gap.resource_type, gap.read) == ("gcp.bigquery.dataset", "access"):
         return True
     origin = index.reads.get((gap.resource, gap.read))
-    return (gap.resource_type == "aws.account" and origin is not None and origin.type.startswith("aws_iam_")
+    return (gap.resource_type == TypeName.AWS_ACCOUNT and origin is not None and origin.type.startswith("aws_iam_")
             and gap.read.startswith(origin.address + ".")
             and not _iam_unbounded(origin, gap.read[len(origin.address) + 1:]))
 
@@ -276,13 +287,13 @@ def judge_unknowns(result: AuditResult, planned: PlannedImport, rules: Rules, *,
         if whatif is None:
             break
         for f in audit(whatif, rules, today=today).findings:
-            if f.gap is None and f.fingerprint not in seen and f.rule_id != RuleId.UNDECLARED.value:
+            if f.gap is None and f.fingerprint not in seen and f.rule_id != RuleId.UNDECLARED:
                 best = worst_by_dataset.get(f.dataset.id)
                 if best is None or f.severity.rank > best.severity.rank:
                     worst_by_dataset[f.dataset.id] = f
     own: dict[str, Finding] = {}
     for f in result.findings:
-        if f.gap is None and f.rule_id != RuleId.UNDECLARED.value:
+        if f.gap is None and f.rule_id != RuleId.UNDECLARED:
             best = own.get(f.dataset.id)
             if best is None or f.severity.rank > best.severity.rank:
                 own[f.dataset.id] = f

@@ -5,18 +5,23 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from itertools import pairwise
 from typing import Any
 
 from seenby.audit import Coverage, audience_people, count_people, people_through
 from seenby.config import Rules
 from seenby.errors import UsageError
-from seenby.findings import AudienceMember, AudienceReport, PathStep, PeopleCount, StepKind
+from seenby.findings import (
+    AudienceMember,
+    AudienceReport,
+    PathStep,
+    PeopleCount,
+    PrincipalAccessReport,
+    ReachableDataset,
+)
 from seenby.flow_audit import declaration_of
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
 from seenby.graph.build import ReachGraph
-from seenby.history.provenance import Provenance
+from seenby.graph.paths import path_steps
 from seenby.model import (
     AUDITED_LEVELS,
     AWS_AUTHENTICATED,
@@ -31,6 +36,7 @@ from seenby.model import (
     PrincipalKind,
     Provider,
 )
+from seenby.registry import TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = [
@@ -121,38 +127,6 @@ def who_can_read(
 # ── what-can-read: a forward search from a principal ─────────────────────────────
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ReachableDataset:
-    """One dataset a principal reaches at one level, with the path that lets it in.
-
-    ``through_class`` is set when the principal reaches it only as part of a class
-    (its account, organisation, OU, domain, any authenticated, the public).
-    """
-
-    dataset: Dataset
-    level: AccessLevel
-    path: tuple[PathStep, ...]
-    conditional: bool
-    through_class: Principal | None = None
-    declared: bool | None = None  # None when no rules file declares this dataset
-    classification: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class PrincipalAccessReport:
-    """Every dataset one principal can reach, as of one snapshot (what-can-read)."""
-
-    principal: Principal
-    classes: tuple[Principal, ...]  # the classes that contain it, searched as well
-    entries: tuple[ReachableDataset, ...]
-    collected_at: str
-    snapshot_source: str | None = None
-    gaps: tuple[CoverageGap, ...] = ()
-    provenance: Provenance | None = None
-    collector: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's
-    scope: Mapping[str, Any] = field(default_factory=dict)  # the snapshot's
-
-
 _MEMBER_PREFIXES = {
     "user:": PrincipalKind.USER,
     "group:": PrincipalKind.GROUP,
@@ -189,7 +163,7 @@ def find_principal(rg: ReachGraph, ref: str) -> Principal:
 def account_ou_paths(snapshot: Snapshot) -> dict[str, str]:
     """AWS account id -> its OU path (``o-x/r-y/ou-z/``), from the organisation tree the snapshot holds."""
     out: dict[str, str] = {}
-    for org in snapshot.of_type("aws.organizations.organization"):
+    for org in snapshot.of_type(TypeName.AWS_ORGANIZATION):
         tree = org.document("tree") or {}
         parents = {ou.get("Id"): ou.get("ParentId") for ou in tree.get("OrganizationalUnits", [])}
         for account, parent in (tree.get("AccountParents") or {}).items():
@@ -247,35 +221,12 @@ def _forward(rg: ReachGraph, start: str, *, allow_conditional: bool) -> dict[obj
     return parent
 
 
-def _node_label(rg: ReachGraph, node: object) -> str:
-    if isinstance(node, tuple):
-        ds = rg.datasets.get(node[0])
-        return ds.name if ds else str(node[0])
-    p = rg.principals.get(str(node))
-    return p.label if p else str(node)
-
-
 def _forward_path(rg: ReachGraph, parent: dict[object, object], target: object) -> tuple[PathStep, ...]:
     nodes = [target]
     while parent[nodes[-1]] != nodes[-1]:
         nodes.append(parent[nodes[-1]])
     nodes.reverse()
-    steps = []
-    for node, nxt in pairwise(nodes):
-        info = rg.info(node, nxt)
-        via = f"grant:{nxt[1].value}" if info.kind == "grant" else info.kind  # type: ignore[index]
-        steps.append(
-            PathStep(
-                node=str(node[0]) if isinstance(node, tuple) else str(node),
-                kind=StepKind.DATASET if isinstance(node, tuple) else StepKind.PRINCIPAL,
-                label=_node_label(rg, node),
-                via=via,
-                evidence=info.evidence,
-                conditions=info.conditions,
-            )
-        )
-    steps.append(PathStep(node=str(target[0]), kind=StepKind.DATASET, label=_node_label(rg, target)))  # type: ignore[index]
-    return tuple(steps)
+    return path_steps(rg, nodes)
 
 
 def _reached(rg: ReachGraph, start: str, levels: tuple[AccessLevel, ...]) -> dict[tuple[str, AccessLevel], Reach]:

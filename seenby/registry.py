@@ -1,117 +1,372 @@
-"""The one registry of resource types.
+"""The one registry of resource types and the reads each one is made of.
 
 A new resource type is one entry here, one evaluator in ``seenby.policies``, one
-scanner module, one fixture and one test (see docs/snapshot.md for the document
-shapes).  ``dataset_kind`` is set for types that hold or show data.
+scanner module, one fixture and one test (docs/snapshot.md, "Adding a resource
+type").  Each type declares its reads once, as a :class:`ReadContract` per read:
+scanners write them under these names, importers fill them, evaluators read them,
+and :func:`seenby.policies.gaps.collect_gaps` reports a **required** read that a
+snapshot lacks as a coverage gap (error code :data:`NOT_IN_SNAPSHOT`), exactly as a
+denied read.  ``dataset_kind`` is set for types that hold or show data.
+
+Type names are :class:`TypeName` members and read names members of one
+:class:`~enum.StrEnum` per type (``S3BucketRead.POLICY``): both are strings, so
+snapshots, documents and dictionaries keyed by them are unchanged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
+from enum import StrEnum
 
 from seenby.model import DatasetKind, Provider
 
-__all__ = ["RESOURCE_TYPES", "ResourceType", "resource_type"]
+__all__ = [
+    "NOT_IN_SNAPSHOT",
+    "RESOURCE_TYPES",
+    "AwsAccountRead",
+    "DynamoDbTableRead",
+    "GlueCatalogRead",
+    "KmsKeyRead",
+    "LakeFormationRead",
+    "OrganizationRead",
+    "QuickSightAccountRead",
+    "QuickSightDashboardRead",
+    "ReadContract",
+    "ResourceType",
+    "S3BucketRead",
+    "SsoInstanceRead",
+    "TypeName",
+    "missing_reads",
+    "resource_type",
+]
+
+NOT_IN_SNAPSHOT = "NotInSnapshot"
+"""Error code of the gap a required read that the snapshot lacks becomes."""
+
+
+class TypeName(StrEnum):
+    """Every resource type a snapshot may hold."""
+
+    AWS_ORGANIZATION = "aws.organizations.organization"
+    AWS_ACCOUNT = "aws.account"
+    AWS_S3_BUCKET = "aws.s3.bucket"
+    AWS_KMS_KEY = "aws.kms.key"
+    AWS_DYNAMODB_TABLE = "aws.dynamodb.table"
+    AWS_SSO_INSTANCE = "aws.sso.instance"
+    AWS_QUICKSIGHT_ACCOUNT = "aws.quicksight.account"
+    AWS_QUICKSIGHT_DASHBOARD = "aws.quicksight.dashboard"
+    AWS_GLUE_CATALOG = "aws.glue.catalog"
+    AWS_LAKEFORMATION = "aws.lakeformation.settings"
+    GCP_ORGANIZATION = "gcp.organization"
+    GCP_FOLDER = "gcp.folder"
+    GCP_PROJECT = "gcp.project"
+    GCP_STORAGE_BUCKET = "gcp.storage.bucket"
+    GCP_BIGQUERY_DATASET = "gcp.bigquery.dataset"
+    GCP_BIGQUERY_TABLE = "gcp.bigquery.table"
+    GCP_GROUP = "gcp.cloudidentity.group"
+    GCP_DOMAIN = "gcp.directory.domain"
+    SUPERSET_INSTANCE = "superset.instance"
+    SUPERSET_DATASET = "superset.dataset"
+    SUPERSET_DASHBOARD = "superset.dashboard"
+
+
+# -- read names, one enum per type whose reads code names (docs/snapshot.md has their shapes) ----
+
+
+class OrganizationRead(StrEnum):
+    ORGANIZATION = "organization"
+    ACCOUNTS = "accounts"
+    TREE = "tree"
+    POLICIES = "policies"
+
+
+class AwsAccountRead(StrEnum):
+    PUBLIC_ACCESS_BLOCK = "public_access_block"
+    AUTHORIZATION_DETAILS = "authorization_details"
+    # what the live scanner adds (docs/snapshot.md, "What the AWS scanner adds")
+    BUCKETS = "buckets"
+    ORGANIZATION = "organization"
+    ASSUME_ROLE = "assume_role"
+    VPCS = "vpcs"
+    VPC_ENDPOINTS = "vpc_endpoints"
+    DYNAMODB_TABLES = "dynamodb_tables"
+    SSO_INSTANCES = "sso_instances"
+    QUICKSIGHT_DASHBOARDS = "quicksight_dashboards"
+
+
+class S3BucketRead(StrEnum):
+    LOCATION = "location"
+    POLICY = "policy"
+    POLICY_STATUS = "policy_status"
+    ACL = "acl"
+    PUBLIC_ACCESS_BLOCK = "public_access_block"
+    OWNERSHIP_CONTROLS = "ownership_controls"
+    ENCRYPTION = "encryption"
+    TAGS = "tags"
+    REPLICATION = "replication"
+    INVENTORY = "inventory"
+    LOGGING = "logging"
+    ACCESS_POINTS = "access_points"
+    OBJECT_ACLS = "object_acls"
+
+
+class KmsKeyRead(StrEnum):
+    METADATA = "metadata"
+    POLICY = "policy"
+
+
+class DynamoDbTableRead(StrEnum):
+    DESCRIPTION = "description"
+    RESOURCE_POLICY = "resource_policy"
+    TAGS = "tags"
+    EXPORTS = "exports"
+
+
+class SsoInstanceRead(StrEnum):
+    INSTANCE = "instance"
+    PERMISSION_SETS = "permission_sets"
+    ACCOUNT_ASSIGNMENTS = "account_assignments"
+    USERS = "users"
+    GROUPS = "groups"
+    MEMBERSHIPS = "memberships"
+
+
+class QuickSightAccountRead(StrEnum):
+    USERS = "users"
+    GROUPS = "groups"
+    MEMBERSHIPS = "memberships"
+    ACCOUNT_SETTINGS = "account_settings"
+
+
+class QuickSightDashboardRead(StrEnum):
+    DASHBOARD = "dashboard"
+    PERMISSIONS = "permissions"
+    DATA_SETS = "data_sets"
+    DATA_SOURCES = "data_sources"
+
+
+class GlueCatalogRead(StrEnum):
+    RESOURCE_POLICY = "resource_policy"
+    DATABASES = "databases"
+    TABLES = "tables"
+
+
+class LakeFormationRead(StrEnum):
+    SETTINGS = "settings"
+    PERMISSIONS = "permissions"
+    RESOURCES = "resources"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ReadContract:
+    """One read of a resource type: its name in ``reads``, the API it records and whether evaluation needs it.
+
+    ``required``: a snapshot without this read is a coverage gap (an importer that cannot
+    know it must record it as a gap itself).  Optional reads are those older snapshots lack
+    and whose evaluation says what their absence means (docs/snapshot.md).
+    """
+
+    name: str
+    api: str
+    required: bool = True
+
+
+def _reads(*pairs: tuple[str, str], optional: tuple[tuple[str, str], ...] = ()) -> tuple[ReadContract, ...]:
+    return (
+        *(ReadContract(name=n, api=a) for n, a in pairs),
+        *(ReadContract(name=n, api=a, required=False) for n, a in optional),
+    )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ResourceType:
-    name: str
+    name: TypeName
     provider: Provider
     description: str
     dataset_kind: DatasetKind | None = None
+    reads: tuple[ReadContract, ...] = ()
 
+    def required(self) -> tuple[ReadContract, ...]:
+        return tuple(r for r in self.reads if r.required)
+
+
+_S3 = S3BucketRead
+_ACCOUNT = AwsAccountRead
 
 RESOURCE_TYPES: dict[str, ResourceType] = {
     t.name: t
     for t in (
         ResourceType(
-            name="aws.organizations.organization",
+            name=TypeName.AWS_ORGANIZATION,
             provider=Provider.AWS,
             description="AWS organisation, its tree and SCPs/RCPs",
+            reads=_reads(
+                (OrganizationRead.ORGANIZATION, "organizations:DescribeOrganization"),
+                (OrganizationRead.ACCOUNTS, "organizations:ListAccounts"),
+                (OrganizationRead.TREE, "organizations:ListAccountsForParent"),
+                (OrganizationRead.POLICIES, "organizations:ListPolicies"),
+            ),
         ),
         ResourceType(
-            name="aws.account",
+            name=TypeName.AWS_ACCOUNT,
             provider=Provider.AWS,
             description="AWS account: IAM and account-level Block Public Access",
+            reads=_reads(
+                (_ACCOUNT.PUBLIC_ACCESS_BLOCK, "s3control:GetPublicAccessBlock"),
+                (_ACCOUNT.AUTHORIZATION_DETAILS, "iam:GetAccountAuthorizationDetails"),
+                optional=(
+                    (_ACCOUNT.BUCKETS, "s3:ListBuckets"),
+                    (_ACCOUNT.ORGANIZATION, "organizations:DescribeOrganization"),
+                    (_ACCOUNT.ASSUME_ROLE, "sts:AssumeRole"),
+                    (_ACCOUNT.VPCS, "ec2:DescribeVpcs"),
+                    (_ACCOUNT.VPC_ENDPOINTS, "ec2:DescribeVpcEndpoints"),
+                    (_ACCOUNT.DYNAMODB_TABLES, "dynamodb:ListTables"),
+                    (_ACCOUNT.SSO_INSTANCES, "sso-admin:ListInstances"),
+                    (_ACCOUNT.QUICKSIGHT_DASHBOARDS, "quicksight:ListDashboards"),
+                ),
+            ),
         ),
         ResourceType(
-            name="aws.s3.bucket", provider=Provider.AWS, description="S3 bucket", dataset_kind=DatasetKind.S3_BUCKET
+            name=TypeName.AWS_S3_BUCKET,
+            provider=Provider.AWS,
+            description="S3 bucket",
+            dataset_kind=DatasetKind.S3_BUCKET,
+            reads=_reads(
+                (_S3.POLICY, "s3:GetBucketPolicy"),
+                (_S3.ACL, "s3:GetBucketAcl"),
+                (_S3.PUBLIC_ACCESS_BLOCK, "s3:GetBucketPublicAccessBlock"),
+                (_S3.OWNERSHIP_CONTROLS, "s3:GetBucketOwnershipControls"),
+                (_S3.ENCRYPTION, "s3:GetBucketEncryption"),
+                (_S3.TAGS, "s3:GetBucketTagging"),
+                optional=(
+                    (_S3.LOCATION, "s3:GetBucketLocation"),  # only when ListBuckets gave no region
+                    (_S3.POLICY_STATUS, "s3:GetBucketPolicyStatus"),  # not read since issue 17
+                    (_S3.REPLICATION, "s3:GetBucketReplication"),  # flows: older snapshots lack them
+                    (_S3.INVENTORY, "s3:ListBucketInventoryConfigurations"),
+                    (_S3.LOGGING, "s3:GetBucketLogging"),
+                    (_S3.ACCESS_POINTS, "s3control:ListAccessPoints"),
+                    (_S3.OBJECT_ACLS, "s3:GetObjectAcl"),  # only while ACLs are in force
+                ),
+            ),
         ),
-        ResourceType(name="aws.kms.key", provider=Provider.AWS, description="KMS key and its key policy"),
         ResourceType(
-            name="aws.dynamodb.table",
+            name=TypeName.AWS_KMS_KEY,
+            provider=Provider.AWS,
+            description="KMS key and its key policy",
+            reads=_reads((KmsKeyRead.METADATA, "kms:DescribeKey"), (KmsKeyRead.POLICY, "kms:GetKeyPolicy")),
+        ),
+        ResourceType(
+            name=TypeName.AWS_DYNAMODB_TABLE,
             provider=Provider.AWS,
             description="DynamoDB table and its resource policy",
             dataset_kind=DatasetKind.DYNAMODB_TABLE,
+            reads=_reads(
+                (DynamoDbTableRead.DESCRIPTION, "dynamodb:DescribeTable"),
+                (DynamoDbTableRead.RESOURCE_POLICY, "dynamodb:GetResourcePolicy"),
+                (DynamoDbTableRead.TAGS, "dynamodb:ListTagsOfResource"),
+                optional=((DynamoDbTableRead.EXPORTS, "dynamodb:ListExports"),),
+            ),
         ),
         ResourceType(
-            name="aws.sso.instance",
+            name=TypeName.AWS_SSO_INSTANCE,
             provider=Provider.AWS,
             description="IAM Identity Center instance: permission sets, account assignments, identity-store directory",
+            reads=_reads(
+                (SsoInstanceRead.INSTANCE, "sso-admin:ListInstances"),
+                (SsoInstanceRead.PERMISSION_SETS, "sso-admin:ListPermissionSets"),
+                (SsoInstanceRead.ACCOUNT_ASSIGNMENTS, "sso-admin:ListAccountAssignments"),
+                (SsoInstanceRead.USERS, "identitystore:ListUsers"),
+                (SsoInstanceRead.GROUPS, "identitystore:ListGroups"),
+                (SsoInstanceRead.MEMBERSHIPS, "identitystore:ListGroupMemberships"),
+            ),
         ),
         ResourceType(
-            name="aws.quicksight.account",
+            name=TypeName.AWS_QUICKSIGHT_ACCOUNT,
             provider=Provider.AWS,
             description="QuickSight account: users, groups, memberships and the public-sharing setting",
+            reads=_reads(
+                (QuickSightAccountRead.USERS, "quicksight:ListUsers"),
+                (QuickSightAccountRead.GROUPS, "quicksight:ListGroups"),
+                (QuickSightAccountRead.MEMBERSHIPS, "quicksight:ListGroupMemberships"),
+                (QuickSightAccountRead.ACCOUNT_SETTINGS, "quicksight:DescribeAccountSettings"),
+            ),
         ),
         ResourceType(
-            name="aws.quicksight.dashboard",
+            name=TypeName.AWS_QUICKSIGHT_DASHBOARD,
             provider=Provider.AWS,
             description="QuickSight dashboard, its permissions, link sharing and lineage",
             dataset_kind=DatasetKind.DASHBOARD,
+            reads=_reads(
+                (QuickSightDashboardRead.DASHBOARD, "quicksight:DescribeDashboard"),
+                (QuickSightDashboardRead.PERMISSIONS, "quicksight:DescribeDashboardPermissions"),
+                (QuickSightDashboardRead.DATA_SETS, "quicksight:DescribeDataSet"),
+                (QuickSightDashboardRead.DATA_SOURCES, "quicksight:DescribeDataSource"),
+            ),
         ),
         ResourceType(
-            name="aws.glue.catalog",
+            name=TypeName.AWS_GLUE_CATALOG,
             provider=Provider.AWS,
             description="Glue Data Catalog of one region: resource policy, databases, tables (each a dataset)",
+            reads=_reads(
+                (GlueCatalogRead.RESOURCE_POLICY, "glue:GetResourcePolicy"),
+                (GlueCatalogRead.TABLES, "glue:GetTables"),
+                # not evaluated: each table names its database (a failed listing fails ``tables`` too)
+                optional=((GlueCatalogRead.DATABASES, "glue:GetDatabases"),),
+            ),
         ),
         ResourceType(
-            name="aws.lakeformation.settings",
+            name=TypeName.AWS_LAKEFORMATION,
             provider=Provider.AWS,
             description="Lake Formation of one region: data lake settings, permissions, registered locations",
+            reads=_reads(
+                (LakeFormationRead.SETTINGS, "lakeformation:GetDataLakeSettings"),
+                (LakeFormationRead.PERMISSIONS, "lakeformation:ListPermissions"),
+                # without it, grants count as if their locations were registered (policies/aws/lakeformation.py)
+                optional=((LakeFormationRead.RESOURCES, "lakeformation:ListResources"),),
+            ),
         ),
-        ResourceType(name="gcp.organization", provider=Provider.GCP, description="Google Cloud organisation"),
-        ResourceType(name="gcp.folder", provider=Provider.GCP, description="Google Cloud folder"),
-        ResourceType(name="gcp.project", provider=Provider.GCP, description="Google Cloud project"),
+        ResourceType(name=TypeName.GCP_ORGANIZATION, provider=Provider.GCP, description="Google Cloud organisation"),
+        ResourceType(name=TypeName.GCP_FOLDER, provider=Provider.GCP, description="Google Cloud folder"),
+        ResourceType(name=TypeName.GCP_PROJECT, provider=Provider.GCP, description="Google Cloud project"),
         ResourceType(
-            name="gcp.storage.bucket",
+            name=TypeName.GCP_STORAGE_BUCKET,
             provider=Provider.GCP,
             description="Cloud Storage bucket",
             dataset_kind=DatasetKind.GCS_BUCKET,
         ),
         ResourceType(
-            name="gcp.bigquery.dataset",
+            name=TypeName.GCP_BIGQUERY_DATASET,
             provider=Provider.GCP,
             description="BigQuery dataset",
             dataset_kind=DatasetKind.BIGQUERY_DATASET,
         ),
         ResourceType(
-            name="gcp.bigquery.table",
+            name=TypeName.GCP_BIGQUERY_TABLE,
             provider=Provider.GCP,
             description="BigQuery table or view",
             dataset_kind=DatasetKind.BIGQUERY_TABLE,
         ),
         ResourceType(
-            name="gcp.cloudidentity.group", provider=Provider.GCP, description="Cloud Identity group and its members"
+            name=TypeName.GCP_GROUP, provider=Provider.GCP, description="Cloud Identity group and its members"
         ),
         ResourceType(
-            name="gcp.directory.domain", provider=Provider.GCP, description="Google Workspace domain and its users"
+            name=TypeName.GCP_DOMAIN, provider=Provider.GCP, description="Google Workspace domain and its users"
         ),
         # Apache Superset (docs/superset.md)
         ResourceType(
-            name="superset.instance",
+            name=TypeName.SUPERSET_INSTANCE,
             provider=Provider.SUPERSET,
             description="Superset server: roles and permissions, users, database connections, RLS filters, charts",
         ),
         ResourceType(
-            name="superset.dataset",
+            name=TypeName.SUPERSET_DATASET,
             provider=Provider.SUPERSET,
             description="Superset dataset (physical table or virtual SQL) over a database connection",
             dataset_kind=DatasetKind.SUPERSET_DATASET,
         ),
         ResourceType(
-            name="superset.dashboard",
+            name=TypeName.SUPERSET_DASHBOARD,
             provider=Provider.SUPERSET,
             description="Superset dashboard: published state, owners, roles, charts, embedding",
             dataset_kind=DatasetKind.SUPERSET_DASHBOARD,
@@ -122,3 +377,11 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
 
 def resource_type(name: str) -> ResourceType | None:
     return RESOURCE_TYPES.get(name)
+
+
+def missing_reads(type_name: str, present: Collection[str]) -> tuple[ReadContract, ...]:
+    """The required reads of ``type_name`` that are not among ``present`` (a resource's read names)."""
+    declared = RESOURCE_TYPES.get(type_name)
+    if declared is None:
+        return ()
+    return tuple(r for r in declared.reads if r.required and r.name not in present)

@@ -365,11 +365,7 @@ def org_policies_caller_free(directory: Directory) -> bool:
     return all(
         st.resources in (None, ("*",)) and not st.not_resource and not st.condition
         and st.principals is None and not st.not_principal
-        for org in directory.organizations.values()
-        for table in (org.scps, org.rcps)
-        for docs in table.values()
-        for doc in docs
-        for st in doc.statements
+        for st in directory.org_policy_statements()
     )  # fmt: skip
 
 

@@ -48,6 +48,7 @@ from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.kms import KeyInfo
 from seenby.policies.aws.population import unique
 from seenby.policies.aws.s3 import ActionSpec, Bucket, BucketEvaluator, level_actions, outside_owner_account
+from seenby.registry import S3BucketRead
 from seenby.snapshot import Resource
 
 __all__ = ["AccessPoint", "access_point_grants", "load_access_points", "through_access_point"]
@@ -100,7 +101,7 @@ def _account_of(arn: str) -> str | None:
 
 def load_access_points(res: Resource, bucket: Bucket) -> list[AccessPoint]:
     """The access points of ``bucket`` from its ``access_points`` read ([] when absent or a gap)."""
-    read = res.read("access_points")
+    read = res.read(S3BucketRead.ACCESS_POINTS)
     if read is None or not read.ok or not isinstance(read.document, Mapping):
         return []
     out: list[AccessPoint] = []
@@ -180,8 +181,9 @@ def access_point_grants(ev: BucketEvaluator, bucket: Bucket, res: Resource) -> l
     points = load_access_points(res, bucket)
     if not points:
         return []
-    key = ev.key_of(bucket)
-    candidates = list(ev.candidates(bucket, key))
+    target = ev.prepare(bucket)
+    key = target.key
+    candidates = list(ev.candidates(target))
     for ap in points:
         candidates.extend(ev.population.named_in(ap.policy))
         candidates.extend(ev.population.variants(ap.policy))

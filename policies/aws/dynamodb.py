@@ -41,6 +41,7 @@ from seenby.policies.aws.iam import IdentityIndex
 from seenby.policies.aws.matching import has_wildcard
 from seenby.policies.aws.resource_policy import GuardedResource, ResourcePolicyEvaluator
 from seenby.policies.aws.services import ServiceContext
+from seenby.registry import DynamoDbTableRead, TypeName
 from seenby.snapshot import Resource
 
 __all__ = [
@@ -53,7 +54,7 @@ __all__ = [
     "table_of_pattern",
 ]
 
-RESOURCE_TYPE = "aws.dynamodb.table"
+RESOURCE_TYPE = TypeName.AWS_DYNAMODB_TABLE
 PUBLIC_NOTE = "public by DynamoDB's definition: DynamoDB refuses to attach such a policy (Block Public Access)"
 _POSITIVE = {"stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike", "bool"}
 
@@ -95,10 +96,10 @@ class Table:
 def load_table(res: Resource) -> Table:
     name = res.name or res.id.rsplit("/", 1)[-1]
     table = Table(arn=res.id, name=name, account=res.account, region=res.region)
-    tags = res.document("tags")
+    tags = res.document(DynamoDbTableRead.TAGS)
     if isinstance(tags, Mapping):
         table.tags = {str(t["Key"]): str(t.get("Value", "")) for t in tags.get("Tags") or [] if "Key" in t}
-    desc = res.document("description")
+    desc = res.document(DynamoDbTableRead.DESCRIPTION)
     if isinstance(desc, Mapping):
         info = desc.get("Table") or {}
         for kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
@@ -108,7 +109,7 @@ def load_table(res: Resource) -> Table:
                     table.indexes[arn] = str((ix.get("Projection") or {}).get("ProjectionType") or "")
         if (info.get("StreamSpecification") or {}).get("StreamEnabled") and info.get("LatestStreamArn"):
             table.stream = str(info["LatestStreamArn"])
-    doc = res.document("resource_policy")
+    doc = res.document(DynamoDbTableRead.RESOURCE_POLICY)
     if isinstance(doc, Mapping) and doc.get("Policy"):
         table.policy = parse_policy(
             doc["Policy"], source=res.id, kind=EvidenceKind.RESOURCE_POLICY, require_principal=True
@@ -207,7 +208,7 @@ def evaluate_tables(ctx: ServiceContext) -> None:
     def evaluator(levels: Mapping[AccessLevel, tuple[str, ...]]) -> ResourcePolicyEvaluator:
         return ResourcePolicyEvaluator(
             population=ctx.population, directory=ctx.directory, index=index, levels=levels,
-            rcps_apply=False, anonymous=False, public_note=_public_note,
+            rcps_apply=False, anonymous=False, public_note=_public_note, memo=ctx.memo,
         )  # fmt: skip
 
     table_eval = evaluator(level_actions())

@@ -23,9 +23,8 @@ made through one.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 
 from seenby.errors import UsageError
 from seenby.explain import ActionExplanation, Answer, Layer, LayerKind, LayerStatus
@@ -36,13 +35,9 @@ from seenby.policies.aws.bpa import BpaSetting, BpaState, PublicAccessBlock
 from seenby.policies.aws.candidates import Candidate, CandidateKind
 from seenby.policies.aws.conditions import Tri
 from seenby.policies.aws.evaluate import Decision, Request, Verdict, evaluate_policies
-from seenby.policies.aws.iam import AccountIam, Entity, EntityKind, IdentityIndex
-from seenby.policies.aws.kms import EncryptionKind, KeyInfo, KeyRing
-from seenby.policies.aws.networks import load_networks
+from seenby.policies.aws.iam import Entity, EntityKind, IdentityIndex
+from seenby.policies.aws.kms import EncryptionKind, KeyInfo
 from seenby.policies.aws.object_acls import object_acl_outcome
-from seenby.policies.aws.org import Directory, load_directory
-from seenby.policies.aws.population import Population
-from seenby.policies.aws.provider import _canonical_accounts, _load_iam
 from seenby.policies.aws.s3 import (
     ActionSpec,
     Bucket,
@@ -51,57 +46,13 @@ from seenby.policies.aws.s3 import (
     load_bucket,
     outside_owner_account,
 )
-from seenby.snapshot import Resource, Snapshot
+from seenby.policies.aws.world import AwsWorld
+from seenby.registry import NOT_IN_SNAPSHOT, S3BucketRead, missing_reads
+from seenby.snapshot import Resource
 
-__all__ = ["AwsWorld", "explain_bucket", "resolve_candidates"]
+__all__ = ["AwsWorld", "explain_bucket", "resolve_candidates", "unknown_reference"]
 
 _NO_IDENTITY = (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED)
-
-
-@dataclass(kw_only=True)
-class AwsWorld:
-    """The evaluator's inputs for one snapshot, built the way :func:`.provider.evaluate_snapshot` builds them."""
-
-    snapshot: Snapshot
-    directory: Directory
-    iams: dict[str, AccountIam]
-    account_bpa: dict[str, PublicAccessBlock]
-    population: Population
-    keys: KeyRing
-    evaluator: BucketEvaluator
-
-    @classmethod
-    def build(cls, snapshot: Snapshot) -> AwsWorld:
-        directory = load_directory(snapshot)
-        iams, account_bpa = _load_iam(snapshot)
-        population = Population(
-            directory, iams, _canonical_accounts(snapshot), now=snapshot.collected_at_dt,
-            networks=load_networks(snapshot),
-        )  # fmt: skip
-        keys = KeyRing(snapshot)
-        evaluator = BucketEvaluator(
-            population=population, directory=directory, keys=keys, index=IdentityIndex(actions=())
-        )
-        return cls(
-            snapshot=snapshot, directory=directory, iams=iams, account_bpa=account_bpa, population=population,
-            keys=keys, evaluator=evaluator,
-        )  # fmt: skip
-
-    def bucket(self, arn: str) -> tuple[Bucket, Resource]:
-        for res in self.snapshot.of_type("aws.s3.bucket"):
-            if res.id == arn:
-                account_level = self.account_bpa.get(res.account or "") or PublicAccessBlock.from_read(
-                    None, source=res.account or "unknown account", level="account"
-                )
-                return load_bucket(res, account_level), res
-        raise UsageError(f"no S3 bucket {arn!r} in the snapshot")
-
-    def entity(self, arn: str) -> Entity | None:
-        for iam in self.iams.values():
-            e = iam.by_arn(arn)
-            if e is not None:
-                return e
-        return None
 
 
 def resolve_candidates(world: AwsWorld, ref: str) -> list[Candidate]:
@@ -203,9 +154,13 @@ def _outcome_layer(kind: LayerKind, o: Outcome, summary: str, **kw: tuple[Eviden
 
 
 def _read_gap(res: Resource, name: str) -> str | None:
+    """Why read ``name`` of ``res`` is unknown (denied, failed, or required but not in the snapshot), or None."""
     read = res.read(name)
     if read is not None and read.outcome.is_gap:
         return f"{read.api} was {read.outcome.value} ({read.error_code})"
+    missing = [c for c in missing_reads(res.type, res.reads) if c.name == name]
+    if missing:
+        return f"the snapshot holds no {name} read ({missing[0].api}, {NOT_IN_SNAPSHOT})"
     return None
 
 
@@ -277,7 +232,7 @@ def _boundary_layer(entity: Entity | None, request: Request) -> Layer:
 
 def _resource_layer(bucket: Bucket, res: Resource, c: Candidate, request: Request) -> Layer:
     if bucket.policy is None:
-        gap = _read_gap(res, "policy")
+        gap = _read_gap(res, S3BucketRead.POLICY)
         if gap:
             return Layer(
                 kind=LayerKind.RESOURCE_POLICY, status=LayerStatus.UNKNOWN,
@@ -299,18 +254,13 @@ def _resource_layer(bucket: Bucket, res: Resource, c: Candidate, request: Reques
 
 
 def _without_ownership(bucket: Bucket) -> Bucket:
-    other = copy.copy(bucket)
-    other.ownership = None
-    other.ownership_unknown = None
-    return other
+    return replace(bucket, ownership=None, ownership_unknown=None)
 
 
 def _without_ignore_public_acls(bucket: Bucket) -> Bucket:
-    other = copy.copy(bucket)
     settings = dict(bucket.bpa.settings)
     settings[BpaSetting.IGNORE_PUBLIC_ACLS] = BpaState(value=Tri.FALSE)
-    other.bpa = PublicAccessBlock(settings=settings)
-    return other
+    return replace(bucket, bpa=PublicAccessBlock(settings=settings))
 
 
 def _acls(ev: BucketEvaluator, bucket: Bucket, c: Candidate, action: str) -> Outcome:
@@ -438,7 +388,7 @@ def _org_layer(world: AwsWorld, c: Candidate, request: Request, resource_account
     return _outcome_layer(kind, outcome, summary, allowing=tuple(allowing) if outcome.allows else ())
 
 
-def _kms_layer(world: AwsWorld, bucket: Bucket, c: Candidate, spec: ActionSpec) -> Layer:
+def _kms_layer(world: AwsWorld, ev: BucketEvaluator, bucket: Bucket, c: Candidate, spec: ActionSpec) -> Layer:
     kind = LayerKind.KMS_KEY_POLICY
     enc = bucket.encryption.kind
     if spec.kms_action is None:
@@ -451,7 +401,6 @@ def _kms_layer(world: AwsWorld, bucket: Bucket, c: Candidate, spec: ActionSpec) 
     if enc is not EncryptionKind.SSE_KMS:
         what = "SSE-S3" if enc is EncryptionKind.SSE_S3 else "no default encryption"
         return Layer(kind=kind, status=LayerStatus.NOT_APPLICABLE, summary=f"{what}: no key policy layer")
-    ev = world.evaluator
     key = ev.key_of(bucket)
     assert key is not None  # SSE-KMS always resolves to a key or a stand-in
     outcome = ev.key_outcome(key, c, spec.kms_action, bucket.kms_context())
@@ -547,9 +496,9 @@ def _mark_decisive(layers: list[Layer], outcome: Outcome) -> tuple[list[Layer], 
 
 
 def _explain_action(
-    world: AwsWorld, bucket: Bucket, res: Resource, c: Candidate, spec: ActionSpec, via: AccessPoint | None
+    world: AwsWorld, ev: BucketEvaluator, bucket: Bucket, res: Resource, c: Candidate, spec: ActionSpec,
+    via: AccessPoint | None,
 ) -> ActionExplanation:
-    ev = world.evaluator
     key = ev.key_of(bucket)
     entity = world.population.entity_of.get(c.key)
     resource = f"{bucket.arn}/*" if spec.object_level else bucket.arn
@@ -565,7 +514,7 @@ def _explain_action(
     layers += [
         _resource_layer(bucket, res, c, request), acl, ownership, _bpa_layer(ev, bucket, c, ignored),
         _org_layer(world, c, request, bucket.account, rcp=False),
-        _org_layer(world, c, request, bucket.account, rcp=True), _kms_layer(world, bucket, c, spec),
+        _org_layer(world, c, request, bucket.account, rcp=True), _kms_layer(world, ev, bucket, c, spec),
     ]  # fmt: skip
     if via is None:
         outcome = ev.action_outcome(bucket, key, c, spec)
@@ -592,13 +541,16 @@ def explain_bucket(
     world: AwsWorld, candidates: Sequence[Candidate], bucket_arn: str, level: AccessLevel
 ) -> tuple[ActionExplanation, ...]:
     """Every action of ``level`` on the bucket, for each caller, directly and through each access point."""
-    bucket, res = world.bucket(bucket_arn)
+    res = world.bucket_resource(bucket_arn)
+    bucket = load_bucket(res, world.account_level_bpa(res.account))
+    # the audit's own layers: an evaluator over the same world (no identity index: the callers are given)
+    ev = BucketEvaluator(world=world, index=IdentityIndex(actions=()))
     points = load_access_points(res, bucket)
     out: list[ActionExplanation] = []
     for c in candidates:
         for spec in level_specs(level):
-            out.append(_explain_action(world, bucket, res, c, spec, None))
+            out.append(_explain_action(world, ev, bucket, res, c, spec, None))
             for ap in points:
                 if ap.policy is not None:
-                    out.append(_explain_action(world, bucket, res, c, spec, ap))
+                    out.append(_explain_action(world, ev, bucket, res, c, spec, ap))
     return tuple(out)

@@ -31,6 +31,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from seenby.model import Carries, CoverageGap, Evidence, EvidenceKind, Flow, FlowKind, ReadOutcome
+from seenby.registry import TypeName
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = ["s3_flow_gaps", "s3_flows"]
@@ -200,12 +201,12 @@ def _dynamodb(res: Resource, partition: str) -> Iterator[Flow]:
 def s3_flows(snapshot: Snapshot) -> list[Flow]:
     """Every flow out of every bucket and table of ``snapshot`` (failed reads are gaps already: none is guessed)."""
     out: list[Flow] = []
-    for res in snapshot.of_type("aws.s3.bucket"):
+    for res in snapshot.of_type(TypeName.AWS_S3_BUCKET):
         partition = _partition(res.id)
         out.extend(_replication(res, partition))
         out.extend(_inventory(res, partition))
         out.extend(_logging(res, partition))
-    for res in snapshot.of_type("aws.dynamodb.table"):
+    for res in snapshot.of_type(TypeName.AWS_DYNAMODB_TABLE):
         out.extend(_dynamodb(res, _partition(res.id)))
     return out
 
@@ -214,7 +215,7 @@ def s3_flow_gaps(snapshot: Snapshot) -> list[CoverageGap]:
     """A truncated inventory listing (``IsTruncated``: more configurations than one page) is a gap: the rest
     are unknown, and so is where they write."""
     out: list[CoverageGap] = []
-    for res in snapshot.of_type("aws.s3.bucket"):
+    for res in snapshot.of_type(TypeName.AWS_S3_BUCKET):
         doc = res.document("inventory") or {}
         if doc.get("IsTruncated"):
             out.append(

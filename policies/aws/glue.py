@@ -58,12 +58,13 @@ from seenby.policies.aws.lakeformation import LakeFormation, load_lake_formation
 from seenby.policies.aws.matching import has_wildcard
 from seenby.policies.aws.resource_policy import GuardedResource, ResourcePolicyEvaluator
 from seenby.policies.aws.services import ServiceContext
+from seenby.registry import TypeName
 from seenby.snapshot import Resource
 
 __all__ = ["GlueTable", "evaluate_glue", "level_actions", "load_tables", "location_bucket", "table_of_pattern"]
 
-CATALOG_TYPE = "aws.glue.catalog"
-LF_TYPE = "aws.lakeformation.settings"
+CATALOG_TYPE = TypeName.AWS_GLUE_CATALOG
+LF_TYPE = TypeName.AWS_LAKEFORMATION
 
 
 @cache
@@ -168,7 +169,7 @@ def evaluate_glue(ctx: ServiceContext) -> None:
 
     def evaluator(lv: Mapping[AccessLevel, tuple[str, ...]]) -> ResourcePolicyEvaluator:
         return ResourcePolicyEvaluator(population=ctx.population, directory=ctx.directory, index=index, levels=lv,
-                                       rcps_apply=False, anonymous=False)  # fmt: skip
+                                       rcps_apply=False, anonymous=False, memo=ctx.memo)  # fmt: skip
 
     iam_mode = evaluator(levels)
     lf_mode = evaluator({k: v for k, v in levels.items() if k is not AccessLevel.LIST})

@@ -26,11 +26,12 @@ from typing import Any
 from seenby.model import Edge, EdgeKind, Evidence, EvidenceKind, Principal, PrincipalKind, Provider
 from seenby.policies.aws.iam import Entity
 from seenby.policies.aws.services import ServiceContext
+from seenby.registry import TypeName
 from seenby.snapshot import Resource
 
 __all__ = ["ROLE_PATH", "evaluate_identity_center", "provisioned_role", "sso_group_id", "sso_user_id"]
 
-RESOURCE_TYPE = "aws.sso.instance"
+RESOURCE_TYPE = TypeName.AWS_SSO_INSTANCE
 ROLE_PATH = "/aws-reserved/sso.amazonaws.com/"
 ROLE_PREFIX = "AWSReservedSSO_"
 

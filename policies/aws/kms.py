@@ -30,6 +30,7 @@ from typing import Any
 
 from seenby.model import Condition, Evidence, EvidenceKind
 from seenby.policies.aws.document import PolicyDocument, parse_policy
+from seenby.registry import TypeName
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = ["Encryption", "EncryptionKind", "KeyInfo", "KeyRing", "parse_encryption"]
@@ -111,7 +112,7 @@ class KeyRing:
     def __init__(self, snapshot: Snapshot) -> None:
         self.by_arn: dict[str, KeyInfo] = {}
         self.by_id: dict[str, KeyInfo] = {}
-        for res in snapshot.of_type("aws.kms.key"):
+        for res in snapshot.of_type(TypeName.AWS_KMS_KEY):
             meta = (res.document("metadata") or {}).get("KeyMetadata") or {}
             key_id = meta.get("KeyId") or res.id.rsplit("/", 1)[-1]
             account = meta.get("AWSAccountId") or res.account or _arn_account(res.id)

@@ -68,6 +68,7 @@ from seenby.model import (
     Provider,
 )
 from seenby.policies.aws.population import Population
+from seenby.registry import TypeName
 from seenby.snapshot import Resource
 
 __all__ = [
@@ -79,7 +80,7 @@ __all__ = [
     "permission_levels",
 ]
 
-RESOURCE_TYPE = "aws.lakeformation.settings"
+RESOURCE_TYPE = TypeName.AWS_LAKEFORMATION
 IAM_ALLOWED_PRINCIPALS = "IAM_ALLOWED_PRINCIPALS"
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from seenby.registry import TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = ["Endpoint", "NetworkDirectory", "Vpc", "load_networks"]
@@ -70,7 +71,7 @@ def load_networks(snapshot: Snapshot) -> NetworkDirectory:
     that read it."""
     vpcs: dict[str, Vpc] = {}
     endpoints: dict[str, Endpoint] = {}
-    for res in snapshot.of_type("aws.account"):
+    for res in snapshot.of_type(TypeName.AWS_ACCOUNT):
         account = res.account or res.id
         for region, item in _regions(res.document("vpcs"), "Vpcs"):
             if item.get("VpcId"):

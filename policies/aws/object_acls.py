@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from seenby.model import CoverageGap, Evidence, EvidenceKind, ReadOutcome, freeze_json
 from seenby.policies.aws.access import NOT_ALLOWED, Outcome, disjoin
+from seenby.registry import S3BucketRead
 from seenby.snapshot import Resource
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ __all__ = [
     "object_acl_permissions",
 ]
 
-OBJECT_ACLS = "object_acls"
+OBJECT_ACLS = S3BucketRead.OBJECT_ACLS
 SHOWN_KEYS = 5
 """How many object keys a grant's evidence names (the count says how many there are)."""
 

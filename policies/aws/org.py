@@ -23,7 +23,8 @@ from typing import Any
 
 from seenby.model import EvidenceKind
 from seenby.policies.aws.context import KeyValue, Known, Opaque, Unknown
-from seenby.policies.aws.document import PolicyDocument, parse_policy
+from seenby.policies.aws.document import PolicyDocument, Statement, parse_policy
+from seenby.registry import TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = ["Directory", "Organization", "load_directory"]
@@ -81,6 +82,17 @@ class Directory:
         org_id = self.account_org.get(account)
         return self.organizations.get(org_id) if org_id else None
 
+    def org_policy_statements(self) -> list[Statement]:
+        """Every statement of every SCP and RCP of the snapshot's organisations."""
+        return [
+            st
+            for org in self.organizations.values()
+            for table in (org.scps, org.rcps)
+            for docs in table.values()
+            for doc in docs
+            for st in doc.statements
+        ]
+
     def org_id_value(self, account: str | None) -> KeyValue:
         """aws:PrincipalOrgID for a principal of ``account``."""
         if account is None:
@@ -113,7 +125,7 @@ def _doc(read_document: Any, key: str) -> Any:
 
 def load_directory(snapshot: Snapshot) -> Directory:
     directory = Directory()
-    for res in snapshot.of_type("aws.organizations.organization"):
+    for res in snapshot.of_type(TypeName.AWS_ORGANIZATION):
         org = Organization(id=res.id)
         info = _doc(res.document("organization"), "Organization") or {}
         org.management_account = info.get("MasterAccountId") or info.get("ManagementAccountId")

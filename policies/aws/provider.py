@@ -15,7 +15,10 @@ Module map::
     population.py  building candidates                    access.py     layers → Outcome
     iam.py         GAAD, identity index                   org.py        organisation, SCPs, RCPs
     bpa.py         Block Public Access, "public"           kms.py        keys, SSE-KMS
-    s3.py          bucket layers → grants                 trust.py      trust policies → edges
+    s3.py          bucket layers (S3's hooks)             trust.py      trust policies → edges
+    world.py       one snapshot's AWS world, built once   memo.py       the one memo of an evaluation
+    resource_policy.py  the one evaluation core: candidates, identity, org caps, grants loop
+    services.py    registered types: buckets.py, dynamodb.py, identitycenter.py, quicksight.py, glue.py
 
 TODO (next steps, see the module docstrings): object ACLs are read for a bounded
 number of objects (object_acls.py; access points: access_points.py; IAM admin: admin.py); session
@@ -26,7 +29,7 @@ what it reaches through a group's grant in the graph (the graph cannot say
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from seenby.model import (
@@ -39,45 +42,15 @@ from seenby.model import (
     Principal,
     PrincipalKind,
 )
-from seenby.policies.aws.access import IdentityMemo
-from seenby.policies.aws.access_points import access_point_grants
 from seenby.policies.aws.admin import iam_admin_grants
-from seenby.policies.aws.bpa import PublicAccessBlock
-from seenby.policies.aws.iam import AccountIam, IdentityIndex, iam_role_arn, load_account_iam, s3_bucket_name
-from seenby.policies.aws.kms import KeyRing
-from seenby.policies.aws.networks import load_networks
-from seenby.policies.aws.object_acls import object_acl_gap
-from seenby.policies.aws.org import Directory, load_directory
-from seenby.policies.aws.population import Population
-from seenby.policies.aws.s3 import BucketEvaluator, all_actions, load_bucket
+from seenby.policies.aws.iam import IdentityIndex, iam_role_arn
+from seenby.policies.aws.org import Directory
 from seenby.policies.aws.services import SERVICE_EVALUATORS, ServiceContext
 from seenby.policies.aws.trust import trust_edges
+from seenby.policies.aws.world import AwsWorld
 from seenby.snapshot import Snapshot
 
-__all__ = ["evaluate_snapshot"]
-
-
-def _load_iam(snapshot: Snapshot) -> tuple[dict[str, AccountIam], dict[str, PublicAccessBlock]]:
-    iams: dict[str, AccountIam] = {}
-    bpa: dict[str, PublicAccessBlock] = {}
-    for res in snapshot.of_type("aws.account"):
-        account = res.account or res.id
-        gaad = res.document("authorization_details")
-        if isinstance(gaad, Mapping):
-            iams[account] = load_account_iam(account, gaad)
-        bpa[account] = PublicAccessBlock.from_read(res.read("public_access_block"), source=account, level="account")
-    return iams, bpa
-
-
-def _canonical_accounts(snapshot: Snapshot) -> dict[str, str]:
-    """Canonical user id → account, from the owners of buckets whose account is known."""
-    out: dict[str, str] = {}
-    for res in snapshot.of_type("aws.s3.bucket"):
-        acl = res.document("acl")
-        owner = (acl.get("Owner") or {}).get("ID") if isinstance(acl, Mapping) else None
-        if owner and res.account:
-            out.setdefault(owner, res.account)
-    return out
+__all__ = ["evaluate_snapshot", "evaluate_world"]
 
 
 def _broad_keys(p: Principal, directory: Directory) -> set[str]:
@@ -161,20 +134,18 @@ def _prune(items: list[Any], directory: Directory, key_of: Callable[[Any], tuple
 
 def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
     """Evaluate every AWS resource of ``snapshot``."""
-    evaluation = Evaluation()
-    directory = load_directory(snapshot)
-    iams, account_bpa = _load_iam(snapshot)
-    population = Population(
-        directory, iams, _canonical_accounts(snapshot), now=snapshot.collected_at_dt, networks=load_networks(snapshot)
-    )
-    keys = KeyRing(snapshot)
+    return evaluate_world(AwsWorld.build(snapshot))
 
-    index = IdentityIndex(actions=(*all_actions(), "kms:Decrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy"))
+
+def evaluate_world(world: AwsWorld) -> Evaluation:
+    """Evaluate every AWS resource of ``world``'s snapshot."""
+    evaluation = Evaluation()
+    directory, iams, population = world.directory, world.iams, world.population
+
     # sts:AssumeRole holders apart: one allowed on every role must not become a candidate of every bucket
     assume_index = IdentityIndex(actions=("sts:AssumeRole",))
     for iam in iams.values():
         for entity in iam.entities():
-            index.add(entity, name_of=s3_bucket_name)
             assume_index.add(entity, name_of=iam_role_arn)
             evaluation.add_principal(entity.principal)
 
@@ -200,30 +171,15 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
 
     # trust
     edges: list[Edge] = []
-    memo = IdentityMemo()
     for iam in iams.values():
         for role in iam.roles.values():
-            edges.extend(trust_edges(role, population, directory, assume_index, memo))
+            edges.extend(trust_edges(role, population, directory, assume_index, world.memo.identities))
     for edge in _prune(edges, directory, lambda e: (e.target.id,)):
         evaluation.add_edge(edge)
 
-    # buckets
-    evaluator = BucketEvaluator(population=population, directory=directory, keys=keys, index=index)
-    for res in snapshot.of_type("aws.s3.bucket"):
-        account_level = account_bpa.get(res.account or "") or PublicAccessBlock.from_read(
-            None, source=res.account or "unknown account", level="account"
-        )
-        bucket = load_bucket(res, account_level)
-        evaluation.datasets[bucket.arn] = bucket.dataset()
-        if (gap := object_acl_gap(res, bucket.object_acls)) is not None:
-            evaluation.gaps.append(gap)
-        grants = evaluator.grants(bucket) + access_point_grants(evaluator, bucket, res)
-        for grant in _prune(grants, directory, lambda g: (g.dataset, g.level)):
-            evaluation.add_grant(grant)
-
-    # other data stores and identity sources: one module each (policies/aws/services.py)
+    # data stores and identity sources, S3 first: one module each (policies/aws/services.py)
     context = ServiceContext(
-        snapshot=snapshot, directory=directory, population=population, iams=iams, evaluation=evaluation,
+        world=world, evaluation=evaluation,
         prune=lambda grants: _prune(grants, directory, lambda g: (g.dataset, g.level)),
     )  # fmt: skip
     for evaluate_service in SERVICE_EVALUATORS:

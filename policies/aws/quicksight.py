@@ -44,12 +44,13 @@ from seenby.model import (
     Reexposure,
 )
 from seenby.policies.aws.services import ServiceContext
+from seenby.registry import TypeName
 from seenby.snapshot import Resource
 
 __all__ = ["evaluate_quicksight", "lineage_targets", "permission_levels"]
 
-DASHBOARD_TYPE = "aws.quicksight.dashboard"
-ACCOUNT_TYPE = "aws.quicksight.account"
+DASHBOARD_TYPE = TypeName.AWS_QUICKSIGHT_DASHBOARD
+ACCOUNT_TYPE = TypeName.AWS_QUICKSIGHT_ACCOUNT
 
 
 @cache

@@ -1,7 +1,6 @@
-"""Datasets guarded by one resource policy plus the callers' identity policies.
+"""The one AWS evaluation core: datasets guarded by a resource policy plus the callers' identity policies.
 
-DynamoDB tables and the Glue Data Catalog work like an S3 bucket without ACLs or
-Block Public Access: the same evaluation logic applies
+Every AWS data store is evaluated here
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html,
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html):
 in the resource's own account an Allow in the resource policy *or* the caller's identity
@@ -10,14 +9,29 @@ delegates to that account's identity policies; explicit Deny anywhere wins; SCPs
 caller, RCPs (where the service supports them) cap everyone acting on the resource.
 Each layer is :mod:`.access`; nothing here decides a statement itself.
 
-An unknown resource policy (a denied or failed read) adds no grant; its gap is reported
-by :func:`seenby.policies.gaps.collect_gaps` against the dataset, never read as "no policy".
+:class:`ResourcePolicyEvaluator` is the core: the candidates every resource has (the broad
+classes, the principals its policy names, the holders of identity statements that reach it),
+the identity side, the organisation caps and the grants loop.  A resource type with layers of
+its own overrides hooks, as S3 does (:class:`.s3.BucketEvaluator`: ACLs and object ACLs, Block
+Public Access, the KMS key, access points):
+
+* :meth:`~ResourcePolicyEvaluator.prepare` turns the resource into what the other hooks read;
+* :meth:`~ResourcePolicyEvaluator.candidates`, :meth:`~ResourcePolicyEvaluator.resource_keys`;
+* :meth:`~ResourcePolicyEvaluator.may_be_granted` (skip callers no layer can allow);
+* :meth:`~ResourcePolicyEvaluator.decider` (the outcomes of one level's actions for a caller);
+* :meth:`~ResourcePolicyEvaluator.requests` (as the group-member check replays them).
+
+Each service's own definition of "public" is its ``public_note`` (DynamoDB's) or its own
+layer (S3's Block Public Access).  An unknown resource policy (a denied or failed read)
+adds no grant; its gap is reported by :func:`seenby.policies.gaps.collect_gaps` against the
+dataset, never read as "no policy".
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
 from seenby.model import AccessLevel, Evidence, EvidenceKind, Grant
 from seenby.policies.aws.access import (
@@ -27,20 +41,33 @@ from seenby.policies.aws.access import (
     Outcome,
     any_of,
     conjoin,
-    identity_outcome,
     org_policy_outcome,
     resource_and_identity,
 )
 from seenby.policies.aws.candidates import Candidate, CandidateKind, noted, without_redundant_variants
-from seenby.policies.aws.context import KeyValue, Known
+from seenby.policies.aws.context import KeyValue, Known, RequestContext
 from seenby.policies.aws.document import PolicyDocument, Statement, addresses_services
 from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.group_members import GroupMembers
-from seenby.policies.aws.iam import IdentityIndex
+from seenby.policies.aws.iam import Entity, IdentityIndex
+from seenby.policies.aws.memo import AwsMemo
 from seenby.policies.aws.org import Directory
 from seenby.policies.aws.population import Population, unique
 
-__all__ = ["GuardedResource", "ResourcePolicyEvaluator"]
+__all__ = ["Decider", "Guarded", "GuardedResource", "ResourcePolicyEvaluator"]
+
+
+class Guarded(Protocol):
+    """What the core reads of a prepared resource."""
+
+    @property
+    def arn(self) -> str: ...
+
+    @property
+    def account(self) -> str | None: ...
+
+    @property
+    def policy(self) -> PolicyDocument | None: ...
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,14 +81,24 @@ class GuardedResource:
     targets: tuple[str, ...]  # ARN globs an identity statement must reach
 
 
-class ResourcePolicyEvaluator:
-    """Grants on :class:`GuardedResource` records, for the actions of each level.
+R = TypeVar("R")  # the resource as the caller hands it over
+P = TypeVar("P", bound=Guarded)  # the resource as the hooks read it (prepare's result)
+
+# The outcomes of one level's actions for one caller: (level, actions) -> outcomes.
+Decider = Callable[[AccessLevel, Sequence[Any]], list[Outcome]]
+
+
+class ResourcePolicyEvaluator(Generic[R, P]):
+    """Grants on one resource type, for the actions of each level.
 
     ``anonymous``: the service accepts unsigned requests (DynamoDB and Glue do not, so
     a ``"*"`` principal there reaches any authenticated AWS principal, never anyone).
     ``rcps_apply``: the service is one resource control policies cover.
     ``public_note``: a note for evidence quoting a statement the service itself calls public.
+    ``kind``: names the type in the shared memo (its resource keys differ from other types').
     """
+
+    kind = "resource-policy"
 
     def __init__(
         self,
@@ -69,8 +106,9 @@ class ResourcePolicyEvaluator:
         population: Population,
         directory: Directory,
         index: IdentityIndex,
-        levels: Mapping[AccessLevel, Sequence[str]],
+        levels: Mapping[AccessLevel, Sequence[Any]],
         rcps_apply: bool,
+        memo: AwsMemo,
         anonymous: bool = False,
         public_note: Callable[[Statement], str | None] | None = None,
     ) -> None:
@@ -81,9 +119,38 @@ class ResourcePolicyEvaluator:
         self.rcps_apply = rcps_apply
         self.anonymous = anonymous
         self.public_note = public_note
-        self.group_members = GroupMembers(population)
+        self.memo = memo
+        self.group_members = GroupMembers(population, memo.identities)
 
-    def candidates(self, res: GuardedResource) -> list[Candidate]:
+    # -- hooks (overridden per resource type) -------------------------------------------------
+
+    def prepare(self, res: R) -> P:
+        """What the other hooks read of ``res`` (a :class:`GuardedResource` is read as it is)."""
+        return res  # type: ignore[return-value]
+
+    def candidates(self, res: P) -> list[Candidate]:
+        out = self.class_candidates(res)
+        out.extend(self.holder_candidates(self.index.holders(res.index_name, res.targets)))  # type: ignore[attr-defined]
+        return self.population.with_networks(unique(out), (res.policy,), res.account)
+
+    def resource_keys(self, res: Guarded) -> dict[str, KeyValue]:
+        return self.account_keys(res.account)
+
+    def may_be_granted(self, res: P, c: Candidate) -> bool:
+        return True
+
+    def decider(self, res: P, c: Candidate) -> Decider:
+        return lambda level, actions: [self.outcome(res, c, a) for a in actions]
+
+    def requests(self, res: P, actions: Iterable[Any]) -> Callable[[Candidate], list[Request]]:
+        """The requests of ``actions`` on ``res`` as a given caller makes them."""
+        return lambda c: [Request(action=a, resource=res.arn, context=self.context(c, res)) for a in actions]
+
+    # -- the core ------------------------------------------------------------------------------
+
+    def class_candidates(self, res: P) -> list[Candidate]:
+        """The broad classes (anyone, any authenticated principal, any service, the organisation, the account) and
+        the principals and service variants the resource policy names."""
         pop = self.population
         out: list[Candidate] = [pop.public()] if self.anonymous else []
         out.append(pop.authenticated())
@@ -96,35 +163,83 @@ class ResourcePolicyEvaluator:
             out.append(pop.account(res.account))
         out.extend(pop.named_in(res.policy))
         out.extend(pop.variants(res.policy))
-        for entity in self.index.holders(res.index_name, res.targets):
+        return out
+
+    def holder_candidates(self, holders: Iterable[Entity]) -> list[Candidate]:
+        """IAM principals holding identity statements that may reach the resource, each with its groups."""
+        pop = self.population
+        out: list[Candidate] = []
+        for entity in holders:
             out.append(pop.entity(entity))
             out.extend(pop.entity(g) for g in entity.groups)
-        return pop.with_networks(unique(out), (res.policy,), res.account)
+        return out
 
-    def resource_keys(self, res: GuardedResource) -> dict[str, KeyValue]:
+    def account_keys(self, account: str | None) -> dict[str, KeyValue]:
+        """The request keys that say whose resource it is (``aws:ResourceAccount``, ``aws:ResourceOrgID``)."""
         keys: dict[str, KeyValue] = {}
-        if res.account:
-            keys["aws:ResourceAccount"] = Known((res.account,))
-            org = self.directory.org_of(res.account)
+        if account:
+            keys["aws:ResourceAccount"] = Known((account,))
+            org = self.directory.org_of(account)
             if org is not None:
                 keys["aws:ResourceOrgID"] = Known((org.id,))
         return keys
 
+    def context_scope(self, res: Guarded) -> object:
+        """What :meth:`resource_keys` depends on: the resource's account, unless a type's hook says more."""
+        return res.account
+
+    def context(self, c: Candidate, res: Guarded) -> RequestContext:
+        """``c``'s context with the resource's keys (which depend only on :meth:`context_scope`), made once."""
+        cache_key = (self.kind, c.key, id(c.context), self.context_scope(res))
+        hit = self.memo.contexts.get(cache_key)
+        if hit is not None and hit[0] is c.context:
+            return hit[1]
+        merged = c.context.merged(self.resource_keys(res))
+        self.memo.contexts[cache_key] = (c.context, merged)
+        return merged
+
     def identity(self, c: Candidate, request: Request, resource_account: str | None) -> tuple[Outcome, IdentityMode]:
+        """The caller's identity side, and how it was decided (evaluated, assumed for another account, none)."""
         entity = self.population.entity_of.get(c.key)
         if entity is not None:
-            own_only = c.kind is CandidateKind.USER
-            return identity_outcome(entity, request, own_allows_only=own_only), IdentityMode.EVALUATED
+            return self.memo.identities.outcome(entity, request, c.kind is CandidateKind.USER), IdentityMode.EVALUATED
         if c.kind in (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED):
             return NOT_ALLOWED, IdentityMode.NONE
         if c.kind is CandidateKind.ACCOUNT and c.account == resource_account:
-            return NOT_ALLOWED, IdentityMode.NONE  # the account's named principals are candidates of their own
+            # an unnamed principal of the resource's own account: the named ones are candidates of their own
+            return NOT_ALLOWED, IdentityMode.NONE
         return ALLOWED, IdentityMode.ASSUMED
 
-    def outcome(self, res: GuardedResource, c: Candidate, action: str, resource: str | None = None) -> Outcome:
+    def org_caps(self, c: Candidate, request: Request, resource_account: str | None) -> Outcome:
+        """SCPs of the caller's organisation and, where they apply, RCPs of the resource's."""
+        org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
+        shape, memo = self.memo.org_shape, self.memo
+        cache_key: tuple[object, ...] | None = None
+        if shape.caller_free:
+            # the outcome depends on the caller's account alone
+            cache_key = (self.rcps_apply, c.account, org_id, request.action, resource_account)
+            shared = memo.org_caps_by_account.get(cache_key)
+            if shared is not None:
+                return shared
+        elif shape.resource_free:
+            # no SCP or RCP statement names a resource: the outcome is the same on every resource
+            cache_key = (self.rcps_apply, c.key, id(request.context), request.action, resource_account)
+            hit = memo.org_caps.get(cache_key)
+            if hit is not None and hit[0] is request.context:
+                return hit[1]
+        caps = [org_policy_outcome(self.directory, c.account, request, None, org_id=org_id)]
+        if self.rcps_apply:
+            caps.append(org_policy_outcome(self.directory, resource_account, request, c, resource_policies=True))
+        outcome = conjoin(*caps)
+        if shape.caller_free:
+            memo.org_caps_by_account[cache_key] = outcome
+        elif cache_key is not None:
+            memo.org_caps[cache_key] = (request.context, outcome)
+        return outcome
+
+    def outcome(self, res: P, c: Candidate, action: str, resource: str | None = None) -> Outcome:
         """Every layer for ``c`` doing ``action`` on ``resource`` (default: the resource's ARN)."""
-        context = c.context.merged(self.resource_keys(res))
-        request = Request(action=action, resource=resource or res.arn, context=context)
+        request = Request(action=action, resource=resource or res.arn, context=self.context(c, res))
         identity, mode = self.identity(c, request, res.account)
         outcome = resource_and_identity(
             candidate=c, resource_account=res.account, resource_docs=[res.policy] if res.policy else [],
@@ -132,13 +247,9 @@ class ResourcePolicyEvaluator:
         )  # fmt: skip
         if not outcome.allows:
             return outcome
-        org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
-        caps = [org_policy_outcome(self.directory, c.account, request, None, org_id=org_id)]
-        if self.rcps_apply:
-            caps.append(org_policy_outcome(self.directory, res.account, request, c, resource_policies=True))
-        return conjoin(outcome, *caps)
+        return conjoin(outcome, self.org_caps(c, request, res.account))
 
-    def _noted(self, res: GuardedResource, evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
+    def _noted(self, res: P, evidence: tuple[Evidence, ...]) -> tuple[Evidence, ...]:
         if self.public_note is None or res.policy is None:
             return evidence
         notes = {
@@ -152,11 +263,17 @@ class ResourcePolicyEvaluator:
             out.append(e)
         return tuple(out)
 
-    def grants(self, res: GuardedResource, dataset: str) -> list[Grant]:
+    def grants(self, resource: R, dataset: str | None = None) -> list[Grant]:
+        """Every candidate's grants on ``resource``, as dataset ``dataset`` (default: the resource's ARN)."""
+        res = self.prepare(resource)
+        dataset = dataset or res.arn
         granted: list[tuple[Candidate, Grant]] = []
         for c in self.candidates(res):
+            if not self.may_be_granted(res, c):
+                continue
+            decide = self.decider(res, c)
             for level, actions in self.levels.items():
-                best = any_of(*(self.outcome(res, c, a) for a in actions))
+                best = any_of(*decide(level, actions))
                 if not best.allows:
                     continue
                 evidence = best.evidence or (
@@ -165,13 +282,8 @@ class ResourcePolicyEvaluator:
                 grant = Grant(principal=c.principal, dataset=dataset, level=level,
                               evidence=noted(c, self._noted(res, evidence)), conditions=best.conditions)  # fmt: skip
                 if c.kind is CandidateKind.GROUP:
-                    members = self.group_members.grant(c, grant, self._requests(res, actions), (res.policy,))
+                    members = self.group_members.grant(c, grant, self.requests(res, actions), (res.policy,))
                     granted.extend((c, g) for g in members)
                 else:
                     granted.append((c, grant))
         return without_redundant_variants(granted)
-
-    def _requests(self, res: GuardedResource, actions: Iterable[str]) -> Callable[[Candidate], list[Request]]:
-        """The requests of ``actions`` on ``res`` as a given caller makes them."""
-        keys = self.resource_keys(res)
-        return lambda c: [Request(action=a, resource=res.arn, context=c.context.merged(keys)) for a in actions]

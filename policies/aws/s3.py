@@ -15,7 +15,7 @@ Object ACLs, when the snapshot has them, are one more resource-side layer (:mod:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -28,43 +28,37 @@ from seenby.model import (
     DatasetKind,
     Evidence,
     EvidenceKind,
-    Grant,
     Provider,
     freeze_json,
 )
-from seenby.policies.aws.access import (
-    ALLOWED,
-    NOT_ALLOWED,
-    IdentityMemo,
-    IdentityMode,
-    Outcome,
-    any_of,
-    conjoin,
-    disjoin,
-    org_policy_outcome,
-    resource_and_identity,
-)
+from seenby.policies.aws.access import NOT_ALLOWED, Outcome, conjoin, disjoin, resource_and_identity
 from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, is_public_policy
-from seenby.policies.aws.candidates import (
-    Candidate,
-    CandidateKind,
-    match_principal,
-    noted,
-    without_redundant_variants,
-)
+from seenby.policies.aws.candidates import Candidate, CandidateKind, match_principal
 from seenby.policies.aws.conditions import Tri
-from seenby.policies.aws.context import ABSENT, KeyValue, Known, RequestContext, bucket_tag_keys
-from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, addresses_services, parse_policy
+from seenby.policies.aws.context import ABSENT, KeyValue, Known, bucket_tag_keys
+from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, parse_policy
 from seenby.policies.aws.evaluate import Request, Verdict
-from seenby.policies.aws.group_members import GroupMembers
-from seenby.policies.aws.kms import Encryption, EncryptionKind, KeyInfo, KeyRing, parse_encryption
+from seenby.policies.aws.iam import IdentityIndex
+from seenby.policies.aws.kms import Encryption, EncryptionKind, KeyInfo, parse_encryption
 from seenby.policies.aws.matching import action_matches
+from seenby.policies.aws.memo import ActionElement
 from seenby.policies.aws.object_acls import ObjectAcls, load_object_acls, object_acl_outcome, object_acl_permissions
-from seenby.policies.aws.org import Directory
-from seenby.policies.aws.population import Population
+from seenby.policies.aws.population import unique
+from seenby.policies.aws.resource_policy import Decider, Guarded, ResourcePolicyEvaluator
+from seenby.policies.aws.world import AwsWorld
+from seenby.registry import S3BucketRead
 from seenby.snapshot import Resource
 
-__all__ = ["ActionSpec", "Bucket", "BucketEvaluator", "level_actions", "load_bucket", "outside_owner_account"]
+__all__ = [
+    "ActionSpec",
+    "Bucket",
+    "BucketEvaluator",
+    "BucketTarget",
+    "all_actions",
+    "level_actions",
+    "load_bucket",
+    "outside_owner_account",
+]
 
 _ACCESS_POINT_KEYS = ("s3:DataAccessPointArn", "s3:DataAccessPointAccount", "s3:AccessPointNetworkOrigin")
 
@@ -117,17 +111,19 @@ class AclGrant:
         return Evidence(kind=EvidenceKind.ACL_GRANT, source=bucket, location=f"Grants[{self.index}]", excerpt=self.raw)
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class Bucket:
+    """One bucket's layers, as read from its snapshot resource (changed only with :func:`dataclasses.replace`)."""
+
     arn: str
     name: str
     account: str | None
     region: str | None
-    tags: dict[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = field(default_factory=dict)
     tags_known: bool = False  # the tags read succeeded (or said there are none): ``tags`` is the whole tag set
     policy: PolicyDocument | None = None
     acl_owner: str | None = None
-    acl: list[AclGrant] = field(default_factory=list)
+    acl: tuple[AclGrant, ...] = ()
     acl_unknown: bool = False
     ownership: str | None = None  # ObjectOwnership; None = no controls (ACLs on)
     ownership_unknown: str | None = None  # reason, when the read is a gap
@@ -169,7 +165,7 @@ _ACCOUNT_GRANTEES = ("CanonicalUser", "AmazonCustomerByEmail")
 def _region(res: Resource) -> str | None:
     if res.region:
         return res.region
-    doc = res.document("location")
+    doc = res.document(S3BucketRead.LOCATION)
     if isinstance(doc, Mapping) and "LocationConstraint" in doc:
         constraint = str(doc["LocationConstraint"] or "")
         return _LEGACY_LOCATIONS.get(constraint, constraint)
@@ -177,43 +173,50 @@ def _region(res: Resource) -> str | None:
 
 
 def load_bucket(res: Resource, account_bpa: PublicAccessBlock) -> Bucket:
-    name = res.name or res.id.split(":::", 1)[-1]
-    bucket = Bucket(arn=res.id, name=name, account=res.account, region=_region(res))
-    tags = res.document("tags")
-    tags_read = res.read("tags")
-    bucket.tags_known = tags_read is not None and not tags_read.outcome.is_gap
-    if isinstance(tags, Mapping):
-        bucket.tags = {str(t["Key"]): str(t.get("Value", "")) for t in tags.get("TagSet") or [] if "Key" in t}
-    policy = res.document("policy")
-    if policy is not None:
-        raw = policy.get("Policy") if isinstance(policy, Mapping) and "Policy" in policy else policy
-        bucket.policy = parse_policy(raw, source=res.id, kind=EvidenceKind.RESOURCE_POLICY, require_principal=True)
-    acl_read = res.read("acl")
-    bucket.acl_unknown = acl_read is None or acl_read.outcome.is_gap
-    acl = res.document("acl")
+    tags: dict[str, str] = {}
+    tag_doc = res.document(S3BucketRead.TAGS)
+    tags_read = res.read(S3BucketRead.TAGS)
+    if isinstance(tag_doc, Mapping):
+        tags = {str(t["Key"]): str(t.get("Value", "")) for t in tag_doc.get("TagSet") or [] if "Key" in t}
+    policy = None
+    policy_doc = res.document(S3BucketRead.POLICY)
+    if policy_doc is not None:
+        raw = policy_doc.get("Policy") if isinstance(policy_doc, Mapping) and "Policy" in policy_doc else policy_doc
+        policy = parse_policy(raw, source=res.id, kind=EvidenceKind.RESOURCE_POLICY, require_principal=True)
+    acl_read = res.read(S3BucketRead.ACL)
+    acl_owner: str | None = None
+    grants: list[AclGrant] = []
+    acl = res.document(S3BucketRead.ACL)
     if isinstance(acl, Mapping):
-        bucket.acl_owner = (acl.get("Owner") or {}).get("ID")
+        acl_owner = (acl.get("Owner") or {}).get("ID")
         for i, g in enumerate(acl.get("Grants") or []):
             grantee = g.get("Grantee") or {}
             gtype = grantee.get("Type", "")
             value = grantee.get("ID") or grantee.get("URI") or grantee.get("EmailAddress") or ""
-            bucket.acl.append(
+            grants.append(
                 AclGrant(
                     index=i, grantee_type=gtype, grantee=value, permission=g.get("Permission", ""), raw=freeze_json(g)
                 )
             )
-    own = res.read("ownership_controls")
+    ownership: str | None = None
+    ownership_unknown: str | None = None
+    own = res.read(S3BucketRead.OWNERSHIP_CONTROLS)
     if own is not None and own.outcome.is_gap:
-        bucket.ownership_unknown = f"{own.api} was {own.outcome.value} ({own.error_code})"
+        ownership_unknown = f"{own.api} was {own.outcome.value} ({own.error_code})"
     elif own is not None and own.ok:
         rules = ((own.document or {}).get("OwnershipControls") or {}).get("Rules") or []
-        bucket.ownership = rules[0].get("ObjectOwnership") if rules else None
-    bucket.bpa = combine_bpa(
-        account_bpa, PublicAccessBlock.from_read(res.read("public_access_block"), source=res.id, level="bucket")
-    )
-    bucket.encryption = parse_encryption(res)
-    bucket.object_acls = load_object_acls(res, bucket.acl_owner)
-    return bucket
+        ownership = rules[0].get("ObjectOwnership") if rules else None
+    return Bucket(
+        arn=res.id, name=res.name or res.id.split(":::", 1)[-1], account=res.account, region=_region(res), tags=tags,
+        tags_known=tags_read is not None and not tags_read.outcome.is_gap,
+        policy=policy, acl_owner=acl_owner, acl=tuple(grants), acl_unknown=acl_read is None or acl_read.outcome.is_gap,
+        ownership=ownership, ownership_unknown=ownership_unknown,
+        bpa=combine_bpa(
+            account_bpa,
+            PublicAccessBlock.from_read(res.read(S3BucketRead.PUBLIC_ACCESS_BLOCK), source=res.id, level="bucket"),
+        ),
+        encryption=parse_encryption(res), object_acls=load_object_acls(res, acl_owner),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -296,78 +299,60 @@ def _outsider(bucket: Bucket, c: Candidate) -> bool:
     return c.kind in _OUTSIDE_KINDS
 
 
-# A statement's Action element: its patterns and whether it is a NotAction.
-_ActionElement = tuple[tuple[str, ...], bool]
-
-
-def _element_applies(element: _ActionElement, action: str) -> bool:
+def _element_applies(element: ActionElement, action: str) -> bool:
     """Whether a statement with this Action (or NotAction) element applies to ``action`` (as evaluate.py decides)."""
     patterns, not_action = element
     hit = any(action_matches(p, action) for p in patterns)
     return not hit if not_action else hit
 
 
-class BucketEvaluator:
-    """Grants of every candidate on one bucket at a time."""
+@dataclass(frozen=True, slots=True)
+class BucketTarget:
+    """A bucket as :class:`BucketEvaluator`'s hooks read it: its layers and its resolved KMS key."""
 
-    def __init__(self, *, population: Population, directory: Directory, keys: KeyRing, index: Any) -> None:
-        self.population = population
-        self.directory = directory
-        self.keys = keys
-        self.index = index
+    bucket: Bucket
+    key: KeyInfo | None
+
+    @property
+    def arn(self) -> str:
+        return self.bucket.arn
+
+    @property
+    def account(self) -> str | None:
+        return self.bucket.account
+
+    @property
+    def policy(self) -> PolicyDocument | None:
+        return self.bucket.policy
+
+
+class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
+    """S3 on the one core (:mod:`.resource_policy`): its hooks add ACLs and object ACLs, Block Public Access
+    (S3's own "public", :mod:`.bpa`), the bucket's KMS key and S3's resource keys; access points
+    (:mod:`.access_points`) compose the same layers."""
+
+    kind = "s3"
+
+    def __init__(self, *, world: AwsWorld, index: IdentityIndex) -> None:
+        super().__init__(
+            population=world.population, directory=world.directory, index=index, levels=level_actions(),
+            rcps_apply=True, memo=world.memo, anonymous=True,
+        )  # fmt: skip
+        self.keys = world.keys
         data = _data()
         self.acl_actions: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in data["acl_permissions"].items()}
         self.acl_groups: dict[str, str] = data["acl_groups"]
         self.log_delivery = data["log_delivery_service"]
-        self._contexts: dict[tuple[object, ...], tuple[RequestContext, RequestContext]] = {}
-        self._org_caps_cache: dict[tuple[str, int, str, str | None], tuple[RequestContext, Outcome]] = {}
-        self._key_cache: dict[tuple[object, ...], tuple[RequestContext, PolicyDocument, Outcome]] = {}
-        self._doc_elements: dict[int, tuple[PolicyDocument, frozenset[_ActionElement]]] = {}
-        self._partitions: dict[tuple[object, ...], tuple[int, ...]] = {}
-        self._identities = IdentityMemo()
-        self._group_members = GroupMembers(population, self._identities)
-        self._org_elements = frozenset(
-            (st.actions, st.not_action)
-            for org in directory.organizations.values()
-            for table in (org.scps, org.rcps)
-            for docs in table.values()
-            for doc in docs
-            for st in doc.statements
-        )
-        self._org_policies_resource_free = all(
-            st.resources in (None, ("*",)) and not st.not_resource
-            for org in directory.organizations.values()
-            for table in (org.scps, org.rcps)
-            for docs in table.values()
-            for doc in docs
-            for st in doc.statements
-        )
-        # SCP/RCP statements that name no resource, set no Condition and have no Principal decide alike
-        # for every caller of one account (and every bucket of one account)
-        self._org_policies_caller_free = self._org_policies_resource_free and all(
-            not st.condition and st.principals is None and not st.not_principal
-            for org in directory.organizations.values()
-            for table in (org.scps, org.rcps)
-            for docs in table.values()
-            for doc in docs
-            for st in doc.statements
-        )
-        self._org_caps_shared: dict[tuple[object, ...], Outcome] = {}
 
-    # -- candidates --------------------------------------------------------------------------
+    # -- hooks ---------------------------------------------------------------------------------
 
-    def candidates(self, bucket: Bucket, key: KeyInfo | None) -> list[Candidate]:
+    def prepare(self, res: Bucket) -> BucketTarget:
+        return BucketTarget(res, self.key_of(res))
+
+    def candidates(self, res: BucketTarget) -> list[Candidate]:
+        bucket, key = res.bucket, res.key
         pop = self.population
-        out: list[Candidate] = [pop.public(), pop.authenticated()]
-        if addresses_services(bucket.policy):
-            out.append(pop.any_service())
-        owner_org = self.directory.org_of(bucket.account)
-        if owner_org is not None:
-            out.append(pop.organization(owner_org.id))
-        if bucket.account:
-            out.append(pop.account(bucket.account))
-        out.extend(pop.named_in(bucket.policy))
-        out.extend(pop.variants(bucket.policy))
+        out = self.class_candidates(res)
         if key is not None:
             out.extend(pop.named_in(key.policy))
         for g in bucket.acl:
@@ -385,39 +370,104 @@ class BucketEvaluator:
             # whoever may decrypt with the bucket's key and reaches the bucket through its policy alone (a public or
             # account-wide Allow needs no S3 permission of their own in the owner account)
             holders += [e for e in self.index.holders(key.arn, (key.arn,)) if e.account == bucket.account]
-        for entity in holders:
-            if not foreign.may_reach(entity.account, bucket.account):
-                continue
-            out.append(pop.entity(entity))
-            for group in entity.groups:
-                out.append(pop.entity(group))
+        out.extend(self.holder_candidates(e for e in holders if foreign.may_reach(e.account, bucket.account)))
         # a grant the owner account's principals get without an Allow of their own reaches those roles of it that
         # others can assume, and so whoever assumes them (issue 22 item 4)
         acl_open = bucket.ownership != "BucketOwnerEnforced" and any(
             self.acl_groups.get(g.grantee) in ("public", "authenticated") for g in bucket.acl
         )
         out.extend(pop.entity(r) for r in pop.roles_reached_through_owner(bucket.account, bucket.policy, acl_open))
-        seen: dict[str, Candidate] = {}
-        for c in out:
-            seen.setdefault(c.key, c)
         return pop.with_networks(
-            seen.values(), (bucket.policy, key.policy if key is not None else None), bucket.account
+            unique(out), (bucket.policy, key.policy if key is not None else None), bucket.account
         )
 
-    # -- layers (public: policies/aws/explain.py and access_points.py compose them too) ------
-
-    def resource_keys(self, bucket: Bucket) -> dict[str, KeyValue]:
-        """The request context keys a request to ``bucket`` carries about the resource."""
+    def resource_keys(self, res: Guarded) -> dict[str, KeyValue]:
+        """The request context keys a request to the bucket carries about the resource."""
         # a direct request does not come through an access point (see access_points.py, which sets them)
         keys: dict[str, KeyValue] = {k: ABSENT for k in _ACCESS_POINT_KEYS}
-        if bucket.account:
-            keys["aws:ResourceAccount"] = Known((bucket.account,))
-            keys["s3:ResourceAccount"] = Known((bucket.account,))
-            org = self.directory.org_of(bucket.account)
+        if res.account:
+            keys["aws:ResourceAccount"] = Known((res.account,))
+            keys["s3:ResourceAccount"] = Known((res.account,))
+            org = self.directory.org_of(res.account)
             if org is not None:
                 keys["aws:ResourceOrgID"] = Known((org.id,))
-        keys.update(bucket_tag_keys(bucket.name, bucket.tags if bucket.tags_known else None))
+        bucket = res.bucket if isinstance(res, BucketTarget) else res
+        if isinstance(bucket, Bucket):
+            keys.update(bucket_tag_keys(bucket.name, bucket.tags if bucket.tags_known else None))
         return keys
+
+    def context_scope(self, res: Guarded) -> object:
+        """A request's resource keys depend on the bucket's account and, for tag conditions, its tags."""
+        bucket = res.bucket if isinstance(res, BucketTarget) else res
+        tags = tuple(sorted(bucket.tags.items())) if isinstance(bucket, Bucket) and bucket.tags_known else None
+        return (res.account, tags)
+
+    def may_be_granted(self, res: BucketTarget, c: Candidate) -> bool:
+        """False only when no layer can allow ``c`` anything on the bucket (so its actions need no evaluation).
+
+        A caller gets access from the resource side (an Allow of the bucket or key policy whose
+        Principal may name it, an ACL grant) or, in the bucket's own account, from its identity
+        policies.  Callers without identity policies of their own in that account (anonymous,
+        services, the account's unnamed principals) and every caller of another account need
+        the resource side; the class archetypes on a private bucket are the common case.
+        """
+        bucket, key = res.bucket, res.key
+        same_account = c.account is not None and c.account == bucket.account
+        if same_account and (self.population.entity_of.get(c.key) is not None or c.kind not in _NO_IDENTITY):
+            return True
+        acls_on = bool(bucket.acl) and bucket.ownership != "BucketOwnerEnforced"
+        if acls_on and any(g.grantee_type != "CanonicalUser" or g.grantee != bucket.acl_owner for g in bucket.acl):
+            return True
+        if bucket.object_grants:
+            return True
+        docs = [bucket.policy]
+        if key is not None:
+            if key.policy is None and not key.aws_managed:
+                return True  # an unknown key policy opens a conditional admin grant to anyone
+            docs.append(key.policy)
+        return any(
+            st.effect is Effect.ALLOW and match_principal(st, c).value is not Tri.FALSE
+            for doc in docs
+            if doc is not None
+            for st in doc.statements
+        )
+
+    def decider(self, res: BucketTarget, c: Candidate) -> Decider:
+        """Each level's outcomes, one evaluation per group of actions alike (:meth:`action_groups`); at ``admin``,
+        also whoever may rewrite the key policy of the bucket's customer-managed key."""
+        bucket, key = res.bucket, res.key
+        groups = iter(self.action_groups(bucket, c))
+        decided: dict[int, Outcome] = {}
+
+        def decide(level: AccessLevel, specs: Sequence[ActionSpec]) -> list[Outcome]:
+            outcomes: list[Outcome] = []
+            for spec in specs:
+                group = next(groups)
+                outcome = decided.get(group)
+                if outcome is None:
+                    outcome = decided[group] = self.action_outcome(bucket, key, c, spec)
+                outcomes.append(outcome)
+            if level is AccessLevel.ADMIN and key is not None and not key.aws_managed:
+                admin = self.key_outcome(key, c, "kms:PutKeyPolicy", {})
+                if admin.allows and admin.evidence:
+                    outcomes.append(admin)
+            return outcomes
+
+        return decide
+
+    def requests(self, res: BucketTarget, actions: Iterable[ActionSpec]) -> Callable[[Candidate], list[Request]]:
+        """The requests of ``actions`` on the bucket as a given caller makes them."""
+        arn = res.arn
+        specs = tuple(actions)
+
+        def of(c: Candidate) -> list[Request]:
+            context = self.context(c, res)
+            return [Request(action=s.action, resource=f"{arn}/*" if s.object_level else arn, context=context)
+                    for s in specs]  # fmt: skip
+
+        return of
+
+    # -- S3's layers (public: policies/aws/explain.py and access_points.py compose them too) ------
 
     def acl_outcome(self, bucket: Bucket, c: Candidate, action: str) -> Outcome:
         """The bucket ACL layer: grants giving ``c`` ``action`` (Object Ownership and IgnorePublicAcls applied)."""
@@ -474,54 +524,6 @@ class BucketEvaluator:
             )  # fmt: skip
         return outcome
 
-    def identity(self, c: Candidate, request: Request, resource_account: str | None) -> tuple[Outcome, IdentityMode]:
-        """The caller's identity side, and how it was decided (evaluated, assumed for another account, none)."""
-        entity = self.population.entity_of.get(c.key)
-        if entity is not None:
-            return self._identities.outcome(entity, request, c.kind is CandidateKind.USER), IdentityMode.EVALUATED
-        if c.kind in (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED):
-            return NOT_ALLOWED, IdentityMode.NONE
-        if c.kind is CandidateKind.ACCOUNT and c.account == resource_account:
-            # an unnamed principal of the resource's own account: the named ones are candidates of their own
-            return NOT_ALLOWED, IdentityMode.NONE
-        return ALLOWED, IdentityMode.ASSUMED
-
-    def _org_caps(self, c: Candidate, request: Request, resource_account: str | None) -> Outcome:
-        """SCPs of the caller's organisation and RCPs of the bucket's."""
-        org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
-        cache_key = None
-        if self._org_policies_caller_free:
-            # nor a Condition or a Principal: the outcome depends on the caller's account alone
-            shared_key = ("accounts", c.account, org_id, request.action, resource_account)
-            shared = self._org_caps_shared.get(shared_key)
-            if shared is not None:
-                return shared
-        elif self._org_policies_resource_free:
-            # no SCP or RCP statement names a resource: the outcome is the same on every bucket
-            cache_key = (c.key, id(request.context), request.action, resource_account)
-            hit = self._org_caps_cache.get(cache_key)
-            if hit is not None and hit[0] is request.context:
-                return hit[1]
-        scp = org_policy_outcome(self.directory, c.account, request, None, org_id=org_id)
-        rcp = org_policy_outcome(self.directory, resource_account, request, c, resource_policies=True)
-        outcome = conjoin(scp, rcp)
-        if self._org_policies_caller_free:
-            self._org_caps_shared[shared_key] = outcome
-        elif cache_key is not None:
-            self._org_caps_cache[cache_key] = (request.context, outcome)
-        return outcome
-
-    def _bucket_context(self, c: Candidate, bucket: Bucket) -> RequestContext:
-        """``c``'s context with the bucket's resource keys (its account's and its tags), made once."""
-        tags = tuple(sorted(bucket.tags.items())) if bucket.tags_known else None
-        cache_key = (c.key, id(c.context), bucket.account, tags)
-        hit = self._contexts.get(cache_key)
-        if hit is not None and hit[0] is c.context:
-            return hit[1]
-        merged = c.context.merged(self.resource_keys(bucket))
-        self._contexts[cache_key] = (c.context, merged)
-        return merged
-
     def key_outcome(self, key: KeyInfo, c: Candidate, action: str, ctx_keys: Mapping[str, KeyValue]) -> Outcome:
         """The KMS layer: whether ``c`` may do ``action`` with the bucket's key (key policy and identity)."""
         if key.aws_managed:
@@ -535,7 +537,7 @@ class BucketEvaluator:
             )
         # the same on every bucket the key encrypts: computed once per caller, key and action
         cache_key = (c.key, id(c.context), key.arn, id(key.policy), action, tuple(sorted(ctx_keys.items())))
-        hit = self._key_cache.get(cache_key)
+        hit = self.memo.key_outcomes.get(cache_key)
         if hit is not None and hit[0] is c.context and hit[1] is key.policy:
             return hit[2]
         request = Request(action=action, resource=key.arn, context=c.context.merged(dict(ctx_keys)))
@@ -544,7 +546,7 @@ class BucketEvaluator:
             candidate=c, resource_account=key.account, resource_docs=[key.policy], request=request,
             identity=identity, mode=mode, entity=self.population.entity_of.get(c.key), resource_required=True,
         )  # fmt: skip
-        self._key_cache[cache_key] = (c.context, key.policy, outcome)
+        self.memo.key_outcomes[cache_key] = (c.context, key.policy, outcome)
         return outcome
 
     def action_outcome(self, bucket: Bucket, key: KeyInfo | None, c: Candidate, spec: ActionSpec) -> Outcome:
@@ -552,7 +554,7 @@ class BucketEvaluator:
         if outside_owner_account(bucket, c, spec):
             return NOT_ALLOWED
         resource = f"{bucket.arn}/*" if spec.object_level else bucket.arn
-        request = Request(action=spec.action, resource=resource, context=self._bucket_context(c, bucket))
+        request = Request(action=spec.action, resource=resource, context=self.context(c, bucket))
         identity, mode = self.identity(c, request, bucket.account)
         docs: Sequence[PolicyDocument] = [bucket.policy] if bucket.policy else []
         outcome = resource_and_identity(
@@ -563,7 +565,7 @@ class BucketEvaluator:
         )  # fmt: skip
         if not outcome.allows:
             return outcome
-        outcome = conjoin(outcome, self._org_caps(c, request, bucket.account))
+        outcome = conjoin(outcome, self.org_caps(c, request, bucket.account))
         if not outcome.allows:
             return outcome
         outcome = self.restrict_public_buckets(bucket, c, outcome)
@@ -575,15 +577,7 @@ class BucketEvaluator:
             outcome = conjoin(outcome, self.key_outcome(key, c, spec.kms_action, bucket.kms_context()))
         return outcome
 
-    def _elements(self, doc: PolicyDocument) -> frozenset[_ActionElement]:
-        hit = self._doc_elements.get(id(doc))
-        if hit is not None and hit[0] is doc:
-            return hit[1]
-        elements = frozenset((st.actions, st.not_action) for st in doc.statements)
-        self._doc_elements[id(doc)] = (doc, elements)
-        return elements
-
-    def _action_groups(self, bucket: Bucket, c: Candidate) -> tuple[int, ...]:
+    def action_groups(self, bucket: Bucket, c: Candidate) -> tuple[int, ...]:
         """For each audited action (:func:`all_specs`), the group it decides with: one outcome per group.
 
         An action enters the decision only through which statements' Action elements apply to it
@@ -592,15 +586,15 @@ class BucketEvaluator:
         alike in all of these, in any level, get the same outcome, so one of them is evaluated for all;
         for a caller outside the bucket's account, whether S3 refuses the action to outsiders too.
         """
-        elements = set(self._org_elements)
+        elements = set(self.memo.org_shape.elements)
         if bucket.policy is not None:
-            elements |= self._elements(bucket.policy)
+            elements |= self.memo.elements_of(bucket.policy)
         entity = self.population.entity_of.get(c.key)
         if entity is not None:
             for doc in entity.all_policies():
-                elements |= self._elements(doc)
+                elements |= self.memo.elements_of(doc)
             if entity.boundary is not None:
-                elements |= self._elements(entity.boundary)
+                elements |= self.memo.elements_of(entity.boundary)
         specs = all_specs()
         acl: tuple[tuple[bool, ...], ...] = ()
         if bucket.acl and bucket.ownership != "BucketOwnerEnforced":
@@ -614,7 +608,7 @@ class BucketEvaluator:
         # owner-account-only actions decide apart only for callers outside the bucket's account
         outsider = _outsider(bucket, c)
         cache_key = (frozenset(elements), acl, outsider)
-        groups = self._partitions.get(cache_key)
+        groups = self.memo.partitions.get(cache_key)
         if groups is None:
             ordered = sorted(elements)
             seen: dict[tuple[object, ...], int] = {}
@@ -626,7 +620,7 @@ class BucketEvaluator:
                 )
                 for i, s in enumerate(specs)
             )  # fmt: skip
-            self._partitions[cache_key] = groups
+            self.memo.partitions[cache_key] = groups
         return groups
 
     def restrict_public_buckets(self, bucket: Bucket, c: Candidate, outcome: Outcome) -> Outcome:
@@ -648,79 +642,3 @@ class BucketEvaluator:
         if bucket.encryption.kind is not EncryptionKind.SSE_KMS:
             return None
         return self.keys.resolve(bucket.encryption.key_ref, bucket_account=bucket.account, region=bucket.region)
-
-    def _may_be_granted(self, bucket: Bucket, key: KeyInfo | None, c: Candidate) -> bool:
-        """False only when no layer can allow ``c`` anything on ``bucket`` (so its actions need no evaluation).
-
-        A caller gets access from the resource side (an Allow of the bucket or key policy whose
-        Principal may name it, an ACL grant) or, in the bucket's own account, from its identity
-        policies.  Callers without identity policies of their own in that account (anonymous,
-        services, the account's unnamed principals) and every caller of another account need
-        the resource side; the class archetypes on a private bucket are the common case.
-        """
-        same_account = c.account is not None and c.account == bucket.account
-        if same_account and (self.population.entity_of.get(c.key) is not None or c.kind not in _NO_IDENTITY):
-            return True
-        acls_on = bool(bucket.acl) and bucket.ownership != "BucketOwnerEnforced"
-        if acls_on and any(g.grantee_type != "CanonicalUser" or g.grantee != bucket.acl_owner for g in bucket.acl):
-            return True
-        if bucket.object_grants:
-            return True
-        docs = [bucket.policy]
-        if key is not None:
-            if key.policy is None and not key.aws_managed:
-                return True  # an unknown key policy opens a conditional admin grant to anyone
-            docs.append(key.policy)
-        return any(
-            st.effect is Effect.ALLOW and match_principal(st, c).value is not Tri.FALSE
-            for doc in docs
-            if doc is not None
-            for st in doc.statements
-        )
-
-    def grants(self, bucket: Bucket) -> list[Grant]:
-        key = self.key_of(bucket)
-        granted: list[tuple[Candidate, Grant]] = []
-        for c in self.candidates(bucket, key):
-            if not self._may_be_granted(bucket, key, c):
-                continue
-            groups = iter(self._action_groups(bucket, c))
-            decided: dict[int, Outcome] = {}
-            for level, specs in level_actions().items():
-                outcomes: list[Outcome] = []
-                for spec in specs:
-                    group = next(groups)
-                    outcome = decided.get(group)
-                    if outcome is None:
-                        outcome = decided[group] = self.action_outcome(bucket, key, c, spec)
-                    outcomes.append(outcome)
-                if level is AccessLevel.ADMIN and key is not None and not key.aws_managed:
-                    admin = self.key_outcome(key, c, "kms:PutKeyPolicy", {})
-                    if admin.allows and admin.evidence:
-                        outcomes.append(admin)
-                best = any_of(*outcomes)
-                if not best.allows:
-                    continue
-                evidence = best.evidence or (
-                    Evidence(kind=EvidenceKind.RESOURCE_POLICY, source=bucket.arn, location="(no statement)"),
-                )
-                grant = Grant(principal=c.principal, dataset=bucket.arn, level=level, evidence=noted(c, evidence),
-                              conditions=best.conditions)  # fmt: skip
-                if c.kind is CandidateKind.GROUP:
-                    members = self._group_members.grant(c, grant, self._requests(bucket, specs), (bucket.policy,))
-                    granted.extend((c, g) for g in members)
-                else:
-                    granted.append((c, grant))
-        return without_redundant_variants(granted)
-
-    def _requests(self, bucket: Bucket, specs: Sequence[ActionSpec]) -> Callable[[Candidate], list[Request]]:
-        """The requests of ``specs`` on ``bucket`` as a given caller makes them."""
-
-        def of(c: Candidate) -> list[Request]:
-            context = self._bucket_context(c, bucket)
-            return [
-                Request(action=s.action, resource=f"{bucket.arn}/*" if s.object_level else bucket.arn, context=context)
-                for s in specs
-            ]
-
-        return of

@@ -1,11 +1,11 @@
-"""The extension point for AWS data stores and identity sources beyond S3, IAM and KMS.
+"""The extension point for AWS data stores and identity sources: S3, DynamoDB, Identity Center, QuickSight, Glue.
 
 :func:`seenby.policies.aws.provider.evaluate_snapshot` builds one :class:`ServiceContext`
-(the snapshot, its organisations, its IAM and the candidate population) and hands it to
-every function of :data:`SERVICE_EVALUATORS`, in order.  Each adds its datasets, grants,
-edges and re-exposures to ``context.evaluation``; grants go through ``context.prune`` so
-class grants implied by a broader class are dropped the same way as for buckets.
-One module per resource type; registering it is one line here.
+(the snapshot's :class:`~.world.AwsWorld`: organisations, IAM, candidate population, keys,
+memo) and hands it to every function of :data:`SERVICE_EVALUATORS`, in order.  Each adds its
+datasets, grants, edges and re-exposures to ``context.evaluation``; grants go through
+``context.prune`` so class grants implied by a broader class are dropped the same way for
+every type.  One module per resource type; registering it is one line here.
 """
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 from seenby.model import Evaluation, Grant
 from seenby.policies.aws.iam import AccountIam
+from seenby.policies.aws.memo import AwsMemo
 from seenby.policies.aws.org import Directory
 from seenby.policies.aws.population import Population
+from seenby.policies.aws.world import AwsWorld
 from seenby.snapshot import Snapshot
 
 __all__ = ["SERVICE_EVALUATORS", "ServiceContext"]
@@ -24,12 +26,29 @@ __all__ = ["SERVICE_EVALUATORS", "ServiceContext"]
 
 @dataclass(frozen=True, kw_only=True)
 class ServiceContext:
-    snapshot: Snapshot
-    directory: Directory
-    population: Population
-    iams: Mapping[str, AccountIam]
+    world: AwsWorld
     evaluation: Evaluation
     prune: Callable[[list[Grant]], list[Grant]]
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self.world.snapshot
+
+    @property
+    def directory(self) -> Directory:
+        return self.world.directory
+
+    @property
+    def population(self) -> Population:
+        return self.world.population
+
+    @property
+    def iams(self) -> Mapping[str, AccountIam]:
+        return self.world.iams
+
+    @property
+    def memo(self) -> AwsMemo:
+        return self.world.memo
 
     def add_grants(self, grants: list[Grant]) -> None:
         for grant in self.prune(grants):
@@ -37,11 +56,11 @@ class ServiceContext:
 
 
 def _evaluators() -> tuple[Callable[[ServiceContext], None], ...]:
-    from seenby.policies.aws import dynamodb, glue, identitycenter, quicksight
+    from seenby.policies.aws import buckets, dynamodb, glue, identitycenter, quicksight
 
     return (
-        dynamodb.evaluate_tables, identitycenter.evaluate_identity_center, quicksight.evaluate_quicksight,
-        glue.evaluate_glue,
+        buckets.evaluate_buckets, dynamodb.evaluate_tables, identitycenter.evaluate_identity_center,
+        quicksight.evaluate_quicksight, glue.evaluate_glue,
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from seenby.registry import AwsAccountRead, DynamoDbTableRead, TypeName
 from seenby.scanners.aws.calls import DENIED_CODES, describe_failure, jsonable, read
 from seenby.scanners.aws.operation import Operation
 from seenby.scanners.aws.service import AccountContext, ServiceScanner, first_failure, ok_read
@@ -20,8 +21,8 @@ from seenby.snapshot import Read, Resource
 
 __all__ = ["DYNAMODB", "OPERATIONS", "TABLE_READS", "read_exports", "read_table", "table_arn"]
 
-RESOURCE_TYPE = "aws.dynamodb.table"
-LISTING = "dynamodb_tables"
+RESOURCE_TYPE = TypeName.AWS_DYNAMODB_TABLE
+LISTING = AwsAccountRead.DYNAMODB_TABLES
 
 
 def _ddb(name: str, *absent: str) -> Operation:
@@ -36,14 +37,14 @@ class TableRead:
 
 LIST_TABLES = _ddb("ListTables")
 TABLE_READS: tuple[TableRead, ...] = (
-    TableRead(name="description", op=_ddb("DescribeTable", "ResourceNotFoundException")),
-    TableRead(name="resource_policy", op=_ddb("GetResourcePolicy", "PolicyNotFoundException")),
-    TableRead(name="tags", op=_ddb("ListTagsOfResource")),
+    TableRead(name=DynamoDbTableRead.DESCRIPTION, op=_ddb("DescribeTable", "ResourceNotFoundException")),
+    TableRead(name=DynamoDbTableRead.RESOURCE_POLICY, op=_ddb("GetResourcePolicy", "PolicyNotFoundException")),
+    TableRead(name=DynamoDbTableRead.TAGS, op=_ddb("ListTagsOfResource")),
 )
 # where the data flows (issue 20, docs/flows.md): exports to S3; global-table replicas are in ``description``
 LIST_EXPORTS = _ddb("ListExports")
 DESCRIBE_EXPORT = _ddb("DescribeExport", "ExportNotFoundException")
-EXPORTS = "exports"
+EXPORTS = DynamoDbTableRead.EXPORTS
 OPERATIONS = (LIST_TABLES, *(r.op for r in TABLE_READS), LIST_EXPORTS, DESCRIBE_EXPORT)
 
 

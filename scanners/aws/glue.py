@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from seenby.registry import TypeName
 from seenby.scanners.aws.calls import read
 from seenby.scanners.aws.operation import Operation
 from seenby.scanners.aws.service import AccountContext, ServiceScanner
@@ -26,7 +27,7 @@ from seenby.snapshot import Read, Resource
 
 __all__ = ["GLUE", "OPERATIONS", "catalog_arn", "read_catalog", "table_arn"]
 
-RESOURCE_TYPE = "aws.glue.catalog"
+RESOURCE_TYPE = TypeName.AWS_GLUE_CATALOG
 
 
 def _glue(name: str, *absent: str) -> Operation:

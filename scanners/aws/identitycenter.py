@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from seenby.registry import TypeName
 from seenby.scanners.aws.calls import read
 from seenby.scanners.aws.operation import Operation
 from seenby.scanners.aws.service import AccountContext, ServiceScanner, first_failure, ok_read
@@ -20,7 +21,7 @@ from seenby.snapshot import Read, Resource
 
 __all__ = ["IDENTITY_CENTER", "OPERATIONS", "read_instance"]
 
-RESOURCE_TYPE = "aws.sso.instance"
+RESOURCE_TYPE = TypeName.AWS_SSO_INSTANCE
 LISTING = "sso_instances"
 
 

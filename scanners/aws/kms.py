@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from seenby.model import ReadOutcome
+from seenby.registry import TypeName
 from seenby.scanners.aws.calls import read
 from seenby.scanners.aws.clients import Clients
 from seenby.scanners.aws.operation import Operation
@@ -12,7 +13,7 @@ from seenby.snapshot import Read, Resource
 
 __all__ = ["DESCRIBE_KEY", "GET_KEY_POLICY", "OPERATIONS", "KeyReference", "read_key", "reference"]
 
-RESOURCE_TYPE = "aws.kms.key"
+RESOURCE_TYPE = TypeName.AWS_KMS_KEY
 
 DESCRIBE_KEY = Operation(
     service="kms", name="DescribeKey", iam_action="kms:DescribeKey", absent=frozenset({"NotFoundException"})

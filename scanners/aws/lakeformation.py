@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from seenby.registry import TypeName
 from seenby.scanners.aws.calls import DENIED_CODES, describe_failure, jsonable, merge_pages, read
 from seenby.scanners.aws.operation import Operation
 from seenby.scanners.aws.service import AccountContext, ServiceScanner
@@ -24,7 +25,7 @@ from seenby.snapshot import Read, Resource
 
 __all__ = ["LAKE_FORMATION", "OPERATIONS", "read_pages", "read_settings", "settings_arn"]
 
-RESOURCE_TYPE = "aws.lakeformation.settings"
+RESOURCE_TYPE = TypeName.AWS_LAKEFORMATION
 
 
 def _lf(name: str) -> Operation:

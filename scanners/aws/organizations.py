@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from seenby.registry import TypeName
 from seenby.scanners.aws.calls import read
 from seenby.scanners.aws.clients import Clients
 from seenby.scanners.aws.operation import Operation
@@ -26,7 +27,7 @@ __all__ = [
     "read_tree",
 ]
 
-RESOURCE_TYPE = "aws.organizations.organization"
+RESOURCE_TYPE = TypeName.AWS_ORGANIZATION
 POLICY_TYPES = ("SERVICE_CONTROL_POLICY", "RESOURCE_CONTROL_POLICY")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from seenby.registry import TypeName
 from seenby.scanners.aws.calls import read
 from seenby.scanners.aws.operation import Operation
 from seenby.scanners.aws.service import AccountContext, ServiceScanner, first_failure, ok_read
@@ -21,8 +22,8 @@ from seenby.snapshot import Read, Resource
 
 __all__ = ["OPERATIONS", "QUICKSIGHT", "account_id", "data_source_arns", "read_dashboard"]
 
-DASHBOARD_TYPE = "aws.quicksight.dashboard"
-ACCOUNT_TYPE = "aws.quicksight.account"
+DASHBOARD_TYPE = TypeName.AWS_QUICKSIGHT_DASHBOARD
+ACCOUNT_TYPE = TypeName.AWS_QUICKSIGHT_ACCOUNT
 LISTING = "quicksight_dashboards"
 NAMESPACE = "default"
 _NOT_SIGNED_UP = "ResourceNotFoundException"

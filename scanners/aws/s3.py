@@ -37,6 +37,7 @@ from datetime import datetime
 from typing import Any
 
 from seenby.model import ReadOutcome
+from seenby.registry import S3BucketRead, TypeName
 from seenby.scanners.aws.calls import DENIED_CODES, describe_failure, jsonable, read
 from seenby.scanners.aws.clients import Clients
 from seenby.scanners.aws.operation import Operation
@@ -71,7 +72,7 @@ __all__ = [
     "with_object_acls",
 ]
 
-RESOURCE_TYPE = "aws.s3.bucket"
+RESOURCE_TYPE = TypeName.AWS_S3_BUCKET
 MAX_BUCKETS = 10000
 """ListBuckets' largest page (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html);
 any parameter also makes S3 return each bucket's ``BucketRegion``."""
@@ -93,18 +94,18 @@ def _s3(name: str, iam_action: str, *absent: str, label: str | None = None) -> O
 
 FLOW_READS: tuple[BucketRead, ...] = (
     BucketRead(
-        name="replication",
+        name=S3BucketRead.REPLICATION,
         op=_s3("GetBucketReplication", "s3:GetReplicationConfiguration", "ReplicationConfigurationNotFoundError"),
     ),
     BucketRead(
-        name="inventory",
+        name=S3BucketRead.INVENTORY,
         op=_s3(
             "ListBucketInventoryConfigurations",
             "s3:GetInventoryConfiguration",
             label="s3:ListBucketInventoryConfigurations",
         ),
     ),
-    BucketRead(name="logging", op=_s3("GetBucketLogging", "s3:GetBucketLogging")),
+    BucketRead(name=S3BucketRead.LOGGING, op=_s3("GetBucketLogging", "s3:GetBucketLogging")),
 )
 """The reads that say where a bucket's data or metadata is copied (docs/flows.md): replication rules,
 inventory reports, server access logs.  IAM actions per
@@ -118,12 +119,12 @@ MAX_INVENTORY_PAGES = 10_000
 error, not a hang."""
 
 GET_BUCKET_LOCATION = _s3("GetBucketLocation", "s3:GetBucketLocation")
-LOCATION = BucketRead(name="location", op=GET_BUCKET_LOCATION)
+LOCATION = BucketRead(name=S3BucketRead.LOCATION, op=GET_BUCKET_LOCATION)
 BUCKET_READS: tuple[BucketRead, ...] = (
-    BucketRead(name="policy", op=_s3("GetBucketPolicy", "s3:GetBucketPolicy", "NoSuchBucketPolicy")),
-    BucketRead(name="acl", op=_s3("GetBucketAcl", "s3:GetBucketAcl")),
+    BucketRead(name=S3BucketRead.POLICY, op=_s3("GetBucketPolicy", "s3:GetBucketPolicy", "NoSuchBucketPolicy")),
+    BucketRead(name=S3BucketRead.ACL, op=_s3("GetBucketAcl", "s3:GetBucketAcl")),
     BucketRead(
-        name="public_access_block",
+        name=S3BucketRead.PUBLIC_ACCESS_BLOCK,
         op=_s3(
             "GetPublicAccessBlock",
             "s3:GetBucketPublicAccessBlock",
@@ -132,16 +133,16 @@ BUCKET_READS: tuple[BucketRead, ...] = (
         ),
     ),
     BucketRead(
-        name="ownership_controls",
+        name=S3BucketRead.OWNERSHIP_CONTROLS,
         op=_s3("GetBucketOwnershipControls", "s3:GetBucketOwnershipControls", "OwnershipControlsNotFoundError"),
     ),
     BucketRead(
-        name="encryption",
+        name=S3BucketRead.ENCRYPTION,
         op=_s3(
             "GetBucketEncryption", "s3:GetEncryptionConfiguration", "ServerSideEncryptionConfigurationNotFoundError"
         ),
     ),
-    BucketRead(name="tags", op=_s3("GetBucketTagging", "s3:GetBucketTagging", "NoSuchTagSet")),
+    BucketRead(name=S3BucketRead.TAGS, op=_s3("GetBucketTagging", "s3:GetBucketTagging", "NoSuchTagSet")),
     # where the data flows (issue 20, docs/flows.md)
     *FLOW_READS,
 )
@@ -168,7 +169,7 @@ OPERATIONS = (
     LIST_BUCKETS, GET_BUCKET_LOCATION, *(r.op for r in BUCKET_READS), *ACCESS_POINT_OPERATIONS,
     *OBJECT_ACL_OPERATIONS,
 )  # fmt: skip
-OBJECT_ACLS = "object_acls"
+OBJECT_ACLS = S3BucketRead.OBJECT_ACLS
 MAX_LIST_KEYS = 1000
 """ListObjectsV2's largest page (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html)."""
 
@@ -346,13 +347,13 @@ def with_access_points(buckets: Iterable[Resource], points: Mapping[str, AccessP
     out = []
     for bucket in buckets:
         ap = access_points_of(bucket, points.get(bucket.region) if bucket.region else None)
-        out.append(replace(bucket, reads={**bucket.reads, "access_points": ap}))
+        out.append(replace(bucket, reads={**bucket.reads, S3BucketRead.ACCESS_POINTS: ap}))
     return out
 
 
 def kms_key_references(bucket: Resource) -> list[str]:
     """The KMS keys a bucket's default encryption names, as written (key id, key ARN, alias or alias ARN)."""
-    doc: Any = bucket.document("encryption")
+    doc: Any = bucket.document(S3BucketRead.ENCRYPTION)
     rules = (doc or {}).get("ServerSideEncryptionConfiguration", {}).get("Rules") or []
     refs: list[str] = []
     for rule in rules:
@@ -372,7 +373,7 @@ def object_acls_apply(bucket: Resource) -> bool:
 
     An unreadable ownership read reads them (fail closed); absent controls mean ACLs are on.
     """
-    own = bucket.read("ownership_controls")
+    own = bucket.read(S3BucketRead.OWNERSHIP_CONTROLS)
     if own is None or not own.ok:
         return True
     rules = ((own.document or {}).get("OwnershipControls") or {}).get("Rules") or []

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seenby.model import ReadOutcome
+from seenby.registry import TypeName
 from seenby.scanners.aws import account as account_reads
 from seenby.scanners.aws import organizations, s3
 from seenby.scanners.aws.clients import Clients
@@ -38,7 +39,7 @@ from seenby.snapshot import Read, Resource, Snapshot, merge_snapshots, new_snaps
 
 __all__ = ["scan_aws", "scan_aws_shards"]
 
-ACCOUNT_TYPE = "aws.account"
+ACCOUNT_TYPE = TypeName.AWS_ACCOUNT
 ACCOUNT_UNIT = "account"
 BUCKET_UNIT = "s3"
 ORG_UNIT = "organization"

@@ -16,6 +16,7 @@ from typing import Any
 
 from seenby.demo.example_superset import RECORDED_URL, superset_resources
 from seenby.model import ReadOutcome
+from seenby.registry import TypeName
 from seenby.snapshot import Read, Resource, Snapshot, new_snapshot
 
 ORG_ID = "o-a1b2c3d4e5"
@@ -58,7 +59,7 @@ def organization() -> Resource:
         (ANALYTICS, "corp-analytics", "ou-ab12-data0001"),
     ]
     return Resource(
-        type="aws.organizations.organization",
+        type=TypeName.AWS_ORGANIZATION,
         id=ORG_ID,
         name="corp",
         account=MGMT,
@@ -266,7 +267,7 @@ def data_account() -> Resource:
         ),
     ]
     return Resource(
-        type="aws.account",
+        type=TypeName.AWS_ACCOUNT,
         id=DATA,
         name="corp-data",
         account=DATA,
@@ -321,7 +322,7 @@ def management_account() -> Resource:
 
 def analytics_account() -> Resource:
     return Resource(
-        type="aws.account",
+        type=TypeName.AWS_ACCOUNT,
         id=ANALYTICS,
         name="corp-analytics",
         account=ANALYTICS,
@@ -397,7 +398,7 @@ def bucket(
     if kms_key:
         sse = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": kms_key}
     return Resource(
-        type="aws.s3.bucket",
+        type=TypeName.AWS_S3_BUCKET,
         id=f"arn:aws:s3:::{name}",
         name=name,
         account=account,
@@ -506,7 +507,7 @@ def curated_key() -> Resource:
         },
     )
     return Resource(
-        type="aws.kms.key",
+        type=TypeName.AWS_KMS_KEY,
         id=CURATED_KEY,
         name="telemetry-curated",
         account=DATA,
@@ -553,7 +554,7 @@ def sessions_table() -> Resource:
         }
     )
     return Resource(
-        type="aws.dynamodb.table",
+        type=TypeName.AWS_DYNAMODB_TABLE,
         id=SESSIONS_TABLE,
         name="corp-telemetry-sessions",
         account=DATA,
@@ -604,7 +605,7 @@ def quicksight_account() -> Resource:
     ]
     authors = quicksight_users()[:2]
     return Resource(
-        type="aws.quicksight.account",
+        type=TypeName.AWS_QUICKSIGHT_ACCOUNT,
         id=f"{QS}:account/{ANALYTICS}",
         name=f"QuickSight {ANALYTICS}",
         account=ANALYTICS,
@@ -658,7 +659,7 @@ def productivity_dashboard() -> Resource:
         "quicksight:UpdateDashboardPublishedVersion",
     ]
     return Resource(
-        type="aws.quicksight.dashboard",
+        type=TypeName.AWS_QUICKSIGHT_DASHBOARD,
         id=PRODUCTIVITY,
         name="Employee productivity",
         account=ANALYTICS,
@@ -728,7 +729,7 @@ def productivity_dashboard() -> Resource:
 def glue_catalog() -> Resource:
     """corp-data's catalog: a table over the raw bucket's keystrokes, under IAM access control (the default)."""
     return Resource(
-        type="aws.glue.catalog",
+        type=TypeName.AWS_GLUE_CATALOG,
         id=f"arn:aws:glue:{REGION}:{DATA}:catalog",
         name=f"Glue Data Catalog {DATA} {REGION}",
         account=DATA,
@@ -765,7 +766,7 @@ def lake_formation() -> Resource:
     """corp-data's Lake Formation: the defaults, so IAM_ALLOWED_PRINCIPALS holds ALL on the table."""
     iam_only = [{"Principal": {"DataLakePrincipalIdentifier": "IAM_ALLOWED_PRINCIPALS"}, "Permissions": ["ALL"]}]
     return Resource(
-        type="aws.lakeformation.settings",
+        type=TypeName.AWS_LAKEFORMATION,
         id=f"arn:aws:lakeformation:{REGION}:{DATA}:settings",
         name=f"Lake Formation {DATA} {REGION}",
         account=DATA,

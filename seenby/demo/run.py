@@ -36,6 +36,7 @@ from seenby.demo.seed_gcs import local_gcs, recorded_google_apis, seed_gcs
 from seenby.demo.server import local_aws
 from seenby.demo.superset_demo import demo_superset
 from seenby.model import ReadOutcome
+from seenby.registry import TypeName
 from seenby.scanners.aws import AwsScanConfig, scan_aws
 from seenby.scanners.gcp import GcpScanConfig, scan_gcp
 from seenby.scanners.progress import ProgressSink
@@ -91,7 +92,7 @@ def _deny(operation: str) -> Callable[..., tuple[AWSResponse, dict[str, Any]] | 
 def _replay_denials(session: boto3.Session, example: Snapshot) -> None:
     """Deny the scanner exactly the bucket reads the example records as denied."""
     denied: dict[str, set[str]] = {}
-    for bucket in example.of_type("aws.s3.bucket"):
+    for bucket in example.of_type(TypeName.AWS_S3_BUCKET):
         for name, read in bucket.reads.items():
             if read.outcome is ReadOutcome.DENIED and name in _BUCKET_READ_OPERATIONS:
                 denied.setdefault(_BUCKET_READ_OPERATIONS[name], set()).add(bucket.name or "")

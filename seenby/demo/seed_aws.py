@@ -24,6 +24,7 @@ import boto3
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
 
+from seenby.registry import TypeName
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = ["DEMO_REGION", "REPLAYED", "account_session", "replay_recorded", "seed_aws"]
@@ -312,11 +313,11 @@ def _seed_lake_formation(endpoint: str, res: Resource) -> None:
 
 
 _SEEDERS: tuple[tuple[str, Callable[[str, Resource], None]], ...] = (
-    ("aws.dynamodb.table", _seed_table),
-    ("aws.quicksight.account", _seed_quicksight_account),
-    ("aws.quicksight.dashboard", _seed_dashboard),
-    ("aws.glue.catalog", _seed_catalog),
-    ("aws.lakeformation.settings", _seed_lake_formation),
+    (TypeName.AWS_DYNAMODB_TABLE, _seed_table),
+    (TypeName.AWS_QUICKSIGHT_ACCOUNT, _seed_quicksight_account),
+    (TypeName.AWS_QUICKSIGHT_DASHBOARD, _seed_dashboard),
+    (TypeName.AWS_GLUE_CATALOG, _seed_catalog),
+    (TypeName.AWS_LAKEFORMATION, _seed_lake_formation),
 )
 
 
@@ -359,17 +360,18 @@ REPLAYED: Mapping[tuple[str, str], Replayed] = {
     # DescribeDashboard names no data sets, the other three are missing, and ListGroupMemberships
     # answers members with group ARNs instead of user ARNs.
     ("quicksight", "DescribeDashboard"): Replayed(
-        resource_type="aws.quicksight.dashboard", read="dashboard", parameter="DashboardId"),
+        resource_type=TypeName.AWS_QUICKSIGHT_DASHBOARD, read="dashboard", parameter="DashboardId"),
     ("quicksight", "DescribeDashboardPermissions"): Replayed(
-        resource_type="aws.quicksight.dashboard", read="permissions", parameter="DashboardId"),
+        resource_type=TypeName.AWS_QUICKSIGHT_DASHBOARD, read="permissions", parameter="DashboardId"),
     ("quicksight", "DescribeDataSet"): Replayed(
-        resource_type="aws.quicksight.dashboard", read="data_sets", parameter="DataSetId", items="DataSets",
+        resource_type=TypeName.AWS_QUICKSIGHT_DASHBOARD, read="data_sets", parameter="DataSetId", items="DataSets",
         key="DataSetId", wrap="DataSet"),
     ("quicksight", "DescribeDataSource"): Replayed(
-        resource_type="aws.quicksight.dashboard", read="data_sources", parameter="DataSourceId", items="DataSources",
+        resource_type=TypeName.AWS_QUICKSIGHT_DASHBOARD, read="data_sources", parameter="DataSourceId",
+        items="DataSources",
         key="DataSourceId", wrap="DataSource"),
     ("quicksight", "ListGroupMemberships"): Replayed(
-        resource_type="aws.quicksight.account", read="memberships", parameter="GroupName", items="Groups",
+        resource_type=TypeName.AWS_QUICKSIGHT_ACCOUNT, read="memberships", parameter="GroupName", items="Groups",
         key="GroupName", field="GroupMemberList"),
 }  # fmt: skip
 """Operations the demo answers from the example's recorded reads; everything else is live."""
@@ -410,12 +412,12 @@ def seed_aws(endpoint: str, snapshot: Snapshot) -> dict[str, str]:
 
     Returns the mapping from the snapshot's KMS key ARNs to the ARNs the endpoint gave them.
     """
-    for org in snapshot.of_type("aws.organizations.organization"):
+    for org in snapshot.of_type(TypeName.AWS_ORGANIZATION):
         _seed_organization(endpoint, org)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(lambda a: _seed_account(endpoint, a), snapshot.of_type("aws.account")))
-    key_arns = {key.id: _seed_key(endpoint, key) for key in snapshot.of_type("aws.kms.key")}
+        list(pool.map(lambda a: _seed_account(endpoint, a), snapshot.of_type(TypeName.AWS_ACCOUNT)))
+    key_arns = {key.id: _seed_key(endpoint, key) for key in snapshot.of_type(TypeName.AWS_KMS_KEY)}
     with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(lambda b: _seed_bucket(endpoint, b, key_arns), snapshot.of_type("aws.s3.bucket")))
+        list(pool.map(lambda b: _seed_bucket(endpoint, b, key_arns), snapshot.of_type(TypeName.AWS_S3_BUCKET)))
         list(pool.map(lambda ts: [ts[1](endpoint, r) for r in snapshot.of_type(ts[0])], _SEEDERS))
     return key_arns

@@ -19,9 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from seenby.config import Rules
 from seenby.errors import UsageError
+from seenby.findings import AudienceAt
 from seenby.graph.build import ReachGraph
 from seenby.history.index import ScanIndex
 from seenby.history.options import store_path
@@ -30,10 +31,6 @@ from seenby.history.store import HistoryStore, ScanRecord
 from seenby.history.times import parse_time, parse_timestamp
 from seenby.model import AccessLevel, Evaluation
 from seenby.snapshot import Snapshot, load_snapshots
-
-if TYPE_CHECKING:
-    from seenby.config import Rules
-    from seenby.reports.audience_at import AudienceAt
 
 __all__ = ["Chosen", "choose_recorded", "choose_side", "choose_snapshot", "indexed_audience"]
 
@@ -128,7 +125,6 @@ def indexed_audience(
     answers from the evaluated view, which writes the index for the next time.
     """
     from seenby.queries import who_can_read
-    from seenby.reports.audience_at import AudienceAt
 
     now = now or datetime.now(UTC)
     index = index if index is not None else ScanIndex(history)

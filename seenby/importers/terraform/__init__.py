@@ -38,6 +38,7 @@ from seenby.importers.terraform.resolve import UNKNOWN_AFTER_APPLY, Resolver
 from seenby.importers.terraform.state import AddressIndex, Origin, PlannedState
 from seenby.importers.terraform.unmodelled import UNMODELLED_BUILDERS, not_judged
 from seenby.model import ReadOutcome
+from seenby.registry import AwsAccountRead, TypeName
 from seenby.snapshot import Read, Snapshot, new_snapshot
 
 __all__ = [
@@ -145,8 +146,9 @@ def _run(ctx: Context, builder: Builder, res: PlannedResource) -> None:
                                                 message=message), ctx.origin(res))
 
 
-def _account_bpa_off_without_baseline(ctx: Context, baseline: Snapshot | None) -> list[str]:
-    """Without a baseline, an account whose Block Public Access the plan does not manage counts as off.
+def _account_defaults_without_baseline(ctx: Context, baseline: Snapshot | None) -> list[str]:
+    """Without a baseline, an account whose Block Public Access the plan does not manage counts as off,
+    and its IAM, unless the plan manages some, is recorded as not seen (absent, code ``NoBaseline``).
 
     Unknown would make every public grant merely "conditional" on the account's setting, and a
     gate at ``--fail-on high`` would pass a public bucket: the least protective setting is assumed
@@ -158,12 +160,18 @@ def _account_bpa_off_without_baseline(ctx: Context, baseline: Snapshot | None) -
                        if d.type.startswith("aws.") and d.account and d.account.isdigit()})
     out = []
     for account in accounts:
-        d = ctx.state.draft("aws.account", account, account=account)
+        d = ctx.state.draft(TypeName.AWS_ACCOUNT, account, account=account)
         if "public_access_block" not in d.reads:
             d.reads["public_access_block"] = Read(outcome=ReadOutcome.ABSENT, api="s3control:GetPublicAccessBlock",
                                                   error_code="NoSuchPublicAccessBlockConfiguration",
                                                   message="no baseline: assumed off (the plan does not manage it)")
             out.append(account)
+        if AwsAccountRead.AUTHORIZATION_DETAILS not in d.reads:
+            # a required read (seenby/registry.py) the plan cannot know: recorded as such, not left out. Its
+            # identities are judged as principals missing from a GAAD are (docs/gate.md, "Without a baseline").
+            d.reads[AwsAccountRead.AUTHORIZATION_DETAILS] = Read(
+                outcome=ReadOutcome.ABSENT, api="iam:GetAccountAuthorizationDetails", error_code="NoBaseline",
+                message="no baseline: the account's identities outside the plan are not seen")
     return out
 
 
@@ -194,7 +202,7 @@ def planned_snapshot(
     finish_hierarchy(ctx)
     finish_gaads(ctx)
     finish_glue(ctx)
-    assumed_off = _account_bpa_off_without_baseline(ctx, baseline)
+    assumed_off = _account_defaults_without_baseline(ctx, baseline)
 
     resources = ctx.state.resources()
     scope: dict[str, object] = dict(baseline.scope) if baseline is not None else {}

@@ -18,6 +18,15 @@ from seenby.importers.terraform.context import Builder, Context, decode_policy, 
 from seenby.importers.terraform.plan import PlannedResource
 from seenby.importers.terraform.resolve import UNKNOWN_REGION, Unknown, is_unknown, name_prefix, unknown_name
 from seenby.importers.terraform.state import Draft, absent, ok, unknown
+from seenby.registry import (
+    DynamoDbTableRead,
+    GlueCatalogRead,
+    KmsKeyRead,
+    LakeFormationRead,
+    QuickSightDashboardRead,
+    S3BucketRead,
+    TypeName,
+)
 
 __all__ = [
     "AWS_BUILDERS",
@@ -61,8 +70,8 @@ def _bucket_name(ctx: Context, res: PlannedResource, attribute: str = "bucket") 
 def owner_id(ctx: Context, account: str | None) -> str:
     """The canonical id of the account's bucket owner, from a baseline bucket of that account."""
     for d in ctx.state.drafts.values():
-        if d.type == "aws.s3.bucket" and d.account == account and d.in_baseline:
-            acl = d.reads.get("acl")
+        if d.type == TypeName.AWS_S3_BUCKET and d.account == account and d.in_baseline:
+            acl = d.reads.get(S3BucketRead.ACL)
             owner = ((acl.document or {}).get("Owner") or {}).get("ID") if acl is not None and acl.ok else None
             if owner:
                 return str(owner)
@@ -78,11 +87,11 @@ def acl_document(owner: str, extra: list[tuple[str, str]]) -> dict[str, Any]:
 def bucket_draft(ctx: Context, name: str, res: PlannedResource | None = None) -> Draft:
     """The bucket's draft: from the baseline, or a new one in the plan's account."""
     arn = f"arn:{ctx.partition}:s3:::{name}"
-    existing = ctx.state.get("aws.s3.bucket", arn)
+    existing = ctx.state.get(TypeName.AWS_S3_BUCKET, arn)
     if existing is not None:
         return existing
     region = ctx.resolver.region_of(res) if res is not None else ctx.resolver.region
-    return ctx.state.draft("aws.s3.bucket", arn, name=name, account=ctx.account, region=region)
+    return ctx.state.draft(TypeName.AWS_S3_BUCKET, arn, name=name, account=ctx.account, region=region)
 
 
 def target_bucket(ctx: Context, res: PlannedResource) -> Draft | None:
@@ -124,22 +133,22 @@ def s3_bucket(ctx: Context, res: PlannedResource) -> None:
     if not d.in_baseline:
         # AWS's defaults for a new bucket (module docstring); a plan resource for the setting replaces it.
         defaults = {
-            "location": ok("s3:GetBucketLocation", {"LocationConstraint": region}),
-            "policy": absent("s3:GetBucketPolicy", "NoSuchBucketPolicy"),
-            "acl": ok("s3:GetBucketAcl", acl_document(owner_id(ctx, ctx.account), [])),
-            "public_access_block": ok("s3:GetBucketPublicAccessBlock", {"PublicAccessBlockConfiguration": {
+            S3BucketRead.LOCATION: ok("s3:GetBucketLocation", {"LocationConstraint": region}),
+            S3BucketRead.POLICY: absent("s3:GetBucketPolicy", "NoSuchBucketPolicy"),
+            S3BucketRead.ACL: ok("s3:GetBucketAcl", acl_document(owner_id(ctx, ctx.account), [])),
+            S3BucketRead.PUBLIC_ACCESS_BLOCK: ok("s3:GetBucketPublicAccessBlock", {"PublicAccessBlockConfiguration": {
                 "BlockPublicAcls": True, "IgnorePublicAcls": True, "BlockPublicPolicy": True,
                 "RestrictPublicBuckets": True}}),
-            "ownership_controls": ok("s3:GetBucketOwnershipControls",
+            S3BucketRead.OWNERSHIP_CONTROLS: ok("s3:GetBucketOwnershipControls",
                                      {"OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}}),
-            "encryption": ok("s3:GetBucketEncryption", {"ServerSideEncryptionConfiguration": {"Rules": [
+            S3BucketRead.ENCRYPTION: ok("s3:GetBucketEncryption", {"ServerSideEncryptionConfiguration": {"Rules": [
                 {"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}, "BucketKeyEnabled": False}]}}),
         }
         for read_name, read in defaults.items():
             d.reads.setdefault(read_name, read)
             ctx.state.index.reads.setdefault((d.id, read_name), origin)
     tags = _tags(ctx, res)
-    ctx.state.set_read(d, "tags", ok("s3:GetBucketTagging", {"TagSet": [{"Key": k, "Value": v}
+    ctx.state.set_read(d, S3BucketRead.TAGS, ok("s3:GetBucketTagging", {"TagSet": [{"Key": k, "Value": v}
                                                                          for k, v in sorted(tags.items())]})
                        if tags else absent("s3:GetBucketTagging", "NoSuchTagSet"), origin)
     # Arguments the provider deprecated but still applies when written in the configuration.
@@ -156,14 +165,14 @@ def _set_grants(ctx: Context, res: PlannedResource, d: Draft) -> None:
     blocks = ctx.get(res, "grant")
     origin = ctx.origin(res)
     if is_unknown(blocks):
-        ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", blocks), origin)
+        ctx.state.set_read(d, S3BucketRead.ACL, unknown("s3:GetBucketAcl", blocks), origin)
         return
     owner = owner_id(ctx, d.account)
     grants = acl_document(owner, [])["Grants"]
     for i, g in enumerate(blocks or []):
         permissions = ctx.get(res, "grant", i, "permissions")
         if is_unknown(permissions):
-            ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", permissions), origin)
+            ctx.state.set_read(d, S3BucketRead.ACL, unknown("s3:GetBucketAcl", permissions), origin)
             return
         entry: dict[str, Any] = {"Type": g.get("type")}
         if g.get("id"):
@@ -171,18 +180,18 @@ def _set_grants(ctx: Context, res: PlannedResource, d: Draft) -> None:
         if g.get("uri"):
             entry["URI"] = g["uri"]
         grants += [{"Grantee": dict(entry), "Permission": p} for p in sorted(permissions or [])]
-    ctx.state.set_read(d, "acl", ok("s3:GetBucketAcl", {"Owner": {"ID": owner}, "Grants": grants}), origin)
+    ctx.state.set_read(d, S3BucketRead.ACL, ok("s3:GetBucketAcl", {"Owner": {"ID": owner}, "Grants": grants}), origin)
 
 
 def _set_policy(ctx: Context, res: PlannedResource, d: Draft, attribute: str) -> None:
     policy = decode_policy(ctx, res, ctx.get(res, attribute), attribute)
     origin = ctx.origin(res)
     if is_unknown(policy):
-        ctx.state.set_read(d, "policy", unknown("s3:GetBucketPolicy", policy), origin)
+        ctx.state.set_read(d, S3BucketRead.POLICY, unknown("s3:GetBucketPolicy", policy), origin)
     elif policy:
-        ctx.state.set_read(d, "policy", ok("s3:GetBucketPolicy", {"Policy": json.dumps(policy)}), origin)
+        ctx.state.set_read(d, S3BucketRead.POLICY, ok("s3:GetBucketPolicy", {"Policy": json.dumps(policy)}), origin)
     else:
-        ctx.state.set_read(d, "policy", absent("s3:GetBucketPolicy", "NoSuchBucketPolicy"), origin)
+        ctx.state.set_read(d, S3BucketRead.POLICY, absent("s3:GetBucketPolicy", "NoSuchBucketPolicy"), origin)
 
 
 def s3_bucket_policy(ctx: Context, res: PlannedResource) -> None:
@@ -195,15 +204,16 @@ def _set_canned_acl(ctx: Context, res: PlannedResource, d: Draft) -> None:
     canned = ctx.get(res, "acl")
     origin = ctx.origin(res)
     if is_unknown(canned):
-        ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", canned), origin)
+        ctx.state.set_read(d, S3BucketRead.ACL, unknown("s3:GetBucketAcl", canned), origin)
     elif isinstance(canned, str) and canned:
         extra = CANNED_ACLS.get(canned)
         if extra is None:
             what = Unknown(address=res.address, attribute=f"acl ({canned!r} is not a canned ACL seenby knows)",
                            where=res.place("acl"))
-            ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", what), origin)
+            ctx.state.set_read(d, S3BucketRead.ACL, unknown("s3:GetBucketAcl", what), origin)
         else:
-            ctx.state.set_read(d, "acl", ok("s3:GetBucketAcl", acl_document(owner_id(ctx, d.account), extra)),
+            ctx.state.set_read(d, S3BucketRead.ACL,
+                               ok("s3:GetBucketAcl", acl_document(owner_id(ctx, d.account), extra)),
                                origin)
 
 
@@ -217,7 +227,7 @@ def s3_bucket_acl(ctx: Context, res: PlannedResource) -> None:
         _set_canned_acl(ctx, res, d)
         return
     if is_unknown(policy):
-        ctx.state.set_read(d, "acl", unknown("s3:GetBucketAcl", policy), ctx.origin(res))
+        ctx.state.set_read(d, S3BucketRead.ACL, unknown("s3:GetBucketAcl", policy), ctx.origin(res))
         return
     if not policy:
         _set_canned_acl(ctx, res, d)
@@ -232,7 +242,8 @@ def s3_bucket_acl(ctx: Context, res: PlannedResource) -> None:
             if grantee.get(key):
                 entry[api_key] = grantee[key]
         grants.append({"Grantee": entry, "Permission": g.get("permission")})
-    ctx.state.set_read(d, "acl", ok("s3:GetBucketAcl", {"Owner": {"ID": owner}, "Grants": grants}), ctx.origin(res))
+    ctx.state.set_read(d, S3BucketRead.ACL, ok("s3:GetBucketAcl", {"Owner": {"ID": owner}, "Grants": grants}),
+                       ctx.origin(res))
 
 
 _BPA_FIELDS = (("block_public_acls", "BlockPublicAcls"), ("ignore_public_acls", "IgnorePublicAcls"),
@@ -255,12 +266,12 @@ def s3_public_access_block(ctx: Context, res: PlannedResource) -> None:
         return
     doc = _bpa_document(ctx, res)
     api = "s3:GetBucketPublicAccessBlock"
-    ctx.state.set_read(d, "public_access_block", unknown(api, doc) if is_unknown(doc) else ok(api, doc),
+    ctx.state.set_read(d, S3BucketRead.PUBLIC_ACCESS_BLOCK, unknown(api, doc) if is_unknown(doc) else ok(api, doc),
                        ctx.origin(res))
 
 
 def account_draft(ctx: Context, account: str) -> Draft:
-    return ctx.state.draft("aws.account", account, account=account)
+    return ctx.state.draft(TypeName.AWS_ACCOUNT, account, account=account)
 
 
 def s3_account_public_access_block(ctx: Context, res: PlannedResource) -> None:
@@ -283,7 +294,7 @@ def s3_ownership_controls(ctx: Context, res: PlannedResource) -> None:
     api = "s3:GetBucketOwnershipControls"
     read = unknown(api, value) if is_unknown(value) else ok(
         api, {"OwnershipControls": {"Rules": [{"ObjectOwnership": value}]}})
-    ctx.state.set_read(d, "ownership_controls", read, ctx.origin(res))
+    ctx.state.set_read(d, S3BucketRead.OWNERSHIP_CONTROLS, read, ctx.origin(res))
 
 
 def s3_encryption(ctx: Context, res: PlannedResource) -> None:
@@ -298,13 +309,13 @@ def s3_encryption(ctx: Context, res: PlannedResource) -> None:
         key = ctx.get(res, "rule", i, "apply_server_side_encryption_by_default", 0, "kms_master_key_id",
                       shape=lambda v: isinstance(v, str) and v.startswith("arn:"))
         if is_unknown(key):
-            ctx.state.set_read(d, "encryption", unknown(api, key), ctx.origin(res))
+            ctx.state.set_read(d, S3BucketRead.ENCRYPTION, unknown(api, key), ctx.origin(res))
             return
         if key:
             entry["KMSMasterKeyID"] = key
         rules.append({"ApplyServerSideEncryptionByDefault": entry,
                       "BucketKeyEnabled": bool(rule.get("bucket_key_enabled"))})
-    ctx.state.set_read(d, "encryption", ok(api, {"ServerSideEncryptionConfiguration": {"Rules": rules}}),
+    ctx.state.set_read(d, S3BucketRead.ENCRYPTION, ok(api, {"ServerSideEncryptionConfiguration": {"Rules": rules}}),
                        ctx.origin(res))
 
 
@@ -333,17 +344,17 @@ def kms_key(ctx: Context, res: PlannedResource) -> None:
         return
     origin = ctx.origin(res)
     region = ctx.resolver.region_of(res)
-    d = ctx.state.draft("aws.kms.key", arn, account=ctx.account, region=region)
+    d = ctx.state.draft(TypeName.AWS_KMS_KEY, arn, account=ctx.account, region=region)
     ctx.state.defines(d, origin)
     key_id = arn.rsplit("/", 1)[-1]
-    ctx.state.set_read(d, "metadata", ok("kms:DescribeKey", {"KeyMetadata": {
+    ctx.state.set_read(d, KmsKeyRead.METADATA, ok("kms:DescribeKey", {"KeyMetadata": {
         "AWSAccountId": ctx.account, "KeyId": key_id, "Arn": arn, "KeyManager": "CUSTOMER",
         "KeyState": "Enabled" if ctx.get(res, "is_enabled") is not False else "Disabled",
         "Enabled": ctx.get(res, "is_enabled") is not False, "KeyUsage": "ENCRYPT_DECRYPT"}}), origin)
     if "policy" in res.expressions or not res.is_unknown("policy"):
         _set_key_policy(ctx, res, d)
     elif not d.in_baseline and ctx.account:
-        ctx.state.set_read(d, "policy", ok("kms:GetKeyPolicy", {
+        ctx.state.set_read(d, KmsKeyRead.POLICY, ok("kms:GetKeyPolicy", {
             "Policy": json.dumps(_default_key_policy(ctx.account, ctx.partition)), "PolicyName": "default"}), origin)
 
 
@@ -352,7 +363,7 @@ def _set_key_policy(ctx: Context, res: PlannedResource, d: Draft) -> None:
     api = "kms:GetKeyPolicy"
     read = unknown(api, policy) if is_unknown(policy) else ok(
         api, {"Policy": json.dumps(policy or {}), "PolicyName": "default"})
-    ctx.state.set_read(d, "policy", read, ctx.origin(res))
+    ctx.state.set_read(d, KmsKeyRead.POLICY, read, ctx.origin(res))
 
 
 def kms_key_policy(ctx: Context, res: PlannedResource) -> None:
@@ -362,7 +373,7 @@ def kms_key_policy(ctx: Context, res: PlannedResource) -> None:
         unplaced_gap(ctx, res, what, api="kms:ListKeys",
                      why="the key it sets the policy of is known only after apply: it may be any key of the account")
         return
-    d = ctx.state.draft("aws.kms.key", arn, account=ctx.account, region=ctx.resolver.region_of(res))
+    d = ctx.state.draft(TypeName.AWS_KMS_KEY, arn, account=ctx.account, region=ctx.resolver.region_of(res))
     _set_key_policy(ctx, res, d)
 
 
@@ -382,7 +393,9 @@ def dynamodb_table(ctx: Context, res: PlannedResource) -> None:
     name = name if name_known else unknown_name(res.address, name_prefix(res))
     origin = ctx.origin(res)
     region = ctx.resolver.region_of(res)
-    d = ctx.state.draft("aws.dynamodb.table", arn, name=name, account=ctx.account, region=region or UNKNOWN_REGION)
+    d = ctx.state.draft(
+        TypeName.AWS_DYNAMODB_TABLE, arn, name=name, account=ctx.account, region=region or UNKNOWN_REGION
+    )
     ctx.state.defines(d, origin)
     if not name_known:
         name_gap(ctx, res, d, "name", "dynamodb:ListTables")
@@ -390,10 +403,10 @@ def dynamodb_table(ctx: Context, res: PlannedResource) -> None:
         what = Unknown(address=res.address, attribute="region (neither the resource, its provider nor a plan "
                        "variable gives it)", where=res.place("region"))
         ctx.state.set_read(d, "region", unknown("dynamodb:ListTables", what), origin)
-    ctx.state.set_read(d, "description", ok("dynamodb:DescribeTable", {"Table": {
+    ctx.state.set_read(d, DynamoDbTableRead.DESCRIPTION, ok("dynamodb:DescribeTable", {"Table": {
         "TableName": name, "TableArn": arn, "TableStatus": "ACTIVE"}}), origin)
     tags = _tags(ctx, res)
-    ctx.state.set_read(d, "tags", ok("dynamodb:ListTagsOfResource", {"Tags": [{"Key": k, "Value": v}
+    ctx.state.set_read(d, DynamoDbTableRead.TAGS, ok("dynamodb:ListTagsOfResource", {"Tags": [{"Key": k, "Value": v}
                                                                               for k, v in sorted(tags.items())]}),
                        origin)
     if not d.in_baseline:
@@ -409,11 +422,11 @@ def dynamodb_resource_policy(ctx: Context, res: PlannedResource) -> None:
         unplaced_gap(ctx, res, what, api="dynamodb:ListTables",
                      why="the table it configures is known only after apply: it may be any table of the account")
         return
-    d = ctx.state.draft("aws.dynamodb.table", arn, name=arn.rsplit("/", 1)[-1], account=ctx.account)
+    d = ctx.state.draft(TypeName.AWS_DYNAMODB_TABLE, arn, name=arn.rsplit("/", 1)[-1], account=ctx.account)
     policy = decode_policy(ctx, res, ctx.get(res, "policy"), "policy")
     api = "dynamodb:GetResourcePolicy"
     read = unknown(api, policy) if is_unknown(policy) else ok(api, {"Policy": json.dumps(policy)})
-    ctx.state.set_read(d, "resource_policy", read, ctx.origin(res))
+    ctx.state.set_read(d, DynamoDbTableRead.RESOURCE_POLICY, read, ctx.origin(res))
 
 
 _UNKNOWN_DATABASE = "terraform-unknown-database"
@@ -428,7 +441,7 @@ def _catalog_draft(ctx: Context, res: PlannedResource, catalog_id: Any = None) -
     if account is None:
         return None
     arn = f"arn:{ctx.partition}:glue:{region}:{account}:catalog"
-    d = ctx.state.draft("aws.glue.catalog", arn, account=account, region=region)
+    d = ctx.state.draft(TypeName.AWS_GLUE_CATALOG, arn, account=account, region=region)
     ctx.state.index.resources.setdefault(arn, ctx.origin(res))
     return d
 
@@ -440,11 +453,11 @@ def _lf_draft(ctx: Context, res: PlannedResource, catalog_id: Any = None) -> Dra
     if account is None:
         return None
     arn = f"arn:{ctx.partition}:lakeformation:{region}:{account}:settings"
-    return ctx.state.draft("aws.lakeformation.settings", arn, account=account, region=region)
+    return ctx.state.draft(TypeName.AWS_LAKEFORMATION, arn, account=account, region=region)
 
 
 def _table_list(d: Draft) -> list[dict[str, Any]]:
-    read = d.reads.get("tables")
+    read = d.reads.get(GlueCatalogRead.TABLES)
     return [dict(t) for t in ((read.document or {}).get("TableList") or [])] if read is not None and read.ok else []
 
 
@@ -452,7 +465,7 @@ def _add_table(ctx: Context, d: Draft, table: dict[str, Any], origin: Any) -> No
     tables = [t for t in _table_list(d)
               if (t.get("DatabaseName"), t.get("Name")) != (table["DatabaseName"], table["Name"])]
     tables.append(table)
-    ctx.state.set_read(d, "tables", ok("glue:GetTables", {"TableList": tables}), origin)
+    ctx.state.set_read(d, GlueCatalogRead.TABLES, ok("glue:GetTables", {"TableList": tables}), origin)
 
 
 def glue_resource_policy(ctx: Context, res: PlannedResource) -> None:
@@ -464,7 +477,7 @@ def glue_resource_policy(ctx: Context, res: PlannedResource) -> None:
     api = "glue:GetResourcePolicy"
     read = unknown(api, policy) if is_unknown(policy) else ok(api, {"PolicyInJson": json.dumps(policy)}) if policy \
         else absent(api, "EntityNotFoundException")
-    ctx.state.set_read(d, "resource_policy", read, ctx.origin(res))
+    ctx.state.set_read(d, GlueCatalogRead.RESOURCE_POLICY, read, ctx.origin(res))
 
 
 def glue_catalog_table(ctx: Context, res: PlannedResource) -> None:
@@ -540,10 +553,10 @@ def lakeformation_permissions(ctx: Context, res: PlannedResource) -> None:
     entry = {"Principal": {"DataLakePrincipalIdentifier": principal}, "Resource": resource,
              "Permissions": sorted(ctx.get(res, "permissions") or []),
              "PermissionsWithGrantOption": sorted(ctx.get(res, "permissions_with_grant_option") or [])}
-    read = d.reads.get("permissions")
+    read = d.reads.get(LakeFormationRead.PERMISSIONS)
     entries = list((read.document or {}).get("PrincipalResourcePermissions", [])) if read and read.ok else []
     entries.append(entry)
-    ctx.state.set_read(d, "permissions", ok(api, {"PrincipalResourcePermissions": entries}), origin)
+    ctx.state.set_read(d, LakeFormationRead.PERMISSIONS, ok(api, {"PrincipalResourcePermissions": entries}), origin)
     ctx.state.index.reads[(d.id, f"PrincipalResourcePermissions[{len(entries) - 1}]")] = origin
     table = resource.get("Table") or resource.get("TableWithColumns") or {}
     database = table.get("DatabaseName") or (resource.get("Database") or {}).get("Name")
@@ -565,7 +578,7 @@ def finish_glue(ctx: Context) -> None:
     ALL on every table (IAM decides), plus the plan's grants, counted as if their locations were
     registered.
     """
-    for d in [d for d in ctx.state.drafts.values() if d.type == "aws.glue.catalog" and not d.in_baseline]:
+    for d in [d for d in ctx.state.drafts.values() if d.type == TypeName.AWS_GLUE_CATALOG and not d.in_baseline]:
         _add_table(ctx, d, {"DatabaseName": _UNKNOWN_DATABASE, "Name": _UNKNOWN_TABLE}, None)
         origin = ctx.state.index.resources.get(d.id)
         if origin is not None:
@@ -573,16 +586,16 @@ def finish_glue(ctx: Context) -> None:
                 d.id.rsplit(":catalog", 1)[0] + f":table/{_UNKNOWN_DATABASE}/{_UNKNOWN_TABLE}", origin)
         ctx.notes.append(f"no baseline lists the tables of {d.id}: the tables outside this plan are judged as one "
                          f"table, {_UNKNOWN_DATABASE}/{_UNKNOWN_TABLE}")
-    for d in [d for d in ctx.state.drafts.values() if d.type == "aws.lakeformation.settings" and not d.in_baseline]:
-        catalog = ctx.state.get("aws.glue.catalog", d.id.replace(":lakeformation:", ":glue:").replace(":settings",
-                                                                                                       ":catalog"))
+    for d in [d for d in ctx.state.drafts.values() if d.type == TypeName.AWS_LAKEFORMATION and not d.in_baseline]:
+        catalog_arn = d.id.replace(":lakeformation:", ":glue:").replace(":settings", ":catalog")
+        catalog = ctx.state.get(TypeName.AWS_GLUE_CATALOG, catalog_arn)
         databases = sorted({str(t.get("DatabaseName")) for t in _table_list(catalog)}) if catalog else []
-        read = d.reads.get("permissions")
+        read = d.reads.get(LakeFormationRead.PERMISSIONS)
         entries = list((read.document or {}).get("PrincipalResourcePermissions", [])) if read and read.ok else []
         defaults = [{"Principal": {"DataLakePrincipalIdentifier": _IAM_ALLOWED},
                      "Resource": {"Table": {"DatabaseName": db, "TableWildcard": {}}}, "Permissions": ["ALL"],
                      "PermissionsWithGrantOption": []} for db in databases]
-        d.reads["permissions"] = ok("lakeformation:ListPermissions", {"PrincipalResourcePermissions":
+        d.reads[LakeFormationRead.PERMISSIONS] = ok("lakeformation:ListPermissions", {"PrincipalResourcePermissions":
                                                                       defaults + entries})
         if defaults:  # the plan's entries move down: their origins (evidence locations) with them
             moved = {i: ctx.state.index.reads.pop((d.id, f"PrincipalResourcePermissions[{i}]"), None)
@@ -624,23 +637,24 @@ def quicksight_dashboard(ctx: Context, res: PlannedResource) -> None:
         return
     arn = f"arn:{ctx.partition}:quicksight:{region}:{account}:dashboard/{dashboard_id}"
     origin = ctx.origin(res)
-    d = ctx.state.draft("aws.quicksight.dashboard", arn, name=ctx.get(res, "name") or dashboard_id,
+    d = ctx.state.draft(TypeName.AWS_QUICKSIGHT_DASHBOARD, arn, name=ctx.get(res, "name") or dashboard_id,
                         account=account, region=region)
     ctx.state.defines(d, origin)
     data_sets = _dashboard_data_sets(ctx, res)
     dashboard_api = "quicksight:DescribeDashboard"
-    ctx.state.set_read(d, "dashboard", unknown(dashboard_api, data_sets) if is_unknown(data_sets) else ok(
+    ctx.state.set_read(d, QuickSightDashboardRead.DASHBOARD,
+                       unknown(dashboard_api, data_sets) if is_unknown(data_sets) else ok(
         dashboard_api, {"Dashboard": {"DashboardId": dashboard_id, "Arn": arn, "Name": d.name,
                                       "Version": {"DataSetArns": data_sets}}}), origin)
     api = "quicksight:DescribeDashboardPermissions"
     permissions = ctx.get(res, "permissions")
     if is_unknown(permissions):
-        ctx.state.set_read(d, "permissions", unknown(api, permissions), origin)
+        ctx.state.set_read(d, QuickSightDashboardRead.PERMISSIONS, unknown(api, permissions), origin)
         return
     doc = {"DashboardId": dashboard_id, "DashboardArn": arn,
            "Permissions": [{"Principal": p.get("principal"), "Actions": sorted(p.get("actions") or [])}
                            for p in permissions or []]}
-    ctx.state.set_read(d, "permissions", ok(api, doc), origin)
+    ctx.state.set_read(d, QuickSightDashboardRead.PERMISSIONS, ok(api, doc), origin)
 
 
 AWS_BUILDERS: dict[str, Builder] = {
@@ -672,7 +686,7 @@ def delete_bucket_setting(read_name: str, fallback: Any) -> Builder:
         name = res.value("bucket")
         if not isinstance(name, str):
             return
-        d = ctx.state.get("aws.s3.bucket", f"arn:{ctx.partition}:s3:::{name}")
+        d = ctx.state.get(TypeName.AWS_S3_BUCKET, f"arn:{ctx.partition}:s3:::{name}")
         if d is not None:
             ctx.state.set_read(d, read_name, fallback, ctx.origin(res))
 
@@ -690,8 +704,8 @@ def _delete_resource(type_: str, arn_attr: str) -> Builder:
 
 
 AWS_DELETERS: dict[str, Builder] = {
-    "aws_s3_bucket": _delete_resource("aws.s3.bucket", "arn"),
-    "aws_dynamodb_table": _delete_resource("aws.dynamodb.table", "arn"),
+    "aws_s3_bucket": _delete_resource(TypeName.AWS_S3_BUCKET, "arn"),
+    "aws_dynamodb_table": _delete_resource(TypeName.AWS_DYNAMODB_TABLE, "arn"),
     "aws_s3_bucket_policy": delete_bucket_setting("policy", absent("s3:GetBucketPolicy", "NoSuchBucketPolicy")),
     "aws_s3_bucket_public_access_block": delete_bucket_setting(
         "public_access_block", absent("s3:GetBucketPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration")),

@@ -12,6 +12,7 @@ from seenby.fileio import InputLimit, load_json
 from seenby.importers.terraform.plan import Plan, PlannedResource
 from seenby.importers.terraform.resolve import Resolver, Unknown, is_unknown
 from seenby.importers.terraform.state import Origin, PlannedState
+from seenby.registry import TypeName
 
 __all__ = ["Builder", "Context", "decode_policy", "unplaced_gap"]
 
@@ -75,7 +76,7 @@ def home_draft(ctx: Context, res: PlannedResource) -> Any:
     """The draft of ``res``'s account (AWS) or project (Google Cloud), where a gap on every dataset there goes;
     None when the plan names neither."""
     if res.type.startswith("aws_") and ctx.account:
-        return ctx.state.draft("aws.account", ctx.account, account=ctx.account)
+        return ctx.state.draft(TypeName.AWS_ACCOUNT, ctx.account, account=ctx.account)
     if res.type.startswith("google_") and (project := ctx.resolver.project_of(res)):
         return ctx.state.draft("gcp.project", f"projects/{project}", name=project, account=project)
     return None

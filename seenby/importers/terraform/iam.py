@@ -22,6 +22,7 @@ from seenby.importers.terraform.context import Builder, Context, decode_policy
 from seenby.importers.terraform.plan import PlannedResource
 from seenby.importers.terraform.resolve import Unknown, is_unknown
 from seenby.importers.terraform.state import ok, unknown
+from seenby.registry import TypeName
 
 __all__ = ["IAM_BUILDERS", "IAM_DELETERS", "PLAN_API", "finish_gaads"]
 
@@ -109,7 +110,7 @@ def _gaad(ctx: Context) -> GaadEditor | None:
         return None
     editor = ctx.gaads.get(account)
     if editor is None:
-        d = ctx.state.get("aws.account", account)
+        d = ctx.state.get(TypeName.AWS_ACCOUNT, account)
         read = d.reads.get("authorization_details") if d is not None else None
         editor = ctx.gaads[account] = GaadEditor(account, ctx.partition, read.document if read and read.ok else None)
     return editor
@@ -118,7 +119,7 @@ def _gaad(ctx: Context) -> GaadEditor | None:
 def _gap(ctx: Context, res: PlannedResource, what: Unknown) -> None:
     if ctx.account is None:
         return
-    d = ctx.state.draft("aws.account", ctx.account, account=ctx.account)
+    d = ctx.state.draft(TypeName.AWS_ACCOUNT, ctx.account, account=ctx.account)
     ctx.state.set_read(d, f"{res.address}.{what.attribute}", unknown(PLAN_API, what), ctx.origin(res))
 
 
@@ -422,7 +423,7 @@ def finish_gaads(ctx: Context) -> None:
     for account, editor in ctx.gaads.items():
         if not editor.changed:
             continue
-        d = ctx.state.draft("aws.account", account, account=account)
+        d = ctx.state.draft(TypeName.AWS_ACCOUNT, account, account=account)
         baseline = d.reads.get("authorization_details")
         if baseline is not None and baseline.outcome.is_gap:
             ctx.state.set_read(d, BASELINE_GAP_READ, baseline, None)

@@ -18,6 +18,7 @@ from seenby.importers.terraform.plan import PlannedResource
 from seenby.importers.terraform.resolve import is_unknown
 from seenby.importers.terraform.state import Draft
 from seenby.model import ReadOutcome
+from seenby.registry import TypeName
 from seenby.snapshot import Read
 
 __all__ = ["NOT_JUDGED_TYPES", "NOT_MODELLED", "UNMODELLED_BUILDERS", "not_judged"]
@@ -112,12 +113,12 @@ def _aws_target(ctx: Context, res: PlannedResource) -> Draft | None:
     bucket = _known(ctx, res, "bucket")
     if bucket is not None:
         name = bucket.split(":::", 1)[-1]
-        d = ctx.state.get("aws.s3.bucket", f"arn:{ctx.partition}:s3:::{name}")
+        d = ctx.state.get(TypeName.AWS_S3_BUCKET, f"arn:{ctx.partition}:s3:::{name}")
         if d is not None:
             return d
     if ctx.account is None:
         return None
-    return ctx.state.draft("aws.account", ctx.account, account=ctx.account)
+    return ctx.state.draft(TypeName.AWS_ACCOUNT, ctx.account, account=ctx.account)
 
 
 def _gcp_target(ctx: Context, res: PlannedResource) -> Draft | None:

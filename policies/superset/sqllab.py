@@ -38,6 +38,7 @@ from seenby.model import (
 from seenby.policies.superset.instance import Instance, object_id, role_principal
 from seenby.policies.superset.lineage import Warehouse, connection_reach, redshift_location, warehouse_of
 from seenby.policies.superset.permissions import ADMIN_ROLE, DataPermission
+from seenby.registry import TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = [
@@ -61,7 +62,7 @@ _CONNECTION_API = "superset:GET /api/v1/database/{id}/connection"
 def glue_accounts(snapshot: Snapshot) -> dict[str, set[str]]:
     """Region -> the accounts whose Glue catalog of that region the snapshot holds."""
     out: dict[str, set[str]] = {}
-    for res in snapshot.of_type("aws.glue.catalog"):
+    for res in snapshot.of_type(TypeName.AWS_GLUE_CATALOG):
         if res.region and res.account:
             out.setdefault(res.region, set()).add(res.account)
     return out
@@ -70,7 +71,7 @@ def glue_accounts(snapshot: Snapshot) -> dict[str, set[str]]:
 def cloud_known(snapshot: Snapshot) -> frozenset[str]:
     """The ids of the BigQuery datasets and tables and the Glue tables the snapshot holds."""
     ids = {r.id for t in ("gcp.bigquery.dataset", "gcp.bigquery.table") for r in snapshot.of_type(t)}
-    for res in snapshot.of_type("aws.glue.catalog"):
+    for res in snapshot.of_type(TypeName.AWS_GLUE_CATALOG):
         for table in (res.document("tables") or {}).get("TableList") or []:
             account = table.get("CatalogId") or res.account
             ids.add(f"arn:aws:glue:{res.region}:{account}:table/{table.get('DatabaseName')}/{table.get('Name')}")

@@ -301,7 +301,7 @@ def management_account() -> Resource:
     to assume another role.  Its IAM is in the snapshot, as a scan of the organisation reads it (``scan aws
     --org``), so the organisation's trusts resolve to the principals that can actually assume them."""
     return Resource(
-        type="aws.account",
+        type=TypeName.AWS_ACCOUNT,
         id=MGMT,
         name="corp-management",
         account=MGMT,

@@ -29,10 +29,11 @@ from seenby.importers.terraform.plan import PlannedResource
 from seenby.importers.terraform.resolve import UNKNOWN_AFTER_APPLY, Unknown, is_unknown
 from seenby.importers.terraform.state import Draft, ok, unknown
 from seenby.model import thaw_json
+from seenby.registry import S3BucketRead
 
 __all__ = ["OBJECT_BUILDERS", "OBJECT_DELETERS"]
 
-_READ = "object_acls"
+_READ = S3BucketRead.OBJECT_ACLS
 _API = "s3:GetObjectAcl"
 _GRANTEE_FIELDS = (("id", "ID"), ("uri", "URI"), ("email", "EmailAddress"))
 

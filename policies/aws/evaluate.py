@@ -184,6 +184,13 @@ def statement_applies(
     """The statement's hit for ``request`` by ``candidate``, or None when it does not apply."""
     if not _action_applies(statement, request.action):
         return None
+    return _applies(document, statement, request, candidate)
+
+
+def _applies(
+    document: PolicyDocument, statement: Statement, request: Request, candidate: Candidate | None
+) -> Hit | None:
+    """:func:`statement_applies` for a statement whose Action element applies to the request's action."""
     resource, partial, unresolved = _resource_applies(statement, request.resource, request.context)
     if partial:
         return Hit(document=document, statement=statement, value=Tri.FALSE, partial=True)
@@ -238,8 +245,9 @@ def evaluate_policies(
     doubts: list[Hit] = []
     partial: list[Hit] = []
     for document in documents:
-        for statement in document.statements:
-            hit = statement_applies(document, statement, request, candidate)
+        # only statements whose Action element applies can decide: the others are skipped unread
+        for statement in document.statements_for(request.action):
+            hit = _applies(document, statement, request, candidate)
             if hit is None:
                 continue
             if statement.effect is Effect.DENY:

@@ -66,12 +66,13 @@ def _phases(directory: Path) -> dict[str, Any]:
 
     manifest = json.loads((directory / "expected.json").read_text())
     rules = load_rules(directory / "rules.yaml")
-    out: dict[str, Any] = {"phases": {}, "peak_mb": {}}
+    out: dict[str, Any] = {"phases": {}, "peak_mb": {}, "cpu": {}}
 
     def phase(name: str, fn: Any) -> Any:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         value = fn()
         out["phases"][name] = time.perf_counter() - start
+        out["cpu"][name] = time.process_time() - cpu
         out["peak_mb"][name] = _rss_mb()
         return value
 
@@ -105,6 +106,7 @@ def _phases(directory: Path) -> dict[str, Any]:
     out["what_can_read"] = {"queries": len(times), "max": max(times, default=0.0), "datasets": reached}
 
     out["end_to_end"] = sum(out["phases"][p] for p in END_TO_END)
+    out["end_to_end_cpu"] = sum(out["cpu"][p] for p in END_TO_END)
     out["peak_mb_total"] = _rss_mb()
     got: dict[str, set[str]] = {}
     for f in result.findings:
@@ -146,7 +148,7 @@ def _command(directory: Path) -> dict[str, float]:
         if proc.returncode != 0:
             errors.seek(0)
             raise SystemExit(f"seenby audit failed on {directory} (exit {proc.returncode}): {errors.read().strip()}")
-    return {"wall": wall, "peak_mb": usage.ru_maxrss / 1024}
+    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024}
 
 
 def _generate(size: str, seed: int, workdir: Path, regenerate: bool) -> Path:

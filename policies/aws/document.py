@@ -139,6 +139,12 @@ class Statement:
     not_principal: bool
     condition: Mapping[str, Mapping[str, tuple[str, ...]]]
     raw: Any
+    # whether a Resource (or NotResource) pattern holds a policy variable (``${``): derived, not part of the value
+    resource_variables: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        variables = self.resources is not None and any("${" in r for r in self.resources)
+        object.__setattr__(self, "resource_variables", variables)
 
     @property
     def location(self) -> str:

@@ -23,9 +23,10 @@ access only when it covers *all* of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from seenby.model import Condition, DecidedCondition, Evidence
 from seenby.policies.aws.candidates import Candidate, match_principal
@@ -133,14 +134,33 @@ def _resource_applies(
     """(applies, partial, unresolved policy variables) of the Resource element for ``resource``."""
     if statement.resources is None:
         return Tri.TRUE, False, ()
+    if not statement.resource_variables:
+        # no policy variable: the answer depends on the patterns and the resource alone, not the caller
+        return _fixed_resource_applies(
+            statement.resources, statement.effect is Effect.ALLOW, statement.not_resource, resource
+        )
     patterns: list[str] = []
     unresolved: list[str] = []
     for p in statement.resources:
         text, missing = substitute_variables(p, context)
         patterns.append(text)
         unresolved.extend(missing)
-    if statement.effect is Effect.ALLOW:
-        if statement.not_resource:
+    return _decide_resource(patterns, statement.effect is Effect.ALLOW, statement.not_resource, resource, unresolved)
+
+
+@lru_cache(maxsize=1 << 17)
+def _fixed_resource_applies(
+    patterns: tuple[str, ...], allow: bool, not_resource: bool, resource: str
+) -> tuple[Tri, bool, tuple[str, ...]]:
+    """:func:`_decide_resource` of a Resource element without policy variables (asked for every caller)."""
+    return _decide_resource(patterns, allow, not_resource, resource, ())
+
+
+def _decide_resource(
+    patterns: Sequence[str], allow: bool, not_resource: bool, resource: str, unresolved: Sequence[str]
+) -> tuple[Tri, bool, tuple[str, ...]]:
+    if allow:
+        if not_resource:
             applies = not any(glob_covers(p, resource) for p in patterns)
         else:
             applies = any(glob_intersects(p, resource) for p in patterns)
@@ -148,7 +168,7 @@ def _resource_applies(
             return Tri.FALSE, False, ()
         return (Tri.UNKNOWN if unresolved else Tri.TRUE), False, tuple(unresolved)
     # Deny: does it cover all of the resource, part of it, or none?
-    if statement.not_resource:
+    if not_resource:
         touches = any(glob_intersects(p, resource) for p in patterns)
         covers_all = not touches
         partial = touches and not any(glob_covers(p, resource) for p in patterns)

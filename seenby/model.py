@@ -244,6 +244,7 @@ class FrozenJson(Mapping[str, Any]):
 
 
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+_FROZEN_LEAVES = _JSON_SCALARS | {FrozenJson}  # values freeze_json returns as they are
 
 
 def freeze_json(value: Any) -> Any:
@@ -251,10 +252,17 @@ def freeze_json(value: Any) -> Any:
     kind = type(value)
     if kind in _JSON_SCALARS or kind is FrozenJson:
         return value  # the common cases first: the Mapping check below is an ABC check, and slow
+    # scalar members are taken as they are here rather than through a call each (most members are scalars)
     if kind is dict or isinstance(value, Mapping):
-        return FrozenJson({str(k): freeze_json(v) for k, v in value.items()})
+        data = {
+            (k if type(k) is str else str(k)): v if type(v) in _FROZEN_LEAVES else freeze_json(v)
+            for k, v in value.items()
+        }
+        frozen = FrozenJson.__new__(FrozenJson)  # adopts ``data``, a fresh dict, instead of copying it again
+        frozen._data, frozen._hash = data, None
+        return frozen
     if isinstance(value, list | tuple):
-        return tuple(freeze_json(v) for v in value)
+        return tuple(v if type(v) in _FROZEN_LEAVES else freeze_json(v) for v in value)
     return value
 
 

@@ -46,7 +46,10 @@ class Verdict(StrEnum):
 
     @property
     def allows(self) -> bool:
-        return self in (Verdict.ALLOW, Verdict.CONDITIONAL)
+        return self is _ALLOW or self is _CONDITIONAL  # members are singletons: identity is the cheapest test
+
+
+_ALLOW, _CONDITIONAL = Verdict.ALLOW, Verdict.CONDITIONAL
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

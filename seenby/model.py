@@ -237,6 +237,8 @@ class FrozenJson(Mapping[str, Any]):
         return self._hash
 
     def __eq__(self, other: object) -> bool:
+        if type(other) is FrozenJson:
+            return other is self or self._data == other._data  # no copies of either side
         return isinstance(other, Mapping) and dict(self._data) == dict(other)
 
     def __repr__(self) -> str:
@@ -484,8 +486,11 @@ class Evidence:
 
     def __post_init__(self) -> None:
         _require(isinstance(self.kind, EvidenceKind), "evidence kind must be an EvidenceKind")
-        object.__setattr__(self, "excerpt", freeze_json(self.excerpt))
-        object.__setattr__(self, "decided", tuple(self.decided))
+        # most evidence quotes an excerpt frozen already (a statement's raw copy): nothing to set then
+        if type(self.excerpt) not in _FROZEN_LEAVES:
+            object.__setattr__(self, "excerpt", freeze_json(self.excerpt))
+        if type(self.decided) is not tuple:
+            object.__setattr__(self, "decided", tuple(self.decided))
 
     def with_decided(self, decided: tuple[DecidedCondition, ...]) -> Evidence:
         """The same evidence with ``decided`` conditions added (each once)."""

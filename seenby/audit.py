@@ -81,6 +81,7 @@ class Coverage:
         self.rg = rg
         self._organisations: OrganisationMembers | None = None
         self._above: dict[str, tuple[str, ...]] = {}
+        self._up: dict[str, tuple[str, ...]] = {}
         # per declared pattern tuple: id → matches a pattern; graph principal id → covered
         self._match: dict[tuple[str, ...], dict[str, bool]] = {}
         self._verdict: dict[tuple[str, ...], dict[str, bool]] = {}
@@ -90,16 +91,13 @@ class Coverage:
         cached = self._above.get(pid)
         if cached is not None:
             return cached
-        succs = self.rg.successors
         seen = {pid}
         queue = deque([pid])
         while queue:
-            node = queue.popleft()
-            for succ, data in succs[node].items():
-                if succ in seen or isinstance(succ, tuple) or data["info"].kind != EdgeKind.MEMBER_OF.value:
-                    continue
-                seen.add(succ)
-                queue.append(succ)
+            for succ in self._member_of(queue.popleft()):
+                if succ not in seen:
+                    seen.add(succ)
+                    queue.append(succ)
         result = tuple(n for n in seen if n in self.rg.principals)
         self._above[pid] = result
         return result
@@ -110,6 +108,22 @@ class Coverage:
         if self._organisations is None:
             self._organisations = OrganisationMembers.of(self.rg)
         return self._organisations.covering(self.rg, dataset_id, level)
+
+    def _member_of(self, node: str) -> tuple[str, ...]:
+        """The principals ``node`` has a member-of edge to, read from its successors once.
+
+        A group's successors also hold every dataset it reaches: filtering them once per node,
+        not again for each member whose memberships pass through it, keeps this linear.
+        """
+        up = self._up.get(node)
+        if up is None:
+            member_of = EdgeKind.MEMBER_OF.value
+            up = self._up[node] = tuple(
+                succ
+                for succ, data in self.rg.successors[node].items()
+                if not isinstance(succ, tuple) and data["info"].kind == member_of
+            )
+        return up
 
     def covered(self, reach: Reach, declared: tuple[str, ...]) -> bool:
         return self.covers(reach.principal, declared)

@@ -241,6 +241,8 @@ class FrozenJson(Mapping[str, Any]):
         return self._hash
 
     def __eq__(self, other: object) -> bool:
+        if type(other) is FrozenJson:
+            return other is self or self._data == other._data  # no copies of either side
         return isinstance(other, Mapping) and dict(self._data) == dict(other)
 
     def __repr__(self) -> str:
@@ -248,6 +250,7 @@ class FrozenJson(Mapping[str, Any]):
 
 
 _JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+_FROZEN_LEAVES = _JSON_SCALARS | {FrozenJson}  # values freeze_json returns as they are
 
 
 def freeze_json(value: Any) -> Any:
@@ -255,10 +258,17 @@ def freeze_json(value: Any) -> Any:
     kind = type(value)
     if kind in _JSON_SCALARS or kind is FrozenJson:
         return value  # the common cases first: the Mapping check below is an ABC check, and slow
+    # scalar members are taken as they are here rather than through a call each (most members are scalars)
     if kind is dict or isinstance(value, Mapping):
-        return FrozenJson({str(k): freeze_json(v) for k, v in value.items()})
+        data = {
+            (k if type(k) is str else str(k)): v if type(v) in _FROZEN_LEAVES else freeze_json(v)
+            for k, v in value.items()
+        }
+        frozen = FrozenJson.__new__(FrozenJson)  # adopts ``data``, a fresh dict, instead of copying it again
+        frozen._data, frozen._hash = data, None
+        return frozen
     if isinstance(value, list | tuple):
-        return tuple(freeze_json(v) for v in value)
+        return tuple(v if type(v) in _FROZEN_LEAVES else freeze_json(v) for v in value)
     return value
 
 
@@ -508,8 +518,11 @@ class Evidence:
 
     def __post_init__(self) -> None:
         _require(isinstance(self.kind, EvidenceKind), "evidence kind must be an EvidenceKind")
-        object.__setattr__(self, "excerpt", freeze_json(self.excerpt))
-        object.__setattr__(self, "decided", tuple(self.decided))
+        # most evidence quotes an excerpt frozen already (a statement's raw copy): nothing to set then
+        if type(self.excerpt) not in _FROZEN_LEAVES:
+            object.__setattr__(self, "excerpt", freeze_json(self.excerpt))
+        if type(self.decided) is not tuple:
+            object.__setattr__(self, "decided", tuple(self.decided))
 
     def with_decided(self, decided: tuple[DecidedCondition, ...]) -> Evidence:
         """The same evidence with ``decided`` conditions added (each once)."""

@@ -79,7 +79,8 @@ class Outcome:
 
     @property
     def allows(self) -> bool:
-        return self.verdict.allows
+        verdict = self.verdict  # Verdict.allows, inlined: asked for every layer of every request
+        return verdict is _ALLOW or verdict is _CONDITIONAL
 
     def with_conditions(self, extra: Iterable[Condition]) -> Outcome:
         extra = tuple(extra)
@@ -89,6 +90,7 @@ class Outcome:
         return Outcome(verdict=verdict, evidence=self.evidence, conditions=_unique(self.conditions + extra))
 
 
+_ALLOW, _CONDITIONAL = Verdict.ALLOW, Verdict.CONDITIONAL
 ALLOWED = Outcome(verdict=Verdict.ALLOW)
 NOT_ALLOWED = Outcome(verdict=Verdict.IMPLICIT_DENY)
 
@@ -125,7 +127,7 @@ def _distinct(evidence: Iterable[Evidence]) -> tuple[Evidence, ...]:
     if len(items) < 2:
         return items
     if len(items) == 2:
-        return items[:1] if items[0] == items[1] else items
+        return items[:1] if items[0] is items[1] or items[0] == items[1] else items
     return tuple(dict.fromkeys(items))
 
 
@@ -151,9 +153,9 @@ def conjoin(*outcomes: Outcome) -> Outcome:
         if o.verdict is Verdict.IMPLICIT_DENY:
             return NOT_ALLOWED
     evidence = _distinct(e for o in outcomes for e in o.evidence)
-    conditions = _unique(c for o in outcomes for c in o.conditions)
+    conditions = [c for o in outcomes for c in o.conditions]
     verdict = Verdict.CONDITIONAL if any(o.verdict is Verdict.CONDITIONAL for o in outcomes) else Verdict.ALLOW
-    return Outcome(verdict=verdict, evidence=evidence, conditions=conditions)
+    return Outcome(verdict=verdict, evidence=evidence, conditions=_unique(conditions) if conditions else ())
 
 
 def disjoin(*outcomes: Outcome) -> Outcome:

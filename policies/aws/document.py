@@ -33,6 +33,7 @@ from urllib.parse import unquote
 from seenby.errors import PolicyDocumentError
 from seenby.fileio import InputLimit, load_embedded_json
 from seenby.model import Evidence, EvidenceKind, freeze_json
+from seenby.policies.aws.matching import action_matches
 
 __all__ = [
     "Effect",
@@ -139,6 +140,12 @@ class Statement:
     not_principal: bool
     condition: Mapping[str, Mapping[str, tuple[str, ...]]]
     raw: Any
+    # whether a Resource (or NotResource) pattern holds a policy variable (``${``): derived, not part of the value
+    resource_variables: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        variables = self.resources is not None and any("${" in r for r in self.resources)
+        object.__setattr__(self, "resource_variables", variables)
 
     @property
     def location(self) -> str:
@@ -154,6 +161,21 @@ class PolicyDocument:
     statements: tuple[Statement, ...]
     name: str | None = None
     raw: Any = field(default=None, repr=False)
+    # statements_for's answers, by action: derived from ``statements``, not part of the document's value
+    _for_action: dict[str, tuple[Statement, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def statements_for(self, action: str) -> tuple[Statement, ...]:
+        """The statements whose Action (or NotAction) element applies to ``action``, in order.
+
+        Computed once per action: a document is asked about the same few actions for every
+        caller and resource, and most of its statements name other actions.
+        """
+        hit = self._for_action.get(action)
+        if hit is None:
+            hit = self._for_action[action] = tuple(
+                st for st in self.statements if any(action_matches(p, action) for p in st.actions) != st.not_action
+            )
+        return hit
 
     def evidence(self, statement: Statement, note: str | None = None) -> Evidence:
         """Evidence quoting ``statement`` exactly as written, with its index and Sid."""

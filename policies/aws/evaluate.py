@@ -23,9 +23,10 @@ access only when it covers *all* of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from seenby.model import Condition, DecidedCondition, Evidence
 from seenby.policies.aws.candidates import Candidate, match_principal
@@ -45,7 +46,10 @@ class Verdict(StrEnum):
 
     @property
     def allows(self) -> bool:
-        return self in (Verdict.ALLOW, Verdict.CONDITIONAL)
+        return self is _ALLOW or self is _CONDITIONAL  # members are singletons: identity is the cheapest test
+
+
+_ALLOW, _CONDITIONAL = Verdict.ALLOW, Verdict.CONDITIONAL
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -133,14 +137,33 @@ def _resource_applies(
     """(applies, partial, unresolved policy variables) of the Resource element for ``resource``."""
     if statement.resources is None:
         return Tri.TRUE, False, ()
+    if not statement.resource_variables:
+        # no policy variable: the answer depends on the patterns and the resource alone, not the caller
+        return _fixed_resource_applies(
+            statement.resources, statement.effect is Effect.ALLOW, statement.not_resource, resource
+        )
     patterns: list[str] = []
     unresolved: list[str] = []
     for p in statement.resources:
         text, missing = substitute_variables(p, context)
         patterns.append(text)
         unresolved.extend(missing)
-    if statement.effect is Effect.ALLOW:
-        if statement.not_resource:
+    return _decide_resource(patterns, statement.effect is Effect.ALLOW, statement.not_resource, resource, unresolved)
+
+
+@lru_cache(maxsize=1 << 17)
+def _fixed_resource_applies(
+    patterns: tuple[str, ...], allow: bool, not_resource: bool, resource: str
+) -> tuple[Tri, bool, tuple[str, ...]]:
+    """:func:`_decide_resource` of a Resource element without policy variables (asked for every caller)."""
+    return _decide_resource(patterns, allow, not_resource, resource, ())
+
+
+def _decide_resource(
+    patterns: Sequence[str], allow: bool, not_resource: bool, resource: str, unresolved: Sequence[str]
+) -> tuple[Tri, bool, tuple[str, ...]]:
+    if allow:
+        if not_resource:
             applies = not any(glob_covers(p, resource) for p in patterns)
         else:
             applies = any(glob_intersects(p, resource) for p in patterns)
@@ -148,7 +171,7 @@ def _resource_applies(
             return Tri.FALSE, False, ()
         return (Tri.UNKNOWN if unresolved else Tri.TRUE), False, tuple(unresolved)
     # Deny: does it cover all of the resource, part of it, or none?
-    if statement.not_resource:
+    if not_resource:
         touches = any(glob_intersects(p, resource) for p in patterns)
         covers_all = not touches
         partial = touches and not any(glob_covers(p, resource) for p in patterns)
@@ -184,6 +207,13 @@ def statement_applies(
     """The statement's hit for ``request`` by ``candidate``, or None when it does not apply."""
     if not _action_applies(statement, request.action):
         return None
+    return _applies(document, statement, request, candidate)
+
+
+def _applies(
+    document: PolicyDocument, statement: Statement, request: Request, candidate: Candidate | None
+) -> Hit | None:
+    """:func:`statement_applies` for a statement whose Action element applies to the request's action."""
     resource, partial, unresolved = _resource_applies(statement, request.resource, request.context)
     if partial:
         return Hit(document=document, statement=statement, value=Tri.FALSE, partial=True)
@@ -238,8 +268,9 @@ def evaluate_policies(
     doubts: list[Hit] = []
     partial: list[Hit] = []
     for document in documents:
-        for statement in document.statements:
-            hit = statement_applies(document, statement, request, candidate)
+        # only statements whose Action element applies can decide: the others are skipped unread
+        for statement in document.statements_for(request.action):
+            hit = _applies(document, statement, request, candidate)
             if hit is None:
                 continue
             if statement.effect is Effect.DENY:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from seenby.model import GCP_ALL_AUTHENTICATED, GCP_ALL_USERS, Condition, Principal, PrincipalKind, Provider
@@ -112,8 +113,13 @@ def _service_account_project(email: str) -> str | None:
     return project if local and suffix == "iam.gserviceaccount.com" else None
 
 
+@lru_cache(maxsize=1 << 18)
 def member_principal(member: str) -> Principal:
-    """One IAM member string (as in a binding's ``members``) → its principal."""
+    """One IAM member string (as in a binding's ``members``) → its principal.
+
+    Principals are immutable and a member string is met again in every binding, membership
+    and deny rule that names it: each is made once (cached).
+    """
     member = member.strip()
     if member == "allUsers":
         return GCP_ALL_USERS

@@ -1,0 +1,155 @@
+"""Proof by re-evaluation: a changed copy of the snapshot, evaluated with seenby's own evaluator.
+
+:class:`Judge` evaluates the original snapshot once (the baseline) and each changed copy
+once (cached by the documents changed).  A state holds, for every dataset and level, who
+reaches it (each member of every group listed: ``who_can_read(expand_members=True)``),
+whether the declaration covers them, and the audit's findings.  A change is acceptable when,
+against the baseline, no dataset gains a member (or loses a member's condition), no
+declared member loses its access, and no new read becomes a coverage gap.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from seenby import api
+from seenby.model import AUDITED_LEVELS, AccessLevel, thaw_json
+
+from .changes import apply_changes
+from .model import AudienceState, Change
+
+if TYPE_CHECKING:
+    from seenby.config import Rules
+    from seenby.findings import AudienceReport, AuditResult, Finding
+    from seenby.snapshot import Snapshot
+
+__all__ = ["Judge", "Problem", "State"]
+
+LEVELS: tuple[AccessLevel, ...] = (*AUDITED_LEVELS, AccessLevel.LIST)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Member:
+    declared: bool | None
+    conditional: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class State:
+    """One evaluated snapshot: its audit and, per (dataset, level), its members."""
+
+    audit: AuditResult
+    reports: dict[str, AudienceReport]
+    members: dict[tuple[str, AccessLevel], dict[str, Member]]
+    gaps: frozenset[tuple[str, str]]
+
+    def excess(self, dataset: str, level: AccessLevel | None) -> set[str]:
+        """Who reaches ``dataset`` at ``level`` beyond its declaration: the audit's excess entries
+        and every member the declaration does not cover."""
+        out = {
+            e.principal.id
+            for f in self.audit.findings
+            if f.dataset.id == dataset and f.level is level
+            for e in f.excess
+        }
+        if level is not None:
+            out |= {pid for pid, m in self.members.get((dataset, level), {}).items() if m.declared is False}
+        return out
+
+    def audience(self, dataset: str, level: AccessLevel | None) -> AudienceState:
+        members = self.members.get((dataset, level), {}) if level is not None else {}
+        report = self.reports.get(dataset)
+        people = report.people.get(level) if report is not None and level is not None else None
+        return AudienceState(
+            excess=tuple(sorted(self.excess(dataset, level))),
+            declared=tuple(sorted(pid for pid, m in members.items() if m.declared)),
+            people_excess=people.excess if people else None,
+            people_declared=people.declared if people else None,
+            people_total=people.total if people else None,
+        )
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Problem:
+    """What makes a changed snapshot unacceptable: ``who`` at ``dataset``/``level`` (``what``: widens, loses, gap)."""
+
+    what: str
+    dataset: str
+    level: AccessLevel | None
+    who: str
+
+    @property
+    def text(self) -> str:
+        at = f" at {self.level.value}" if self.level else ""
+        if self.what == "loses":
+            return f"declared member {self.who} would lose access to {self.dataset}{at}"
+        if self.what == "gap":
+            return f"the read {self.who} would no longer be known"
+        return f"{self.who} would newly reach {self.dataset}{at}"
+
+
+class Judge:
+    """Evaluates the original snapshot and changed copies with :mod:`seenby.api`, and compares them."""
+
+    def __init__(self, snapshot: Snapshot, rules: Rules, *, today: object = None) -> None:
+        self.snapshot = snapshot
+        self.rules = rules
+        self._today = today
+        self._cache: dict[str, State] = {}
+        self.evaluations = 0
+        self.baseline = self.state(())
+
+    def state(self, changes: Sequence[Change]) -> State:
+        """The state of the snapshot with ``changes`` applied (evaluated once per set of changed documents)."""
+        final = {f"{c.resource}\x1f{c.read}": thaw_json(c.document_after) for c in changes}  # the last change wins
+        key = json.dumps(final, sort_keys=True, default=str)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        changed = apply_changes(self.snapshot, changes) if changes else self.snapshot
+        view = api.evaluate(changed)
+        self.evaluations += 1
+        result = view.audit(self.rules, today=self._today)  # type: ignore[arg-type]
+        reports = {}
+        members: dict[tuple[str, AccessLevel], dict[str, Member]] = {}
+        for dataset in sorted(view.datasets):
+            report = view.who_can_read(dataset, levels=LEVELS, rules=self.rules, expand_members=True)
+            reports[dataset] = report
+            for m in report.members:
+                members.setdefault((dataset, m.level), {})[m.principal.id] = Member(
+                    declared=m.declared, conditional=m.conditional
+                )
+        gaps = frozenset((g.resource, g.read) for g in view.evaluation.gaps)
+        state = State(audit=result, reports=reports, members=members, gaps=gaps)
+        self._cache[key] = state
+        return state
+
+    def problems(self, after: State) -> list[Problem]:
+        """How ``after`` is worse than the baseline: members gained, declared members lost, reads unknown."""
+        before = self.baseline
+        out: list[Problem] = []
+        for (dataset, level), now in sorted(after.members.items()):
+            was = before.members.get((dataset, level), {})
+            for pid, m in sorted(now.items()):
+                old = was.get(pid)
+                if old is None or (old.conditional and not m.conditional):
+                    out.append(Problem(what="widens", dataset=dataset, level=level, who=pid))
+        for (dataset, level), was in sorted(before.members.items()):
+            now = after.members.get((dataset, level), {})
+            for pid, m in sorted(was.items()):
+                if not m.declared:
+                    continue
+                new = now.get(pid)
+                if new is None or (new.conditional and not m.conditional):
+                    out.append(Problem(what="loses", dataset=dataset, level=level, who=pid))
+        for resource, read in sorted(after.gaps - before.gaps):
+            out.append(Problem(what="gap", dataset=resource, level=None, who=f"{read} of {resource}"))
+        return out
+
+    def cleared(self, finding: Finding, after: State, principals: Sequence[str] | None = None) -> bool:
+        """None of ``principals`` (default: the finding's excess) is still beyond the declaration."""
+        wanted = set(principals) if principals is not None else {e.principal.id for e in finding.excess}
+        return not (wanted & after.excess(finding.dataset.id, finding.level))

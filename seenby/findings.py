@@ -11,9 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seenby.model import AccessLevel, Condition, CoverageGap, Dataset, Evidence, Principal
+
+if TYPE_CHECKING:
+    from seenby.fix.model import FixOutcome
 
 __all__ = [
     "AudienceClass",
@@ -139,6 +142,7 @@ class Finding:
     gap: CoverageGap | None = None
     waiver: Waiver | None = None  # set when a live waiver hides this finding
     remediation: str = ""
+    fix: FixOutcome | None = None  # set by ``seenby fix``: the proven fix, or why there is none (docs/fixes.md)
 
     @property
     def waived(self) -> bool:

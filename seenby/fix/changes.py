@@ -14,7 +14,7 @@ from seenby.snapshot import Read, Resource, Snapshot
 from .jsonpatch import apply_patch, pointer, tokens
 from .model import Change, ChangeKind
 
-__all__ = ["apply_changes", "document_change", "merged", "view_of"]
+__all__ = ["apply_changes", "document_change", "guarded", "merged", "view_of"]
 
 
 def view_of(resource: Resource, read: str, embedded: Sequence[str] | None) -> Any:
@@ -26,6 +26,22 @@ def view_of(resource: Resource, read: str, embedded: Sequence[str] | None) -> An
     for token in embedded:
         node = node[int(token)] if isinstance(node, list) else node[token]
     return json.loads(node)
+
+
+def guarded(document: Any, ops: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``ops`` with an RFC 6902 ``test`` of the current value before each ``remove`` and ``replace``,
+    so the patch refuses to apply to a document that has changed since (RFC 6902 §4.6)."""
+    out: list[dict[str, Any]] = []
+    current = document
+    for op in ops:
+        if op["op"] in ("remove", "replace") and op["path"]:
+            node = current
+            for token in tokens(op["path"]):
+                node = node[int(token)] if isinstance(node, list) else node[token]
+            out.append({"op": "test", "path": op["path"], "value": node})
+        out.append(dict(op))
+        current = apply_patch(current, [op])
+    return out
 
 
 def document_change(
@@ -40,6 +56,7 @@ def document_change(
     """The change ``ops`` make to ``resource``'s ``read`` (against the parsed policy when ``embedded``)."""
     stored = resource.reads[read]
     if embedded is None:
+        ops = guarded(stored.document, ops)
         after = apply_patch(stored.document, ops)
         return Change(
             kind=kind,
@@ -50,9 +67,12 @@ def document_change(
             patch=tuple(ops),
             summary=summary,
             document_after=after,
+            document_before=stored.document,
         )
-    policy_after = apply_patch(view_of(resource, read, embedded), ops)
-    outer = [{"op": "replace", "path": pointer(embedded), "value": json.dumps(policy_after)}]
+    policy_before = view_of(resource, read, embedded)
+    ops = guarded(policy_before, ops)
+    policy_after = apply_patch(policy_before, ops)
+    outer = guarded(stored.document, [{"op": "replace", "path": pointer(embedded), "value": json.dumps(policy_after)}])
     return Change(
         kind=kind,
         resource=resource.id,
@@ -64,6 +84,7 @@ def document_change(
         policy_pointer=pointer(embedded),
         policy_patch=tuple(ops),
         document_after=apply_patch(stored.document, outer),
+        document_before=stored.document,
     )
 
 
@@ -125,7 +146,8 @@ def merged(original: Snapshot, changes: Sequence[Change]) -> tuple[Change, ...]:
             out.append(first)
             continue
         if first.policy_pointer is not None:
-            patch: tuple[Any, ...] = tuple(thaw_json(last.patch))
+            final = [op for op in thaw_json(last.patch) if op["op"] != "test"]
+            patch: tuple[Any, ...] = tuple(guarded(thaw_json(first.document_before), final))
             policy_patch: tuple[Any, ...] | None = tuple(op for c in group for op in thaw_json(c.policy_patch or ()))
         else:
             patch = tuple(op for c in group for op in thaw_json(c.patch))

@@ -64,13 +64,15 @@ class Change:
     outcome_before: ReadOutcome = ReadOutcome.OK
     policy_pointer: str | None = None
     policy_patch: tuple[Any, ...] | None = None
-    document_after: Any = None  # the stored document after the change (for renderers)
+    document_after: Any = None  # the stored document after the change
+    document_before: Any = None  # and before it (renderers name what changed from the two)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "patch", tuple(freeze_json(list(self.patch))))
         if self.policy_patch is not None:
             object.__setattr__(self, "policy_patch", tuple(freeze_json(list(self.policy_patch))))
         object.__setattr__(self, "document_after", freeze_json(self.document_after))
+        object.__setattr__(self, "document_before", freeze_json(self.document_before))
 
     @property
     def key(self) -> tuple[str, str]:
@@ -121,7 +123,6 @@ class Fix:
     changes: tuple[Change, ...]
     before: AudienceState
     after: AudienceState
-    commands: tuple[str, ...] = ()  # the change as AWS CLI / gcloud commands (reports.fix_commands)
     unknown: tuple[str, ...] = ()  # coverage gaps of the dataset: documents the proof could not see
     proven: bool = True
 
@@ -133,7 +134,6 @@ class Fix:
             "changes": [c.to_json() for c in self.changes],
             "audience_before": self.before.to_json(),
             "audience_after": self.after.to_json(),
-            "commands": list(self.commands),
             "unknown": list(self.unknown),
         }
 

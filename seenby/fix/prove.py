@@ -35,6 +35,7 @@ LEVELS: tuple[AccessLevel, ...] = (*AUDITED_LEVELS, AccessLevel.LIST)
 class Member:
     declared: bool | None
     conditional: bool
+    group: str | None = None  # the group this member reaches the dataset through (member-of), if any
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,11 +61,13 @@ class State:
         return out
 
     def audience(self, dataset: str, level: AccessLevel | None) -> AudienceState:
-        members = self.members.get((dataset, level), {}) if level is not None else {}
+        """The audience as reports show it: people reaching through a group in it are counted under the group."""
+        every = self.members.get((dataset, level), {}) if level is not None else {}
+        members = {pid: m for pid, m in every.items() if m.group is None or m.group not in every}
         report = self.reports.get(dataset)
         people = report.people.get(level) if report is not None and level is not None else None
         return AudienceState(
-            excess=tuple(sorted(self.excess(dataset, level))),
+            excess=tuple(sorted(pid for pid in self.excess(dataset, level) if pid in members or pid not in every)),
             declared=tuple(sorted(pid for pid, m in members.items() if m.declared)),
             people_excess=people.excess if people else None,
             people_declared=people.declared if people else None,
@@ -119,8 +122,10 @@ class Judge:
             report = view.who_can_read(dataset, levels=LEVELS, rules=self.rules, expand_members=True)
             reports[dataset] = report
             for m in report.members:
+                first = m.path[0] if m.path else None
+                group = m.path[1].node if first is not None and first.via == "member-of" and len(m.path) > 1 else None
                 members.setdefault((dataset, m.level), {})[m.principal.id] = Member(
-                    declared=m.declared, conditional=m.conditional
+                    declared=m.declared, conditional=m.conditional, group=group
                 )
         gaps = frozenset((g.resource, g.read) for g in view.evaluation.gaps)
         state = State(audit=result, reports=reports, members=members, gaps=gaps)

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from seenby import api
+from seenby.errors import UsageError
+from seenby.explain import Answer
 from seenby.model import AUDITED_LEVELS, AccessLevel, thaw_json
 
 from .changes import apply_changes
@@ -46,6 +48,8 @@ class State:
     reports: dict[str, AudienceReport]
     members: dict[tuple[str, AccessLevel], dict[str, Member]]
     gaps: frozenset[tuple[str, str]]
+    # (dataset, level, declared principal) -> can it reach, from ``why`` (only where the audience changed)
+    access: dict[tuple[str, AccessLevel, str], Answer] = field(default_factory=dict)
 
     def excess(self, dataset: str, level: AccessLevel | None) -> set[str]:
         """Who reaches ``dataset`` at ``level`` beyond its declaration: the audit's excess entries
@@ -103,6 +107,16 @@ class Judge:
         self._today = today
         self._cache: dict[str, State] = {}
         self.evaluations = 0
+        self.declared_ids: dict[tuple[str, AccessLevel], tuple[str, ...]] = {}
+        self.baseline = self.state(())
+        # the declared principals named one by one where a finding is: a person declared by name may reach
+        # only through the very class (a domain, an organisation) a fix would remove
+        for f in self.baseline.audit.findings:
+            if f.level is not None:
+                named = tuple(d for d in f.declared if not any(ch in d for ch in "*?["))
+                self.declared_ids[(f.dataset.id, f.level)] = named
+        self._cache.clear()
+        del self.baseline
         self.baseline = self.state(())
 
     def state(self, changes: Sequence[Change]) -> State:
@@ -128,7 +142,25 @@ class Judge:
                     declared=m.declared, conditional=m.conditional, group=group
                 )
         gaps = frozenset((g.resource, g.read) for g in view.evaluation.gaps)
-        state = State(audit=result, reports=reports, members=members, gaps=gaps)
+        access: dict[tuple[str, AccessLevel, str], Answer] = {}
+        baseline = getattr(self, "baseline", None)
+        for (dataset, level), named in self.declared_ids.items():
+            if baseline is not None and members.get((dataset, level)) == baseline.members.get((dataset, level)):
+                continue  # nobody's access to it changed
+            for pid in named:
+                known = view.principals.get(pid)
+                if known is None or known.kind.is_class:
+                    continue  # a declared class is a ceiling (anyone of the account may), not one member to keep
+                try:
+                    answer = view.why(pid, dataset, level=level, max_paths=1).answer
+                    if not answer.allows and level is not AccessLevel.ADMIN:
+                        # a declared admin may also read (docs/rules.md): admin access keeps that power
+                        admin = view.why(pid, dataset, level=AccessLevel.ADMIN, max_paths=1).answer
+                        answer = admin if admin.allows else answer
+                    access[(dataset, level, pid)] = answer
+                except UsageError:
+                    continue  # not a principal of the snapshot: it reaches nothing either way
+        state = State(audit=result, reports=reports, members=members, gaps=gaps, access=access)
         self._cache[key] = state
         return state
 
@@ -150,6 +182,12 @@ class Judge:
                 new = now.get(pid)
                 if new is None or (new.conditional and not m.conditional):
                     out.append(Problem(what="loses", dataset=dataset, level=level, who=pid))
+        for (dataset, level, pid), answer in sorted(after.access.items()):
+            was = before.access.get((dataset, level, pid))
+            if was is None or not was.allows:
+                continue
+            if not answer.allows or (was is Answer.ALLOWED and answer is not Answer.ALLOWED):
+                out.append(Problem(what="loses", dataset=dataset, level=level, who=pid))
         for resource, read in sorted(after.gaps - before.gaps):
             out.append(Problem(what="gap", dataset=resource, level=None, who=f"{read} of {resource}"))
         return out

@@ -158,3 +158,35 @@ def _replacements(before: str, after: str) -> list[dict[str, Any]]:
             replacement["insertedContent"] = {"text": "".join(new[j1:j2])}
         out.append(replacement)
     return out
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DiffLine:
+    kind: str  # add, del, hunk, same (CSS classes diff-add, diff-del, diff-hunk)
+    text: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class FixView:
+    """A finding's fix for the HTML page: a line, each change's diff, the commands."""
+
+    proven: bool
+    summary: str
+    diff: tuple[DiffLine, ...] = ()
+    commands: tuple[str, ...] = ()
+
+
+def _diff_kind(line: str) -> str:
+    if line.startswith(("+++", "---", "@@")):
+        return "hunk"
+    return {"+": "add", "-": "del"}.get(line[:1], "same")
+
+
+def fix_view(outcome: FixOutcome) -> FixView:
+    from .fix_commands import commands_for
+
+    if not isinstance(outcome, Fix):
+        return FixView(proven=False, summary=fix_summary(outcome))
+    text = "".join(unified_diff(c) for c in outcome.changes)
+    lines = tuple(DiffLine(kind=_diff_kind(line), text=line) for line in text.splitlines())
+    return FixView(proven=True, summary=fix_summary(outcome), diff=lines, commands=tuple(commands_for(outcome)))

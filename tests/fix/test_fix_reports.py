@@ -108,3 +108,10 @@ def test_table_lists_the_commands_of_a_proven_fix(with_fixes):
     text = api.render(with_fixes, "table")
     assert "proven fix" in text
     assert "$ gcloud storage buckets remove-iam-policy-binding gs://corp-keystrokes" in text
+
+
+def test_html_shows_each_proven_fix_as_a_diff(with_fixes):
+    """HTML: the proven fix's removed lines are marked as deletions, its commands shown."""
+    text = api.render(with_fixes, "html")
+    assert '<span class="diff-del">-      &#34;domain:corp.example&#34;</span>' in text
+    assert "gcloud storage buckets remove-iam-policy-binding gs://corp-keystrokes" in text

@@ -8,18 +8,17 @@ gone and every declared member still reaches every dataset it reached.
 
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest
 
 from seenby import api
 from seenby.fix import ChangeKind, Fix, NoFix, NoFixReason
-from seenby.model import AUDITED_LEVELS, AccessLevel
+from seenby.model import AccessLevel
 
 from .conftest import RULES, TODAY
+from .proofs import patched_snapshot, reach
 
-LEVELS = (*AUDITED_LEVELS, AccessLevel.LIST)
 RAW = "arn:aws:s3:::corp-employee-telemetry-raw"
 EXPORTS = "arn:aws:s3:::corp-analytics-exports"
 KEYSTROKES = "gs://corp-keystrokes"
@@ -28,67 +27,13 @@ SESSIONS = "arn:aws:dynamodb:eu-west-1:111122223333:table/corp-telemetry-session
 LEGACY = "arn:aws:s3:::corp-legacy-archive"
 
 
-def _unescape(token: str) -> str:
-    return token.replace("~1", "/").replace("~0", "~")
-
-
-def _rfc6902(document, patch):
-    """A second, independent RFC 6902 applier (add, remove, replace, test) for the proofs in this file."""
-    doc = copy.deepcopy(document)
-    for op in patch:
-        parts = [_unescape(t) for t in op["path"].split("/")[1:]] if op["path"] else []
-        if not parts:
-            assert op["op"] in ("add", "replace")
-            doc = copy.deepcopy(op["value"])
-            continue
-        parent = doc
-        for part in parts[:-1]:
-            parent = parent[int(part)] if isinstance(parent, list) else parent[part]
-        last = parts[-1]
-        key = int(last) if isinstance(parent, list) else last
-        if op["op"] == "test":
-            assert parent[key] == op["value"], f"test failed at {op['path']}"
-        elif op["op"] == "remove":
-            del parent[key]
-        elif op["op"] == "replace":
-            parent[key] = copy.deepcopy(op["value"])
-        elif isinstance(parent, list):
-            parent.insert(key, copy.deepcopy(op["value"]))
-        else:
-            parent[key] = copy.deepcopy(op["value"])
-    return doc
-
-
-def _patched_snapshot(snapshot_json: dict, fix: Fix, tmp_path) -> api.Snapshot:
-    data = copy.deepcopy(snapshot_json)
-    by_id = {r["id"]: r for r in data["resources"]}
-    for change in fix.to_json()["changes"]:
-        read = by_id[change["resource"]]["reads"][change["read"]]
-        before = read.get("document") if read["outcome"] == "ok" else None
-        read["document"] = _rfc6902(before, change["patch"])
-        read["outcome"] = "ok"
-        read.pop("error_code", None)
-    path = tmp_path / f"{fix.fingerprint}.json"
-    path.write_text(json.dumps(data))
-    return api.load(path)
-
-
-def _reach(view: api.Evaluated, rules) -> dict[tuple[str, AccessLevel], dict[str, bool | None]]:
-    out: dict[tuple[str, AccessLevel], dict[str, bool | None]] = {}
-    for dataset in view.datasets:
-        report = view.who_can_read(dataset, levels=LEVELS, rules=rules, expand_members=True)
-        for m in report.members:
-            out.setdefault((dataset, m.level), {})[m.principal.id] = m.declared
-    return out
-
-
 @pytest.fixture(scope="module")
 def baseline(example_json, tmp_path_factory):
     rules = api.load_rules(RULES)
     path = tmp_path_factory.mktemp("baseline") / "snapshot.json"
     path.write_text(json.dumps(example_json))
     view = api.evaluate(api.load(path))
-    return rules, view.audit(rules, today=TODAY), _reach(view, rules)
+    return rules, view.audit(rules, today=TODAY), reach(view, rules)
 
 
 def _outcome(run, dataset: str, rule: str, level: AccessLevel | None = AccessLevel.READ):
@@ -105,7 +50,7 @@ def test_every_proven_fix_closes_its_finding_and_keeps_declared_members(example_
     proven = [(f, o) for f, o in fixes if isinstance(o, Fix)]
     assert len(proven) >= 8
     for finding, fix in proven:
-        view = api.evaluate(_patched_snapshot(example_json, fix, tmp_path))
+        view = api.evaluate(patched_snapshot(example_json, fix, tmp_path))
         result = view.audit(rules, today=TODAY)
         still = {
             e.principal.id
@@ -114,7 +59,7 @@ def test_every_proven_fix_closes_its_finding_and_keeps_declared_members(example_
             for e in f.excess
         }
         assert not still & {e.principal.id for e in finding.excess}, (finding.rule_id, finding.dataset.id)
-        after = _reach(view, rules)
+        after = reach(view, rules)
         for key, members in before.items():
             for pid, declared in members.items():
                 if declared:

@@ -91,6 +91,21 @@ def _matches(resource: Resource, excerpt: Any) -> Iterator[Located]:
                 yield Located(resource=resource, read=name, embedded=embedded, path=path)
 
 
+def _account_of(source: str) -> str | None:
+    parts = source.split(":")
+    return parts[4] if source.startswith("arn:") and len(parts) > 5 and parts[4] else None
+
+
+def _tiers(snapshot: Snapshot, source: str) -> Iterator[list[Resource]]:
+    """Where to look, nearest first: the resource itself; its account's resources (authorization details hold
+    identity and trust policies); every other resource."""
+    yield [r for r in snapshot.resources if r.id == source]
+    account = _account_of(source)
+    if account is not None:
+        yield [r for r in snapshot.resources if r.id != source and (r.id == account or r.account == account)]
+    yield [r for r in snapshot.resources if r.id != source and account not in (r.id, r.account)]
+
+
 def locate(snapshot: Snapshot, evidence: Evidence) -> list[Located]:
     """Every place of ``evidence``'s excerpt: in its own resource's documents first, else anywhere
     (an identity policy is stored in its account's authorization details); those whose path ends
@@ -98,12 +113,11 @@ def locate(snapshot: Snapshot, evidence: Evidence) -> list[Located]:
     if evidence.excerpt is None:
         return []
     excerpt = thaw_json(evidence.excerpt)
-    own = [r for r in snapshot.resources if r.id == evidence.source]
-    found = [loc for r in own for loc in _matches(r, excerpt)]
-    if not found:
-        needle = evidence.source
-        others = [r for r in snapshot.resources if r.id != evidence.source and needle in json.dumps(r.to_json())]
-        found = [loc for r in others for loc in _matches(r, excerpt)]
+    found: list[Located] = []
+    for tier in _tiers(snapshot, evidence.source):
+        found = [loc for r in tier for loc in _matches(r, excerpt)]
+        if found:
+            break
     steps = _location_steps(evidence.location)
 
     def ends_as_said(loc: Located) -> bool:

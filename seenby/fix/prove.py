@@ -11,9 +11,10 @@ declared member loses its access, and no new read becomes a coverage gap.
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from seenby import api
 from seenby.errors import UsageError
@@ -26,6 +27,7 @@ from .model import AudienceState, Change
 if TYPE_CHECKING:
     from seenby.config import Rules
     from seenby.findings import AudienceReport, AuditResult, Finding
+    from seenby.model import Evaluation
     from seenby.snapshot import Snapshot
 
 __all__ = ["Judge", "Problem", "State"]
@@ -40,6 +42,52 @@ class Member:
     group: str | None = None  # the group this member reaches the dataset through (member-of), if any
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Signature:
+    """What the reachability graph is built from, split into what decides every dataset's audience
+    (``shared``: edges, re-exposures, flows, classes, principals, datasets) and each dataset's own grants.
+    Two evaluations with the same ``shared`` part give the same audience to every dataset whose grants are
+    the same, unless it is linked to a changed one by a re-exposure or a flow (``linked``)."""
+
+    shared: frozenset[Any]
+    grants: dict[str, frozenset[Any]]
+    linked: frozenset[str]
+
+    @classmethod
+    def of(cls, ev: Evaluation) -> Signature:
+        per: dict[str, set[Any]] = defaultdict(set)
+        for g in ev.grants:
+            per[g.dataset].add((g.principal.id, g.level.value, tuple(c.text for c in g.conditions)))
+        shared = frozenset(
+            {
+                ("edges", frozenset((e.source.id, e.target.id, e.kind.value, tuple(c.text for c in e.conditions))
+                                    for e in ev.edges)),
+                ("reexposures", frozenset((r.via, r.dataset, tuple(c.text for c in r.conditions))
+                                          for r in ev.reexposures)),
+                ("flows", frozenset((f.source, f.destination, f.kind.value, f.carries.value, f.scope)
+                                    for f in ev.flows)),
+                ("classes", frozenset(ev.class_members.items()), frozenset(ev.class_people.items())),
+                ("orgs", frozenset(ev.account_orgs.items())),
+                ("principals", frozenset((p.id, p.kind.value, p.account) for p in ev.principals.values())),
+                ("datasets", frozenset((d.id, tuple(sorted(d.tags.items()))) for d in ev.datasets.values())),
+            }
+        )  # fmt: skip
+        linked = frozenset(
+            {r.via for r in ev.reexposures} | {r.dataset for r in ev.reexposures}
+            | {f.source for f in ev.flows} | {f.destination for f in ev.flows}
+        )  # fmt: skip
+        return cls(shared=shared, grants={d: frozenset(per.get(d, ())) for d in ev.datasets}, linked=linked)
+
+    def unchanged(self, other: Signature) -> frozenset[str]:
+        """The datasets whose audience is the same as in ``other`` (none when what they share changed)."""
+        if self.shared != other.shared:
+            return frozenset()
+        changed = {d for d, g in self.grants.items() if other.grants.get(d) != g}
+        if changed & self.linked:
+            changed |= self.linked
+        return frozenset(self.grants) - changed
+
+
 @dataclass(frozen=True, kw_only=True)
 class State:
     """One evaluated snapshot: its audit and, per (dataset, level), its members."""
@@ -50,6 +98,7 @@ class State:
     gaps: frozenset[tuple[str, str]]
     # (dataset, level, declared principal) -> can it reach, from ``why`` (only where the audience changed)
     access: dict[tuple[str, AccessLevel, str], Answer] = field(default_factory=dict)
+    signature: Signature | None = None
 
     def excess(self, dataset: str, level: AccessLevel | None) -> set[str]:
         """Who reaches ``dataset`` at ``level`` beyond its declaration: the audit's excess entries
@@ -132,7 +181,16 @@ class Judge:
         result = view.audit(self.rules, today=self._today)  # type: ignore[arg-type]
         reports = {}
         members: dict[tuple[str, AccessLevel], dict[str, Member]] = {}
+        signature = Signature.of(view.evaluation)
+        base = getattr(self, "baseline", None)
+        same = signature.unchanged(base.signature) if base is not None and base.signature is not None else frozenset()
         for dataset in sorted(view.datasets):
+            if dataset in same and base is not None:  # only what the change can reach is asked again
+                reports[dataset] = base.reports[dataset]
+                for level in LEVELS:
+                    if (dataset, level) in base.members:
+                        members[(dataset, level)] = base.members[(dataset, level)]
+                continue
             report = view.who_can_read(dataset, levels=LEVELS, rules=self.rules, expand_members=True)
             reports[dataset] = report
             for m in report.members:
@@ -143,26 +201,44 @@ class Judge:
                 )
         gaps = frozenset((g.resource, g.read) for g in view.evaluation.gaps)
         access: dict[tuple[str, AccessLevel, str], Answer] = {}
-        baseline = getattr(self, "baseline", None)
         for (dataset, level), named in self.declared_ids.items():
-            if baseline is not None and members.get((dataset, level)) == baseline.members.get((dataset, level)):
+            if base is not None and members.get((dataset, level)) == base.members.get((dataset, level)):
                 continue  # nobody's access to it changed
             for pid in named:
-                known = view.principals.get(pid)
-                if known is None or known.kind.is_class:
-                    continue  # a declared class is a ceiling (anyone of the account may), not one member to keep
-                try:
-                    answer = view.why(pid, dataset, level=level, max_paths=1).answer
-                    if not answer.allows and level is not AccessLevel.ADMIN:
-                        # a declared admin may also read (docs/rules.md): admin access keeps that power
-                        admin = view.why(pid, dataset, level=AccessLevel.ADMIN, max_paths=1).answer
-                        answer = admin if admin.allows else answer
+                if base is not None:
+                    was = base.access.get((dataset, level, pid))
+                    if was is None or not was.allows:
+                        continue  # it did not reach before: it cannot lose access
+                answer = self._access(view, members.get((dataset, level), {}), pid, dataset, level)
+                if answer is not None:
                     access[(dataset, level, pid)] = answer
-                except UsageError:
-                    continue  # not a principal of the snapshot: it reaches nothing either way
-        state = State(audit=result, reports=reports, members=members, gaps=gaps, access=access)
+        state = State(
+            audit=result, reports=reports, members=members, gaps=gaps, access=access, signature=signature
+        )
         self._cache[key] = state
         return state
+
+    @staticmethod
+    def _access(
+        view: api.Evaluated, members: dict[str, Member], pid: str, dataset: str, level: AccessLevel
+    ) -> Answer | None:
+        """Whether the declared principal ``pid`` reaches ``dataset`` at ``level``: a member does; else ``why``
+        (a person reaching as a member of a class is no member of its own).  None for a class or a stranger."""
+        known = view.principals.get(pid)
+        if known is None or known.kind.is_class:
+            return None  # a declared class is a ceiling (anyone of the account may), not one member to keep
+        member = members.get(pid)
+        if member is not None:
+            return Answer.CONDITIONAL if member.conditional else Answer.ALLOWED
+        try:
+            answer = view.why(pid, dataset, level=level, max_paths=1).answer
+            if not answer.allows and level is not AccessLevel.ADMIN:
+                # a declared admin may also read (docs/rules.md): admin access keeps that power
+                admin = view.why(pid, dataset, level=AccessLevel.ADMIN, max_paths=1).answer
+                answer = admin if admin.allows else answer
+        except UsageError:
+            return None  # not a principal of the snapshot: it reaches nothing either way
+        return answer
 
     def problems(self, after: State) -> list[Problem]:
         """How ``after`` is worse than the baseline: members gained, declared members lost, reads unknown."""

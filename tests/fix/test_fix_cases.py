@@ -154,3 +154,19 @@ def test_patches_refuse_a_document_that_changed(example_run, changed):
         assert apply_patch(stored, document["patch"])["Grants"] == [
             g for g in stored["Grants"] if g["Grantee"].get("URI", "").endswith("/AuthenticatedUsers") is False
         ]
+
+
+def test_a_changed_copy_asks_again_only_what_the_change_can_reach(example_run):
+    """The audiences of a changed copy, where only the datasets the change can reach are asked again, equal
+    those of the same copy evaluated from scratch."""
+    from seenby.fix import apply_changes
+    from seenby.fix.prove import Judge
+
+    snapshot, rules = api.load(SNAPSHOT), api.load_rules(RULES)
+    judge = Judge(snapshot, rules, today=TODAY)
+    fixes = [o for o in example_run.outcomes.values() if isinstance(o, Fix)]
+    for outcome in fixes[:4]:  # an ACL, a bucket policy with a role's policy, a bucket policy, IAM
+        if isinstance(outcome, Fix):
+            incremental = judge.state(outcome.changes)
+            scratch = Judge(apply_changes(snapshot, outcome.changes), rules, today=TODAY).baseline
+            assert incremental.members == scratch.members

@@ -17,7 +17,7 @@ from seenby.fix.jsonpatch import tokens
 from seenby.fix.model import Change, Fix
 from seenby.model import thaw_json
 
-__all__ = ["change_commands", "commands_for"]
+__all__ = ["change_commands", "commands_for", "terraform_snippet"]
 
 
 def _compact(value: Any) -> str:
@@ -238,3 +238,41 @@ def change_commands(change: Change) -> list[str]:
 def commands_for(fix: Fix) -> list[str]:
     """Every change of ``fix`` as commands, in order."""
     return [command for change in fix.changes for command in change_commands(change)]
+
+
+# Terraform resources whose whole argument is the policy document a change edits: (snapshot type, read, argument)
+_TERRAFORM_POLICIES = {
+    "aws_s3_bucket_policy": ("aws.s3.bucket", "policy", "policy"),
+    "aws_dynamodb_resource_policy": ("aws.dynamodb.table", "resource_policy", "policy"),
+    "aws_glue_resource_policy": ("aws.glue.catalog", "resource_policy", "policy_in_json"),
+}
+_TERRAFORM_MEMBERS = {  # one member and one role per resource: the fix removes the resource
+    "google_storage_bucket_iam_member": ("gcp.storage.bucket", "iam_policy"),
+    "google_bigquery_table_iam_member": ("gcp.bigquery.table", "iam_policy"),
+    "google_project_iam_member": ("gcp.project", "iam_policy"),
+}
+
+
+def terraform_snippet(fix: Fix, address: str, type_: str) -> str | None:
+    """The proven fix at the Terraform resource ``address`` (of ``type_``) that opens the finding, in HCL:
+    the policy argument as it must be, or the member resource to remove.  None when seenby has no rendering
+    for that resource type (the JSON Patch and the commands still say the change)."""
+    name = address.rsplit(f"{type_}.", 1)[-1].split("[", 1)[0]
+    if type_ in _TERRAFORM_POLICIES:
+        resource_type, read, argument = _TERRAFORM_POLICIES[type_]
+        change = next((c for c in fix.changes if (c.resource_type, c.read) == (resource_type, read)), None)
+        if change is None:
+            return None
+        policy = _policy(change)
+        if not policy.get("Statement"):
+            return f"# remove {address}: the proven fix leaves its policy with no statement"
+        body = json.dumps(policy, indent=2).replace("\n", "\n  ")
+        head = f'resource "{type_}" "{name}" {{\n  # the other arguments as they are\n'
+        return f"{head}  {argument} = jsonencode({body})\n}}"
+    if type_ in _TERRAFORM_MEMBERS:
+        resource_type, read = _TERRAFORM_MEMBERS[type_]
+        for change in fix.changes:
+            if (change.resource_type, change.read) == (resource_type, read):
+                removed = ", ".join(f"{member} ({role})" for role, member in _bindings_removed(change))
+                return f"# remove {address}: the proven fix removes {removed}"
+    return None

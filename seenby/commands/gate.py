@@ -128,6 +128,8 @@ def _json(gated: GateResult, verdict: Verdict, options: RenderOptions) -> str:
         entry["terraform"] = None if origin is None else {
             "address": origin.address, "type": origin.type, "module": origin.module or None, "changed": origin.changed}
         entry["gate_status"] = status.value if status is not None else None
+        if origin is not None and entry.get("fix", {}).get("proven"):  # gate --fix: the fix at the resource
+            entry["fix"]["terraform"] = _terraform(gated, entry["fingerprint"], origin.address, origin.type)
     p = gated.planned
     doc["gate"] = {
         "verdict": verdict.word,
@@ -142,6 +144,14 @@ def _json(gated: GateResult, verdict: Verdict, options: RenderOptions) -> str:
         "not_judged": [{"address": a, "type": t} for a, t in p.not_judged],
     }
     return dump_json(doc)
+
+
+def _terraform(gated: GateResult, fingerprint: str, address: str, type_: str) -> str | None:
+    from seenby.fix.model import Fix
+    from seenby.reports.fix_commands import terraform_snippet
+
+    outcome = next((f.fix for f in gated.result.findings if f.fingerprint == fingerprint), None)
+    return terraform_snippet(outcome, address, type_) if isinstance(outcome, Fix) else None
 
 
 def _with_fixes(gated: GateResult, rules: object, failing: tuple[Finding, ...]) -> GateResult:

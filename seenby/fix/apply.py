@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from datetime import date
 
     from seenby.config import Rules
+    from seenby.findings import Finding
 
     from .search import FixRun
 
@@ -59,31 +60,49 @@ def apply_patches(snapshot: Snapshot, changes: Sequence[Change]) -> Snapshot:
 
 
 def apply_fixes(snapshot: Snapshot, rules: Rules, run: FixRun, *, today: date | None = None) -> Snapshot:
-    """``snapshot`` with the proven fixes of ``run`` applied in turn (searched again where they collide)."""
+    """``snapshot`` with the proven fixes of ``run`` applied in turn.
+
+    Each fix was proven alone; after each one is applied the changed copy is evaluated again
+    against the original: every finding fixed so far must stay closed, no audience may grow and
+    no declared member lose access.  A fix whose patch no longer applies, or that fails that
+    check together with the earlier ones, is searched again on the changed copy; if that fails
+    too, it is left out (its finding stays in the copy)."""
     from .search import fix_finding
 
+    original = Judge(snapshot, rules, today=today)
     current = snapshot
+    closed: list[Finding] = []
     for finding in run.audit.findings:
         outcome = run.outcomes.get(finding.fingerprint)
         if not isinstance(outcome, Fix):
             continue
         try:
-            current = apply_patches(current, outcome.changes)
-            continue
+            candidate: Snapshot | None = apply_patches(current, outcome.changes)
         except PatchError:
-            pass
+            candidate = None
+        if candidate is not None and _holds(original, candidate, [*closed, finding]):
+            current = candidate
+            closed.append(finding)
+            continue
         judge = Judge(current, rules, today=today)
         again = next(
-            (
-                f
-                for f in judge.baseline.audit.findings
-                if f.rule_id == finding.rule_id and f.dataset.id == finding.dataset.id and f.level is finding.level
-            ),
+            (f for f in judge.baseline.audit.findings
+             if f.rule_id == finding.rule_id and f.dataset.id == finding.dataset.id and f.level is finding.level),
             None,
-        )
+        )  # fmt: skip
         if again is None:
-            continue  # an earlier fix closed it
+            closed.append(finding)  # an earlier fix closed it
+            continue
         redone = fix_finding(judge, again)
         if isinstance(redone, Fix):
-            current = apply_patches(current, redone.changes)
+            candidate = apply_patches(current, redone.changes)
+            if _holds(original, candidate, [*closed, finding]):
+                current = candidate
+                closed.append(finding)
     return current
+
+
+def _holds(original: Judge, changed: Snapshot, closed: Sequence[Finding]) -> bool:
+    """``changed`` keeps every finding of ``closed`` closed, widens nothing and cuts off no declared member."""
+    state = original.state_of(changed)
+    return not original.problems(state) and all(original.cleared(f, state) for f in closed)

@@ -176,6 +176,12 @@ class Judge:
         if cached is not None:
             return cached
         changed = apply_changes(self.snapshot, changes) if changes else self.snapshot
+        state = self.state_of(changed)
+        self._cache[key] = state
+        return state
+
+    def state_of(self, changed: Snapshot) -> State:
+        """The state of any snapshot (a copy the fixes changed), compared later against the baseline."""
         view = api.evaluate(changed)
         self.evaluations += 1
         result = view.audit(self.rules, today=self._today)  # type: ignore[arg-type]
@@ -212,11 +218,9 @@ class Judge:
                 answer = self._access(view, members.get((dataset, level), {}), pid, dataset, level)
                 if answer is not None:
                     access[(dataset, level, pid)] = answer
-        state = State(
+        return State(
             audit=result, reports=reports, members=members, gaps=gaps, access=access, signature=signature
         )
-        self._cache[key] = state
-        return state
 
     @staticmethod
     def _access(

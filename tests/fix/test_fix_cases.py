@@ -94,24 +94,23 @@ def test_declared_person_reaching_only_through_the_domain_blocks_the_fix(tmp_pat
 
 def test_applying_every_proven_fix_leaves_none_of_the_fixed_findings(example_run, tmp_path):
     """The snapshot with all proven fixes applied (--apply-to-snapshot) audits with none of the fixed
-    findings left, and every finding left had no proven fix."""
+    findings left (no principal of a fixed finding's excess is still beyond the declaration there), and
+    every finding left had no proven fix."""
     rules = api.load_rules(RULES)
     fixed = apply_fixes(api.load(SNAPSHOT), rules, example_run, today=TODAY)
     after = api.evaluate(fixed).audit(rules, today=TODAY)
-    proven = {
-        (f.rule_id, f.dataset.id, f.level)
-        for f in example_run.audit.findings
-        if isinstance(example_run.outcomes[f.fingerprint], Fix)
-    }
-    left = {(f.rule_id, f.dataset.id, f.level) for f in after.findings}
+    still = {(f.dataset.id, f.level, e.principal.id) for f in after.findings for e in f.excess}
+    proven = [f for f in example_run.audit.findings if isinstance(example_run.outcomes[f.fingerprint], Fix)]
     assert proven
-    assert not proven & left
+    for finding in proven:
+        shown = {e.principal.id for e in finding.excess if (finding.dataset.id, finding.level, e.principal.id) in still}
+        assert not shown, (finding.rule_id, finding.dataset.id, shown)
     unfixed = {
         (f.rule_id, f.dataset.id, f.level)
         for f in example_run.audit.findings
         if isinstance(example_run.outcomes[f.fingerprint], NoFix)
     }
-    assert left <= unfixed
+    assert {(f.rule_id, f.dataset.id, f.level) for f in after.findings} <= unfixed
 
 
 def test_fix_json_validates_against_the_findings_schema(example_run):

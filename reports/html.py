@@ -111,6 +111,15 @@ def _finding_search(finding: Finding) -> str:
                         principals)
 
 
+def _fix_views(numbered: list[tuple[int, Finding]]) -> dict[int, object]:
+    """``seenby fix``: each searched finding's fix (a diff and commands), by its number."""
+    if not any(f.fix is not None for _, f in numbered):
+        return {}
+    from .fix_text import fix_view
+
+    return {n: fix_view(f.fix) for n, f in numbered if f.fix is not None}
+
+
 def render_findings(result: AuditResult, options: RenderOptions) -> str:
     """The audit as one HTML page: summary, coverage gaps, a findings table, then each dataset."""
     findings = visible_findings(result, options.show_waived)
@@ -134,6 +143,7 @@ def render_findings(result: AuditResult, options: RenderOptions) -> str:
         datasets=_dataset_views(numbered),
         clean_datasets=sorted({d.id for d in result.datasets} - {f.dataset.id for f in findings}),
         search={n: _finding_search(f) for n, f in numbered},
+        fixes=_fix_views(numbered),
         facets={
             "severity": facet((f.severity.value for f in findings), order=[s.value for s in SEVERITIES_DESC]),
             "rule": facet(f.rule_id for f in findings),

@@ -104,7 +104,7 @@ def _waiver(waiver: Waiver | None) -> dict[str, Any] | None:
 
 def finding_to_json(finding: Finding) -> dict[str, Any]:
     rule = catalog_rule(finding.rule_id)
-    return {
+    out = {
         "rule": {"id": finding.rule_id, "name": rule.name if rule else None, "title": finding.title},
         "severity": finding.severity.value,
         "dataset": _dataset(finding.dataset, finding.classification),
@@ -119,6 +119,19 @@ def finding_to_json(finding: Finding) -> dict[str, Any]:
         "gap": finding.gap.to_json() if finding.gap else None,
         "remediation": remediation_for(finding),
     }
+    if finding.fix is not None:  # seenby fix only (docs/fixes.md)
+        out["fix"] = fix_to_json(finding.fix)
+    return out
+
+
+def fix_to_json(outcome: Any) -> dict[str, Any]:
+    """A finding's ``fix``: the proven changes with their CLI commands, or why none was found."""
+    from .fix_commands import commands_for
+
+    out = outcome.to_json()
+    if out.get("proven"):
+        out["commands"] = commands_for(outcome)
+    return out
 
 
 def _snapshot(source: str | None, collected_at: str, **extra: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ paragraphs.  Long reports are cut at fixed limits, and say so.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 
 from seenby.findings import AudienceReport, AuditResult, ExcessEntry, Finding, PathStep, SetApart, Severity
@@ -154,7 +155,34 @@ def _details(finding: Finding, index: int) -> list[str]:
     remediation = remediation_for(finding)
     if remediation:
         lines += [f"**Fix:** {md(remediation)}", ""]
+    if finding.fix is not None:
+        lines += _proven_fix(finding)
     lines += [f"Fingerprint: {code(finding.fingerprint)}", "", "</details>", ""]
+    return lines
+
+
+def _fence(text: str, lang: str) -> list[str]:
+    """A fenced block long enough that no backtick run inside it closes it."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [f"{fence}{lang}", text.rstrip("\n"), fence, ""]
+
+
+def _proven_fix(finding: Finding) -> list[str]:
+    """``seenby fix``: the proven fix as a diff of each document part it changes, and its commands."""
+    from seenby.fix.model import Fix
+
+    from .fix_commands import commands_for
+    from .fix_text import fix_summary, unified_diff
+
+    outcome = finding.fix
+    assert outcome is not None
+    if not isinstance(outcome, Fix):
+        return [f"**Proven fix:** none ({md(outcome.reason.value)}): {md(outcome.detail)}", ""]
+    lines = [f"**Proven fix** (re-evaluated): {md(fix_summary(outcome).removeprefix('proven: '))}", ""]
+    for change in outcome.changes:
+        lines += _fence(unified_diff(change), "diff")
+    lines += _fence("\n".join(commands_for(outcome)), "sh")
     return lines
 
 

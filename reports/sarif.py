@@ -147,7 +147,7 @@ def _locations(finding: Finding, source: SourceLocation | None = None, fallback_
 
 
 def _result(finding: Finding, rule_index: int, source: SourceLocation | None = None,
-            fallback_uri: str | None = None) -> dict[str, Any]:
+            fallback_uri: str | None = None, artifacts: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
@@ -173,6 +173,15 @@ def _result(finding: Finding, rule_index: int, source: SourceLocation | None = N
     }
     if finding.gap:
         result["properties"]["gap"] = finding.gap.to_json()
+    if finding.fix is not None:  # seenby fix (docs/fixes.md)
+        from seenby.fix.model import Fix
+
+        from .fix_text import fix_summary, sarif_fix
+
+        if isinstance(finding.fix, Fix):
+            result["fixes"] = [sarif_fix(finding.fix, artifacts if artifacts is not None else [])]
+        else:
+            result["properties"]["fix"] = fix_summary(finding.fix)
     if finding.waiver:
         w = finding.waiver
         result["suppressions"] = [{
@@ -224,10 +233,12 @@ def sarif_document(
         if finding.rule_id not in index:
             index[finding.rule_id] = len(rules)
             rules.append(_unknown_descriptor(finding))
+    artifacts: list[dict[str, Any]] = []  # the document parts proven fixes change (seenby fix)
+    results = [_result(f, index[f.rule_id], sources.get(f.fingerprint), fallback_uri, artifacts) for f in findings]
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "seenby", "version": _tool_version(),
                             "semanticVersion": _tool_version(), "rules": rules}},
-        "results": [_result(f, index[f.rule_id], sources.get(f.fingerprint), fallback_uri) for f in findings],
+        "results": results,
         "invocations": [{
             "executionSuccessful": True,
             "toolExecutionNotifications": [_notification(g) for g in ordered_gaps(result.gaps)],
@@ -241,6 +252,8 @@ def sarif_document(
                         "findings": len(result.active), "waived": len(result.findings) - len(result.active)},
         },
     }
+    if artifacts:
+        run["artifacts"] = artifacts
     return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 

@@ -282,6 +282,15 @@ def _finding_block(finding: Finding, index: int | None) -> Group:
     remediation = remediation_for(finding)
     if remediation:
         grid.add_row("fix", _line(remediation))
+    if finding.fix is not None:  # seenby fix (docs/fixes.md)
+        from seenby.fix.model import Fix
+
+        from .fix_commands import commands_for
+        from .fix_text import fix_summary
+
+        grid.add_row("proven fix", _line(fix_summary(finding.fix)))
+        for command in commands_for(finding.fix) if isinstance(finding.fix, Fix) else ():
+            grid.add_row("", _line(("$ ", "dim"), command))
     grid.add_row("fingerprint", _line((finding.fingerprint, "dim")))
     return Group(title, grid, Text(""))
 

@@ -10,6 +10,7 @@ import sys
 
 from seenby.cli_base import cli, run_cli
 from seenby.commands import audit, demo, gate, history, import_cmd, scan, scan_gcp, scan_superset, who_can_read, why  # noqa: F401  (each registers its commands)
+from seenby.commands import fix as fix_command  # noqa: F401  (seenby fix, docs/fixes.md)
 from seenby.gcpolicy import bulk_allocation, leave_for_exit
 
 __all__ = ["cli", "main"]

@@ -11,10 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seenby.history.provenance import Provenance
 from seenby.model import AccessLevel, Condition, CoverageGap, Dataset, Evidence, Principal
+
+if TYPE_CHECKING:
+    from seenby.fix.model import FixOutcome
 
 __all__ = [
     "AudienceAt",
@@ -212,6 +215,7 @@ class Finding:
     gap: CoverageGap | None = None
     waiver: Waiver | None = None  # set when a live waiver hides this finding
     remediation: str = ""
+    fix: FixOutcome | None = None  # set by ``seenby fix``: the proven fix, or why there is none (docs/fixes.md)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rule_id", RuleId(self.rule_id))  # a rule of the catalogue, also when read back

@@ -128,6 +128,8 @@ def _json(gated: GateResult, verdict: Verdict, options: RenderOptions) -> str:
         entry["terraform"] = None if origin is None else {
             "address": origin.address, "type": origin.type, "module": origin.module or None, "changed": origin.changed}
         entry["gate_status"] = status.value if status is not None else None
+        if origin is not None and entry.get("fix", {}).get("proven"):  # gate --fix: the fix at the resource
+            entry["fix"]["terraform"] = _terraform(gated, entry["fingerprint"], origin.address, origin.type)
     p = gated.planned
     doc["gate"] = {
         "verdict": verdict.word,
@@ -142,6 +144,28 @@ def _json(gated: GateResult, verdict: Verdict, options: RenderOptions) -> str:
         "not_judged": [{"address": a, "type": t} for a, t in p.not_judged],
     }
     return dump_json(doc)
+
+
+def _terraform(gated: GateResult, fingerprint: str, address: str, type_: str) -> str | None:
+    from seenby.fix.model import Fix
+    from seenby.reports.fix_commands import terraform_snippet
+
+    outcome = next((f.fix for f in gated.result.findings if f.fingerprint == fingerprint), None)
+    return terraform_snippet(outcome, address, type_) if isinstance(outcome, Fix) else None
+
+
+def _with_fixes(gated: GateResult, rules: object, failing: tuple[Finding, ...]) -> GateResult:
+    """``gated`` with each failing finding's proven fix (or why none), searched on the planned state."""
+    from dataclasses import replace
+
+    from seenby.fix import find_fixes
+
+    run = find_fixes(gated.planned.snapshot, rules, fingerprints=[f.fingerprint for f in failing])  # type: ignore[arg-type]
+    findings = tuple(
+        replace(f, fix=run.outcomes[f.fingerprint]) if f.fingerprint in run.outcomes else f
+        for f in gated.result.findings
+    )
+    return replace(gated, result=replace(gated.result, findings=findings))
 
 
 @cli.command()
@@ -188,6 +212,10 @@ def _json(gated: GateResult, verdict: Verdict, options: RenderOptions) -> str:
     show_default=True,
     help="The Terraform root module directory, to point SARIF results at .tf files.",
 )
+@click.option(
+    "--fix", "with_fixes", is_flag=True,
+    help="Search a proven fix for each failing finding and show it beside it (docs/fixes.md).",
+)  # fmt: skip
 @quiet_option
 @guard
 def gate(
@@ -204,6 +232,7 @@ def gate(
     aws_account: str | None,
     gcp_project: str | None,
     config_dir: str,
+    with_fixes: bool,
     quiet: bool,
 ) -> None:
     """Audit the planned state of a `terraform show -json` plan against rules.yaml (CI gate)."""
@@ -225,7 +254,11 @@ def gate(
         gated = run_gate(
             planned, rules, baseline=baseline, mode=GateMode.NEW_ONLY if new_only else GateMode.ALL, accepted=accepted
         )
-    decided = verdict(gated, fail_on)
+        decided = verdict(gated, fail_on)
+        if with_fixes and decided.failing:
+            activity.step("searching proven fixes for the failing findings")
+            gated = _with_fixes(gated, rules, decided.failing)
+            decided = verdict(gated, fail_on)
     options = render_options(output, show_existing)
     if fmt == OutputFormat.SARIF.value:
         files = source_files(planned, gated.origins.values(), Path(config_dir))

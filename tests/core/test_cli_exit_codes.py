@@ -50,6 +50,7 @@ WRITING_COMMANDS = {
     "scan aws": ["scan", "aws"],
     "scan gcp": ["scan", "gcp", "--project", "p"],
     "gate": ["gate", str(EXAMPLE)],
+    "fix": ["fix", str(EXAMPLE), "--rules", str(RULES)],
 }
 
 

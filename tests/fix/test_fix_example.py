@@ -1,0 +1,134 @@
+"""Proven fixes on the example organisation: each one re-verified here, independently of the search.
+
+Each emitted fix's JSON Patches are applied to the snapshot file by a small RFC 6902 applier
+written in this test (not seenby's), the changed snapshot is audited again through
+``seenby.api``, and the test checks what a fix promises: the finding's excess audience is
+gone and every declared member still reaches every dataset it reached.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from seenby import api
+from seenby.fix import ChangeKind, Fix, NoFix, NoFixReason
+from seenby.model import AccessLevel
+
+from .conftest import RULES, TODAY
+from .proofs import patched_snapshot, reach
+
+RAW = "arn:aws:s3:::corp-employee-telemetry-raw"
+EXPORTS = "arn:aws:s3:::corp-analytics-exports"
+KEYSTROKES = "gs://corp-keystrokes"
+ML_RAW = "bigquery://corp-telemetry.ml_raw"
+SESSIONS = "arn:aws:dynamodb:eu-west-1:111122223333:table/corp-telemetry-sessions"
+LEGACY = "arn:aws:s3:::corp-legacy-archive"
+
+
+@pytest.fixture(scope="module")
+def baseline(example_json, tmp_path_factory):
+    rules = api.load_rules(RULES)
+    path = tmp_path_factory.mktemp("baseline") / "snapshot.json"
+    path.write_text(json.dumps(example_json))
+    view = api.evaluate(api.load(path))
+    return rules, view.audit(rules, today=TODAY), reach(view, rules)
+
+
+def _outcome(run, dataset: str, rule: str, level: AccessLevel | None = AccessLevel.READ):
+    found = [f for f in run.audit.findings if f.dataset.id == dataset and f.rule_id == rule and f.level is level]
+    assert len(found) == 1, found
+    return found[0], run.outcomes[found[0].fingerprint]
+
+
+def test_every_proven_fix_closes_its_finding_and_keeps_declared_members(example_run, example_json, baseline, tmp_path):
+    """Each emitted fix, applied by an independent RFC 6902 applier and audited again, empties the finding's
+    excess audience, opens no dataset to anyone new, and cuts off no declared member."""
+    rules, _, before = baseline
+    fixes = [(f, example_run.outcomes[f.fingerprint]) for f in example_run.audit.findings]
+    proven = [(f, o) for f, o in fixes if isinstance(o, Fix)]
+    assert len(proven) >= 8
+    for finding, fix in proven:
+        view = api.evaluate(patched_snapshot(example_json, fix, tmp_path))
+        result = view.audit(rules, today=TODAY)
+        still = {
+            e.principal.id
+            for f in result.findings
+            if f.dataset.id == finding.dataset.id and f.level is finding.level
+            for e in f.excess
+        }
+        assert not still & {e.principal.id for e in finding.excess}, (finding.rule_id, finding.dataset.id)
+        after = reach(view, rules)
+        for key, members in before.items():
+            for pid, declared in members.items():
+                if declared:
+                    assert pid in after.get(key, {}), f"{pid} lost {key} after the fix of {finding.fingerprint}"
+        for key, members in after.items():
+            assert set(members) <= set(before.get(key, {})), f"the fix of {finding.fingerprint} widens {key}"
+
+
+def test_acl_grant_to_any_authenticated_is_removed(example_run):
+    """The AuthenticatedUsers ACL grant on corp-analytics-exports is removed, and only it."""
+    _, fix = _outcome(example_run, EXPORTS, "SB002", AccessLevel.LIST)
+    assert isinstance(fix, Fix)
+    assert [c.kind for c in fix.changes] == [ChangeKind.REMOVE_ACL_GRANT]
+    assert fix.changes[0].read == "acl"
+    assert fix.before.excess == ("aws:authenticated",) and fix.after.excess == ()
+
+
+def test_domain_binding_is_removed_and_the_ml_team_keeps_reading(example_run):
+    """The domain:corp.example binding on gs://corp-keystrokes goes; group:ml-team keeps its own binding."""
+    _, fix = _outcome(example_run, KEYSTROKES, "SB003")
+    assert isinstance(fix, Fix)
+    assert [c.kind for c in fix.changes] == [ChangeKind.NARROW_BINDING]
+    assert fix.after.declared == ("group:ml-team@corp.example",)
+    assert fix.before.people_excess == 1500 and fix.after.people_excess == 0
+
+
+def test_org_wide_bucket_statement_is_narrowed_to_the_declared_principals(example_run):
+    """The raw bucket's Principal "*" (organisation-wide) is narrowed first; the role any member can assume
+    is closed next: two changes, each the most preferred that works."""
+    _, fix = _outcome(example_run, RAW, "SB003")
+    assert isinstance(fix, Fix)
+    assert [c.kind for c in fix.changes] == [ChangeKind.NARROW_PRINCIPALS, ChangeKind.NARROW_RESOURCES]
+    statement_patch = fix.changes[0].policy_patch
+    assert statement_patch is not None
+    assert [op["op"] for op in statement_patch] == ["test", "replace"]
+    assert statement_patch[1]["path"] == "/Statement/0/Principal"
+
+
+def test_bigquery_access_entry_is_removed(example_run):
+    """The access entry of all-employees on ml_raw (re-exposed through shared_reporting) is removed."""
+    _, fix = _outcome(example_run, ML_RAW, "SB008")
+    assert isinstance(fix, Fix)
+    assert [c.kind for c in fix.changes] == [ChangeKind.REMOVE_ENTRY]
+
+
+def test_cross_account_table_policy_is_removed(example_run):
+    """The DynamoDB table's only statement (the partner account) goes: the AWS CLI deletes the policy."""
+    from seenby.reports.fix_commands import commands_for
+
+    _, fix = _outcome(example_run, SESSIONS, "SB004")
+    assert isinstance(fix, Fix)
+    assert commands_for(fix) == [f"aws dynamodb delete-resource-policy --resource-arn {SESSIONS}"]
+
+
+def test_coverage_gap_has_no_fix_and_says_why(example_run):
+    """A denied read cannot be fixed by changing documents seenby has: no fix, reason coverage-gap."""
+    _, outcome = _outcome(example_run, LEGACY, "SB011", None)
+    assert isinstance(outcome, NoFix) and outcome.reason is NoFixReason.COVERAGE_GAP
+
+
+def test_dashboard_owners_declared_as_admins_block_the_fix(example_run):
+    """Removing the dashboard permission that re-exposes the raw bucket would cut off its declared owners."""
+    _, outcome = _outcome(example_run, RAW, "SB008")
+    assert isinstance(outcome, NoFix)
+    assert outcome.reason is NoFixReason.DECLARED_MEMBER_LOSES_ACCESS
+    assert "bi-authors" in outcome.detail
+
+
+def test_undeclared_dataset_is_settled_in_rules(example_run):
+    """An undeclared dataset has no excess to remove: the reason points at rules.yaml."""
+    _, outcome = _outcome(example_run, LEGACY, "SB009", None)
+    assert isinstance(outcome, NoFix) and outcome.reason is NoFixReason.DECLARATION

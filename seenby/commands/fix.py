@@ -7,6 +7,7 @@ Nothing is applied to a cloud: the output is text (JSON Patches, CLI commands, d
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,6 +24,9 @@ from seenby.cli_base import (
     render_options,
 )
 from seenby.errors import UsageError
+
+if TYPE_CHECKING:
+    from seenby.findings import Finding
 
 
 @cli.command()
@@ -77,8 +81,12 @@ def fix(
         result = replace(run.audit, findings=findings)
         if apply_to:
             activity.step("applying proven fixes to a copy of the snapshot")
-            fixed = apply_fixes(snapshot, rules, run)
+            left_out: list[Finding] = []
+            fixed = apply_fixes(snapshot, rules, run, left_out=left_out)
             save_snapshot(fixed, apply_to)
+            for f in left_out:  # proven alone, but not together with the fixes applied before it: say so
+                click.echo(f"note: the proven fix of {f.fingerprint} ({f.rule_id} on {f.dataset.id}) does not hold "
+                           f"together with the fixes applied before it and is left out of {apply_to}", err=True)
         activity.step("rendering")
         text = render_audit(result, fmt, render_options(output, show_waived=bool(fingerprints)))
     emit(text, output)

@@ -59,14 +59,16 @@ def apply_patches(snapshot: Snapshot, changes: Sequence[Change]) -> Snapshot:
     return replace(snapshot, resources=tuple(by_id[r.id] for r in snapshot.resources))
 
 
-def apply_fixes(snapshot: Snapshot, rules: Rules, run: FixRun, *, today: date | None = None) -> Snapshot:
+def apply_fixes(
+    snapshot: Snapshot, rules: Rules, run: FixRun, *, today: date | None = None, left_out: list[Finding] | None = None
+) -> Snapshot:
     """``snapshot`` with the proven fixes of ``run`` applied in turn.
 
     Each fix was proven alone; after each one is applied the changed copy is evaluated again
     against the original: every finding fixed so far must stay closed, no audience may grow and
     no declared member lose access.  A fix whose patch no longer applies, or that fails that
     check together with the earlier ones, is searched again on the changed copy; if that fails
-    too, it is left out (its finding stays in the copy)."""
+    too, it is left out (its finding stays in the copy) and appended to ``left_out`` when given."""
     from .search import fix_finding
 
     original = Judge(snapshot, rules, today=today)
@@ -85,9 +87,13 @@ def apply_fixes(snapshot: Snapshot, rules: Rules, run: FixRun, *, today: date | 
             closed.append(finding)
             continue
         judge = Judge(current, rules, today=today)
+        # the finding as the changed copy has it: the same dataset and level, and some of the same excess (an
+        # earlier fix can change its rule: what is left of an organisation-wide audience may be rated otherwise)
+        excess = {e.principal.id for e in finding.excess}
         again = next(
             (f for f in judge.baseline.audit.findings
-             if f.rule_id == finding.rule_id and f.dataset.id == finding.dataset.id and f.level is finding.level),
+             if f.dataset.id == finding.dataset.id and f.level is finding.level
+             and (f.rule_id == finding.rule_id if not excess else excess & {e.principal.id for e in f.excess})),
             None,
         )  # fmt: skip
         if again is None:
@@ -99,6 +105,9 @@ def apply_fixes(snapshot: Snapshot, rules: Rules, run: FixRun, *, today: date | 
             if _holds(original, candidate, [*closed, finding]):
                 current = candidate
                 closed.append(finding)
+                continue
+        if left_out is not None:
+            left_out.append(finding)
     return current
 
 

@@ -133,13 +133,34 @@ def test_schema_names_every_change_kind_and_reason():
     assert sorted(reasons) == sorted(r.value for r in NoFixReason)
 
 
+EXPORTS = "arn:aws:s3:::corp-analytics-exports"
+
+
+def _analysts_role_only(data: dict) -> None:
+    """rules.yaml with corp-analytics-exports declared for the analyst role alone (not its whole account)."""
+    data["audiences"]["analysts"]["members"] = ["arn:aws:iam::222233334444:role/analyst"]
+
+
+def test_acl_grant_to_any_authenticated_is_removed(tmp_path):
+    """Declared for one role, the AuthenticatedUsers ACL grant on corp-analytics-exports is removed, and only it."""
+    outcome = _only(api.load(SNAPSHOT), _rules(tmp_path, _analysts_role_only), EXPORTS, "SB002", AccessLevel.LIST)
+    assert isinstance(outcome, Fix)
+    assert [c.kind for c in outcome.changes] == [ChangeKind.REMOVE_ACL_GRANT]
+    assert outcome.changes[0].read == "acl"
+    # the analysts' account's other principals list it only through that grant: they are excess too
+    assert set(outcome.before.excess) == {
+        "aws:authenticated", "arn:aws:iam::222233334444:role/OrganizationAccountAccessRole"}
+    assert outcome.after.excess == ()
+
+
 @pytest.mark.parametrize("changed", [False, True])
-def test_patches_refuse_a_document_that_changed(example_run, changed):
+def test_patches_refuse_a_document_that_changed(tmp_path, changed):
     """Each patch tests the values it removes or replaces (RFC 6902 §4.6), so it applies to the stored
     document and refuses one changed since."""
     from seenby.fix.jsonpatch import PatchError, apply_patch
 
-    fix = next(o for o in example_run.outcomes.values() if isinstance(o, Fix) and o.changes[0].read == "acl")
+    fix = _only(api.load(SNAPSHOT), _rules(tmp_path, _analysts_role_only), EXPORTS, "SB002", AccessLevel.LIST)
+    assert isinstance(fix, Fix)
     change = fix.changes[0]
     document = copy.deepcopy(dict(json.loads(json.dumps(change.to_json()))))  # plain data
     stored = next(
@@ -169,3 +190,16 @@ def test_a_changed_copy_asks_again_only_what_the_change_can_reach(example_run):
             incremental = judge.state(outcome.changes)
             scratch = Judge(apply_changes(snapshot, outcome.changes), rules, today=TODAY).baseline
             assert incremental.members == scratch.members
+
+
+def test_bigquery_access_entry_is_removed(tmp_path):
+    """Without the BI server (whose Superset roles no document change closes), ml_raw's re-exposure to all
+    employees through shared_reporting is closed by removing that dataset's access entry."""
+    data = json.loads(SNAPSHOT.read_text())
+    data["resources"] = [r for r in data["resources"] if not r["type"].startswith("superset.")]
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(data))
+    outcome = _only(api.load(path), api.load_rules(RULES), "bigquery://corp-telemetry.ml_raw", "SB008")
+    assert isinstance(outcome, Fix)
+    assert [c.kind for c in outcome.changes] == [ChangeKind.REMOVE_ENTRY]
+    assert outcome.after.excess == ()

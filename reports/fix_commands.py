@@ -16,6 +16,7 @@ from typing import Any
 from seenby.fix.jsonpatch import tokens
 from seenby.fix.model import Change, Fix
 from seenby.model import thaw_json
+from seenby.registry import TypeName
 
 __all__ = ["change_commands", "commands_for", "terraform_snippet"]
 
@@ -202,14 +203,14 @@ def _bq_table_target(change: Change) -> str:
 
 
 _RENDERERS: dict[tuple[str, str], Callable[[Change], Iterator[str]]] = {
-    ("aws.s3.bucket", "policy"): _s3_policy,
-    ("aws.s3.bucket", "acl"): _s3_acl,
-    ("aws.s3.bucket", "public_access_block"): _s3_public_access_block,
-    ("aws.dynamodb.table", "resource_policy"): _dynamodb_policy,
-    ("aws.kms.key", "policy"): _kms_policy,
-    ("aws.glue.catalog", "resource_policy"): _glue_policy,
-    ("aws.account", "authorization_details"): _authorization_details,
-    ("aws.quicksight.dashboard", "permissions"): _quicksight_permissions,
+    (TypeName.AWS_S3_BUCKET, "policy"): _s3_policy,
+    (TypeName.AWS_S3_BUCKET, "acl"): _s3_acl,
+    (TypeName.AWS_S3_BUCKET, "public_access_block"): _s3_public_access_block,
+    (TypeName.AWS_DYNAMODB_TABLE, "resource_policy"): _dynamodb_policy,
+    (TypeName.AWS_KMS_KEY, "policy"): _kms_policy,
+    (TypeName.AWS_GLUE_CATALOG, "resource_policy"): _glue_policy,
+    (TypeName.AWS_ACCOUNT, "authorization_details"): _authorization_details,
+    (TypeName.AWS_QUICKSIGHT_DASHBOARD, "permissions"): _quicksight_permissions,
     ("gcp.storage.bucket", "iam_policy"): _gcp_iam(
         lambda c: f"gcloud storage buckets remove-iam-policy-binding {shlex.quote(c.resource)}"
     ),
@@ -242,9 +243,9 @@ def commands_for(fix: Fix) -> list[str]:
 
 # Terraform resources whose whole argument is the policy document a change edits: (snapshot type, read, argument)
 _TERRAFORM_POLICIES = {
-    "aws_s3_bucket_policy": ("aws.s3.bucket", "policy", "policy"),
-    "aws_dynamodb_resource_policy": ("aws.dynamodb.table", "resource_policy", "policy"),
-    "aws_glue_resource_policy": ("aws.glue.catalog", "resource_policy", "policy_in_json"),
+    "aws_s3_bucket_policy": (TypeName.AWS_S3_BUCKET, "policy", "policy"),
+    "aws_dynamodb_resource_policy": (TypeName.AWS_DYNAMODB_TABLE, "resource_policy", "policy"),
+    "aws_glue_resource_policy": (TypeName.AWS_GLUE_CATALOG, "resource_policy", "policy_in_json"),
 }
 _TERRAFORM_MEMBERS = {  # one member and one role per resource: the fix removes the resource
     "google_storage_bucket_iam_member": ("gcp.storage.bucket", "iam_policy"),

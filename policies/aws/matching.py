@@ -82,7 +82,13 @@ def glob_intersects(a: str, b: str, ignore_case: bool = False) -> bool:
     head_a, head_b = _head(a), _head(b)
     if not (head_a.startswith(head_b) or head_b.startswith(head_a)):
         return False
-    return _glob_search(a, b)
+    # likewise every match ends with each glob's literal tail (after its last wildcard); the shorter head
+    # and tail are literal on both sides and agree, so a match consumes them alike: search what is between
+    tail_a, tail_b = _tail(a), _tail(b)
+    if not (tail_a.endswith(tail_b) or tail_b.endswith(tail_a)):
+        return False
+    head, tail = min(len(head_a), len(head_b)), min(len(tail_a), len(tail_b))
+    return _glob_search(a[head : len(a) - tail], b[head : len(b) - tail])
 
 
 def _head(pattern: str) -> str:
@@ -90,6 +96,12 @@ def _head(pattern: str) -> str:
     star, mark = pattern.find("*"), pattern.find("?")
     cut = min(i for i in (star, mark, len(pattern)) if i >= 0)
     return pattern[:cut]
+
+
+def _tail(pattern: str) -> str:
+    """The literal part of ``pattern`` after its last wildcard."""
+    cut = max(pattern.rfind("*"), pattern.rfind("?"))
+    return pattern[cut + 1 :]
 
 
 def _glob_search(a: str, b: str) -> bool:

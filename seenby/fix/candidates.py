@@ -16,6 +16,7 @@ from typing import Any
 from seenby.config import principal_matches
 from seenby.findings import AudienceClass, ExcessEntry, Finding
 from seenby.model import Evidence, EvidenceKind
+from seenby.registry import TypeName
 from seenby.snapshot import Resource, Snapshot
 
 from .changes import document_change, new_document_change, view_of
@@ -261,7 +262,7 @@ def _public_access_candidates(snapshot: Snapshot, finding: Finding, entry: Exces
     bucket = next((r for r in snapshot.resources if r.id == finding.dataset.id), None)
     if bucket is None:
         return
-    if bucket.type == "aws.s3.bucket":
+    if bucket.type == TypeName.AWS_S3_BUCKET:
         read = bucket.reads.get("public_access_block")
         summary = f"turn on all four Block Public Access settings of {bucket.id}"
         if read is not None and read.ok and isinstance(read.document, dict):

@@ -216,12 +216,20 @@ def _entry_block(entry: ExcessEntry) -> Padding:
 def _excess(finding: Finding) -> Group:
     entries = ordered_excess(finding)
     parts: list[RenderableType] = []
-    for klass in dict.fromkeys(e.audience_class for e in entries):
+    classes = list(dict.fromkeys(e.audience_class for e in entries))
+    for klass in classes:
         group = [e for e in entries if e.audience_class is klass]
         known = [e.people for e in group if e.people is not None]
-        count = people_text(sum(known) if known else None)
-        if known and len(known) < len(group):
-            count = f"at least {count}"
+        some_unknown = bool(known) and len(known) < len(group)
+        if finding.people is not None and len(classes) == 1:
+            # the distinct people of the whole excess (one class: this group)
+            count = ("at least " if some_unknown else "") + people_text(finding.people)
+        elif some_unknown:
+            count = f"at least {people_text(max(known))}"
+        elif len(known) > 1:
+            count = f"up to {people_text(sum(known))}"  # the same person may be behind several of them
+        else:
+            count = people_text(known[0] if known else None)
         head = Text(CLASS_LABELS[klass], style="bold magenta")
         head.append(f" — {len(group)} principal{'s' if len(group) != 1 else ''}, {count}")
         parts.append(head)

@@ -75,3 +75,11 @@ def test_who_can_read_tsv_names_each_member_on_its_line() -> None:
     # issue 22: the account's principals through telemetry-reader, and the role AWS Organizations made, which the
     # organisation-wide policy admits
     assert len(members) == 9
+
+
+def test_excess_people_are_counted_once_not_summed_over_principals():
+    """The screens bucket's organisation-wide readers (three principals, the same 1,200 people behind them) are
+    "at least 1,200 people" (the finding's distinct count), never the 2,400 their counts add up to."""
+    out = piped("audit", str(EXAMPLE), "--rules", str(RULES))
+    assert "organisation / domain — 3 principals, at least 1,200 people" in out
+    assert "2,400" not in out

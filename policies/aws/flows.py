@@ -63,6 +63,17 @@ def _rule_scope(rule: Mapping[str, Any]) -> str | None:
     return ", ".join(parts) or None
 
 
+def _flow(
+    res: Resource, destination: str, kind: FlowKind, carries: Carries, account: str | None, location: str,
+    excerpt: Any, *, scope: str | None = None, sid: str | None = None, note: str | None = None,
+) -> Flow:
+    """A flow out of ``res``, its evidence the configuration entry at ``location`` of the read."""
+    evidence = Evidence(kind=EvidenceKind.FLOW_CONFIGURATION, source=res.id, location=location, excerpt=excerpt,
+                        sid=sid, note=note)  # fmt: skip
+    return Flow(source=res.id, destination=destination, kind=kind, carries=carries, scope=scope,
+                destination_account=account, evidence=(evidence,))  # fmt: skip
+
+
 def _replication(res: Resource, partition: str) -> Iterator[Flow]:
     config = (res.document("replication") or {}).get("ReplicationConfiguration") or {}
     for i, rule in enumerate(config.get("Rules") or []):
@@ -74,24 +85,11 @@ def _replication(res: Resource, partition: str) -> Iterator[Flow]:
         scope = _rule_scope(rule)
         owner = (dest.get("AccessControlTranslation") or {}).get("Owner")
         note = "replicas owned by the destination account" if owner == "Destination" else None
-        yield Flow(
-            source=res.id,
-            destination=_bucket_arn(str(dest["Bucket"]), partition),
-            kind=FlowKind.S3_REPLICATION,
-            carries=Carries.PART if scope else Carries.ALL,
-            scope=scope,
-            destination_account=str(dest["Account"]) if dest.get("Account") else res.account,
-            evidence=(
-                Evidence(
-                    kind=EvidenceKind.FLOW_CONFIGURATION,
-                    source=res.id,
-                    location=f"ReplicationConfiguration.Rules[{i}]",
-                    excerpt=rule,
-                    sid=rule.get("ID") or None,
-                    note=note,
-                ),
-            ),
-        )
+        yield _flow(
+            res, _bucket_arn(str(dest["Bucket"]), partition), FlowKind.S3_REPLICATION,
+            Carries.PART if scope else Carries.ALL, str(dest["Account"]) if dest.get("Account") else res.account,
+            f"ReplicationConfiguration.Rules[{i}]", rule, scope=scope, sid=rule.get("ID") or None, note=note,
+        )  # fmt: skip
 
 
 def _inventory(res: Resource, partition: str) -> Iterator[Flow]:
@@ -102,23 +100,11 @@ def _inventory(res: Resource, partition: str) -> Iterator[Flow]:
         if not dest.get("Bucket"):
             continue
         prefix = (config.get("Filter") or {}).get("Prefix")
-        yield Flow(
-            source=res.id,
-            destination=_bucket_arn(str(dest["Bucket"]), partition),
-            kind=FlowKind.S3_INVENTORY,
-            carries=Carries.METADATA,
-            scope=f"prefix {prefix}" if prefix else None,
-            destination_account=str(dest["AccountId"]) if dest.get("AccountId") else res.account,
-            evidence=(
-                Evidence(
-                    kind=EvidenceKind.FLOW_CONFIGURATION,
-                    source=res.id,
-                    location=f"InventoryConfigurationList[{i}]",
-                    excerpt=config,
-                    sid=config.get("Id") or None,
-                ),
-            ),
-        )
+        yield _flow(
+            res, _bucket_arn(str(dest["Bucket"]), partition), FlowKind.S3_INVENTORY, Carries.METADATA,
+            str(dest["AccountId"]) if dest.get("AccountId") else res.account, f"InventoryConfigurationList[{i}]",
+            config, scope=f"prefix {prefix}" if prefix else None, sid=config.get("Id") or None,
+        )  # fmt: skip
 
 
 def _logging(res: Resource, partition: str) -> Iterator[Flow]:
@@ -129,16 +115,8 @@ def _logging(res: Resource, partition: str) -> Iterator[Flow]:
     destination = _bucket_arn(str(target), partition)
     if destination == res.id:
         return  # a bucket logging into itself: its own readers already read it
-    yield Flow(
-        source=res.id,
-        destination=destination,
-        kind=FlowKind.S3_ACCESS_LOGS,
-        carries=Carries.METADATA,
-        destination_account=res.account,  # the target must be in the source bucket's account
-        evidence=(
-            Evidence(kind=EvidenceKind.FLOW_CONFIGURATION, source=res.id, location="LoggingEnabled", excerpt=enabled),
-        ),
-    )
+    # the target must be in the source bucket's account
+    yield _flow(res, destination, FlowKind.S3_ACCESS_LOGS, Carries.METADATA, res.account, "LoggingEnabled", enabled)
 
 
 _GONE_EXPORT = frozenset({"FAILED"})
@@ -156,22 +134,11 @@ def _dynamodb(res: Resource, partition: str) -> Iterator[Flow]:
         if export.get("ExportStatus") in _GONE_EXPORT or not export.get("S3Bucket"):
             continue
         prefix = export.get("S3Prefix")
-        yield Flow(
-            source=res.id,
-            destination=_bucket_arn(str(export["S3Bucket"]), partition),
-            kind=FlowKind.DYNAMODB_EXPORT,
-            carries=Carries.ALL,
-            destination_account=str(export.get("S3BucketOwner") or res.account or "") or None,
-            evidence=(
-                Evidence(
-                    kind=EvidenceKind.FLOW_CONFIGURATION,
-                    source=res.id,
-                    location=f"ExportDescriptions[{i}]",
-                    excerpt=export,
-                    note=f"written under {prefix}" if prefix else None,
-                ),
-            ),
-        )
+        yield _flow(
+            res, _bucket_arn(str(export["S3Bucket"]), partition), FlowKind.DYNAMODB_EXPORT, Carries.ALL,
+            str(export.get("S3BucketOwner") or res.account or "") or None, f"ExportDescriptions[{i}]", export,
+            note=f"written under {prefix}" if prefix else None,
+        )  # fmt: skip
     table = (res.document("description") or {}).get("Table") or {}
     arn_parts = res.id.split(":", 5)
     for i, replica in enumerate(table.get("Replicas") or []):
@@ -181,21 +148,8 @@ def _dynamodb(res: Resource, partition: str) -> Iterator[Flow]:
         if len(arn_parts) < 6:
             continue
         destination = ":".join((*arn_parts[:3], str(region), *arn_parts[4:]))
-        yield Flow(
-            source=res.id,
-            destination=destination,
-            kind=FlowKind.DYNAMODB_REPLICA,
-            carries=Carries.ALL,
-            destination_account=res.account,
-            evidence=(
-                Evidence(
-                    kind=EvidenceKind.FLOW_CONFIGURATION,
-                    source=res.id,
-                    location=f"Table.Replicas[{i}]",
-                    excerpt=replica,
-                ),
-            ),
-        )
+        location = f"Table.Replicas[{i}]"
+        yield _flow(res, destination, FlowKind.DYNAMODB_REPLICA, Carries.ALL, res.account, location, replica)
 
 
 def s3_flows(snapshot: Snapshot) -> list[Flow]:

@@ -99,7 +99,8 @@ def s3_object(ctx: Context, res: PlannedResource) -> None:
     current = d.reads.get(_READ)
     if current is not None and current.error_code == UNKNOWN_AFTER_APPLY:
         return  # an earlier object of this plan has an ACL known only after apply: the read stays a gap
-    grants = _planned_grants(ctx, res, owner_id(ctx, d.account))
+    owner = owner_id(ctx, d.account)
+    grants = _planned_grants(ctx, res, owner)
     if is_unknown(grants):
         ctx.state.set_read(d, _READ, unknown(_API, grants), origin)
         return
@@ -108,7 +109,7 @@ def s3_object(ctx: Context, res: PlannedResource) -> None:
     if not _without_key(doc, key):
         doc["Listed"] = int(doc.get("Listed") or 0) + 1
         doc["Chosen"] = int(doc.get("Chosen") or 0) + 1
-    acl = {"Owner": {"ID": owner_id(ctx, d.account)}, "Grants": grants}
+    acl = {"Owner": {"ID": owner}, "Grants": grants}
     entry = next((e for e in doc["Acls"] if e.get("Owner") == acl["Owner"] and e.get("Grants") == grants), None)
     if entry is None:
         doc["Acls"].append({**acl, "Keys": [key]})

@@ -10,7 +10,7 @@ from seenby.audit import audit_evaluation
 from seenby.config import load_rules
 from seenby.demo.example_org import build
 from seenby.findings import PathStep, RuleId, StepKind, Via
-from seenby.graph.build import DatasetNode, build_graph
+from seenby.graph.build import DatasetNode, GraphEdgeKind, build_graph
 from seenby.model import AccessLevel
 from seenby.policies import evaluate
 from seenby.queries import who_can_read
@@ -41,7 +41,7 @@ def test_grants_lead_to_dataset_nodes():
     """Every grant edge of the example organisation ends at a DatasetNode (dataset, level)."""
     rg = build_graph(evaluate(build()))
 
-    targets = [t for _, t, d in rg.graph.edges(data=True) if d["info"].kind == "grant"]
+    targets = [t for _, t, d in rg.graph.edges(data=True) if d["info"].kind is GraphEdgeKind.GRANT]
 
     assert targets and all(isinstance(t, DatasetNode) and isinstance(t.level, AccessLevel) for t in targets)
 

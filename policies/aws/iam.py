@@ -28,9 +28,26 @@ from seenby.model import EvidenceKind, Principal, PrincipalKind, Provider
 from seenby.policies.aws.document import Effect, PolicyDocument, parse_policy
 from seenby.policies.aws.matching import action_matches, glob_intersects, has_wildcard
 
-__all__ = ["AccountIam", "Entity", "EntityKind", "IdentityIndex", "iam_role_arn", "load_account_iam", "s3_bucket_name"]
+__all__ = [
+    "AccountIam",
+    "Entity",
+    "EntityKind",
+    "IdentityIndex",
+    "iam_role_arn",
+    "is_service_linked_role",
+    "load_account_iam",
+    "s3_bucket_name",
+]
 
 _VARIABLE_RE = re.compile(r"\$\{[^}]*\}")
+# IAM gives every service-linked role the path /aws-service-role/<service>/, reserved for them
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html)
+_SERVICE_LINKED_PATH = ":role/aws-service-role/"
+
+
+def is_service_linked_role(arn: str | None) -> bool:
+    """``arn`` is a service-linked role's (``arn:aws:iam::ACCOUNT:role/aws-service-role/SERVICE/NAME``)."""
+    return arn is not None and arn.startswith("arn:") and _SERVICE_LINKED_PATH in arn
 
 
 class EntityKind(StrEnum):

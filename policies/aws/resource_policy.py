@@ -49,12 +49,20 @@ from seenby.policies.aws.context import KeyValue, Known, RequestContext
 from seenby.policies.aws.document import PolicyDocument, Statement, addresses_services
 from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.group_members import GroupMembers
-from seenby.policies.aws.iam import Entity, IdentityIndex
+from seenby.policies.aws.iam import Entity, IdentityIndex, is_service_linked_role
 from seenby.policies.aws.memo import AwsMemo
 from seenby.policies.aws.org import Directory
 from seenby.policies.aws.population import Population, unique
 
-__all__ = ["Decider", "Guarded", "GuardedResource", "ResourcePolicyEvaluator", "caller_identity", "org_caps"]
+__all__ = [
+    "Decider",
+    "Guarded",
+    "GuardedResource",
+    "ResourcePolicyEvaluator",
+    "caller_identity",
+    "org_caps",
+    "resource_account_keys",
+]
 
 
 class Guarded(Protocol):
@@ -116,6 +124,17 @@ def caller_identity(
     return ALLOWED, IdentityMode.ASSUMED
 
 
+def resource_account_keys(directory: Directory, account: str | None) -> dict[str, KeyValue]:
+    """The request keys that say whose resource it is (``aws:ResourceAccount``, ``aws:ResourceOrgID``)."""
+    keys: dict[str, KeyValue] = {}
+    if account:
+        keys["aws:ResourceAccount"] = Known((account,))
+        org = directory.org_of(account)
+        if org is not None:
+            keys["aws:ResourceOrgID"] = Known((org.id,))
+    return keys
+
+
 def org_caps(
     memo: AwsMemo,
     directory: Directory,
@@ -127,12 +146,21 @@ def org_caps(
     resource_request: Request | None = None,
 ) -> Outcome:
     """SCPs of the caller's organisation for ``request`` and, with ``rcps_apply``, RCPs of the resource's account
-    for ``resource_request`` (default: ``request``; through an S3 access point, the bucket's side of it).
+    for ``resource_request`` (default: ``request``; through an S3 access point, the bucket's side of it; for a role
+    trust, the assumption with the role's account keys).
 
+    RCPs never cap a call made by a service-linked role
+    (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#actions-not-restricted-by-rcps).
     The one place organisation policies cap an AWS request; each outcome is kept in ``memo`` under what it depends
     on (:class:`~.memo.OrgPolicyShape`)."""
     org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
+    rcps_apply = rcps_apply and not is_service_linked_role(c.role_arn or c.arn)
     shape = memo.org_shape
+    if rcps_apply and resource_request is not None and not shape.caller_free:
+        # the RCPs see another request than the caller's SCPs: the SCPs' outcome is shared, the RCPs' decided here
+        scps = org_caps(memo, directory, c, request, resource_account, rcps_apply=False)
+        rcps = org_policy_outcome(directory, resource_account, resource_request, c, resource_policies=True)
+        return conjoin(scps, rcps)
     cache_key: tuple[object, ...] | None = None
     if shape.caller_free:
         # the outcome depends on the caller's account alone
@@ -140,7 +168,7 @@ def org_caps(
         shared = memo.org_caps_by_account.get(cache_key)
         if shared is not None:
             return shared
-    elif shape.resource_free and resource_request is None:
+    elif shape.resource_free:
         # no SCP or RCP statement names a resource: the outcome is the same on every resource
         cache_key = (rcps_apply, c.key, id(request.context), request.action, resource_account)
         hit = memo.org_caps.get(cache_key)
@@ -246,14 +274,8 @@ class ResourcePolicyEvaluator(Generic[R, P]):
         return out
 
     def account_keys(self, account: str | None) -> dict[str, KeyValue]:
-        """The request keys that say whose resource it is (``aws:ResourceAccount``, ``aws:ResourceOrgID``)."""
-        keys: dict[str, KeyValue] = {}
-        if account:
-            keys["aws:ResourceAccount"] = Known((account,))
-            org = self.directory.org_of(account)
-            if org is not None:
-                keys["aws:ResourceOrgID"] = Known((org.id,))
-        return keys
+        """The request keys that say whose resource it is (:func:`resource_account_keys`)."""
+        return resource_account_keys(self.directory, account)
 
     def context_scope(self, res: Guarded) -> object:
         """What :meth:`resource_keys` depends on: the resource's account, unless a type's hook says more."""

@@ -31,6 +31,15 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
   rates them organisation-wide when together they cover it
   (:mod:`seenby.graph.organisation`).  Without a condition the edge leaves
   ``aws:authenticated`` (an anonymous caller cannot call STS AssumeRole);
+* SCPs of the caller's organisation and RCPs of the role's account cap every assumption action modelled here:
+  RCPs apply to AWS STS (``sts:`` actions), on the role, which is the resource the request authorizes
+  (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#rcp-supported-services),
+  with the role's ``aws:ResourceAccount`` and ``aws:ResourceOrgID``.  An RCP denying callers outside the
+  organisation (the data-perimeter example with ``aws:PrincipalOrgID``) removes the edges of outsiders.  Not for
+  a service-linked role: RCPs do not affect a service's ability to assume one, nor calls made by one
+  (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#actions-not-restricted-by-rcps),
+  nor a role of the management account.  Organisation policies not in the snapshot are assumed to allow (their
+  read is a coverage gap), as for every resource (:func:`~.resource_policy.org_caps`);
 * conditions that cannot be decided offline stay on the edge.
 """
 
@@ -46,13 +55,14 @@ from seenby.policies.aws.candidates import (
     without_redundant_variants,
 )
 from seenby.policies.aws.conditions import Tri
+from seenby.policies.aws.context import RequestContext
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType
 from seenby.policies.aws.evaluate import Request
-from seenby.policies.aws.iam import Entity, EntityKind, IdentityIndex
+from seenby.policies.aws.iam import Entity, EntityKind, IdentityIndex, is_service_linked_role
 from seenby.policies.aws.memo import AwsMemo
 from seenby.policies.aws.org import Directory
 from seenby.policies.aws.population import Population, unique, web_identity_keys
-from seenby.policies.aws.resource_policy import caller_identity, org_caps
+from seenby.policies.aws.resource_policy import caller_identity, org_caps, resource_account_keys
 
 __all__ = ["trust_edges"]
 
@@ -116,6 +126,18 @@ def _holders(
     return out
 
 
+def _on_role(memo: AwsMemo, directory: Directory, c: Candidate, role: Entity) -> RequestContext:
+    """``c``'s context with the keys of the role's account, as the role account's RCPs see the request (made once
+    for each caller and account)."""
+    cache_key = ("role-trust", c.key, id(c.context), role.account)
+    hit = memo.contexts.get(cache_key)
+    if hit is not None and hit[0] is c.context:
+        return hit[1]
+    merged = c.context.merged(resource_account_keys(directory, role.account))
+    memo.contexts[cache_key] = (c.context, merged)
+    return merged
+
+
 def trust_edges(
     role: Entity,
     population: Population,
@@ -150,6 +172,7 @@ def trust_edges(
         candidates.extend(_holders(role, population, index, resolved))
     edges: list[tuple[Candidate, Edge]] = []
     target = role.principal
+    rcps_apply = not is_service_linked_role(role.arn)  # its trust policy is beyond RCPs
     unnamed = {own_iam, *resolved}
     for c in population.with_networks(unique(candidates), (role.trust,), role.account):
         if c.key == target.id or _resolved_class(c, directory, resolved):
@@ -176,7 +199,11 @@ def trust_edges(
                 resource_required=True,
             )
             if outcome.allows:
-                outcome = conjoin(outcome, org_caps(memo, directory, c, request, role.account, rcps_apply=False))
+                on_role = Request(action=action, resource=role.arn, context=_on_role(memo, directory, c, role))
+                caps = org_caps(
+                    memo, directory, c, request, role.account, rcps_apply=rcps_apply, resource_request=on_role
+                )
+                outcome = conjoin(outcome, caps)
             outcomes.append(outcome)
         best = any_of(*outcomes)
         if not best.allows or not best.evidence:

@@ -35,7 +35,9 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
   RCPs apply to AWS STS (``sts:`` actions), on the role, which is the resource the request authorizes
   (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#rcp-supported-services),
   with the role's ``aws:ResourceAccount`` and ``aws:ResourceOrgID``.  An RCP denying callers outside the
-  organisation (the data-perimeter example with ``aws:PrincipalOrgID``) removes the edges of outsiders.  Not for
+  organisation (the data-perimeter example with ``aws:PrincipalOrgID``) removes the edges of outsiders; one that
+  lets callers in only through a network narrows each edge to its callers through it, as a trust condition on a
+  network does (:meth:`~.population.Population.with_networks`).  Not for
   a service-linked role: RCPs do not affect a service's ability to assume one, nor calls made by one
   (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#actions-not-restricted-by-rcps),
   nor a role of the management account.  Organisation policies not in the snapshot are assumed to allow (their
@@ -126,6 +128,14 @@ def _holders(
     return out
 
 
+def _rcp_documents(directory: Directory, account: str) -> tuple[PolicyDocument, ...]:
+    """Every RCP of ``account``'s organisation (a superset of those on its path: only their networks are read)."""
+    org = directory.org_of(account)
+    if org is None:
+        return ()
+    return tuple(doc for docs in org.rcps.values() for doc in docs)
+
+
 def _on_role(memo: AwsMemo, directory: Directory, c: Candidate, role: Entity) -> RequestContext:
     """``c``'s context with the keys of the role's account, as the role account's RCPs see the request (made once
     for each caller and account)."""
@@ -155,6 +165,7 @@ def trust_edges(
     memo = memo if memo is not None else AwsMemo.of(directory)
     if role.trust is None:
         return []
+    rcps_apply = not is_service_linked_role(role.arn)  # its trust policy is beyond RCPs
     own = population.account(role.account)
     candidates: list[Candidate] = [population.authenticated(), own]
     org = directory.org_of(role.account)
@@ -172,9 +183,10 @@ def trust_edges(
         candidates.extend(_holders(role, population, index, resolved))
     edges: list[tuple[Candidate, Edge]] = []
     target = role.principal
-    rcps_apply = not is_service_linked_role(role.arn)  # its trust policy is beyond RCPs
     unnamed = {own_iam, *resolved}
-    for c in population.with_networks(unique(candidates), (role.trust,), role.account):
+    # the networks the trust and the role account's RCPs name: callers through them are candidates of their own
+    rcps = _rcp_documents(directory, role.account) if rcps_apply else ()
+    for c in population.with_networks(unique(candidates), (role.trust, *rcps), role.account):
         if c.key == target.id or _resolved_class(c, directory, resolved):
             continue
         actions = _FEDERATED_ACTIONS if c.kind is CandidateKind.FEDERATED else (_ASSUME,)

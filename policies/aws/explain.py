@@ -35,7 +35,7 @@ from seenby.policies.aws.bpa import BpaSetting, BpaState, PublicAccessBlock
 from seenby.policies.aws.candidates import Candidate, CandidateKind
 from seenby.policies.aws.conditions import Tri
 from seenby.policies.aws.evaluate import Decision, Request, Verdict, evaluate_policies
-from seenby.policies.aws.iam import Entity, EntityKind, IdentityIndex
+from seenby.policies.aws.iam import Entity, EntityKind, IdentityIndex, is_service_linked_role
 from seenby.policies.aws.kms import EncryptionKind, KeyInfo
 from seenby.policies.aws.object_acls import object_acl_outcome
 from seenby.policies.aws.s3 import (
@@ -350,6 +350,10 @@ def _org_layer(world: AwsWorld, c: Candidate, request: Request, resource_account
         org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
     if not rcp and c.kind in _NO_IDENTITY:
         return Layer(kind=kind, status=LayerStatus.NOT_APPLICABLE, summary=f"{what} do not apply to this caller")
+    if rcp and is_service_linked_role(c.role_arn or c.arn):
+        return Layer(
+            kind=kind, status=LayerStatus.NOT_APPLICABLE, summary="RCPs never restrict a service-linked role's calls"
+        )
     directory = world.directory
     org = directory.org_of(account) if account else directory.organizations.get(org_id or "")
     if org is None:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from seenby.explain import Answer, explain
+from seenby.explain import Answer, LayerKind, LayerStatus, explain
 from seenby.graph.build import build_graph
 from seenby.model import AccessLevel
 from seenby.policies import evaluate
@@ -158,6 +158,19 @@ def test_calls_made_by_a_service_linked_role_are_beyond_rcps(aws: Any) -> None:
     org = aws.organization(rcps=((FULL_ACCESS, (ROOT_ID,)), (_rcp(action="s3:GetObject"), (ROOT_ID,))))
     ev = aws.evaluate(org, aws.account(ACCT, roles=(ordinary, linked)), aws.bucket())
     assert aws.audience(ev) == {linked["Arn"]: SURE}
+
+
+def test_why_says_rcps_do_not_apply_to_a_service_linked_role(aws: Any) -> None:
+    """``why`` agrees with the audit: the RCP layer does not apply to a service-linked role's read (RCPS)."""
+    linked = aws.role("AWSServiceRoleForElasticBeanstalk", inline=(aws.policy(aws.idstmt()),))
+    linked["Arn"] = f"arn:aws:iam::{ACCT}:role/{SLR_PATH}AWSServiceRoleForElasticBeanstalk"
+    org = aws.organization(rcps=((FULL_ACCESS, (ROOT_ID,)), (_rcp(action="s3:GetObject"), (ROOT_ID,))))
+    snap = aws.snapshot(org, aws.account(ACCT, roles=(linked,)), aws.bucket())
+    ev = evaluate(snap)
+    report = explain(snap, ev, build_graph(ev), linked["Arn"], "arn:aws:s3:::b", AccessLevel.READ)
+    (get,) = [a for a in report.actions if a.action == "s3:GetObject" and not a.via]
+    (rcp_layer,) = [layer for layer in get.layers if layer.kind is LayerKind.RCP]
+    assert (report.answer, rcp_layer.status) == (Answer.ALLOWED, LayerStatus.NOT_APPLICABLE)
 
 
 # -- why: the assumption step carries the organisation layer that decided it ------------------------------------

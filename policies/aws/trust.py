@@ -129,9 +129,10 @@ def _holders(
 
 
 def _rcp_documents(directory: Directory, account: str) -> tuple[PolicyDocument, ...]:
-    """Every RCP of ``account``'s organisation (a superset of those on its path: only their networks are read)."""
+    """Every RCP of ``account``'s organisation (a superset of those on its path: only their networks are read);
+    none for the management account, whose resources RCPs never affect."""
     org = directory.org_of(account)
-    if org is None:
+    if org is None or account == org.management_account:
         return ()
     return tuple(doc for docs in org.rcps.values() for doc in docs)
 

@@ -121,6 +121,7 @@ class Bucket:
     region: str | None
     tags: Mapping[str, str] = field(default_factory=dict)
     tags_known: bool = False  # the tags read succeeded (or said there are none): ``tags`` is the whole tag set
+    abac: bool | None = None  # ABAC enabled (GetBucketAbac); None: not read, failed, or no status given
     policy: PolicyDocument | None = None
     acl_owner: str | None = None
     acl: tuple[AclGrant, ...] = ()
@@ -172,6 +173,15 @@ def _region(res: Resource) -> str | None:
     return None
 
 
+def _abac(res: Resource) -> bool | None:
+    """Whether ABAC is enabled on the bucket: GetBucketAbac's ``AbacStatus.Status`` ``Enabled`` or ``Disabled``
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAbac.html).  None (unknown) when the read is
+    not in the snapshot, failed, or gave no status: fail closed, the tag keys stay undecided."""
+    doc = res.document(S3BucketRead.ABAC)
+    status = (doc.get("AbacStatus") or {}).get("Status") if isinstance(doc, Mapping) else None
+    return {"Enabled": True, "Disabled": False}.get(str(status)) if status is not None else None
+
+
 def load_bucket(res: Resource, account_bpa: PublicAccessBlock) -> Bucket:
     tags: dict[str, str] = {}
     tag_doc = res.document(S3BucketRead.TAGS)
@@ -208,7 +218,7 @@ def load_bucket(res: Resource, account_bpa: PublicAccessBlock) -> Bucket:
         ownership = rules[0].get("ObjectOwnership") if rules else None
     return Bucket(
         arn=res.id, name=res.name or res.id.split(":::", 1)[-1], account=res.account, region=_region(res), tags=tags,
-        tags_known=tags_read is not None and not tags_read.outcome.is_gap,
+        tags_known=tags_read is not None and not tags_read.outcome.is_gap, abac=_abac(res),
         policy=policy, acl_owner=acl_owner, acl=tuple(grants), acl_unknown=acl_read is None or acl_read.outcome.is_gap,
         ownership=ownership, ownership_unknown=ownership_unknown,
         bpa=combine_bpa(
@@ -393,14 +403,15 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                 keys["aws:ResourceOrgID"] = Known((org.id,))
         bucket = res.bucket if isinstance(res, BucketTarget) else res
         if isinstance(bucket, Bucket):
-            keys.update(bucket_tag_keys(bucket.name, bucket.tags if bucket.tags_known else None))
+            keys.update(bucket_tag_keys(bucket.name, bucket.tags if bucket.tags_known else None, abac=bucket.abac))
         return keys
 
     def context_scope(self, res: Guarded) -> object:
         """A request's resource keys depend on the bucket's account and, for tag conditions, its tags."""
         bucket = res.bucket if isinstance(res, BucketTarget) else res
-        tags = tuple(sorted(bucket.tags.items())) if isinstance(bucket, Bucket) and bucket.tags_known else None
-        return (res.account, tags)
+        if not isinstance(bucket, Bucket) or not bucket.tags_known:
+            return (res.account, None)
+        return (res.account, tuple(sorted(bucket.tags.items())), bucket.abac)
 
     def may_be_granted(self, res: BucketTarget, c: Candidate) -> bool:
         """False only when no layer can allow ``c`` anything on the bucket (so its actions need no evaluation).

@@ -76,6 +76,7 @@ __all__ = [
     "access_point_tag_keys",
     "bucket_tag_keys",
     "key_family",
+    "other_services_resource_keys",
     "substitute_variables",
 ]
 
@@ -198,6 +199,25 @@ def access_point_tag_keys() -> dict[str, KeyValue]:
     stays the bucket's."""
     return {"aws:ResourceTag/*": Unknown("through an access point aws:ResourceTag is the access point's tags, "
                                          "which the scan does not read")}  # fmt: skip
+
+
+@cache
+def other_services_resource_keys(service: str) -> dict[str, KeyValue]:
+    """ABSENT for every resource key of the catalogue that belongs to a service other than ``service``.
+
+    A service-specific condition key is in the request context only of requests to its own service (its
+    actions list it in the Service Authorization Reference,
+    https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html),
+    and a key missing from the request context matches no positive operator
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html):
+    ``kms:KeySpec`` on a request to S3 is absent.  Global (``aws:``) keys and prefix entries are left alone.
+    """
+    return {
+        e.key: ABSENT
+        for e in aws_catalogue().entries
+        if e.family is ConditionFamily.RESOURCE and not e.is_prefix
+        and e.key.partition(":")[0].lower() not in ("aws", service.lower())
+    }  # fmt: skip
 
 
 @cache

@@ -182,6 +182,7 @@ class ResourcePolicyEvaluator(Generic[R, P]):
             org = self.directory.org_of(account)
             if org is not None:
                 keys["aws:ResourceOrgID"] = Known((org.id,))
+                keys["aws:ResourceOrgPaths"] = self.directory.org_paths_value(account)
         return keys
 
     def context_scope(self, res: Guarded) -> object:

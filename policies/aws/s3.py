@@ -35,7 +35,7 @@ from seenby.policies.aws.access import NOT_ALLOWED, Outcome, conjoin, disjoin, r
 from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, is_public_policy
 from seenby.policies.aws.candidates import Candidate, CandidateKind, match_principal
 from seenby.policies.aws.conditions import Tri
-from seenby.policies.aws.context import ABSENT, KeyValue, Known, bucket_tag_keys
+from seenby.policies.aws.context import ABSENT, KeyValue, Known, bucket_tag_keys, other_services_resource_keys
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, parse_policy
 from seenby.policies.aws.evaluate import Request, Verdict
 from seenby.policies.aws.iam import IdentityIndex
@@ -394,13 +394,14 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
     def resource_keys(self, res: Guarded) -> dict[str, KeyValue]:
         """The request context keys a request to the bucket carries about the resource."""
         # a direct request does not come through an access point (see access_points.py, which sets them)
-        keys: dict[str, KeyValue] = {k: ABSENT for k in _ACCESS_POINT_KEYS}
+        keys: dict[str, KeyValue] = {**other_services_resource_keys("s3"), **{k: ABSENT for k in _ACCESS_POINT_KEYS}}
         if res.account:
             keys["aws:ResourceAccount"] = Known((res.account,))
             keys["s3:ResourceAccount"] = Known((res.account,))
             org = self.directory.org_of(res.account)
             if org is not None:
                 keys["aws:ResourceOrgID"] = Known((org.id,))
+                keys["aws:ResourceOrgPaths"] = self.directory.org_paths_value(res.account)
         bucket = res.bucket if isinstance(res, BucketTarget) else res
         if isinstance(bucket, Bucket):
             keys.update(bucket_tag_keys(bucket.name, bucket.tags if bucket.tags_known else None, abac=bucket.abac))

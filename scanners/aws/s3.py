@@ -71,6 +71,7 @@ __all__ = [
     "read_access_point",
     "read_bucket",
     "read_object_acl",
+    "tests_bucket_tags",
     "with_access_points",
     "with_object_acls",
 ]
@@ -519,22 +520,28 @@ def _tests_bucket_tags(statement: Mapping[str, Any]) -> bool:
     )
 
 
-def abac_wanted(bucket: Resource, account_documents: Iterable[Any]) -> bool:
+def tests_bucket_tags(documents: Iterable[Any]) -> bool:
+    """Whether some statement of ``documents`` that may cover an S3 action tests ``aws:ResourceTag/*`` or
+    ``s3:BucketTag/*`` (the account's IAM authorization details, the organisation's SCPs and RCPs, a bucket
+    policy).  Walks each document once: call it once per account, not per bucket."""
+    return any(_may_cover_s3(s) and _tests_bucket_tags(s) for s in _statements(list(documents)))
+
+
+def abac_wanted(bucket: Resource, *, account_tests_tags: bool) -> bool:
     """Whether the bucket's ABAC status can change a verdict, so GetBucketAbac is worth its call.
 
     S3 puts a general purpose bucket's tags in the request context (``aws:ResourceTag/*``,
     ``s3:BucketTag/*``) only when ABAC is enabled on it
     (https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html): the status
     matters only for a bucket that carries tags (a tag it does not carry is absent either way) and only when
-    some statement that may cover an S3 action tests those keys, in the bucket's own policy or in
-    ``account_documents`` (the account's IAM authorization details, the organisation's SCPs and RCPs).
-    A bucket whose tags could not be read keeps the tag keys undecided whatever the status: not read.
+    some statement that may cover an S3 action tests those keys, in the bucket's own policy or in the
+    account's and organisation's policies (``account_tests_tags``, from :func:`tests_bucket_tags`).  A bucket
+    whose tags could not be read keeps the tag keys undecided whatever the status: not read.
     """
     tags = bucket.document(S3BucketRead.TAGS)
     if not isinstance(tags, Mapping) or not tags.get("TagSet"):
         return False
-    documents = (bucket.document(S3BucketRead.POLICY), *account_documents)
-    return any(_may_cover_s3(s) and _tests_bucket_tags(s) for s in _statements(list(documents)))
+    return account_tests_tags or tests_bucket_tags((bucket.document(S3BucketRead.POLICY),))
 
 
 def read_abac(clients: Clients, bucket: Resource) -> Resource:

@@ -348,9 +348,9 @@ class _Scan:
         if state.clients is None:
             return
         reads = (state.reads.get("authorization_details"), self.org_reads.get("policies"))
-        documents = [r.document for r in reads if r is not None and r.ok]
+        account_tests_tags = s3.tests_bucket_tags(r.document for r in reads if r is not None and r.ok)
         for index, bucket in enumerate(state.buckets):
-            if s3.abac_wanted(bucket, documents):
+            if s3.abac_wanted(bucket, account_tests_tags=account_tests_tags):
                 group.spawn(self._read_abac, state, index)
 
     def _read_abac(self, state: _Account, index: int) -> None:

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from seenby.model import AccessLevel, ReadOutcome
 from seenby.policies import evaluate
 from seenby.scanners.aws import scan_aws
+from seenby.scanners.aws.s3 import tests_bucket_tags
 from tests.scanners.helpers import http_fault, policy, s3_error, scan_config
 
 TAGGED = "tagged-bucket"
@@ -144,3 +147,30 @@ def test_enabled_status_decides_the_tag_condition(session, endpoint, client):
 
     assert _bucket(snapshot, TAGGED).document("abac") == {"AbacStatus": {"Status": "Enabled"}}
     assert _public_read(snapshot) == [False]
+
+
+_TAG_TEST = {"StringEquals": {"aws:ResourceTag/env": "prod"}}
+STATEMENT_CASES = [
+    # (id, documents as the scan holds them, whether they test an S3 bucket's tags)
+    ("bucket-policy-as-json-text", [{"Policy": policy({**TESTS_TAGS})}], True),
+    ("gaad-inline-policy", [{"UserDetailList": [{"UserPolicyList": [{"PolicyDocument": {
+        "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*", "Condition": _TAG_TEST}]}}]}]}],
+     True),
+    ("scp-content-as-json-text", [{"Policies": [{"Content": json.dumps({"Statement": {
+        "Effect": "Deny", "NotAction": "iam:*", "Resource": "*", "Condition": _TAG_TEST}})}]}], True),
+    ("bucket-tag-key-lowercase", [{"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*",
+                                                   "Condition": {"StringEquals": {"s3:buckettag/env": "x"}}}]}], True),
+    ("ec2-only-statement", [{"Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*",
+                                             "Condition": _TAG_TEST}]}], False),
+    ("other-keys-only", [{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*",
+                                          "Condition": {"StringEquals": {"aws:PrincipalTag/env": "x"}}}]}], False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("documents", "expected"), [c[1:] for c in STATEMENT_CASES],
+                         ids=[c[0] for c in STATEMENT_CASES])  # fmt: skip
+def test_which_policies_test_bucket_tags(documents: list, expected: bool) -> None:
+    """A statement that may cover an S3 action and tests aws:ResourceTag/* or s3:BucketTag/* (keys compare
+    case-insensitively) makes the ABAC status worth reading, wherever the scan holds it;
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html"""
+    assert tests_bucket_tags(documents) is expected

@@ -210,12 +210,13 @@ def other_services_resource_keys(service: str) -> dict[str, KeyValue]:
     https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html),
     and a key missing from the request context matches no positive operator
     (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html):
-    ``kms:KeySpec`` on a request to S3 is absent.  Global (``aws:``) keys and prefix entries are left alone.
+    ``kms:KeySpec`` on a request to S3, ``s3:BucketTag/*`` on a request to KMS are absent.  Global (``aws:``)
+    keys are left alone.
     """
     return {
         e.key: ABSENT
         for e in aws_catalogue().entries
-        if e.family is ConditionFamily.RESOURCE and not e.is_prefix
+        if e.family is ConditionFamily.RESOURCE and (not e.is_prefix or e.key.endswith("/*"))
         and e.key.partition(":")[0].lower() not in ("aws", service.lower())
     }  # fmt: skip
 

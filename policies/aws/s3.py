@@ -349,6 +349,7 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
             rcps_apply=True, memo=world.memo, anonymous=True,
         )  # fmt: skip
         self.keys = world.keys
+        self._key_keys: dict[str, dict[str, KeyValue]] = {}  # key ARN -> its request keys (:meth:`key_keys`)
         data = _data()
         self.acl_actions: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in data["acl_permissions"].items()}
         self.acl_groups: dict[str, str] = data["acl_groups"]
@@ -536,6 +537,15 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
             )  # fmt: skip
         return outcome
 
+    def key_keys(self, key: KeyInfo) -> dict[str, KeyValue]:
+        """The resource keys of a request to KMS for ``key``: whose key it is, the key's own (``kms:KeySpec`` …),
+        and no other service's resource keys (:func:`other_services_resource_keys`).  Made once per key."""
+        hit = self._key_keys.get(key.arn)
+        if hit is None:
+            hit = {**other_services_resource_keys("kms"), **self.account_keys(key.account), **key.request_keys()}
+            self._key_keys[key.arn] = hit
+        return hit
+
     def key_outcome(self, key: KeyInfo, c: Candidate, action: str, ctx_keys: Mapping[str, KeyValue]) -> Outcome:
         """The KMS layer: whether ``c`` may do ``action`` with the bucket's key (key policy and identity)."""
         if key.aws_managed:
@@ -547,6 +557,7 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                 evidence=(Evidence(kind=EvidenceKind.ENCRYPTION, source=key.arn, location="KMSMasterKeyID"),),
                 conditions=(key.unknown_condition(),),
             )
+        ctx_keys = {**self.key_keys(key), **ctx_keys}
         # the same on every bucket the key encrypts: computed once per caller, key and action
         cache_key = (c.key, id(c.context), key.arn, id(key.policy), action, tuple(sorted(ctx_keys.items())))
         hit = self.memo.key_outcomes.get(cache_key)

@@ -59,6 +59,7 @@ __all__ = [
     "abac_wanted",
     "access_points_of",
     "bucket_region",
+    "bucket_tags_tested",
     "kms_key_references",
     "list_access_points",
     "list_buckets",
@@ -71,7 +72,6 @@ __all__ = [
     "read_access_point",
     "read_bucket",
     "read_object_acl",
-    "tests_bucket_tags",
     "with_access_points",
     "with_object_acls",
 ]
@@ -510,7 +510,7 @@ def _may_cover_s3(statement: Mapping[str, Any]) -> bool:
     return any(fnmatch.fnmatchcase("s3", str(p).lower().partition(":")[0]) for p in patterns)
 
 
-def _tests_bucket_tags(statement: Mapping[str, Any]) -> bool:
+def _statement_tests_tags(statement: Mapping[str, Any]) -> bool:
     condition = statement.get("Condition")
     if not isinstance(condition, Mapping):
         return False
@@ -520,11 +520,11 @@ def _tests_bucket_tags(statement: Mapping[str, Any]) -> bool:
     )
 
 
-def tests_bucket_tags(documents: Iterable[Any]) -> bool:
+def bucket_tags_tested(documents: Iterable[Any]) -> bool:
     """Whether some statement of ``documents`` that may cover an S3 action tests ``aws:ResourceTag/*`` or
     ``s3:BucketTag/*`` (the account's IAM authorization details, the organisation's SCPs and RCPs, a bucket
     policy).  Walks each document once: call it once per account, not per bucket."""
-    return any(_may_cover_s3(s) and _tests_bucket_tags(s) for s in _statements(list(documents)))
+    return any(_may_cover_s3(s) and _statement_tests_tags(s) for s in _statements(list(documents)))
 
 
 def abac_wanted(bucket: Resource, *, account_tests_tags: bool) -> bool:
@@ -535,13 +535,13 @@ def abac_wanted(bucket: Resource, *, account_tests_tags: bool) -> bool:
     (https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html): the status
     matters only for a bucket that carries tags (a tag it does not carry is absent either way) and only when
     some statement that may cover an S3 action tests those keys, in the bucket's own policy or in the
-    account's and organisation's policies (``account_tests_tags``, from :func:`tests_bucket_tags`).  A bucket
+    account's and organisation's policies (``account_tests_tags``, from :func:`bucket_tags_tested`).  A bucket
     whose tags could not be read keeps the tag keys undecided whatever the status: not read.
     """
     tags = bucket.document(S3BucketRead.TAGS)
     if not isinstance(tags, Mapping) or not tags.get("TagSet"):
         return False
-    return account_tests_tags or tests_bucket_tags((bucket.document(S3BucketRead.POLICY),))
+    return account_tests_tags or bucket_tags_tested((bucket.document(S3BucketRead.POLICY),))
 
 
 def read_abac(clients: Clients, bucket: Resource) -> Resource:

@@ -348,7 +348,7 @@ class _Scan:
         if state.clients is None:
             return
         reads = (state.reads.get("authorization_details"), self.org_reads.get("policies"))
-        account_tests_tags = s3.tests_bucket_tags(r.document for r in reads if r is not None and r.ok)
+        account_tests_tags = s3.bucket_tags_tested(r.document for r in reads if r is not None and r.ok)
         for index, bucket in enumerate(state.buckets):
             if s3.abac_wanted(bucket, account_tests_tags=account_tests_tags):
                 group.spawn(self._read_abac, state, index)

@@ -17,7 +17,7 @@ import pytest
 from seenby.model import AccessLevel, ReadOutcome
 from seenby.policies import evaluate
 from seenby.scanners.aws import scan_aws
-from seenby.scanners.aws.s3 import tests_bucket_tags
+from seenby.scanners.aws.s3 import bucket_tags_tested
 from tests.scanners.helpers import http_fault, policy, s3_error, scan_config
 
 TAGGED = "tagged-bucket"
@@ -173,4 +173,4 @@ def test_which_policies_test_bucket_tags(documents: list, expected: bool) -> Non
     """A statement that may cover an S3 action and tests aws:ResourceTag/* or s3:BucketTag/* (keys compare
     case-insensitively) makes the ABAC status worth reading, wherever the scan holds it;
     https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html"""
-    assert tests_bucket_tags(documents) is expected
+    assert bucket_tags_tested(documents) is expected

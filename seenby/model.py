@@ -490,9 +490,12 @@ class DecidedCondition:
     family: ConditionFamily
     how: str
     operator: str = ""
+    # what it was decided for, for the evaluators' own use (the access levels of a network audience); not output
+    values: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _require(isinstance(self.family, ConditionFamily), "a decided condition's family must be a ConditionFamily")
+        object.__setattr__(self, "values", tuple(self.values))
 
     @property
     def text(self) -> str:

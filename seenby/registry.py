@@ -109,6 +109,7 @@ class S3BucketRead(StrEnum):
     LOGGING = "logging"
     ACCESS_POINTS = "access_points"
     OBJECT_ACLS = "object_acls"
+    ABAC = "abac"
 
 
 class KmsKeyRead(StrEnum):
@@ -247,6 +248,7 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                     (_S3.LOGGING, "s3:GetBucketLogging"),
                     (_S3.ACCESS_POINTS, "s3control:ListAccessPoints"),
                     (_S3.OBJECT_ACLS, "s3:GetObjectAcl"),  # only while ACLs are in force
+                    (_S3.ABAC, "s3:GetBucketAbac"),  # only for a tagged bucket some policy tests the tags of
                 ),
             ),
         ),

@@ -76,6 +76,7 @@ __all__ = [
     "access_point_tag_keys",
     "bucket_tag_keys",
     "key_family",
+    "other_services_resource_keys",
     "substitute_variables",
 ]
 
@@ -168,24 +169,27 @@ KeyValue = Known | Absent | Opaque | Unknown | CallerChoice | InternetAddress | 
 _BUCKET_TAG_PREFIXES = ("aws:ResourceTag/*", "s3:BucketTag/*")
 
 
-def bucket_tag_keys(bucket: str, tags: Mapping[str, str] | None) -> dict[str, KeyValue]:
+def bucket_tag_keys(bucket: str, tags: Mapping[str, str] | None, *, abac: bool | None = None) -> dict[str, KeyValue]:
     """The tag keys of a request to S3 general purpose bucket ``bucket`` (or its objects) that carries ``tags``.
 
     S3 evaluates ``aws:ResourceTag/*`` and ``s3:BucketTag/*`` against the bucket's tags, for bucket and
     object requests alike, *only once ABAC is enabled on the bucket*; ABAC is off by default
     (https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging.html,
-    https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html).  The scan reads
-    the tags (GetBucketTagging) but not the ABAC status (GetBucketAbac, one more call per bucket), so a tag
-    the bucket carries is absent-or-its-value, and a tag it does not carry is absent either way.  ``tags``
-    None (the tags read failed): nothing is set, the keys stay undecided.
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html).  ``abac`` is the
+    bucket's status as GetBucketAbac gave it (``AbacStatus.Status``,
+    https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAbac.html): enabled, every tag key is the
+    bucket's tag (absent when it carries none); disabled, every tag key is absent.  None (the scan did not read
+    it, because no policy tests the tags, or the read failed or gave no status): a tag the bucket carries is
+    absent-or-its-value, and a tag it does not carry is absent either way.  ``tags`` None (the tags read
+    failed): nothing is set, the keys stay undecided.
     """
     if tags is None:
         return {}
     unsure = (
-        f"S3 evaluates the bucket's tags only when ABAC is enabled on bucket {bucket}, and the scan does not read "
+        f"S3 evaluates the bucket's tags only when ABAC is enabled on bucket {bucket}, and the snapshot does not say "
         "whether it is (GetBucketAbac)"
     )
-    tag_set = TagSet(tags=tuple(sorted(tags.items())), evaluated=None, unsure=unsure)
+    tag_set = TagSet(tags=tuple(sorted(tags.items())), evaluated=abac, unsure="" if abac is not None else unsure)
     return {prefix: tag_set for prefix in _BUCKET_TAG_PREFIXES}
 
 
@@ -195,6 +199,26 @@ def access_point_tag_keys() -> dict[str, KeyValue]:
     stays the bucket's."""
     return {"aws:ResourceTag/*": Unknown("through an access point aws:ResourceTag is the access point's tags, "
                                          "which the scan does not read")}  # fmt: skip
+
+
+@cache
+def other_services_resource_keys(service: str) -> dict[str, KeyValue]:
+    """ABSENT for every resource key of the catalogue that belongs to a service other than ``service``.
+
+    A service-specific condition key is in the request context only of requests to its own service (its
+    actions list it in the Service Authorization Reference,
+    https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html),
+    and a key missing from the request context matches no positive operator
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html):
+    ``kms:KeySpec`` on a request to S3, ``s3:BucketTag/*`` on a request to KMS are absent.  Global (``aws:``)
+    keys are left alone.
+    """
+    return {
+        e.key: ABSENT
+        for e in aws_catalogue().entries
+        if e.family is ConditionFamily.RESOURCE and (not e.is_prefix or e.key.endswith("/*"))
+        and e.key.partition(":")[0].lower() not in ("aws", service.lower())
+    }  # fmt: skip
 
 
 @cache

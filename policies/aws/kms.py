@@ -29,6 +29,7 @@ from enum import StrEnum
 from typing import Any
 
 from seenby.model import Condition, Evidence, EvidenceKind
+from seenby.policies.aws.context import KeyValue, Known
 from seenby.policies.aws.document import PolicyDocument, parse_policy
 from seenby.registry import TypeName
 from seenby.snapshot import Resource, Snapshot
@@ -60,6 +61,20 @@ class KeyInfo:
     aws_managed: bool = False
     policy: PolicyDocument | None = None
     policy_unknown_reason: str | None = None  # set when the key policy layer cannot be evaluated
+    metadata: Mapping[str, Any] | None = None  # DescribeKey's KeyMetadata, when the snapshot holds it
+
+    def request_keys(self) -> dict[str, KeyValue]:
+        """The key's own condition keys on a KMS request, from DescribeKey's ``KeyMetadata``: ``kms:KeySpec``,
+        ``kms:KeyUsage``, ``kms:KeyOrigin`` (``Origin``), ``kms:MultiRegion``
+        (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html,
+        https://docs.aws.amazon.com/kms/latest/APIReference/API_KeyMetadata.html).  A field the metadata lacks
+        leaves its key undecided."""
+        meta = self.metadata or {}
+        fields = {"kms:KeySpec": "KeySpec", "kms:KeyUsage": "KeyUsage", "kms:KeyOrigin": "Origin"}
+        keys: dict[str, KeyValue] = {k: Known((str(meta[f]),)) for k, f in fields.items() if meta.get(f) is not None}
+        if isinstance(meta.get("MultiRegion"), bool):
+            keys["kms:MultiRegion"] = Known(("true" if meta["MultiRegion"] else "false",))
+        return keys
 
     def unknown_condition(self) -> Condition:
         return Condition(
@@ -124,6 +139,7 @@ class KeyRing:
                 aws_managed=meta.get("KeyManager") == "AWS",
                 policy=policy,
                 policy_unknown_reason=reason,
+                metadata=meta or None,
             )
             self.by_arn[res.id] = info
             self.by_id[key_id] = info

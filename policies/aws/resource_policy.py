@@ -125,13 +125,15 @@ def caller_identity(
 
 
 def resource_account_keys(directory: Directory, account: str | None) -> dict[str, KeyValue]:
-    """The request keys that say whose resource it is (``aws:ResourceAccount``, ``aws:ResourceOrgID``)."""
+    """The request keys that say whose resource it is (``aws:ResourceAccount``, ``aws:ResourceOrgID``,
+    ``aws:ResourceOrgPaths``)."""
     keys: dict[str, KeyValue] = {}
     if account:
         keys["aws:ResourceAccount"] = Known((account,))
         org = directory.org_of(account)
         if org is not None:
             keys["aws:ResourceOrgID"] = Known((org.id,))
+            keys["aws:ResourceOrgPaths"] = directory.org_paths_value(account)
     return keys
 
 

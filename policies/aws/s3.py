@@ -35,7 +35,7 @@ from seenby.policies.aws.access import NOT_ALLOWED, Outcome, conjoin, disjoin, r
 from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, is_public_policy
 from seenby.policies.aws.candidates import Candidate, CandidateKind, match_principal
 from seenby.policies.aws.conditions import Tri
-from seenby.policies.aws.context import ABSENT, KeyValue, Known, bucket_tag_keys
+from seenby.policies.aws.context import ABSENT, KeyValue, Known, bucket_tag_keys, other_services_resource_keys
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, parse_policy
 from seenby.policies.aws.evaluate import Request, Verdict
 from seenby.policies.aws.iam import IdentityIndex
@@ -121,6 +121,7 @@ class Bucket:
     region: str | None
     tags: Mapping[str, str] = field(default_factory=dict)
     tags_known: bool = False  # the tags read succeeded (or said there are none): ``tags`` is the whole tag set
+    abac: bool | None = None  # ABAC enabled (GetBucketAbac); None: not read, failed, or no status given
     policy: PolicyDocument | None = None
     acl_owner: str | None = None
     acl: tuple[AclGrant, ...] = ()
@@ -172,6 +173,15 @@ def _region(res: Resource) -> str | None:
     return None
 
 
+def _abac(res: Resource) -> bool | None:
+    """Whether ABAC is enabled on the bucket: GetBucketAbac's ``AbacStatus.Status`` ``Enabled`` or ``Disabled``
+    (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAbac.html).  None (unknown) when the read is
+    not in the snapshot, failed, or gave no status: fail closed, the tag keys stay undecided."""
+    doc = res.document(S3BucketRead.ABAC)
+    status = (doc.get("AbacStatus") or {}).get("Status") if isinstance(doc, Mapping) else None
+    return {"Enabled": True, "Disabled": False}.get(str(status)) if status is not None else None
+
+
 def load_bucket(res: Resource, account_bpa: PublicAccessBlock) -> Bucket:
     tags: dict[str, str] = {}
     tag_doc = res.document(S3BucketRead.TAGS)
@@ -208,7 +218,7 @@ def load_bucket(res: Resource, account_bpa: PublicAccessBlock) -> Bucket:
         ownership = rules[0].get("ObjectOwnership") if rules else None
     return Bucket(
         arn=res.id, name=res.name or res.id.split(":::", 1)[-1], account=res.account, region=_region(res), tags=tags,
-        tags_known=tags_read is not None and not tags_read.outcome.is_gap,
+        tags_known=tags_read is not None and not tags_read.outcome.is_gap, abac=_abac(res),
         policy=policy, acl_owner=acl_owner, acl=tuple(grants), acl_unknown=acl_read is None or acl_read.outcome.is_gap,
         ownership=ownership, ownership_unknown=ownership_unknown,
         bpa=combine_bpa(
@@ -339,6 +349,7 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
             rcps_apply=True, memo=world.memo, anonymous=True,
         )  # fmt: skip
         self.keys = world.keys
+        self._key_keys: dict[str, dict[str, KeyValue]] = {}  # key ARN -> its request keys (:meth:`key_keys`)
         data = _data()
         self.acl_actions: dict[str, tuple[str, ...]] = {k: tuple(v) for k, v in data["acl_permissions"].items()}
         self.acl_groups: dict[str, str] = data["acl_groups"]
@@ -384,23 +395,25 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
     def resource_keys(self, res: Guarded) -> dict[str, KeyValue]:
         """The request context keys a request to the bucket carries about the resource."""
         # a direct request does not come through an access point (see access_points.py, which sets them)
-        keys: dict[str, KeyValue] = {k: ABSENT for k in _ACCESS_POINT_KEYS}
+        keys: dict[str, KeyValue] = {**other_services_resource_keys("s3"), **{k: ABSENT for k in _ACCESS_POINT_KEYS}}
         if res.account:
             keys["aws:ResourceAccount"] = Known((res.account,))
             keys["s3:ResourceAccount"] = Known((res.account,))
             org = self.directory.org_of(res.account)
             if org is not None:
                 keys["aws:ResourceOrgID"] = Known((org.id,))
+                keys["aws:ResourceOrgPaths"] = self.directory.org_paths_value(res.account)
         bucket = res.bucket if isinstance(res, BucketTarget) else res
         if isinstance(bucket, Bucket):
-            keys.update(bucket_tag_keys(bucket.name, bucket.tags if bucket.tags_known else None))
+            keys.update(bucket_tag_keys(bucket.name, bucket.tags if bucket.tags_known else None, abac=bucket.abac))
         return keys
 
     def context_scope(self, res: Guarded) -> object:
         """A request's resource keys depend on the bucket's account and, for tag conditions, its tags."""
         bucket = res.bucket if isinstance(res, BucketTarget) else res
-        tags = tuple(sorted(bucket.tags.items())) if isinstance(bucket, Bucket) and bucket.tags_known else None
-        return (res.account, tags)
+        if not isinstance(bucket, Bucket) or not bucket.tags_known:
+            return (res.account, None)
+        return (res.account, tuple(sorted(bucket.tags.items())), bucket.abac)
 
     def may_be_granted(self, res: BucketTarget, c: Candidate) -> bool:
         """False only when no layer can allow ``c`` anything on the bucket (so its actions need no evaluation).
@@ -524,6 +537,15 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
             )  # fmt: skip
         return outcome
 
+    def key_keys(self, key: KeyInfo) -> dict[str, KeyValue]:
+        """The resource keys of a request to KMS for ``key``: whose key it is, the key's own (``kms:KeySpec`` …),
+        and no other service's resource keys (:func:`other_services_resource_keys`).  Made once per key."""
+        hit = self._key_keys.get(key.arn)
+        if hit is None:
+            hit = {**other_services_resource_keys("kms"), **self.account_keys(key.account), **key.request_keys()}
+            self._key_keys[key.arn] = hit
+        return hit
+
     def key_outcome(self, key: KeyInfo, c: Candidate, action: str, ctx_keys: Mapping[str, KeyValue]) -> Outcome:
         """The KMS layer: whether ``c`` may do ``action`` with the bucket's key (key policy and identity)."""
         if key.aws_managed:
@@ -535,6 +557,7 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                 evidence=(Evidence(kind=EvidenceKind.ENCRYPTION, source=key.arn, location="KMSMasterKeyID"),),
                 conditions=(key.unknown_condition(),),
             )
+        ctx_keys = {**self.key_keys(key), **ctx_keys}
         # the same on every bucket the key encrypts: computed once per caller, key and action
         cache_key = (c.key, id(c.context), key.arn, id(key.policy), action, tuple(sorted(ctx_keys.items())))
         hit = self.memo.key_outcomes.get(cache_key)

@@ -41,7 +41,7 @@ evidence (``Evidence.with_decided``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -189,7 +189,10 @@ def _with_network(decided: tuple[DecidedCondition, ...], callers: tuple[str, ...
         how = "met by callers from outside every access level it names (anyone can call from elsewhere): narrows nobody"
     else:
         how = f"open only to callers whose requests meet access level {' and '.join(callers)}: that network audience"
-    return (*kept, DecidedCondition(key=ACCESS_LEVELS, family=ConditionFamily.NETWORK, how=how, operator="CEL"))
+    network = DecidedCondition(
+        key=ACCESS_LEVELS, family=ConditionFamily.NETWORK, how=how, operator="CEL", values=callers
+    )
+    return (*kept, network)
 
 
 def _unknowns(outcomes: list[Outcome]) -> list[str]:
@@ -246,6 +249,26 @@ def _note_not_yet_valid(condition: Condition, level: AccessLevel, site: Site, ou
             )
 
 
+def _opened(
+    variants: list[tuple[str, ...]], outcome_of: Callable[[tuple[str, ...] | None], Outcome]
+) -> list[tuple[tuple[str, ...], Outcome]]:
+    """The callers a condition opens something to (:func:`_callers`), each with its outcome, smallest sets first.
+
+    A set of access levels is left out when the condition is false for its callers, or when callers from
+    fewer of them already get it as openly (they add nobody).  No variants: decided once, for every caller.
+    """
+    opened: list[tuple[tuple[str, ...], Outcome]] = []
+    for callers in variants or [None]:
+        outcome = outcome_of(callers)
+        if outcome.truth is Truth.FALSE:
+            continue
+        if callers and any(set(prior) < set(callers) and _RANK[o.truth] >= _RANK[outcome.truth]
+                           for prior, o in opened):  # fmt: skip
+            continue  # callers from fewer access levels already hold it as openly: these add nobody
+        opened.append((callers or (), outcome))
+    return opened
+
+
 def decide_levels(
     condition: Condition | None,
     levels: frozenset[AccessLevel],
@@ -292,16 +315,7 @@ def decide_levels(
     groups: dict[Key, set[AccessLevel]] = {}
     variants = _callers(expression)
     for level in sorted(levels):
-        opened: list[tuple[tuple[str, ...], Outcome]] = []
-        for callers in variants or [None]:
-            outcome = outcome_of(level, callers)
-            narrower = bool(callers)
-            if outcome.truth is Truth.FALSE:
-                continue
-            if narrower and any(set(prior) < set(callers) and _RANK[o.truth] >= _RANK[outcome.truth]
-                                for prior, o in opened):  # fmt: skip
-                continue  # callers from fewer access levels already hold it as openly: these add nobody
-            opened.append((callers or (), outcome))
+        opened = _opened(variants, lambda callers, level=level: outcome_of(level, callers))
         if not opened:
             _note_not_yet_valid(condition, level, site, outcome_of(level, () if variants else None))
             continue
@@ -317,20 +331,31 @@ def decide_levels(
     ]
 
 
-def decide_unplaced(condition: Condition | None, *, at: datetime | None) -> LevelDecision | None:
+def decide_unplaced(condition: Condition | None, *, at: datetime | None) -> list[LevelDecision]:
     """A condition on something that is not a dataset (a basic-role binding behind ``projectViewer:``).
 
-    Only what does not depend on a resource is decided (time, request properties); resource
-    attributes are unknown there.  None: the condition is false, nothing is opened; otherwise
-    the conditions left (none when true) and what decided it.  ``levels`` is empty.
+    Only what does not depend on a resource is decided (time, request properties, the caller's access levels);
+    resource attributes are unknown there.  Decided per caller as :func:`decide_levels` does: one decision for
+    each set of access levels whose callers it opens to (:attr:`LevelDecision.access_levels`, named by
+    :func:`.access_levels.narrowed`), or one for every caller when it names none.  Empty: the condition is
+    false for every caller, nothing is opened; otherwise each decision's conditions left (none when true) and
+    what decided it.  ``levels`` is empty.
     """
     if condition is None:
-        return LevelDecision(levels=frozenset())
+        return [LevelDecision(levels=frozenset())]
     if not isinstance(condition.expression, str):
-        return LevelDecision(levels=frozenset(), conditions=(condition,))
-    outcome = evaluate(condition.expression, OPAQUE, at)
-    if outcome.truth is Truth.FALSE:
-        return None
-    if outcome.truth in (Truth.TRUE, Truth.SOME):
-        return LevelDecision(levels=frozenset(), decided=outcome.decided)
-    return LevelDecision(levels=frozenset(), conditions=(_refined(condition, outcome),), decided=outcome.decided)
+        return [LevelDecision(levels=frozenset(), conditions=(condition,))]
+    expression = condition.expression
+
+    def outcome_of(callers: tuple[str, ...] | None) -> Outcome:
+        return evaluate(expression, OPAQUE if callers is None else OPAQUE.from_levels(callers), at)
+
+    return [
+        LevelDecision(
+            levels=frozenset(),
+            conditions=() if outcome.truth in (Truth.TRUE, Truth.SOME) else (_refined(condition, outcome),),
+            decided=_with_network(outcome.decided, callers),
+            access_levels=callers,
+        )
+        for callers, outcome in _opened(_callers(expression), outcome_of)
+    ]

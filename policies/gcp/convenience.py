@@ -39,7 +39,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from seenby.model import CoverageGap, Edge, EdgeKind, Evaluation, Grant, Principal, PrincipalKind, ReadOutcome
+from seenby.policies.gcp.access_levels import narrowed
 from seenby.policies.gcp.bindings import BindingMember
+from seenby.policies.gcp.cel import ACCESS_LEVELS
 from seenby.policies.gcp.conditions import decide_unplaced
 from seenby.policies.gcp.hierarchy import Hierarchy, project_node_id
 from seenby.policies.gcp.members import (
@@ -126,24 +128,40 @@ def _holders(hierarchy: Hierarchy, role: BasicRole, project: str) -> list[Bindin
     return [m for m in hierarchy.inherited_bindings(project) if m.role == role.value]
 
 
-def _holder_grant(grant: Grant, holder: BindingMember, at: datetime | None) -> Grant | None:
-    decision = decide_unplaced(holder.condition, at=at)
-    if decision is None:
-        return None  # the basic-role binding's condition is false at collection time
+def _outer_levels(grant: Grant) -> tuple[str, ...]:
+    """The access levels the grant to the convenience member is open from (its binding's condition), if any."""
+    return next((d.values for d in grant.evidence[0].decided if d.key == ACCESS_LEVELS and d.values), ())
+
+
+def _holder_grants(grant: Grant, holder: BindingMember, at: datetime | None) -> list[Grant]:
+    """The grant held by one holder of the basic role: one per set of callers the holder's binding opens to.
+
+    A caller reaches the data only when both conditions let it in: the binding to the convenience member and
+    the holder's basic-role binding.  Each names the access levels its callers must call from
+    (https://cloud.google.com/iam/docs/conditions-attribute-reference#access-levels), so the holder is narrowed
+    to callers meeting both sets (:func:`.access_levels.narrowed`), as a binding to the holder itself would be.
+    """
     principal = member_principal(holder.member)
     if parse_convenience(principal.id) is not None:
-        return None  # a convenience member bound to a basic role adds no holder of its own
-    note = f"{grant.principal.id} stands for the holders of the basic role; {principal.id} holds it"
-    binding = holder.evidence(f"makes {principal.id} one of {grant.principal.id}").with_decided(decision.decided)
-    deleted = deleted_condition(principal)
-    conditions = (*grant.conditions, *decision.conditions, *((deleted,) if deleted is not None else ()))
-    return Grant(
-        principal=principal,
-        dataset=grant.dataset,
-        level=grant.level,
-        evidence=(grant.evidence[0].with_note(note), *grant.evidence[1:], binding),
-        conditions=tuple(dict.fromkeys(conditions)),
-    )
+        return []  # a convenience member bound to a basic role adds no holder of its own
+    out = []
+    for decision in decide_unplaced(holder.condition, at=at):  # none: false at collection time for every caller
+        note = f"{grant.principal.id} stands for the holders of the basic role; {principal.id} holds it"
+        binding = holder.evidence(f"makes {principal.id} one of {grant.principal.id}").with_decided(decision.decided)
+        deleted = deleted_condition(principal)
+        conditions = (*grant.conditions, *decision.conditions, *((deleted,) if deleted is not None else ()))
+        levels = tuple(dict.fromkeys((*_outer_levels(grant), *decision.access_levels)))
+        shown, first = narrowed(principal, levels, grant.evidence[0].with_note(note))
+        out.append(
+            Grant(
+                principal=shown,
+                dataset=grant.dataset,
+                level=grant.level,
+                evidence=(first, *grant.evidence[1:], binding),
+                conditions=tuple(dict.fromkeys(conditions)),
+            )
+        )
+    return out
 
 
 def expand_convenience_grants(
@@ -172,9 +190,7 @@ def expand_convenience_grants(
                 gaps.setdefault(unknown.resource, unknown.gap)
             continue
         for holder in _holders(hierarchy, role, project):
-            expanded = _holder_grant(grant, holder, at)
-            if expanded is not None:
-                kept.append(expanded)
+            kept.extend(_holder_grants(grant, holder, at))
     out.grants[:] = kept
     _refresh_principals(out, kept)
     _record_gaps(out, hierarchy, gaps, reached)
@@ -230,19 +246,20 @@ def add_holder_edges(out: Evaluation, hierarchy: Hierarchy, *, at: datetime | No
         for role in BasicRole:
             target = convenience_principal(role, project)
             for holder in _holders(hierarchy, role, project):
-                decision = decide_unplaced(holder.condition, at=at)
-                source = member_principal(holder.member)
-                if decision is None or source.id == target.id or parse_convenience(source.id) is not None:
+                member = member_principal(holder.member)
+                if member.id == target.id or parse_convenience(member.id) is not None:
                     continue
-                deleted = deleted_condition(source)
-                note = None if holder.source == node.id else f"inherited by {node.id}"
-                out.add_principal(target)
-                out.add_edge(
-                    Edge(
-                        source=source,
-                        target=target,
-                        kind=EdgeKind.MEMBER_OF,
-                        evidence=(holder.evidence(note).with_decided(decision.decided),),
-                        conditions=decision.conditions + ((deleted,) if deleted is not None else ()),
+                for decision in decide_unplaced(holder.condition, at=at):  # none: false for every caller
+                    note = None if holder.source == node.id else f"inherited by {node.id}"
+                    source, evidence = narrowed(member, decision.access_levels, holder.evidence(note))
+                    deleted = deleted_condition(member)
+                    out.add_principal(target)
+                    out.add_edge(
+                        Edge(
+                            source=source,
+                            target=target,
+                            kind=EdgeKind.MEMBER_OF,
+                            evidence=(evidence.with_decided(decision.decided),),
+                            conditions=decision.conditions + ((deleted,) if deleted is not None else ()),
+                        )
                     )
-                )

@@ -17,9 +17,17 @@ Semantics, each with its Google page:
   (https://cloud.google.com/iam/docs/principal-identifiers).
 * Permissions use the v2 form ``storage.googleapis.com/objects.get``, ``*`` wildcards
   allowed (https://cloud.google.com/iam/docs/deny-permissions-support).
-* ``denialCondition`` tests resource tags, which the snapshot does not hold: the grant is
-  kept and made conditional, with the condition as written
-  (https://cloud.google.com/iam/docs/deny-overview#conditions).
+* ``denialCondition``: the rule applies only when it is true.  It "can use CEL functions that
+  evaluate resource tags. Other functions and operators are not supported"
+  (https://cloud.google.com/iam/docs/reference/rest/v2/policies#DenyRule,
+  https://cloud.google.com/iam/docs/deny-overview#conditions): ``resource.matchTag``,
+  ``resource.matchTagId``, ``resource.hasTagKey``, ``resource.hasTagKeyId``
+  (https://cloud.google.com/iam/docs/tags-access-control#conditions).  It is evaluated by
+  :mod:`.cel` (:func:`denial`): decided true, the rule denies as if it had no condition;
+  decided false (``false``, ``!true`` …), the rule denies nobody; otherwise — a tag function,
+  since the snapshot holds no resource tags, or anything deny policies do not support — the rule
+  *might not apply*, so it removes nobody: each grant it would deny is kept, conditional, with
+  the condition as written (fail closed).
 
 How seenby applies a rule to a grant (principal P, dataset, level) whose evidence is a
 role binding or a dataset access entry: the role's permissions minus the denied ones
@@ -56,13 +64,23 @@ from seenby.model import (
     PrincipalKind,
     network_parts,
 )
+from seenby.policies.gcp.cel import OPAQUE, Truth, attributes_named, evaluate
 from seenby.policies.gcp.conditions import iam_condition
 from seenby.policies.gcp.hierarchy import Hierarchy
 from seenby.policies.gcp.members import member_principal
 from seenby.policies.gcp.roles import Attachment, RoleCatalog, Target, levels_for
 from seenby.snapshot import Snapshot
 
-__all__ = ["DENY_POLICIES_READ", "DenyRule", "Memberships", "apply_deny_policies", "deny_rules", "v1_permission"]
+__all__ = [
+    "DENIAL_FUNCTIONS",
+    "DENY_POLICIES_READ",
+    "DenyRule",
+    "Memberships",
+    "apply_deny_policies",
+    "denial",
+    "deny_rules",
+    "v1_permission",
+]
 
 DENY_POLICIES_READ = "deny_policies"
 _TARGETS = {
@@ -205,13 +223,9 @@ def deny_rules(node: str, document: Any) -> list[DenyRule]:
             rule = entry.get("denyRule") if isinstance(entry, Mapping) else None
             if not isinstance(rule, Mapping):
                 continue
-            condition = iam_condition(rule.get("denialCondition"), where=f"deny policy {name} rules[{index}]")
-            if condition is not None:
-                condition = replace(
-                    condition,
-                    reason=f"denied by deny policy {name} rules[{index}] only when its denialCondition holds "
-                    "(resource tags are not in the snapshot)",
-                )
+            truth, condition = denial(rule.get("denialCondition"), where=f"deny policy {name} rules[{index}]")
+            if truth is Truth.FALSE:
+                continue  # never true: the rule denies nobody
             rules.append(
                 DenyRule(
                     node=node,
@@ -226,6 +240,41 @@ def deny_rules(node: str, document: Any) -> list[DenyRule]:
                 )
             )
     return rules
+
+
+# The functions a denialCondition may call (https://cloud.google.com/iam/docs/reference/rest/v2/policies#DenyRule:
+# "CEL functions that evaluate resource tags. Other functions and operators are not supported").
+DENIAL_FUNCTIONS = frozenset(
+    {"resource.matchTag", "resource.matchTagId", "resource.hasTagKey", "resource.hasTagKeyId"}
+)
+
+
+def denial(document: Any, *, where: str) -> tuple[Truth, Condition | None]:
+    """What a rule's ``denialCondition`` decides: TRUE (or no condition: it always applies), FALSE (never), or
+    UNKNOWN with the condition to carry on each grant the rule might deny (its reason says why it is open).
+
+    Evaluated on a resource whose tags the snapshot does not hold (:data:`~.cel.OPAQUE`): a tag function is
+    unknown, so only what does not depend on it is decided.  An expression that reads anything but the tag
+    functions is not one Google accepts; it is never decided either way.
+    """
+    condition = iam_condition(document, where=where)
+    if condition is None:
+        return Truth.TRUE, None
+    expression = condition.expression
+    unsupported = [a for a in attributes_named(expression) if a not in DENIAL_FUNCTIONS] if isinstance(
+        expression, str) else ["a condition without an expression"]  # fmt: skip
+    if unsupported:
+        reason = (
+            f"denied by {where} only when its denialCondition holds; it reads {', '.join(unsupported)}, which "
+            "deny policies do not support (only resource tag functions): not decided"
+        )
+        return Truth.UNKNOWN, replace(condition, reason=reason)
+    assert isinstance(expression, str)
+    truth = evaluate(expression, OPAQUE, None).truth
+    if truth in (Truth.TRUE, Truth.FALSE):
+        return truth, None
+    reason = f"denied by {where} only when its denialCondition holds (resource tags are not in the snapshot)"
+    return Truth.UNKNOWN, replace(condition, reason=reason)
 
 
 class _Applier:

@@ -29,6 +29,7 @@ account still applies (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acc
 
 from __future__ import annotations
 
+import fnmatch
 import heapq
 import json
 from collections.abc import Iterable, Mapping
@@ -55,8 +56,10 @@ __all__ = [
     "AccessPoints",
     "BucketRead",
     "ObjectAclScan",
+    "abac_wanted",
     "access_points_of",
     "bucket_region",
+    "bucket_tags_tested",
     "kms_key_references",
     "list_access_points",
     "list_buckets",
@@ -65,6 +68,7 @@ __all__ = [
     "listed_regions",
     "object_acls_apply",
     "object_acls_read",
+    "read_abac",
     "read_access_point",
     "read_bucket",
     "read_object_acl",
@@ -165,9 +169,10 @@ ACCESS_POINT_OPERATIONS = (LIST_ACCESS_POINTS, GET_ACCESS_POINT_POLICY, GET_ACCE
 LIST_OBJECTS_V2 = _s3("ListObjectsV2", "s3:ListBucket")
 GET_OBJECT_ACL = _s3("GetObjectAcl", "s3:GetObjectAcl")
 OBJECT_ACL_OPERATIONS = (LIST_OBJECTS_V2, GET_OBJECT_ACL)
+ABAC = BucketRead(name=S3BucketRead.ABAC, op=_s3("GetBucketAbac", "s3:GetBucketAbac"))
 OPERATIONS = (
     LIST_BUCKETS, GET_BUCKET_LOCATION, *(r.op for r in BUCKET_READS), *ACCESS_POINT_OPERATIONS,
-    *OBJECT_ACL_OPERATIONS,
+    *OBJECT_ACL_OPERATIONS, ABAC.op,
 )  # fmt: skip
 OBJECT_ACLS = S3BucketRead.OBJECT_ACLS
 MAX_LIST_KEYS = 1000
@@ -467,3 +472,79 @@ def with_object_acls(buckets: Iterable[Resource], scans: Mapping[str, ObjectAclS
             bucket = replace(bucket, reads={**bucket.reads, OBJECT_ACLS: object_acls_read(scan)})
         out.append(bucket)
     return out
+
+
+# -- ABAC status: read only where it can change a verdict ------------------------------------------------------
+
+_BUCKET_TAG_KEYS = ("aws:resourcetag/", "s3:buckettag/")
+
+
+def _statements(document: Any) -> Iterable[Mapping[str, Any]]:
+    """Every statement of every policy document inside ``document`` (a policy, GAAD, the organisation's
+    SCPs and RCPs), policy documents written as JSON text included."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return
+    if isinstance(document, Mapping):
+        statements = document.get("Statement")
+        if isinstance(statements, Mapping):
+            yield statements
+        elif isinstance(statements, list):
+            yield from (s for s in statements if isinstance(s, Mapping))
+        for key, value in document.items():
+            if key != "Statement" and isinstance(value, Mapping | list | str):
+                yield from _statements(value)
+    elif isinstance(document, list):
+        for item in document:
+            yield from _statements(item)
+
+
+def _may_cover_s3(statement: Mapping[str, Any]) -> bool:
+    """The statement's actions may include an S3 action (a ``NotAction`` may, whatever it lists)."""
+    if "NotAction" in statement:
+        return True
+    actions = statement.get("Action")
+    patterns = [actions] if isinstance(actions, str) else actions if isinstance(actions, list) else []
+    return any(fnmatch.fnmatchcase("s3", str(p).lower().partition(":")[0]) for p in patterns)
+
+
+def _statement_tests_tags(statement: Mapping[str, Any]) -> bool:
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return False
+    return any(
+        isinstance(block, Mapping) and any(str(key).lower().startswith(_BUCKET_TAG_KEYS) for key in block)
+        for block in condition.values()
+    )
+
+
+def bucket_tags_tested(documents: Iterable[Any]) -> bool:
+    """Whether some statement of ``documents`` that may cover an S3 action tests ``aws:ResourceTag/*`` or
+    ``s3:BucketTag/*`` (the account's IAM authorization details, the organisation's SCPs and RCPs, a bucket
+    policy).  Walks each document once: call it once per account, not per bucket."""
+    return any(_may_cover_s3(s) and _statement_tests_tags(s) for s in _statements(list(documents)))
+
+
+def abac_wanted(bucket: Resource, *, account_tests_tags: bool) -> bool:
+    """Whether the bucket's ABAC status can change a verdict, so GetBucketAbac is worth its call.
+
+    S3 puts a general purpose bucket's tags in the request context (``aws:ResourceTag/*``,
+    ``s3:BucketTag/*``) only when ABAC is enabled on it
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html): the status
+    matters only for a bucket that carries tags (a tag it does not carry is absent either way) and only when
+    some statement that may cover an S3 action tests those keys, in the bucket's own policy or in the
+    account's and organisation's policies (``account_tests_tags``, from :func:`bucket_tags_tested`).  A bucket
+    whose tags could not be read keeps the tag keys undecided whatever the status: not read.
+    """
+    tags = bucket.document(S3BucketRead.TAGS)
+    if not isinstance(tags, Mapping) or not tags.get("TagSet"):
+        return False
+    return account_tests_tags or bucket_tags_tested((bucket.document(S3BucketRead.POLICY),))
+
+
+def read_abac(clients: Clients, bucket: Resource) -> Resource:
+    """The bucket with its ``abac`` read added (GetBucketAbac, in the bucket's region)."""
+    abac = read(clients.get("s3", bucket.region), ABAC.op, Bucket=bucket.name)
+    return replace(bucket, reads={**bucket.reads, ABAC.name: abac})

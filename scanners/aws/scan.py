@@ -4,7 +4,8 @@
 
     GetCallerIdentity ─┬─ (org mode) DescribeOrganization, ListAccounts ─┬─ tree, policies
                        │                                                 └─ per member: AssumeRole
-                       └─ per account: BPA, GAAD, ListBuckets ─┬─ per bucket: 6 reads (+ its KMS keys)
+                       └─ per account: BPA, GAAD, ListBuckets ─┬─ per bucket: 6 reads (+ its KMS keys; GetBucketAbac
+                                                              │   at the end where some policy tests its tags)
                                                               │   ACLs in force: ListObjectsV2, then GetObjectAcl
                                                               │   for the newest ``object_acl_limit`` objects
                                                               └─ per region of its buckets: ListAccessPoints
@@ -147,6 +148,7 @@ class _Scan:
             for state in list(self.accounts.values()):
                 for ref in state.deferred.values():
                     group.spawn(self._read_foreign_key, state, ref)
+                self._read_abac_where_wanted(group, state)
             group.wait()
         return caller, self._shards(caller)
 
@@ -337,6 +339,25 @@ class _Scan:
         assert state.clients is not None
         for key in keys:
             state.add_object_acl(scan, key, s3.read_object_acl(state.clients, bucket, key))
+
+    def _read_abac_where_wanted(self, group: TaskGroup, state: _Account) -> None:
+        """GetBucketAbac for each bucket whose ABAC status can change a verdict (:func:`s3.abac_wanted`).
+
+        Run once every policy of the account (and the organisation's SCPs and RCPs) has been read.
+        """
+        if state.clients is None:
+            return
+        reads = (state.reads.get("authorization_details"), self.org_reads.get("policies"))
+        account_tests_tags = s3.bucket_tags_tested(r.document for r in reads if r is not None and r.ok)
+        for index, bucket in enumerate(state.buckets):
+            if s3.abac_wanted(bucket, account_tests_tags=account_tests_tags):
+                group.spawn(self._read_abac, state, index)
+
+    def _read_abac(self, state: _Account, index: int) -> None:
+        assert state.clients is not None
+        bucket = s3.read_abac(state.clients, state.buckets[index])
+        with state.lock:
+            state.buckets[index] = bucket
 
     def _read_foreign_key(self, state: _Account, ref: KeyReference) -> None:
         """A key in another account: read by that account's credentials when this scan has them."""

@@ -3,8 +3,10 @@
 S3 evaluates both keys against the bucket's tags, for bucket and object requests alike, only once ABAC is enabled
 on the bucket, and ABAC is off by default (https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging.html,
 https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging-enable-abac.html): with ABAC off the keys are
-absent from the request context.  The scan reads the tags (GetBucketTagging) but not the ABAC status, so a
-condition is decided where both cases give the same answer, and stays conditional otherwise.  A key missing from
+absent from the request context.  The scan reads the tags (GetBucketTagging) and, only where a policy tests them,
+the ABAC status (GetBucketAbac, https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAbac.html).  With the
+status, a condition is decided from it; without it (not read, denied, no status given) a condition is decided where
+both cases give the same answer, and stays conditional otherwise.  A key missing from
 the request makes a positive operator false and a negated one true
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
 """
@@ -21,6 +23,7 @@ from tests.aws.cases import COND, PUBLIC, SURE, S
 BUCKET_TAGS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging.html"
 OPERATORS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html"
 ACCESS_POINT_TAGS = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-tagging.html"
+GET_BUCKET_ABAC = "https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketAbac.html"
 
 PROD = {"env": "prod"}
 CASES = [
@@ -98,3 +101,45 @@ def test_resource_tag_through_an_access_point_stays_conditional(aws: Any) -> Non
     bucket = aws.bucket(policy=aws.policy(delegate), tags={"env": "dev"})
     bucket["reads"]["access_points"] = aws.read("s3control:ListAccessPoints", {"AccessPointList": [point]})
     assert aws.audience(aws.evaluate(*aws.base(bucket, account_bpa=aws.bpa()))) == {PUBLIC: COND}
+
+
+def _abac(status: str | None) -> dict[str, Any]:
+    """GetBucketAbac's response as boto3 parses it (``AbacStatus.Status``: Enabled | Disabled), or no status."""
+    return {"AbacStatus": {"Status": status} if status else {}}
+
+
+ABAC_CASES = [
+    # (id, ABAC read document or outcome, tags, statements, expected READ audience)
+    ("enabled-allow-on-the-bucket-tag-opens", _abac("Enabled"), PROD,
+     [S(condition={"StringEquals": {"aws:ResourceTag/env": "prod"}})], {PUBLIC: SURE}),
+    ("disabled-allow-on-the-bucket-tag-opens-nothing", _abac("Disabled"), PROD,
+     [S(condition={"StringEquals": {"aws:ResourceTag/env": "prod"}})], {}),
+    ("enabled-bucket-tag-key-alike", _abac("Enabled"), PROD,
+     [S(condition={"StringEquals": {"s3:BucketTag/env": "prod"}})], {PUBLIC: SURE}),
+    ("disabled-bucket-tag-key-alike", _abac("Disabled"), PROD,
+     [S(condition={"StringEquals": {"s3:BucketTag/env": "prod"}})], {}),
+    ("enabled-deny-unless-tagged-removes-nobody", _abac("Enabled"), PROD,
+     [S(), S("Deny", condition={"StringNotEquals": {"aws:ResourceTag/env": "prod"}})], {PUBLIC: SURE}),
+    ("disabled-deny-unless-tagged-removes-everyone", _abac("Disabled"), PROD,
+     [S(), S("Deny", condition={"StringNotEquals": {"aws:ResourceTag/env": "prod"}})], {}),
+    ("enabled-null-false-holds", _abac("Enabled"), PROD,
+     [S(condition={"Null": {"aws:ResourceTag/env": "false"}})], {PUBLIC: SURE}),
+    ("no-status-given-stays-conditional", _abac(None), PROD,
+     [S(condition={"StringEquals": {"aws:ResourceTag/env": "prod"}})], {PUBLIC: COND}),
+    ("denied-read-stays-conditional", "denied", PROD,
+     [S(condition={"StringEquals": {"aws:ResourceTag/env": "prod"}})], {PUBLIC: COND}),
+    ("error-read-stays-conditional", "error", PROD,
+     [S(condition={"StringEquals": {"aws:ResourceTag/env": "prod"}})], {PUBLIC: COND}),
+]
+
+
+@pytest.mark.parametrize(("abac", "tags", "statements", "expected"), [c[1:] for c in ABAC_CASES],
+                         ids=[c[0] for c in ABAC_CASES])  # fmt: skip
+def test_bucket_tag_condition_with_the_abac_status(
+    aws: Any, abac: Any, tags: dict, statements: list[dict], expected: dict
+) -> None:
+    """With GetBucketAbac's status read, the tag keys are the bucket's tags (Enabled) or absent (Disabled); an
+    unread status, or a response without one, leaves the condition as without the read (fail closed)."""
+    bucket = aws.bucket(policy=aws.policy(*statements), tags=tags)
+    bucket["reads"]["abac"] = aws.read("s3:GetBucketAbac", abac)
+    assert aws.audience(aws.evaluate(*aws.base(bucket, account_bpa=aws.bpa()))) == expected, GET_BUCKET_ABAC

@@ -14,12 +14,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
+import pytest
+
 from seenby.audit import audit
 from seenby.config import parse_rules
 from seenby.findings import AudienceClass, Severity
 from seenby.model import AccessLevel, ReadOutcome
 from seenby.snapshot import Read
 from tests.gcp.builders import (
+    PROJECT,
     audience,
     binding,
     bucket,
@@ -149,3 +152,62 @@ def test_declaring_one_of_two_required_access_levels_covers_their_callers() -> N
     rules = parse_rules(RULES.format(read=f'"{CORP_AUDIENCE}"'), source="rules.yaml")
     result = audit(snapshot(*_bucket(expression, "allUsers")), rules, today=TODAY)
     assert [f.rule_id for f in result.active if f.level is R] == []
+
+
+# -- basic-role holders (projectViewer: and kin) are narrowed like any binding's members --------------------------
+
+DOMAIN = "domain:corp.example"
+VIEWERS = f"projectViewer:{PROJECT}"
+FROM_LAPTOP = f"'{LAPTOP}' in request.auth.access_levels"
+
+
+def _via_basic_role(member: str, *, holder_condition: str | None, grant_condition: str | None) -> set[str]:
+    """Readers of gs://b when ``member`` holds roles/viewer on the project (under ``holder_condition``) and the
+    bucket grants objectViewer to projectViewer:p (under ``grant_condition``); all unconditional ones."""
+    def cond(expression: str | None) -> dict | None:
+        return {"title": "t", "expression": expression} if expression else None
+
+    project_iam = policy(binding("roles/viewer", member, condition=cond(holder_condition)))
+    iam = policy(binding("roles/storage.objectViewer", VIEWERS, condition=cond(grant_condition)))
+    ev = evaluate_snapshot(org(), project(iam=project_iam), bucket("b", iam=iam))
+    assert conditional_audience(ev, B, R) == set()
+    return audience(ev, B, R)
+
+
+BASIC_ROLE_CASES = [
+    # (id, holder, holder binding's condition, the bucket binding's condition, expected readers)
+    ("domain-holder-from-an-access-level", DOMAIN, FROM_CORP, None, {f"{DOMAIN}@{CORP_AUDIENCE}"}),
+    ("domain-holder-of-a-grant-from-an-access-level", DOMAIN, None, FROM_CORP, {f"{DOMAIN}@{CORP_AUDIENCE}"}),
+    ("both-levels-required", DOMAIN, FROM_LAPTOP, FROM_CORP, {f"{DOMAIN}@gcp-access-level:{CORP}+{LAPTOP}"}),
+    ("either-level-opens-to-both", DOMAIN, f"{FROM_CORP} || {FROM_LAPTOP}", None,
+     {f"{DOMAIN}@{CORP_AUDIENCE}", f"{DOMAIN}@gcp-access-level:{LAPTOP}"}),
+    ("outside-every-level-narrows-nobody", DOMAIN, f"!({FROM_CORP})", None, {DOMAIN}),
+    ("user-holder-stays-the-user", "user:ana@corp.example", FROM_CORP, None, {"user:ana@corp.example"}),
+]
+
+
+@pytest.mark.parametrize(("holder", "holder_condition", "grant_condition", "expected"),
+                         [c[1:] for c in BASIC_ROLE_CASES], ids=[c[0] for c in BASIC_ROLE_CASES])  # fmt: skip
+def test_basic_role_holder_is_narrowed_by_access_levels(
+    holder: str, holder_condition: str | None, grant_condition: str | None, expected: set[str]
+) -> None:
+    """A convenience member's holder is narrowed to its callers from the access levels of either binding, as a
+    binding to the holder is (https://cloud.google.com/iam/docs/conditions-attribute-reference#access-levels,
+    https://cloud.google.com/storage/docs/access-control/iam#convenience-values)."""
+    assert _via_basic_role(holder, holder_condition=holder_condition, grant_condition=grant_condition) == expected
+
+
+@pytest.mark.parametrize("expression", [FROM_CORP, f"{FROM_CORP} || {FROM_LAPTOP}", f"!({FROM_CORP})"])
+def test_basic_role_holder_gets_the_audience_of_a_direct_binding(expression: str) -> None:
+    """The same condition gives the same audience whether the domain is bound to the bucket or holds the basic role
+    behind projectViewer:; https://cloud.google.com/storage/docs/access-control/iam#convenience-values"""
+    direct = _readers(expression, DOMAIN)
+    assert (_via_basic_role(DOMAIN, holder_condition=expression, grant_condition=None), set()) == direct
+
+
+def test_holder_edge_into_the_convenience_member_is_narrowed() -> None:
+    """The membership edge into projectViewer:p leaves from the domain's callers from the access level; https://cloud.google.com/iam/docs/conditions-attribute-reference#access-levels"""
+    project_iam = policy(binding("roles/viewer", DOMAIN, condition={"title": "t", "expression": FROM_CORP}))
+    ev = evaluate_snapshot(org(), project(iam=project_iam), bucket("b"))
+    edges = {(e.source.id, e.target.id, bool(e.conditions)) for e in ev.edges if e.target.id == VIEWERS}
+    assert edges == {(f"{DOMAIN}@{CORP_AUDIENCE}", VIEWERS, False)}

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
+
 from seenby.model import AccessLevel, EvidenceKind, ReadOutcome
 from seenby.policies import evaluate as evaluate_all
 from seenby.policies.gcp.deny import v1_permission
@@ -455,3 +457,46 @@ def test_customer_not_tied_to_a_domain_keeps_the_grant_and_says_why() -> None:
         "user:alice@corp.example",
         True,
     )
+
+
+DENY_RULE = "https://cloud.google.com/iam/docs/reference/rest/v2/policies#DenyRule"
+TAG = "resource.matchTag('123456789012/env', 'prod')"
+DENIAL_CASES = [
+    # (id, denialCondition expression, expected (unconditional readers, conditional readers))
+    ("tag-function-might-not-apply-removes-nobody", TAG, (set(), {"allUsers"})),
+    ("tag-id-function-alike", "resource.matchTagId('tagKeys/1', 'tagValues/2')", (set(), {"allUsers"})),
+    ("has-tag-key-alike", "!resource.hasTagKey('123456789012/env')", (set(), {"allUsers"})),
+    ("decided-true-removes-its-principals", f"{TAG} || true", (set(), set())),
+    ("literal-true-removes-its-principals", "true", (set(), set())),
+    ("decided-false-removes-nobody", f"{TAG} && false", ({"allUsers"}, set())),
+    ("literal-false-removes-nobody", "false", ({"allUsers"}, set())),
+    # request.time is not a function deny conditions support: never decided, even where an allow condition would be
+    ("unsupported-attribute-is-not-decided", "request.time < timestamp('2000-01-01T00:00:00Z')", (set(), {"allUsers"})),
+]
+
+
+@pytest.mark.parametrize(("expression", "expected"), [c[1:] for c in DENIAL_CASES], ids=[c[0] for c in DENIAL_CASES])
+def test_denial_condition_is_decided_by_the_documented_rule(expression: str, expected: tuple[set, set]) -> None:
+    """A denialCondition decided true denies; decided false, or one that might not apply, removes nobody (an
+    undecided one leaves the grant conditional).  Deny conditions support only resource tag functions;
+    https://cloud.google.com/iam/docs/reference/rest/v2/policies#DenyRule"""
+    ev = evaluate(
+        with_deny(org(), rule(["principalSet://goog/public:all"], [GET],
+                              condition={"title": "t", "expression": expression})),
+        project(),
+        bucket("b", iam=policy(binding(VIEWER, "allUsers"))),
+    )  # fmt: skip
+    assert (audience(ev, B, R) - conditional_audience(ev, B, R), conditional_audience(ev, B, R)) == expected, DENY_RULE
+
+
+def test_unsupported_denial_condition_says_why() -> None:
+    """A denialCondition reading what deny policies do not support names it in the grant's reason; https://cloud.google.com/iam/docs/reference/rest/v2/policies#DenyRule"""
+    expression = "request.time < timestamp('2000-01-01T00:00:00Z')"
+    ev = evaluate(
+        with_deny(org(), rule(["principal://goog/subject/x@corp.example"], [GET],
+                              condition={"title": "t", "expression": expression})),
+        project(),
+        bucket("b", iam=policy(binding(VIEWER, "user:x@corp.example"))),
+    )  # fmt: skip
+    [grant] = grants(ev, B, R, "user:x@corp.example")
+    assert "request.time" in grant.conditions[-1].reason and "do not support" in grant.conditions[-1].reason

@@ -630,9 +630,14 @@ CASES = [
          ALICE, {R, L}, dataset=TABLE),
     case("condition-basic-role-conditional-makes-convenience-conditional", CONDITIONS_OVERVIEW,
          lambda: [org(), project(iam=policy(binding("roles/viewer", ALICE_M, condition={
-                      "title": "t", "expression": NETWORK}))),
+                      "title": "t", "expression": 'origin.ip == "203.0.113.7"'}))),
                   bucket("b", iam=policy(binding("roles/storage.objectViewer", f"projectViewer:{PROJECT}")))],
          ALICE, set(), {R, L}),
+    case("condition-basic-role-access-level-keeps-the-user", ACCESS_LEVELS,
+         lambda: [org(), project(iam=policy(binding("roles/viewer", ALICE_M, condition={
+                      "title": "t", "expression": NETWORK}))),
+                  bucket("b", iam=policy(binding("roles/storage.objectViewer", f"projectViewer:{PROJECT}")))],
+         ALICE, {R, L}),
     case("condition-basic-role-expired-makes-no-convenience-member", ATTRIBUTES,
          lambda: [org(), project(iam=policy(binding("roles/viewer", ALICE_M, condition={
                       "title": "t", "expression": 'request.time < timestamp("2020-01-01T00:00:00Z")'}))),

@@ -58,7 +58,7 @@ from seenby.policies.aws.lakeformation import LakeFormation, load_lake_formation
 from seenby.policies.aws.matching import has_wildcard
 from seenby.policies.aws.resource_policy import GuardedResource, ResourcePolicyEvaluator
 from seenby.policies.aws.services import ServiceContext
-from seenby.registry import TypeName
+from seenby.registry import GlueCatalogRead, TypeName
 from seenby.snapshot import Resource
 
 __all__ = ["GlueTable", "evaluate_glue", "level_actions", "load_tables", "location_bucket", "table_of_pattern"]
@@ -116,12 +116,12 @@ def load_tables(res: Resource) -> list[GlueTable]:
     """The tables of one catalog resource, with the catalog's resource policy."""
     head = res.id.rsplit(":catalog", 1)[0]
     policy = None
-    doc = res.document("resource_policy")
+    doc = res.document(GlueCatalogRead.RESOURCE_POLICY)
     if isinstance(doc, Mapping) and doc.get("PolicyInJson"):
         policy = parse_policy(doc["PolicyInJson"], source=res.id, kind=EvidenceKind.RESOURCE_POLICY,
                               require_principal=True)  # fmt: skip
     out = []
-    for i, table in enumerate((res.document("tables") or {}).get("TableList") or []):
+    for i, table in enumerate((res.document(GlueCatalogRead.TABLES) or {}).get("TableList") or []):
         database, name = str(table.get("DatabaseName") or ""), str(table.get("Name") or "")
         if not (database and name):
             continue

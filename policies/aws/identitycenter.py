@@ -26,7 +26,7 @@ from typing import Any
 from seenby.model import Edge, EdgeKind, Evidence, EvidenceKind, Principal, PrincipalKind, Provider
 from seenby.policies.aws.iam import Entity
 from seenby.policies.aws.services import ServiceContext
-from seenby.registry import TypeName
+from seenby.registry import SsoInstanceRead, TypeName
 from seenby.snapshot import Resource
 
 __all__ = ["ROLE_PATH", "evaluate_identity_center", "provisioned_role", "sso_group_id", "sso_user_id"]
@@ -66,7 +66,7 @@ def evaluate_identity_center(ctx: ServiceContext) -> None:
 
 
 def _evaluate_instance(ctx: ServiceContext, res: Resource) -> None:
-    instance = res.document("instance") or {}
+    instance = res.document(SsoInstanceRead.INSTANCE) or {}
     store = str(instance.get("IdentityStoreId") or res.name or res.id)
     users: dict[str, Principal] = {}
     for u in _list(res, "users", "Users"):

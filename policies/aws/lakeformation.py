@@ -68,7 +68,7 @@ from seenby.model import (
     Provider,
 )
 from seenby.policies.aws.population import Population
-from seenby.registry import TypeName
+from seenby.registry import LakeFormationRead, TypeName
 from seenby.snapshot import Resource
 
 __all__ = [
@@ -329,16 +329,16 @@ def lf_principal(pop: Population, ident: str, account: str | None) -> Principal 
 
 
 def load_lake_formation(res: Resource) -> LakeFormation:
-    settings_doc = res.document("settings")
+    settings_doc = res.document(LakeFormationRead.SETTINGS)
     settings = settings_doc.get("DataLakeSettings") if isinstance(settings_doc, Mapping) else None
-    perms_read = res.read("permissions")
+    perms_read = res.read(LakeFormationRead.PERMISSIONS)
     permissions = None
     if perms_read is not None and perms_read.ok:
         permissions = list((perms_read.document or {}).get("PrincipalResourcePermissions") or [])
-    resources_read = res.read("resources")
-    locations = list((res.document("resources") or {}).get("ResourceInfoList") or [])
+    resources_read = res.read(LakeFormationRead.RESOURCES)
+    locations = list((res.document(LakeFormationRead.RESOURCES) or {}).get("ResourceInfoList") or [])
     known = resources_read is not None and (resources_read.ok or not resources_read.outcome.is_gap)
-    settings_read = res.read("settings")
+    settings_read = res.read(LakeFormationRead.SETTINGS)
     return LakeFormation(source=res.id, account=res.account, settings=settings, permissions=permissions,
                          locations=locations, locations_known=known,
                          settings_failed=settings_read is not None and settings_read.outcome.is_gap)  # fmt: skip

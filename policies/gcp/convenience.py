@@ -49,6 +49,7 @@ from seenby.policies.gcp.members import (
     member_principal,
     parse_convenience,
 )
+from seenby.registry import GcpNodeRead, TypeName
 
 __all__ = ["Missing", "add_holder_edges", "expand_convenience_grants"]
 
@@ -79,7 +80,7 @@ def _unknown_holders(hierarchy: Hierarchy, project: str) -> _Unknown | None:
         message = f"{why}: the holders of its basic roles (projectViewer:, project-viewers-N …) are unknown"
         gap = CoverageGap(
             resource=node_id,
-            resource_type="gcp.project",
+            resource_type=TypeName.GCP_PROJECT,
             read="iam_policy",
             api="projects.getIamPolicy",
             outcome=ReadOutcome.ERROR,
@@ -89,7 +90,7 @@ def _unknown_holders(hierarchy: Hierarchy, project: str) -> _Unknown | None:
         )
         return _Unknown(why=why, resource=node_id, gap=gap)
     for node in hierarchy.chain(project):
-        read = node.resource.read("iam_policy")
+        read = node.resource.read(GcpNodeRead.IAM_POLICY)
         if read is None and node.id != node_id:
             continue  # an ancestor without the read is taken to bind nothing, as for its organisation policies
         if read is None:
@@ -199,7 +200,7 @@ def _record_gaps(
         gap = gaps.get(resource)
         if gap is None:  # a denied or failed read of the snapshot: widen the generic gap to these datasets
             node = hierarchy.nodes.get(resource)
-            read = node.resource.read("iam_policy") if node is not None else None
+            read = node.resource.read(GcpNodeRead.IAM_POLICY) if node is not None else None
             if node is None or read is None or not read.outcome.is_gap:
                 continue
             account = node.resource.account
@@ -224,7 +225,7 @@ def _record_gaps(
 def add_holder_edges(out: Evaluation, hierarchy: Hierarchy, *, at: datetime | None = None) -> None:
     """A MEMBER_OF edge from each basic-role holder of each project into its convenience member."""
     for node in hierarchy.nodes.values():
-        if node.resource.type != "gcp.project" or _unknown_holders(hierarchy, node.id) is not None:
+        if node.resource.type != TypeName.GCP_PROJECT or _unknown_holders(hierarchy, node.id) is not None:
             continue
         project = node.id.removeprefix("projects/")
         for role in BasicRole:

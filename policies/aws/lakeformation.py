@@ -233,11 +233,11 @@ class LakeFormation:
         """Whether Lake Formation's answers are too thin to drop the IAM path: (IAM open, why, coverage note)."""
         if not self.permissions:
             why = f"{self.source}: ListPermissions returned no permissions, so Lake Formation is not taken to govern"
-            return True, why, ("permissions", why + " (IAM path kept)")
+            return True, why, (LakeFormationRead.PERMISSIONS, why + " (IAM path kept)")
         if self.settings is None:
             why = (f"{self.source}: the data lake settings are unknown; by default new tables give "
                    "IAM_ALLOWED_PRINCIPALS ALL")  # fmt: skip
-            return True, why, (None if self.settings_failed else ("settings", why + " (IAM path kept)"))
+            return True, why, (None if self.settings_failed else (LakeFormationRead.SETTINGS, why + " (IAM path kept)"))
         if not named and _defaults_to_iam(self.settings):
             why = (f"{self.source}: no permission names the table and CreateTableDefaultPermissions gives "
                    "new tables IAM_ALLOWED_PRINCIPALS")  # fmt: skip

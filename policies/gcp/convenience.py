@@ -81,7 +81,7 @@ def _unknown_holders(hierarchy: Hierarchy, project: str) -> _Unknown | None:
         gap = CoverageGap(
             resource=node_id,
             resource_type=TypeName.GCP_PROJECT,
-            read="iam_policy",
+            read=GcpNodeRead.IAM_POLICY,
             api="projects.getIamPolicy",
             outcome=ReadOutcome.ERROR,
             error_code=_NOT_IN_SNAPSHOT,
@@ -98,7 +98,7 @@ def _unknown_holders(hierarchy: Hierarchy, project: str) -> _Unknown | None:
             gap = CoverageGap(
                 resource=node.id,
                 resource_type=node.resource.type,
-                read="iam_policy",
+                read=GcpNodeRead.IAM_POLICY,
                 api="getIamPolicy",
                 outcome=ReadOutcome.ERROR,
                 error_code=_NOT_IN_SNAPSHOT,
@@ -208,7 +208,7 @@ def _record_gaps(
             gap = CoverageGap(
                 resource=resource,
                 resource_type=node.resource.type,
-                read="iam_policy",
+                read=GcpNodeRead.IAM_POLICY,
                 api=read.api,
                 outcome=read.outcome,
                 error_code=read.error_code,

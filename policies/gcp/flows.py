@@ -38,7 +38,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from seenby.model import Carries, CoverageGap, Evidence, EvidenceKind, Flow, FlowKind, ReadOutcome
-from seenby.registry import BigQueryTableRead, TypeName
+from seenby.registry import BigQueryTableRead, GcpNodeRead, TypeName
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = [
@@ -177,7 +177,7 @@ def _listed(res: Resource, read: str, key: str) -> Iterator[tuple[str, Mapping[s
 
 
 def _active_configs(res: Resource) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    for where, config in _listed(res, "transfer_configs", "transferConfigs"):
+    for where, config in _listed(res, GcpNodeRead.TRANSFER_CONFIGS, "transferConfigs"):
         if not config.get("disabled"):
             yield where, config
 
@@ -241,7 +241,7 @@ def _job_source(spec: Mapping[str, Any]) -> str | None:
 
 
 def _transfer_jobs(res: Resource) -> Iterator[Flow]:
-    for where, job in _listed(res, "transfer_jobs", "transferJobs"):
+    for where, job in _listed(res, GcpNodeRead.TRANSFER_JOBS, "transferJobs"):
         spec = job.get("transferSpec") or job.get("replicationSpec") or {}
         source = _job_source(spec)
         sink = (spec.get("gcsDataSink") or {}).get("bucketName")

@@ -251,7 +251,7 @@ class _Bucket:
                 CoverageGap(
                     resource=self.id,
                     resource_type=self.resource.type,
-                    read="object_acls",
+                    read=GcsBucketRead.OBJECT_ACLS,
                     api=read.api,
                     outcome=ReadOutcome.ERROR,
                     error_code="Truncated",

@@ -94,7 +94,8 @@ def read_dashboard(ctx: AccountContext, region: str, dashboard_id: str, arn: str
         ),
     }
     if not described.ok:
-        for name, op in (("data_sets", DESCRIBE_DATA_SET), ("data_sources", DESCRIBE_DATA_SOURCE)):
+        for name, op in ((QuickSightDashboardRead.DATA_SETS, DESCRIBE_DATA_SET),
+                         (QuickSightDashboardRead.DATA_SOURCES, DESCRIBE_DATA_SOURCE)):
             reads[name] = Read(outcome=described.outcome, api=op.api, error_code=described.error_code,
                                message="not read: the dashboard could not be described")  # fmt: skip
         return Resource(type=DASHBOARD_TYPE, id=arn, account=ctx.account, region=region, reads=reads)

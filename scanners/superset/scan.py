@@ -192,7 +192,8 @@ def scan_superset(
     settings = {"DASHBOARD_RBAC": config.dashboard_rbac}
     instance = _instance(client, settings)
     dataset_prefix, dashboard_prefix = resource_ids(client.url)
-    listings = {"datasets": client.read(DATASETS), "dashboards": client.read(DASHBOARDS)}
+    listings = {SupersetInstanceRead.DATASETS: client.read(DATASETS),
+                SupersetInstanceRead.DASHBOARDS: client.read(DASHBOARDS)}  # fmt: skip
     if client.bearer and _public_role_has_permissions(instance):
         listings = {k: _shadowed(v) for k, v in listings.items()}
         instance = Resource(
@@ -211,10 +212,11 @@ def scan_superset(
         reads={**instance.reads, **{k: _clean(v) for k, v in listings.items()}},
     )
     jobs: list[Callable[[], Resource]] = []
-    if listings["datasets"].ok:
-        jobs += [lambda s=s: _dataset(dataset_prefix, client.url, s) for s in listings["datasets"].document["result"]]
-    if listings["dashboards"].ok:
-        jobs += [lambda s=s: _dashboard(client, dashboard_prefix, s) for s in listings["dashboards"].document["result"]]
+    datasets, dashboards = listings[SupersetInstanceRead.DATASETS], listings[SupersetInstanceRead.DASHBOARDS]
+    if datasets.ok:
+        jobs += [lambda s=s: _dataset(dataset_prefix, client.url, s) for s in datasets.document["result"]]
+    if dashboards.ok:
+        jobs += [lambda s=s: _dashboard(client, dashboard_prefix, s) for s in dashboards.document["result"]]
     with ThreadPoolExecutor(max_workers=config.max_workers) as pool:
         resources = list(pool.map(lambda job: job(), jobs))
     if progress is not None:

@@ -135,7 +135,8 @@ def test_no_module_spells_a_type_name():
 
 
 # Where a read name stands in code: resource.read(NAME) / .document(NAME), reads[NAME], reads.get(NAME),
-# NAME in reads, {NAME: ...} as a resource's reads, and the importers' and scanners' writers.
+# NAME in reads, {NAME: ...} as a resource's reads, read=NAME (evidence, gaps), and the importers' and
+# scanners' writers.
 _READ_CALLS = {"read": 0, "document": 0, "set_read": 1, "put": 1, "_child": 1, "listing": 1}
 _READS_METHODS = {"get", "setdefault", "pop"}
 # The modules whose read names must come from the registry (issue 13): every Google Cloud and Superset
@@ -168,6 +169,8 @@ def _read_name_positions(tree: ast.AST):
             for kw in node.keywords:
                 if kw.arg == "reads" and isinstance(kw.value, ast.Dict):
                     yield from (k for k in kw.value.keys if k is not None)
+                if kw.arg == "read":  # evidence and gaps name the read they come from
+                    yield kw.value
         if isinstance(node, ast.Subscript) and _is_reads(node.value):
             yield node.slice
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and _is_reads(node.comparators[0]):

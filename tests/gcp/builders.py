@@ -30,7 +30,8 @@ def _reads(**reads: Any) -> dict[str, Read]:
 
 
 def _iam(iam: Any) -> Any:
-    """A node's, bucket's or table's IAM policy: an empty one unless given (a required read: docs/snapshot.md)."""
+    """An organisation's, folder's, bucket's or table's IAM policy: an empty one unless given (a required read,
+    docs/snapshot.md).  A project keeps none unless given: its basic-role holders stay unknown."""
     return policy() if iam is None else iam
 
 
@@ -87,7 +88,7 @@ def project(
         parent=parent,
         reads=_reads(
             metadata={"name": f"projects/{number}", "projectId": project_id, "parent": parent},
-            iam_policy=_iam(iam),
+            iam_policy=iam,  # none unless given: basic-role holders unknown (convenience.py)
             org_policies=org_policies,
         ),
     )

@@ -211,19 +211,19 @@ _RENDERERS: dict[tuple[str, str], Callable[[Change], Iterator[str]]] = {
     (TypeName.AWS_GLUE_CATALOG, "resource_policy"): _glue_policy,
     (TypeName.AWS_ACCOUNT, "authorization_details"): _authorization_details,
     (TypeName.AWS_QUICKSIGHT_DASHBOARD, "permissions"): _quicksight_permissions,
-    ("gcp.storage.bucket", "iam_policy"): _gcp_iam(
+    (TypeName.GCP_STORAGE_BUCKET, "iam_policy"): _gcp_iam(
         lambda c: f"gcloud storage buckets remove-iam-policy-binding {shlex.quote(c.resource)}"
     ),
-    ("gcp.storage.bucket", "metadata"): _gcs_metadata,
-    ("gcp.bigquery.dataset", "metadata"): _bigquery_dataset,
-    ("gcp.bigquery.table", "iam_policy"): _gcp_iam(_bq_table_target),
-    ("gcp.project", "iam_policy"): _gcp_iam(
+    (TypeName.GCP_STORAGE_BUCKET, "metadata"): _gcs_metadata,
+    (TypeName.GCP_BIGQUERY_DATASET, "metadata"): _bigquery_dataset,
+    (TypeName.GCP_BIGQUERY_TABLE, "iam_policy"): _gcp_iam(_bq_table_target),
+    (TypeName.GCP_PROJECT, "iam_policy"): _gcp_iam(
         lambda c: f"gcloud projects remove-iam-policy-binding {shlex.quote(c.resource.removeprefix('projects/'))}"
     ),
-    ("gcp.folder", "iam_policy"): _gcp_iam(
+    (TypeName.GCP_FOLDER, "iam_policy"): _gcp_iam(
         lambda c: f"gcloud resource-manager folders remove-iam-policy-binding {c.resource.removeprefix('folders/')}"
     ),
-    ("gcp.organization", "iam_policy"): _gcp_iam(
+    (TypeName.GCP_ORGANIZATION, "iam_policy"): _gcp_iam(
         lambda c: f"gcloud organizations remove-iam-policy-binding {c.resource.removeprefix('organizations/')}"
     ),
 }
@@ -248,9 +248,9 @@ _TERRAFORM_POLICIES = {
     "aws_glue_resource_policy": (TypeName.AWS_GLUE_CATALOG, "resource_policy", "policy_in_json"),
 }
 _TERRAFORM_MEMBERS = {  # one member and one role per resource: the fix removes the resource
-    "google_storage_bucket_iam_member": ("gcp.storage.bucket", "iam_policy"),
-    "google_bigquery_table_iam_member": ("gcp.bigquery.table", "iam_policy"),
-    "google_project_iam_member": ("gcp.project", "iam_policy"),
+    "google_storage_bucket_iam_member": (TypeName.GCP_STORAGE_BUCKET, "iam_policy"),
+    "google_bigquery_table_iam_member": (TypeName.GCP_BIGQUERY_TABLE, "iam_policy"),
+    "google_project_iam_member": (TypeName.GCP_PROJECT, "iam_policy"),
 }
 
 

@@ -87,17 +87,17 @@ def _worst_case(res: Resource, read: str, variant: str = "anyone") -> Read | Non
     if key == (TypeName.AWS_GLUE_CATALOG, GlueCatalogRead.RESOURCE_POLICY):
         return ok("glue:GetResourcePolicy",
                   {"PolicyInJson": _aws_policy([res.id.rsplit(":", 1)[0] + ":*"], "glue:*", variant)})
-    if key == ("gcp.storage.bucket", "iam_policy"):
+    if key == (TypeName.GCP_STORAGE_BUCKET, "iam_policy"):
         return ok("storage.buckets.getIamPolicy", {"version": 3, "bindings": [
             {"role": "roles/storage.admin", "members": ["allUsers", "allAuthenticatedUsers"]}]})
-    if key == ("gcp.storage.bucket", "metadata"):  # fine-grained ACLs on, prevention inherited, anyone OWNER
+    if key == (TypeName.GCP_STORAGE_BUCKET, "metadata"):  # fine-grained ACLs on, prevention inherited, anyone OWNER
         name = res.id.removeprefix("gs://")
         anyone = [{"entity": "allUsers", "role": "OWNER"}, {"entity": "allAuthenticatedUsers", "role": "OWNER"}]
         return ok("storage.buckets.get", {
             "kind": "storage#bucket", "id": name, "name": name, "labels": {}, "acl": anyone,
             "defaultObjectAcl": anyone, "iamConfiguration": {"uniformBucketLevelAccess": {"enabled": False},
                                                              "publicAccessPrevention": "inherited"}})
-    if key == ("gcp.project", "iam_policy"):
+    if key == (TypeName.GCP_PROJECT, "iam_policy"):
         return ok("cloudresourcemanager.projects.getIamPolicy", {"version": 3, "bindings": [
             {"role": role, "members": ["allUsers", "allAuthenticatedUsers"]}
             for role in ("roles/storage.admin", "roles/bigquery.admin")]})
@@ -216,7 +216,7 @@ def _worst_case_snapshot(snapshot: Snapshot, gaps: Iterable[CoverageGap], index:
                 if worst is not None:
                     new_reads[name] = worst
                     changed = True
-            if res.type == "gcp.bigquery.dataset" and "access" in reads:
+            if res.type == TypeName.GCP_BIGQUERY_DATASET and "access" in reads:
                 worst_meta = _bigquery_worst_metadata(res)
                 if worst_meta is not None:
                     new_reads["metadata"] = worst_meta
@@ -242,7 +242,7 @@ def _iam_unbounded(origin: Origin, attribute: str) -> bool:
 def _has_worst_case(gap: CoverageGap, index: AddressIndex) -> bool:
     if _worst_case(_stub(gap), gap.read) is not None:
         return True
-    if (gap.resource_type, gap.read) == ("gcp.bigquery.dataset", "access"):
+    if (gap.resource_type, gap.read) == (TypeName.GCP_BIGQUERY_DATASET, "access"):
         return True
     origin = index.reads.get((gap.resource, gap.read))
     return (gap.resource_type == TypeName.AWS_ACCOUNT and origin is not None and origin.type.startswith("aws_iam_")

@@ -25,7 +25,13 @@ __all__ = [
     "NOT_IN_SNAPSHOT",
     "RESOURCE_TYPES",
     "AwsAccountRead",
+    "BigQueryDatasetRead",
+    "BigQueryTableRead",
     "DynamoDbTableRead",
+    "GcpDomainRead",
+    "GcpGroupRead",
+    "GcpNodeRead",
+    "GcsBucketRead",
     "GlueCatalogRead",
     "KmsKeyRead",
     "LakeFormationRead",
@@ -36,6 +42,9 @@ __all__ = [
     "ResourceType",
     "S3BucketRead",
     "SsoInstanceRead",
+    "SupersetDashboardRead",
+    "SupersetDatasetRead",
+    "SupersetInstanceRead",
     "TypeName",
     "missing_reads",
     "resource_type",
@@ -159,6 +168,74 @@ class LakeFormationRead(StrEnum):
     RESOURCES = "resources"
 
 
+class GcpNodeRead(StrEnum):
+    """The reads of the resource hierarchy's nodes: organisation, folder and project (not all on each)."""
+
+    METADATA = "metadata"
+    IAM_POLICY = "iam_policy"
+    ORG_POLICIES = "org_policies"
+    DENY_POLICIES = "deny_policies"
+    CUSTOM_ROLES = "custom_roles"  # organisation and project
+    CHILDREN = "children"  # organisation and folder
+    ANCESTRY = "ancestry"  # project, and the project's listings:
+    BUCKETS = "buckets"
+    DATASETS = "datasets"
+    HMAC_KEYS = "hmac_keys"
+    TRANSFER_CONFIGS = "transfer_configs"
+    TRANSFER_JOBS = "transfer_jobs"
+
+
+class GcsBucketRead(StrEnum):
+    METADATA = "metadata"
+    IAM_POLICY = "iam_policy"
+    ACL = "acl"  # Cloud Asset Inventory imports only (a NotInExport placeholder)
+    DEFAULT_OBJECT_ACL = "default_object_acl"  # as ``acl``
+    OBJECT_ACLS = "object_acls"
+
+
+class BigQueryDatasetRead(StrEnum):
+    METADATA = "metadata"
+    IAM_POLICY = "iam_policy"  # Cloud Asset Inventory imports
+    ACCESS = "access"  # imports whose dataset resource has no access list (a placeholder)
+    TABLES = "tables"
+    ROUTINES = "routines"  # Cloud Asset Inventory imports
+
+
+class BigQueryTableRead(StrEnum):
+    METADATA = "metadata"
+    IAM_POLICY = "iam_policy"
+
+
+class GcpGroupRead(StrEnum):
+    MEMBERSHIPS = "memberships"
+
+
+class GcpDomainRead(StrEnum):
+    USERS = "users"
+
+
+class SupersetInstanceRead(StrEnum):
+    ME = "me"
+    ROLES = "roles"
+    USERS = "users"
+    DATABASES = "databases"
+    RLS = "rls"
+    CHARTS = "charts"
+    SETTINGS = "settings"
+    DATASETS = "datasets"
+    DASHBOARDS = "dashboards"
+
+
+class SupersetDatasetRead(StrEnum):
+    DATASET = "dataset"
+
+
+class SupersetDashboardRead(StrEnum):
+    DASHBOARD = "dashboard"
+    CHARTS = "charts"
+    EMBEDDED = "embedded"
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ReadContract:
     """One read of a resource type: its name in ``reads``, the API it records and whether evaluation needs it.
@@ -194,6 +271,23 @@ class ResourceType:
 
 _S3 = S3BucketRead
 _ACCOUNT = AwsAccountRead
+_NODE = GcpNodeRead
+_GCS = GcsBucketRead
+_BQ = BigQueryDatasetRead
+_SUPERSET = SupersetInstanceRead
+_CRM = "cloudresourcemanager"
+
+
+def _node_reads(kind: str, *extra: tuple[str, str]) -> tuple[ReadContract, ...]:
+    """A hierarchy node's reads: its metadata and IAM policy are required (bindings and the parent chain
+    come from them); the rest only narrow an audience or list children, and older snapshots and the
+    Terraform importer lack them, so they are optional (docs/snapshot.md, "Read contracts")."""
+    return _reads(
+        (_NODE.METADATA, f"{_CRM}.{kind}.get"),
+        (_NODE.IAM_POLICY, f"{_CRM}.{kind}.getIamPolicy"),
+        optional=((_NODE.ORG_POLICIES, "orgpolicy.policies.list"), (_NODE.DENY_POLICIES, "iam.policies.listPolicies"),
+                  *extra),
+    )  # fmt: skip
 
 RESOURCE_TYPES: dict[str, ResourceType] = {
     t.name: t
@@ -328,50 +422,124 @@ RESOURCE_TYPES: dict[str, ResourceType] = {
                 optional=((LakeFormationRead.RESOURCES, "lakeformation:ListResources"),),
             ),
         ),
-        ResourceType(name=TypeName.GCP_ORGANIZATION, provider=Provider.GCP, description="Google Cloud organisation"),
-        ResourceType(name=TypeName.GCP_FOLDER, provider=Provider.GCP, description="Google Cloud folder"),
-        ResourceType(name=TypeName.GCP_PROJECT, provider=Provider.GCP, description="Google Cloud project"),
+        ResourceType(
+            name=TypeName.GCP_ORGANIZATION,
+            provider=Provider.GCP,
+            description="Google Cloud organisation",
+            reads=_node_reads(
+                "organizations",
+                (_NODE.CUSTOM_ROLES, "iam.organizations.roles.list"),
+                (_NODE.CHILDREN, "cloudresourcemanager.projects.list"),
+            ),
+        ),
+        ResourceType(
+            name=TypeName.GCP_FOLDER,
+            provider=Provider.GCP,
+            description="Google Cloud folder",
+            reads=_node_reads("folders", (_NODE.CHILDREN, "cloudresourcemanager.projects.list")),
+        ),
+        ResourceType(
+            name=TypeName.GCP_PROJECT,
+            provider=Provider.GCP,
+            description="Google Cloud project",
+            reads=_node_reads(
+                "projects",
+                (_NODE.CUSTOM_ROLES, "iam.projects.roles.list"),
+                (_NODE.ANCESTRY, "cloudresourcemanager.projects.getAncestry"),
+                # listings the scanner adds: their failure is the gap of what they list
+                (_NODE.BUCKETS, "storage.buckets.list"),
+                (_NODE.DATASETS, "bigquery.datasets.list"),
+                (_NODE.HMAC_KEYS, "storage.hmacKeys.list"),
+                (_NODE.TRANSFER_CONFIGS, "bigquerydatatransfer.projects.locations.transferConfigs.list"),
+                (_NODE.TRANSFER_JOBS, "storagetransfer.transferJobs.list"),
+            ),
+        ),
         ResourceType(
             name=TypeName.GCP_STORAGE_BUCKET,
             provider=Provider.GCP,
             description="Cloud Storage bucket",
             dataset_kind=DatasetKind.GCS_BUCKET,
+            reads=_reads(
+                (_GCS.METADATA, "storage.buckets.get"),  # ACLs, uniform access, public access prevention
+                (_GCS.IAM_POLICY, "storage.buckets.getIamPolicy"),
+                optional=(
+                    (_GCS.ACL, "storage.bucketAccessControls.list"),
+                    (_GCS.DEFAULT_OBJECT_ACL, "storage.defaultObjectAccessControls.list"),
+                    (_GCS.OBJECT_ACLS, "storage.objects.list"),  # only while ACLs are in force
+                ),
+            ),
         ),
         ResourceType(
             name=TypeName.GCP_BIGQUERY_DATASET,
             provider=Provider.GCP,
             description="BigQuery dataset",
             dataset_kind=DatasetKind.BIGQUERY_DATASET,
+            reads=_reads(
+                (_BQ.METADATA, "bigquery.datasets.get"),  # its access entries
+                optional=(
+                    (_BQ.IAM_POLICY, "bigquery.datasets.getIamPolicy"),
+                    (_BQ.ACCESS, "bigquery.datasets.get"),
+                    (_BQ.TABLES, "bigquery.tables.list"),
+                    (_BQ.ROUTINES, "bigquery.routines.list"),
+                ),
+            ),
         ),
         ResourceType(
             name=TypeName.GCP_BIGQUERY_TABLE,
             provider=Provider.GCP,
             description="BigQuery table or view",
             dataset_kind=DatasetKind.BIGQUERY_TABLE,
+            reads=_reads(
+                (BigQueryTableRead.METADATA, "bigquery.tables.get"),
+                (BigQueryTableRead.IAM_POLICY, "bigquery.tables.getIamPolicy"),
+            ),
         ),
         ResourceType(
-            name=TypeName.GCP_GROUP, provider=Provider.GCP, description="Cloud Identity group and its members"
+            name=TypeName.GCP_GROUP,
+            provider=Provider.GCP,
+            description="Cloud Identity group and its members",
+            reads=_reads((GcpGroupRead.MEMBERSHIPS, "cloudidentity.groups.memberships.list")),
         ),
         ResourceType(
-            name=TypeName.GCP_DOMAIN, provider=Provider.GCP, description="Google Workspace domain and its users"
+            name=TypeName.GCP_DOMAIN,
+            provider=Provider.GCP,
+            description="Google Workspace domain and its users",
+            reads=_reads((GcpDomainRead.USERS, "admin.directory.users.list")),
         ),
         # Apache Superset (docs/superset.md)
         ResourceType(
             name=TypeName.SUPERSET_INSTANCE,
             provider=Provider.SUPERSET,
             description="Superset server: roles and permissions, users, database connections, RLS filters, charts",
+            reads=_reads(
+                (_SUPERSET.ROLES, "superset:GET /api/v1/security/roles/"),
+                (_SUPERSET.USERS, "superset:GET /api/v1/security/users/"),
+                (_SUPERSET.DATABASES, "superset:GET /api/v1/database/"),
+                (_SUPERSET.RLS, "superset:GET /api/v1/rowlevelsecurity/"),
+                (_SUPERSET.CHARTS, "superset:GET /api/v1/chart/"),
+                (_SUPERSET.SETTINGS, "seenby:declared"),
+                (_SUPERSET.DATASETS, "superset:GET /api/v1/dataset/"),
+                (_SUPERSET.DASHBOARDS, "superset:GET /api/v1/dashboard/"),
+                optional=((_SUPERSET.ME, "superset:GET /api/v1/me/"),),  # who scanned: not evaluated
+            ),
         ),
         ResourceType(
             name=TypeName.SUPERSET_DATASET,
             provider=Provider.SUPERSET,
             description="Superset dataset (physical table or virtual SQL) over a database connection",
             dataset_kind=DatasetKind.SUPERSET_DATASET,
+            reads=_reads((SupersetDatasetRead.DATASET, "superset:GET /api/v1/dataset/")),
         ),
         ResourceType(
             name=TypeName.SUPERSET_DASHBOARD,
             provider=Provider.SUPERSET,
             description="Superset dashboard: published state, owners, roles, charts, embedding",
             dataset_kind=DatasetKind.SUPERSET_DASHBOARD,
+            reads=_reads(
+                (SupersetDashboardRead.DASHBOARD, "superset:GET /api/v1/dashboard/{id}"),
+                (SupersetDashboardRead.CHARTS, "superset:GET /api/v1/dashboard/{id}/charts"),
+                (SupersetDashboardRead.EMBEDDED, "superset:GET /api/v1/dashboard/{id}/embedded"),
+            ),
         ),
     )
 }

@@ -58,7 +58,7 @@ from seenby.policies.aws.lakeformation import LakeFormation, load_lake_formation
 from seenby.policies.aws.matching import has_wildcard
 from seenby.policies.aws.resource_policy import GuardedResource, ResourcePolicyEvaluator
 from seenby.policies.aws.services import ServiceContext
-from seenby.registry import TypeName
+from seenby.registry import GlueCatalogRead, LakeFormationRead, TypeName
 from seenby.snapshot import Resource
 
 __all__ = ["GlueTable", "evaluate_glue", "level_actions", "load_tables", "location_bucket", "table_of_pattern"]
@@ -116,12 +116,12 @@ def load_tables(res: Resource) -> list[GlueTable]:
     """The tables of one catalog resource, with the catalog's resource policy."""
     head = res.id.rsplit(":catalog", 1)[0]
     policy = None
-    doc = res.document("resource_policy")
+    doc = res.document(GlueCatalogRead.RESOURCE_POLICY)
     if isinstance(doc, Mapping) and doc.get("PolicyInJson"):
         policy = parse_policy(doc["PolicyInJson"], source=res.id, kind=EvidenceKind.RESOURCE_POLICY,
                               require_principal=True)  # fmt: skip
     out = []
-    for i, table in enumerate((res.document("tables") or {}).get("TableList") or []):
+    for i, table in enumerate((res.document(GlueCatalogRead.TABLES) or {}).get("TableList") or []):
         database, name = str(table.get("DatabaseName") or ""), str(table.get("Name") or "")
         if not (database and name):
             continue
@@ -182,14 +182,15 @@ def evaluate_glue(ctx: ServiceContext) -> None:
         iam_open = access is None or access.iam_allowed
         if access is None:
             why = "no Lake Formation settings in the snapshot; by default new tables give IAM_ALLOWED_PRINCIPALS ALL"
-            gap_key = (settings_id(table), "settings")
+            gap_key = (settings_id(table), LakeFormationRead.SETTINGS)
             gaps.setdefault(gap_key, ("lakeformation:GetDataLakeSettings", why + " (IAM path kept)", [], table.account))
             gaps[gap_key][2].append(table.arn)
         else:
             why = access.why_iam
             if access.gap is not None:
                 read, message = access.gap
-                api = "lakeformation:ListPermissions" if read == "permissions" else "lakeformation:GetDataLakeSettings"
+                permissions = read == LakeFormationRead.PERMISSIONS
+                api = "lakeformation:ListPermissions" if permissions else "lakeformation:GetDataLakeSettings"
                 gaps.setdefault((lf.source, read), (api, message, [], table.account))[2].append(table.arn)
         iam_grants = (iam_mode if iam_open else lf_mode).grants(table.guarded(), table.arn)
         ctx.add_grants([_noted(g, f"IAM path: {why}" if iam_open else "IAM path") for g in iam_grants])

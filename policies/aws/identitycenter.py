@@ -26,7 +26,7 @@ from typing import Any
 from seenby.model import Edge, EdgeKind, Evidence, EvidenceKind, Principal, PrincipalKind, Provider
 from seenby.policies.aws.iam import Entity
 from seenby.policies.aws.services import ServiceContext
-from seenby.registry import TypeName
+from seenby.registry import SsoInstanceRead, TypeName
 from seenby.snapshot import Resource
 
 __all__ = ["ROLE_PATH", "evaluate_identity_center", "provisioned_role", "sso_group_id", "sso_user_id"]
@@ -66,17 +66,17 @@ def evaluate_identity_center(ctx: ServiceContext) -> None:
 
 
 def _evaluate_instance(ctx: ServiceContext, res: Resource) -> None:
-    instance = res.document("instance") or {}
+    instance = res.document(SsoInstanceRead.INSTANCE) or {}
     store = str(instance.get("IdentityStoreId") or res.name or res.id)
     users: dict[str, Principal] = {}
-    for u in _list(res, "users", "Users"):
+    for u in _list(res, SsoInstanceRead.USERS, "Users"):
         name = str(u.get("UserName") or u["UserId"])
         users[u["UserId"]] = Principal(
             id=sso_user_id(store, name), kind=PrincipalKind.USER, provider=Provider.AWS,
             name=str(u.get("DisplayName") or name),
         )  # fmt: skip
     groups: dict[str, Principal] = {}
-    for g in _list(res, "groups", "Groups"):
+    for g in _list(res, SsoInstanceRead.GROUPS, "Groups"):
         name = str(g.get("DisplayName") or g["GroupId"])
         groups[g["GroupId"]] = Principal(
             id=sso_group_id(store, name), kind=PrincipalKind.GROUP, provider=Provider.AWS,
@@ -84,7 +84,7 @@ def _evaluate_instance(ctx: ServiceContext, res: Resource) -> None:
         )  # fmt: skip
     for p in (*users.values(), *groups.values()):
         ctx.evaluation.add_principal(p)
-    for i, m in enumerate(_list(res, "memberships", "GroupMemberships")):
+    for i, m in enumerate(_list(res, SsoInstanceRead.MEMBERSHIPS, "GroupMemberships")):
         user = users.get((m.get("MemberId") or {}).get("UserId", ""))
         group = groups.get(m.get("GroupId", ""))
         if user is None or group is None:
@@ -95,9 +95,9 @@ def _evaluate_instance(ctx: ServiceContext, res: Resource) -> None:
         ctx.evaluation.add_edge(Edge(source=user, target=group, kind=EdgeKind.MEMBER_OF, evidence=(evidence,)))
     names = {
         str(e["PermissionSet"]["PermissionSetArn"]): str(e["PermissionSet"].get("Name") or "")
-        for e in _list(res, "permission_sets", "PermissionSets")
+        for e in _list(res, SsoInstanceRead.PERMISSION_SETS, "PermissionSets")
     }
-    for i, a in enumerate(_list(res, "account_assignments", "AccountAssignments")):
+    for i, a in enumerate(_list(res, SsoInstanceRead.ACCOUNT_ASSIGNMENTS, "AccountAssignments")):
         source = _assignee(store, a, users, groups)
         name = names.get(str(a.get("PermissionSetArn")))
         iam = ctx.iams.get(str(a.get("AccountId")))

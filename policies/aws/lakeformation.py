@@ -68,7 +68,7 @@ from seenby.model import (
     Provider,
 )
 from seenby.policies.aws.population import Population
-from seenby.registry import TypeName
+from seenby.registry import LakeFormationRead, TypeName
 from seenby.snapshot import Resource
 
 __all__ = [
@@ -233,11 +233,11 @@ class LakeFormation:
         """Whether Lake Formation's answers are too thin to drop the IAM path: (IAM open, why, coverage note)."""
         if not self.permissions:
             why = f"{self.source}: ListPermissions returned no permissions, so Lake Formation is not taken to govern"
-            return True, why, ("permissions", why + " (IAM path kept)")
+            return True, why, (LakeFormationRead.PERMISSIONS, why + " (IAM path kept)")
         if self.settings is None:
             why = (f"{self.source}: the data lake settings are unknown; by default new tables give "
                    "IAM_ALLOWED_PRINCIPALS ALL")  # fmt: skip
-            return True, why, (None if self.settings_failed else ("settings", why + " (IAM path kept)"))
+            return True, why, (None if self.settings_failed else (LakeFormationRead.SETTINGS, why + " (IAM path kept)"))
         if not named and _defaults_to_iam(self.settings):
             why = (f"{self.source}: no permission names the table and CreateTableDefaultPermissions gives "
                    "new tables IAM_ALLOWED_PRINCIPALS")  # fmt: skip
@@ -329,16 +329,16 @@ def lf_principal(pop: Population, ident: str, account: str | None) -> Principal 
 
 
 def load_lake_formation(res: Resource) -> LakeFormation:
-    settings_doc = res.document("settings")
+    settings_doc = res.document(LakeFormationRead.SETTINGS)
     settings = settings_doc.get("DataLakeSettings") if isinstance(settings_doc, Mapping) else None
-    perms_read = res.read("permissions")
+    perms_read = res.read(LakeFormationRead.PERMISSIONS)
     permissions = None
     if perms_read is not None and perms_read.ok:
         permissions = list((perms_read.document or {}).get("PrincipalResourcePermissions") or [])
-    resources_read = res.read("resources")
-    locations = list((res.document("resources") or {}).get("ResourceInfoList") or [])
+    resources_read = res.read(LakeFormationRead.RESOURCES)
+    locations = list((res.document(LakeFormationRead.RESOURCES) or {}).get("ResourceInfoList") or [])
     known = resources_read is not None and (resources_read.ok or not resources_read.outcome.is_gap)
-    settings_read = res.read("settings")
+    settings_read = res.read(LakeFormationRead.SETTINGS)
     return LakeFormation(source=res.id, account=res.account, settings=settings, permissions=permissions,
                          locations=locations, locations_known=known,
                          settings_failed=settings_read is not None and settings_read.outcome.is_gap)  # fmt: skip

@@ -24,7 +24,7 @@ from typing import Any
 from seenby.model import EvidenceKind
 from seenby.policies.aws.context import KeyValue, Known, Opaque, Unknown
 from seenby.policies.aws.document import PolicyDocument, Statement, parse_policy
-from seenby.registry import TypeName
+from seenby.registry import OrganizationRead, TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = ["Directory", "Organization", "load_directory"]
@@ -127,15 +127,15 @@ def load_directory(snapshot: Snapshot) -> Directory:
     directory = Directory()
     for res in snapshot.of_type(TypeName.AWS_ORGANIZATION):
         org = Organization(id=res.id)
-        info = _doc(res.document("organization"), "Organization") or {}
+        info = _doc(res.document(OrganizationRead.ORGANIZATION), "Organization") or {}
         org.management_account = info.get("MasterAccountId") or info.get("ManagementAccountId")
-        accounts = _doc(res.document("accounts"), "Accounts")
+        accounts = _doc(res.document(OrganizationRead.ACCOUNTS), "Accounts")
         if isinstance(accounts, list):
             org.accounts = {str(a.get("Id")) for a in accounts if isinstance(a, Mapping) and a.get("Id")}
             org.accounts_complete = True
         if org.management_account:
             org.accounts.add(org.management_account)
-        tree = res.document("tree")
+        tree = res.document(OrganizationRead.TREE)
         if isinstance(tree, Mapping):
             roots = tree.get("Roots") or []
             if roots:
@@ -146,7 +146,7 @@ def load_directory(snapshot: Snapshot) -> Directory:
             for account, parent in (tree.get("AccountParents") or {}).items():
                 org.parents[str(account)] = parent
                 org.accounts.add(str(account))
-        policies = _doc(res.document("policies"), "Policies")
+        policies = _doc(res.document(OrganizationRead.POLICIES), "Policies")
         if isinstance(policies, list):
             org.policies_known = True
             for p in policies:

@@ -44,7 +44,7 @@ from seenby.model import (
     Reexposure,
 )
 from seenby.policies.aws.services import ServiceContext
-from seenby.registry import TypeName
+from seenby.registry import QuickSightAccountRead, QuickSightDashboardRead, TypeName
 from seenby.snapshot import Resource
 
 __all__ = ["evaluate_quicksight", "lineage_targets", "permission_levels"]
@@ -88,7 +88,7 @@ class _Directory:
 
     def __init__(self, res: Resource | None) -> None:
         self.res = res
-        settings_read = res.read("account_settings") if res is not None else None
+        settings_read = res.read(QuickSightAccountRead.ACCOUNT_SETTINGS) if res is not None else None
         self.public_sharing: bool | None = None
         self.public_sharing_reason = "the account's QuickSight settings are not in the snapshot"
         if settings_read is not None and settings_read.ok:
@@ -103,8 +103,8 @@ class _Directory:
 
 
 def _directory_edges(ctx: ServiceContext, res: Resource) -> None:
-    users = (res.document("users") or {}).get("UserList") or []
-    groups = {g["GroupName"]: g for g in (res.document("groups") or {}).get("GroupList") or []}
+    users = (res.document(QuickSightAccountRead.USERS) or {}).get("UserList") or []
+    groups = {g["GroupName"]: g for g in (res.document(QuickSightAccountRead.GROUPS) or {}).get("GroupList") or []}
     for i, u in enumerate(users):
         user = _principal(str(u["Arn"]), res.account)
         user = Principal(id=user.id, kind=user.kind, provider=user.provider, account=user.account,
@@ -118,7 +118,7 @@ def _directory_edges(ctx: ServiceContext, res: Resource) -> None:
                 Edge(source=user, target=_principal(namespace, res.account), kind=EdgeKind.MEMBER_OF,
                      evidence=(evidence,))
             )  # fmt: skip
-    for i, entry in enumerate((res.document("memberships") or {}).get("Groups") or []):
+    for i, entry in enumerate((res.document(QuickSightAccountRead.MEMBERSHIPS) or {}).get("Groups") or []):
         group = groups.get(entry.get("GroupName"))
         if group is None:
             continue
@@ -132,9 +132,10 @@ def _directory_edges(ctx: ServiceContext, res: Resource) -> None:
 
 def lineage_targets(res: Resource) -> list[tuple[str, Evidence]]:
     """The datasets a dashboard reads through its data sets and data sources, each with its evidence."""
-    sources = {str(d["Arn"]): d for d in (res.document("data_sources") or {}).get("DataSources") or []}
+    listed = (res.document(QuickSightDashboardRead.DATA_SOURCES) or {}).get("DataSources") or []
+    sources = {str(d["Arn"]): d for d in listed}
     out: list[tuple[str, Evidence]] = []
-    for i, data_set in enumerate((res.document("data_sets") or {}).get("DataSets") or []):
+    for i, data_set in enumerate((res.document(QuickSightDashboardRead.DATA_SETS) or {}).get("DataSets") or []):
         for key, table in (data_set.get("PhysicalTableMap") or {}).items():
             for kind in ("RelationalTable", "CustomSql", "S3Source"):
                 part = table.get(kind)
@@ -174,7 +175,7 @@ def _target(source: Mapping[str, Any], part: Mapping[str, Any]) -> str | None:
 
 
 def _grants(res: Resource, directory: _Directory) -> list[Grant]:
-    doc = res.document("permissions") or {}
+    doc = res.document(QuickSightDashboardRead.PERMISSIONS) or {}
     grants: list[Grant] = []
     for i, entry in enumerate(doc.get("Permissions") or []):
         evidence = Evidence(kind=EvidenceKind.DASHBOARD_PERMISSION, source=res.id, location=f"Permissions[{i}]",
@@ -210,7 +211,7 @@ def evaluate_quicksight(ctx: ServiceContext) -> None:
     for res in accounts.values():
         _directory_edges(ctx, res)
     for res in ctx.snapshot.of_type(DASHBOARD_TYPE):
-        dashboard = (res.document("dashboard") or {}).get("Dashboard") or {}
+        dashboard = (res.document(QuickSightDashboardRead.DASHBOARD) or {}).get("Dashboard") or {}
         ctx.evaluation.datasets[res.id] = Dataset(
             id=res.id, kind=DatasetKind.DASHBOARD, provider=Provider.AWS, name=str(dashboard.get("Name") or res.name
             or res.id.rsplit("/", 1)[-1]), account=res.account, location=res.region,

@@ -48,6 +48,7 @@ from seenby.policies.gcp.conditions import Site, decide_levels, iam_condition
 from seenby.policies.gcp.context import Context
 from seenby.policies.gcp.members import bigquery_entry_member, member_principal
 from seenby.policies.gcp.roles import Attachment, Target
+from seenby.registry import BigQueryDatasetRead, BigQueryTableRead, TypeName
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = ["dataset_id", "evaluate_bigquery", "table_id"]
@@ -101,8 +102,8 @@ class _Entry:
 class _BigQuery:
     def __init__(self, snapshot: Snapshot, ctx: Context) -> None:
         self.ctx = ctx
-        self.datasets = {r.id: r for r in snapshot.of_type("gcp.bigquery.dataset")}
-        self.tables = {r.id: r for r in snapshot.of_type("gcp.bigquery.table")}
+        self.datasets = {r.id: r for r in snapshot.of_type(TypeName.GCP_BIGQUERY_DATASET)}
+        self.tables = {r.id: r for r in snapshot.of_type(TypeName.GCP_BIGQUERY_TABLE)}
         self.tables_of: dict[str, list[Resource]] = {}
         for table in self.tables.values():
             self.tables_of.setdefault(self._parent_dataset(table), []).append(table)
@@ -122,7 +123,7 @@ class _BigQuery:
     # -- records ---------------------------------------------------------------
 
     def add_dataset(self, resource: Resource) -> None:
-        meta = resource.document("metadata")
+        meta = resource.document(BigQueryDatasetRead.METADATA)
         meta = meta if isinstance(meta, Mapping) else {}
         project, name = _split(resource.id, 2)
         self.ctx.out.datasets[resource.id] = Dataset(
@@ -136,7 +137,7 @@ class _BigQuery:
         )
 
     def add_table(self, resource: Resource) -> None:
-        meta = resource.document("metadata")
+        meta = resource.document(BigQueryTableRead.METADATA)
         meta = meta if isinstance(meta, Mapping) else {}
         project, dataset, name = _split(resource.id, 3)
         parent = self.ctx.out.datasets.get(self._parent_dataset(resource))
@@ -153,7 +154,7 @@ class _BigQuery:
     # -- access entries --------------------------------------------------------
 
     def read_entries(self, resource: Resource) -> None:
-        meta = resource.document("metadata")
+        meta = resource.document(BigQueryDatasetRead.METADATA)
         if not isinstance(meta, Mapping):
             return  # unread: the gap is reported; inherited bindings still apply
         project = self._project(resource)
@@ -228,7 +229,7 @@ class _BigQuery:
         """Tables of ``source_dataset`` the view's SQL names; all of them when the SQL is unknown."""
         tables = [t.id for t in self.tables_of.get(source_dataset, ())]
         resource = self.tables.get(view)
-        meta = resource.document("metadata") if resource is not None else None
+        meta = resource.document(BigQueryTableRead.METADATA) if resource is not None else None
         query = ((meta or {}).get("view") or {}).get("query") if isinstance(meta, Mapping) else None
         if not query:
             return tables
@@ -260,7 +261,7 @@ class _BigQuery:
             via_ds = dataset_id(str(auth_dataset.get("projectId")), str(auth_dataset["datasetId"]))
             vias.append((via_ds, f"authorized dataset {via_ds}: its views read {dataset}"))
             for table in self.tables_of.get(via_ds, ()):
-                meta = table.document("metadata")
+                meta = table.document(BigQueryDatasetRead.METADATA)
                 kind = str((meta or {}).get("type") or "") if isinstance(meta, Mapping) else ""
                 if kind in ("VIEW", ""):
                     vias.append((table.id, f"view of authorized dataset {via_ds}"))
@@ -296,7 +297,8 @@ class _BigQuery:
         for resource in self.tables.values():
             parent = self._parent_dataset(resource)
             self.grant_entries(resource.id, parent, Target.BQ_TABLE, Attachment.PARENT_DATASET)
-            self.grant_bindings(resource.id, self._project(resource), Target.BQ_TABLE, resource.document("iam_policy"))
+            policy = resource.document(BigQueryTableRead.IAM_POLICY)
+            self.grant_bindings(resource.id, self._project(resource), Target.BQ_TABLE, policy)
 
 
 def evaluate_bigquery(snapshot: Snapshot, ctx: Context) -> None:

@@ -51,6 +51,7 @@ from seenby.policies.gcp.members import (
     member_principal,
     parse_convenience,
 )
+from seenby.registry import GcpNodeRead, TypeName
 
 __all__ = ["Missing", "add_holder_edges", "expand_convenience_grants"]
 
@@ -81,8 +82,8 @@ def _unknown_holders(hierarchy: Hierarchy, project: str) -> _Unknown | None:
         message = f"{why}: the holders of its basic roles (projectViewer:, project-viewers-N …) are unknown"
         gap = CoverageGap(
             resource=node_id,
-            resource_type="gcp.project",
-            read="iam_policy",
+            resource_type=TypeName.GCP_PROJECT,
+            read=GcpNodeRead.IAM_POLICY,
             api="projects.getIamPolicy",
             outcome=ReadOutcome.ERROR,
             error_code=_NOT_IN_SNAPSHOT,
@@ -91,7 +92,7 @@ def _unknown_holders(hierarchy: Hierarchy, project: str) -> _Unknown | None:
         )
         return _Unknown(why=why, resource=node_id, gap=gap)
     for node in hierarchy.chain(project):
-        read = node.resource.read("iam_policy")
+        read = node.resource.read(GcpNodeRead.IAM_POLICY)
         if read is None and node.id != node_id:
             continue  # an ancestor without the read is taken to bind nothing, as for its organisation policies
         if read is None:
@@ -99,7 +100,7 @@ def _unknown_holders(hierarchy: Hierarchy, project: str) -> _Unknown | None:
             gap = CoverageGap(
                 resource=node.id,
                 resource_type=node.resource.type,
-                read="iam_policy",
+                read=GcpNodeRead.IAM_POLICY,
                 api="getIamPolicy",
                 outcome=ReadOutcome.ERROR,
                 error_code=_NOT_IN_SNAPSHOT,
@@ -215,7 +216,7 @@ def _record_gaps(
         gap = gaps.get(resource)
         if gap is None:  # a denied or failed read of the snapshot: widen the generic gap to these datasets
             node = hierarchy.nodes.get(resource)
-            read = node.resource.read("iam_policy") if node is not None else None
+            read = node.resource.read(GcpNodeRead.IAM_POLICY) if node is not None else None
             if node is None or read is None or not read.outcome.is_gap:
                 continue
             account = node.resource.account
@@ -223,7 +224,7 @@ def _record_gaps(
             gap = CoverageGap(
                 resource=resource,
                 resource_type=node.resource.type,
-                read="iam_policy",
+                read=GcpNodeRead.IAM_POLICY,
                 api=read.api,
                 outcome=read.outcome,
                 error_code=read.error_code,
@@ -240,7 +241,7 @@ def _record_gaps(
 def add_holder_edges(out: Evaluation, hierarchy: Hierarchy, *, at: datetime | None = None) -> None:
     """A MEMBER_OF edge from each basic-role holder of each project into its convenience member."""
     for node in hierarchy.nodes.values():
-        if node.resource.type != "gcp.project" or _unknown_holders(hierarchy, node.id) is not None:
+        if node.resource.type != TypeName.GCP_PROJECT or _unknown_holders(hierarchy, node.id) is not None:
             continue
         project = node.id.removeprefix("projects/")
         for role in BasicRole:

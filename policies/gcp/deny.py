@@ -69,6 +69,7 @@ from seenby.policies.gcp.conditions import iam_condition
 from seenby.policies.gcp.hierarchy import Hierarchy
 from seenby.policies.gcp.members import member_principal
 from seenby.policies.gcp.roles import Attachment, RoleCatalog, Target, levels_for
+from seenby.registry import GcpGroupRead, GcpNodeRead, TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = [
@@ -82,7 +83,7 @@ __all__ = [
     "v1_permission",
 ]
 
-DENY_POLICIES_READ = "deny_policies"
+DENY_POLICIES_READ = GcpNodeRead.DENY_POLICIES
 _TARGETS = {
     DatasetKind.GCS_BUCKET: Target.BUCKET,
     DatasetKind.BIGQUERY_DATASET: Target.BQ_DATASET,
@@ -101,8 +102,8 @@ def customer_domains(snapshot: Snapshot) -> dict[str, frozenset[str]]:
     Secondary domains are not in the snapshot.
     """
     found: dict[str, set[str]] = {}
-    for resource in snapshot.of_type("gcp.organization"):
-        metadata = resource.document("metadata")
+    for resource in snapshot.of_type(TypeName.GCP_ORGANIZATION):
+        metadata = resource.document(GcpNodeRead.METADATA)
         if not isinstance(metadata, Mapping):
             continue
         customer, domain = metadata.get("directoryCustomerId"), metadata.get("displayName")
@@ -127,9 +128,9 @@ class Memberships:
         self._direct: dict[str, set[str]] = {}  # member id -> groups it is a direct member of
         self._members: dict[str, dict[str, Principal]] = {}  # group id -> its direct members, in order
         self._read: set[str] = set()  # groups whose memberships were read
-        for resource in snapshot.of_type("gcp.cloudidentity.group"):
+        for resource in snapshot.of_type(TypeName.GCP_GROUP):
             group = member_principal(f"group:{resource.id.removeprefix('group:')}").id
-            document = resource.document("memberships")
+            document = resource.document(GcpGroupRead.MEMBERSHIPS)
             if not isinstance(document, Mapping):
                 continue
             self._read.add(group)

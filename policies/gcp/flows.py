@@ -38,6 +38,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from seenby.model import Carries, CoverageGap, Evidence, EvidenceKind, Flow, FlowKind, ReadOutcome
+from seenby.registry import BigQueryTableRead, GcpNodeRead, TypeName
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = [
@@ -109,7 +110,7 @@ def _project_id(res: Resource) -> str:
 
 
 def _table_copies(res: Resource) -> Iterator[Flow]:
-    meta: Mapping[str, Any] = res.document("metadata") or {}
+    meta: Mapping[str, Any] = res.document(BigQueryTableRead.METADATA) or {}
     copies = (("cloneDefinition", FlowKind.BIGQUERY_CLONE), ("snapshotDefinition", FlowKind.BIGQUERY_SNAPSHOT))
     for key, kind in copies:
         base = (meta.get(key) or {}).get("baseTableReference") or {}
@@ -176,7 +177,7 @@ def _listed(res: Resource, read: str, key: str) -> Iterator[tuple[str, Mapping[s
 
 
 def _active_configs(res: Resource) -> Iterator[tuple[str, Mapping[str, Any]]]:
-    for where, config in _listed(res, "transfer_configs", "transferConfigs"):
+    for where, config in _listed(res, GcpNodeRead.TRANSFER_CONFIGS, "transferConfigs"):
         if not config.get("disabled"):
             yield where, config
 
@@ -204,7 +205,7 @@ def _transfer_configs(res: Resource) -> Iterator[Flow]:
 def gcp_flow_gaps(snapshot: Snapshot) -> list[CoverageGap]:
     """A scheduled script that reads tables and writes where seenby cannot tell: a gap on each table it reads."""
     out: list[CoverageGap] = []
-    for res in snapshot.of_type("gcp.project"):
+    for res in snapshot.of_type(TypeName.GCP_PROJECT):
         project = _project_id(res)
         for where, config in _active_configs(res):
             sources, destinations, _ = _config_routes(config, project)
@@ -214,7 +215,7 @@ def gcp_flow_gaps(snapshot: Snapshot) -> list[CoverageGap]:
                 out.append(
                     CoverageGap(
                         resource=source,
-                        resource_type="gcp.bigquery.table",
+                        resource_type=TypeName.GCP_BIGQUERY_TABLE,
                         read=f"transfer_configs {where}",
                         api=TRANSFER_CONFIGS_API,
                         outcome=ReadOutcome.ERROR,
@@ -240,7 +241,7 @@ def _job_source(spec: Mapping[str, Any]) -> str | None:
 
 
 def _transfer_jobs(res: Resource) -> Iterator[Flow]:
-    for where, job in _listed(res, "transfer_jobs", "transferJobs"):
+    for where, job in _listed(res, GcpNodeRead.TRANSFER_JOBS, "transferJobs"):
         spec = job.get("transferSpec") or job.get("replicationSpec") or {}
         source = _job_source(spec)
         sink = (spec.get("gcsDataSink") or {}).get("bucketName")
@@ -269,9 +270,9 @@ def _transfer_jobs(res: Resource) -> Iterator[Flow]:
 def gcp_flows(snapshot: Snapshot) -> list[Flow]:
     """Every flow the snapshot's BigQuery tables and projects configure."""
     out: list[Flow] = []
-    for res in snapshot.of_type("gcp.bigquery.table"):
+    for res in snapshot.of_type(TypeName.GCP_BIGQUERY_TABLE):
         out.extend(_table_copies(res))
-    for res in snapshot.of_type("gcp.project"):
+    for res in snapshot.of_type(TypeName.GCP_PROJECT):
         out.extend(_transfer_configs(res))
         out.extend(_transfer_jobs(res))
     return out

@@ -25,12 +25,13 @@ from typing import Any
 
 from seenby.model import Condition, Evidence, EvidenceKind
 from seenby.policies.gcp.bindings import BindingMember, iter_binding_members
+from seenby.registry import GcpNodeRead, TypeName
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = ["PAP_CONSTRAINT", "Enforcement", "Hierarchy", "Node", "PolicyDecision"]
 
 PAP_CONSTRAINT = "storage.publicAccessPrevention"
-_TYPES = {"gcp.organization": "organization", "gcp.folder": "folder", "gcp.project": "project"}
+_TYPES = {TypeName.GCP_ORGANIZATION: "organization", TypeName.GCP_FOLDER: "folder", TypeName.GCP_PROJECT: "project"}
 _PROJECT_NUMBER = re.compile(r"^projects/(\d+)$")
 
 
@@ -60,7 +61,7 @@ class PolicyDecision:
 def _parent_of(resource: Resource) -> str | None:
     if resource.parent:
         return resource.parent
-    meta = resource.document("metadata")
+    meta = resource.document(GcpNodeRead.METADATA)
     if not isinstance(meta, Mapping):
         return None
     parent = meta.get("parent")
@@ -73,7 +74,7 @@ def _parent_of(resource: Resource) -> str | None:
 
 
 def _project_number(resource: Resource) -> str | None:
-    meta = resource.document("metadata")
+    meta = resource.document(GcpNodeRead.METADATA)
     if not isinstance(meta, Mapping):
         return None
     if meta.get("projectNumber"):
@@ -95,7 +96,7 @@ class Hierarchy:
         for type_ in _TYPES:
             for resource in snapshot.of_type(type_):
                 self.nodes[resource.id] = Node(id=resource.id, parent=_parent_of(resource), resource=resource)
-                if type_ == "gcp.project":
+                if type_ == TypeName.GCP_PROJECT:
                     number = _project_number(resource)
                     if number:
                         self.project_ids[number] = resource.id.removeprefix("projects/")
@@ -116,7 +117,7 @@ class Hierarchy:
         if project not in self._inherited:
             members: list[BindingMember] = []
             for node in self.chain(project):
-                members.extend(iter_binding_members(node.id, node.resource.document("iam_policy")))
+                members.extend(iter_binding_members(node.id, node.resource.document(GcpNodeRead.IAM_POLICY)))
             self._inherited[project] = tuple(members)
         return self._inherited[project]
 
@@ -126,7 +127,7 @@ class Hierarchy:
         https://cloud.google.com/storage/docs/public-access-prevention
         """
         for node in self.chain(project):
-            read = node.resource.read("org_policies")
+            read = node.resource.read(GcpNodeRead.ORG_POLICIES)
             if read is None:
                 continue
             if read.outcome.is_gap:

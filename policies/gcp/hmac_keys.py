@@ -29,11 +29,12 @@ from seenby.model import (
     Provider,
 )
 from seenby.policies.gcp.members import member_principal
+from seenby.registry import GcpNodeRead, TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = ["HMAC_KEYS_READ", "add_hmac_edges", "hmac_principal"]
 
-HMAC_KEYS_READ = "hmac_keys"
+HMAC_KEYS_READ = GcpNodeRead.HMAC_KEYS
 _INERT = frozenset({"INACTIVE", "DELETED"})
 
 
@@ -80,7 +81,7 @@ def _edge(project: str, index: int, key: Mapping[str, Any]) -> Edge | None:
 
 def add_hmac_edges(snapshot: Snapshot, out: Evaluation) -> None:
     """An edge from every usable HMAC key of the snapshot's projects into its service account."""
-    for project in snapshot.of_type("gcp.project"):
+    for project in snapshot.of_type(TypeName.GCP_PROJECT):
         document = project.document(HMAC_KEYS_READ)
         items = document.get("items") if isinstance(document, Mapping) else None
         for index, key in enumerate(items or ()):

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from seenby.model import Edge, EdgeKind, Evaluation, Evidence, EvidenceKind
 from seenby.policies.gcp.members import member_principal
+from seenby.registry import GcpDomainRead, GcpGroupRead, TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = ["evaluate_domains", "evaluate_groups"]
@@ -34,10 +35,10 @@ def _member_string(membership: Mapping[str, object]) -> str | None:
 
 
 def evaluate_groups(snapshot: Snapshot, out: Evaluation) -> None:
-    for resource in snapshot.of_type("gcp.cloudidentity.group"):
+    for resource in snapshot.of_type(TypeName.GCP_GROUP):
         group = member_principal(f"group:{resource.id.removeprefix('group:')}")
         out.add_principal(group)
-        document = resource.document("memberships")
+        document = resource.document(GcpGroupRead.MEMBERSHIPS)
         if not isinstance(document, Mapping):
             continue  # unread: a coverage gap, reported generically
         for index, membership in enumerate(document.get("memberships") or ()):
@@ -59,8 +60,8 @@ def evaluate_groups(snapshot: Snapshot, out: Evaluation) -> None:
 
 
 def evaluate_domains(snapshot: Snapshot, out: Evaluation) -> None:
-    for resource in snapshot.of_type("gcp.directory.domain"):
-        document = resource.document("users")
+    for resource in snapshot.of_type(TypeName.GCP_DOMAIN):
+        document = resource.document(GcpDomainRead.USERS)
         if not isinstance(document, Mapping):
             continue
         users = [u for u in document.get("users") or () if isinstance(u, Mapping)]

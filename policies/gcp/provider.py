@@ -22,6 +22,7 @@ from seenby.policies.gcp.hmac_keys import add_hmac_edges
 from seenby.policies.gcp.identity import evaluate_domains, evaluate_groups
 from seenby.policies.gcp.roles import RoleCatalog, custom_roles_from_snapshot, default_catalog
 from seenby.policies.gcp.storage import evaluate_bucket
+from seenby.registry import TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = ["evaluate_snapshot"]
@@ -46,7 +47,7 @@ def evaluate_snapshot(snapshot: Snapshot, *, catalog: RoleCatalog | None = None)
     roles = (catalog or default_catalog()).with_custom(custom_roles_from_snapshot(snapshot))
     hierarchy = Hierarchy(snapshot)
     ctx = Context(catalog=roles, hierarchy=hierarchy, out=out, at=_observed_at(snapshot))
-    for bucket in snapshot.of_type("gcp.storage.bucket"):
+    for bucket in snapshot.of_type(TypeName.GCP_STORAGE_BUCKET):
         evaluate_bucket(bucket, ctx)
     evaluate_bigquery(snapshot, ctx)
     missing = Missing.OUTSIDE_THE_PLAN if _is_plan(snapshot) else Missing.GAP

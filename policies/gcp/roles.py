@@ -21,6 +21,7 @@ from importlib import resources as importlib_resources
 from types import MappingProxyType
 
 from seenby.model import AccessLevel
+from seenby.registry import GcpNodeRead, TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = [
@@ -187,8 +188,8 @@ def default_catalog() -> RoleCatalog:
 # iam.roles.list with view=FULL → {"roles": [{"name": "projects/p/roles/x",
 # "includedPermissions": [...]}]}.  Scanners that collect it get exact semantics; without
 # it custom roles stay unknown and become conditional grants.
-CUSTOM_ROLES_READ = "custom_roles"
-_HIERARCHY_TYPES = ("gcp.organization", "gcp.folder", "gcp.project")
+CUSTOM_ROLES_READ = GcpNodeRead.CUSTOM_ROLES
+_HIERARCHY_TYPES = (TypeName.GCP_ORGANIZATION, TypeName.GCP_FOLDER, TypeName.GCP_PROJECT)
 
 
 def custom_roles_from_snapshot(snapshot: Snapshot) -> dict[str, frozenset[str]]:

@@ -52,6 +52,7 @@ from seenby.policies.gcp.context import Context
 from seenby.policies.gcp.hierarchy import Enforcement, PolicyDecision
 from seenby.policies.gcp.members import acl_entity_member, member_principal
 from seenby.policies.gcp.roles import Attachment, Target
+from seenby.registry import GcsBucketRead
 from seenby.snapshot import Resource
 
 __all__ = ["evaluate_bucket"]
@@ -100,7 +101,7 @@ class _Bucket:
         self.id = resource.id
         self.project = _project_of(resource)
         self.site = Site.bucket(self.id.removeprefix("gs://"))
-        meta = resource.document("metadata")
+        meta = resource.document(GcsBucketRead.METADATA)
         self.meta: Mapping[str, Any] | None = meta if isinstance(meta, Mapping) else None
         # None: unknown (metadata unread).
         self.uniform: bool | None = _uniform(self.meta) if self.meta is not None else None
@@ -120,7 +121,7 @@ class _Bucket:
 
     def _prevention(self) -> PolicyDecision:
         if self.meta is None:
-            read = self.resource.read("metadata")
+            read = self.resource.read(GcsBucketRead.METADATA)
             outcome = read.outcome.value if read is not None else "missing"
             return PolicyDecision(
                 state=Enforcement.UNKNOWN,
@@ -174,7 +175,7 @@ class _Bucket:
 
     def evaluate_iam(self) -> None:
         acls_active = self.uniform is not True
-        own = iter_binding_members(self.id, self.resource.document("iam_policy"))
+        own = iter_binding_members(self.id, self.resource.document(GcsBucketRead.IAM_POLICY))
         for member, attachment in [(m, Attachment.RESOURCE) for m in own] + [
             (m, Attachment.HIERARCHY) for m in self.ctx.hierarchy.inherited_bindings(self.project)
         ]:
@@ -216,8 +217,8 @@ class _Bucket:
 
     def evaluate_object_acls(self) -> None:
         """Objects' own ACLs: one grant per (entity, role), on the objects that carry it."""
-        read = self.resource.read("object_acls")
-        doc = self.resource.document("object_acls")
+        read = self.resource.read(GcsBucketRead.OBJECT_ACLS)
+        doc = self.resource.document(GcsBucketRead.OBJECT_ACLS)
         if self.meta is None or self.uniform or read is None or not isinstance(doc, Mapping):
             return  # unknown (its gap is reported), disabled by uniform access, or not read at all
         items = [o for o in doc.get("items") or () if isinstance(o, Mapping)]
@@ -250,7 +251,7 @@ class _Bucket:
                 CoverageGap(
                     resource=self.id,
                     resource_type=self.resource.type,
-                    read="object_acls",
+                    read=GcsBucketRead.OBJECT_ACLS,
                     api=read.api,
                     outcome=ReadOutcome.ERROR,
                     error_code="Truncated",

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from seenby.model import AccessLevel, Dataset, DatasetKind, Evaluation, Evidence, EvidenceKind, Grant, Provider
 from seenby.policies.superset.instance import Instance, object_id, role_principal, user_principal
 from seenby.policies.superset.permissions import ADMIN_ROLE
+from seenby.registry import SupersetInstanceRead
 
 __all__ = ["Chart", "evaluate_charts", "load_charts"]
 
@@ -34,7 +35,7 @@ class Chart:
 def load_charts(inst: Instance) -> dict[int, Chart]:
     """The instance's chart listing (GET /api/v1/chart/), by chart id."""
     out: dict[int, Chart] = {}
-    for i, c in enumerate((inst.res.document("charts") or {}).get("result") or []):
+    for i, c in enumerate((inst.res.document(SupersetInstanceRead.CHARTS) or {}).get("result") or []):
         if c.get("id") is None:
             continue
         source = c.get("datasource_id") if c.get("datasource_type") in (None, "table") else None

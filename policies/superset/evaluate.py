@@ -56,13 +56,14 @@ from seenby.policies.superset.instance import (
 from seenby.policies.superset.lineage import cloud_tables
 from seenby.policies.superset.permissions import ADMIN_ROLE, PUBLIC_ROLE, DataPermission, data_permissions_for, normal
 from seenby.policies.superset.sqllab import cloud_known, evaluate_connections, glue_accounts
+from seenby.registry import SupersetDashboardRead, SupersetDatasetRead, TypeName
 from seenby.snapshot import Resource, Snapshot
 
 __all__ = ["dataset_readers", "evaluate_snapshot", "guest_principal", "role_principal", "user_principal"]
 
-INSTANCE_TYPE = "superset.instance"
-DATASET_TYPE = "superset.dataset"
-DASHBOARD_TYPE = "superset.dashboard"
+INSTANCE_TYPE = TypeName.SUPERSET_INSTANCE
+DATASET_TYPE = TypeName.SUPERSET_DATASET
+DASHBOARD_TYPE = TypeName.SUPERSET_DASHBOARD
 
 
 def _rls_for(inst: Instance, dataset_id: int, role: str) -> tuple[DecidedCondition, ...]:
@@ -124,7 +125,7 @@ def _evaluate_dataset(
     inst: Instance, res: Resource, ev: Evaluation, glue: Mapping[str, set[str]], known: frozenset[str]
 ) -> tuple[int | None, list[str]]:
     """Grants on the dataset; returns its connection's id and the cloud tables it re-exposes."""
-    doc = (res.document("dataset") or {}).get("result") or {}
+    doc = (res.document(SupersetDatasetRead.DATASET) or {}).get("result") or {}
     _add_dataset(inst, res, ev, DatasetKind.SUPERSET_DATASET, doc.get("table_name"))
     if not doc:
         return None, []
@@ -199,13 +200,13 @@ def _evaluate_dashboard(
     charts: Mapping[int, Chart],
     readers_of: Mapping[str, Sequence[Grant]],
 ) -> None:
-    doc = (res.document("dashboard") or {}).get("result") or {}
+    doc = (res.document(SupersetDashboardRead.DASHBOARD) or {}).get("result") or {}
     _add_dataset(inst, res, ev, DatasetKind.SUPERSET_DASHBOARD, doc.get("dashboard_title"))
     if not doc:
         return
     mine = [
         charts[int(c["id"])]
-        for c in (res.document("charts") or {}).get("result") or []
+        for c in (res.document(SupersetDashboardRead.CHARTS) or {}).get("result") or []
         if int(c.get("id", -1)) in charts
     ]
     sources = [datasets[d] for d in sorted({c.datasource for c in mine if c.datasource is not None}) if d in datasets]
@@ -281,7 +282,7 @@ def _evaluate_dashboard(
             ev.add_grant(
                 Grant(principal=role_principal(inst.url, ADMIN_ROLE), dataset=res.id, level=level, evidence=(evidence,))
             )
-    embedded = (res.document("embedded") or {}).get("result")
+    embedded = (res.document(SupersetDashboardRead.EMBEDDED) or {}).get("result")
     if embedded:
         domains = list(embedded.get("allowed_domains") or [])
         guest = guest_principal(inst.url, str(embedded.get("uuid")))
@@ -319,7 +320,7 @@ def evaluate_snapshot(snapshot: Snapshot) -> Evaluation:
             db_id, targets = _evaluate_dataset(inst, r, ev, glue, known)
             if db_id is not None:
                 reads.setdefault(db_id, []).append((r.id, targets))
-            key = ((r.document("dataset") or {}).get("result") or {}).get("id")
+            key = ((r.document(SupersetDatasetRead.DATASET) or {}).get("result") or {}).get("id")
             datasets[int(key) if key is not None else int(r.id.rsplit("/", 1)[-1])] = r.id
         charts = load_charts(inst)
         evaluate_charts(inst, ev, charts, datasets)

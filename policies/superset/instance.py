@@ -23,6 +23,7 @@ from seenby.model import (
     Provider,
 )
 from seenby.policies.superset.permissions import Perm
+from seenby.registry import SupersetInstanceRead
 from seenby.snapshot import Resource
 
 __all__ = [
@@ -101,13 +102,13 @@ class Instance:
 
 
 def load_instance(res: Resource, ev: Evaluation) -> Instance:
-    inst = Instance(res=res, rbac=(res.document("settings") or {}).get("DASHBOARD_RBAC"))
-    for role in (res.document("roles") or {}).get("result") or []:
+    inst = Instance(res=res, rbac=(res.document(SupersetInstanceRead.SETTINGS) or {}).get("DASHBOARD_RBAC"))
+    for role in (res.document(SupersetInstanceRead.ROLES) or {}).get("result") or []:
         name = str(role["name"])
         inst.role_names[int(role["id"])] = name
         inst.roles[name] = [(j, Perm.from_json(p)) for j, p in enumerate(role.get("permissions") or [])]
         ev.add_principal(role_principal(inst.url, name))
-    for i, user in enumerate((res.document("users") or {}).get("result") or []):
+    for i, user in enumerate((res.document(SupersetInstanceRead.USERS) or {}).get("result") or []):
         username = str(user.get("username"))
         inst.users[int(user["id"])] = username
         if user.get("active") is False:
@@ -130,10 +131,10 @@ def load_instance(res: Resource, ev: Evaluation) -> Instance:
                     evidence=(evidence,),
                 )
             )
-    for db in (res.document("databases") or {}).get("result") or []:
+    for db in (res.document(SupersetInstanceRead.DATABASES) or {}).get("result") or []:
         if db.get("id") is not None and db.get("sqlalchemy_uri"):
             inst.uris[int(db["id"])] = str(db["sqlalchemy_uri"])
             inst.impersonates[int(db["id"])] = bool(db.get("impersonate_user"))
             inst.databases[int(db["id"])] = db
-    inst.rls = list(enumerate((res.document("rls") or {}).get("result") or []))
+    inst.rls = list(enumerate((res.document(SupersetInstanceRead.RLS) or {}).get("result") or []))
     return inst

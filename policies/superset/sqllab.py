@@ -38,7 +38,7 @@ from seenby.model import (
 from seenby.policies.superset.instance import Instance, object_id, role_principal
 from seenby.policies.superset.lineage import Warehouse, connection_reach, redshift_location, warehouse_of
 from seenby.policies.superset.permissions import ADMIN_ROLE, DataPermission
-from seenby.registry import TypeName
+from seenby.registry import GlueCatalogRead, TypeName
 from seenby.snapshot import Snapshot
 
 __all__ = [
@@ -70,9 +70,9 @@ def glue_accounts(snapshot: Snapshot) -> dict[str, set[str]]:
 
 def cloud_known(snapshot: Snapshot) -> frozenset[str]:
     """The ids of the BigQuery datasets and tables and the Glue tables the snapshot holds."""
-    ids = {r.id for t in ("gcp.bigquery.dataset", "gcp.bigquery.table") for r in snapshot.of_type(t)}
+    ids = {r.id for t in (TypeName.GCP_BIGQUERY_DATASET, TypeName.GCP_BIGQUERY_TABLE) for r in snapshot.of_type(t)}
     for res in snapshot.of_type(TypeName.AWS_GLUE_CATALOG):
-        for table in (res.document("tables") or {}).get("TableList") or []:
+        for table in (res.document(GlueCatalogRead.TABLES) or {}).get("TableList") or []:
             account = table.get("CatalogId") or res.account
             ids.add(f"arn:aws:glue:{res.region}:{account}:table/{table.get('DatabaseName')}/{table.get('Name')}")
     return frozenset(ids)

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from seenby.registry import AwsAccountRead
 from seenby.scanners.aws.calls import read
 from seenby.scanners.aws.operation import Operation
 from seenby.scanners.aws.service import AccountContext, ServiceScanner, first_failure, ok_read
 
 __all__ = ["DESCRIBE_VPCS", "DESCRIBE_VPC_ENDPOINTS", "EC2_NETWORKS", "ENDPOINTS_READ", "VPCS_READ"]
 
-VPCS_READ = "vpcs"
-ENDPOINTS_READ = "vpc_endpoints"
+VPCS_READ = AwsAccountRead.VPCS
+ENDPOINTS_READ = AwsAccountRead.VPC_ENDPOINTS
 DESCRIBE_VPCS = Operation(service="ec2", name="DescribeVpcs", iam_action="ec2:DescribeVpcs")
 DESCRIBE_VPC_ENDPOINTS = Operation(service="ec2", name="DescribeVpcEndpoints", iam_action="ec2:DescribeVpcEndpoints")
 _KEPT = {

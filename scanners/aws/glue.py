@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seenby.registry import TypeName
+from seenby.registry import GlueCatalogRead, TypeName
 from seenby.scanners.aws.calls import read
 from seenby.scanners.aws.operation import Operation
 from seenby.scanners.aws.service import AccountContext, ServiceScanner
@@ -66,9 +66,9 @@ def read_catalog(ctx: AccountContext, region: str) -> Resource:
                   message="not read: the databases could not be listed")
     )  # fmt: skip
     reads = {
-        "resource_policy": read(client, GET_RESOURCE_POLICY),
-        "databases": databases,
-        "tables": table_read,
+        GlueCatalogRead.RESOURCE_POLICY: read(client, GET_RESOURCE_POLICY),
+        GlueCatalogRead.DATABASES: databases,
+        GlueCatalogRead.TABLES: table_read,
     }
     arn = catalog_arn(ctx.partition, region, ctx.account)
     return Resource(type=RESOURCE_TYPE, id=arn, name=f"Glue Data Catalog {ctx.account} {region}",

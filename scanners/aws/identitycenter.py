@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seenby.registry import TypeName
+from seenby.registry import AwsAccountRead, SsoInstanceRead, TypeName
 from seenby.scanners.aws.calls import read
 from seenby.scanners.aws.operation import Operation
 from seenby.scanners.aws.service import AccountContext, ServiceScanner, first_failure, ok_read
@@ -22,7 +22,7 @@ from seenby.snapshot import Read, Resource
 __all__ = ["IDENTITY_CENTER", "OPERATIONS", "read_instance"]
 
 RESOURCE_TYPE = TypeName.AWS_SSO_INSTANCE
-LISTING = "sso_instances"
+LISTING = AwsAccountRead.SSO_INSTANCES
 
 
 def _sso(name: str, *absent: str) -> Operation:
@@ -125,12 +125,12 @@ def read_instance(ctx: AccountContext, region: str, instance: dict[str, Any]) ->
     permission_sets = _permission_sets(sso, arn)
     groups = read(ids, LIST_GROUPS, IdentityStoreId=store)
     reads = {
-        "instance": ok_read(LIST_INSTANCES.api, instance),
-        "permission_sets": permission_sets,
-        "account_assignments": _assignments(sso, arn, permission_sets),
-        "users": read(ids, LIST_USERS, IdentityStoreId=store),
-        "groups": groups,
-        "memberships": _memberships(ids, store, groups),
+        SsoInstanceRead.INSTANCE: ok_read(LIST_INSTANCES.api, instance),
+        SsoInstanceRead.PERMISSION_SETS: permission_sets,
+        SsoInstanceRead.ACCOUNT_ASSIGNMENTS: _assignments(sso, arn, permission_sets),
+        SsoInstanceRead.USERS: read(ids, LIST_USERS, IdentityStoreId=store),
+        SsoInstanceRead.GROUPS: groups,
+        SsoInstanceRead.MEMBERSHIPS: _memberships(ids, store, groups),
     }
     # No account: its assignments reach roles in any account, so a gap here is a gap for every dataset.
     return Resource(type=RESOURCE_TYPE, id=arn, name=store or None, region=region, reads=reads)

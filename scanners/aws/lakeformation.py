@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seenby.registry import TypeName
+from seenby.registry import LakeFormationRead, TypeName
 from seenby.scanners.aws.calls import DENIED_CODES, describe_failure, jsonable, merge_pages, read
 from seenby.scanners.aws.operation import Operation
 from seenby.scanners.aws.service import AccountContext, ServiceScanner
@@ -65,9 +65,9 @@ def read_pages(client: Any, op: Operation, result_key: str) -> Read:
 def read_settings(ctx: AccountContext, region: str) -> Resource:
     client = ctx.clients.get("lakeformation", region)
     reads = {
-        "settings": read(client, GET_DATA_LAKE_SETTINGS),
-        "permissions": read_pages(client, LIST_PERMISSIONS, "PrincipalResourcePermissions"),
-        "resources": read_pages(client, LIST_RESOURCES, "ResourceInfoList"),
+        LakeFormationRead.SETTINGS: read(client, GET_DATA_LAKE_SETTINGS),
+        LakeFormationRead.PERMISSIONS: read_pages(client, LIST_PERMISSIONS, "PrincipalResourcePermissions"),
+        LakeFormationRead.RESOURCES: read_pages(client, LIST_RESOURCES, "ResourceInfoList"),
     }
     return Resource(type=RESOURCE_TYPE, id=settings_arn(ctx.partition, region, ctx.account),
                     name=f"Lake Formation {ctx.account} {region}", account=ctx.account, region=region,

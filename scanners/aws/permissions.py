@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from seenby.scanners.aws import account, identity, kms, organizations, s3, services
+from seenby.scanners.aws import account, identity, kms, organizations, services
 from seenby.scanners.aws.config import DEFAULT_MEMBER_ROLE
 from seenby.scanners.aws.operation import Operation
 
@@ -13,7 +13,6 @@ __all__ = ["OPERATIONS", "print_policy", "required_permissions"]
 OPERATIONS: tuple[Operation, ...] = (
     *identity.OPERATIONS,
     *account.OPERATIONS,
-    *s3.OPERATIONS,
     *kms.OPERATIONS,
     *organizations.OPERATIONS,
     *services.OPERATIONS,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from seenby.registry import TypeName
+from seenby.registry import AwsAccountRead, QuickSightAccountRead, QuickSightDashboardRead, TypeName
 from seenby.scanners.aws.calls import read
 from seenby.scanners.aws.operation import Operation
 from seenby.scanners.aws.service import AccountContext, ServiceScanner, first_failure, ok_read
@@ -24,7 +24,7 @@ __all__ = ["OPERATIONS", "QUICKSIGHT", "account_id", "data_source_arns", "read_d
 
 DASHBOARD_TYPE = TypeName.AWS_QUICKSIGHT_DASHBOARD
 ACCOUNT_TYPE = TypeName.AWS_QUICKSIGHT_ACCOUNT
-LISTING = "quicksight_dashboards"
+LISTING = AwsAccountRead.QUICKSIGHT_DASHBOARDS
 NAMESPACE = "default"
 _NOT_SIGNED_UP = "ResourceNotFoundException"
 
@@ -88,11 +88,14 @@ def read_dashboard(ctx: AccountContext, region: str, dashboard_id: str, arn: str
     args = {"AwsAccountId": ctx.account}
     described = _read(client, DESCRIBE_DASHBOARD, DashboardId=dashboard_id, **args)
     reads: dict[str, Read] = {
-        "dashboard": described,
-        "permissions": _read(client, DESCRIBE_DASHBOARD_PERMISSIONS, DashboardId=dashboard_id, **args),
+        QuickSightDashboardRead.DASHBOARD: described,
+        QuickSightDashboardRead.PERMISSIONS: _read(
+            client, DESCRIBE_DASHBOARD_PERMISSIONS, DashboardId=dashboard_id, **args
+        ),
     }
     if not described.ok:
-        for name, op in (("data_sets", DESCRIBE_DATA_SET), ("data_sources", DESCRIBE_DATA_SOURCE)):
+        for name, op in ((QuickSightDashboardRead.DATA_SETS, DESCRIBE_DATA_SET),
+                         (QuickSightDashboardRead.DATA_SOURCES, DESCRIBE_DATA_SOURCE)):
             reads[name] = Read(outcome=described.outcome, api=op.api, error_code=described.error_code,
                                message="not read: the dashboard could not be described")  # fmt: skip
         return Resource(type=DASHBOARD_TYPE, id=arn, account=ctx.account, region=region, reads=reads)
@@ -104,17 +107,17 @@ def read_dashboard(ctx: AccountContext, region: str, dashboard_id: str, arn: str
             require(_read(client, DESCRIBE_DATA_SET, DataSetId=_last(a), **args))["DataSet"] for a in data_sets_arns
         ]}  # fmt: skip
 
-    reads["data_sets"] = compose(DESCRIBE_DATA_SET.api, data_sets)
+    reads[QuickSightDashboardRead.DATA_SETS] = compose(DESCRIBE_DATA_SET.api, data_sets)
 
     def data_sources() -> dict[str, Any]:
         wanted: list[str] = []
-        for data_set in require(reads["data_sets"])["DataSets"]:
+        for data_set in require(reads[QuickSightDashboardRead.DATA_SETS])["DataSets"]:
             wanted.extend(a for a in data_source_arns(data_set) if a not in wanted)
         return {"DataSources": [
             require(_read(client, DESCRIBE_DATA_SOURCE, DataSourceId=_last(a), **args))["DataSource"] for a in wanted
         ]}  # fmt: skip
 
-    reads["data_sources"] = compose(DESCRIBE_DATA_SOURCE.api, data_sources)
+    reads[QuickSightDashboardRead.DATA_SOURCES] = compose(DESCRIBE_DATA_SOURCE.api, data_sources)
     name = (described.document.get("Dashboard") or {}).get("Name")
     return Resource(type=DASHBOARD_TYPE, id=arn, name=name, account=ctx.account, region=region, reads=reads)
 
@@ -132,10 +135,12 @@ def read_account(ctx: AccountContext, region: str) -> Resource:
         return {"Groups": out}
 
     reads = {
-        "users": _read(client, LIST_USERS, **args),
-        "groups": groups,
-        "memberships": groups if not groups.ok else compose(LIST_GROUP_MEMBERSHIPS.api, memberships),
-        "account_settings": _read(client, DESCRIBE_ACCOUNT_SETTINGS, AwsAccountId=ctx.account),
+        QuickSightAccountRead.USERS: _read(client, LIST_USERS, **args),
+        QuickSightAccountRead.GROUPS: groups,
+        QuickSightAccountRead.MEMBERSHIPS: groups
+        if not groups.ok
+        else compose(LIST_GROUP_MEMBERSHIPS.api, memberships),
+        QuickSightAccountRead.ACCOUNT_SETTINGS: _read(client, DESCRIBE_ACCOUNT_SETTINGS, AwsAccountId=ctx.account),
     }
     return Resource(
         type=ACCOUNT_TYPE, id=account_id(ctx.partition, region, ctx.account), name=f"QuickSight {ctx.account}",
@@ -157,9 +162,7 @@ def scan(ctx: AccountContext) -> None:
     for region, listing in listings.items():
         summaries = (listing.document.get("DashboardSummaryList") or []) if listing.ok else []
         for summary in summaries:
-            ctx.spawn(
-                lambda r=region, s=summary: ctx.add(read_dashboard(ctx, r, str(s["DashboardId"]), str(s["Arn"])))
-            )
+            ctx.spawn(lambda r=region, s=summary: ctx.add(read_dashboard(ctx, r, str(s["DashboardId"]), str(s["Arn"]))))
 
 
 QUICKSIGHT = ServiceScanner(name="quicksight", account_reads={LISTING: LIST_DASHBOARDS.api}, operations=OPERATIONS,

@@ -4,12 +4,15 @@
 
     GetCallerIdentity ─┬─ (org mode) DescribeOrganization, ListAccounts ─┬─ tree, policies
                        │                                                 └─ per member: AssumeRole
-                       └─ per account: BPA, GAAD, ListBuckets ─┬─ per bucket: 6 reads (+ its KMS keys; GetBucketAbac
-                                                              │   at the end where some policy tests its tags)
-                                                              │   ACLs in force: ListObjectsV2, then GetObjectAcl
-                                                              │   for the newest ``object_acl_limit`` objects
-                                                              └─ per region of its buckets: ListAccessPoints
-                                                                 (+ 2 reads per access point)
+                       └─ per account: BPA, GAAD, and every registered service scanner (services.py):
+                          S3 (scanners/aws/buckets.py): ListBuckets ─┬─ per bucket: 6 reads (+ its KMS keys;
+                                                                     │   GetBucketAbac once the policies are read,
+                                                                     │   where some policy tests its tags)
+                                                                     │   ACLs in force: ListObjectsV2, then
+                                                                     │   GetObjectAcl for the newest objects
+                                                                     └─ per region of its buckets:
+                                                                        ListAccessPoints (+ 2 reads a point)
+                          DynamoDB, Identity Center, QuickSight, Glue, Lake Formation, EC2 networks
 
 Every fan-out is a task on one ``ThreadPoolExecutor`` of ``max_workers`` threads;
 tasks spawn tasks and never wait on one another.  Each account becomes one snapshot
@@ -20,14 +23,15 @@ only an unknown caller (no credentials, no endpoint) stops it, as :class:`ScanEr
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from seenby.model import ReadOutcome
-from seenby.registry import TypeName
+from seenby.registry import AwsAccountRead, OrganizationRead, TypeName
 from seenby.scanners.aws import account as account_reads
-from seenby.scanners.aws import organizations, s3
+from seenby.scanners.aws import organizations
 from seenby.scanners.aws.clients import Clients
 from seenby.scanners.aws.config import AwsScanConfig
 from seenby.scanners.aws.identity import Caller, assume_role, whoami
@@ -42,13 +46,16 @@ __all__ = ["scan_aws", "scan_aws_shards"]
 
 ACCOUNT_TYPE = TypeName.AWS_ACCOUNT
 ACCOUNT_UNIT = "account"
-BUCKET_UNIT = "s3"
 ORG_UNIT = "organization"
-_OBJECT_ACL_BATCH = 25  # GetObjectAcl reads per task: spread over the pool, without a task per object
+_A = AwsAccountRead
+_O = OrganizationRead
 _READ_ORDER = {
     name: i
-    for i, name in enumerate(("assume_role", "organization", "public_access_block", "authorization_details", "buckets"))
-}
+    for i, name in enumerate((_A.ASSUME_ROLE, _A.ORGANIZATION, _A.PUBLIC_ACCESS_BLOCK, _A.AUTHORIZATION_DETAILS,
+                              _A.BUCKETS))
+}  # fmt: skip
+_TYPE_ORDER = {TypeName.AWS_S3_BUCKET: 0, TypeName.AWS_KMS_KEY: 1}
+"""A shard lists buckets, then the keys they name, then every other type (the order snapshots always had)."""
 
 
 @dataclass(kw_only=True, eq=False)
@@ -60,45 +67,33 @@ class _Account:
     clients: Clients | None = None
     identity: str | None = None
     reads: dict[str, Read] = field(default_factory=dict)
-    buckets: list[Resource] = field(default_factory=list)
     keys: dict[str, Resource] = field(default_factory=dict)
     claimed: set[str] = field(default_factory=set)
     deferred: dict[str, KeyReference] = field(default_factory=dict)
-    regions: set[str] = field(default_factory=set)
-    access_points: dict[str, s3.AccessPoints] = field(default_factory=dict)  # region -> the account's listing
-    object_acls: dict[str, s3.ObjectAclScan] = field(default_factory=dict)  # bucket ARN -> its object ACL reads
     resources: list[Resource] = field(default_factory=list)  # of the registered service scanners
+    finishers: list[Callable[[], Iterable[Resource]]] = field(default_factory=list)
+    after_policies: list[Callable[[tuple[Any, ...]], None]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def put(self, name: str, read: Read) -> None:
         with self.lock:
             self.reads[name] = read
 
-    def add_bucket(self, bucket: Resource) -> None:
-        with self.lock:
-            self.buckets.append(bucket)
-            if bucket.region:
-                self.regions.add(bucket.region)
-
-    def add_access_points(self, points: s3.AccessPoints) -> None:
-        with self.lock:
-            self.access_points[points.region] = points
-
-    def add_access_point_parts(self, points: s3.AccessPoints, name: str, parts: tuple[Read, Read]) -> None:
-        with self.lock:
-            points.parts[name] = parts
-
-    def add_object_acls(self, bucket: str, scan: s3.ObjectAclScan) -> None:
-        with self.lock:
-            self.object_acls[bucket] = scan
-
-    def add_object_acl(self, scan: s3.ObjectAclScan, key: str, acl: Read) -> None:
-        with self.lock:
-            scan.acls[key] = acl
-
     def add_resource(self, resource: Resource) -> None:
         with self.lock:
             self.resources.append(resource)
+
+    def add_finisher(self, finish: Callable[[], Iterable[Resource]]) -> None:
+        with self.lock:
+            self.finishers.append(finish)
+
+    def add_after_policies(self, after: Callable[[tuple[Any, ...]], None]) -> None:
+        with self.lock:
+            self.after_policies.append(after)
+
+    def finished_resources(self) -> list[Resource]:
+        """The service scanners' resources, those assembled once every task has ended included."""
+        return [*self.resources, *(r for finish in self.finishers for r in finish())]
 
     def claim(self, key: str) -> bool:
         """True for the first caller only: that one reads the key."""
@@ -148,7 +143,9 @@ class _Scan:
             for state in list(self.accounts.values()):
                 for ref in state.deferred.values():
                     group.spawn(self._read_foreign_key, state, ref)
-                self._read_abac_where_wanted(group, state)
+                documents = self._policy_documents(state)
+                for after in state.after_policies:
+                    after(documents)
             group.wait()
         return caller, self._shards(caller)
 
@@ -170,15 +167,15 @@ class _Scan:
         self.tracker.advance(scope, ORG_UNIT)
         if not described.ok:
             # No organisation to hang the failure on: it is a gap of the caller's account.
-            self._state(caller.account, scanned=False).put("organization", described)
+            self._state(caller.account, scanned=False).put(_A.ORGANIZATION, described)
             self.tracker.advance(scope, ORG_UNIT, 3)
             return self._plan_accounts(caller)
         self.org_id = str(described.document["Organization"]["Id"])
         listed = organizations.read_accounts(self.base)
-        self.org_reads.update(organization=described, accounts=listed)
+        self.org_reads.update({_O.ORGANIZATION: described, _O.ACCOUNTS: listed})
         self.tracker.advance(scope, ORG_UNIT)
-        group.spawn(self._org_read, "tree", organizations.read_tree)
-        group.spawn(self._org_read, "policies", organizations.read_policies)
+        group.spawn(self._org_read, _O.TREE, organizations.read_tree)
+        group.spawn(self._org_read, _O.POLICIES, organizations.read_policies)
         self._state(caller.account, scanned=False)  # the organisation lives in the caller's shard
         if not listed.ok:
             return self._plan_accounts(caller)
@@ -197,12 +194,11 @@ class _Scan:
 
     def _account_read_names(self) -> dict[str, str]:
         names = {
-            "public_access_block": account_reads.GET_PUBLIC_ACCESS_BLOCK.api,
-            "authorization_details": account_reads.GET_ACCOUNT_AUTHORIZATION_DETAILS.api,
-            "buckets": s3.LIST_BUCKETS.api,
+            _A.PUBLIC_ACCESS_BLOCK: account_reads.GET_PUBLIC_ACCESS_BLOCK.api,
+            _A.AUTHORIZATION_DETAILS: account_reads.GET_ACCOUNT_AUTHORIZATION_DETAILS.api,
         }
         if not self.config.org_mode:
-            names["organization"] = organizations.DESCRIBE_ORGANIZATION.api
+            names[_A.ORGANIZATION] = organizations.DESCRIBE_ORGANIZATION.api
         for service in SERVICE_SCANNERS:
             names.update(service.account_reads)
         return names
@@ -211,7 +207,7 @@ class _Scan:
         partition = self.caller.partition if self.caller else "aws"
         role_arn = f"arn:{partition}:iam::{state.id}:role/{self.config.member_role_name}"
         assumed, credentials = assume_role(self.base, role_arn)
-        state.put("assume_role", assumed)
+        state.put(_A.ASSUME_ROLE, assumed)
         if credentials is None:
             # Fail closed: every account-level document is a gap, not "nothing there".
             for name, api in self._account_read_names().items():
@@ -237,127 +233,63 @@ class _Scan:
         self.tracker.start(state.id, ACCOUNT_UNIT, len(self._account_read_names()))
         group.spawn(self._read_account_settings, state)
         group.spawn(self._read_authorization_details, state)
-        group.spawn(self._list_buckets, group, state)
         for service in SERVICE_SCANNERS:
             group.spawn(self._scan_service, group, state, service)
 
     def _scan_service(self, group: TaskGroup, state: _Account, service: ServiceScanner) -> None:
         assert state.clients is not None
 
+        clients = state.clients
+        partition = self.caller.partition if self.caller else "aws"
+
         def put(name: str, read: Read) -> None:
             state.put(name, read)
             self.tracker.advance(state.id, ACCOUNT_UNIT)
 
+        def use_key(written: str, region: str | None) -> None:
+            ref = reference(written, account=state.id, region=region or clients.home_region, partition=partition)
+            if ref.account != state.id:
+                state.defer(ref)
+            elif state.claim(ref.arn):
+                state.add_key(read_key(clients, ref, own_account=True))
+
         service.scan(
             AccountContext(
                 account=state.id,
-                partition=self.caller.partition if self.caller else "aws",
+                partition=partition,
                 regions=self.config.regions or (self.config.home_region,),
-                clients=state.clients,
+                clients=clients,
+                config=self.config,
                 put=put,
                 add=state.add_resource,
                 spawn=group.spawn,
+                finish=state.add_finisher,
+                after_policies=state.add_after_policies,
+                use_key=use_key,
+                track=lambda unit, total: self.tracker.start(state.id, unit, total),
+                advance=lambda unit: self.tracker.advance(state.id, unit),
             )
         )
 
     def _read_account_settings(self, state: _Account) -> None:
         assert state.clients is not None
-        state.put("public_access_block", account_reads.read_public_access_block(state.clients, state.id))
+        state.put(_A.PUBLIC_ACCESS_BLOCK, account_reads.read_public_access_block(state.clients, state.id))
         self.tracker.advance(state.id, ACCOUNT_UNIT)
         if not self.config.org_mode:
-            state.put("organization", organizations.read_organization(state.clients))
+            state.put(_A.ORGANIZATION, organizations.read_organization(state.clients))
             self.tracker.advance(state.id, ACCOUNT_UNIT)
 
     def _read_authorization_details(self, state: _Account) -> None:
         assert state.clients is not None
-        state.put("authorization_details", account_reads.read_authorization_details(state.clients))
+        state.put(_A.AUTHORIZATION_DETAILS, account_reads.read_authorization_details(state.clients))
         self.tracker.advance(state.id, ACCOUNT_UNIT)
 
-    def _list_buckets(self, group: TaskGroup, state: _Account) -> None:
-        assert state.clients is not None
-        listing = s3.list_buckets(state.clients)
-        state.put("buckets", listing)
-        self.tracker.advance(state.id, ACCOUNT_UNIT)
-        regions = s3.listed_regions(listing)
-        self.tracker.start(state.id, BUCKET_UNIT, len(regions))
-        for region in sorted({r for r in regions.values() if r}):
-            self._list_access_points_once(group, state, region)
-        for name in sorted(regions):
-            group.spawn(self._read_bucket, group, state, name, regions[name])
+    # -- keys named by other accounts' resources ---------------------------------------
 
-    # -- buckets, access points and keys --------------------------------------------
-
-    def _read_bucket(self, group: TaskGroup, state: _Account, name: str, region: str | None) -> None:
-        assert state.clients is not None
-        partition = self.caller.partition if self.caller else "aws"
-        bucket = s3.read_bucket(state.clients, name, region=region, account=state.id, partition=partition)
-        state.add_bucket(bucket)
-        if region is None and bucket.region is not None:  # found by GetBucketLocation
-            self._list_access_points_once(group, state, bucket.region)
-        if s3.object_acls_apply(bucket):
-            group.spawn(self._list_objects, group, state, bucket)
-        for written in s3.kms_key_references(bucket):
-            ref = reference(
-                written, account=state.id, region=bucket.region or state.clients.home_region, partition=partition
-            )
-            if ref.account != state.id:
-                state.defer(ref)
-            elif state.claim(ref.arn):
-                state.add_key(read_key(state.clients, ref, own_account=True))
-        self.tracker.advance(state.id, BUCKET_UNIT)
-
-    def _list_access_points_once(self, group: TaskGroup, state: _Account, region: str) -> None:
-        if state.claim(f"access-points:{region}"):
-            group.spawn(self._list_access_points, group, state, region)
-
-    def _list_access_points(self, group: TaskGroup, state: _Account, region: str) -> None:
-        """The account's access points in ``region``; each point's policy reads are tasks of their own."""
-        assert state.clients is not None
-        points = s3.list_access_points(state.clients, account=state.id, region=region)
-        state.add_access_points(points)
-        for entry in points.entries():
-            group.spawn(self._read_access_point, state, points, str(entry.get("Name")))
-
-    def _read_access_point(self, state: _Account, points: s3.AccessPoints, name: str) -> None:
-        assert state.clients is not None
-        state.add_access_point_parts(points, name, s3.read_access_point(state.clients, points, name, account=state.id))
-
-    def _list_objects(self, group: TaskGroup, state: _Account, bucket: Resource) -> None:
-        """The bucket's object keys; the chosen keys' GetObjectAcl reads are tasks of their own, a batch each."""
-        assert state.clients is not None
-        scan = s3.list_objects(
-            state.clients, bucket, limit=self.config.object_listing_limit, newest=self.config.object_acl_limit
-        )
-        chosen = scan.chosen
-        state.add_object_acls(bucket.id, scan)
-        for start in range(0, len(chosen), _OBJECT_ACL_BATCH):
-            group.spawn(self._read_object_acls, state, bucket, scan, chosen[start : start + _OBJECT_ACL_BATCH])
-
-    def _read_object_acls(
-        self, state: _Account, bucket: Resource, scan: s3.ObjectAclScan, keys: tuple[str, ...]
-    ) -> None:
-        assert state.clients is not None
-        for key in keys:
-            state.add_object_acl(scan, key, s3.read_object_acl(state.clients, bucket, key))
-
-    def _read_abac_where_wanted(self, group: TaskGroup, state: _Account) -> None:
-        """GetBucketAbac for each bucket whose ABAC status can change a verdict (:func:`s3.abac_wanted`).
-
-        Run once every policy of the account (and the organisation's SCPs and RCPs) has been read.
-        """
-        if state.clients is None:
-            return
-        reads = (state.reads.get("authorization_details"), self.org_reads.get("policies"))
-        account_tests_tags = s3.bucket_tags_tested(r.document for r in reads if r is not None and r.ok)
-        for index, bucket in enumerate(state.buckets):
-            if s3.abac_wanted(bucket, account_tests_tags=account_tests_tags):
-                group.spawn(self._read_abac, state, index)
-
-    def _read_abac(self, state: _Account, index: int) -> None:
-        assert state.clients is not None
-        bucket = s3.read_abac(state.clients, state.buckets[index])
-        with state.lock:
-            state.buckets[index] = bucket
+    def _policy_documents(self, state: _Account) -> tuple[Any, ...]:
+        """The account's IAM authorization details and the organisation's policies, those that were read."""
+        reads = (state.reads.get(_A.AUTHORIZATION_DETAILS), self.org_reads.get(OrganizationRead.POLICIES))
+        return tuple(r.document for r in reads if r is not None and r.ok)
 
     def _read_foreign_key(self, state: _Account, ref: KeyReference) -> None:
         """A key in another account: read by that account's credentials when this scan has them."""
@@ -373,7 +305,7 @@ class _Scan:
     def _organization_of(self, state: _Account) -> str | None:
         if self.org_id:
             return self.org_id
-        described = state.reads.get("organization")
+        described = state.reads.get(_A.ORGANIZATION)
         if described is not None and described.ok:
             return str(described.document.get("Organization", {}).get("Id")) or None
         return None
@@ -402,14 +334,15 @@ class _Scan:
                         reads=dict(sorted(state.reads.items(), key=lambda item: _READ_ORDER.get(item[0], 99))),
                     )
                 )
-            buckets = s3.with_object_acls(s3.with_access_points(state.buckets, state.access_points), state.object_acls)
-            resources.extend(sorted(buckets, key=lambda r: r.id))
-            resources.extend(sorted(state.keys.values(), key=lambda r: r.id))
-            resources.extend(sorted(state.resources, key=lambda r: (r.type, r.id)))
+            found = state.finished_resources()
+            resources.extend(
+                sorted([*found, *state.keys.values()], key=lambda r: (_TYPE_ORDER.get(r.type, 2), r.type, r.id))
+            )
+            regions = {self.config.home_region, *self.config.regions, *(r.region for r in found if r.region)}
             scope = {
                 "aws_accounts": [account_id] if state.scanned else [],
                 "aws_organization": self._organization_of(state),
-                "regions": sorted({*self.config.regions, self.config.home_region, *state.regions}),
+                "regions": sorted(regions),
             }
             shards.append(new_snapshot(resources, scope=scope, mode="scan", identity=state.identity or caller.arn))
         return shards

@@ -1,7 +1,8 @@
-"""The extension point for per-account service scanners beyond S3, IAM, KMS and Organizations.
+"""The extension point for per-account service scanners: every service beyond IAM, KMS and Organizations.
 
-A :class:`ServiceScanner` is one module's registration (see :mod:`.services`): the scan
-calls :attr:`ServiceScanner.scan` once for every account it reaches, with an
+A :class:`ServiceScanner` is one module's registration (see :mod:`.services`; S3,
+DynamoDB, Identity Center, QuickSight, Glue, Lake Formation and EC2 networks are one each):
+the scan calls :attr:`ServiceScanner.scan` once for every account it reaches, with an
 :class:`AccountContext`.  The scanner reads through :func:`seenby.scanners.aws.calls.read`
 (so only declared operations are sent) and hands back what it saw:
 
@@ -9,18 +10,26 @@ calls :attr:`ServiceScanner.scan` once for every account it reaches, with an
   Every name in :attr:`ServiceScanner.account_reads` must be put exactly once: it is the
   listing whose failure is the gap for every resource of that service in the account
   (and is what the scan records when the account cannot be reached at all);
-* ``add(resource)``: a resource of the service, with its own reads;
-* ``spawn(fn, *args)``: more work on the scan's bounded pool (one task per resource).
+* ``add(resource)``: a resource of the service, with its own reads (its region joins the
+  shard's scanned regions);
+* ``spawn(fn, *args)``: more work on the scan's bounded pool (one task per resource);
+* ``finish(fn)``: for resources assembled from several tasks (a bucket and its share of
+  the region's access points): ``fn()`` is called once every task has ended and the
+  resources it returns are added as ``add`` would;
+* ``use_key(written, region)``: a KMS key a resource names (as written; ``region`` None
+  for the home region): the scan reads it once, with its own account's credentials;
+* ``track(unit, total)`` and ``advance(unit)``: progress of a per-resource unit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from seenby.model import ReadOutcome
 from seenby.scanners.aws.clients import Clients
+from seenby.scanners.aws.config import AwsScanConfig
 from seenby.scanners.aws.operation import Operation
 from seenby.snapshot import Read, Resource
 
@@ -35,9 +44,18 @@ class AccountContext:
     partition: str
     regions: tuple[str, ...]
     clients: Clients
+    config: AwsScanConfig
     put: Callable[[str, Read], None]
     add: Callable[[Resource], None]
     spawn: Callable[..., None]
+    finish: Callable[[Callable[[], Iterable[Resource]]], None]
+    after_policies: Callable[[Callable[[tuple[Any, ...]], None]], None]
+    """``after_policies(fn)``: ``fn(documents)`` runs once every task of the first pass has ended, with the
+    account's IAM authorization details and the organisation's policies (those read); it may spawn tasks.  For a
+    read worth its call only when some policy could make it change a verdict (GetBucketAbac)."""
+    use_key: Callable[[str, str | None], None]
+    track: Callable[[str, int], None]
+    advance: Callable[[str], None]
 
     def arn(self, service: str, region: str, resource: str) -> str:
         return f"arn:{self.partition}:{service}:{region}:{self.account}:{resource}"

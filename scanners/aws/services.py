@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from seenby.scanners.aws.buckets import S3
 from seenby.scanners.aws.dynamodb import DYNAMODB
 from seenby.scanners.aws.ec2 import EC2_NETWORKS
 from seenby.scanners.aws.glue import GLUE
@@ -14,6 +15,6 @@ from seenby.scanners.aws.service import ServiceScanner
 __all__ = ["OPERATIONS", "SERVICE_SCANNERS"]
 
 SERVICE_SCANNERS: tuple[ServiceScanner, ...] = (
-    DYNAMODB, IDENTITY_CENTER, QUICKSIGHT, GLUE, LAKE_FORMATION, EC2_NETWORKS,
+    S3, DYNAMODB, IDENTITY_CENTER, QUICKSIGHT, GLUE, LAKE_FORMATION, EC2_NETWORKS,
 )  # fmt: skip
 OPERATIONS: tuple[Operation, ...] = tuple(op for s in SERVICE_SCANNERS for op in s.operations)

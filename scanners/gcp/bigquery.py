@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from seenby.registry import BigQueryDatasetRead, BigQueryTableRead, TypeName
 from seenby.scanners.gcp.calls import Caller, rest_read
 from seenby.scanners.gcp.operation import HttpMethod, Operation
 from seenby.snapshot import Read, Resource
@@ -25,8 +26,8 @@ __all__ = [
     "table_names",
 ]
 
-DATASET_TYPE = "gcp.bigquery.dataset"
-TABLE_TYPE = "gcp.bigquery.table"
+DATASET_TYPE = TypeName.GCP_BIGQUERY_DATASET
+TABLE_TYPE = TypeName.GCP_BIGQUERY_TABLE
 _BQ = "https://bigquery.googleapis.com/bigquery/v2/projects/{project}"
 
 LIST_DATASETS = Operation(
@@ -99,7 +100,7 @@ def read_dataset(caller: Caller, project: str, dataset: str) -> Resource:
         account=project,
         region=str(location) if location else None,
         parent=f"projects/{project}",
-        reads={"metadata": meta, "tables": tables},
+        reads={BigQueryDatasetRead.METADATA: meta, BigQueryDatasetRead.TABLES: tables},
     )
 
 
@@ -113,7 +114,7 @@ def read_table(caller: Caller, project: str, dataset: str, table: str, *, region
         region=region,
         parent=f"bigquery://{project}.{dataset}",
         reads={
-            "metadata": rest_read(caller, GET_TABLE, **ids),
-            "iam_policy": rest_read(caller, GET_TABLE_IAM_POLICY, **ids),
+            BigQueryTableRead.METADATA: rest_read(caller, GET_TABLE, **ids),
+            BigQueryTableRead.IAM_POLICY: rest_read(caller, GET_TABLE_IAM_POLICY, **ids),
         },
     )

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from seenby.registry import GcpGroupRead, TypeName
 from seenby.scanners.gcp.calls import Caller, rest_read
 from seenby.scanners.gcp.operation import HttpMethod, Operation
 from seenby.scanners.reads import compose, require
@@ -24,7 +25,7 @@ from seenby.snapshot import Resource
 
 __all__ = ["OPERATIONS", "group_emails", "nested_groups", "read_group"]
 
-RESOURCE_TYPE = "gcp.cloudidentity.group"
+RESOURCE_TYPE = TypeName.GCP_GROUP
 _CI = "https://cloudidentity.googleapis.com/v1"
 
 LOOKUP_GROUP = Operation(
@@ -53,7 +54,7 @@ def read_group(caller: Caller, email: str) -> Resource:
         return require(rest_read(caller, LIST_MEMBERSHIPS, group=name, params={"view": "FULL"}))
 
     memberships = compose(LIST_MEMBERSHIPS.api, build) if lookup.ok else lookup
-    return Resource(type=RESOURCE_TYPE, id=email, name=email, reads={"memberships": memberships})
+    return Resource(type=RESOURCE_TYPE, id=email, name=email, reads={GcpGroupRead.MEMBERSHIPS: memberships})
 
 
 def _from_member(member: str) -> str | None:
@@ -89,7 +90,7 @@ def group_emails(resources: Iterable[Resource]) -> set[str]:
 
 def nested_groups(group: Resource) -> list[str]:
     """Groups that are direct members of ``group``."""
-    doc = group.document("memberships") or {}
+    doc = group.document(GcpGroupRead.MEMBERSHIPS) or {}
     out = []
     for membership in doc.get("memberships") or []:
         key = (membership.get("preferredMemberKey") or {}).get("id")

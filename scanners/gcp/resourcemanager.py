@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
+from seenby.registry import GcpNodeRead, TypeName
 from seenby.scanners.gcp.calls import Caller, rest_read
 from seenby.scanners.gcp.operation import HttpMethod, Operation
 from seenby.scanners.reads import compose, require
@@ -119,7 +120,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *LIST_ROLES.values(),
 )
 
-_TYPES = {"organizations": "gcp.organization", "folders": "gcp.folder", "projects": "gcp.project"}
+_TYPES = {"organizations": TypeName.GCP_ORGANIZATION, "folders": TypeName.GCP_FOLDER, "projects": TypeName.GCP_PROJECT}
 
 
 def node_type(node: str) -> str:
@@ -151,21 +152,21 @@ def read_node(caller: Caller, node: str) -> dict[str, Read]:
     """Every read of one organisation, folder or project (``organizations/1``, ``folders/2``, ``projects/p``)."""
     kind, _, ident = node.partition("/")
     reads = {
-        "metadata": rest_read(caller, GET[kind], id=ident),
-        "iam_policy": rest_read(caller, GET_IAM_POLICY[kind], id=ident),
-        "org_policies": rest_read(caller, LIST_ORG_POLICIES, parent=node),
-        "deny_policies": _deny_policies(caller, node),
+        GcpNodeRead.METADATA: rest_read(caller, GET[kind], id=ident),
+        GcpNodeRead.IAM_POLICY: rest_read(caller, GET_IAM_POLICY[kind], id=ident),
+        GcpNodeRead.ORG_POLICIES: rest_read(caller, LIST_ORG_POLICIES, parent=node),
+        GcpNodeRead.DENY_POLICIES: _deny_policies(caller, node),
     }
     if kind == "projects":
-        reads["ancestry"] = rest_read(caller, GET_ANCESTRY, id=ident)
+        reads[GcpNodeRead.ANCESTRY] = rest_read(caller, GET_ANCESTRY, id=ident)
     if kind in LIST_ROLES:
-        reads["custom_roles"] = rest_read(caller, LIST_ROLES[kind], id=ident, params={"view": "FULL"})
+        reads[GcpNodeRead.CUSTOM_ROLES] = rest_read(caller, LIST_ROLES[kind], id=ident, params={"view": "FULL"})
     return reads
 
 
 def ancestors(reads: Mapping[str, Read]) -> list[str]:
     """The project's ancestors, nearest first (``folders/1``, ``organizations/2``), from getAncestry or metadata."""
-    ancestry = reads.get("ancestry")
+    ancestry = reads.get(GcpNodeRead.ANCESTRY)
     if ancestry is not None and ancestry.ok:
         out = []
         for entry in (ancestry.document or {}).get("ancestor") or []:
@@ -174,14 +175,14 @@ def ancestors(reads: Mapping[str, Read]) -> list[str]:
             if kind and rid.get("id"):
                 out.append(f"{kind}/{rid['id']}")
         return out
-    meta = reads.get("metadata")
+    meta = reads.get(GcpNodeRead.METADATA)
     parent = (meta.document or {}).get("parent") if meta is not None and meta.ok else None
     return [str(parent)] if parent else []
 
 
 def parent_of(node: str, reads: Mapping[str, Read], chain: list[str] | None = None) -> str | None:
     """The parent of a node: its metadata's ``parent``, else the next entry of a project's ancestry chain."""
-    meta = reads.get("metadata")
+    meta = reads.get(GcpNodeRead.METADATA)
     parent = (meta.document or {}).get("parent") if meta is not None and meta.ok else None
     if parent:
         return str(parent)

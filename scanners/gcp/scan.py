@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from seenby.errors import ScanError
+from seenby.registry import BigQueryDatasetRead, GcpNodeRead, TypeName
 from seenby.scanners.gcp import bigquery, identity, resourcemanager, storage, transfers
 from seenby.scanners.gcp.calls import Caller
 from seenby.scanners.gcp.config import GcpScanConfig
@@ -44,13 +45,13 @@ SCOPES = (
 """OAuth scopes requested for Application Default Credentials (service accounts honour them)."""
 
 _TYPE_ORDER = {
-    "gcp.organization": 0,
-    "gcp.folder": 1,
-    "gcp.project": 2,
-    "gcp.storage.bucket": 3,
-    "gcp.bigquery.dataset": 4,
-    "gcp.bigquery.table": 5,
-    "gcp.cloudidentity.group": 6,
+    TypeName.GCP_ORGANIZATION: 0,
+    TypeName.GCP_FOLDER: 1,
+    TypeName.GCP_PROJECT: 2,
+    TypeName.GCP_STORAGE_BUCKET: 3,
+    TypeName.GCP_BIGQUERY_DATASET: 4,
+    TypeName.GCP_BIGQUERY_TABLE: 5,
+    TypeName.GCP_GROUP: 6,
 }
 
 
@@ -164,7 +165,7 @@ class _Scan:
         self._node(group, node)
         assert self.caller is not None
         children = resourcemanager.list_children(self.caller, node)
-        self.put(node, "children", children)
+        self.put(node, GcpNodeRead.CHILDREN, children)
         if not children.ok:
             return
         for folder in children.document.get("folders") or []:
@@ -190,7 +191,7 @@ class _Scan:
     def _buckets(self, group: TaskGroup, project: str) -> None:
         assert self.caller is not None
         listing = storage.list_buckets(self.caller, self.storage_client(project), project)
-        self.put(f"projects/{project}", "buckets", listing)
+        self.put(f"projects/{project}", GcpNodeRead.BUCKETS, listing)
         items = listing.document.get("items", []) if listing.ok else []
         names = sorted({str(b["name"]) for b in items if b.get("name")})
         self.tracker.start(project, "gcs", len(names))
@@ -199,7 +200,7 @@ class _Scan:
 
     def _hmac_keys(self, project: str) -> None:
         assert self.caller is not None
-        self.put(f"projects/{project}", "hmac_keys", storage.list_hmac_keys(self.caller, project))
+        self.put(f"projects/{project}", GcpNodeRead.HMAC_KEYS, storage.list_hmac_keys(self.caller, project))
 
     def _transfers(self, project: str) -> None:
         """Where the project's data is copied: Data Transfer configs and Storage Transfer jobs (docs/flows.md)."""
@@ -219,7 +220,7 @@ class _Scan:
     def _datasets(self, group: TaskGroup, project: str) -> None:
         assert self.caller is not None
         listing = bigquery.list_datasets(self.caller, project)
-        self.put(f"projects/{project}", "datasets", listing)
+        self.put(f"projects/{project}", GcpNodeRead.DATASETS, listing)
         names = bigquery.dataset_names(listing)
         self.tracker.start(project, "bigquery", len(names))
         for name in names:
@@ -229,7 +230,7 @@ class _Scan:
         assert self.caller is not None
         resource = bigquery.read_dataset(self.caller, project, dataset)
         self.add(resource)
-        for table in bigquery.table_names(resource.reads["tables"]):
+        for table in bigquery.table_names(resource.reads[BigQueryDatasetRead.TABLES]):
             group.spawn(self._table, project, dataset, table, resource.region)
         self.tracker.advance(project, "bigquery")
 
@@ -288,7 +289,7 @@ class _Scan:
     def _node_resources(self) -> list[Resource]:
         out = []
         for node, reads in self.nodes.items():
-            meta = reads.get("metadata")
+            meta = reads.get(GcpNodeRead.METADATA)
             doc = meta.document if meta is not None and meta.ok else {}
             name = doc.get("displayName") or doc.get("projectId") or None
             out.append(

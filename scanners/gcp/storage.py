@@ -30,6 +30,7 @@ from __future__ import annotations
 import heapq
 from typing import Any
 
+from seenby.registry import GcsBucketRead, TypeName
 from seenby.scanners.gcp.calls import Caller, read_call, rest_read
 from seenby.scanners.gcp.operation import HttpMethod, Operation
 from seenby.snapshot import Read, Resource
@@ -48,7 +49,7 @@ __all__ = [
     "uniform_access",
 ]
 
-RESOURCE_TYPE = "gcp.storage.bucket"
+RESOURCE_TYPE = TypeName.GCP_STORAGE_BUCKET
 _STORAGE = "https://storage.googleapis.com/storage/v1"
 
 LIST_BUCKETS = Operation(
@@ -117,9 +118,9 @@ def read_bucket(caller: Caller, client: Any, name: str, *, project: str, object_
 
     meta = read_call(caller, GET_BUCKET.api, metadata)
     policy = read_call(caller, GET_BUCKET_IAM_POLICY.api, iam_policy)
-    reads = {"metadata": meta, "iam_policy": policy}
+    reads = {GcsBucketRead.METADATA: meta, GcsBucketRead.IAM_POLICY: policy}
     if uniform_access(meta) is False:
-        reads["object_acls"] = list_object_acls(caller, client, name, limit=object_acl_limit)
+        reads[GcsBucketRead.OBJECT_ACLS] = list_object_acls(caller, client, name, limit=object_acl_limit)
     location = (meta.document or {}).get("location") if meta.ok else None
     return Resource(
         type=RESOURCE_TYPE,

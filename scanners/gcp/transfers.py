@@ -28,6 +28,7 @@ import json
 from typing import Any
 from urllib.parse import quote
 
+from seenby.registry import GcpNodeRead
 from seenby.scanners.gcp.calls import Caller, rest_read
 from seenby.scanners.gcp.operation import HttpMethod, Operation
 from seenby.scanners.reads import compose, require
@@ -45,8 +46,8 @@ __all__ = [
     "transfer_jobs_filters",
 ]
 
-TRANSFER_CONFIGS_READ = "transfer_configs"
-TRANSFER_JOBS_READ = "transfer_jobs"
+TRANSFER_CONFIGS_READ = GcpNodeRead.TRANSFER_CONFIGS
+TRANSFER_JOBS_READ = GcpNodeRead.TRANSFER_JOBS
 _DTS = "https://bigquerydatatransfer.googleapis.com/v1/projects/{project}"
 
 LIST_TRANSFER_LOCATIONS = Operation(

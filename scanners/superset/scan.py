@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seenby.model import ReadOutcome
+from seenby.registry import SupersetDashboardRead, SupersetDatasetRead, SupersetInstanceRead, TypeName
 from seenby.scanners.reads import compose, require
 from seenby.scanners.superset.client import LOGIN, LOGIN_PAGE, ME, SESSION_LOGIN, Credentials, SupersetClient, Transport
 from seenby.scanners.superset.operation import HttpMethod, Operation
@@ -34,9 +35,9 @@ from seenby.snapshot import Read, Resource, Snapshot, new_snapshot
 
 __all__ = ["OPERATIONS", "SupersetScanConfig", "print_policy", "resource_ids", "scan_superset"]
 
-INSTANCE_TYPE = "superset.instance"
-DATASET_TYPE = "superset.dataset"
-DASHBOARD_TYPE = "superset.dashboard"
+INSTANCE_TYPE = TypeName.SUPERSET_INSTANCE
+DATASET_TYPE = TypeName.SUPERSET_DATASET
+DASHBOARD_TYPE = TypeName.SUPERSET_DASHBOARD
 
 
 def _get(path: str, permission: str, *, paged: bool = False, absent: bool = False) -> Operation:
@@ -116,13 +117,15 @@ def _instance(client: SupersetClient, settings: dict[str, Any]) -> Resource:
         return {"result": out}
 
     reads = {
-        "me": _clean(client.read(ME)),
-        "roles": roles if not roles.ok else compose(ROLE_PERMISSIONS.api, role_permissions),
-        "users": _clean(client.read(USERS)),
-        "databases": databases if not databases.ok else compose(DATABASE_CONNECTION.api, connections),
-        "rls": _clean(client.read(RLS)),
-        "charts": _clean(client.read(CHARTS)),
-        "settings": Read(outcome=ReadOutcome.OK, api="seenby:declared", document=settings),
+        SupersetInstanceRead.ME: _clean(client.read(ME)),
+        SupersetInstanceRead.ROLES: roles if not roles.ok else compose(ROLE_PERMISSIONS.api, role_permissions),
+        SupersetInstanceRead.USERS: _clean(client.read(USERS)),
+        SupersetInstanceRead.DATABASES: databases
+        if not databases.ok
+        else compose(DATABASE_CONNECTION.api, connections),
+        SupersetInstanceRead.RLS: _clean(client.read(RLS)),
+        SupersetInstanceRead.CHARTS: _clean(client.read(CHARTS)),
+        SupersetInstanceRead.SETTINGS: Read(outcome=ReadOutcome.OK, api="seenby:declared", document=settings),
     }
     return Resource(type=INSTANCE_TYPE, id=client.url, name=f"Superset {client.url}", reads=reads)
 
@@ -130,9 +133,9 @@ def _instance(client: SupersetClient, settings: dict[str, Any]) -> Resource:
 def _dashboard(client: SupersetClient, prefix: str, summary: dict[str, Any]) -> Resource:
     key = summary["id"]
     reads = {
-        "dashboard": _clean(client.read(DASHBOARD, id=key)),
-        "charts": _clean(client.read(DASHBOARD_CHARTS, id=key)),
-        "embedded": _clean(client.read(DASHBOARD_EMBEDDED, id=key)),
+        SupersetDashboardRead.DASHBOARD: _clean(client.read(DASHBOARD, id=key)),
+        SupersetDashboardRead.CHARTS: _clean(client.read(DASHBOARD_CHARTS, id=key)),
+        SupersetDashboardRead.EMBEDDED: _clean(client.read(DASHBOARD_EMBEDDED, id=key)),
     }
     name = summary.get("dashboard_title")
     return Resource(
@@ -154,13 +157,13 @@ def _dataset(prefix: str, url: str, summary: dict[str, Any]) -> Resource:
         id=f"{prefix}{summary['id']}",
         name=str(name) if name else None,
         parent=url,
-        reads={"dataset": read},
+        reads={SupersetDatasetRead.DATASET: read},
     )
 
 
 def _public_role_has_permissions(instance: Resource) -> bool:
     """Fail closed: True also when the roles could not be read."""
-    roles = instance.document("roles")
+    roles = instance.document(SupersetInstanceRead.ROLES)
     if roles is None:
         return True
     return any(r.get("name") == "Public" and r.get("permissions") for r in roles.get("result") or [])
@@ -189,14 +192,18 @@ def scan_superset(
     settings = {"DASHBOARD_RBAC": config.dashboard_rbac}
     instance = _instance(client, settings)
     dataset_prefix, dashboard_prefix = resource_ids(client.url)
-    listings = {"datasets": client.read(DATASETS), "dashboards": client.read(DASHBOARDS)}
+    listings = {SupersetInstanceRead.DATASETS: client.read(DATASETS),
+                SupersetInstanceRead.DASHBOARDS: client.read(DASHBOARDS)}  # fmt: skip
     if client.bearer and _public_role_has_permissions(instance):
         listings = {k: _shadowed(v) for k, v in listings.items()}
         instance = Resource(
             type=instance.type,
             id=instance.id,
             name=instance.name,
-            reads={**instance.reads, "charts": _shadowed(instance.reads["charts"])},
+            reads={
+                **instance.reads,
+                SupersetInstanceRead.CHARTS: _shadowed(instance.reads[SupersetInstanceRead.CHARTS]),
+            },
         )
     instance = Resource(
         type=instance.type,
@@ -205,15 +212,16 @@ def scan_superset(
         reads={**instance.reads, **{k: _clean(v) for k, v in listings.items()}},
     )
     jobs: list[Callable[[], Resource]] = []
-    if listings["datasets"].ok:
-        jobs += [lambda s=s: _dataset(dataset_prefix, client.url, s) for s in listings["datasets"].document["result"]]
-    if listings["dashboards"].ok:
-        jobs += [lambda s=s: _dashboard(client, dashboard_prefix, s) for s in listings["dashboards"].document["result"]]
+    datasets, dashboards = listings[SupersetInstanceRead.DATASETS], listings[SupersetInstanceRead.DASHBOARDS]
+    if datasets.ok:
+        jobs += [lambda s=s: _dataset(dataset_prefix, client.url, s) for s in datasets.document["result"]]
+    if dashboards.ok:
+        jobs += [lambda s=s: _dashboard(client, dashboard_prefix, s) for s in dashboards.document["result"]]
     with ThreadPoolExecutor(max_workers=config.max_workers) as pool:
         resources = list(pool.map(lambda job: job(), jobs))
     if progress is not None:
         progress(f"read {len(resources)} datasets and dashboards from {client.url}")
-    me = instance.document("me") or {}
+    me = instance.document(SupersetInstanceRead.ME) or {}
     identity = ((me.get("result") or {}).get("username")) if isinstance(me, dict) else None
     return new_snapshot([instance, *resources], scope={"superset_urls": [client.url]}, mode="scan", identity=identity)
 

@@ -7,6 +7,7 @@ import click
 from seenby.cli_base import AUDIT_FORMATS, FAIL_ON, Progress, audit_and_report, cli, guard, say
 from seenby.history.options import record_option
 from seenby.history.paths import DEMO_STORE
+from seenby.registry import TypeName
 
 
 @cli.command()
@@ -62,7 +63,7 @@ def demo(
     with Progress(quiet) as progress:
         run = run_demo(progress=progress, on_phase=say(quiet), live_superset=live_superset)
     aws = sum(1 for r in run.snapshot.resources if r.type.startswith("aws."))
-    gcs = sum(1 for r in run.snapshot.resources if r.type == "gcp.storage.bucket")
+    gcs = sum(1 for r in run.snapshot.resources if r.type == TypeName.GCP_STORAGE_BUCKET)
     copied = f"; taken from the example as recorded: {', '.join(run.replayed_types)}" if run.replayed_types else ""
     say(quiet)(
         f"scanned {aws} AWS resources live from the local AWS endpoint and {gcs} GCS buckets live from the "

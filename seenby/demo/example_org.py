@@ -899,7 +899,9 @@ def gcp_node(
     bindings: list[dict[str, Any]],
     org_policies: list[dict[str, Any]] | None = None,
 ) -> Resource:
-    service = {"gcp.organization": "organizations", "gcp.folder": "folders", "gcp.project": "projects"}[type_]
+    service = {
+        TypeName.GCP_ORGANIZATION: "organizations", TypeName.GCP_FOLDER: "folders", TypeName.GCP_PROJECT: "projects"
+    }[type_]  # fmt: skip
     reads = {
         "metadata": ok(f"cloudresourcemanager.{service}.get", metadata),
         "iam_policy": ok(
@@ -921,7 +923,7 @@ def gcs_bucket(
     labels: dict[str, str] | None = None,
 ) -> Resource:
     return Resource(
-        type="gcp.storage.bucket",
+        type=TypeName.GCP_STORAGE_BUCKET,
         id=f"gs://{name}",
         name=name,
         account=project,
@@ -962,7 +964,7 @@ def bq_dataset(
     project: str, dataset: str, access: list[dict[str, Any]], labels: dict[str, str] | None = None
 ) -> Resource:
     return Resource(
-        type="gcp.bigquery.dataset",
+        type=TypeName.GCP_BIGQUERY_DATASET,
         id=f"bigquery://{project}.{dataset}",
         name=f"{project}.{dataset}",
         account=project,
@@ -993,7 +995,7 @@ def gcp_resources() -> list[Resource]:
     }
     group_resources = [
         Resource(
-            type="gcp.cloudidentity.group",
+            type=TypeName.GCP_GROUP,
             id=email,
             name=email,
             reads={
@@ -1013,7 +1015,7 @@ def gcp_resources() -> list[Resource]:
     telemetry_labels = {"classification": "employee-telemetry"}
     return [
         gcp_node(
-            "gcp.organization",
+            TypeName.GCP_ORGANIZATION,
             GCP_ORG,
             None,
             {"name": GCP_ORG, "displayName": DOMAIN, "directoryCustomerId": "C0abc123"},
@@ -1021,7 +1023,7 @@ def gcp_resources() -> list[Resource]:
             org_policies=[],
         ),
         gcp_node(
-            "gcp.folder",
+            TypeName.GCP_FOLDER,
             "folders/222222222222",
             GCP_ORG,
             {"name": "folders/222222222222", "displayName": "data", "parent": GCP_ORG},
@@ -1029,7 +1031,7 @@ def gcp_resources() -> list[Resource]:
             org_policies=[],
         ),
         gcp_node(
-            "gcp.project",
+            TypeName.GCP_PROJECT,
             f"projects/{project}",
             "folders/222222222222",
             {
@@ -1042,7 +1044,7 @@ def gcp_resources() -> list[Resource]:
             org_policies=[],
         ),
         gcp_node(
-            "gcp.project",
+            TypeName.GCP_PROJECT,
             "projects/corp-web",
             GCP_ORG,
             {"name": "projects/400000000002", "projectId": "corp-web", "parent": GCP_ORG, "displayName": "corp-web"},
@@ -1088,7 +1090,7 @@ def gcp_resources() -> list[Resource]:
             ],
         ),
         Resource(
-            type="gcp.bigquery.table",
+            type=TypeName.GCP_BIGQUERY_TABLE,
             id=f"bigquery://{project}.shared_reporting.daily_activity",
             name=f"{project}.shared_reporting.daily_activity",
             account=project,
@@ -1120,7 +1122,7 @@ def gcp_resources() -> list[Resource]:
         ),
         *group_resources,
         Resource(
-            type="gcp.directory.domain",
+            type=TypeName.GCP_DOMAIN,
             id=DOMAIN,
             name=DOMAIN,
             reads={

@@ -153,7 +153,7 @@ def run_demo(
     else:
         say("scanning the BI server (Apache Superset) from responses recorded from a live one")
         superset = superset_resources()
-    scope["superset_urls"] = [r.id for r in superset if r.type == "superset.instance"]
+    scope["superset_urls"] = [r.id for r in superset if r.type == TypeName.SUPERSET_INSTANCE]
     snapshot = new_snapshot(
         [*scanned.resources, *gcp, *superset],
         scope=scope,

@@ -20,6 +20,7 @@ from contextlib import ExitStack, contextmanager
 from typing import Any
 from urllib.parse import quote
 
+from seenby.registry import TypeName
 from seenby.scanners.gcp.replay import RecordedTransport, Recording
 from seenby.scanners.gcp.transfers import transfer_jobs_filters
 from seenby.snapshot import Resource, Snapshot
@@ -42,7 +43,7 @@ def _free_port() -> int:
 def project_numbers(example: Snapshot) -> dict[str, str]:
     """Project id → project number, from the example's projects.get documents."""
     out = {}
-    for project in example.of_type("gcp.project"):
+    for project in example.of_type(TypeName.GCP_PROJECT):
         match = _NUMBER.match(str((project.document("metadata") or {}).get("name") or ""))
         if match:
             out[project.id.removeprefix("projects/")] = match.group(1)
@@ -73,7 +74,7 @@ def seed_gcs(endpoints: Mapping[str, str], example: Snapshot) -> None:
     from google.auth.credentials import AnonymousCredentials
     from google.cloud import storage
 
-    for resource in example.of_type("gcp.storage.bucket"):
+    for resource in example.of_type(TypeName.GCP_STORAGE_BUCKET):
         project = resource.account or ""
         if project not in endpoints:
             continue
@@ -169,11 +170,11 @@ def _bigquery_recordings(example: Snapshot) -> list[Recording]:
     out: list[Recording] = []
     datasets: dict[str, list[Resource]] = {}
     tables: dict[str, list[Resource]] = {}
-    for dataset in example.of_type("gcp.bigquery.dataset"):
+    for dataset in example.of_type(TypeName.GCP_BIGQUERY_DATASET):
         datasets.setdefault(dataset.account or "", []).append(dataset)
-    for table in example.of_type("gcp.bigquery.table"):
+    for table in example.of_type(TypeName.GCP_BIGQUERY_TABLE):
         tables.setdefault(table.parent or "", []).append(table)
-    for project in (p.id.removeprefix("projects/") for p in example.of_type("gcp.project")):
+    for project in (p.id.removeprefix("projects/") for p in example.of_type(TypeName.GCP_PROJECT)):
         listed = [
             {k: (d.document("metadata") or {}).get(k) for k in ("kind", "id", "datasetReference", "location")}
             for d in datasets.get(project, [])
@@ -199,11 +200,11 @@ def _bigquery_recordings(example: Snapshot) -> list[Recording]:
 def recorded_google_apis(example: Snapshot) -> RecordedTransport:
     """The example's Resource Manager, org policy, IAM, BigQuery and Cloud Identity documents, as responses."""
     recordings: list[Recording] = []
-    for type_ in ("gcp.organization", "gcp.folder", "gcp.project"):
+    for type_ in (TypeName.GCP_ORGANIZATION, TypeName.GCP_FOLDER, TypeName.GCP_PROJECT):
         for node in example.of_type(type_):
             recordings.extend(_node_recordings(node, example))
     recordings.extend(_bigquery_recordings(example))
-    for index, group in enumerate(example.of_type("gcp.cloudidentity.group")):
+    for index, group in enumerate(example.of_type(TypeName.GCP_GROUP)):
         name = f"groups/demo{index:03d}"
         recordings.append(_ok("GET", f"{_CI}/groups:lookup", {"name": name}, **{"groupKey.id": group.id}))
         recordings.append(_ok("GET", f"{_CI}/{name}/memberships", group.document("memberships") or {}, view="FULL"))

@@ -290,7 +290,7 @@ def _public_access_candidates(snapshot: Snapshot, finding: Finding, entry: Exces
                 summary=summary,
                 api=read.api,
             )
-    elif bucket.type == "gcp.storage.bucket":
+    elif bucket.type == TypeName.GCP_STORAGE_BUCKET:
         read = bucket.reads.get("metadata")
         if read is None or not read.ok or not isinstance(read.document, dict):
             return

@@ -50,6 +50,7 @@ from typing import Any
 
 from seenby.errors import InputError
 from seenby.model import ReadOutcome
+from seenby.registry import BigQueryDatasetRead, BigQueryTableRead, GcpNodeRead, GcsBucketRead, TypeName
 from seenby.snapshot import NOT_IN_EXPORT, Read, Resource, Snapshot, new_snapshot
 
 __all__ = ["ASSET_TYPES", "NOT_IN_EXPORT", "SUPPORTING_TYPES", "import_cai"]
@@ -60,14 +61,18 @@ ROUTINE_TYPE = "bigquery.googleapis.com/Routine"
 SUPPORTING_TYPES = (ROLE_TYPE, ORG_POLICY_TYPE, ROUTINE_TYPE)
 """Asset types read into another resource's reads (not resources of their own)."""
 ASSET_TYPES = {
-    "cloudresourcemanager.googleapis.com/Organization": "gcp.organization",
-    "cloudresourcemanager.googleapis.com/Folder": "gcp.folder",
-    "cloudresourcemanager.googleapis.com/Project": "gcp.project",
-    "storage.googleapis.com/Bucket": "gcp.storage.bucket",
-    "bigquery.googleapis.com/Dataset": "gcp.bigquery.dataset",
-    "bigquery.googleapis.com/Table": "gcp.bigquery.table",
+    "cloudresourcemanager.googleapis.com/Organization": TypeName.GCP_ORGANIZATION,
+    "cloudresourcemanager.googleapis.com/Folder": TypeName.GCP_FOLDER,
+    "cloudresourcemanager.googleapis.com/Project": TypeName.GCP_PROJECT,
+    "storage.googleapis.com/Bucket": TypeName.GCP_STORAGE_BUCKET,
+    "bigquery.googleapis.com/Dataset": TypeName.GCP_BIGQUERY_DATASET,
+    "bigquery.googleapis.com/Table": TypeName.GCP_BIGQUERY_TABLE,
 }
-_NODE_SERVICE = {"gcp.organization": "organizations", "gcp.folder": "folders", "gcp.project": "projects"}
+_NODE_SERVICE = {
+    TypeName.GCP_ORGANIZATION: "organizations",
+    TypeName.GCP_FOLDER: "folders",
+    TypeName.GCP_PROJECT: "projects",
+}
 _BQ_NAME = re.compile(r"^//bigquery\.googleapis\.com/projects/([^/]+)/datasets/([^/]+)(?:/tables/([^/]+))?$")
 _SNAKE = re.compile(r"_([a-z])")
 _ROUTINE_NAME = re.compile(r"^//bigquery\.googleapis\.com/projects/([^/]+)/datasets/([^/]+)/routines/([^/]+)$")
@@ -217,17 +222,17 @@ class _Builder:
                 self.v2_policies.setdefault(owner, []).append(dict(data))
         elif asset.asset_type == ROUTINE_TYPE and (routine := _ROUTINE_NAME.match(asset.name)):
             project, dataset, name = routine.groups()
-            self._child(f"bigquery://{project}.{dataset}", "routines", name)
+            self._child(f"bigquery://{project}.{dataset}", BigQueryDatasetRead.ROUTINES, name)
         elif asset.asset_type == "storage.googleapis.com/Bucket":
             project = self.project_of(asset.ancestors[0] if asset.ancestors else None)
             if project:
-                self._child(f"projects/{project}", "buckets", asset.name.rsplit("/", 1)[-1])
+                self._child(f"projects/{project}", GcpNodeRead.BUCKETS, asset.name.rsplit("/", 1)[-1])
         elif asset.asset_type.startswith("bigquery.googleapis.com/") and (bq := _BQ_NAME.match(asset.name)):
             project, dataset, table = bq.groups()
             if table is None:
-                self._child(f"projects/{project}", "datasets", dataset)
+                self._child(f"projects/{project}", GcpNodeRead.DATASETS, dataset)
             else:
-                self._child(f"bigquery://{project}.{dataset}", "tables", table)
+                self._child(f"bigquery://{project}.{dataset}", BigQueryDatasetRead.TABLES, table)
 
     def listing(self, parent: str, read: str, asset_type: str, api: str) -> Read:
         """A listing the scanner would make (names only), or a gap when the export holds no asset of the type."""
@@ -281,28 +286,30 @@ class _Builder:
     def node(self, asset: _Asset, type_: str) -> Resource:
         service = _NODE_SERVICE[type_]
         ident = asset.name.split("cloudresourcemanager.googleapis.com/", 1)[-1]
-        if type_ == "gcp.project":
+        if type_ == TypeName.GCP_PROJECT:
             ident = self.node_id(ident)
         reads = {
-            "metadata": self.resource_read(asset, f"cloudresourcemanager.{service}.get"),
-            "iam_policy": self.iam_read(asset, f"cloudresourcemanager.{service}.getIamPolicy"),
-            "org_policies": self.org_policies(ident, asset),
-            "deny_policies": _gap("iam.policies.listPolicies", "IAM deny policies"),
+            GcpNodeRead.METADATA: self.resource_read(asset, f"cloudresourcemanager.{service}.get"),
+            GcpNodeRead.IAM_POLICY: self.iam_read(asset, f"cloudresourcemanager.{service}.getIamPolicy"),
+            GcpNodeRead.ORG_POLICIES: self.org_policies(ident, asset),
+            GcpNodeRead.DENY_POLICIES: _gap("iam.policies.listPolicies", "IAM deny policies"),
         }
-        if type_ in ("gcp.organization", "gcp.project"):
-            reads["custom_roles"] = self.custom_roles(ident)
-        if type_ == "gcp.project":
+        if type_ in (TypeName.GCP_ORGANIZATION, TypeName.GCP_PROJECT):
+            reads[GcpNodeRead.CUSTOM_ROLES] = self.custom_roles(ident)
+        if type_ == TypeName.GCP_PROJECT:
             # HMAC keys are credentials into service accounts; an export does not list them.
-            reads["hmac_keys"] = _gap("storage.hmacKeys.list", "Cloud Storage HMAC keys")
+            reads[GcpNodeRead.HMAC_KEYS] = _gap("storage.hmacKeys.list", "Cloud Storage HMAC keys")
             # Where the data is copied (docs/flows.md): this importer reads no transfer configs or jobs from
             # an export, so the project's flows are unknown, never "none".
-            reads["transfer_configs"] = _gap(
+            reads[GcpNodeRead.TRANSFER_CONFIGS] = _gap(
                 "bigquerydatatransfer.projects.locations.transferConfigs.list", "BigQuery Data Transfer configs"
             )
-            reads["transfer_jobs"] = _gap("storagetransfer.transferJobs.list", "Storage Transfer jobs")
-            reads["buckets"] = self.listing(ident, "buckets", "storage.googleapis.com/Bucket", "storage.buckets.list")
-            reads["datasets"] = self.listing(
-                ident, "datasets", "bigquery.googleapis.com/Dataset", "bigquery.datasets.list"
+            reads[GcpNodeRead.TRANSFER_JOBS] = _gap("storagetransfer.transferJobs.list", "Storage Transfer jobs")
+            reads[GcpNodeRead.BUCKETS] = self.listing(
+                ident, GcpNodeRead.BUCKETS, "storage.googleapis.com/Bucket", "storage.buckets.list"
+            )
+            reads[GcpNodeRead.DATASETS] = self.listing(
+                ident, GcpNodeRead.DATASETS, "bigquery.googleapis.com/Dataset", "bigquery.datasets.list"
             )
         data = asset.data or {}
         name = data.get("displayName") or data.get("projectId") or data.get("name")
@@ -311,7 +318,7 @@ class _Builder:
             type=type_,
             id=ident,
             name=str(name) if name else None,
-            account=ident.removeprefix("projects/") if type_ == "gcp.project" else None,
+            account=ident.removeprefix("projects/") if type_ == TypeName.GCP_PROJECT else None,
             parent=parent,
             reads=reads,
         )
@@ -320,8 +327,8 @@ class _Builder:
         bucket = asset.name.rsplit("/", 1)[-1]
         project = self.project_of(asset.ancestors[0] if asset.ancestors else None)
         reads = {
-            "metadata": self.resource_read(asset, "storage.buckets.get"),
-            "iam_policy": self.iam_read(asset, "storage.buckets.getIamPolicy"),
+            GcsBucketRead.METADATA: self.resource_read(asset, "storage.buckets.get"),
+            GcsBucketRead.IAM_POLICY: self.iam_read(asset, "storage.buckets.getIamPolicy"),
         }
         data = asset.data
         if data is not None:
@@ -331,15 +338,15 @@ class _Builder:
             )
             if not uniform:
                 if "acl" not in data:
-                    reads["acl"] = _gap("storage.bucketAccessControls.list", "the bucket ACL")
+                    reads[GcsBucketRead.ACL] = _gap("storage.bucketAccessControls.list", "the bucket ACL")
                 if "defaultObjectAcl" not in data:
-                    reads["default_object_acl"] = _gap(
+                    reads[GcsBucketRead.DEFAULT_OBJECT_ACL] = _gap(
                         "storage.defaultObjectAccessControls.list", "the default object ACL"
                     )
                 # objects are not exported: their own ACLs are unknown
-                reads["object_acls"] = _gap("storage.objects.list", "the objects' ACLs")
+                reads[GcsBucketRead.OBJECT_ACLS] = _gap("storage.objects.list", "the objects' ACLs")
         return Resource(
-            type="gcp.storage.bucket",
+            type=TypeName.GCP_STORAGE_BUCKET,
             id=f"gs://{bucket}",
             name=bucket,
             account=project,
@@ -354,17 +361,18 @@ class _Builder:
             return None
         project, dataset, table = match.groups()
         region = str((asset.data or {}).get("location") or asset.location or "") or None
-        if type_ == "gcp.bigquery.dataset":
+        if type_ == TypeName.GCP_BIGQUERY_DATASET:
             reads = {
-                "metadata": self.resource_read(asset, "bigquery.datasets.get"),
-                "iam_policy": self.iam_read(asset, "bigquery.datasets.getIamPolicy"),
+                BigQueryDatasetRead.METADATA: self.resource_read(asset, "bigquery.datasets.get"),
+                BigQueryDatasetRead.IAM_POLICY: self.iam_read(asset, "bigquery.datasets.getIamPolicy"),
             }
             if asset.data is not None and "access" not in asset.data:
-                reads["access"] = _gap("bigquery.datasets.get", "the dataset's access list")
+                reads[BigQueryDatasetRead.ACCESS] = _gap("bigquery.datasets.get", "the dataset's access list")
             ident = f"bigquery://{project}.{dataset}"
-            reads["tables"] = self.listing(ident, "tables", "bigquery.googleapis.com/Table", "bigquery.tables.list")
+            tables, routines = BigQueryDatasetRead.TABLES, BigQueryDatasetRead.ROUTINES
+            reads[tables] = self.listing(ident, tables, "bigquery.googleapis.com/Table", "bigquery.tables.list")
             if self.export.exported(ROUTINE_TYPE):
-                reads["routines"] = self.listing(ident, "routines", ROUTINE_TYPE, "bigquery.routines.list")
+                reads[routines] = self.listing(ident, routines, ROUTINE_TYPE, "bigquery.routines.list")
             return Resource(
                 type=type_,
                 id=f"bigquery://{project}.{dataset}",
@@ -382,8 +390,8 @@ class _Builder:
             region=region,
             parent=f"bigquery://{project}.{dataset}",
             reads={
-                "metadata": self.resource_read(asset, "bigquery.tables.get"),
-                "iam_policy": self.iam_read(asset, "bigquery.tables.getIamPolicy"),
+                BigQueryTableRead.METADATA: self.resource_read(asset, "bigquery.tables.get"),
+                BigQueryTableRead.IAM_POLICY: self.iam_read(asset, "bigquery.tables.getIamPolicy"),
             },
         )
 
@@ -395,7 +403,7 @@ class _Builder:
                 continue
             if type_ in _NODE_SERVICE:
                 resource: Resource | None = self.node(asset, type_)
-            elif type_ == "gcp.storage.bucket":
+            elif type_ == TypeName.GCP_STORAGE_BUCKET:
                 resource = self.bucket(asset)
             else:
                 resource = self.bigquery(asset, type_)
@@ -409,8 +417,8 @@ def import_cai(paths: Iterable[str | Path]) -> Snapshot:
     paths = list(paths)
     export = _read_files(paths)
     resources = _Builder(export).build()
-    projects = sorted(r.id.removeprefix("projects/") for r in resources if r.type == "gcp.project")
-    orgs = sorted(r.id for r in resources if r.type == "gcp.organization")
+    projects = sorted(r.id.removeprefix("projects/") for r in resources if r.type == TypeName.GCP_PROJECT)
+    orgs = sorted(r.id for r in resources if r.type == TypeName.GCP_ORGANIZATION)
     scope = {"gcp_projects": projects, "gcp_organization": orgs[0] if orgs else None}
     return new_snapshot(resources, scope=scope, mode="import", collected_at=_export_time(export))
 

@@ -34,11 +34,12 @@ from typing import Any
 
 from seenby.errors import InputError
 from seenby.model import ReadOutcome
+from seenby.registry import GcpGroupRead, TypeName
 from seenby.snapshot import Read, Resource, Snapshot
 
 __all__ = ["DirectoryError", "directory_groups", "with_directory"]
 
-RESOURCE_TYPE = "gcp.cloudidentity.group"
+RESOURCE_TYPE = TypeName.GCP_GROUP
 _LIST_API = "cloudidentity.groups.memberships.list"
 _TRANSITIVE_API = "cloudidentity.groups.memberships.searchTransitiveMemberships"
 
@@ -121,7 +122,7 @@ def directory_groups(paths: Iterable[str | Path]) -> list[Resource]:
                 api=_TRANSITIVE_API if transitive else _LIST_API,
                 document={"memberships": memberships},
             )
-            groups[email] = Resource(type=RESOURCE_TYPE, id=email, name=email, reads={"memberships": read})
+            groups[email] = Resource(type=RESOURCE_TYPE, id=email, name=email, reads={GcpGroupRead.MEMBERSHIPS: read})
     return list(groups.values())
 
 
@@ -131,7 +132,7 @@ def with_directory(snapshot: Snapshot, groups: Iterable[Resource]) -> Snapshot:
     for group in groups:
         key = (group.type, group.id)
         current = resources.get(key)
-        live = current.read("memberships") if current is not None else None
+        live = current.read(GcpGroupRead.MEMBERSHIPS) if current is not None else None
         if live is not None and live.ok:
             continue
         resources[key] = group

@@ -29,6 +29,12 @@ def _reads(**reads: Any) -> dict[str, Read]:
     return out
 
 
+def _iam(iam: Any) -> Any:
+    """An organisation's, folder's, bucket's or table's IAM policy: an empty one unless given (a required read,
+    docs/snapshot.md).  A project keeps none unless given: its basic-role holders stay unknown."""
+    return policy() if iam is None else iam
+
+
 def binding(role: str, *members: str, condition: dict[str, str] | None = None) -> dict[str, Any]:
     b: dict[str, Any] = {"role": role, "members": list(members)}
     if condition is not None:
@@ -52,7 +58,9 @@ def org(*, iam: Any = None, org_policies: Any = None, id_: str = ORG) -> Resourc
     return Resource(
         type="gcp.organization",
         id=id_,
-        reads=_reads(metadata={"name": id_, "displayName": "corp.example"}, iam_policy=iam, org_policies=org_policies),
+        reads=_reads(
+            metadata={"name": id_, "displayName": "corp.example"}, iam_policy=_iam(iam), org_policies=org_policies
+        ),
     )
 
 
@@ -61,7 +69,7 @@ def folder(id_: str, *, parent: str = ORG, iam: Any = None, org_policies: Any = 
         type="gcp.folder",
         id=id_,
         parent=parent,
-        reads=_reads(metadata={"name": id_, "parent": parent}, iam_policy=iam, org_policies=org_policies),
+        reads=_reads(metadata={"name": id_, "parent": parent}, iam_policy=_iam(iam), org_policies=org_policies),
     )
 
 
@@ -80,7 +88,7 @@ def project(
         parent=parent,
         reads=_reads(
             metadata={"name": f"projects/{number}", "projectId": project_id, "parent": parent},
-            iam_policy=iam,
+            iam_policy=iam,  # none unless given: basic-role holders unknown (convenience.py)
             org_policies=org_policies,
         ),
     )
@@ -114,7 +122,7 @@ def bucket(
         name=name,
         account=project_id,
         parent=f"projects/{project_id}",
-        reads=_reads(metadata=metadata, iam_policy=iam, object_acls=object_acls),
+        reads=_reads(metadata=metadata, iam_policy=_iam(iam), object_acls=object_acls),
     )
 
 
@@ -162,7 +170,7 @@ def bq_table(
         id=f"bigquery://{project_id}.{dataset}.{table}",
         account=project_id,
         parent=f"bigquery://{project_id}.{dataset}",
-        reads=_reads(metadata=metadata, iam_policy=iam),
+        reads=_reads(metadata=metadata, iam_policy=_iam(iam)),
     )
 
 

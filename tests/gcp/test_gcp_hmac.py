@@ -48,7 +48,7 @@ def _key(state: str = "ACTIVE", access_id: str = KEY) -> dict:
 
 
 def _project_with(hmac_keys) -> Resource:
-    base = project()
+    base = project(iam=policy())  # its IAM policy read, so the only gap a test sees is the one it makes
     read = hmac_keys if isinstance(hmac_keys, Read) else Read(
         outcome=ReadOutcome.OK, api="storage.hmacKeys.list", document={"items": hmac_keys}
     )

@@ -54,7 +54,7 @@ def test_domain_people_count() -> None:
 
 def test_bucket_metadata_gap_is_attributed_to_the_bucket() -> None:
     """A denied bucket metadata read is a gap naming that bucket's dataset; https://cloud.google.com/storage/docs/json_api/v1/buckets/get"""
-    shot = snapshot(org(), project(), bucket("b", metadata=DENIED))
+    shot = snapshot(org(), project(iam=policy()), bucket("b", metadata=DENIED))
     [gap] = collect_gaps(shot, evaluate_snapshot(shot))
     assert (gap.resource, gap.datasets) == ("gs://b", ("gs://b",))
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 
-from seenby.scanners.aws import OPERATIONS, print_policy, required_permissions, scan_aws
+from seenby.registry import AwsAccountRead
+from seenby.scanners.aws import OPERATIONS, account, print_policy, required_permissions, s3, scan_aws
 from seenby.scanners.aws.operation import READ_VERBS
 from seenby.scanners.aws.services import OPERATIONS as SERVICE_OPERATIONS
+from seenby.scanners.aws.services import SERVICE_SCANNERS
 from tests.scanners.helpers import scan_config
 from tests.scanners.seeds import seed_full_bucket, seed_org
 
@@ -45,6 +47,17 @@ def test_full_organisation_scan_sends_only_declared_read_operations(session, end
     registered = {op.service for op in SERVICE_OPERATIONS}
     assert {svc for svc, _ in sent} == {"s3", "kms", "iam", "s3control", "organizations", "sts", *registered}
     assert ("dynamodb", "GetResourcePolicy") in sent
+
+
+def test_s3_is_one_registered_service_scanner():
+    """S3 is registered like DynamoDB: ListBuckets is its account read, and every S3 and s3control operation the scan
+    may send (bucket reads, access points, object ACLs; the account's own Block Public Access aside) is its
+    registration's, so the read-only checks cover them."""
+    (registered,) = [s for s in SERVICE_SCANNERS if s.name == "s3"]
+
+    assert registered.account_reads == {AwsAccountRead.BUCKETS: s3.LIST_BUCKETS.api}
+    sent_for_s3 = {op for op in OPERATIONS if op.service in ("s3", "s3control")} - set(account.OPERATIONS)
+    assert sent_for_s3 == set(registered.operations)
 
 
 def test_every_declared_operation_is_a_read():

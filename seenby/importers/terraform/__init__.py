@@ -37,8 +37,8 @@ from seenby.importers.terraform.plan import Plan, PlannedResource, load_plan, pa
 from seenby.importers.terraform.resolve import UNKNOWN_AFTER_APPLY, Resolver
 from seenby.importers.terraform.state import AddressIndex, Origin, PlannedState
 from seenby.importers.terraform.unmodelled import UNMODELLED_BUILDERS, not_judged
-from seenby.model import ReadOutcome
-from seenby.registry import AwsAccountRead, TypeName
+from seenby.model import Provider, ReadOutcome
+from seenby.registry import RESOURCE_TYPES, AwsAccountRead, TypeName, missing_reads
 from seenby.snapshot import Read, Snapshot, new_snapshot
 
 __all__ = [
@@ -175,6 +175,23 @@ def _account_defaults_without_baseline(ctx: Context, baseline: Snapshot | None) 
     return out
 
 
+def _gcp_reads_without_baseline(ctx: Context, baseline: Snapshot | None) -> None:
+    """Without a baseline, a Google Cloud resource's required read the plan does not set (the IAM policy of a
+    project only named as a dataset's home, a bucket's policy outside the plan) is recorded as ``absent``
+    with code ``NoBaseline``, as the AWS account's ``authorization_details``: not seen, said so rather than
+    left out (docs/gate.md, "Without a baseline").  With a baseline, a read it lacks stays a coverage gap.
+    """
+    if baseline is not None:
+        return
+    for d in ctx.state.drafts.values():
+        declared = RESOURCE_TYPES.get(d.type)
+        if declared is None or declared.provider is not Provider.GCP:
+            continue
+        for contract in missing_reads(d.type, d.reads):
+            d.reads[contract.name] = Read(outcome=ReadOutcome.ABSENT, api=contract.api, error_code="NoBaseline",
+                                          message=f"no baseline: the {contract.name} outside the plan is not seen")
+
+
 def planned_snapshot(
     plan: Plan, baseline: Snapshot | None = None, *, aws_account: str | None = None, gcp_project: str | None = None
 ) -> PlannedImport:
@@ -203,6 +220,7 @@ def planned_snapshot(
     finish_gaads(ctx)
     finish_glue(ctx)
     assumed_off = _account_defaults_without_baseline(ctx, baseline)
+    _gcp_reads_without_baseline(ctx, baseline)
 
     resources = ctx.state.resources()
     scope: dict[str, object] = dict(baseline.scope) if baseline is not None else {}

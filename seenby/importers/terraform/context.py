@@ -78,7 +78,7 @@ def home_draft(ctx: Context, res: PlannedResource) -> Any:
     if res.type.startswith("aws_") and ctx.account:
         return ctx.state.draft(TypeName.AWS_ACCOUNT, ctx.account, account=ctx.account)
     if res.type.startswith("google_") and (project := ctx.resolver.project_of(res)):
-        return ctx.state.draft("gcp.project", f"projects/{project}", name=project, account=project)
+        return ctx.state.draft(TypeName.GCP_PROJECT, f"projects/{project}", name=project, account=project)
     return None
 
 

@@ -28,6 +28,7 @@ from seenby.importers.terraform.plan import PlannedResource
 from seenby.importers.terraform.resolve import Unknown, is_unknown
 from seenby.importers.terraform.state import Draft, absent, ok, unknown
 from seenby.policies.gcp.flows import TRANSFER_CONFIGS_API, TRANSFER_JOBS_API, query_tables, query_writes
+from seenby.registry import TypeName
 
 __all__ = ["FLOW_BUILDERS", "FLOW_DELETERS"]
 
@@ -164,10 +165,11 @@ def _drop_listed(ctx: Context, d: Draft, read: str, key: str, name: str | None) 
 def _gap_on_sources(ctx: Context, res: PlannedResource, sources: list[str], what: Unknown, api: str) -> None:
     """A copy whose destination is known only after apply: a gap on each source the planned state holds."""
     for source in sources:
-        table = ctx.state.get("gcp.bigquery.table", source)
-        dataset = ctx.state.get("gcp.bigquery.dataset", source.rsplit(".", 1)[0]) if source.count(".") >= 2 else None
-        d = (table or dataset or ctx.state.get("gcp.bigquery.dataset", source)
-             or ctx.state.get("gcp.storage.bucket", source))  # fmt: skip
+        table = ctx.state.get(TypeName.GCP_BIGQUERY_TABLE, source)
+        dataset_id = source.rsplit(".", 1)[0]
+        dataset = ctx.state.get(TypeName.GCP_BIGQUERY_DATASET, dataset_id) if source.count(".") >= 2 else None
+        d = (table or dataset or ctx.state.get(TypeName.GCP_BIGQUERY_DATASET, source)
+             or ctx.state.get(TypeName.GCP_STORAGE_BUCKET, source))  # fmt: skip
         if d is not None:
             ctx.state.set_read(d, res.address, unknown(api, what), ctx.origin(res))
 
@@ -209,8 +211,11 @@ def bigquery_transfer_config(ctx: Context, res: PlannedResource) -> None:
     destination = ctx.get(res, "destination_dataset_id")
     if is_unknown(destination):
         query = str(params.get("query") or "")
-        sources = query_tables(query, project) if config["dataSourceId"] != "cross_region_copy" else [
-            f"bigquery://{params.get('source_project_id') or project}.{params.get('source_dataset_id')}"]
+        sources = (
+            query_tables(query, project)
+            if config["dataSourceId"] != "cross_region_copy"
+            else [f"bigquery://{params.get('source_project_id') or project}.{params.get('source_dataset_id')}"]
+        )
         sources = [s for s in sources if s not in query_writes(query, project)]
         _gap_on_sources(ctx, res, sources, destination, TRANSFER_CONFIGS_API)
         return

@@ -21,6 +21,7 @@ from seenby.importers.terraform.context import Builder, Context, unplaced_gap
 from seenby.importers.terraform.plan import PlannedResource
 from seenby.importers.terraform.resolve import Unknown, is_unknown, name_prefix, unknown_name
 from seenby.importers.terraform.state import Draft, ok, unknown
+from seenby.registry import BigQueryDatasetRead, BigQueryTableRead, GcpNodeRead, GcsBucketRead, TypeName
 
 __all__ = ["GCP_BUILDERS", "GCP_DELETERS", "finish_hierarchy"]
 
@@ -30,15 +31,15 @@ def _is_member(value: Any) -> bool:
 
 
 def _project_draft(ctx: Context, project: str) -> Draft:
-    return ctx.state.draft("gcp.project", f"projects/{project}", name=project)
+    return ctx.state.draft(TypeName.GCP_PROJECT, f"projects/{project}", name=project)
 
 
 def _bucket_draft(ctx: Context, res: PlannedResource, name: str) -> Draft:
-    existing = ctx.state.get("gcp.storage.bucket", f"gs://{name}")
+    existing = ctx.state.get(TypeName.GCP_STORAGE_BUCKET, f"gs://{name}")
     if existing is not None:
         return existing
     project = ctx.resolver.project_of(res)
-    return ctx.state.draft("gcp.storage.bucket", f"gs://{name}", name=name, account=project,
+    return ctx.state.draft(TypeName.GCP_STORAGE_BUCKET, f"gs://{name}", name=name, account=project,
                            parent=f"projects/{project}" if project else None)
 
 
@@ -67,7 +68,7 @@ def storage_bucket(ctx: Context, res: PlannedResource) -> None:
             "publicAccessPrevention": prevention if isinstance(prevention, str) and prevention else "inherited",
         },
     }
-    old = d.reads.get("metadata")
+    old = d.reads.get(GcsBucketRead.METADATA)
     if old is not None and old.ok and isinstance(old.document, dict):
         for key in ("acl", "defaultObjectAcl", "projectNumber"):
             if key in old.document:
@@ -75,13 +76,13 @@ def storage_bucket(ctx: Context, res: PlannedResource) -> None:
     api = "storage.buckets.get"
     # Known only after apply: taken at the least protective value (fine-grained ACLs on, prevention
     # inherited), so the ACLs and bindings are judged, and reported as the gap it is.
-    ctx.state.set_read(d, "metadata", ok(api, meta), origin)
+    ctx.state.set_read(d, GcsBucketRead.METADATA, ok(api, meta), origin)
     for attribute, value in (("uniform_bucket_level_access", uniform), ("public_access_prevention", prevention)):
         if is_unknown(value):
             ctx.state.set_read(d, attribute, unknown(api, value), origin)
     d.region = meta["location"] or d.region
-    if not d.in_baseline and "iam_policy" not in d.reads and project:
-        ctx.state.set_read(d, "iam_policy", ok("storage.buckets.getIamPolicy", {"version": 1, "bindings": [
+    if not d.in_baseline and GcsBucketRead.IAM_POLICY not in d.reads and project:
+        ctx.state.set_read(d, GcsBucketRead.IAM_POLICY, ok("storage.buckets.getIamPolicy", {"version": 1, "bindings": [
             {"role": "roles/storage.legacyBucketOwner", "members": [f"projectEditor:{project}",
                                                                      f"projectOwner:{project}"]},
             {"role": "roles/storage.legacyBucketReader", "members": [f"projectViewer:{project}"]}]}), origin)
@@ -218,7 +219,7 @@ def _bucket_metadata(ctx: Context, res: PlannedResource, *, values_only: bool = 
     """The bucket ``res`` changes and a private copy of its metadata document; None when the bucket is not
     in the planned state or its metadata is unknown already (its gap, or absence, stands)."""
     d = _storage_iam_target(ctx, res, values_only=values_only)
-    read = d.reads.get("metadata") if d is not None else None
+    read = d.reads.get(GcsBucketRead.METADATA) if d is not None else None
     if d is None or read is None or not read.ok:
         return None
     return d, json.loads(json.dumps(read.document))
@@ -233,7 +234,7 @@ def storage_bucket_acl(ctx: Context, res: PlannedResource) -> None:
     entries = ctx.get(res, "role_entity")
     predefined = ctx.get(res, "predefined_acl")
     if is_unknown(entries) or is_unknown(predefined):
-        ctx.state.set_read(d, "metadata", unknown(api, entries if is_unknown(entries) else predefined),
+        ctx.state.set_read(d, GcsBucketRead.METADATA, unknown(api, entries if is_unknown(entries) else predefined),
                            ctx.origin(res))
         return
     acl = []
@@ -243,7 +244,7 @@ def storage_bucket_acl(ctx: Context, res: PlannedResource) -> None:
     for entity, role in _PREDEFINED.get(str(predefined or ""), []):
         acl.append({"entity": entity, "role": role})
     meta["acl"] = acl
-    ctx.state.set_read(d, "metadata", ok(api, meta), ctx.origin(res))
+    ctx.state.set_read(d, GcsBucketRead.METADATA, ok(api, meta), ctx.origin(res))
 
 
 def _access_control(field: str) -> Builder:
@@ -263,12 +264,13 @@ def _access_control(field: str) -> Builder:
         entity = ctx.get(res, "entity", shape=lambda v: isinstance(v, str) and bool(v))
         role = ctx.get(res, "role", shape=lambda v: isinstance(v, str) and bool(v))
         if is_unknown(entity) or is_unknown(role):
-            ctx.state.set_read(d, "metadata", unknown(api, entity if is_unknown(entity) else role), ctx.origin(res))
+            what = entity if is_unknown(entity) else role
+            ctx.state.set_read(d, GcsBucketRead.METADATA, unknown(api, what), ctx.origin(res))
             return
         entries = [e for e in meta.get(field) or [] if e.get("entity") != entity]
         entries.append({"entity": entity, "role": role})
         meta[field] = entries
-        ctx.state.set_read(d, "metadata", ok(api, meta), ctx.origin(res))
+        ctx.state.set_read(d, GcsBucketRead.METADATA, ok(api, meta), ctx.origin(res))
         ctx.state.index.members[(d.id, f"{field}:{role}", str(entity))] = ctx.origin(res)
 
     return build
@@ -281,15 +283,20 @@ def _delete_access_control(field: str) -> Builder:
             return
         d, meta = found
         meta[field] = [e for e in meta.get(field) or [] if e.get("entity") != res.value("entity")]
-        ctx.state.set_read(d, "metadata", ok(_METADATA_API, meta), ctx.origin(res))
+        ctx.state.set_read(d, GcsBucketRead.METADATA, ok(_METADATA_API, meta), ctx.origin(res))
 
     return delete
 
 
 # -- BigQuery -------------------------------------------------------------------------------------
 
-_ACCESS_FIELDS = {"user_by_email": "userByEmail", "group_by_email": "groupByEmail", "domain": "domain",
-                  "special_group": "specialGroup", "iam_member": "iamMember"}
+_ACCESS_FIELDS = {
+    "user_by_email": "userByEmail",
+    "group_by_email": "groupByEmail",
+    "domain": "domain",
+    "special_group": "specialGroup",
+    "iam_member": "iamMember",
+}
 
 
 def _access_entry(block: dict[str, Any]) -> dict[str, Any]:
@@ -301,17 +308,25 @@ def _access_entry(block: dict[str, Any]) -> dict[str, Any]:
             entry[api] = block[tf]
     view = (block.get("view") or [None])[0]
     if view:
-        entry["view"] = {"projectId": view.get("project_id"), "datasetId": view.get("dataset_id"),
-                         "tableId": view.get("table_id")}
+        entry["view"] = {
+            "projectId": view.get("project_id"),
+            "datasetId": view.get("dataset_id"),
+            "tableId": view.get("table_id"),
+        }
     routine = (block.get("routine") or [None])[0]
     if routine:
-        entry["routine"] = {"projectId": routine.get("project_id"), "datasetId": routine.get("dataset_id"),
-                            "routineId": routine.get("routine_id")}
+        entry["routine"] = {
+            "projectId": routine.get("project_id"),
+            "datasetId": routine.get("dataset_id"),
+            "routineId": routine.get("routine_id"),
+        }
     ds = (block.get("dataset") or [None])[0]
     if ds:
         inner = (ds.get("dataset") or [{}])[0]
-        entry["dataset"] = {"dataset": {"projectId": inner.get("project_id"), "datasetId": inner.get("dataset_id")},
-                            "targetTypes": ds.get("target_types") or []}
+        entry["dataset"] = {
+            "dataset": {"projectId": inner.get("project_id"), "datasetId": inner.get("dataset_id")},
+            "targetTypes": ds.get("target_types") or [],
+        }
     return entry
 
 
@@ -335,8 +350,13 @@ def _dataset_draft(ctx: Context, res: PlannedResource) -> Draft | None:
     if not isinstance(dataset, str) or not project:
         return None
     dataset = dataset.rsplit("/", 1)[-1]
-    return ctx.state.draft("gcp.bigquery.dataset", f"bigquery://{project}.{dataset}", name=f"{project}.{dataset}",
-                           account=project, parent=f"projects/{project}")
+    return ctx.state.draft(
+        TypeName.GCP_BIGQUERY_DATASET,
+        f"bigquery://{project}.{dataset}",
+        name=f"{project}.{dataset}",
+        account=project,
+        parent=f"projects/{project}",
+    )
 
 
 def bigquery_dataset(ctx: Context, res: PlannedResource) -> None:
@@ -351,27 +371,32 @@ def bigquery_dataset(ctx: Context, res: PlannedResource) -> None:
     if not isinstance(labels, dict):
         labels = ctx.get(res, "labels")
     location = ctx.get(res, "location")
-    meta: dict[str, Any] = {"kind": "bigquery#dataset", "id": f"{project}:{dataset}",
-                            "datasetReference": {"projectId": project, "datasetId": dataset},
-                            "location": location if isinstance(location, str) else None,
-                            "labels": {k: v for k, v in (labels or {}).items() if not k.startswith("goog-terraform")}}
+    meta: dict[str, Any] = {
+        "kind": "bigquery#dataset",
+        "id": f"{project}:{dataset}",
+        "datasetReference": {"projectId": project, "datasetId": dataset},
+        "location": location if isinstance(location, str) else None,
+        "labels": {k: v for k, v in (labels or {}).items() if not k.startswith("goog-terraform")},
+    }
     access = ctx.get(res, "access")
     if is_unknown(access) and "access" not in res.expressions:
-        access = [{"role": "OWNER", "special_group": "projectOwners"},
-                  {"role": "WRITER", "special_group": "projectWriters"},
-                  {"role": "READER", "special_group": "projectReaders"}]
+        access = [
+            {"role": "OWNER", "special_group": "projectOwners"},
+            {"role": "WRITER", "special_group": "projectWriters"},
+            {"role": "READER", "special_group": "projectReaders"},
+        ]
     if is_unknown(access):
         meta["access"] = []
-        ctx.state.set_read(d, "metadata", ok(api, meta), origin)
-        ctx.state.set_read(d, "access", unknown(api, access), origin)
+        ctx.state.set_read(d, BigQueryDatasetRead.METADATA, ok(api, meta), origin)
+        ctx.state.set_read(d, BigQueryDatasetRead.ACCESS, unknown(api, access), origin)
         return
     meta["access"] = [_access_entry(b) for b in access or []]
-    ctx.state.set_read(d, "metadata", ok(api, meta), origin)
+    ctx.state.set_read(d, BigQueryDatasetRead.METADATA, ok(api, meta), origin)
     d.region = meta["location"] or d.region
 
 
 def _dataset_meta(d: Draft) -> dict[str, Any] | None:
-    read = d.reads.get("metadata")
+    read = d.reads.get(BigQueryDatasetRead.METADATA)
     if read is None or not read.ok or not isinstance(read.document, dict):
         return None
     return json.loads(json.dumps(read.document))
@@ -383,7 +408,7 @@ def bigquery_dataset_access(ctx: Context, res: PlannedResource) -> None:
         return
     entry = _access_entry({k: ctx.get(res, k) for k in ("role", *_ACCESS_FIELDS, "view", "routine", "dataset")})
     meta.setdefault("access", []).append(entry)
-    ctx.state.set_read(d, "metadata", ok("bigquery.datasets.get", meta), ctx.origin(res))
+    ctx.state.set_read(d, BigQueryDatasetRead.METADATA, ok("bigquery.datasets.get", meta), ctx.origin(res))
 
 
 def bigquery_dataset_iam(ctx: Context, res: PlannedResource) -> None:
@@ -398,18 +423,24 @@ def bigquery_dataset_iam(ctx: Context, res: PlannedResource) -> None:
     if kind == "policy":
         raw = ctx.get(res, "policy_data")
         if is_unknown(raw):
-            ctx.state.set_read(d, "access", unknown(api, raw), origin)
+            ctx.state.set_read(d, BigQueryDatasetRead.ACCESS, unknown(api, raw), origin)
             return
-        bindings = [(str(b.get("role")), list(b.get("members") or [])) for b in json.loads(raw or "{}").get("bindings")
-                    or []]
+        bindings = [
+            (str(b.get("role")), list(b.get("members") or [])) for b in json.loads(raw or "{}").get("bindings") or []
+        ]
         entries = [e for e in entries if "role" not in e]  # authorized views, datasets, routines stay
     else:
         role = ctx.get(res, "role")
-        attr, shape = ("members", lambda v: isinstance(v, list) and all(map(_is_member, v))) if kind == "binding" \
+        attr, shape = (
+            ("members", lambda v: isinstance(v, list) and all(map(_is_member, v)))
+            if kind == "binding"
             else ("member", _is_member)
+        )
         members = ctx.get(res, attr, shape=shape)
         if is_unknown(members) or is_unknown(role):
-            ctx.state.set_read(d, "access", unknown(api, members if is_unknown(members) else role), origin)
+            ctx.state.set_read(
+                d, BigQueryDatasetRead.ACCESS, unknown(api, members if is_unknown(members) else role), origin
+            )
             return
         bindings = [(str(role), list(members) if kind == "binding" else [members])]
         if kind == "binding":
@@ -421,7 +452,7 @@ def bigquery_dataset_iam(ctx: Context, res: PlannedResource) -> None:
                 entries.append(entry)
             ctx.state.index.members[(d.id, role, m)] = origin
     meta["access"] = entries
-    ctx.state.set_read(d, "metadata", ok(api, meta), origin)
+    ctx.state.set_read(d, BigQueryDatasetRead.METADATA, ok(api, meta), origin)
 
 
 def _table_draft(ctx: Context, res: PlannedResource) -> Draft | None:
@@ -432,12 +463,23 @@ def _table_draft(ctx: Context, res: PlannedResource) -> Draft | None:
         return None
     table = table.rsplit("/", 1)[-1]
     tid = f"bigquery://{project}.{dataset}.{table}"
-    d = ctx.state.draft("gcp.bigquery.table", tid, name=f"{project}.{dataset}.{table}", account=project,
-                        parent=f"bigquery://{project}.{dataset}")
-    if "metadata" not in d.reads:
-        d.reads["metadata"] = ok("bigquery.tables.get", {
-            "kind": "bigquery#table", "id": f"{project}:{dataset}.{table}",
-            "tableReference": {"projectId": project, "datasetId": dataset, "tableId": table}, "type": "TABLE"})
+    d = ctx.state.draft(
+        TypeName.GCP_BIGQUERY_TABLE,
+        tid,
+        name=f"{project}.{dataset}.{table}",
+        account=project,
+        parent=f"bigquery://{project}.{dataset}",
+    )
+    if BigQueryTableRead.METADATA not in d.reads:
+        d.reads[BigQueryTableRead.METADATA] = ok(
+            "bigquery.tables.get",
+            {
+                "kind": "bigquery#table",
+                "id": f"{project}:{dataset}.{table}",
+                "tableReference": {"projectId": project, "datasetId": dataset, "tableId": table},
+                "type": "TABLE",
+            },
+        )
     return d
 
 
@@ -447,14 +489,16 @@ def bigquery_table(ctx: Context, res: PlannedResource) -> None:
         return
     origin = ctx.origin(res)
     ctx.state.defines(d, origin)
-    meta = json.loads(json.dumps(d.reads["metadata"].document))
+    meta = json.loads(json.dumps(d.reads[BigQueryTableRead.METADATA].document))
     view = (ctx.get(res, "view") or [None])[0] if not is_unknown(ctx.get(res, "view")) else None
     if view:
         meta["type"] = "VIEW"
         meta["view"] = {"query": view.get("query"), "useLegacySql": bool(view.get("use_legacy_sql"))}
-    ctx.state.set_read(d, "metadata", ok("bigquery.tables.get", meta), origin)
-    if "iam_policy" not in d.reads:
-        ctx.state.set_read(d, "iam_policy", ok("bigquery.tables.getIamPolicy", {"version": 1, "bindings": []}), origin)
+    ctx.state.set_read(d, BigQueryTableRead.METADATA, ok("bigquery.tables.get", meta), origin)
+    if BigQueryTableRead.IAM_POLICY not in d.reads:
+        ctx.state.set_read(
+            d, BigQueryTableRead.IAM_POLICY, ok("bigquery.tables.getIamPolicy", {"version": 1, "bindings": []}), origin
+        )
 
 
 def bigquery_table_iam(ctx: Context, res: PlannedResource) -> None:
@@ -470,13 +514,16 @@ def project_iam(ctx: Context, res: PlannedResource) -> None:
         return
     project = project.removeprefix("projects/")
     d = _project_draft(ctx, project)
-    d.reads.setdefault("metadata", ok("cloudresourcemanager.projects.get", {"projectId": project}))
+    d.reads.setdefault(GcpNodeRead.METADATA, ok("cloudresourcemanager.projects.get", {"projectId": project}))
     _Iam(ctx, res, d, "iam_policy", "cloudresourcemanager.projects.getIamPolicy").apply()
 
 
 # -- the resource hierarchy: projects, folders, organisation --------------------------------------
 
-_NODE_API = {"gcp.folder": "cloudresourcemanager.folders", "gcp.organization": "cloudresourcemanager.organizations"}
+_NODE_API = {
+    TypeName.GCP_FOLDER: "cloudresourcemanager.folders",
+    TypeName.GCP_ORGANIZATION: "cloudresourcemanager.organizations",
+}
 
 
 def _node_id(value: str, prefix: str) -> str:
@@ -504,14 +551,14 @@ def project(ctx: Context, res: PlannedResource) -> None:
     number = ctx.get(res, "number")
     if isinstance(number, str) and number:
         meta["name"] = f"projects/{number}"
-    ctx.state.set_read(d, "metadata", ok("cloudresourcemanager.projects.get", meta), origin)
+    ctx.state.set_read(d, GcpNodeRead.METADATA, ok("cloudresourcemanager.projects.get", meta), origin)
 
 
 def _node_target(ctx: Context, res: PlannedResource, values_only: bool = False) -> Draft | None:
     if res.type.startswith("google_folder"):
-        attr, type_, prefix = "folder", "gcp.folder", "folders/"
+        attr, type_, prefix = "folder", TypeName.GCP_FOLDER, "folders/"
     else:
-        attr, type_, prefix = "org_id", "gcp.organization", "organizations/"
+        attr, type_, prefix = "org_id", TypeName.GCP_ORGANIZATION, "organizations/"
     value = res.value(attr) if values_only else ctx.get(res, attr, shape=lambda v: isinstance(v, str) and bool(v))
     if not isinstance(value, str) or not value:
         if is_unknown(value):
@@ -530,7 +577,7 @@ def node_iam(ctx: Context, res: PlannedResource) -> None:
     if d is None:
         return
     api = _NODE_API[d.type]
-    d.reads.setdefault("metadata", ok(f"{api}.get", {"name": d.id}))
+    d.reads.setdefault(GcpNodeRead.METADATA, ok(f"{api}.get", {"name": d.id}))
     _Iam(ctx, res, d, "iam_policy", f"{api}.getIamPolicy").apply()
     if res.changed:
         ctx.hierarchy_grants.append((d.id, res))
@@ -545,13 +592,13 @@ def _delete_node_iam(ctx: Context, res: PlannedResource) -> None:
 def _ancestors(ctx: Context, project_id: str) -> tuple[list[str], bool]:
     """The chain above a project in the planned state, and whether it is complete (ends at an organisation)."""
     chain: list[str] = []
-    node = ctx.state.get("gcp.project", f"projects/{project_id}")
+    node = ctx.state.get(TypeName.GCP_PROJECT, f"projects/{project_id}")
     parent = _parent(node)
     while parent is not None and parent not in chain:
         chain.append(parent)
         if parent.startswith("organizations/"):
             return chain, True
-        parent = _parent(ctx.state.get("gcp.folder", parent))
+        parent = _parent(ctx.state.get(TypeName.GCP_FOLDER, parent))
     return chain, False
 
 
@@ -560,7 +607,7 @@ def _parent(d: Draft | None) -> str | None:
         return None
     if d.parent:
         return d.parent
-    read = d.reads.get("metadata")
+    read = d.reads.get(GcpNodeRead.METADATA)
     doc = read.document if read is not None and read.ok and isinstance(read.document, dict) else {}
     parent = doc.get("parent")
     if isinstance(parent, dict) and parent.get("type") and parent.get("id"):
@@ -583,12 +630,22 @@ def finish_hierarchy(ctx: Context) -> None:
         return
     for ds in ctx.plan.data.values():  # data.google_folder read during planning: where a folder sits
         name, parent = ds.value("name"), ds.value("parent")
-        if ds.type == "google_folder" and isinstance(name, str) and name.startswith("folders/") \
-                and isinstance(parent, str) and parent.startswith(("folders/", "organizations/")):
-            d = ctx.state.draft("gcp.folder", name, name=name)
+        if (
+            ds.type == "google_folder"
+            and isinstance(name, str)
+            and name.startswith("folders/")
+            and isinstance(parent, str)
+            and parent.startswith(("folders/", "organizations/"))
+        ):
+            d = ctx.state.draft(TypeName.GCP_FOLDER, name, name=name)
             d.parent = d.parent or parent
-    projects = sorted({d.account for d in ctx.state.drafts.values()
-                       if d.type in ("gcp.storage.bucket", "gcp.bigquery.dataset") and d.account})
+    projects = sorted(
+        {
+            d.account
+            for d in ctx.state.drafts.values()
+            if d.type in (TypeName.GCP_STORAGE_BUCKET, TypeName.GCP_BIGQUERY_DATASET) and d.account
+        }
+    )
     for node, res in ctx.hierarchy_grants:
         for project_id in projects:
             chain, complete = _ancestors(ctx, project_id)
@@ -596,12 +653,22 @@ def finish_hierarchy(ctx: Context) -> None:
                 continue
             d = _project_draft(ctx, project_id)
             d.account = d.account or project_id
-            message = (f"{res.address} changes the IAM policy of {node}; where projects/{project_id} sits "
-                       f"(its folders and organisation) is in neither the plan nor the baseline, so whether it "
-                       f"inherits that policy is unknown")
-            ctx.state.set_read(d, res.address, Read(outcome=ReadOutcome.ERROR, api="cloudresourcemanager.projects."
-                                                    "getAncestry", error_code="UnknownAncestry", message=message),
-                               ctx.origin(res))
+            message = (
+                f"{res.address} changes the IAM policy of {node}; where projects/{project_id} sits "
+                f"(its folders and organisation) is in neither the plan nor the baseline, so whether it "
+                f"inherits that policy is unknown"
+            )
+            ctx.state.set_read(
+                d,
+                res.address,
+                Read(
+                    outcome=ReadOutcome.ERROR,
+                    api="cloudresourcemanager.projects.getAncestry",
+                    error_code="UnknownAncestry",
+                    message=message,
+                ),
+                ctx.origin(res),
+            )
 
 
 GCP_BUILDERS: dict[str, Builder] = {
@@ -636,7 +703,7 @@ GCP_BUILDERS: dict[str, Builder] = {
 
 def _delete_gcs_bucket(ctx: Context, res: PlannedResource) -> None:
     if isinstance(res.value("name"), str):
-        ctx.state.remove("gcp.storage.bucket", f"gs://{res.value('name')}")
+        ctx.state.remove(TypeName.GCP_STORAGE_BUCKET, f"gs://{res.value('name')}")
         ctx.origin(res)
 
 
@@ -648,7 +715,7 @@ def _delete_storage_iam(ctx: Context, res: PlannedResource) -> None:
 
 def _delete_project_iam(ctx: Context, res: PlannedResource) -> None:
     project = res.value("project")
-    if isinstance(project, str) and (d := ctx.state.get("gcp.project", f"projects/{project}")) is not None:
+    if isinstance(project, str) and (d := ctx.state.get(TypeName.GCP_PROJECT, f"projects/{project}")) is not None:
         _Iam(ctx, res, d, "iam_policy", "cloudresourcemanager.projects.getIamPolicy").remove()
 
 

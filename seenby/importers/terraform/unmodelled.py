@@ -123,21 +123,24 @@ def _aws_target(ctx: Context, res: PlannedResource) -> Draft | None:
 
 def _gcp_target(ctx: Context, res: PlannedResource) -> Draft | None:
     bucket = _known(ctx, res, "bucket")
-    if bucket is not None and (d := ctx.state.get("gcp.storage.bucket", f"gs://{bucket.removeprefix('b/')}")):
+    if bucket is not None and (d := ctx.state.get(TypeName.GCP_STORAGE_BUCKET, f"gs://{bucket.removeprefix('b/')}")):
         return d
-    for attr, type_, prefix in (("org_id", "gcp.organization", "organizations/"), ("folder", "gcp.folder", "folders/")):
+    for attr, type_, prefix in (
+        ("org_id", TypeName.GCP_ORGANIZATION, "organizations/"),
+        ("folder", TypeName.GCP_FOLDER, "folders/"),
+    ):
         value = _known(ctx, res, attr)
         if value is not None and not res.type.startswith("google_project"):
             node = value if value.startswith(prefix) else f"{prefix}{value}"
             return ctx.state.draft(type_, node)
     parent = _known(ctx, res, "parent")
     if parent is not None and parent.startswith(("organizations/", "folders/")) and "/" not in parent.split("/", 1)[1]:
-        return ctx.state.draft("gcp.organization" if parent.startswith("o") else "gcp.folder", parent)
+        return ctx.state.draft(TypeName.GCP_ORGANIZATION if parent.startswith("o") else TypeName.GCP_FOLDER, parent)
     project = parent if parent is not None and parent.startswith("projects/") else ctx.resolver.project_of(res)
     if project is None:
         return None
     project = project.removeprefix("projects/")
-    return ctx.state.draft("gcp.project", f"projects/{project}", name=project, account=project)
+    return ctx.state.draft(TypeName.GCP_PROJECT, f"projects/{project}", name=project, account=project)
 
 
 def _builder(api: str, target: Callable[[Context, PlannedResource], Draft | None]) -> Builder:

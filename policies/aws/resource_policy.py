@@ -163,7 +163,7 @@ class ResourcePolicyEvaluator(Generic[R, P]):
             out.append(pop.account(res.account))
         out.extend(pop.named_in(res.policy))
         out.extend(pop.variants(res.policy))
-        return out
+        return pop.resolve_organizations(out, res.account, res.policy)
 
     def holder_candidates(self, holders: Iterable[Entity]) -> list[Candidate]:
         """IAM principals holding identity statements that may reach the resource, each with its groups."""
@@ -208,6 +208,11 @@ class ResourcePolicyEvaluator(Generic[R, P]):
         if c.kind is CandidateKind.ACCOUNT and c.account == resource_account:
             # an unnamed principal of the resource's own account: the named ones are candidates of their own
             return NOT_ALLOWED, IdentityMode.NONE
+        if c.kind is CandidateKind.ORGANIZATION and self.population.organization_resolved(
+            c.principal.id.split(":", 1)[1], resource_account
+        ):
+            # every other account's IAM is known: the organisation's members are candidates of their own
+            return NOT_ALLOWED, IdentityMode.EVALUATED
         return ALLOWED, IdentityMode.ASSUMED
 
     def org_caps(self, c: Candidate, request: Request, resource_account: str | None) -> Outcome:

@@ -1,9 +1,10 @@
 """``seenby why --format html``, rendered by the real command and checked with an HTML parser.
 
 On the example organisation (examples/telemetry-incident, root rules.yaml), three questions from its
-README's scenario table: the organisation reads corp-employee-telemetry-raw through the bucket policy's
+README's scenario table: the data account reads corp-employee-telemetry-raw through the bucket policy's
 ``OrgWideRead`` statement (``aws:PrincipalOrgID``,
-https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid);
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid),
+while the organisation's class itself does not (its members are answered one by one);
 anyone is kept out of corp-press-kit by the account's RestrictPublicBuckets although its policy says
 ``Principal "*"`` (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html);
 every employee reaches the BigQuery dataset ml_raw through an authorized view (paths only: layers are

@@ -315,6 +315,8 @@ class Population:
         others = org.accounts - {resource_account} if org is not None else set()
         if org is None or not org.accounts_complete or not others or not any(a in self.iams for a in others):
             return [self.organization(org_id)]
+        if not _admits_anyone(policy):
+            return []  # only the principals it names (candidates of their own) can pass it
         out: list[Candidate] = []
         for account in sorted(others):
             member = self.root_user(account) if account in self.iams else self.account(account)
@@ -696,6 +698,16 @@ class Population:
                 elif k in _USERID_KEYS:
                     out.append(self.userid(v))
         return out
+
+
+def _admits_anyone(policy: PolicyDocument | None) -> bool:
+    """Some Allow of ``policy`` names ``"*"`` or has a ``NotPrincipal``: it may let in principals it does not
+    name (the quick test before :func:`~.candidates.admits_unnamed` for each account)."""
+    return policy is not None and any(
+        st.effect is Effect.ALLOW
+        and (st.not_principal or any(r.type is PrincipalType.ANY for r in st.principals or ()))
+        for st in policy.statements
+    )
 
 
 def _trust_reaches_outside(trust: PolicyDocument | None, account: str) -> bool:

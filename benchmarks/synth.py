@@ -76,7 +76,12 @@ _AWS_EXPOSURES = ("public", "org-wide", "other-account", "network", "conditional
 _GCP_EXPOSURES = ("gcs-public", "bq-domain", "bq-authenticated", "bq-person", "gcs-conditional", "bq-view")
 _RULES = {
     "public": ["SB001"],
-    "org-wide": ["SB003"],
+    # "*" narrowed by aws:PrincipalOrgID: across accounts the caller's own IAM must allow too
+    # (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
+    # No IAM user or role of the other member accounts is allowed here, so the readers are their root users and
+    # the management account (whose IAM the generator does not write: every principal of it, fail closed):
+    # other accounts, not the whole organisation (issue 19 item 1).
+    "org-wide": ["SB004"],
     "other-account": ["SB004"],
     "network": ["SB014"],
     "conditional": ["SB010"],

@@ -106,7 +106,7 @@ def fix_summary(outcome: FixOutcome) -> str:
     if isinstance(outcome, NoFix):
         return f"no proven fix ({outcome.reason.value}): {outcome.detail}"
     assert isinstance(outcome, Fix)
-    changes = "; ".join(c.summary for c in outcome.changes)
+    changes = "; ".join(dict.fromkeys(c.summary for c in outcome.changes))
     before, after = outcome.before, outcome.after
     people = ""
     if before.people_excess is not None and after.people_excess is not None:

@@ -284,8 +284,23 @@ def _opened_by_a_class(r: Reach, openers: Mapping[tuple[object, tuple[str, ...]]
         for cls in openers.get((step.evidence, nodes[i + 1 :]), ()):
             if cls.principal is r.principal or (cls.conditional and not r.conditional):
                 continue
-            if (i == 0 and not r.principal.kind.is_class) or _within(r.principal, cls.principal, rg):
+            first = i == 0 and not r.principal.kind.is_class and not _outside(r.principal, cls.principal, rg)
+            if first or _within(r.principal, cls.principal, rg):
                 return True
+    return False
+
+
+def _outside(p: Principal, cls: Principal, rg: ReachGraph) -> bool:
+    """``p`` is known not to be one of the principals of account or organisation class ``cls``: a principal of
+    another account let in by the same statement (a ``"*"`` narrowed to an organisation lets in the resource's
+    own account and, from the other accounts, those their own IAM allows) is an entry of its own."""
+    if p.provider is not Provider.AWS or not p.account or cls.provider is not Provider.AWS:
+        return False
+    if cls.kind is PrincipalKind.ACCOUNT:
+        return cls.account is not None and p.account != cls.account
+    if cls.kind is PrincipalKind.ORGANIZATION:
+        org = rg.account_orgs.get(p.account)
+        return org is not None and f"aws-org:{org}" != cls.id
     return False
 
 

@@ -167,7 +167,17 @@ def _read_gap(res: Resource, name: str) -> str | None:
 # -- layers ------------------------------------------------------------------------------------
 
 
-def _identity_layer(c: Candidate, entity: Entity | None, request: Request, bucket: Bucket) -> Layer:
+def _identity_layer(
+    c: Candidate, entity: Entity | None, request: Request, bucket: Bucket, resolved: bool = False
+) -> Layer:
+    """``resolved``: ``c`` is an organisation every other account of which has its IAM in the snapshot."""
+    if entity is None and resolved:
+        return Layer(
+            kind=LayerKind.IDENTITY, status=LayerStatus.NO_ALLOW,
+            summary=f"every other account of {c.principal.label} has its IAM in the snapshot: its principals are "
+            "answered one by one (`why PRINCIPAL`; who-can-read lists those whose own IAM allows too), so no "
+            "unnamed member is assumed allowed",
+        )  # fmt: skip
     if entity is None:
         if c.kind in _NO_IDENTITY:
             return Layer(
@@ -511,7 +521,10 @@ def _explain_action(
         rkeys = {**rkeys, **via.context_keys()}
     request = Request(action=spec.action, resource=resource, context=c.context.merged(rkeys))
     acl, ownership, ignored = _acl_layers(ev, bucket, c, spec.action)
-    layers = [_identity_layer(c, entity, request if via is None else via.request(spec, c), bucket),
+    resolved = c.kind is CandidateKind.ORGANIZATION and world.population.organization_resolved(
+        c.principal.id.split(":", 1)[1], bucket.account
+    )
+    layers = [_identity_layer(c, entity, request if via is None else via.request(spec, c), bucket, resolved),
               _boundary_layer(entity, request)]  # fmt: skip
     if via is not None:
         layers.append(_access_point_layer(via, spec, c))

@@ -291,6 +291,61 @@ class Population:
             self._remember(Candidate(kind=CandidateKind.ORGANIZATION, principal=aws_org_principal(org_id), context=ctx))
         return self._cache[key]
 
+    def organization_reach(
+        self, org_id: str, resource_account: str | None, policy: PolicyDocument | None
+    ) -> list[Candidate]:
+        """Who of organisation ``org_id``, outside ``resource_account``, resource policy ``policy`` may let in
+        without naming them: what the organisation's class stands for, as precisely as the snapshot allows.
+
+        Across accounts both the resource policy and the caller's own identity policies must allow
+        (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
+        The IAM users and roles of an account whose IAM is in the snapshot are candidates of their own (the holders
+        of identity statements), evaluated on both sides; the class would let in those whose identity policies do
+        not allow.  So, when the organisation's account list is known (with at least one account):
+
+        * an account whose IAM is in the snapshot adds its root user (no identity policy limits it, only SCPs,
+          https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html);
+        * an account whose IAM is not adds its account node (every principal of it: fail closed);
+
+        both only when ``policy`` has an Allow that may name them unnamed (``"*"``, ``NotPrincipal``): otherwise
+        only the principals it names, candidates of their own, can pass it.  An organisation whose account list is
+        unknown stays its class (fail closed), and so does one none of whose other accounts has its IAM in the
+        snapshot (the class then stands for exactly those accounts' principals, and is shown as one)."""
+        org = self.directory.organizations.get(org_id)
+        others = org.accounts - {resource_account} if org is not None else set()
+        if org is None or not org.accounts_complete or not others or not any(a in self.iams for a in others):
+            return [self.organization(org_id)]
+        if not _admits_anyone(policy):
+            return []  # only the principals it names (candidates of their own) can pass it
+        out: list[Candidate] = []
+        for account in sorted(others):
+            member = self.root_user(account) if account in self.iams else self.account(account)
+            if admits_unnamed(policy, member):
+                out.append(member)
+        return out
+
+    def organization_resolved(self, org_id: str, resource_account: str | None) -> bool:
+        """Every account of organisation ``org_id`` but ``resource_account`` (its account list known) has its IAM in
+        the snapshot: the class's unnamed principals are nobody, its members being candidates of their own
+        (:meth:`organization_reach`)."""
+        org = self.directory.organizations.get(org_id)
+        if org is None or not org.accounts_complete:
+            return False
+        others = org.accounts - {resource_account}
+        return bool(others) and all(a in self.iams for a in others)
+
+    def resolve_organizations(
+        self, candidates: Iterable[Candidate], resource_account: str | None, policy: PolicyDocument | None
+    ) -> list[Candidate]:
+        """``candidates``, each organisation's class in them replaced by :meth:`organization_reach`."""
+        out: list[Candidate] = []
+        for c in candidates:
+            if c.kind is CandidateKind.ORGANIZATION:
+                out.extend(self.organization_reach(c.principal.id.split(":", 1)[1], resource_account, policy))
+            else:
+                out.append(c)
+        return out
+
     def org_unit(self, path: str) -> Candidate:
         """A principal of an unnamed account under OU path ``o-x/r-y/ou-z/``."""
         path = path if path.endswith("/") else path + "/"
@@ -643,6 +698,16 @@ class Population:
                 elif k in _USERID_KEYS:
                     out.append(self.userid(v))
         return out
+
+
+def _admits_anyone(policy: PolicyDocument | None) -> bool:
+    """Some Allow of ``policy`` names ``"*"`` or has a ``NotPrincipal``: it may let in principals it does not
+    name (the quick test before :func:`~.candidates.admits_unnamed` for each account)."""
+    return policy is not None and any(
+        st.effect is Effect.ALLOW
+        and (st.not_principal or any(r.type is PrincipalType.ANY for r in st.principals or ()))
+        for st in policy.statements
+    )
 
 
 def _trust_reaches_outside(trust: PolicyDocument | None, account: str) -> bool:

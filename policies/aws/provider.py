@@ -41,6 +41,7 @@ from seenby.model import (
     EvidenceKind,
     Principal,
     PrincipalKind,
+    aws_org_principal,
 )
 from seenby.policies.aws.admin import iam_admin_grants
 from seenby.policies.aws.iam import IdentityIndex, iam_role_arn
@@ -194,6 +195,9 @@ def evaluate_world(world: AwsWorld) -> Evaluation:
     for account, iam in iams.items():
         evaluation.set_class_members(f"arn:aws:iam::{account}:root", iam.users)
     for org in directory.organizations.values():
+        # the organisation's node stays a principal of the evaluation even where no grant names it (its members
+        # resolved, policies/aws/population.py): what-can-read and why still answer for it
+        evaluation.add_principal(aws_org_principal(org.id))
         members = [a for a, o in directory.account_org.items() if o == org.id]
         evaluation.set_class_members(f"aws-org:{org.id}", (u for a in members if a in iams for u in iams[a].users))
     return evaluation

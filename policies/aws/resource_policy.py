@@ -264,7 +264,7 @@ class ResourcePolicyEvaluator(Generic[R, P]):
             out.append(pop.account(res.account))
         out.extend(pop.named_in(res.policy))
         out.extend(pop.variants(res.policy))
-        return out
+        return pop.resolve_organizations(out, res.account, res.policy)
 
     def holder_candidates(self, holders: Iterable[Entity]) -> list[Candidate]:
         """IAM principals holding identity statements that may reach the resource, each with its groups."""
@@ -295,6 +295,11 @@ class ResourcePolicyEvaluator(Generic[R, P]):
 
     def identity(self, c: Candidate, request: Request, resource_account: str | None) -> tuple[Outcome, IdentityMode]:
         """The caller's identity side, and how it was decided (evaluated, assumed for another account, none)."""
+        if c.kind is CandidateKind.ORGANIZATION and self.population.organization_resolved(
+            c.principal.id.split(":", 1)[1], resource_account
+        ):
+            # every other account's IAM is known: the organisation's members are candidates of their own
+            return NOT_ALLOWED, IdentityMode.EVALUATED
         return caller_identity(self.population, self.memo, c, request, unnamed=(resource_account,))
 
     def org_caps(

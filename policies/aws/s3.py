@@ -365,7 +365,7 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
         pop = self.population
         out = self.class_candidates(res)
         if key is not None:
-            out.extend(pop.named_in(key.policy))
+            out.extend(pop.resolve_organizations(pop.named_in(key.policy), bucket.account, bucket.policy))
         for g in bucket.acl:
             if g.grantee_type in _ACCOUNT_GRANTEES and g.grantee and g.grantee != bucket.acl_owner:
                 out.append(pop.canonical(g.grantee))

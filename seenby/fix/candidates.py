@@ -10,12 +10,15 @@ decides whether a candidate works: :mod:`seenby.fix.prove` evaluates each one.
 from __future__ import annotations
 
 import fnmatch
+import json
 from collections.abc import Iterator, Sequence
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from seenby.config import principal_matches
 from seenby.findings import AudienceClass, ExcessEntry, Finding
-from seenby.model import Evidence, EvidenceKind
+from seenby.model import DatasetKind, Evidence, EvidenceKind
 from seenby.registry import TypeName
 from seenby.snapshot import Resource, Snapshot
 
@@ -24,7 +27,10 @@ from .jsonpatch import pointer
 from .locate import Located, locate
 from .model import Change, ChangeKind
 
-__all__ = ["candidates", "evidence_of"]
+__all__ = ["Option", "candidates", "evidence_of"]
+
+Option = tuple[Change, ...]
+"""One candidate: a change to one document, or changes to several that only together keep the declaration."""
 
 # Documents that only narrow access (a Deny, a guardrail): removing from them never closes a path.
 _NARROWING_ONLY = frozenset(
@@ -141,7 +147,7 @@ def _where(ev: Evidence) -> str:
 
 
 def _statement_candidates(
-    loc: Located, ev: Evidence, finding: Finding, entry: ExcessEntry
+    loc: Located, ev: Evidence, finding: Finding, endpoints: Sequence[str]
 ) -> Iterator[tuple[ChangeKind, list[dict[str, Any]], str]]:
     view = view_of(loc.resource, loc.read, loc.embedded)
     stmt = _get(view, loc.path)
@@ -170,7 +176,7 @@ def _statement_candidates(
                 (f"name the declared principals instead of * in {_where(ev)}"),
             )
         if wildcard:
-            yield from _condition_candidates(stmt, here, ev, finding, trust)
+            yield from _condition_candidates(stmt, here, ev, finding, trust, endpoints)
     else:
         yield from _resource_candidates(stmt, here, ev, finding)
     ops, what = _remove_statement_ops(view, loc)
@@ -178,9 +184,10 @@ def _statement_candidates(
 
 
 def _condition_candidates(
-    stmt: dict[str, Any], here: str, ev: Evidence, finding: Finding, trust: bool
+    stmt: dict[str, Any], here: str, ev: Evidence, finding: Finding, trust: bool, endpoints: Sequence[str]
 ) -> Iterator[tuple[ChangeKind, list[dict[str, Any]], str]]:
-    """Audience-narrowing conditions for a ``*`` statement: the declared principals' ARNs, the declared OUs."""
+    """Audience-narrowing conditions for a ``*`` statement: the declared principals' ARNs, the declared OUs, the
+    owner's VPC endpoints (``endpoints``: where the declaration holds the owner's networks)."""
     kind = ChangeKind.NARROW_TRUST if trust else ChangeKind.ADD_CONDITION
     arns = [d for d in finding.declared if d.startswith("arn:aws:iam::") and not d.endswith(":root") and "*" not in d]
     ous = [d.removeprefix("aws-ou:") for d in finding.declared if d.startswith("aws-ou:")]
@@ -188,6 +195,7 @@ def _condition_candidates(
     for operator, key, values, text in (
         ("ArnEquals", "aws:PrincipalArn", arns, "aws:PrincipalArn of the declared principals"),
         ("ForAnyValue:StringLike", "aws:PrincipalOrgPaths", [f"{p}/*" for p in ous], "the declared OUs' paths"),
+        ("StringEquals", "aws:SourceVpce", list(endpoints), "aws:SourceVpce of the owner's VPC endpoints"),
     ):
         if not values:
             continue
@@ -312,9 +320,10 @@ def _public_access_candidates(snapshot: Snapshot, finding: Finding, entry: Exces
         )
 
 
-def candidates(snapshot: Snapshot, finding: Finding, entry: ExcessEntry) -> list[Change]:
-    """Every candidate change for ``entry`` of ``finding`` against ``snapshot``, preferred first."""
-    found: list[tuple[int, int, Change]] = []
+def candidates(snapshot: Snapshot, finding: Finding, entry: ExcessEntry) -> list[Option]:
+    """Every candidate for ``entry`` of ``finding`` against ``snapshot``, preferred first."""
+    found: list[tuple[int, int, Option]] = []
+    endpoints = _owner_endpoints(snapshot, finding)
     for order, ev in enumerate(evidence_of(entry)):
         if ev.kind in _NARROWING_ONLY or ev.kind in _NOT_PERMISSIONS:
             continue
@@ -322,25 +331,136 @@ def candidates(snapshot: Snapshot, finding: Finding, entry: ExcessEntry) -> list
             view = view_of(loc.resource, loc.read, loc.embedded)
             part = _get(view, loc.path)
             made = (
-                _statement_candidates(loc, ev, finding, entry)
+                _statement_candidates(loc, ev, finding, endpoints)
                 if isinstance(part, dict) and "Effect" in part
                 else _entry_candidates(loc, ev, entry)
             )
             for kind, ops, summary in made:
                 change = _change(loc.resource, loc, kind, ops, summary)
                 if change is not None:
-                    found.append((kind.rank, order, change))
+                    found.append((kind.rank, order, (change,)))
+            if ev.kind is EvidenceKind.ACL_GRANT and (pair := _acl_to_policy(loc, ev, finding)) is not None:
+                found.append((ChangeKind.ACL_TO_POLICY.rank, order, pair))
     for change in _public_access_candidates(snapshot, finding, entry):
-        found.append((change.kind.rank, 0, change))
+        found.append((change.kind.rank, 0, (change,)))
     found.sort(key=lambda t: (t[0], t[1]))
-    out: list[Change] = []
-    seen: set[tuple[str, str, Any]] = set()
-    for _, _, change in found:
-        key = (change.resource, change.read, change.patch)
+    out: list[Option] = []
+    seen: set[tuple[tuple[str, str, Any], ...]] = set()
+    for _, _, option in found:
+        key = tuple((c.resource, c.read, c.patch) for c in option)
         if key not in seen:
             seen.add(key)
-            out.append(change)
+            out.append(option)
     return out
+
+
+def _owner_endpoints(snapshot: Snapshot, finding: Finding) -> tuple[str, ...]:
+    """The VPC endpoints of the dataset's own account, for the dataset's service, where the declaration holds that
+    account's networks (``aws-network-of:ACCOUNT``, which ``aws-owner`` stands for; docs/aws-semantics.md) and the
+    account's ``vpc_endpoints`` read is in the snapshot.  An endpoint whose service is not named is kept."""
+    account = finding.dataset.account
+    if not account or f"aws-network-of:{account}" not in finding.declared:
+        return ()
+    service = {DatasetKind.S3_BUCKET: "s3", DatasetKind.DYNAMODB_TABLE: "dynamodb"}.get(finding.dataset.kind, "")
+    out: list[str] = []
+    for res in snapshot.of_type(TypeName.AWS_ACCOUNT):
+        if (res.account or res.id) != account:
+            continue
+        read = res.reads.get("vpc_endpoints")
+        ok = read is not None and read.ok and isinstance(read.document, dict)
+        regions = read.document.get("Regions") if ok and read is not None else None
+        for part in (regions or {}).values():
+            for item in (part or {}).get("VpcEndpoints") or []:
+                owner = str(item.get("OwnerId") or account)
+                name = str(item.get("ServiceName") or "")
+                if item.get("VpcEndpointId") and owner == account and (not name or not service
+                                                                       or name.endswith(f".{service}")):
+                    out.append(str(item["VpcEndpointId"]))
+    return tuple(sorted(set(out)))
+
+
+@cache
+def _acl_actions() -> dict[str, tuple[str, ...]]:
+    """What each bucket ACL permission allows, as S3 actions (the evaluator's own data file)."""
+    text = resources.files("seenby.policies.aws").joinpath("data/s3_access_levels.json").read_text()
+    data = json.loads(text)
+    return {k: tuple(v) for k, v in data["acl_permissions"].items()}
+
+
+_BROAD_GROUPS = {
+    "http://acs.amazonaws.com/groups/global/AllUsers": "AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "AuthenticatedUsers",
+}
+
+
+def _acl_to_policy(loc: Located, ev: Evidence, finding: Finding) -> Option | None:
+    """A bucket ACL grant to everyone or to any authenticated AWS principal, replaced by a bucket policy statement
+    that grants the declared principals the same actions
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#permissions,
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html: ACLs can be replaced by
+    policies).  Declared IAM users and roles are named as principals; a declared account is ``"*"`` narrowed by
+    ``aws:PrincipalAccount`` (every principal of it, as the ACL let in, without delegating to its IAM,
+    https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalaccount).
+    None where the grant is not such a grant, nobody declared can be named, or the bucket policy is unknown."""
+    res = loc.resource
+    if res.type != TypeName.AWS_S3_BUCKET or loc.read != "acl" or loc.embedded is not None:
+        return None
+    grant = _get(view_of(res, loc.read, loc.embedded), loc.path)
+    grantee = grant.get("Grantee") if isinstance(grant, dict) else None
+    uri = grantee.get("URI") if isinstance(grantee, dict) else None
+    actions = _acl_actions().get(str(grant.get("Permission"))) if isinstance(grant, dict) else None
+    if uri not in _BROAD_GROUPS or not actions:
+        return None
+    declared = [d for d in finding.declared if not any(ch in d for ch in "*?[")]
+    arns = [d for d in declared if d.startswith("arn:aws:iam::") and not d.endswith(":root")]
+    accounts = [d.split(":")[4] for d in declared if d.startswith("arn:aws:iam::") and d.endswith(":root")]
+    accounts += [d for d in declared if d.isdigit() and len(d) == 12]
+    if not arns and not accounts:
+        return None
+    targets = [res.id, f"{res.id}/*"]
+    action: Any = list(actions) if len(actions) > 1 else actions[0]
+    statements: list[dict[str, Any]] = []
+    if arns:
+        statements.append({"Sid": "DeclaredPrincipalsInsteadOfAcl", "Effect": "Allow",
+                           "Principal": {"AWS": arns[0] if len(arns) == 1 else arns}, "Action": action,
+                           "Resource": targets})  # fmt: skip
+    if accounts:
+        value: Any = accounts[0] if len(accounts) == 1 else sorted(set(accounts))
+        statements.append({"Sid": "DeclaredAccountsInsteadOfAcl", "Effect": "Allow", "Principal": "*",
+                           "Action": action, "Resource": targets,
+                           "Condition": {"StringEquals": {"aws:PrincipalAccount": value}}})  # fmt: skip
+    summary = (f"replace the ACL grant {ev.location} ({_BROAD_GROUPS[uri]}, {grant.get('Permission')}) of {res.id} "
+               "with a bucket policy statement granting the declared principals the same actions")  # fmt: skip
+    kind = ChangeKind.ACL_TO_POLICY
+    policy_read = res.reads.get("policy")
+    from .jsonpatch import PatchError
+
+    try:
+        acl_change = document_change(
+            kind=kind, resource=res, read="acl", embedded=None,
+            ops=[{"op": "remove", "path": pointer(loc.path)}], summary=summary,
+        )  # fmt: skip
+        if policy_read is not None and policy_read.ok and isinstance(policy_read.document, dict) and isinstance(
+            policy_read.document.get("Policy"), str
+        ):
+            policy = json.loads(policy_read.document["Policy"])
+            current = policy.get("Statement")
+            ops = (
+                [{"op": "add", "path": "/Statement/-", "value": st} for st in statements]
+                if isinstance(current, list)
+                else [{"op": "replace", "path": "/Statement", "value": [current, *statements]}]
+            )
+            policy_change = document_change(kind=kind, resource=res, read="policy", embedded=("Policy",), ops=ops,
+                                            summary=summary)  # fmt: skip
+        elif policy_read is not None and not policy_read.ok and not policy_read.outcome.is_gap:
+            document = {"Policy": json.dumps({"Version": "2012-10-17", "Statement": statements})}
+            policy_change = new_document_change(kind=kind, resource=res, read="policy", document=document,
+                                                summary=summary, api=policy_read.api)  # fmt: skip
+        else:
+            return None  # the bucket policy is unknown: a change to it cannot be proven
+    except (PatchError, ValueError):
+        return None
+    return acl_change, policy_change
 
 
 def _change(

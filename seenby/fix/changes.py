@@ -158,7 +158,7 @@ def merged(original: Snapshot, changes: Sequence[Change]) -> tuple[Change, ...]:
                 kind=min((c.kind for c in group), key=lambda k: k.rank),
                 patch=patch,
                 policy_patch=policy_patch,
-                summary="; ".join(c.summary for c in group),
+                summary="; ".join(dict.fromkeys(c.summary for c in group)),
                 document_after=thaw_json(last.document_after),
             )
         )

@@ -34,6 +34,7 @@ class ChangeKind(StrEnum):
     ADD_CONDITION = "add-condition"  # an audience-narrowing condition (aws:PrincipalArn, aws:PrincipalOrgPaths)
     REMOVE_STATEMENT = "remove-statement"  # drop every principal: the statement itself
     REMOVE_ACL_GRANT = "remove-acl-grant"
+    ACL_TO_POLICY = "acl-grant-to-policy"  # an ACL grant to a broad group replaced by a policy grant to the declared
     NARROW_BINDING = "narrow-binding"  # an IAM binding without the excess members
     REMOVE_ENTRY = "remove-entry"  # a BigQuery access entry, a dashboard permission, a binding
     BLOCK_PUBLIC_ACCESS = "block-public-access"  # S3 Block Public Access / GCS public access prevention

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,17 @@ from seenby import api
 from seenby.errors import UsageError
 from seenby.explain import Answer
 from seenby.findings import Via
-from seenby.model import AUDITED_LEVELS, AccessLevel, thaw_json
+from seenby.model import (
+    AUDITED_LEVELS,
+    AWS_ANY_SERVICE,
+    AWS_AUTHENTICATED,
+    AWS_PUBLIC,
+    AccessLevel,
+    Principal,
+    PrincipalKind,
+    Provider,
+    thaw_json,
+)
 
 from .changes import apply_changes
 from .model import AudienceState, Change
@@ -41,6 +51,30 @@ class Member:
     declared: bool | None
     conditional: bool
     group: str | None = None  # the group this member reaches the dataset through (member-of), if any
+    within: frozenset[str] = frozenset()  # the AWS classes that hold every principal it stands for
+
+
+def classes_holding(p: Principal, account_orgs: Mapping[str, str]) -> frozenset[str]:
+    """The AWS broad classes each principal ``p`` stands for is one of: its account's node and organisation, any
+    authenticated AWS principal, anyone (as the evaluator nests them, policies/aws/provider.py ``_containers``).
+    A network's callers are anyone's, through that network.  Other providers' principals: none."""
+    if p.provider is not Provider.AWS or p.kind in (PrincipalKind.PUBLIC, PrincipalKind.SERVICE_FOR):
+        return frozenset()
+    if p.kind is PrincipalKind.NETWORK:
+        return frozenset({AWS_PUBLIC.id})
+    if p.kind is PrincipalKind.ANY_AUTHENTICATED:
+        return frozenset({AWS_PUBLIC.id})
+    if p.kind is PrincipalKind.SERVICE_PRINCIPAL or p.id == AWS_ANY_SERVICE.id:
+        return frozenset()
+    out = {AWS_PUBLIC.id, AWS_AUTHENTICATED.id}
+    if p.account:
+        if p.kind is not PrincipalKind.ACCOUNT:
+            out.add(f"arn:aws:iam::{p.account}:root")
+        if (org := account_orgs.get(p.account)) is not None:
+            out.add(f"aws-org:{org}")
+    elif p.kind is PrincipalKind.ORG_UNIT:
+        out.add(f"aws-org:{p.id.removeprefix('aws-ou:').split('/', 1)[0]}")
+    return frozenset(out)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -204,8 +238,9 @@ class Judge:
                 first = m.path[0] if m.path else None
                 group = m.path[1].node if first is not None and first.via is Via.MEMBER_OF and len(m.path) > 1 else None
                 members.setdefault((dataset, m.level), {})[m.principal.id] = Member(
-                    declared=m.declared, conditional=m.conditional, group=group
-                )
+                    declared=m.declared, conditional=m.conditional, group=group,
+                    within=classes_holding(m.principal, view.evaluation.account_orgs),
+                )  # fmt: skip
         gaps = frozenset((g.resource, g.read) for g in view.evaluation.gaps)
         access: dict[tuple[str, AccessLevel, str], Answer] = {}
         for (dataset, level), named in self.declared_ids.items():
@@ -253,6 +288,11 @@ class Judge:
             was = before.members.get((dataset, level), {})
             for pid, m in sorted(now.items()):
                 old = was.get(pid)
+                if old is None:
+                    # a member new by name is no widening where a class that holds it reached before, under no
+                    # more conditions (an ACL grant to any authenticated principal replaced by one to an account)
+                    old = next((was[c] for c in sorted(m.within) if c in was and not was[c].conditional), None)
+                    old = old or next((was[c] for c in sorted(m.within) if c in was and m.conditional), None)
                 if old is None or (old.conditional and not m.conditional):
                     out.append(Problem(what="widens", dataset=dataset, level=level, who=pid))
         for (dataset, level), was in sorted(before.members.items()):

@@ -3,9 +3,10 @@
 For every excess entry still beyond the declaration, the candidates of
 :mod:`seenby.fix.candidates` are applied one at a time, on top of the changes already
 accepted for the finding, to a copy of the snapshot; :class:`~seenby.fix.prove.Judge`
-evaluates the copy.  The first candidate that takes the entry out of the excess audience
-without a :class:`~seenby.fix.prove.Problem` is kept.  The finding has a fix when every
-entry is out; otherwise it says which entry could not be closed, and why.
+evaluates the copy.  A candidate is one change, or the changes to two documents that only
+together keep the declaration (an ACL grant replaced by a policy grant).  The first candidate
+that takes the entry out of the excess audience without a :class:`~seenby.fix.prove.Problem`
+is kept.  The finding has a fix when every entry is out; otherwise it says which entry could not be closed, and why.
 """
 
 from __future__ import annotations
@@ -129,10 +130,10 @@ def _close_entry(
     shown = entry
     for _ in range(MAX_ROUNDS):
         options = candidates(apply_changes(judge.snapshot, local) if local else judge.snapshot, finding, shown)
-        progress: tuple[Change, ExcessEntry] | None = None
-        for change in options[:MAX_CANDIDATES]:
+        progress: tuple[tuple[Change, ...], ExcessEntry] | None = None
+        for option in options[:MAX_CANDIDATES]:
             tried += 1
-            after = judge.state([*local, change])
+            after = judge.state([*local, *option])
             problems = judge.problems(after)
             if problems:
                 if judge.cleared(finding, after, [entry.principal.id]):
@@ -140,14 +141,14 @@ def _close_entry(
                     widenings += [p for p in problems if p.what != "loses"]
                 continue
             if judge.cleared(finding, after, [entry.principal.id]):
-                return [*accepted, change], tried, (NoFixReason.EXCESS_REMAINS, "")
+                return [*accepted, *option], tried, (NoFixReason.EXCESS_REMAINS, "")
             moved = _entry_in(after, finding, entry.principal.id)
             if progress is None and moved is not None and evidence_of(moved) != evidence_of(shown):
-                progress = (change, moved)
+                progress = (option, moved)
         if progress is None:
             break
-        local.append(progress[0])
-        accepted.append(progress[0])
+        local.extend(progress[0])
+        accepted.extend(progress[0])
         shown = progress[1]
     label = entry.principal.label
     if tried == 0:

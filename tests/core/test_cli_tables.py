@@ -32,8 +32,11 @@ def test_piped_audit_table_has_one_finding_per_line_with_whole_arns() -> None:
     # 14; issue 20: the events leak through their replica (SB003 on both, SB005); issue 21: the BI server's
     # Daily activity is public (SB001 on its dashboard, chart and dataset), and SQL Lab may reach
     # shared_reporting and its view (SB010 on both); issue 22: the screens bucket's readers, together the
-    # whole organisation, are one SB003 finding (no SB005 apart)
-    assert len(rows) == 21
+    # whole organisation, are one SB003 finding (no SB005 apart); issue 19: the org-wide bucket policies let in
+    # the other accounts' root users and those whose own IAM allows, so raw, events and curated are one SB003
+    # finding each (no SB005 apart), and the replica, read by its own account and the other accounts' root users
+    # only, is SB004 + SB005 instead of SB003
+    assert len(rows) == 19
     prefixes = [*DATASETS, "gs://", "bigquery://", "arn:aws:glue:", "superset://"]
     assert all(any(arn in row for arn in prefixes) for row in rows)
     assert "arn:aws:dynamodb:eu-west-1:111122223333:table/corp-telemetry-sessions" in out
@@ -56,7 +59,7 @@ def test_audit_tsv_is_one_finding_per_line_with_a_header() -> None:
     """`audit --format tsv`: a header, then one tab-separated line per finding holding the whole dataset id."""
     lines = piped("audit", str(EXAMPLE), "--rules", str(RULES), "--format", "tsv").splitlines()
     assert lines[0].split("\t")[:4] == ["severity", "rule", "dataset", "level"]
-    assert len(lines) == 1 + 21  # as the table above
+    assert len(lines) == 1 + 19  # as the table above
     assert all(len(line.split("\t")) == 10 for line in lines)
     assert "arn:aws:dynamodb:eu-west-1:111122223333:table/corp-telemetry-sessions" in [
         line.split("\t")[2] for line in lines
@@ -73,8 +76,9 @@ def test_who_can_read_tsv_names_each_member_on_its_line() -> None:
         m[:3] for m in members
     ]
     # issue 22: the account's principals through telemetry-reader, and the role AWS Organizations made, which the
-    # organisation-wide policy admits
-    assert len(members) == 9
+    # organisation-wide policy admits; issue 19: instead of the organisation's class, the data account itself and
+    # the other accounts' root users (no IAM principal there has an Allow of its own)
+    assert len(members) == 10
 
 
 def test_excess_people_are_counted_once_not_summed_over_principals():

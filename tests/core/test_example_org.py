@@ -30,6 +30,8 @@ READER_ROLE = "arn:aws:iam::111122223333:role/telemetry-reader"
 DATA_ACCOUNT = "arn:aws:iam::111122223333:root"
 EVENTS = "arn:aws:s3:::corp-employee-telemetry-events"
 EVENTS_REPLICA = "arn:aws:s3:::corp-analytics-telemetry-replica"
+ANALYTICS_ACCOUNT = "arn:aws:iam::222233334444:root"
+ROOT_USER = "aws-root-user:"
 
 
 @pytest.fixture(scope="module")
@@ -58,17 +60,23 @@ def excess_ids(finding: Finding) -> set[str]:
 
 
 def test_raw_bucket_is_organisation_wide_through_its_bucket_policy(result):
-    """The org-conditioned bucket policy makes the raw telemetry readable by the whole organisation."""
+    """The org-conditioned bucket policy ("*" with aws:PrincipalOrgID) lets in every principal of the data account
+    and, from the organisation's other accounts (whose IAM is known), those whose own IAM allows: their root users
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html).
+    With engineering and telemetry-reader they cover the organisation: org-wide (issue 19 item 1)."""
     finding = one(result, RAW, "SB003")
-    assert excess_ids(finding) == {ORG}
-    (entry,) = finding.excess
-    assert [s.node for s in entry.path] == [ORG, RAW]
+    assert excess_ids(finding) == {DATA_ACCOUNT, ENGINEERING, READER_ROLE, f"{ROOT_USER}222233334444",
+                                   f"{ROOT_USER}999988887777"}  # fmt: skip
+    entry = next(e for e in finding.excess if e.principal.id == DATA_ACCOUNT)
+    assert [s.node for s in entry.path] == [DATA_ACCOUNT, RAW]
     assert entry.opening_evidence[0].sid == "OrgWideRead"
+    assert "together every principal of organisation o-a1b2c3d4e5" in finding.message
 
 
 def test_engineering_group_reads_raw_beyond_declaration_with_people_count(result):
-    """The engineering group's identity policy reaches raw telemetry: 1,200 people beyond the declaration."""
-    finding = one(result, RAW, "SB005")
+    """The engineering group's identity policy reaches raw telemetry: 1,200 people beyond the declaration (an
+    entry of the org-wide finding, its readers covering the organisation)."""
+    finding = one(result, RAW, "SB003")
     assert ENGINEERING in excess_ids(finding)
     group_entry = next(e for e in finding.excess if e.principal.id == ENGINEERING)
     assert group_entry.people == 1200
@@ -89,16 +97,26 @@ def test_screens_bucket_is_organisation_wide_through_an_assumable_role(result):
 
 
 def test_events_leak_to_the_organisation_through_their_replica(result):
-    """The events bucket has no policy, but its replica in corp-analytics is org-readable: SB003 on the source."""
+    """The events bucket has no policy, but its replica in corp-analytics is readable by every principal of that
+    account and the other accounts' root users (no IAM principal of the data account has an Allow of its own on
+    the replica); with engineering, who reads the events directly, they cover the organisation: SB003 on the
+    source."""
     finding = one(result, EVENTS, "SB003")
-    (entry,) = finding.excess
-    assert [s.node for s in entry.path] == [ORG, EVENTS_REPLICA, EVENTS]
+    assert excess_ids(finding) == {ENGINEERING, ANALYTICS_ACCOUNT, f"{ROOT_USER}111122223333",
+                                   f"{ROOT_USER}999988887777"}  # fmt: skip
+    entry = next(e for e in finding.excess if e.principal.id == ANALYTICS_ACCOUNT)
+    assert [s.node for s in entry.path] == [ANALYTICS_ACCOUNT, EVENTS_REPLICA, EVENTS]
     assert [s.via for s in entry.path[:-1]] == ["grant:read", "flows-to"]
 
 
 def test_undeclared_replica_is_audited_as_its_source(result):
-    """The replica inherits the events' declaration: org-wide read is SB003 on it, not an undeclared dataset."""
-    assert excess_ids(one(result, EVENTS_REPLICA, "SB003")) == {ORG}
+    """The replica inherits the events' declaration: its own account (SB005) and the other accounts' root users
+    (SB004) read it beyond that declaration; no undeclared-dataset finding.  Not org-wide: the data account's IAM
+    principals have no Allow of their own on it, and across accounts both sides must allow (issue 19 item 1)."""
+    assert excess_ids(one(result, EVENTS_REPLICA, "SB005")) == {ANALYTICS_ACCOUNT}
+    assert excess_ids(one(result, EVENTS_REPLICA, "SB004")) == {f"{ROOT_USER}111122223333",
+                                                               f"{ROOT_USER}999988887777"}  # fmt: skip
+    assert findings(result, EVENTS_REPLICA, "SB003") == []
     assert findings(result, EVENTS_REPLICA, "SB009") == []
 
 

@@ -61,7 +61,7 @@ def test_record_then_who_can_read_at_names_the_scan(store):
     doc = valid(json.loads(proc.stdout), "audience-v1")
     assert doc["snapshot"]["scan"]["scan_id"] == 1
     assert doc["snapshot"]["scan"]["before_asked_seconds"] == 9 * 3600
-    assert any(m["principal"]["id"] == "aws-org:o-a1b2c3d4e5" for m in doc["members"])
+    assert any(m["principal"]["id"] == "arn:aws:iam::111122223333:root" for m in doc["members"])
 
 
 def test_who_can_read_table_states_scan_and_age(store):

@@ -35,18 +35,21 @@ def _layer(doc: dict[str, Any], caller: str, kind: str) -> dict[str, Any]:
 
 
 def test_org_read_names_org_wide_read_and_the_reader_chain() -> None:
-    """The organisation reads the raw bucket: OrgWideRead allows and is its one path; the telemetry-reader chain
-    belongs to the data account, whose principals the role's trust lets in (the organisation's members that may
-    assume it are named, not the class: issue 22 item 5)."""
+    """OrgWideRead allows the organisation's principals on the bucket's side, but every other account's IAM is in
+    the snapshot: the class itself is not allowed and has no path (its members are answered one by one, as
+    who-can-read lists them: issue 19 item 1).  The data account reads straight through OrgWideRead (its own
+    bucket) and through the telemetry-reader chain, whose trust lets its principals in (issue 22 item 5)."""
     doc = _json("aws-org:o-a1b2c3d4e5", "arn:aws:s3:::corp-employee-telemetry-raw")
     layer = _layer(doc, "aws-org:o-a1b2c3d4e5", "resource-policy")
-    chains = [[s["node"] for s in p["steps"]] for p in doc["paths"]]
-    assert (doc["answer"], layer["status"], [e.get("sid") for e in layer["allowing"]]) == (
-        "allowed", "allows", ["OrgWideRead"],
+    identity = _layer(doc, "aws-org:o-a1b2c3d4e5", "identity-policies")
+    assert (doc["answer"], layer["status"], [e.get("sid") for e in layer["allowing"]], identity["status"]) == (
+        "not-allowed", "allows", ["OrgWideRead"], "no-allow",
     )  # fmt: skip
-    assert chains == [["aws-org:o-a1b2c3d4e5", "arn:aws:s3:::corp-employee-telemetry-raw"]]
+    assert doc["paths"] == []
     account = _json(f"arn:aws:iam::{ACCT}:root", "arn:aws:s3:::corp-employee-telemetry-raw")
     account_chains = [[s["node"] for s in p["steps"]] for p in account["paths"]]
+    assert account["answer"] == "allowed"
+    assert [f"arn:aws:iam::{ACCT}:root", "arn:aws:s3:::corp-employee-telemetry-raw"] in account_chains
     assert [f"arn:aws:iam::{ACCT}:root", f"arn:aws:iam::{ACCT}:role/telemetry-reader",
             "arn:aws:s3:::corp-employee-telemetry-raw"] in account_chains  # fmt: skip
 

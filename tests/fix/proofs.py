@@ -65,3 +65,26 @@ def reach(view: api.Evaluated, rules) -> dict[tuple[str, AccessLevel], dict[str,
         for m in report.members:
             out.setdefault((dataset, m.level), {})[m.principal.id] = m.declared
     return out
+
+
+def held_by(view: api.Evaluated, pid: str) -> set[str]:
+    """The AWS classes that hold principal ``pid`` (written apart from seenby.fix.prove): anyone holds every AWS
+    principal, any authenticated AWS principal every IAM principal and account, an account its principals, an
+    organisation its accounts' principals.  A member new by name inside a class that reached before is no
+    widening (an ACL grant to AuthenticatedUsers replaced by a policy grant to one account)."""
+    p = view.principals.get(pid)
+    if p is None or p.provider.value != "aws" or pid == "aws:public":
+        return set()
+    out = {"aws:public"}
+    if p.kind.value == "network" or pid == "aws:authenticated":
+        return out
+    if p.kind.value in ("service-principal", "service-for") or pid == "aws:any-service":
+        return set()
+    out.add("aws:authenticated")
+    if p.account:
+        if p.kind.value != "account":
+            out.add(f"arn:aws:iam::{p.account}:root")
+        org = view.evaluation.account_orgs.get(p.account)
+        if org:
+            out.add(f"aws-org:{org}")
+    return out

@@ -1,9 +1,10 @@
 """``seenby why --format html``, rendered by the real command and checked with an HTML parser.
 
 On the example organisation (examples/telemetry-incident, root rules.yaml), three questions from its
-README's scenario table: the organisation reads corp-employee-telemetry-raw through the bucket policy's
+README's scenario table: the data account reads corp-employee-telemetry-raw through the bucket policy's
 ``OrgWideRead`` statement (``aws:PrincipalOrgID``,
-https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid);
+https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalorgid),
+while the organisation's class itself does not (its members are answered one by one);
 anyone is kept out of corp-press-kit by the account's RestrictPublicBuckets although its policy says
 ``Principal "*"`` (https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html);
 every employee reaches the BigQuery dataset ml_raw through an authorized view (paths only: layers are
@@ -85,19 +86,29 @@ def text_of(element: Element, cls: str, tag: str | None = None) -> str:
 # ── the answer and the layers ────────────────────────────────────────────────
 
 
-def test_organisation_can_read_the_raw_bucket(pages):
-    """The answer up front: the organisation can reach corp-employee-telemetry-raw at level read."""
-    page = pages["org-raw"]
+def test_data_account_can_read_the_raw_bucket(pages):
+    """The answer up front: the data account (every principal of it, the bucket's own) can reach
+    corp-employee-telemetry-raw at level read."""
+    page = pages["account-raw"]
     answer = page.one(data_answer_text="")
     assert (page.has_class("answer")[0].attrs["data-answer"], page.has_class("answer")[0].attrs["data-level"]) == (
         "allowed", "read")
-    assert "organisation o-a1b2c3d4e5 can reach this dataset at level read" in " ".join(answer.text.split())
+    assert "account 111122223333 can reach this dataset at level read" in " ".join(answer.text.split())
     assert "role/ml-training" in page.one(data_declared="").text
+
+
+def test_resolved_organisation_class_is_not_allowed_as_who_can_read_says(pages):
+    """The organisation's class itself: not allowed, as who-can-read (which does not list it) says: every other
+    account's IAM is in the snapshot, so its members are answered one by one (issue 19 item 1)."""
+    page = pages["org-raw"]
+    assert page.has_class("answer")[0].attrs["data-answer"] == "not-allowed"
+    row = layer_rows(actions(page)["s3:GetObject"])["identity-policies"]
+    assert row.attrs["data-status"] == "no-allow" and "one by one" in " ".join(row.text.split())
 
 
 def test_each_action_of_the_level_has_its_layers_and_decisive_marks(pages):
     """GetObject allowed (nothing decisive); GetObjectVersion not: bucket policy and ACL, allowing nothing, decide."""
-    found = actions(pages["org-raw"])
+    found = actions(pages["account-raw"])
     assert {name: a.attrs["data-answer"] for name, a in found.items()} == {
         "s3:GetObject": "allowed", "s3:GetObjectVersion": "not-allowed"}
     assert list(layer_rows(found["s3:GetObject"])) == [
@@ -113,7 +124,7 @@ def test_each_action_of_the_level_has_its_layers_and_decisive_marks(pages):
 
 def test_bucket_policy_layer_quotes_the_allowing_statement_exactly(pages):
     """GetObject's bucket-policy layer allows by Sid OrgWideRead, its statement quoted as the snapshot has it."""
-    row = layer_rows(actions(pages["org-raw"])["s3:GetObject"])["resource-policy"]
+    row = layer_rows(actions(pages["account-raw"])["s3:GetObject"])["resource-policy"]
     (allowing,) = [e for e in descendants(row) if e.attrs.get("data-role") == "allowing"]
     assert row.attrs["data-status"] == "allows" and "Sid OrgWideRead" in " ".join(allowing.text.split())
     assert json.loads(text_of(allowing, "excerpt", "pre")) == bucket_statement(RAW, "OrgWideRead")
@@ -151,16 +162,19 @@ def test_at_a_glance_table_names_the_decisive_layers(pages):
 
 
 def test_paths_are_drawn_with_their_evidence(pages):
-    """The organisation's path is drawn with OrgWideRead; the data account's, through telemetry-reader, which its
-    principals may assume, with the trust statement (the organisation's class itself no longer assumes the role:
-    its members that can are named, issue 22 item 5)."""
-    (org_path,) = paths(pages["org-raw"])
-    account_path = paths(pages["account-raw"])[0]  # the shortest: through the role (then: within the organisation)
-    (org_svg,) = [e for e in descendants(org_path) if e.tag == "svg"]
-    (account_svg,) = [e for e in descendants(account_path) if e.tag == "svg"]
-    assert "Sid OrgWideRead" in org_svg.text
-    assert "can-assume" in account_svg.text and "telemetry-reader" in account_svg.text
-    assert "Sid AnyoneInTheOrganisation" in " ".join(text_of(account_path, "hops", "ol").split())
+    """The data account's paths are drawn with their evidence: its own, straight through OrgWideRead (the bucket's
+    account needs no Allow of its own), and through telemetry-reader, which its principals may assume, with the
+    trust statement.  The organisation's class has no path: every other account's IAM is known, so its members
+    are named one by one (issue 22 item 5, issue 19 item 1)."""
+    assert paths(pages["org-raw"]) == []
+    drawn = []
+    for path in paths(pages["account-raw"]):
+        (svg,) = [e for e in descendants(path) if e.tag == "svg"]
+        drawn.append((path, svg))
+    direct = [p for p, svg in drawn if "Sid OrgWideRead" in svg.text and "can-assume" not in svg.text]
+    through = [p for p, svg in drawn if "can-assume" in svg.text and "telemetry-reader" in svg.text]
+    assert direct and through
+    assert "Sid AnyoneInTheOrganisation" in " ".join(text_of(through[0], "hops", "ol").split())
 
 
 def test_non_s3_dataset_is_explained_by_paths_only(pages):
@@ -249,7 +263,7 @@ def test_hostile_sid_is_text_in_the_layers_and_the_drawing(tmp_path):
     """A Sid that is a script element (in the example's bucket policy) shows as text in the layer table and the path."""
     snapshot = tmp_path / "snapshot.json"
     snapshot.write_text(SNAPSHOT.read_text().replace("OrgWideRead", HOSTILE_SID))
-    text = why_example(ORG, RAW, str(snapshot))
+    text = why_example(DATA_ACCOUNT, RAW, str(snapshot))
     page = Page(text)
     assert len(page.all("script")) == 1 and page.one("script").text == (TEMPLATES / "report.js").read_text()
     assert "<script>alert" not in text and not [k for e in page.elements for k in e.attrs if k.startswith("on")]

@@ -219,7 +219,10 @@ _Held = TypeVar("_Held", Grant, Edge)
 
 def without_redundant_variants(granted: list[tuple[Candidate, _Held]]) -> list[_Held]:
     """The grants (or edges) of ``granted``, less those of a variant (a candidate calling through a network) whose
-    base candidate holds the same level (or edge target) under no more conditions: the network adds nobody."""
+    base candidate holds the same level (or edge target) under no more conditions (the network adds nobody), or
+    whose network's audience (anyone through it) or, for one principal, its account's principals through the network
+    do (the variant is one of them, so listing it adds nobody either; without this, a Deny that merely names a
+    principal would list it beside the network: tests/aws/test_aws_properties.py)."""
 
     def slot(item: _Held) -> object:
         return item.level if isinstance(item, Grant) else item.target.id
@@ -232,20 +235,27 @@ def without_redundant_variants(granted: list[tuple[Candidate, _Held]]) -> list[_
 
     held: dict[tuple[str, object], frozenset[str]] = {}
     network_audience: dict[tuple[str, object], frozenset[str]] = {}
+    account_through: dict[tuple[str, str, object], frozenset[str]] = {}  # an account's principals through a network
     for c, g in granted:
         if c.base is None:
             held.setdefault((c.key, slot(g)), conditions(g))
         elif c.through is not None and source(g).id == f"aws-network:{c.through}":
             network_audience.setdefault((c.through, slot(g)), conditions(g))
+        elif c.through is not None and c.kind is CandidateKind.ACCOUNT and c.account:
+            account_through.setdefault((c.account, c.through, slot(g)), conditions(g))
     out: list[_Held] = []
     for c, g in granted:
         if c.base is not None:
             base = held.get((c.base, slot(g)))
             if base is not None and base <= conditions(g):
                 continue
-            if c.kind.is_class and c.through is not None and source(g).id != f"aws-network:{c.through}":
+            if c.through is not None and source(g).id != f"aws-network:{c.through}":
                 wider = network_audience.get((c.through, slot(g)))
                 if wider is not None and wider <= conditions(g):
-                    continue  # a narrower class through the network: the network's audience holds it already
+                    continue  # a narrower class, or one principal, through the network: its audience holds it already
+            if not c.kind.is_class and c.through is not None and c.account:
+                wider = account_through.get((c.account, c.through, slot(g)))
+                if wider is not None and wider <= conditions(g):
+                    continue  # one principal through the network: its account's principals through it hold it
         out.append(g)
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from seenby.model import AccessLevel
@@ -133,8 +133,31 @@ def _evaluate(aws: Any, stmts: list[dict], *, acl: list | None = None, bpa: Any 
 PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
+_NETWORK_ONLY = {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}
+_ALICE = {"AWS": "arn:aws:iam::111122223333:user/alice"}
+_DENY_ALICE_GET = {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Principal": _ALICE}
+
+
 @PROPERTY
 @given(policy=POLICIES, deny=statements(effect="Deny"))
+# found by hypothesis: a Deny that names alice made her a candidate, and her grant through the network was listed
+# beside the network's audience (anyone through it; her account's principals through it) that already holds it
+@example(
+    policy=[
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Principal": "*"},
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*", "Principal": "*",
+         "Condition": _NETWORK_ONLY},
+    ],
+    deny=_DENY_ALICE_GET,
+)
+@example(
+    policy=[
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Principal": "*"},
+        {"Effect": "Allow", "Action": "s3:PutBucketPolicy", "Resource": "arn:aws:s3:::b", "Principal": "*",
+         "Condition": _NETWORK_ONLY},
+    ],
+    deny=_DENY_ALICE_GET,
+)
 def test_adding_a_deny_never_widens(aws: Any, policy: list[dict], deny: dict) -> None:
     """Adding a Deny statement never widens the audience at any level."""
     _no_wider(aws, _evaluate(aws, policy), _evaluate(aws, [*policy, deny]))

@@ -202,6 +202,10 @@ class ResourcePolicyEvaluator(Generic[R, P]):
         """The caller's identity side, and how it was decided (evaluated, assumed for another account, none)."""
         entity = self.population.entity_of.get(c.key)
         if entity is not None:
+            if request.context is not c.context and self.memo.reads_no_context(entity, request.action):
+                # nothing the entity's statements for the action read is in the context: decided once under the
+                # caller's own context for every resource, whatever keys each resource adds
+                request = Request(action=request.action, resource=request.resource, context=c.context)
             return self.memo.identities.outcome(entity, request, c.kind is CandidateKind.USER), IdentityMode.EVALUATED
         if c.kind in (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED):
             return NOT_ALLOWED, IdentityMode.NONE

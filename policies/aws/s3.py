@@ -31,7 +31,7 @@ from seenby.model import (
     Provider,
     freeze_json,
 )
-from seenby.policies.aws.access import NOT_ALLOWED, Outcome, conjoin, disjoin, resource_and_identity
+from seenby.policies.aws.access import NOT_ALLOWED, IdentityMode, Outcome, conjoin, disjoin, resource_and_identity
 from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, is_public_policy
 from seenby.policies.aws.candidates import Candidate, CandidateKind, match_principal
 from seenby.policies.aws.conditions import Tri
@@ -306,6 +306,14 @@ def _element_applies(element: ActionElement, action: str) -> bool:
     return not hit if not_action else hit
 
 
+def _may_allow(policy: PolicyDocument | None, c: Candidate, action: str) -> bool:
+    """Whether some Allow of resource policy ``policy`` for ``action`` may name ``c`` (its Principal is not FALSE)."""
+    return policy is not None and any(
+        st.effect is Effect.ALLOW and match_principal(st, c).value is not Tri.FALSE
+        for st in policy.statements_for(action)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class BucketTarget:
     """A bucket as :class:`BucketEvaluator`'s hooks read it: its layers and its resolved KMS key."""
@@ -445,7 +453,7 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                 group = next(groups)
                 outcome = decided.get(group)
                 if outcome is None:
-                    outcome = decided[group] = self.action_outcome(bucket, key, c, spec)
+                    outcome = decided[group] = self.action_outcome(bucket, key, c, spec, granting=True)
                 outcomes.append(outcome)
             if level is AccessLevel.ADMIN and key is not None and not key.aws_managed:
                 admin = self.key_outcome(key, c, "kms:PutKeyPolicy", {})
@@ -549,19 +557,36 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
         self.memo.key_outcomes[cache_key] = (c.context, key.policy, outcome)
         return outcome
 
-    def action_outcome(self, bucket: Bucket, key: KeyInfo | None, c: Candidate, spec: ActionSpec) -> Outcome:
-        """Every layer for ``c`` doing one audited action directly on ``bucket``: what :meth:`grants` decides with."""
+    def action_outcome(
+        self, bucket: Bucket, key: KeyInfo | None, c: Candidate, spec: ActionSpec, *, granting: bool = False
+    ) -> Outcome:
+        """Every layer for ``c`` doing one audited action directly on ``bucket``: what :meth:`grants` decides with.
+
+        ``granting``: the caller keeps only an outcome that allows (the grants loop), so when neither the
+        identity side nor any resource-side grant (a bucket policy Allow whose Principal may name ``c``, an ACL or
+        object ACL grant) can allow, the outcome is :data:`NOT_ALLOWED` without finding the Deny that would
+        explain it (:func:`~.access.resource_and_identity` allows only through one of these).  ``why`` asks
+        without ``granting`` and gets the explanation.
+        """
         if outside_owner_account(bucket, c, spec):
             return NOT_ALLOWED
         resource = f"{bucket.arn}/*" if spec.object_level else bucket.arn
         request = Request(action=spec.action, resource=resource, context=self.context(c, bucket))
         identity, mode = self.identity(c, request, bucket.account)
+        acl = self.acl_outcome(bucket, c, spec.action)
+        object_acl = object_acl_outcome(self, bucket, c, spec.action)
+        if (
+            granting
+            and not (mode is not IdentityMode.NONE and identity.allows)
+            and not acl.allows
+            and not object_acl.allows
+            and not _may_allow(bucket.policy, c, spec.action)
+        ):
+            return NOT_ALLOWED
         docs: Sequence[PolicyDocument] = [bucket.policy] if bucket.policy else []
         outcome = resource_and_identity(
             candidate=c, resource_account=bucket.account, resource_docs=docs, request=request, identity=identity,
-            mode=mode, entity=self.population.entity_of.get(c.key),
-            extra_resource_allows=[self.acl_outcome(bucket, c, spec.action),
-                                   object_acl_outcome(self, bucket, c, spec.action)],
+            mode=mode, entity=self.population.entity_of.get(c.key), extra_resource_allows=[acl, object_acl],
         )  # fmt: skip
         if not outcome.allows:
             return outcome

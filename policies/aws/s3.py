@@ -35,7 +35,7 @@ from seenby.policies.aws.access import NOT_ALLOWED, IdentityMode, Outcome, conjo
 from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, is_public_policy
 from seenby.policies.aws.candidates import Candidate, CandidateKind, match_principal
 from seenby.policies.aws.conditions import Tri
-from seenby.policies.aws.context import ABSENT, KeyValue, Known, bucket_tag_keys
+from seenby.policies.aws.context import ABSENT, KeyValue, Known, RequestContext, bucket_tag_keys
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, parse_policy
 from seenby.policies.aws.evaluate import Request, Verdict
 from seenby.policies.aws.iam import IdentityIndex
@@ -446,6 +446,7 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
         bucket, key = res.bucket, res.key
         groups = iter(self.action_groups(bucket, c))
         decided: dict[int, Outcome] = {}
+        context = self.context(c, bucket)
 
         def decide(level: AccessLevel, specs: Sequence[ActionSpec]) -> list[Outcome]:
             outcomes: list[Outcome] = []
@@ -453,7 +454,11 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                 group = next(groups)
                 outcome = decided.get(group)
                 if outcome is None:
-                    outcome = decided[group] = self.action_outcome(bucket, key, c, spec, granting=True)
+                    outcome = decided[group] = self.action_outcome(
+                        bucket, key, c, spec, granting=True, context=context
+                    )
+                elif any(o is outcome for o in outcomes):
+                    continue  # the same outcome again adds nothing to the level's any_of (nor to its evidence)
                 outcomes.append(outcome)
             if level is AccessLevel.ADMIN and key is not None and not key.aws_managed:
                 admin = self.key_outcome(key, c, "kms:PutKeyPolicy", {})
@@ -558,7 +563,14 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
         return outcome
 
     def action_outcome(
-        self, bucket: Bucket, key: KeyInfo | None, c: Candidate, spec: ActionSpec, *, granting: bool = False
+        self,
+        bucket: Bucket,
+        key: KeyInfo | None,
+        c: Candidate,
+        spec: ActionSpec,
+        *,
+        granting: bool = False,
+        context: RequestContext | None = None,
     ) -> Outcome:
         """Every layer for ``c`` doing one audited action directly on ``bucket``: what :meth:`grants` decides with.
 
@@ -566,12 +578,15 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
         identity side nor any resource-side grant (a bucket policy Allow whose Principal may name ``c``, an ACL or
         object ACL grant) can allow, the outcome is :data:`NOT_ALLOWED` without finding the Deny that would
         explain it (:func:`~.access.resource_and_identity` allows only through one of these).  ``why`` asks
-        without ``granting`` and gets the explanation.
+        without ``granting`` and gets the explanation.  ``context``: :meth:`context` of ``c`` on ``bucket``, when
+        the caller has it already (the same for every action).
         """
         if outside_owner_account(bucket, c, spec):
             return NOT_ALLOWED
         resource = f"{bucket.arn}/*" if spec.object_level else bucket.arn
-        request = Request(action=spec.action, resource=resource, context=self.context(c, bucket))
+        request = Request(
+            action=spec.action, resource=resource, context=self.context(c, bucket) if context is None else context
+        )
         identity, mode = self.identity(c, request, bucket.account)
         acl = self.acl_outcome(bucket, c, spec.action)
         object_acl = object_acl_outcome(self, bucket, c, spec.action)

@@ -314,6 +314,16 @@ def _may_allow(policy: PolicyDocument | None, c: Candidate, action: str) -> bool
     )
 
 
+def _names_itself(policy: PolicyDocument, c: Candidate, action: str) -> bool:
+    """Whether some Allow of resource policy ``policy`` for ``action`` may name ``c`` itself, not only its account."""
+    for st in policy.statements_for(action):
+        if st.effect is Effect.ALLOW:
+            m = match_principal(st, c)
+            if m.value is not Tri.FALSE and not m.via_account:
+                return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class BucketTarget:
     """A bucket as :class:`BucketEvaluator`'s hooks read it: its layers and its resolved KMS key."""
@@ -461,7 +471,7 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                     continue  # the same outcome again adds nothing to the level's any_of (nor to its evidence)
                 outcomes.append(outcome)
             if level is AccessLevel.ADMIN and key is not None and not key.aws_managed:
-                admin = self.key_outcome(key, c, "kms:PutKeyPolicy", {})
+                admin = self.key_outcome(key, c, "kms:PutKeyPolicy", {}, granting=True)
                 if admin.allows and admin.evidence:
                     outcomes.append(admin)
             return outcomes
@@ -537,8 +547,15 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
             )  # fmt: skip
         return outcome
 
-    def key_outcome(self, key: KeyInfo, c: Candidate, action: str, ctx_keys: Mapping[str, KeyValue]) -> Outcome:
-        """The KMS layer: whether ``c`` may do ``action`` with the bucket's key (key policy and identity)."""
+    def key_outcome(
+        self, key: KeyInfo, c: Candidate, action: str, ctx_keys: Mapping[str, KeyValue], *, granting: bool = False
+    ) -> Outcome:
+        """The KMS layer: whether ``c`` may do ``action`` with the bucket's key (key policy and identity).
+
+        ``granting``: as in :meth:`action_outcome`, only an outcome that allows is kept, so a caller whose own
+        identity policies do not allow ``action`` and whom no Allow of the key policy names itself (only its account,
+        which delegates to those identity policies) gets :data:`NOT_ALLOWED` without the key policy's evaluation.
+        """
         if key.aws_managed:
             ok = c.account is not None and c.account == key.account and c.kind is not CandidateKind.PUBLIC
             return Outcome(verdict=Verdict.ALLOW, evidence=(key.managed_evidence(),)) if ok else NOT_ALLOWED
@@ -549,12 +566,24 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                 conditions=(key.unknown_condition(),),
             )
         # the same on every bucket the key encrypts: computed once per caller, key and action
-        cache_key = (c.key, id(c.context), key.arn, id(key.policy), action, tuple(sorted(ctx_keys.items())))
+        cache_key = (
+            c.key, id(c.context), key.arn, id(key.policy), action, tuple(sorted(ctx_keys.items())), granting
+        )  # fmt: skip
         hit = self.memo.key_outcomes.get(cache_key)
         if hit is not None and hit[0] is c.context and hit[1] is key.policy:
             return hit[2]
         request = Request(action=action, resource=key.arn, context=c.context.merged(dict(ctx_keys)))
         identity, mode = self.identity(c, request, key.account)
+        if (
+            granting
+            and mode is IdentityMode.EVALUATED
+            and not identity.allows
+            and not _names_itself(key.policy, c, action)
+        ):
+            # the key policy is required (resource_and_identity's resource_required): across accounts both sides
+            # must allow, and in the key's account an Allow naming the account needs the identity side too
+            self.memo.key_outcomes[cache_key] = (c.context, key.policy, NOT_ALLOWED)
+            return NOT_ALLOWED
         outcome = resource_and_identity(
             candidate=c, resource_account=key.account, resource_docs=[key.policy], request=request,
             identity=identity, mode=mode, entity=self.population.entity_of.get(c.key), resource_required=True,
@@ -614,7 +643,9 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                 # SSE-KMS objects are read and written with signed requests only: anonymous callers never get them,
                 # whatever the key policy says (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html)
                 return NOT_ALLOWED
-            outcome = conjoin(outcome, self.key_outcome(key, c, spec.kms_action, bucket.kms_context()))
+            outcome = conjoin(
+                outcome, self.key_outcome(key, c, spec.kms_action, bucket.kms_context(), granting=granting)
+            )
         return outcome
 
     def action_groups(self, bucket: Bucket, c: Candidate) -> tuple[int, ...]:

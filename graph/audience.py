@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from seenby.findings import AudienceClass, PathStep
-from seenby.graph.build import REEXPOSES, ReachGraph
+from seenby.findings import AudienceClass, PathStep, Via
+from seenby.graph.build import ReachGraph
 from seenby.graph.paths import path_steps
 from seenby.model import (
     GCP_ACCESS_LEVELS_JOINED,
@@ -41,7 +41,7 @@ class Reach:
     def via_reexposure(self) -> str | None:
         """The dataset that re-exposes this one on the path, if any."""
         for step in self.path:
-            if step.via == REEXPOSES:
+            if step.via is Via.RE_EXPOSES:
                 return step.node
         return None
 

@@ -9,6 +9,8 @@ Edges point the way access flows, from who to what:
 - ``flows-to``: ``(copy, read)`` → ``(source, level)``: whoever reads a copy reaches the source's
   data (``read``) or its metadata (``list``), per what the flow carries (:func:`flow_edges`)
 
+Each edge's kind is a :class:`GraphEdgeKind` (its value is the name above).
+
 Each edge keeps its evidence and conditions; where several documents open the same
 edge, an unconditional one wins and the others stay as further evidence.  Broad
 classes (public, an organisation) are single nodes, never expanded.
@@ -18,15 +20,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import NamedTuple
 
 import networkx as nx
 
 from seenby.gcpolicy import bulk_work
-from seenby.model import AccessLevel, Carries, Condition, Dataset, Evaluation, Evidence, Flow, Principal
+from seenby.model import AccessLevel, Carries, Condition, Dataset, EdgeKind, Evaluation, Evidence, Flow, Principal
 
-__all__ = ["FLOWS_TO", "GRANT", "REEXPOSES", "DatasetNode", "EdgeInfo", "ReachGraph", "build_graph", "flow_edges"]
-
+__all__ = ["DatasetNode", "EdgeInfo", "GraphEdgeKind", "ReachGraph", "build_graph", "flow_edges"]
 
 
 class DatasetNode(NamedTuple):
@@ -37,16 +39,32 @@ class DatasetNode(NamedTuple):
     level: AccessLevel
 
 
-GRANT = "grant"
-REEXPOSES = "re-exposes"
-FLOWS_TO = "flows-to"
+class GraphEdgeKind(StrEnum):
+    """What one graph edge is: a principal edge (:class:`~seenby.model.EdgeKind`, same values), a grant into a
+    dataset node, a re-exposure or a flow.  The values are the names the graph index stores."""
+
+    MEMBER_OF = EdgeKind.MEMBER_OF.value
+    CAN_ASSUME = EdgeKind.CAN_ASSUME.value
+    CAN_IMPERSONATE = EdgeKind.CAN_IMPERSONATE.value
+    PERMISSION_SET = EdgeKind.PERMISSION_SET.value
+    GRANT = "grant"  # principal → DatasetNode; its level is the node's (a path step says grant:LEVEL)
+    RE_EXPOSES = "re-exposes"
+    FLOWS_TO = "flows-to"
+
+    @staticmethod
+    def of(kind: EdgeKind) -> GraphEdgeKind:
+        """The graph edge of a principal-to-principal edge."""
+        return _OF_EDGE_KIND[kind]
+
+
+_OF_EDGE_KIND = {kind: GraphEdgeKind(kind.value) for kind in EdgeKind}
 
 
 @dataclass(kw_only=True, slots=True)
 class EdgeInfo:
     """What one graph edge means and why it exists."""
 
-    kind: str  # an EdgeKind value, "grant" or "re-exposes"
+    kind: GraphEdgeKind
     evidence: tuple[Evidence, ...]
     conditions: tuple[Condition, ...] = ()
     # further documents that open the same edge (their evidence and conditions), in the order found
@@ -109,20 +127,21 @@ def flow_edges(flow: Flow) -> list[tuple[DatasetNode, DatasetNode]]:
 
 def edge_entries(
     evaluation: Evaluation,
-) -> Iterator[tuple[object, object, str, tuple[Evidence, ...], tuple[Condition, ...]]]:
+) -> Iterator[tuple[object, object, GraphEdgeKind, tuple[Evidence, ...], tuple[Condition, ...]]]:
     """Every edge ``evaluation`` opens, as (source, target, kind, evidence, conditions), in the order the graph adds
     them: membership and assumption edges, grants, re-exposures, flows.  The one place that order is defined (the
     history's graph index replays it)."""
+    grant, reexposes, flows_to = GraphEdgeKind.GRANT, GraphEdgeKind.RE_EXPOSES, GraphEdgeKind.FLOWS_TO
     for edge in evaluation.edges:
-        yield edge.source.id, edge.target.id, edge.kind.value, edge.evidence, edge.conditions
-    for grant in evaluation.grants:
-        yield grant.principal.id, DatasetNode(grant.dataset, grant.level), GRANT, grant.evidence, grant.conditions
+        yield edge.source.id, edge.target.id, GraphEdgeKind.of(edge.kind), edge.evidence, edge.conditions
+    for g in evaluation.grants:
+        yield g.principal.id, DatasetNode(g.dataset, g.level), grant, g.evidence, g.conditions
     for rx in evaluation.reexposures:
-        yield (DatasetNode(rx.via, AccessLevel.READ), DatasetNode(rx.dataset, AccessLevel.READ), REEXPOSES, rx.evidence,
+        yield (DatasetNode(rx.via, AccessLevel.READ), DatasetNode(rx.dataset, AccessLevel.READ), reexposes, rx.evidence,
                rx.conditions)  # fmt: skip
     for flow in evaluation.flows:
         for copy, source in flow_edges(flow):
-            yield copy, source, FLOWS_TO, (flow.evidence[0].with_note(flow.summary), *flow.evidence[1:]), ()
+            yield copy, source, flows_to, (flow.evidence[0].with_note(flow.summary), *flow.evidence[1:]), ()
 
 
 @bulk_work

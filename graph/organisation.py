@@ -25,8 +25,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from seenby.graph.audience import reached
-from seenby.graph.build import ReachGraph
-from seenby.model import AccessLevel, EdgeKind, Principal, PrincipalKind, Provider
+from seenby.graph.build import GraphEdgeKind, ReachGraph
+from seenby.model import AccessLevel, Principal, PrincipalKind, Provider
 
 __all__ = ["OrganisationMembers", "account_node", "covered_organisations"]
 
@@ -60,7 +60,7 @@ class OrganisationMembers:
             for source, data in preds.get(pid, {}).items():
                 kind = data["info"].kind
                 source_p = rg.principals.get(source) if isinstance(source, str) else None
-                if kind == EdgeKind.PERMISSION_SET.value or (
+                if kind is GraphEdgeKind.PERMISSION_SET or (
                     source_p is not None and source_p.kind is PrincipalKind.FEDERATED
                 ):
                     entry.setdefault(p.account, set()).add(pid)

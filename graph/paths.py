@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from seenby.findings import PathStep, StepKind, Via
-from seenby.graph.build import GRANT, ReachGraph
+from seenby.graph.build import GraphEdgeKind, ReachGraph
 
 __all__ = ["node_label", "path_steps", "step_via"]
 
@@ -26,9 +26,9 @@ def node_label(rg: ReachGraph, node: object) -> str:
     return p.label if p else str(node)
 
 
-def step_via(kind: str, target: object) -> Via:
+def step_via(kind: GraphEdgeKind, target: object) -> Via:
     """The :class:`Via` of an edge of ``kind`` into ``target`` (a grant carries the level of its dataset node)."""
-    return Via.grant(target[1]) if kind == GRANT else Via(kind)  # type: ignore[index]
+    return Via.grant(target[1]) if kind is GraphEdgeKind.GRANT else Via(kind.value)  # type: ignore[index]
 
 
 def path_steps(rg: ReachGraph, nodes: Sequence[object]) -> tuple[PathStep, ...]:

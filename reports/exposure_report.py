@@ -12,9 +12,15 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from seenby.history.changes import DocumentChange
-from seenby.history.exposure import AudienceEvent, ExposureTimeline, ExposureWindow, MemberSpan, ScanPoint
 from seenby.history.times import format_time
+from seenby.history_results import (
+    AudienceEvent,
+    DocumentChange,
+    ExposureTimeline,
+    ExposureWindow,
+    MemberSpan,
+    ScanPoint,
+)
 
 from .base import RenderOptions
 from .history_text import between_text, scan_point_text

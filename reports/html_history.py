@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from seenby.findings import AudienceAt, AudienceClass, PrincipalAccessReport
-from seenby.history.changes import DocumentChange
-from seenby.history.diff import SnapshotDiff
-from seenby.history.exposure import ExposureTimeline, ScanPoint
 from seenby.history.provenance import Provenance as ScanProvenance
 from seenby.history.times import format_time
+from seenby.history_results import DocumentChange, ExposureTimeline, ScanPoint, SnapshotDiff
 from seenby.model import AccessLevel, Dataset, Principal
 
 from .base import RenderOptions

@@ -85,6 +85,6 @@ def ordered_gaps(gaps: tuple[CoverageGap, ...]) -> list[CoverageGap]:
 def opening_evidence(path: tuple[PathStep, ...]) -> tuple[Evidence, ...]:
     """The evidence on the last grant hop of a path (what :attr:`ExcessEntry.opening_evidence` gives)."""
     for step in reversed(path):
-        if step.evidence and step.via and step.via.startswith("grant"):
+        if step.evidence and step.via and step.via.level is not None:
             return step.evidence
     return path[-2].evidence if len(path) >= 2 else ()

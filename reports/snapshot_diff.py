@@ -9,7 +9,7 @@ from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from seenby.history.diff import SnapshotDiff
+from seenby.history_results import SnapshotDiff
 
 from .base import RenderOptions
 from .history_text import provenance_text

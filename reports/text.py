@@ -11,7 +11,7 @@ import json
 import unicodedata
 from typing import Any
 
-from seenby.findings import AudienceClass, PathStep
+from seenby.findings import AudienceClass, PathStep, Via
 from seenby.model import AccessLevel, Condition, Evidence, thaw_json
 
 __all__ = [
@@ -94,9 +94,10 @@ def people_text(people: int | None) -> str:
     return f"{people:,} {'person' if people == 1 else 'people'}"
 
 
-def edge_label(via: str) -> str:
+def edge_label(via: Via) -> str:
     """``grant:read`` is drawn as ``read``; other edge kinds as they are."""
-    return via.split(":", 1)[1] if via.startswith("grant:") else via
+    level = via.level
+    return level.value if level is not None else via.value
 
 
 def path_text(path: tuple[PathStep, ...]) -> str:

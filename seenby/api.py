@@ -280,12 +280,10 @@ def _query_name(subject: object) -> str | None:
 
     if isinstance(subject, PrincipalAccessReport):
         return "what-can-read"
-    from seenby.history.exposure import ExposureTimeline
+    from seenby.history_results import ExposureTimeline, SnapshotDiff
 
     if isinstance(subject, ExposureTimeline):
         return "exposure"
-    from seenby.history.diff import SnapshotDiff
-
     return "diff" if isinstance(subject, SnapshotDiff) else None
 
 

@@ -24,14 +24,13 @@ from seenby.findings import AudienceClass, AuditResult, ExcessEntry, Finding, Pe
 from seenby.flow_audit import declarations, flow_findings
 from seenby.gcpolicy import bulk_work
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
-from seenby.graph.build import ReachGraph, build_graph
+from seenby.graph.build import GraphEdgeKind, ReachGraph, build_graph
 from seenby.graph.organisation import OrganisationMembers
 from seenby.model import (
     AccessLevel,
     CoverageGap,
     Dataset,
     DatasetKind,
-    EdgeKind,
     Evaluation,
     Principal,
     PrincipalKind,
@@ -117,11 +116,11 @@ class Coverage:
         """
         up = self._up.get(node)
         if up is None:
-            member_of = EdgeKind.MEMBER_OF.value
+            member_of = GraphEdgeKind.MEMBER_OF
             up = self._up[node] = tuple(
                 succ
                 for succ, data in self.rg.successors[node].items()
-                if not isinstance(succ, tuple) and data["info"].kind == member_of
+                if not isinstance(succ, tuple) and data["info"].kind is member_of
             )
         return up
 
@@ -248,7 +247,7 @@ def excess_entries(rg: ReachGraph, dataset: Dataset, excess: list[Reach]) -> lis
     shown: list[Reach] = []
     for r in excess:
         hop = r.next_hop
-        if hop in excess_ids and rg.info(r.principal.id, hop).kind == EdgeKind.MEMBER_OF.value:
+        if hop in excess_ids and rg.info(r.principal.id, hop).kind is GraphEdgeKind.MEMBER_OF:
             continue
         if _opened_by_a_class(r, class_openers, rg):
             continue

@@ -220,11 +220,20 @@ class ReadOutcome(StrEnum):
 class FrozenJson(Mapping[str, Any]):
     """An immutable, hashable JSON object (policy excerpts kept as evidence)."""
 
-    __slots__ = ("_data", "_hash")
+    __slots__ = ("_data", "_hash", "_text")
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self._data = dict(data)
         self._hash: int | None = None
+        self._text: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The object as canonical JSON (sorted keys), written once: the object never changes."""
+        text = self._text
+        if text is None:
+            text = self._text = json.dumps(thaw_json(self), sort_keys=True)
+        return text
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -265,7 +274,7 @@ def freeze_json(value: Any) -> Any:
             for k, v in value.items()
         }
         frozen = FrozenJson.__new__(FrozenJson)  # adopts ``data``, a fresh dict, instead of copying it again
-        frozen._data, frozen._hash = data, None
+        frozen._data, frozen._hash, frozen._text = data, None, None
         return frozen
     if isinstance(value, list | tuple):
         return tuple(v if type(v) in _FROZEN_LEAVES else freeze_json(v) for v in value)
@@ -570,8 +579,11 @@ class Condition:
 
     @property
     def text(self) -> str:
+        """The expression as written: a string as it is, JSON as canonical JSON (kept on the frozen object)."""
         expr = self.expression
-        return expr if isinstance(expr, str) else json.dumps(thaw_json(expr), sort_keys=True)
+        if isinstance(expr, str):
+            return expr
+        return expr.text if type(expr) is FrozenJson else json.dumps(thaw_json(expr), sort_keys=True)
 
     def to_json(self) -> dict[str, Any]:
         return {"expression": thaw_json(self.expression), "keys": list(self.keys), "reason": self.reason}

@@ -20,7 +20,7 @@ from seenby.findings import (
 )
 from seenby.flow_audit import declaration_of
 from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
-from seenby.graph.build import ReachGraph
+from seenby.graph.build import GraphEdgeKind, ReachGraph
 from seenby.graph.paths import path_steps
 from seenby.model import (
     AUDITED_LEVELS,
@@ -31,7 +31,6 @@ from seenby.model import (
     AccessLevel,
     CoverageGap,
     Dataset,
-    EdgeKind,
     Principal,
     PrincipalKind,
     Provider,
@@ -95,7 +94,7 @@ def who_can_read(
         for reach in reaches:
             p = reach.principal
             hop = reach.next_hop
-            if not expand_members and hop in in_audience and rg.info(p.id, hop).kind == EdgeKind.MEMBER_OF.value:
+            if not expand_members and hop in in_audience and rg.info(p.id, hop).kind is GraphEdgeKind.MEMBER_OF:
                 continue
             shown.append(
                 AudienceMember(

@@ -56,7 +56,6 @@ __all__ = [
     "disjoin",
     "from_decision",
     "identity_outcome",
-    "org_policies_caller_free",
     "org_policy_outcome",
     "resource_and_identity",
 ]
@@ -95,29 +94,10 @@ ALLOWED = Outcome(verdict=Verdict.ALLOW)
 NOT_ALLOWED = Outcome(verdict=Verdict.IMPLICIT_DENY)
 
 
-# Condition.text (the expression as JSON) of expressions seen before, by object: conditions
-# quoting a statement share its frozen Condition block, and _unique is called per layer and action.
-_TEXTS: dict[int, tuple[object, str]] = {}
-
-
-def _text(c: Condition) -> str:
-    expr = c.expression
-    if isinstance(expr, str):
-        return expr
-    hit = _TEXTS.get(id(expr))
-    if hit is not None and hit[0] is expr:
-        return hit[1]
-    if len(_TEXTS) >= 65536:
-        _TEXTS.clear()
-    text = c.text
-    _TEXTS[id(expr)] = (expr, text)
-    return text
-
-
 def _unique(conditions: Iterable[Condition]) -> tuple[Condition, ...]:
     seen: dict[tuple[str, str], Condition] = {}
     for c in conditions:
-        seen.setdefault((_text(c), c.reason), c)
+        seen.setdefault((c.text, c.reason), c)  # a FrozenJson expression keeps its text
     return tuple(seen.values())
 
 
@@ -357,18 +337,6 @@ def resource_and_identity(
         else:
             result = conjoin(resource_side, identity_side)
     return result.with_conditions(doubts) if result.allows else result
-
-
-def org_policies_caller_free(directory: Directory) -> bool:
-    """No SCP or RCP statement names a resource, sets a Condition or has a Principal.
-
-    Then :func:`org_policy_outcome` depends only on the accounts (or organisation) and the action.
-    """
-    return all(
-        st.resources in (None, ("*",)) and not st.not_resource and not st.condition
-        and st.principals is None and not st.not_principal
-        for st in directory.org_policy_statements()
-    )  # fmt: skip
 
 
 def org_policy_outcome(

@@ -17,7 +17,9 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-points-policies.htm
 * an access point whose network origin is ``VPC`` only accepts requests from
   that VPC: grants through it are conditional on ``aws:SourceVpc``;
 * SCPs, RCPs, ``RestrictPublicBuckets`` of the bucket and the SSE-KMS key
-  apply as for a direct request.  (Access points have Block Public Access
+  apply as for a direct request; the organisation policies through the core's one
+  cap (:func:`.resource_policy.org_caps`): SCPs on the request to the access point,
+  RCPs of the bucket's account on the bucket's side of it.  (Access points have Block Public Access
   settings of their own; they are not in the snapshot yet: documented gap.)
 
 The access points come from the bucket's ``access_points`` read (docs/snapshot.md).
@@ -33,15 +35,8 @@ from dataclasses import dataclass
 
 from seenby.errors import PolicyDocumentError
 from seenby.model import Condition, EvidenceKind, Grant
-from seenby.policies.aws.access import (
-    NOT_ALLOWED,
-    Outcome,
-    any_of,
-    conjoin,
-    org_policy_outcome,
-    resource_and_identity,
-)
-from seenby.policies.aws.candidates import Candidate, CandidateKind
+from seenby.policies.aws.access import NOT_ALLOWED, Outcome, any_of, conjoin, resource_and_identity
+from seenby.policies.aws.candidates import Candidate
 from seenby.policies.aws.context import KeyValue, Known, access_point_tag_keys
 from seenby.policies.aws.document import PolicyDocument, parse_policy
 from seenby.policies.aws.evaluate import Request
@@ -158,9 +153,8 @@ def through_access_point(
     outcome = conjoin(ap_side, bucket_side)
     if not outcome.allows:
         return outcome
-    scp = org_policy_outcome(ev.directory, c.account, ap_request, None, org_id=_org_id(c))
-    rcp = org_policy_outcome(ev.directory, bucket.account, bucket_request, c, resource_policies=True)
-    outcome = conjoin(outcome, scp, rcp)
+    # the caller's SCPs see the request it made (to the access point), the bucket account's RCPs the bucket's side
+    outcome = conjoin(outcome, ev.org_caps(c, ap_request, bucket.account, resource_request=bucket_request))
     if not outcome.allows:
         return outcome
     outcome = ev.restrict_public_buckets(bucket, c, outcome)
@@ -170,10 +164,6 @@ def through_access_point(
     if outcome.allows and network is not None:
         outcome = outcome.with_conditions([network])
     return outcome
-
-
-def _org_id(c: Candidate) -> str | None:
-    return c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
 
 
 def access_point_grants(ev: BucketEvaluator, bucket: Bucket, res: Resource) -> list[Grant]:

@@ -31,19 +31,14 @@ from importlib import resources
 from typing import Any
 
 from seenby.model import AUDITED_LEVELS, AccessLevel, Evaluation, Evidence, Grant
-from seenby.policies.aws.access import (
-    IdentityMemo,
-    Outcome,
-    any_of,
-    conjoin,
-    org_policies_caller_free,
-    org_policy_outcome,
-)
+from seenby.policies.aws.access import Outcome, any_of, conjoin
 from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.iam import AccountIam, Entity, EntityKind, IdentityIndex
 from seenby.policies.aws.matching import has_wildcard
+from seenby.policies.aws.memo import AwsMemo
 from seenby.policies.aws.org import Directory
 from seenby.policies.aws.population import Population
+from seenby.policies.aws.resource_policy import org_caps
 
 __all__ = ["iam_admin_grants", "modifying_actions"]
 
@@ -85,9 +80,11 @@ def _reach_evidence(grant: Grant, target: Entity) -> Evidence:
 
 
 def iam_admin_grants(
-    evaluation: Evaluation, iams: Mapping[str, AccountIam], population: Population, directory: Directory
+    evaluation: Evaluation, iams: Mapping[str, AccountIam], population: Population, directory: Directory, memo: AwsMemo
 ) -> list[Grant]:
-    """ADMIN grants to every principal that can rewrite an IAM principal that reaches a dataset."""
+    """ADMIN grants to every principal that can rewrite an IAM principal that reaches a dataset.
+
+    ``memo``: the snapshot's :class:`~.memo.AwsMemo` (identity and SCP outcomes shared with every evaluation)."""
     entities: dict[str, Entity] = {e.arn: e for iam in iams.values() for e in iam.entities()}
     reaching: dict[str, dict[str, Grant]] = {}  # entity arn -> dataset -> its best grant
     for grant in evaluation.grants:
@@ -103,14 +100,13 @@ def iam_admin_grants(
     for e in entities.values():
         index.add(e, name_of=_iam_literal)
     out: list[Grant] = []
-    memo = _Memo(directory)
     for target_arn in sorted(reaching):
         target = entities[target_arn]
         pairs = modifying_actions(target)
         resources_ = list(dict.fromkeys(r for _, r in pairs))
         holders = {h.arn: h for r in resources_ for h in index.holders(r, [r]) if h.account == target.account}
         for holder in holders.values():
-            best = _holder_outcome(holder, pairs, population, memo)
+            best = _holder_outcome(holder, pairs, population, directory, memo)
             if best is None:
                 continue
             for grant in reaching[target_arn].values():
@@ -124,33 +120,18 @@ def iam_admin_grants(
     return out
 
 
-class _Memo:
-    """Identity outcomes and SCP outcomes shared across the targets a holder may rewrite."""
-
-    def __init__(self, directory: Directory) -> None:
-        self.directory = directory
-        self.identities = IdentityMemo()
-        self.by_account = org_policies_caller_free(directory)
-        self.scps: dict[tuple[str, str], Outcome] = {}
-
-    def scp(self, account: str, request: Request) -> Outcome:
-        if not self.by_account:
-            return org_policy_outcome(self.directory, account, request, None)
-        key = (account, request.action)
-        hit = self.scps.get(key)
-        if hit is None:
-            hit = self.scps[key] = org_policy_outcome(self.directory, account, request, None)
-        return hit
-
-
-def _holder_outcome(holder: Entity, pairs: Iterable[tuple[str, str]], population: Population, memo: _Memo) -> Any:
+def _holder_outcome(
+    holder: Entity, pairs: Iterable[tuple[str, str]], population: Population, directory: Directory, memo: AwsMemo
+) -> Outcome | None:
+    """What ``holder``'s identity policies (a user's own: its groups are holders of their own) and its SCPs allow
+    of ``pairs``; IAM has no resource policies and no RCPs."""
     c = population.entity(holder)
     outcomes = []
     for action, resource in pairs:
         request = Request(action=action, resource=resource, context=c.context)
         o = memo.identities.outcome(holder, request, holder.kind is EntityKind.USER)
         if o.allows:
-            o = conjoin(o, memo.scp(holder.account, request))
+            o = conjoin(o, org_caps(memo, directory, c, request, holder.account, rcps_apply=False))
         outcomes.append(o)
     best = any_of(*outcomes)
     return best if best.allows and best.evidence else None

@@ -502,31 +502,6 @@ def evaluate_condition(
     ``allow``: the statement is an Allow (the caller wants the condition to hold); for a Deny the
     caller wants it not to, which decides the keys the caller controls.
     """
-    if not condition:
-        return _NO_CONDITION
-    # the same block meets the same context for each action of a caller on a resource, and on every resource of
-    # one context scope: decided once (held with the block and context, so their ids stay theirs)
-    memo_key = (id(condition), id(context), allow)
-    hit = _DECIDED.get(memo_key)
-    if hit is not None and hit[0] is condition and hit[1] is context:
-        return hit[2]
-    outcome = _evaluate_condition(condition, context, allow)
-    if len(_DECIDED) >= _DECIDED_LIMIT:
-        _DECIDED.clear()
-    _DECIDED[memo_key] = (condition, context, outcome)
-    return outcome
-
-
-_NO_CONDITION = ConditionOutcome(value=Tri.TRUE)
-_DECIDED_LIMIT = 1 << 16
-_DECIDED: dict[
-    tuple[int, int, bool], tuple[Mapping[str, Mapping[str, tuple[str, ...]]], RequestContext, ConditionOutcome]
-] = {}
-
-
-def _evaluate_condition(
-    condition: Mapping[str, Mapping[str, tuple[str, ...]]], context: RequestContext, allow: bool
-) -> ConditionOutcome:
     results: list[Tri] = []
     undecided: list[UndecidedPart] = []
     decided: list[DecidedCondition] = []

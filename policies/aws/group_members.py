@@ -28,9 +28,10 @@ __all__ = ["GroupMembers"]
 class GroupMembers:
     """Members of the snapshot's IAM groups, and which of them refuse a group's grant themselves."""
 
-    def __init__(self, population: Population, identities: IdentityMemo | None = None) -> None:
+    def __init__(self, population: Population, identities: IdentityMemo) -> None:
+        """``identities``: the snapshot's identity outcomes (:attr:`.memo.AwsMemo.identities`)."""
         self.population = population
-        self.identities = identities if identities is not None else IdentityMemo()
+        self.identities = identities
         self._members: dict[str, tuple[Entity, ...]] | None = None
         self._may_refuse_in: dict[str, tuple[Entity, ...]] = {}
 

@@ -173,7 +173,7 @@ def evaluate_world(world: AwsWorld) -> Evaluation:
     edges: list[Edge] = []
     for iam in iams.values():
         for role in iam.roles.values():
-            edges.extend(trust_edges(role, population, directory, assume_index, world.memo.identities))
+            edges.extend(trust_edges(role, population, directory, assume_index, world.memo))
     for edge in _prune(edges, directory, lambda e: (e.target.id,)):
         evaluation.add_edge(edge)
 
@@ -186,7 +186,8 @@ def evaluate_world(world: AwsWorld) -> Evaluation:
         evaluate_service(context)
 
     # admin through IAM: whoever can rewrite a principal that reaches a dataset (policies/aws/admin.py)
-    for grant in _prune(iam_admin_grants(evaluation, iams, population, directory), directory, lambda g: (g.dataset,)):
+    admin = iam_admin_grants(evaluation, iams, population, directory, world.memo)
+    for grant in _prune(admin, directory, lambda g: (g.dataset,)):
         evaluation.add_grant(grant)
 
     # people behind classes

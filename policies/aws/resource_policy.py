@@ -29,7 +29,7 @@ dataset, never read as "no policy".
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
@@ -54,7 +54,7 @@ from seenby.policies.aws.memo import AwsMemo
 from seenby.policies.aws.org import Directory
 from seenby.policies.aws.population import Population, unique
 
-__all__ = ["Decider", "Guarded", "GuardedResource", "ResourcePolicyEvaluator"]
+__all__ = ["Decider", "Guarded", "GuardedResource", "ResourcePolicyEvaluator", "caller_identity", "org_caps"]
 
 
 class Guarded(Protocol):
@@ -86,6 +86,81 @@ P = TypeVar("P", bound=Guarded)  # the resource as the hooks read it (prepare's 
 
 # The outcomes of one level's actions for one caller: (level, actions) -> outcomes.
 Decider = Callable[[AccessLevel, Sequence[Any]], list[Outcome]]
+
+
+def caller_identity(
+    population: Population,
+    memo: AwsMemo,
+    c: Candidate,
+    request: Request,
+    *,
+    unnamed: Container[str | None],
+    users_own_allows_only: bool = True,
+) -> tuple[Outcome, IdentityMode]:
+    """The caller's identity side, and how it was decided (evaluated, assumed for another account, none).
+
+    An IAM principal in the snapshot is evaluated (a user counts only its own policies' Allows when
+    ``users_own_allows_only``: its groups' reach it through its MEMBER_OF edge).  Anonymous callers, services and
+    federated principals have no identity policies.  ``unnamed``: the accounts whose IAM principals able to act are
+    candidates of their own, so an unnamed principal of one adds nobody; any other account's administrators are
+    assumed able to allow (fail closed).  Every AWS evaluation (the resource types, role trust, IAM admin) asks here.
+    """
+    entity = population.entity_of.get(c.key)
+    if entity is not None:
+        if request.context is not c.context and memo.reads_no_context(entity, request.action):
+            # nothing the entity's statements for the action read is in the context: decided once under the
+            # caller's own context for every resource, whatever keys each resource adds
+            request = Request(action=request.action, resource=request.resource, context=c.context)
+        own_only = users_own_allows_only and c.kind is CandidateKind.USER
+        return memo.identities.outcome(entity, request, own_only), IdentityMode.EVALUATED
+    if c.kind in (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED):
+        return NOT_ALLOWED, IdentityMode.NONE
+    if c.kind is CandidateKind.ACCOUNT and c.account in unnamed:
+        return NOT_ALLOWED, IdentityMode.NONE
+    return ALLOWED, IdentityMode.ASSUMED
+
+
+def org_caps(
+    memo: AwsMemo,
+    directory: Directory,
+    c: Candidate,
+    request: Request,
+    resource_account: str | None,
+    *,
+    rcps_apply: bool,
+    resource_request: Request | None = None,
+) -> Outcome:
+    """SCPs of the caller's organisation for ``request`` and, with ``rcps_apply``, RCPs of the resource's account
+    for ``resource_request`` (default: ``request``; through an S3 access point, the bucket's side of it).
+
+    The one place organisation policies cap an AWS request; each outcome is kept in ``memo`` under what it depends
+    on (:class:`~.memo.OrgPolicyShape`)."""
+    org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
+    shape = memo.org_shape
+    cache_key: tuple[object, ...] | None = None
+    if shape.caller_free:
+        # the outcome depends on the caller's account alone
+        cache_key = (rcps_apply, c.account, org_id, request.action, resource_account)
+        shared = memo.org_caps_by_account.get(cache_key)
+        if shared is not None:
+            return shared
+    elif shape.resource_free and resource_request is None:
+        # no SCP or RCP statement names a resource: the outcome is the same on every resource
+        cache_key = (rcps_apply, c.key, id(request.context), request.action, resource_account)
+        hit = memo.org_caps.get(cache_key)
+        if hit is not None and hit[0] is request.context:
+            return hit[1]
+    caps = [org_policy_outcome(directory, c.account, request, None, org_id=org_id)]
+    if rcps_apply:
+        caps.append(
+            org_policy_outcome(directory, resource_account, resource_request or request, c, resource_policies=True)
+        )
+    outcome = conjoin(*caps)
+    if shape.caller_free:
+        memo.org_caps_by_account[cache_key] = outcome
+    elif cache_key is not None:
+        memo.org_caps[cache_key] = (request.context, outcome)
+    return outcome
 
 
 class ResourcePolicyEvaluator(Generic[R, P]):
@@ -200,46 +275,16 @@ class ResourcePolicyEvaluator(Generic[R, P]):
 
     def identity(self, c: Candidate, request: Request, resource_account: str | None) -> tuple[Outcome, IdentityMode]:
         """The caller's identity side, and how it was decided (evaluated, assumed for another account, none)."""
-        entity = self.population.entity_of.get(c.key)
-        if entity is not None:
-            if request.context is not c.context and self.memo.reads_no_context(entity, request.action):
-                # nothing the entity's statements for the action read is in the context: decided once under the
-                # caller's own context for every resource, whatever keys each resource adds
-                request = Request(action=request.action, resource=request.resource, context=c.context)
-            return self.memo.identities.outcome(entity, request, c.kind is CandidateKind.USER), IdentityMode.EVALUATED
-        if c.kind in (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED):
-            return NOT_ALLOWED, IdentityMode.NONE
-        if c.kind is CandidateKind.ACCOUNT and c.account == resource_account:
-            # an unnamed principal of the resource's own account: the named ones are candidates of their own
-            return NOT_ALLOWED, IdentityMode.NONE
-        return ALLOWED, IdentityMode.ASSUMED
+        return caller_identity(self.population, self.memo, c, request, unnamed=(resource_account,))
 
-    def org_caps(self, c: Candidate, request: Request, resource_account: str | None) -> Outcome:
-        """SCPs of the caller's organisation and, where they apply, RCPs of the resource's."""
-        org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
-        shape, memo = self.memo.org_shape, self.memo
-        cache_key: tuple[object, ...] | None = None
-        if shape.caller_free:
-            # the outcome depends on the caller's account alone
-            cache_key = (self.rcps_apply, c.account, org_id, request.action, resource_account)
-            shared = memo.org_caps_by_account.get(cache_key)
-            if shared is not None:
-                return shared
-        elif shape.resource_free:
-            # no SCP or RCP statement names a resource: the outcome is the same on every resource
-            cache_key = (self.rcps_apply, c.key, id(request.context), request.action, resource_account)
-            hit = memo.org_caps.get(cache_key)
-            if hit is not None and hit[0] is request.context:
-                return hit[1]
-        caps = [org_policy_outcome(self.directory, c.account, request, None, org_id=org_id)]
-        if self.rcps_apply:
-            caps.append(org_policy_outcome(self.directory, resource_account, request, c, resource_policies=True))
-        outcome = conjoin(*caps)
-        if shape.caller_free:
-            memo.org_caps_by_account[cache_key] = outcome
-        elif cache_key is not None:
-            memo.org_caps[cache_key] = (request.context, outcome)
-        return outcome
+    def org_caps(
+        self, c: Candidate, request: Request, resource_account: str | None, *, resource_request: Request | None = None
+    ) -> Outcome:
+        """SCPs of the caller's organisation and, where they apply, RCPs of the resource's (:func:`org_caps`)."""
+        return org_caps(
+            self.memo, self.directory, c, request, resource_account, rcps_apply=self.rcps_apply,
+            resource_request=resource_request,
+        )  # fmt: skip
 
     def outcome(self, res: P, c: Candidate, action: str, resource: str | None = None) -> Outcome:
         """Every layer for ``c`` doing ``action`` on ``resource`` (default: the resource's ARN)."""

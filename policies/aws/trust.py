@@ -37,17 +37,7 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
 from __future__ import annotations
 
 from seenby.model import AWS_PUBLIC, Edge, EdgeKind
-from seenby.policies.aws.access import (
-    ALLOWED,
-    NOT_ALLOWED,
-    IdentityMemo,
-    IdentityMode,
-    Outcome,
-    any_of,
-    conjoin,
-    org_policy_outcome,
-    resource_and_identity,
-)
+from seenby.policies.aws.access import IdentityMode, any_of, conjoin, resource_and_identity
 from seenby.policies.aws.candidates import (
     Candidate,
     CandidateKind,
@@ -59,36 +49,15 @@ from seenby.policies.aws.conditions import Tri
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType
 from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.iam import Entity, EntityKind, IdentityIndex
+from seenby.policies.aws.memo import AwsMemo
 from seenby.policies.aws.org import Directory
 from seenby.policies.aws.population import Population, unique, web_identity_keys
+from seenby.policies.aws.resource_policy import caller_identity, org_caps
 
 __all__ = ["trust_edges"]
 
 _ASSUME = "sts:AssumeRole"
 _FEDERATED_ACTIONS = ("sts:AssumeRoleWithWebIdentity", "sts:AssumeRoleWithSAML")
-
-
-def _identity(
-    population: Population,
-    c: Candidate,
-    request: Request,
-    own_iam: str | None,
-    memo: IdentityMemo,
-    resolved: frozenset[str] = frozenset(),
-) -> tuple[Outcome, IdentityMode]:
-    """The caller's identity side; ``own_iam``: the role's account, when its IAM is in the snapshot;
-    ``resolved``: the accounts whose principals able to assume the role are candidates of their own."""
-    entity = population.entity_of.get(c.key)
-    if entity is not None:
-        # a user of the role's own account is allowed by its own policies here, by its groups' through them
-        own_only = c.kind is CandidateKind.USER and c.account == own_iam
-        return memo.outcome(entity, request, own_only), IdentityMode.EVALUATED
-    if c.kind in (CandidateKind.SERVICE, CandidateKind.FEDERATED, CandidateKind.PUBLIC):
-        return NOT_ALLOWED, IdentityMode.NONE
-    if c.kind is CandidateKind.ACCOUNT and (c.account == own_iam or c.account in resolved):
-        # an unnamed principal of an account whose IAM is known: those its IAM allows are candidates of their own
-        return NOT_ALLOWED, IdentityMode.NONE
-    return ALLOWED, IdentityMode.ASSUMED
 
 
 def _opens_to_anyone(trust: PolicyDocument, c: Candidate) -> bool:
@@ -152,16 +121,16 @@ def trust_edges(
     population: Population,
     directory: Directory,
     index: IdentityIndex | None = None,
-    memo: IdentityMemo | None = None,
+    memo: AwsMemo | None = None,
 ) -> list[Edge]:
     """CAN_ASSUME edges into ``role`` from every candidate its trust policy lets in.
 
     ``index``: who holds ``sts:AssumeRole`` in identity policies (:class:`~.iam.IdentityIndex`); without it,
     or when the role's account IAM is not in ``population``, a delegation to the own account is an edge from
-    the account node.  ``memo``: identity outcomes shared by the calls for every role (an entity allowed on
-    ``*`` is decided once).
+    the account node.  ``memo``: the snapshot's :class:`~.memo.AwsMemo`, whose identity and organisation-policy
+    outcomes the calls for every role share with the resource types (an entity allowed on ``*`` is decided once).
     """
-    memo = memo if memo is not None else IdentityMemo()
+    memo = memo if memo is not None else AwsMemo.of(directory)
     if role.trust is None:
         return []
     own = population.account(role.account)
@@ -181,6 +150,7 @@ def trust_edges(
         candidates.extend(_holders(role, population, index, resolved))
     edges: list[tuple[Candidate, Edge]] = []
     target = role.principal
+    unnamed = {own_iam, *resolved}
     for c in population.with_networks(unique(candidates), (role.trust,), role.account):
         if c.key == target.id or _resolved_class(c, directory, resolved):
             continue
@@ -188,7 +158,11 @@ def trust_edges(
         outcomes = []
         for action in actions:
             request = Request(action=action, resource=role.arn, context=c.context)
-            identity, mode = _identity(population, c, request, own_iam, memo, resolved)
+            # a user of the role's own account is allowed by its own policies here, by its groups' through them;
+            # an unnamed principal of an account whose IAM is known adds nobody: those its IAM allows are candidates
+            identity, mode = caller_identity(
+                population, memo, c, request, unnamed=unnamed, users_own_allows_only=c.account == own_iam
+            )
             if c.kind is CandidateKind.FEDERATED:
                 mode = IdentityMode.NONE
             outcome = resource_and_identity(
@@ -202,9 +176,7 @@ def trust_edges(
                 resource_required=True,
             )
             if outcome.allows:
-                org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
-                cap = org_policy_outcome(directory, c.account, request, None, org_id=org_id)
-                outcome = conjoin(outcome, cap)
+                outcome = conjoin(outcome, org_caps(memo, directory, c, request, role.account, rcps_apply=False))
             outcomes.append(outcome)
         best = any_of(*outcomes)
         if not best.allows or not best.evidence:

@@ -237,8 +237,9 @@ def diff(
     import sys
 
     from seenby.findings import Severity
-    from seenby.history.diff import FindingChangeKind, diff_snapshots
+    from seenby.history.diff import diff_snapshots
     from seenby.history.select import choose_side
+    from seenby.history_results import FindingChangeKind
     from seenby.reports import render_query
 
     rules = optional_rules(rules_path)

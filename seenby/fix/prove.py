@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from seenby import api
 from seenby.errors import UsageError
 from seenby.explain import Answer
+from seenby.findings import Via
 from seenby.model import AUDITED_LEVELS, AccessLevel, thaw_json
 
 from .changes import apply_changes
@@ -201,7 +202,7 @@ class Judge:
             reports[dataset] = report
             for m in report.members:
                 first = m.path[0] if m.path else None
-                group = m.path[1].node if first is not None and first.via == "member-of" and len(m.path) > 1 else None
+                group = m.path[1].node if first is not None and first.via is Via.MEMBER_OF and len(m.path) > 1 else None
                 members.setdefault((dataset, m.level), {})[m.principal.id] = Member(
                     declared=m.declared, conditional=m.conditional, group=group
                 )

@@ -4,44 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from seenby.findings import PathStep
+from seenby.history_results import ChangeKind
 from seenby.snapshot import Snapshot
 
-__all__ = ["ChangeKind", "DocumentChange", "changed_reads", "path_resources"]
-
-
-class ChangeKind(StrEnum):
-    ADDED = "added"  # the read (or the whole resource) is new in the later scan
-    REMOVED = "removed"  # gone in the later scan
-    CHANGED = "changed"  # a different document or outcome
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class DocumentChange:
-    """One read whose document differs between two scans; ``before``/``after`` are the reads as JSON."""
-
-    resource: str
-    resource_type: str
-    read: str
-    kind: ChangeKind
-    before: Mapping[str, Any] | None
-    after: Mapping[str, Any] | None
-    on_path: bool = True
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "resource": self.resource,
-            "resource_type": self.resource_type,
-            "read": self.read,
-            "change": self.kind.value,
-            "on_path": self.on_path,
-            "before": self.before,
-            "after": self.after,
-        }
+__all__ = ["changed_reads", "path_resources", "read_json"]
 
 
 def changed_reads(

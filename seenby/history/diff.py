@@ -9,74 +9,20 @@ audience changed (``changed``).  What is left is ``new`` (only in the later snap
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
 from seenby.audit import audit_evaluation
 from seenby.config import Rules
-from seenby.findings import AudienceClass, AudienceMember, Finding, PathStep
+from seenby.findings import AudienceMember, Finding
 from seenby.graph.build import ReachGraph, build_graph
 from seenby.history.provenance import Provenance
-from seenby.model import AUDITED_LEVELS, AccessLevel, Dataset, Evaluation, Principal
+from seenby.history_results import AudienceChange, ChangeDirection, FindingChange, FindingChangeKind, SnapshotDiff
+from seenby.model import AUDITED_LEVELS, AccessLevel, Dataset, Evaluation
 from seenby.policies import evaluate
 from seenby.queries import who_can_read
 from seenby.snapshot import Snapshot
 
-__all__ = ["AudienceChange", "ChangeDirection", "FindingChange", "FindingChangeKind", "SnapshotDiff", "diff_snapshots"]
-
-
-class ChangeDirection(StrEnum):
-    GAINED = "gained"
-    LOST = "lost"
-
-
-class FindingChangeKind(StrEnum):
-    NEW = "new"
-    FIXED = "fixed"
-    CHANGED = "changed"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class AudienceChange:
-    """A principal or class that can newly reach (gained) or can no longer reach (lost) a dataset."""
-
-    direction: ChangeDirection
-    dataset: Dataset
-    level: AccessLevel
-    principal: Principal
-    audience_class: AudienceClass
-    declared: bool | None
-    people: int | None
-    conditional: bool
-    path: tuple[PathStep, ...]  # in the snapshot where it can reach
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class FindingChange:
-    kind: FindingChangeKind
-    old: Finding | None
-    new: Finding | None
-    gained: tuple[str, ...] = ()  # excess principal ids only in the new finding
-    lost: tuple[str, ...] = ()  # excess principal ids only in the old finding
-
-    @property
-    def finding(self) -> Finding:
-        found = self.new or self.old
-        assert found is not None
-        return found
-
-
-@dataclass(frozen=True, kw_only=True)
-class SnapshotDiff:
-    old: Provenance
-    new: Provenance
-    audience: tuple[AudienceChange, ...]
-    findings: tuple[FindingChange, ...]
-    unchanged_findings: int
-    datasets_added: tuple[str, ...]
-    datasets_removed: tuple[str, ...]
-    rules_file: str | None = None
+__all__ = ["diff_snapshots"]
 
 
 def _audiences(

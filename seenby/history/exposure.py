@@ -16,129 +16,35 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from itertools import pairwise
 from typing import Any
 
 from seenby.config import Rules
 from seenby.errors import UsageError
-from seenby.findings import AudienceClass, AudienceMember, PathStep, PeopleCount
+from seenby.findings import AudienceMember, PeopleCount
 from seenby.flow_audit import declaration_of
 from seenby.graph.build import ReachGraph
-from seenby.history.changes import DocumentChange, changed_reads, path_resources, read_json
+from seenby.history.changes import changed_reads, path_resources, read_json
 from seenby.history.index import ScanIndex, ViewCaching
 from seenby.history.store import HistoryStore, ScanRecord
-from seenby.model import AccessLevel, CoverageGap, Dataset, Evaluation, Principal
+from seenby.history_results import (
+    AudienceEvent,
+    DocumentChange,
+    EventKind,
+    ExcessMember,
+    ExposureTimeline,
+    ExposureWindow,
+    MemberSpan,
+    ScanPoint,
+)
+from seenby.model import AccessLevel, CoverageGap, Dataset, Evaluation
 from seenby.queries import find_dataset, who_can_read
 from seenby.snapshot import Snapshot
 
-__all__ = [
-    "AudienceEvent",
-    "EventKind",
-    "ExposureTimeline",
-    "ExposureWindow",
-    "MemberSpan",
-    "ScanPoint",
-    "exposure_timeline",
-]
+__all__ = ["exposure_timeline"]
 
 
 _END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ScanPoint:
-    """One recorded scan as the timeline sees it."""
-
-    scan_id: int
-    collected_at: datetime
-    present: bool  # the dataset exists in this scan
-    members: int = 0
-    excess: int = 0
-    people: int | None = None  # distinct people in the audience, where known
-    excess_people: int | None = None  # distinct people beyond the declaration (None: unknown or no rules)
-    declared_people: int | None = None  # distinct people inside the declaration and not beyond it
-    gaps: int = 0
-
-
-class EventKind(StrEnum):
-    APPEARED = "appeared"
-    DISAPPEARED = "disappeared"
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class AudienceEvent:
-    """A member of the audience that appeared or disappeared between scans ``before`` and ``after``."""
-
-    kind: EventKind
-    principal: Principal
-    level: AccessLevel
-    audience_class: AudienceClass
-    declared: bool | None
-    people: int | None
-    before: ScanPoint
-    after: ScanPoint
-    path: tuple[PathStep, ...]  # in the scan where the member is present
-    causes: tuple[DocumentChange, ...]
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class MemberSpan:
-    """One stretch of scans in which a member was in the audience.
-
-    ``appeared_after`` is the last scan without it (None: it was there in the first scan);
-    ``gone_by`` is the first scan without it again (None: still there in the last scan).
-    """
-
-    principal: Principal
-    level: AccessLevel
-    audience_class: AudienceClass
-    declared: bool | None
-    first_seen: ScanPoint
-    last_seen: ScanPoint
-    appeared_after: ScanPoint | None
-    gone_by: ScanPoint | None
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ExcessMember:
-    principal: Principal
-    level: AccessLevel
-    audience_class: AudienceClass
-    people: int | None
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ExposureWindow:
-    """Consecutive scans in which the audience exceeded the declaration.
-
-    The exposure began after ``opened_after`` (None: before the first recorded scan) and at
-    the latest by ``first_seen``; it lasted at least until ``last_seen`` and ended by
-    ``closed_by`` (None: still open at the last scan).
-    """
-
-    first_seen: ScanPoint
-    last_seen: ScanPoint
-    opened_after: ScanPoint | None
-    closed_by: ScanPoint | None
-    excess: tuple[ExcessMember, ...]
-    people: int | None  # the most people the excess counted in one scan, where known
-
-
-@dataclass(frozen=True, kw_only=True)
-class ExposureTimeline:
-    dataset: Dataset
-    levels: tuple[AccessLevel, ...]
-    store: str
-    scans: tuple[ScanPoint, ...]
-    events: tuple[AudienceEvent, ...]
-    spans: tuple[MemberSpan, ...]
-    windows: tuple[ExposureWindow, ...]
-    classification: str | None = None
-    declaration: str | None = None  # where the dataset is declared; None: undeclared or no rules
-    rules_file: str | None = None
-    skipped: int = 0  # recorded scans that do not cover the dataset's account or project
-    gaps: tuple[CoverageGap, ...] = ()  # coverage gaps of the dataset in the latest covering scan
 
 
 @dataclass(frozen=True, kw_only=True)

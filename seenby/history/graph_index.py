@@ -32,9 +32,9 @@ from typing import Any
 import networkx as nx
 
 from seenby.gcpolicy import bulk_allocation
-from seenby.graph.build import EdgeInfo, ReachGraph, edge_entries
+from seenby.graph.build import EdgeInfo, GraphEdgeKind, ReachGraph, edge_entries
 from seenby.history.pickling import dumps
-from seenby.model import AccessLevel, CoverageGap, Dataset, EdgeKind, Evaluation, Principal
+from seenby.model import AccessLevel, CoverageGap, Dataset, Evaluation, Principal
 
 __all__ = ["INDEX_FORMAT", "GraphIndex", "write_index"]
 
@@ -120,7 +120,7 @@ def write_index(path: Path, evaluation: Evaluation, graph: ReachGraph, *, key: d
             db.executemany(
                 "INSERT INTO edges VALUES (?, ?, ?, ?, ?, ?)",
                 (
-                    (seq, nids[s], nids[t], edges[s, t]["info"].kind, *_pack(edges[s, t]["info"]))
+                    (seq, nids[s], nids[t], edges[s, t]["info"].kind.value, *_pack(edges[s, t]["info"]))
                     for seq, (s, t) in enumerate(order)
                 ),
             )
@@ -210,7 +210,9 @@ class GraphIndex:
                 out[nid] = (key, _unpack(digest, blob) if blob is not None else None)
         return out
 
-    def _edges(self, column: str, nids: list[int], kind: str | None = None) -> list[tuple[int, int, int, str]]:
+    def _edges(
+        self, column: str, nids: list[int], kind: GraphEdgeKind | None = None
+    ) -> list[tuple[int, int, int, str]]:
         """Edges whose ``column`` (src or dst) is one of ``nids``: (seq, src, dst, kind), not yet unpickled."""
         out = []
         for i in range(0, len(nids), _BATCH):
@@ -219,7 +221,7 @@ class GraphIndex:
             query = f"SELECT seq, src, dst, kind FROM edges WHERE {column} IN ({marks})"
             if kind is not None:
                 query += " AND kind = ?"
-            out += self._db.execute(query, (*part, *(() if kind is None else (kind,)))).fetchall()
+            out += self._db.execute(query, (*part, *(() if kind is None else (kind.value,)))).fetchall()
         return out
 
     def subgraph(self, dataset_id: str, levels: Iterable[AccessLevel]) -> ReachGraph | None:
@@ -253,7 +255,7 @@ class GraphIndex:
         above: set[int] = set(upstream)
         frontier = list(upstream)
         while frontier:  # member-of edges above them: whether a member is declared
-            found = self._edges("src", frontier, kind=EdgeKind.MEMBER_OF.value)
+            found = self._edges("src", frontier, kind=GraphEdgeKind.MEMBER_OF)
             frontier = []
             for seq, src, dst, _ in found:
                 edges[seq] = (src, dst)

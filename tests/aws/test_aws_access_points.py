@@ -101,3 +101,41 @@ def test_denied_access_points_read_is_a_coverage_gap(aws: Any) -> None:
     bucket["reads"]["access_points"] = aws.read("s3control:ListAccessPoints", aws.DENIED)
     ev = evaluate(aws.snapshot(*aws.base(bucket)))
     assert [(g.read, g.datasets) for g in ev.gaps] == [("access_points", ("arn:aws:s3:::b",))]
+
+
+# Organisation policies cap a request through an access point as they cap a direct one: SCPs restrict what the
+# caller's account may do (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html),
+# RCPs what may be done to the bucket account's resources
+# (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html).
+ROOT_OU = "r-ab12"
+FULL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+RCP_FULL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*",
+                                                    "Resource": "*"}]}  # fmt: skip
+DENY_GET = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}]}
+ALICE = f"arn:aws:iam::{ACCT}:user/alice"
+
+
+def _perimeter(aws: Any) -> dict:
+    """The documented data-perimeter RCP: only principals of the organisation (and AWS services) reach its data."""
+    return aws.policy(aws.stmt(effect="Deny", principal="*", action="s3:*", resource="*",
+                               condition={"StringNotEqualsIfExists": {"aws:PrincipalOrgID": aws.ORG},
+                                          "BoolIfExists": {"aws:PrincipalIsAWSService": "false"}}))  # fmt: skip
+
+
+def test_rcp_of_the_bucket_account_caps_requests_through_the_point(aws: Any) -> None:
+    """A perimeter RCP on the bucket's account stops the partner the access point lets in (as it would directly)."""
+    org = aws.organization(rcps=((RCP_FULL, (ROOT_OU,)), (_perimeter(aws), (ROOT_OU,))))
+    bucket = _with_points(aws, aws.bucket(policy=_delegating(aws)), _point(_ap_policy(aws, {"AWS": OUTSIDE})))
+
+    assert aws.audience(aws.evaluate(org, aws.account(ACCT), bucket)) == {}
+
+
+def test_scp_of_the_caller_caps_requests_through_the_point(aws: Any) -> None:
+    """A user allowed by its own policy on the access point reads through it, unless an SCP of its account denies."""
+    alice = aws.user("alice", inline=(aws.policy(aws.idstmt(resource=f"{AP}/object/*")),))
+    bucket = _with_points(aws, aws.bucket(policy=_delegating(aws)), _point(None))
+    allowed = aws.organization(scps=((FULL, (ROOT_OU,)),))
+    denied = aws.organization(scps=((FULL, (ROOT_OU,)), (DENY_GET, (ACCT,))))
+
+    assert aws.audience(aws.evaluate(allowed, aws.account(ACCT, users=(alice,)), bucket)).get(ALICE) == "sure"
+    assert ALICE not in aws.audience(aws.evaluate(denied, aws.account(ACCT, users=(alice,)), bucket))

@@ -8,8 +8,7 @@ Each shortcut skips work whose answer cannot change a grant:
   a request only through the caller's identity policies or a resource-side grant that names it (for a KMS key,
   https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html: the key policy must allow);
 * the identity side is decided once per caller when its statements for the action hold no Condition and no policy
-  variable (nothing else of a statement reads the request context);
-* a Condition block is decided once per context.
+  variable (nothing else of a statement reads the request context).
 
 The checks run every (bucket, candidate, action) of the telemetry example, a small synthetic organisation, and an
 account whose identity policies read the bucket's tags, against the plain evaluation of the same request.
@@ -28,7 +27,6 @@ import pytest
 
 from seenby.policies.aws.access import identity_outcome
 from seenby.policies.aws.candidates import Candidate, CandidateKind
-from seenby.policies.aws.conditions import _evaluate_condition, evaluate_condition
 from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.iam import IdentityIndex, s3_bucket_name
 from seenby.policies.aws.s3 import ActionSpec, BucketEvaluator, BucketTarget, all_actions, all_specs, load_bucket
@@ -169,22 +167,3 @@ def test_a_tag_condition_in_an_identity_policy_is_decided_per_bucket(snapshots: 
         request = Request(action="s3:GetObject", resource=f"{target.arn}/*", context=ev.context(alice, target))
         outcomes[res.name] = ev.identity(alice, request, target.account)[0].allows
     assert outcomes == {"prod": True, "dev": False}
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_a_condition_block_is_decided_as_on_first_sight(snapshots: dict[str, Snapshot], name: str) -> None:
-    """:func:`evaluate_condition` answers a block and context it has seen with the fresh evaluation's outcome."""
-    checked = 0
-    for _, ev, target, c, _spec in _requests(snapshots[name]):
-        context = ev.context(c, target)
-        for doc in (target.policy, target.key.policy if target.key else None):
-            for st in doc.statements if doc is not None else ():
-                if not st.condition:
-                    continue
-                for allow in (True, False):
-                    first = evaluate_condition(st.condition, context, allow=allow)
-                    again = evaluate_condition(st.condition, context, allow=allow)
-                    assert first == again == _evaluate_condition(st.condition, context, allow), st.raw
-                    checked += 1
-    if name != "tagged":
-        assert checked

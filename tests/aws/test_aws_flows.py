@@ -18,8 +18,9 @@ import jsonschema
 from seenby.audit import audit
 from seenby.config import parse_rules
 from seenby.graph.build import build_graph
-from seenby.history.exposure import EventKind, exposure_timeline
+from seenby.history.exposure import exposure_timeline
 from seenby.history.store import HistoryStore
+from seenby.history_results import EventKind
 from seenby.model import Carries, ReadOutcome
 from seenby.policies import evaluate
 from seenby.policies.flows import OUT_OF_SCOPE

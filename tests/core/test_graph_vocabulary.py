@@ -10,8 +10,8 @@ from seenby.audit import audit_evaluation
 from seenby.config import load_rules
 from seenby.demo.example_org import build
 from seenby.findings import PathStep, RuleId, StepKind, Via
-from seenby.graph.build import DatasetNode, build_graph
-from seenby.model import AccessLevel
+from seenby.graph.build import DatasetNode, GraphEdgeKind, build_graph
+from seenby.model import AccessLevel, EdgeKind
 from seenby.policies import evaluate
 from seenby.queries import who_can_read
 
@@ -41,9 +41,29 @@ def test_grants_lead_to_dataset_nodes():
     """Every grant edge of the example organisation ends at a DatasetNode (dataset, level)."""
     rg = build_graph(evaluate(build()))
 
-    targets = [t for _, t, d in rg.graph.edges(data=True) if d["info"].kind == "grant"]
+    targets = [t for _, t, d in rg.graph.edges(data=True) if d["info"].kind is GraphEdgeKind.GRANT]
 
     assert targets and all(isinstance(t, DatasetNode) and isinstance(t.level, AccessLevel) for t in targets)
+
+
+def test_every_graph_edge_has_a_typed_kind():
+    """Each edge of the example organisation's graph is a GraphEdgeKind member, and each kind leads where it should:
+    a grant or re-exposure into a DatasetNode, a principal edge between principals."""
+    rg = build_graph(evaluate(build()))
+
+    kinds = {(d["info"].kind, isinstance(t, DatasetNode)) for _, t, d in rg.graph.edges(data=True)}
+
+    assert all(type(kind) is GraphEdgeKind for kind, _ in kinds)
+    assert {kind for kind, _ in kinds} >= {GraphEdgeKind.GRANT, GraphEdgeKind.MEMBER_OF, GraphEdgeKind.CAN_ASSUME}
+    assert all(into_dataset == (kind in _INTO_DATASETS) for kind, into_dataset in kinds)
+
+
+_INTO_DATASETS = {GraphEdgeKind.GRANT, GraphEdgeKind.RE_EXPOSES, GraphEdgeKind.FLOWS_TO}
+
+
+def test_principal_edges_keep_their_names_in_the_graph():
+    """A principal edge's graph kind has the EdgeKind's value (what the graph index stores and paths print)."""
+    assert [GraphEdgeKind.of(kind).value for kind in EdgeKind] == [kind.value for kind in EdgeKind]
 
 
 def test_every_path_of_who_can_read_names_its_edges():

@@ -1,6 +1,9 @@
 """The layers of DESIGN.md section 2, read from the import graph (every ``import``, at module level or inside a
 function): the core never imports reports/ (nor the command line or the API built on it), scanners/ never import
-policies/, graph/ or reports/, and neither policies/ nor graph/ imports reports/."""
+policies/, graph/ or reports/, neither policies/ nor graph/ imports reports/, and reports/ reaches the history store
+for nothing but its time formats and the provenance of an answer (the result models live beside the findings
+model, in seenby.history_results).  The AWS evaluation keeps one core and one memo: organisation policies cap a
+request in one place, and no module of policies/aws caches on its own."""
 
 from __future__ import annotations
 
@@ -92,3 +95,85 @@ def test_policies_and_graph_never_import_reports_or_the_application():
 def test_reports_never_import_the_application():
     """Renderers are called by the command line and the API, never the other way round."""
     assert _violations(("seenby.reports",), APPLICATION) == []
+
+
+REPORTS_FROM_HISTORY = ("seenby.history.times", "seenby.history.provenance")
+"""What renderers may import of the history store: how times are written, and where an answer comes from."""
+
+
+def test_reports_read_result_models_not_the_history_store():
+    """reports/ takes ExposureTimeline, SnapshotDiff and DocumentChange from seenby.history_results, never from
+    the modules of seenby.history that compute them (exposure, diff, changes) nor the store itself."""
+    wrong = [
+        f"{where}: {source} imports {target}"
+        for source, target, where in _edges()
+        if _within(source, "seenby.reports") and _within(target, "seenby.history")
+        and not _within(target, *REPORTS_FROM_HISTORY)
+    ]  # fmt: skip
+    assert wrong == []
+
+
+def test_the_history_result_models_live_beside_the_findings_model():
+    """The result models import no module of seenby.history but the provenance of an answer (so a renderer that
+    reads them loads no store, evaluation or query code)."""
+    assert [
+        target for source, target, _ in _edges()
+        if source == "seenby.history_results" and _within(target, "seenby.history")
+        and target != "seenby.history.provenance"
+    ] == []  # fmt: skip
+
+
+def test_reports_need_no_type_checking_imports():
+    """Every model a renderer takes is importable at run time: no ``if TYPE_CHECKING:`` block in reports/."""
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted((ROOT / "reports").rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+    ]
+    assert found == []
+
+
+AWS = ROOT / "policies" / "aws"
+
+
+def _calling(name: str) -> set[str]:
+    """The modules of policies/aws that call ``name`` (as a function or method)."""
+    out = set()
+    for path in sorted(AWS.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                if called == name:
+                    out.add(path.name)
+    return out
+
+
+def test_organisation_policies_cap_aws_requests_in_one_place():
+    """SCPs and RCPs are applied by the core's org_caps (resource_policy.py) for every resource type, access points,
+    role trust and IAM admin; explain.py only lists them layer by layer for ``why``."""
+    assert _calling("org_policy_outcome") == {"resource_policy.py", "explain.py"}
+
+
+def test_the_identity_side_is_decided_by_one_memo():
+    """Identity policies are evaluated only through the snapshot's IdentityMemo, itself made only by AwsMemo."""
+    assert _calling("identity_outcome") == {"access.py"}  # IdentityMemo.outcome
+    assert _calling("IdentityMemo") == set()  # AwsMemo's default_factory, never a call of its own
+
+
+def test_no_aws_module_caches_across_snapshots():
+    """No module of policies/aws binds an empty dict, list or set at module level: a cache filled while
+    evaluating one snapshot would outlive it (AwsMemo, one per AwsWorld, holds them)."""
+    empty = (ast.Dict, ast.List, ast.Set)
+    found = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for path in sorted(AWS.glob("*.py"))
+        for node in ast.parse(path.read_text()).body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        and (
+            (isinstance(node.value, empty) and not getattr(node.value, "keys", getattr(node.value, "elts", None)))
+            or (isinstance(node.value, ast.Call) and ast.unparse(node.value.func) in {"dict", "list", "set"})
+        )
+    ]
+    assert found == []

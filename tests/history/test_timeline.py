@@ -11,11 +11,12 @@ from datetime import UTC, datetime
 
 from seenby.config import load_rules
 from seenby.graph.build import build_graph
-from seenby.history.diff import ChangeDirection, FindingChangeKind, diff_snapshots
-from seenby.history.exposure import EventKind, exposure_timeline
+from seenby.history.diff import diff_snapshots
+from seenby.history.exposure import exposure_timeline
 from seenby.history.provenance import Provenance
 from seenby.history.select import choose_snapshot
 from seenby.history.store import HistoryStore
+from seenby.history_results import ChangeDirection, EventKind, FindingChangeKind
 from seenby.policies import evaluate
 from seenby.queries import what_can_read, who_can_read
 from tests.history.conftest import ALICE, ANALYST, BOB, BUCKET_ARN

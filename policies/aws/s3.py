@@ -566,13 +566,12 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                 conditions=(key.unknown_condition(),),
             )
         # the same on every bucket the key encrypts: computed once per caller, key and action
-        cache_key = (
-            c.key, id(c.context), key.arn, id(key.policy), action, tuple(sorted(ctx_keys.items())), granting
-        )  # fmt: skip
+        extra = tuple(sorted(ctx_keys.items()))
+        cache_key = (c.key, id(c.context), key.arn, id(key.policy), action, extra, granting)
         hit = self.memo.key_outcomes.get(cache_key)
         if hit is not None and hit[0] is c.context and hit[1] is key.policy:
             return hit[2]
-        request = Request(action=action, resource=key.arn, context=c.context.merged(dict(ctx_keys)))
+        request = Request(action=action, resource=key.arn, context=self._kms_context(c, extra))
         identity, mode = self.identity(c, request, key.account)
         if (
             granting
@@ -590,6 +589,18 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
         )  # fmt: skip
         self.memo.key_outcomes[cache_key] = (c.context, key.policy, outcome)
         return outcome
+
+    def _kms_context(self, c: Candidate, extra: tuple[tuple[str, KeyValue], ...]) -> RequestContext:
+        """``c``'s context with the KMS request keys ``extra`` (none: its own), made once per caller and keys."""
+        if not extra:
+            return c.context
+        cache_key = ("kms", c.key, id(c.context), extra)
+        hit = self.memo.contexts.get(cache_key)
+        if hit is not None and hit[0] is c.context:
+            return hit[1]
+        merged = c.context.merged(dict(extra))
+        self.memo.contexts[cache_key] = (c.context, merged)
+        return merged
 
     def action_outcome(
         self,

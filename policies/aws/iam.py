@@ -240,6 +240,7 @@ class IdentityIndex:
     _wild_index: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
     _wild_indexed: int = field(default=0, repr=False)
     _wild_keys: list[str] = field(default_factory=list, repr=False)
+    _wild_lengths: tuple[int, ...] = field(default=(), repr=False)  # the lengths of those prefixes, ascending
     # whether an Action element (patterns, NotAction) applies to some action of ``actions``
     _matches: dict[tuple[tuple[str, ...], bool], bool] = field(default_factory=dict, repr=False)
 
@@ -281,6 +282,7 @@ class IdentityIndex:
             self._wild_index.setdefault(_literal_prefix(pattern), {}).setdefault(pattern, set()).add(arn)
         self._wild_indexed = len(self.wild)
         self._wild_keys = sorted(self._wild_index)
+        self._wild_lengths = tuple(sorted({len(k) for k in self._wild_keys}))
 
     def _wild_patterns(self, target: str) -> Iterable[tuple[str, set[str]]]:
         """Wildcard patterns that may intersect glob ``target``: their literal starts are prefix-compatible.
@@ -290,7 +292,9 @@ class IdentityIndex:
         target's is a proper prefix of the pattern's (a range of the sorted keys).
         """
         head = _literal_prefix(target)
-        for k in range(len(head) + 1):
+        for k in self._wild_lengths:  # only the lengths some literal prefix has
+            if k > len(head):
+                break
             group = self._wild_index.get(head[:k])
             if group:
                 yield from group.items()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from seenby.policies.aws.access import IdentityMemo, Outcome
 from seenby.policies.aws.context import RequestContext
 from seenby.policies.aws.document import PolicyDocument
+from seenby.policies.aws.iam import Entity
 from seenby.policies.aws.org import Directory
 
 __all__ = ["ActionElement", "AwsMemo", "OrgPolicyShape"]
@@ -74,6 +75,7 @@ class AwsMemo:
     )
     elements: dict[int, tuple[PolicyDocument, frozenset[ActionElement]]] = field(default_factory=dict)
     partitions: dict[tuple[object, ...], tuple[int, ...]] = field(default_factory=dict)
+    context_free: dict[tuple[int, str], tuple[Entity, bool]] = field(default_factory=dict)
 
     @staticmethod
     def of(directory: Directory) -> AwsMemo:
@@ -86,3 +88,17 @@ class AwsMemo:
         elements = frozenset((st.actions, st.not_action) for st in doc.statements)
         self.elements[id(doc)] = (doc, elements)
         return elements
+
+    def reads_no_context(self, entity: Entity, action: str) -> bool:
+        """Whether :func:`~.access.identity_outcome` of ``entity`` for ``action`` reads nothing of the request context.
+
+        Only a Condition block and a policy variable in a Resource element read it
+        (:mod:`.evaluate`); a statement whose Action element does not apply is never read.
+        """
+        hit = self.context_free.get((id(entity), action))
+        if hit is not None and hit[0] is entity:
+            return hit[1]
+        docs = entity.all_policies() + ([entity.boundary] if entity.boundary is not None else [])
+        free = not any(st.condition or st.resource_variables for doc in docs for st in doc.statements_for(action))
+        self.context_free[(id(entity), action)] = (entity, free)
+        return free

@@ -115,6 +115,10 @@ def caller_identity(
     """
     entity = population.entity_of.get(c.key)
     if entity is not None:
+        if request.context is not c.context and memo.reads_no_context(entity, request.action):
+            # nothing the entity's statements for the action read is in the context: decided once under the
+            # caller's own context for every resource, whatever keys each resource adds
+            request = Request(action=request.action, resource=request.resource, context=c.context)
         own_only = users_own_allows_only and c.kind is CandidateKind.USER
         return memo.identities.outcome(entity, request, own_only), IdentityMode.EVALUATED
     if c.kind in (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDERATED):

@@ -31,11 +31,18 @@ from seenby.model import (
     Provider,
     freeze_json,
 )
-from seenby.policies.aws.access import NOT_ALLOWED, Outcome, conjoin, disjoin, resource_and_identity
+from seenby.policies.aws.access import NOT_ALLOWED, IdentityMode, Outcome, conjoin, disjoin, resource_and_identity
 from seenby.policies.aws.bpa import BpaSetting, PublicAccessBlock, combine_bpa, is_public_policy
 from seenby.policies.aws.candidates import Candidate, CandidateKind, match_principal
 from seenby.policies.aws.conditions import Tri
-from seenby.policies.aws.context import ABSENT, KeyValue, Known, bucket_tag_keys, other_services_resource_keys
+from seenby.policies.aws.context import (
+    ABSENT,
+    KeyValue,
+    Known,
+    RequestContext,
+    bucket_tag_keys,
+    other_services_resource_keys,
+)
 from seenby.policies.aws.document import Effect, PolicyDocument, PrincipalType, parse_policy
 from seenby.policies.aws.evaluate import Request, Verdict
 from seenby.policies.aws.iam import IdentityIndex
@@ -316,6 +323,24 @@ def _element_applies(element: ActionElement, action: str) -> bool:
     return not hit if not_action else hit
 
 
+def _may_allow(policy: PolicyDocument | None, c: Candidate, action: str) -> bool:
+    """Whether some Allow of resource policy ``policy`` for ``action`` may name ``c`` (its Principal is not FALSE)."""
+    return policy is not None and any(
+        st.effect is Effect.ALLOW and match_principal(st, c).value is not Tri.FALSE
+        for st in policy.statements_for(action)
+    )
+
+
+def _names_itself(policy: PolicyDocument, c: Candidate, action: str) -> bool:
+    """Whether some Allow of resource policy ``policy`` for ``action`` may name ``c`` itself, not only its account."""
+    for st in policy.statements_for(action):
+        if st.effect is Effect.ALLOW:
+            m = match_principal(st, c)
+            if m.value is not Tri.FALSE and not m.via_account:
+                return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class BucketTarget:
     """A bucket as :class:`BucketEvaluator`'s hooks read it: its layers and its resolved KMS key."""
@@ -451,6 +476,7 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
         bucket, key = res.bucket, res.key
         groups = iter(self.action_groups(bucket, c))
         decided: dict[int, Outcome] = {}
+        context = self.context(c, bucket)
 
         def decide(level: AccessLevel, specs: Sequence[ActionSpec]) -> list[Outcome]:
             outcomes: list[Outcome] = []
@@ -458,10 +484,14 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                 group = next(groups)
                 outcome = decided.get(group)
                 if outcome is None:
-                    outcome = decided[group] = self.action_outcome(bucket, key, c, spec)
+                    outcome = decided[group] = self.action_outcome(
+                        bucket, key, c, spec, granting=True, context=context
+                    )
+                elif any(o is outcome for o in outcomes):
+                    continue  # the same outcome again adds nothing to the level's any_of (nor to its evidence)
                 outcomes.append(outcome)
             if level is AccessLevel.ADMIN and key is not None and not key.aws_managed:
-                admin = self.key_outcome(key, c, "kms:PutKeyPolicy", {})
+                admin = self.key_outcome(key, c, "kms:PutKeyPolicy", {}, granting=True)
                 if admin.allows and admin.evidence:
                     outcomes.append(admin)
             return outcomes
@@ -546,8 +576,15 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
             self._key_keys[key.arn] = hit
         return hit
 
-    def key_outcome(self, key: KeyInfo, c: Candidate, action: str, ctx_keys: Mapping[str, KeyValue]) -> Outcome:
-        """The KMS layer: whether ``c`` may do ``action`` with the bucket's key (key policy and identity)."""
+    def key_outcome(
+        self, key: KeyInfo, c: Candidate, action: str, ctx_keys: Mapping[str, KeyValue], *, granting: bool = False
+    ) -> Outcome:
+        """The KMS layer: whether ``c`` may do ``action`` with the bucket's key (key policy and identity).
+
+        ``granting``: as in :meth:`action_outcome`, only an outcome that allows is kept, so a caller whose own
+        identity policies do not allow ``action`` and whom no Allow of the key policy names itself (only its account,
+        which delegates to those identity policies) gets :data:`NOT_ALLOWED` without the key policy's evaluation.
+        """
         if key.aws_managed:
             ok = c.account is not None and c.account == key.account and c.kind is not CandidateKind.PUBLIC
             return Outcome(verdict=Verdict.ALLOW, evidence=(key.managed_evidence(),)) if ok else NOT_ALLOWED
@@ -559,12 +596,23 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
             )
         ctx_keys = {**self.key_keys(key), **ctx_keys}
         # the same on every bucket the key encrypts: computed once per caller, key and action
-        cache_key = (c.key, id(c.context), key.arn, id(key.policy), action, tuple(sorted(ctx_keys.items())))
+        extra = tuple(sorted(ctx_keys.items()))
+        cache_key = (c.key, id(c.context), key.arn, id(key.policy), action, extra, granting)
         hit = self.memo.key_outcomes.get(cache_key)
         if hit is not None and hit[0] is c.context and hit[1] is key.policy:
             return hit[2]
-        request = Request(action=action, resource=key.arn, context=c.context.merged(dict(ctx_keys)))
+        request = Request(action=action, resource=key.arn, context=self._kms_context(c, extra))
         identity, mode = self.identity(c, request, key.account)
+        if (
+            granting
+            and mode is IdentityMode.EVALUATED
+            and not identity.allows
+            and not _names_itself(key.policy, c, action)
+        ):
+            # the key policy is required (resource_and_identity's resource_required): across accounts both sides
+            # must allow, and in the key's account an Allow naming the account needs the identity side too
+            self.memo.key_outcomes[cache_key] = (c.context, key.policy, NOT_ALLOWED)
+            return NOT_ALLOWED
         outcome = resource_and_identity(
             candidate=c, resource_account=key.account, resource_docs=[key.policy], request=request,
             identity=identity, mode=mode, entity=self.population.entity_of.get(c.key), resource_required=True,
@@ -572,19 +620,58 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
         self.memo.key_outcomes[cache_key] = (c.context, key.policy, outcome)
         return outcome
 
-    def action_outcome(self, bucket: Bucket, key: KeyInfo | None, c: Candidate, spec: ActionSpec) -> Outcome:
-        """Every layer for ``c`` doing one audited action directly on ``bucket``: what :meth:`grants` decides with."""
+    def _kms_context(self, c: Candidate, extra: tuple[tuple[str, KeyValue], ...]) -> RequestContext:
+        """``c``'s context with the KMS request keys ``extra`` (none: its own), made once per caller and keys."""
+        if not extra:
+            return c.context
+        cache_key = ("kms", c.key, id(c.context), extra)
+        hit = self.memo.contexts.get(cache_key)
+        if hit is not None and hit[0] is c.context:
+            return hit[1]
+        merged = c.context.merged(dict(extra))
+        self.memo.contexts[cache_key] = (c.context, merged)
+        return merged
+
+    def action_outcome(
+        self,
+        bucket: Bucket,
+        key: KeyInfo | None,
+        c: Candidate,
+        spec: ActionSpec,
+        *,
+        granting: bool = False,
+        context: RequestContext | None = None,
+    ) -> Outcome:
+        """Every layer for ``c`` doing one audited action directly on ``bucket``: what :meth:`grants` decides with.
+
+        ``granting``: the caller keeps only an outcome that allows (the grants loop), so when neither the
+        identity side nor any resource-side grant (a bucket policy Allow whose Principal may name ``c``, an ACL or
+        object ACL grant) can allow, the outcome is :data:`NOT_ALLOWED` without finding the Deny that would
+        explain it (:func:`~.access.resource_and_identity` allows only through one of these).  ``why`` asks
+        without ``granting`` and gets the explanation.  ``context``: :meth:`context` of ``c`` on ``bucket``, when
+        the caller has it already (the same for every action).
+        """
         if outside_owner_account(bucket, c, spec):
             return NOT_ALLOWED
         resource = f"{bucket.arn}/*" if spec.object_level else bucket.arn
-        request = Request(action=spec.action, resource=resource, context=self.context(c, bucket))
+        request = Request(
+            action=spec.action, resource=resource, context=self.context(c, bucket) if context is None else context
+        )
         identity, mode = self.identity(c, request, bucket.account)
+        acl = self.acl_outcome(bucket, c, spec.action)
+        object_acl = object_acl_outcome(self, bucket, c, spec.action)
+        if (
+            granting
+            and not (mode is not IdentityMode.NONE and identity.allows)
+            and not acl.allows
+            and not object_acl.allows
+            and not _may_allow(bucket.policy, c, spec.action)
+        ):
+            return NOT_ALLOWED
         docs: Sequence[PolicyDocument] = [bucket.policy] if bucket.policy else []
         outcome = resource_and_identity(
             candidate=c, resource_account=bucket.account, resource_docs=docs, request=request, identity=identity,
-            mode=mode, entity=self.population.entity_of.get(c.key),
-            extra_resource_allows=[self.acl_outcome(bucket, c, spec.action),
-                                   object_acl_outcome(self, bucket, c, spec.action)],
+            mode=mode, entity=self.population.entity_of.get(c.key), extra_resource_allows=[acl, object_acl],
         )  # fmt: skip
         if not outcome.allows:
             return outcome
@@ -597,7 +684,9 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                 # SSE-KMS objects are read and written with signed requests only: anonymous callers never get them,
                 # whatever the key policy says (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html)
                 return NOT_ALLOWED
-            outcome = conjoin(outcome, self.key_outcome(key, c, spec.kms_action, bucket.kms_context()))
+            outcome = conjoin(
+                outcome, self.key_outcome(key, c, spec.kms_action, bucket.kms_context(), granting=granting)
+            )
         return outcome
 
     def action_groups(self, bucket: Bucket, c: Candidate) -> tuple[int, ...]:

@@ -1,0 +1,169 @@
+"""The bucket evaluator's shortcuts (issue 17 item 4) decide exactly what the plain evaluation decides.
+
+Each shortcut skips work whose answer cannot change a grant:
+
+* ``granting``: only an outcome that allows becomes a grant, and
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html and
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html allow
+  a request only through the caller's identity policies or a resource-side grant that names it (for a KMS key,
+  https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html: the key policy must allow);
+* the identity side is decided once per caller when its statements for the action hold no Condition and no policy
+  variable (nothing else of a statement reads the request context).
+
+The checks run every (bucket, candidate, action) of the telemetry example, a small synthetic organisation, and an
+account whose identity policies read the bucket's tags, against the plain evaluation of the same request.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from seenby.policies.aws.access import identity_outcome
+from seenby.policies.aws.candidates import Candidate, CandidateKind
+from seenby.policies.aws.evaluate import Request
+from seenby.policies.aws.iam import IdentityIndex, s3_bucket_name
+from seenby.policies.aws.s3 import ActionSpec, BucketEvaluator, BucketTarget, all_actions, all_specs, load_bucket
+from seenby.policies.aws.world import AwsWorld
+from seenby.registry import TypeName
+from seenby.snapshot import Snapshot, load_snapshot
+
+ROOT = Path(__file__).resolve().parents[2]
+_KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy")
+
+
+def _synth() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("seenby_bench_synth_shortcuts", ROOT / "benchmarks" / "synth.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+def _tagged(aws: Any) -> Snapshot:
+    """One user whose identity Allow holds only on buckets tagged ``env=prod``, two buckets tagged apart, each
+    encrypted with a key whose policy delegates to the account and names another user (without identity policies)
+    itself, and a role whose Allow has no Condition."""
+    read_prod = aws.idstmt(
+        action=["s3:GetObject", "s3:ListBucket", "kms:Decrypt"], resource="*",
+        condition={"StringEquals": {"aws:ResourceTag/env": "prod"}},
+    )  # fmt: skip
+    plain = aws.idstmt(action=["s3:*", "kms:*"], resource="*")
+    key_policy = aws.policy(
+        aws.stmt(principal={"AWS": aws.ROOT}, action="kms:*", resource="*"),
+        aws.stmt(principal={"AWS": "arn:aws:iam::111122223333:user/bob"}, action="kms:Decrypt", resource="*"),
+    )
+    return aws.snapshot(
+        *aws.base(
+            aws.kms_key(key_policy=key_policy),
+            aws.bucket("prod", tags={"env": "prod"}, encryption=aws.key_arn()),
+            aws.bucket("dev", tags={"env": "dev"}, encryption=aws.key_arn()),
+            users=(aws.user("alice", inline=(aws.policy(read_prod),)), aws.user("bob")),
+            roles=(aws.role("admin", inline=(aws.policy(plain),)),),
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def snapshots(aws: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Snapshot]:
+    out = tmp_path_factory.mktemp("synth-shortcuts")
+    synth = _synth()
+    synth.generate(synth.Sizes(people=200, datasets=160, accounts=3, projects=2), seed=11, out=out)
+    return {
+        "telemetry example": load_snapshot(ROOT / "examples" / "telemetry-incident" / "snapshot.json"),
+        "synthetic": load_snapshot(out / "snapshot.json"),
+        "tagged": _tagged(aws),
+    }
+
+
+def _evaluator(snapshot: Snapshot) -> tuple[AwsWorld, BucketEvaluator]:
+    world = AwsWorld.build(snapshot)
+    index = IdentityIndex(actions=(*all_actions(), *_KMS_ACTIONS))
+    for iam in world.iams.values():
+        for entity in iam.entities():
+            index.add(entity, name_of=s3_bucket_name)
+    return world, BucketEvaluator(world=world, index=index)
+
+
+def _requests(snapshot: Snapshot) -> Iterator[tuple[AwsWorld, BucketEvaluator, BucketTarget, Candidate, ActionSpec]]:
+    world, ev = _evaluator(snapshot)
+    for res in snapshot.of_type(TypeName.AWS_S3_BUCKET):
+        target = ev.prepare(load_bucket(res, world.account_level_bpa(res.account)))
+        for c in ev.candidates(target):
+            for spec in all_specs():
+                yield world, ev, target, c, spec
+
+
+NAMES = ["telemetry example", "synthetic", "tagged"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_granting_keeps_every_allowing_outcome(snapshots: dict[str, Snapshot], name: str) -> None:
+    """``action_outcome(granting=True)`` is the plain outcome when that allows, and never allows otherwise."""
+    checked = allowing = 0
+    for _, ev, target, c, spec in _requests(snapshots[name]):
+        plain = ev.action_outcome(target.bucket, target.key, c, spec)
+        fast = ev.action_outcome(target.bucket, target.key, c, spec, granting=True, context=ev.context(c, target))
+        if plain.allows:
+            allowing += 1
+            assert fast == plain, (target.arn, c.key, spec.action)
+        else:
+            assert not fast.allows, (target.arn, c.key, spec.action)
+        checked += 1
+    assert checked and allowing  # the organisations exercise both branches
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_granting_key_outcome_keeps_every_allowing_outcome(snapshots: dict[str, Snapshot], name: str) -> None:
+    """``key_outcome(granting=True)`` is the plain KMS layer when that allows, and never allows otherwise."""
+    checked = 0
+    for _, ev, target, c, spec in _requests(snapshots[name]):
+        key = target.key
+        if key is None or key.aws_managed or key.policy is None or spec.kms_action is None:
+            continue
+        for action, ctx in ((spec.kms_action, target.bucket.kms_context()), ("kms:PutKeyPolicy", {})):
+            plain = ev.key_outcome(key, c, action, ctx)
+            fast = ev.key_outcome(key, c, action, ctx, granting=True)
+            assert fast == plain if plain.allows else not fast.allows, (key.arn, c.key, action)
+            checked += 1
+    assert checked
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_identity_side_is_the_plain_identity_evaluation(snapshots: dict[str, Snapshot], name: str) -> None:
+    """The evaluator's identity side (decided once per caller when no statement reads the context) is
+    :func:`identity_outcome` of the very request, for every candidate with identity policies."""
+    checked = 0
+    for world, ev, target, c, spec in _requests(snapshots[name]):
+        entity = world.population.entity_of.get(c.key)
+        if entity is None:
+            continue
+        resource = f"{target.arn}/*" if spec.object_level else target.arn
+        request = Request(action=spec.action, resource=resource, context=ev.context(c, target))
+        got, _ = ev.identity(c, request, target.account)
+        assert got == identity_outcome(entity, request, own_allows_only=c.kind is CandidateKind.USER), (
+            target.arn, c.key, spec.action,
+        )  # fmt: skip
+        checked += 1
+    assert checked
+
+
+def test_a_tag_condition_in_an_identity_policy_is_decided_per_bucket(snapshots: dict[str, Snapshot]) -> None:
+    """An identity Allow conditioned on the bucket's tag allows on the tagged bucket only (the context is read)."""
+    world, ev = _evaluator(snapshots["tagged"])
+    entity = world.entity("arn:aws:iam::111122223333:user/alice")
+    assert entity is not None
+    alice = world.population.entity(entity)
+    outcomes = {}
+    for res in snapshots["tagged"].of_type(TypeName.AWS_S3_BUCKET):
+        target = ev.prepare(load_bucket(res, world.account_level_bpa(res.account)))
+        request = Request(action="s3:GetObject", resource=f"{target.arn}/*", context=ev.context(alice, target))
+        outcomes[res.name] = ev.identity(alice, request, target.account)[0].allows
+    assert outcomes == {"prod": True, "dev": False}

@@ -372,7 +372,7 @@ def _org_layer(world: AwsWorld, c: Candidate, request: Request, resource_account
         account, org_id = resource_account, None
     else:
         account = c.account
-        org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
+        org_id = c.org_id
     if not rcp and c.kind in _NO_IDENTITY:
         return Layer(kind=kind, status=LayerStatus.NOT_APPLICABLE, summary=f"{what} do not apply to this caller")
     if rcp and is_service_linked_role(c.role_arn or c.arn):

@@ -70,8 +70,7 @@ class Perimeters:
         if c.kind in _BEYOND_SCPS:
             return ()
         if c.kind is CandidateKind.ORGANIZATION:
-            org_id, account = c.principal.id.split(":", 1)[1], None
-            org = self.directory.organizations.get(org_id)
+            account, org = None, self.directory.organizations.get(c.org_id or "")
         else:
             account = c.account
             org = self.directory.org_of(account)

@@ -154,7 +154,7 @@ def org_caps(
     (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#actions-not-restricted-by-rcps).
     The one place organisation policies cap an AWS request; each outcome is kept in ``memo`` under what it depends
     on (:class:`~.memo.OrgPolicyShape`)."""
-    org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
+    org_id = c.org_id
     rcps_apply = rcps_apply and not is_service_linked_role(c.role_arn or c.arn)
     shape = memo.org_shape
     if rcps_apply and resource_request is not None and not shape.caller_free:

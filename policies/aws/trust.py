@@ -105,8 +105,7 @@ def _resolved_class(c: Candidate, directory: Directory, resolved: frozenset[str]
     which accounts an OU holds, so the audit could not rate its assumers OU-wide (a known gap)."""
     if c.kind is not CandidateKind.ORGANIZATION or not resolved:
         return False
-    org_id = c.principal.id.split(":", 1)[1]
-    org = directory.organizations.get(org_id)
+    org = directory.organizations.get(c.org_id or "")
     return org is not None and org.accounts_complete and bool(org.accounts) and org.accounts <= resolved
 
 

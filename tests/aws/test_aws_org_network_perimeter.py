@@ -16,6 +16,7 @@ bucket behind an RCP perimeter is readable by anyone through that network, not b
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -26,7 +27,7 @@ from seenby.explain import Answer, LayerKind, LayerStatus, explain
 from seenby.graph.build import build_graph
 from seenby.model import AccessLevel
 from seenby.policies import evaluate
-from tests.aws.cases import ACCT, COND, OTHER, OTHER_ROOT, PUBLIC, SURE, S
+from tests.aws.cases import ACCT, COND, MGMT, ORG, ORG_NODE, OTHER, OTHER_ROOT, OUTSIDE, PUBLIC, SURE, S
 
 ROOT_ID = "r-ab12"
 RANGE, ENDPOINT, VPC = "203.0.113.0/24", "vpce-1a2b3c4d", "vpc-111bbb22"
@@ -48,6 +49,12 @@ def _deny_outside(network: dict, *, scp: bool = False, extra: dict | None = None
 
 BY_RANGE = _deny_outside({"NotIpAddressIfExists": {"aws:SourceIp": RANGE}})
 SCP_BY_RANGE = _deny_outside({"NotIpAddressIfExists": {"aws:SourceIp": RANGE}}, scp=True)
+# the same for every action: the organisation's principals reach nothing from outside the range
+SCP_ANY_ACTION_BY_RANGE = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Deny", "Action": "*", "Resource": "*", "Condition": {"NotIpAddressIfExists": {"aws:SourceIp": RANGE}}}
+]}  # fmt: skip
+# OTHER confined to the range (FullAWSAccess stays attached at each level, as an Allow is needed at every level)
+OTHER_CONFINED = ((SCP_FULL_ACCESS, (ROOT_ID,)), (SCP_FULL_ACCESS, (OTHER,)), (SCP_ANY_ACTION_BY_RANGE, (OTHER,)))
 BY_ENDPOINT = _deny_outside({"StringNotEqualsIfExists": {"aws:SourceVpce": ENDPOINT}})
 # the perimeter with the whitepaper's per-resource exception on a tag: undecided when the bucket's tags are unread
 TAG_EXCEPTION = {"StringNotEqualsIfExists": {"aws:ResourceTag/dp:exclude:network": "true"}}
@@ -74,6 +81,9 @@ def _snapshot(aws: Any, bucket_policy: dict, *, rcps: tuple = (), scps: tuple = 
 
 PUBLIC_READ = [S()]
 OTHER_ACCOUNT_READ = [S(principal={"AWS": OTHER})]
+OUTSIDE_ROLE = f"arn:aws:iam::{OUTSIDE}:role/etl"
+OUTSIDE_ROLE_READ = [S(principal={"AWS": OUTSIDE_ROLE})]
+ORGANISATION_READ = [S(condition={"StringEquals": {"aws:PrincipalOrgID": ORG}})]
 
 CASES = [
     # RCPS + PERIMETER: anonymous callers are within RCPs; only those from the corporate range still read
@@ -91,6 +101,12 @@ CASES = [
     ("scp-confines-member-account", OTHER_ACCOUNT_READ, (),
      ((SCP_FULL_ACCESS, (OTHER,)), (SCP_BY_RANGE, (OTHER,))), None,
      {f"{OTHER_ROOT}@{NET_RANGE}": SURE}),
+    # RCPS: a role of an account seenby does not see, named by the bucket policy, keeps its grant through the range
+    ("rcp-keeps-named-outside-role", OUTSIDE_ROLE_READ, ((BY_RANGE, (ROOT_ID,)),), (), None, {OUTSIDE_ROLE: SURE}),
+    # SCPS: a root SCP confines every member account's principals: the organisation's (and the owner account's)
+    # principals through the range; from elsewhere only the management account's, which SCPs never restrict
+    ("scp-confines-the-organisation", ORGANISATION_READ, (), ((SCP_BY_RANGE, (ROOT_ID,)),), None,
+     {f"{ORG_NODE}@{NET_RANGE}": SURE, f"arn:aws:iam::{ACCT}:root@{NET_RANGE}": SURE, ORG_NODE: COND}),
     # KEYS#condition-keys-resourcetag: a tag exception on an unread tag set cannot be decided: conditional, kept
     ("rcp-undecidable-stays-conditional", PUBLIC_READ, ((BY_RANGE_TAG_EXCEPTION, (ROOT_ID,)),), (), "denied",
      {PUBLIC: COND, NET_RANGE: SURE}),
@@ -139,3 +155,59 @@ def test_why_shows_the_rcp_layer_passed_through_the_network(aws: Any) -> None:
     (get,) = [a for a in report.actions if a.action == "s3:GetObject" and not a.via]
     (rcp_layer,) = [layer for layer in get.layers if layer.kind is LayerKind.RCP]
     assert (report.answer, rcp_layer.status) == (Answer.ALLOWED, LayerStatus.ALLOWS)
+
+
+def test_rcps_never_narrow_the_management_accounts_buckets(aws: Any) -> None:
+    """A bucket of the management account stays public under a root RCP perimeter (RCPS: member accounts only)."""
+    org = aws.organization(rcps=((FULL_ACCESS, (ROOT_ID,)), (BY_RANGE, (ROOT_ID,))))
+    bucket = aws.bucket(account=MGMT, policy=aws.policy(*PUBLIC_READ))
+    ev = evaluate(aws.snapshot(org, aws.account(MGMT, bpa=aws.bpa()), bucket))
+    assert aws.audience(ev) == {PUBLIC: SURE}
+
+
+def test_named_outside_role_grant_notes_the_network(aws: Any) -> None:
+    """The named role's grant under the RCP perimeter says it holds only from the range (RCPS)."""
+    ev = evaluate(_snapshot(aws, OUTSIDE_ROLE_READ, rcps=((BY_RANGE, (ROOT_ID,)),)))
+    (grant,) = [g for g in aws.grants_of(ev) if g.principal.id == OUTSIDE_ROLE]
+    assert RANGE in (grant.evidence[0].note or "")
+
+
+def test_scp_confinement_narrows_an_assumption_edge(aws: Any) -> None:
+    """A role another member account may assume: its SCP perimeter narrows the edge to its principals through the
+    range (SCPS; SCPs cap sts:AssumeRole as any action of the organisation's principals)."""
+    trust = {"Version": "2012-10-17",
+             "Statement": [{"Effect": "Allow", "Principal": {"AWS": OTHER}, "Action": "sts:AssumeRole"}]}  # fmt: skip
+    role = aws.role("target", ACCT, trust=trust)
+    org = aws.organization(scps=OTHER_CONFINED)
+    ev = aws.evaluate(org, aws.account(ACCT, roles=(role,)))
+    assert aws.edges_into(ev, role["Arn"]) == {f"{OTHER_ROOT}@{NET_RANGE}": SURE}
+
+
+def test_scp_confinement_narrows_a_dynamodb_grant(aws: Any) -> None:
+    """The core every resource type shares (here DynamoDB, a table policy granting a member account) narrows the
+    grant to that account's principals through the range its SCP names (SCPS)."""
+    table = f"arn:aws:dynamodb:eu-west-1:{ACCT}:table/t"
+    statement = {"Effect": "Allow", "Principal": {"AWS": OTHER}, "Action": "dynamodb:GetItem", "Resource": table}
+    resource = {
+        "type": "aws.dynamodb.table", "id": table, "name": "t", "account": ACCT, "region": "eu-west-1",
+        "reads": {
+            "description": aws.read("dynamodb:DescribeTable", {"Table": {"TableName": "t", "TableArn": table}}),
+            "resource_policy": aws.read("dynamodb:GetResourcePolicy",
+                                        {"Policy": json.dumps(aws.policy(statement)), "RevisionId": "1"}),
+            "tags": aws.read("dynamodb:ListTagsOfResource", {"Tags": []}),
+        },
+    }  # fmt: skip
+    org = aws.organization(scps=OTHER_CONFINED)
+    ev = aws.evaluate(org, aws.account(ACCT), resource)
+    readers = {g.principal.id for g in ev.grants if g.dataset == table and g.level is AccessLevel.READ}
+    assert readers == {f"{OTHER_ROOT}@{NET_RANGE}"}
+
+
+def test_why_for_the_organisation_through_the_network(aws: Any) -> None:
+    """``why aws-org:…@aws-network:…``: the organisation's principals from the range pass the SCP layer (SCPS)."""
+    snap = _snapshot(aws, ORGANISATION_READ, scps=((SCP_BY_RANGE, (ROOT_ID,)),))
+    ev = evaluate(snap)
+    report = explain(snap, ev, build_graph(ev), f"{ORG_NODE}@{NET_RANGE}", "arn:aws:s3:::b", AccessLevel.READ)
+    (get,) = [a for a in report.actions if a.action == "s3:GetObject" and not a.via]
+    (scp_layer,) = [layer for layer in get.layers if layer.kind is LayerKind.SCP]
+    assert (report.answer, scp_layer.status) == (Answer.ALLOWED, LayerStatus.ALLOWS)

@@ -5,9 +5,11 @@ restrict every caller of the member account's resources, anonymous ones included
 roles and the management account's resources), SCPS =
 https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html (SCPs restrict the
 organisation's IAM principals only, never anyone outside it nor anonymous callers), PERIMETER =
-https://docs.aws.amazon.com/whitepapers/latest/building-a-data-perimeter-on-aws/perimeter-implementation.html
+https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_data-perimeters.html
 (the network perimeter: Deny unless ``aws:SourceIp`` is the corporate range or ``aws:SourceVpc`` / ``aws:SourceVpce``
-the company's, AWS services exempt by ``aws:PrincipalIsAWSService`` and ``aws:ViaAWSService``), KEYS =
+the company's, AWS services exempt by ``aws:PrincipalIsAWSService`` and ``aws:ViaAWSService``; the cases here keep
+the first exemption only, since seenby counts ``aws:ViaAWSService`` as the caller's choice, which keeps every
+reader), KEYS =
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html.
 
 A perimeter never removes the callers through its network: they are the audience (``aws-network:…``), so a public
@@ -56,7 +58,7 @@ SCP_ANY_ACTION_BY_RANGE = {"Version": "2012-10-17", "Statement": [
 # OTHER confined to the range (FullAWSAccess stays attached at each level, as an Allow is needed at every level)
 OTHER_CONFINED = ((SCP_FULL_ACCESS, (ROOT_ID,)), (SCP_FULL_ACCESS, (OTHER,)), (SCP_ANY_ACTION_BY_RANGE, (OTHER,)))
 BY_ENDPOINT = _deny_outside({"StringNotEqualsIfExists": {"aws:SourceVpce": ENDPOINT}})
-# the perimeter with the whitepaper's per-resource exception on a tag: undecided when the bucket's tags are unread
+# the perimeter with the data-perimeter examples' exception on a resource tag: undecided when the tags are unread
 TAG_EXCEPTION = {"StringNotEqualsIfExists": {"aws:ResourceTag/dp:exclude:network": "true"}}
 BY_RANGE_TAG_EXCEPTION = _deny_outside({"NotIpAddressIfExists": {"aws:SourceIp": RANGE}}, extra=TAG_EXCEPTION)
 

@@ -109,6 +109,13 @@ class Candidate:
     def key(self) -> str:
         return self.variant or self.principal.id
 
+    @property
+    def org_id(self) -> str | None:
+        """The organisation an organisation class stands for, through a network too (its base's id says)."""
+        if self.kind is not CandidateKind.ORGANIZATION:
+            return None
+        return (self.base or self.principal.id).split(":", 1)[1]
+
 
 @dataclass(frozen=True, slots=True)
 class Match:

@@ -28,7 +28,7 @@ from dataclasses import replace
 
 from seenby.errors import UsageError
 from seenby.explain import ActionExplanation, Answer, Layer, LayerKind, LayerStatus
-from seenby.model import AccessLevel, Condition, Evidence, EvidenceKind
+from seenby.model import NETWORK_WITHIN, AccessLevel, Condition, Evidence, EvidenceKind
 from seenby.policies.aws.access import ALLOWED, Outcome, disjoin, from_decision, org_policy_outcome
 from seenby.policies.aws.access_points import AccessPoint, load_access_points, through_access_point
 from seenby.policies.aws.bpa import BpaSetting, BpaState, PublicAccessBlock
@@ -56,8 +56,18 @@ _NO_IDENTITY = (CandidateKind.PUBLIC, CandidateKind.SERVICE, CandidateKind.FEDER
 
 
 def resolve_candidates(world: AwsWorld, ref: str) -> list[Candidate]:
-    """The caller(s) ``ref`` stands for: itself, and for an IAM user each of its groups. Empty if not AWS."""
+    """The caller(s) ``ref`` stands for: itself, and for an IAM user each of its groups. Empty if not AWS.
+
+    A network audience (``aws-network:…``, ``CLASS@aws-network:…``) is the class calling through the network, anyone
+    for a bare network, as the evaluation's network candidates are (:meth:`~.population.Population.with_networks`).
+    """
     pop = world.population
+    if "aws-network:" in ref:
+        within, _, network = ref.rpartition("aws-network:")
+        literal = _network_literal(network)
+        classes = resolve_candidates(world, within.removesuffix(NETWORK_WITHIN) or "aws:public") if literal else []
+        through = (pop.through_network(c, *literal) for c in classes) if literal else ()
+        return [c for c in through if c is not None]
     if ref == "aws:public" or ref == "*":
         return [pop.public()]
     if ref == "aws:authenticated":
@@ -86,6 +96,21 @@ def resolve_candidates(world: AwsWorld, ref: str) -> list[Candidate]:
             raise UsageError(f"no IAM group {ref!r} in the snapshot")
         return [pop.arn(ref, account)]
     return []
+
+
+def _network_literal(network: str) -> tuple[str, str] | None:
+    """The condition key and value that name the network of id ``network`` (as :mod:`.population` spells it)."""
+    for prefix, key in (("vpce-account:", "aws:VpceAccount"), ("vpc-ip:", "aws:VpcSourceIp")):
+        if network.startswith(prefix):
+            return key, network.removeprefix(prefix)
+    if network.startswith("vpce-org:"):
+        scope = network.removeprefix("vpce-org:")
+        return ("aws:VpceOrgPaths" if "/" in scope else "aws:VpceOrgID"), scope
+    if network.startswith("vpce-"):
+        return "aws:SourceVpce", network
+    if network.startswith("vpc-"):
+        return "aws:SourceVpc", network
+    return ("aws:SourceIp", network) if "/" in network else None
 
 
 def unknown_reference(world: AwsWorld, ref: str) -> str | None:
@@ -357,7 +382,7 @@ def _org_layer(world: AwsWorld, c: Candidate, request: Request, resource_account
         account, org_id = resource_account, None
     else:
         account = c.account
-        org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
+        org_id = c.org_id
     if not rcp and c.kind in _NO_IDENTITY:
         return Layer(kind=kind, status=LayerStatus.NOT_APPLICABLE, summary=f"{what} do not apply to this caller")
     if rcp and is_service_linked_role(c.role_arn or c.arn):

@@ -62,7 +62,9 @@ class AwsMemo:
       action alone (when none sets a Condition or Principal either);
     * ``key_outcomes``: the KMS layer, by caller, key, key policy, action and request keys;
     * ``elements``: each document's Action elements; ``partitions``: the audited S3 actions
-      grouped by what decides them (:meth:`.s3.BucketEvaluator.action_groups`).
+      grouped by what decides them (:meth:`.s3.BucketEvaluator.action_groups`);
+    * ``org_documents``: the SCPs or RCPs that apply to an account, whose networks make candidates
+      (:mod:`.perimeter`), by ("scp" | "rcp", organisation, account).
     """
 
     org_shape: OrgPolicyShape
@@ -76,6 +78,7 @@ class AwsMemo:
     elements: dict[int, tuple[PolicyDocument, frozenset[ActionElement]]] = field(default_factory=dict)
     partitions: dict[tuple[object, ...], tuple[int, ...]] = field(default_factory=dict)
     context_free: dict[tuple[int, str], tuple[Entity, bool]] = field(default_factory=dict)
+    org_documents: dict[tuple[object, ...], tuple[PolicyDocument, ...]] = field(default_factory=dict)
 
     @staticmethod
     def of(directory: Directory) -> AwsMemo:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
@@ -63,6 +63,10 @@ _PATH_KEYS = {"aws:principalorgpaths"}
 _USERID_KEYS = {"aws:userid"}
 # service-context keys, most specific first: the first a statement names gives its variant's subject
 _SOURCE_KEYS = ("aws:sourcearn", "aws:sourceaccount", "aws:sourceowner", "aws:sourceorgpaths", "aws:sourceorgid")
+# specific IAM principals the snapshot does not hold: they call through a network as the snapshot's own do
+_NAMED_CALLERS = frozenset(
+    {CandidateKind.USER, CandidateKind.ROLE, CandidateKind.ROLE_SESSION, CandidateKind.FEDERATED_USER}
+)
 # what a class member sets about itself: decided in the caller's favour
 _CHOSEN_IDENTITY: dict[str, KeyValue] = {"aws:PrincipalType": CALLER_CHOICE, "aws:username": CALLER_CHOICE}
 
@@ -488,10 +492,15 @@ class Population:
         }
 
     def with_networks(
-        self, candidates: Iterable[Candidate], resource_docs: Iterable[PolicyDocument | None], owner: str | None
+        self,
+        candidates: Iterable[Candidate],
+        resource_docs: Iterable[PolicyDocument | None],
+        owner: str | None,
+        caller_docs: Callable[[Candidate], Iterable[PolicyDocument | None]] | None = None,
     ) -> list[Candidate]:
-        """``candidates``, plus each of them calling through every network ``resource_docs`` name (and, for an IAM
-        user, group or role, its own policies name).
+        """``candidates``, plus each of them calling through every network ``resource_docs`` name (the resource
+        policy, the RCPs of its account), ``caller_docs(c)`` name (the SCPs that apply to ``c``) and, for an IAM
+        user, group or role, its own policies name (:mod:`.perimeter`).
 
         Anyone (or any authenticated caller) calling through a network is recorded against the network
         (``aws-network:…``): callers through it, a class of its own.  A narrower class (an organisation, an
@@ -504,11 +513,12 @@ class Population:
         out = list(candidates)
         docs = tuple(resource_docs)
         for c in list(out):
+            theirs = (*docs, *caller_docs(c)) if caller_docs is not None else docs
             entity = self.entity_of.get(c.key)
             if entity is not None:
-                out.extend(self.through_networks(c, (*docs, *self.own_documents(entity))))
-            elif c.kind.is_class:
-                out.extend(self.through_networks(c, docs))
+                out.extend(self.through_networks(c, (*theirs, *self.own_documents(entity))))
+            elif c.kind.is_class or c.kind in _NAMED_CALLERS:
+                out.extend(self.through_networks(c, theirs))
         return out
 
     @staticmethod
@@ -521,20 +531,24 @@ class Population:
         is the network's audience; a narrower class, its principals through the network (both contain them)."""
         out: list[Candidate] = []
         for key, value in self._network_literals(documents):
-            net = _network_keys(key, value, self.networks, self.partition)
-            if net is None:
-                continue
-            if c.kind.is_class:
-                broad = c.kind in (CandidateKind.PUBLIC, CandidateKind.AUTHENTICATED)
-                within = None if broad else c.principal
-                principal = aws_network_principal(net.id, account=net.account, name=net.name, within=within)
-                note = f"{c.principal.label} calling {net.name.removeprefix('callers ')}"
-            else:
-                principal, note = c.principal, f"only when calling {net.name.removeprefix('callers ')}"
-            out.append(
-                self.via_network(c, tuple(net.values.items()), f"network:{net.id}", note, principal, through=net.id)
-            )
+            through = self.through_network(c, key, value)
+            if through is not None:
+                out.append(through)
         return out
+
+    def through_network(self, c: Candidate, key: str, value: str) -> Candidate | None:
+        """``c`` calling through the network condition key ``key`` = ``value`` names; None if it names none."""
+        net = _network_keys(key, value, self.networks, self.partition)
+        if net is None:
+            return None
+        if c.kind.is_class:
+            broad = c.kind in (CandidateKind.PUBLIC, CandidateKind.AUTHENTICATED)
+            within = None if broad else c.principal
+            principal = aws_network_principal(net.id, account=net.account, name=net.name, within=within)
+            note = f"{c.principal.label} calling {net.name.removeprefix('callers ')}"
+        else:
+            principal, note = c.principal, f"only when calling {net.name.removeprefix('callers ')}"
+        return self.via_network(c, tuple(net.values.items()), f"network:{net.id}", note, principal, through=net.id)
 
     def _network_literals(self, documents: Iterable[PolicyDocument | None]) -> list[tuple[str, str]]:
         """The fixed networks ``documents`` name, once each, in order; each document is scanned once per snapshot

@@ -52,6 +52,7 @@ from seenby.policies.aws.group_members import GroupMembers
 from seenby.policies.aws.iam import Entity, IdentityIndex, is_service_linked_role
 from seenby.policies.aws.memo import AwsMemo
 from seenby.policies.aws.org import Directory
+from seenby.policies.aws.perimeter import Perimeters, rcp_documents
 from seenby.policies.aws.population import Population, unique
 
 __all__ = [
@@ -159,7 +160,7 @@ def org_caps(
     (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#actions-not-restricted-by-rcps).
     The one place organisation policies cap an AWS request; each outcome is kept in ``memo`` under what it depends
     on (:class:`~.memo.OrgPolicyShape`)."""
-    org_id = c.principal.id.split(":", 1)[1] if c.kind is CandidateKind.ORGANIZATION else None
+    org_id = c.org_id
     rcps_apply = rcps_apply and not is_service_linked_role(c.role_arn or c.arn)
     shape = memo.org_shape
     if rcps_apply and resource_request is not None and not shape.caller_free:
@@ -236,7 +237,10 @@ class ResourcePolicyEvaluator(Generic[R, P]):
     def candidates(self, res: P) -> list[Candidate]:
         out = self.class_candidates(res)
         out.extend(self.holder_candidates(self.index.holders(res.index_name, res.targets)))  # type: ignore[attr-defined]
-        return self.population.with_networks(unique(out), (res.policy,), res.account)
+        # the networks the resource policy, the RCPs of its account and each caller's SCPs name (:mod:`.perimeter`)
+        rcps = rcp_documents(self.memo, self.directory, res.account) if self.rcps_apply else ()
+        perimeters = Perimeters(self.memo, self.directory)
+        return self.population.with_networks(unique(out), (res.policy, *rcps), res.account, perimeters.of_caller)
 
     def resource_keys(self, res: Guarded) -> dict[str, KeyValue]:
         return self.account_keys(res.account)

@@ -50,6 +50,7 @@ from seenby.policies.aws.kms import Encryption, EncryptionKind, KeyInfo, parse_e
 from seenby.policies.aws.matching import action_matches
 from seenby.policies.aws.memo import ActionElement
 from seenby.policies.aws.object_acls import ObjectAcls, load_object_acls, object_acl_outcome, object_acl_permissions
+from seenby.policies.aws.perimeter import Perimeters, rcp_documents
 from seenby.policies.aws.population import unique
 from seenby.policies.aws.resource_policy import Decider, Guarded, ResourcePolicyEvaluator
 from seenby.policies.aws.world import AwsWorld
@@ -413,9 +414,10 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
             self.acl_groups.get(g.grantee) in ("public", "authenticated") for g in bucket.acl
         )
         out.extend(pop.entity(r) for r in pop.roles_reached_through_owner(bucket.account, bucket.policy, acl_open))
-        return pop.with_networks(
-            unique(out), (bucket.policy, key.policy if key is not None else None), bucket.account
-        )
+        # the networks its policies, the RCPs of its account and each caller's SCPs name (:mod:`.perimeter`)
+        rcps = rcp_documents(self.memo, self.directory, bucket.account)
+        docs = (bucket.policy, key.policy if key is not None else None, *rcps)
+        return pop.with_networks(unique(out), docs, bucket.account, Perimeters(self.memo, self.directory).of_caller)
 
     def resource_keys(self, res: Guarded) -> dict[str, KeyValue]:
         """The request context keys a request to the bucket carries about the resource."""

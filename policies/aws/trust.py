@@ -37,7 +37,8 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-l
   with the role's ``aws:ResourceAccount`` and ``aws:ResourceOrgID``.  An RCP denying callers outside the
   organisation (the data-perimeter example with ``aws:PrincipalOrgID``) removes the edges of outsiders; one that
   lets callers in only through a network narrows each edge to its callers through it, as a trust condition on a
-  network does (:meth:`~.population.Population.with_networks`).  Not for
+  network does (:meth:`~.population.Population.with_networks`), and so does an SCP confining the caller's
+  organisation to a network (:mod:`.perimeter`).  Not for
   a service-linked role: RCPs do not affect a service's ability to assume one, nor calls made by one
   (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html#actions-not-restricted-by-rcps),
   nor a role of the management account.  Organisation policies not in the snapshot are assumed to allow (their
@@ -63,6 +64,7 @@ from seenby.policies.aws.evaluate import Request
 from seenby.policies.aws.iam import Entity, EntityKind, IdentityIndex, is_service_linked_role
 from seenby.policies.aws.memo import AwsMemo
 from seenby.policies.aws.org import Directory
+from seenby.policies.aws.perimeter import Perimeters, rcp_documents
 from seenby.policies.aws.population import Population, unique, web_identity_keys
 from seenby.policies.aws.resource_policy import caller_identity, org_caps, resource_account_keys
 
@@ -103,8 +105,7 @@ def _resolved_class(c: Candidate, directory: Directory, resolved: frozenset[str]
     which accounts an OU holds, so the audit could not rate its assumers OU-wide (a known gap)."""
     if c.kind is not CandidateKind.ORGANIZATION or not resolved:
         return False
-    org_id = c.principal.id.split(":", 1)[1]
-    org = directory.organizations.get(org_id)
+    org = directory.organizations.get(c.org_id or "")
     return org is not None and org.accounts_complete and bool(org.accounts) and org.accounts <= resolved
 
 
@@ -126,15 +127,6 @@ def _holders(
         if entity.kind is EntityKind.USER:
             out.extend(population.entity(g) for g in entity.groups)
     return out
-
-
-def _rcp_documents(directory: Directory, account: str) -> tuple[PolicyDocument, ...]:
-    """Every RCP of ``account``'s organisation (a superset of those on its path: only their networks are read);
-    none for the management account, whose resources RCPs never affect."""
-    org = directory.org_of(account)
-    if org is None or account == org.management_account:
-        return ()
-    return tuple(doc for docs in org.rcps.values() for doc in docs)
 
 
 def _on_role(memo: AwsMemo, directory: Directory, c: Candidate, role: Entity) -> RequestContext:
@@ -185,9 +177,11 @@ def trust_edges(
     edges: list[tuple[Candidate, Edge]] = []
     target = role.principal
     unnamed = {own_iam, *resolved}
-    # the networks the trust and the role account's RCPs name: callers through them are candidates of their own
-    rcps = _rcp_documents(directory, role.account) if rcps_apply else ()
-    for c in population.with_networks(unique(candidates), (role.trust, *rcps), role.account):
+    # the networks the trust, the role account's RCPs and each caller's SCPs name: callers through them are
+    # candidates of their own (:mod:`.perimeter`)
+    rcps = rcp_documents(memo, directory, role.account) if rcps_apply else ()
+    perimeters = Perimeters(memo, directory)
+    for c in population.with_networks(unique(candidates), (role.trust, *rcps), role.account, perimeters.of_caller):
         if c.key == target.id or _resolved_class(c, directory, resolved):
             continue
         actions = _FEDERATED_ACTIONS if c.kind is CandidateKind.FEDERATED else (_ASSUME,)

@@ -9,14 +9,16 @@ counted with botocore's event hooks on the scanner's session.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 from seenby.model import ReadOutcome
 from seenby.policies import evaluate
 from seenby.scanners.aws import scan_aws
 from seenby.scanners.aws.calls import read
-from seenby.scanners.aws.s3 import ACL, ACL_DERIVED
-from tests.scanners.helpers import http_fault, policy, s3_error, scan_config
+from seenby.scanners.aws.clients import Clients
+from seenby.scanners.aws.s3 import ACL, ACL_DERIVED, read_bucket
+from tests.scanners.helpers import ACCOUNT, http_fault, policy, s3_error, scan_config
 
 ENFORCED = {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
 PREFERRED = {"Rules": [{"ObjectOwnership": "BucketOwnerPreferred"}]}
@@ -124,4 +126,16 @@ def test_denied_ownership_read_still_reads_the_acl(session, endpoint, client):
 
     assert bucket.read("ownership_controls").outcome is ReadOutcome.DENIED
     assert asked.count("hidden-ownership") == 1
+    assert bucket.read("acl").ok and bucket.read("acl").message is None
+
+
+def test_enforced_bucket_without_a_listed_owner_reads_its_acl(session, endpoint, client):
+    """No ListBuckets Owner.ID to derive from: the enforced bucket's ACL is read (fail closed), never invented."""
+    _seed(client, "ownerless", ENFORCED)
+    asked = _count_acl_calls(session)
+    clients = Clients(scan_config(session, endpoint), lock=threading.Lock())
+
+    bucket = read_bucket(clients, "ownerless", region="us-east-1", account=ACCOUNT, partition="aws", owner=None)
+
+    assert asked == ["ownerless"]
     assert bucket.read("acl").ok and bucket.read("acl").message is None

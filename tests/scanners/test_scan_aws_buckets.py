@@ -9,7 +9,7 @@ from botocore.stub import Stubber
 from seenby.model import ReadOutcome
 from seenby.scanners.aws import scan_aws
 from seenby.scanners.aws.calls import read
-from seenby.scanners.aws.s3 import BUCKET_READS, LIST_BUCKETS
+from seenby.scanners.aws.s3 import BUCKET_READS, LIST_BUCKETS, listed_owner
 from tests.scanners.helpers import ACCOUNT, http_fault, s3_error, scan_config
 from tests.scanners.seeds import FULL, seed_full_bucket
 
@@ -163,6 +163,7 @@ def test_list_buckets_follows_continuation_tokens():
 
     assert result.ok
     assert result.document == {"Buckets": [{"Name": "page-one"}, {"Name": "page-two"}], "Owner": owner}
+    assert listed_owner(result) == owner["ID"]  # the canonical id a skipped GetBucketAcl is derived with
 
 
 def _list_buckets_xml(*buckets: tuple[str, str]) -> str:

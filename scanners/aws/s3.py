@@ -433,10 +433,7 @@ def object_acls_apply(bucket: Resource) -> bool:
     An unreadable ownership read reads them (fail closed); absent controls mean ACLs are on.
     """
     own = bucket.read(S3BucketRead.OWNERSHIP_CONTROLS)
-    if own is None or not own.ok:
-        return True
-    rules = ((own.document or {}).get("OwnershipControls") or {}).get("Rules") or []
-    return not any(r.get("ObjectOwnership") == "BucketOwnerEnforced" for r in rules)
+    return own is None or not acls_disabled(own)
 
 
 @dataclass(kw_only=True, eq=False)

@@ -7,10 +7,12 @@ AWS's default for new buckets, the fifth with ACLs in force and two objects, one
 them public-read), then, each through the proxy and counted by it:
 
 1. **floor**: a bare boto3 loop making only the calls that decide access: ListBuckets
-   (with ``MaxBuckets``, so it returns ``BucketRegion``), the six bucket reads (policy, ACL,
-   Block Public Access, ownership, encryption, tags) in each bucket's region, ListAccessPoints
-   once per region and each access point's policy and status, and for a bucket whose ACLs are
-   in force ListObjectsV2 and GetObjectAcl on each object; no classification, no snapshot;
+   (with ``MaxBuckets``, so it returns ``BucketRegion``), the bucket reads in each bucket's
+   region (policy, ownership, then the ACL only when ownership is not ``BucketOwnerEnforced``,
+   Block Public Access, encryption, tags, and the three flow reads since issue 20: replication,
+   inventory, logging), ListAccessPoints once per region and each access point's policy and
+   status, and for a bucket whose ACLs are in force ListObjectsV2 and GetObjectAcl on each
+   object; no classification, no snapshot;
 2. **scan**: ``scan_aws`` with default options (the proxy adds ``BucketRegion`` to
    ListBuckets as S3 does; moto 5.2 never returns it);
 3. **scan, moto as is**: the same scan with ListBuckets as moto answers it (no
@@ -62,11 +64,15 @@ ACCOUNT = "123456789012"  # moto's account for plain (not assumed-role) credenti
 KEY, SECRET = "AKIABENCHMARK0000000", "bench"
 FLOOR_CALLS = (
     "get_bucket_policy",
-    "get_bucket_acl",
-    "get_public_access_block",
     "get_bucket_ownership_controls",
+    "get_bucket_acl",  # not sent when the ownership controls say BucketOwnerEnforced: ACLs are disabled
+    "get_public_access_block",
     "get_bucket_encryption",
     "get_bucket_tagging",
+    # where the data flows (issue 20): who reaches a replica, an inventory report or an access log
+    "get_bucket_replication",
+    "list_bucket_inventory_configurations",
+    "get_bucket_logging",
 )
 READ_OF_OPERATION = {
     "s3:GetBucketPolicy": "policy",
@@ -201,11 +207,15 @@ def floor(endpoint: str, workers: int) -> float:
     def bucket(entry: dict[str, Any]) -> None:
         client = s3.get(entry.get("BucketRegion") or REGION, s3[REGION])
         answers: dict[str, Any] = {}
+        enforced = False
         for method in FLOOR_CALLS:
+            if method == "get_bucket_acl" and enforced:
+                continue  # ACLs disabled: the ACL is the owner's full control, no call
             with contextlib.suppress(ClientError, BotoCoreError):
                 answers[method] = getattr(client, method)(Bucket=entry["Name"])
-        rules = answers.get("get_bucket_ownership_controls", {}).get("OwnershipControls", {}).get("Rules") or []
-        if any(r.get("ObjectOwnership") == "BucketOwnerEnforced" for r in rules):
+            rules = answers.get("get_bucket_ownership_controls", {}).get("OwnershipControls", {}).get("Rules") or []
+            enforced = any(r.get("ObjectOwnership") == "BucketOwnerEnforced" for r in rules)
+        if enforced:
             return  # every ACL disabled: no object call
         with contextlib.suppress(ClientError, BotoCoreError):
             keys = [o["Key"] for o in client.list_objects_v2(Bucket=entry["Name"]).get("Contents") or []]

@@ -42,8 +42,16 @@ def load_iam(snapshot: Snapshot) -> tuple[dict[str, AccountIam], dict[str, Publi
 
 
 def canonical_accounts(snapshot: Snapshot) -> dict[str, str]:
-    """Canonical user id → account, from the owners of buckets whose account is known."""
+    """Canonical user id → account: first each scanned account's ListBuckets ``Owner.ID`` (the account's
+    canonical id, https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListBuckets.html), then the ACL
+    owners of buckets whose account is known (imported snapshots, older scans)."""
     out: dict[str, str] = {}
+    for res in snapshot.of_type(TypeName.AWS_ACCOUNT):
+        listing = res.document(AwsAccountRead.BUCKETS)
+        owner = listing.get("Owner") if isinstance(listing, Mapping) else None
+        owner_id = owner.get("ID") if isinstance(owner, Mapping) else None
+        if owner_id and (res.account or res.id):
+            out.setdefault(str(owner_id), res.account or res.id)
     for res in snapshot.of_type(TypeName.AWS_S3_BUCKET):
         acl = res.document(S3BucketRead.ACL)
         owner = (acl.get("Owner") or {}).get("ID") if isinstance(acl, Mapping) else None

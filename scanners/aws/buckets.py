@@ -6,7 +6,8 @@ and fan-out in one account (issue 17's fewest calls a bucket, benchmarks/scan_bu
 * ListBuckets once (the account-level read ``buckets``: its failure is the gap of every
   bucket of the account), each bucket's region from its ``BucketRegion``;
 * one task a bucket: its reads (GetBucketLocation first only for a bucket listed without
-  a region), then the KMS keys its default encryption names (read once by the scan);
+  a region; GetBucketAcl not when its ownership controls say ``BucketOwnerEnforced``), then
+  the KMS keys its default encryption names (read once by the scan);
 * ListAccessPoints once per region of the account's buckets (a region found by
   GetBucketLocation included), each access point's two policy reads a task of their own;
 * for a bucket whose ACLs are in force, ListObjectsV2, then GetObjectAcl in batches;
@@ -103,13 +104,16 @@ def scan(ctx: AccountContext) -> None:
     ctx.track(UNIT, len(regions))
     for region in sorted({r for r in regions.values() if r}):
         _list_access_points_once(state, region)
+    owner = s3.listed_owner(listing)
     for name in sorted(regions):
-        ctx.spawn(_read_bucket, state, name, regions[name])
+        ctx.spawn(_read_bucket, state, name, regions[name], owner)
 
 
-def _read_bucket(state: _Buckets, name: str, region: str | None) -> None:
+def _read_bucket(state: _Buckets, name: str, region: str | None, owner: str | None) -> None:
     ctx = state.ctx
-    bucket = s3.read_bucket(ctx.clients, name, region=region, account=ctx.account, partition=ctx.partition)
+    bucket = s3.read_bucket(
+        ctx.clients, name, region=region, account=ctx.account, partition=ctx.partition, owner=owner
+    )
     state.add_bucket(bucket)
     if region is None and bucket.region is not None:  # found by GetBucketLocation
         _list_access_points_once(state, bucket.region)

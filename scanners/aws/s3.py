@@ -1,4 +1,4 @@
-"""S3 buckets: ListBuckets, six reads a bucket, and the account's access points once per region.
+"""S3 buckets: ListBuckets, up to nine reads a bucket, and the account's access points once per region.
 
 docs/snapshot.md, ``aws.s3.bucket``.  The bucket reads are one table, :data:`BUCKET_READS`:
 read name, operation, and the error codes by which S3 says "there is none".  They go to a
@@ -9,6 +9,9 @@ Fewest calls a bucket (issue 17):
 * the region comes from ListBuckets' ``BucketRegion`` (returned when the request carries a
   parameter, so :func:`list_buckets` sends ``MaxBuckets``); GetBucketLocation is read only
   for a bucket listed without it (older endpoints, emulators), as the ``location`` read;
+* GetBucketAcl is not read for a bucket whose Object Ownership, read just before, is
+  ``BucketOwnerEnforced``: ACLs are disabled and the ACL is the owner's full control, recorded as
+  such (:func:`derived_acl`), with the owner's canonical id from ListBuckets' ``Owner``;
 * GetBucketPolicyStatus is not read: the evaluator decides from the policy itself who it
   opens the bucket to, which is what the status summarised;
 * access points are listed once per account and region (ListAccessPoints without a bucket,
@@ -46,6 +49,7 @@ from seenby.scanners.reads import perform_read
 from seenby.snapshot import Read, Resource
 
 __all__ = [
+    "ACL_DERIVED",
     "BUCKET_READS",
     "GET_BUCKET_LOCATION",
     "GET_OBJECT_ACL",
@@ -58,13 +62,16 @@ __all__ = [
     "ObjectAclScan",
     "abac_wanted",
     "access_points_of",
+    "acls_disabled",
     "bucket_region",
     "bucket_tags_tested",
+    "derived_acl",
     "kms_key_references",
     "list_access_points",
     "list_buckets",
     "list_inventory_configurations",
     "list_objects",
+    "listed_owner",
     "listed_regions",
     "object_acls_apply",
     "object_acls_read",
@@ -126,6 +133,11 @@ GET_BUCKET_LOCATION = _s3("GetBucketLocation", "s3:GetBucketLocation")
 LOCATION = BucketRead(name=S3BucketRead.LOCATION, op=GET_BUCKET_LOCATION)
 BUCKET_READS: tuple[BucketRead, ...] = (
     BucketRead(name=S3BucketRead.POLICY, op=_s3("GetBucketPolicy", "s3:GetBucketPolicy", "NoSuchBucketPolicy")),
+    # Object Ownership before the ACL: with BucketOwnerEnforced the ACL is not read (:func:`derived_acl`)
+    BucketRead(
+        name=S3BucketRead.OWNERSHIP_CONTROLS,
+        op=_s3("GetBucketOwnershipControls", "s3:GetBucketOwnershipControls", "OwnershipControlsNotFoundError"),
+    ),
     BucketRead(name=S3BucketRead.ACL, op=_s3("GetBucketAcl", "s3:GetBucketAcl")),
     BucketRead(
         name=S3BucketRead.PUBLIC_ACCESS_BLOCK,
@@ -137,10 +149,6 @@ BUCKET_READS: tuple[BucketRead, ...] = (
         ),
     ),
     BucketRead(
-        name=S3BucketRead.OWNERSHIP_CONTROLS,
-        op=_s3("GetBucketOwnershipControls", "s3:GetBucketOwnershipControls", "OwnershipControlsNotFoundError"),
-    ),
-    BucketRead(
         name=S3BucketRead.ENCRYPTION,
         op=_s3(
             "GetBucketEncryption", "s3:GetEncryptionConfiguration", "ServerSideEncryptionConfigurationNotFoundError"
@@ -150,7 +158,13 @@ BUCKET_READS: tuple[BucketRead, ...] = (
     # where the data flows (issue 20, docs/flows.md)
     *FLOW_READS,
 )
-"""The reads of every bucket, in its own region."""
+"""The reads of every bucket, in its own region, in this order (``acl`` may be derived instead, :func:`derived_acl`)."""
+ACL = next(r for r in BUCKET_READS if r.name == S3BucketRead.ACL)
+ACL_DERIVED = (
+    "not read: ACLs disabled (BucketOwnerEnforced); the bucket owner's full control, which GetBucketAcl "
+    "always returns then, with the owner's canonical id from ListBuckets"
+)
+"""The ``message`` of a derived ``acl`` read (docs/snapshot.md)."""
 
 LIST_ACCESS_POINTS = Operation(service="s3control", name="ListAccessPoints", iam_action="s3:ListAccessPoints")
 GET_ACCESS_POINT_POLICY = Operation(
@@ -196,6 +210,38 @@ def listed_regions(listing: Read) -> dict[str, str | None]:
     }
 
 
+def listed_owner(listing: Read) -> str | None:
+    """The canonical user id of the account whose buckets ListBuckets listed (its ``Owner.ID``), if it gave one."""
+    if not listing.ok or not isinstance(listing.document, Mapping):
+        return None
+    owner = listing.document.get("Owner")
+    found = owner.get("ID") if isinstance(owner, Mapping) else None
+    return str(found) if found else None
+
+
+def acls_disabled(ownership: Read) -> bool:
+    """Whether a read ownership control says ``BucketOwnerEnforced``: ACLs are disabled.  A failed read: unknown, no."""
+    if not ownership.ok or not isinstance(ownership.document, Mapping):
+        return False
+    rules = (ownership.document.get("OwnershipControls") or {}).get("Rules") or []
+    return any(isinstance(r, Mapping) and r.get("ObjectOwnership") == "BucketOwnerEnforced" for r in rules)
+
+
+def derived_acl(owner: str) -> Read:
+    """The ``acl`` read of a bucket whose ACLs are disabled, made without a call.
+
+    With ``BucketOwnerEnforced`` "ACLs no longer affect permissions" and "requests to read ACLs
+    always return a response that shows full control for the bucket owner"
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html,
+    https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-ownership-error-responses.html).  So the
+    read is ``ok`` with that document (``owner`` is ListBuckets' ``Owner.ID``, the same account's canonical
+    id) and :data:`ACL_DERIVED` as its message: recorded, never silently absent.
+    """
+    grant = {"Grantee": {"ID": owner, "Type": "CanonicalUser"}, "Permission": "FULL_CONTROL"}
+    return Read(outcome=ReadOutcome.OK, api=ACL.op.api, document={"Owner": {"ID": owner}, "Grants": [grant]},
+                message=ACL_DERIVED)  # fmt: skip
+
+
 def bucket_region(location: Read, default: str) -> str:
     """The region of a bucket from GetBucketLocation (null means us-east-1, ``EU`` means eu-west-1)."""
     if not location.ok or not isinstance(location.document, Mapping):
@@ -206,12 +252,18 @@ def bucket_region(location: Read, default: str) -> str:
     return "eu-west-1" if constraint == "EU" else str(constraint)
 
 
-def read_bucket(clients: Clients, name: str, *, region: str | None, account: str, partition: str) -> Resource:
+def read_bucket(
+    clients: Clients, name: str, *, region: str | None, account: str, partition: str, owner: str | None = None
+) -> Resource:
     """The reads of one bucket (``access_points`` is added later, from the region's listing).
 
     ``region`` is ListBuckets' ``BucketRegion``; without it, GetBucketLocation is read first
     (through the home-region client) and recorded as ``location``.  When that fails too, the
     resource has no region and the other reads go to the home region (S3 redirects them).
+
+    ``owner`` is ListBuckets' ``Owner.ID``: when it is known and the ownership read (made before the
+    ACL) is ok and says ``BucketOwnerEnforced``, GetBucketAcl is not called and ``acl`` is
+    :func:`derived_acl`.  A failed ownership read, or no owner id, reads the ACL (fail closed).
     """
     reads: dict[str, Read] = {}
     if region is None:
@@ -221,6 +273,8 @@ def read_bucket(clients: Clients, name: str, *, region: str | None, account: str
     for entry in BUCKET_READS:
         if entry.name == INVENTORY.name:
             reads[entry.name] = list_inventory_configurations(regional, name)
+        elif entry.name == ACL.name and owner and acls_disabled(reads[S3BucketRead.OWNERSHIP_CONTROLS]):
+            reads[entry.name] = derived_acl(owner)
         else:
             reads[entry.name] = read(regional, entry.op, Bucket=name)
     return Resource(
@@ -379,10 +433,7 @@ def object_acls_apply(bucket: Resource) -> bool:
     An unreadable ownership read reads them (fail closed); absent controls mean ACLs are on.
     """
     own = bucket.read(S3BucketRead.OWNERSHIP_CONTROLS)
-    if own is None or not own.ok:
-        return True
-    rules = ((own.document or {}).get("OwnershipControls") or {}).get("Rules") or []
-    return not any(r.get("ObjectOwnership") == "BucketOwnerEnforced" for r in rules)
+    return own is None or not acls_disabled(own)
 
 
 @dataclass(kw_only=True, eq=False)

@@ -9,7 +9,7 @@ from botocore.stub import Stubber
 from seenby.model import ReadOutcome
 from seenby.scanners.aws import scan_aws
 from seenby.scanners.aws.calls import read
-from seenby.scanners.aws.s3 import BUCKET_READS, LIST_BUCKETS
+from seenby.scanners.aws.s3 import BUCKET_READS, LIST_BUCKETS, listed_owner
 from tests.scanners.helpers import ACCOUNT, http_fault, s3_error, scan_config
 from tests.scanners.seeds import FULL, seed_full_bucket
 
@@ -21,7 +21,8 @@ def _bucket(snapshot, name):
 
 
 def test_bucket_with_every_document_records_each_as_ok(session, endpoint, client):
-    """A bucket with policy, ACL, BPA, ownership, encryption and tags has every read ok, as S3 returned them."""
+    """A bucket with policy, ACL, BPA, ownership, encryption and tags has every read ok, as S3 returned them
+    (the ACL derived: ownership is BucketOwnerEnforced)."""
     seed_full_bucket(client("s3"))
 
     bucket = _bucket(scan_aws(scan_config(session, endpoint)), FULL)
@@ -37,7 +38,8 @@ def test_bucket_with_every_document_records_each_as_ok(session, endpoint, client
     assert bucket.account == ACCOUNT
     assert bucket.region == "eu-west-1"
     assert json.loads(bucket.document("policy")["Policy"])["Statement"][0]["Principal"] == "*"
-    assert any(g["Grantee"].get("URI", "").endswith("AllUsers") for g in bucket.document("acl")["Grants"])
+    # BucketOwnerEnforced: the ACL is not read but derived, the owner's full control (test_scan_aws_acl_skip.py)
+    assert [g["Permission"] for g in bucket.document("acl")["Grants"]] == ["FULL_CONTROL"]
     assert bucket.document("public_access_block")["PublicAccessBlockConfiguration"]["BlockPublicAcls"] is True
     assert bucket.document("ownership_controls") == {
         "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
@@ -161,6 +163,7 @@ def test_list_buckets_follows_continuation_tokens():
 
     assert result.ok
     assert result.document == {"Buckets": [{"Name": "page-one"}, {"Name": "page-two"}], "Owner": owner}
+    assert listed_owner(result) == owner["ID"]  # the canonical id a skipped GetBucketAcl is derived with
 
 
 def _list_buckets_xml(*buckets: tuple[str, str]) -> str:

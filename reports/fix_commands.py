@@ -16,7 +16,19 @@ from typing import Any
 from seenby.fix.jsonpatch import tokens
 from seenby.fix.model import Change, Fix
 from seenby.model import thaw_json
-from seenby.registry import TypeName
+from seenby.registry import (
+    AwsAccountRead,
+    BigQueryDatasetRead,
+    BigQueryTableRead,
+    DynamoDbTableRead,
+    GcpNodeRead,
+    GcsBucketRead,
+    GlueCatalogRead,
+    KmsKeyRead,
+    QuickSightDashboardRead,
+    S3BucketRead,
+    TypeName,
+)
 
 __all__ = ["change_commands", "commands_for", "terraform_snippet"]
 
@@ -203,27 +215,27 @@ def _bq_table_target(change: Change) -> str:
 
 
 _RENDERERS: dict[tuple[str, str], Callable[[Change], Iterator[str]]] = {
-    (TypeName.AWS_S3_BUCKET, "policy"): _s3_policy,
-    (TypeName.AWS_S3_BUCKET, "acl"): _s3_acl,
-    (TypeName.AWS_S3_BUCKET, "public_access_block"): _s3_public_access_block,
-    (TypeName.AWS_DYNAMODB_TABLE, "resource_policy"): _dynamodb_policy,
-    (TypeName.AWS_KMS_KEY, "policy"): _kms_policy,
-    (TypeName.AWS_GLUE_CATALOG, "resource_policy"): _glue_policy,
-    (TypeName.AWS_ACCOUNT, "authorization_details"): _authorization_details,
-    (TypeName.AWS_QUICKSIGHT_DASHBOARD, "permissions"): _quicksight_permissions,
-    (TypeName.GCP_STORAGE_BUCKET, "iam_policy"): _gcp_iam(
+    (TypeName.AWS_S3_BUCKET, S3BucketRead.POLICY): _s3_policy,
+    (TypeName.AWS_S3_BUCKET, S3BucketRead.ACL): _s3_acl,
+    (TypeName.AWS_S3_BUCKET, S3BucketRead.PUBLIC_ACCESS_BLOCK): _s3_public_access_block,
+    (TypeName.AWS_DYNAMODB_TABLE, DynamoDbTableRead.RESOURCE_POLICY): _dynamodb_policy,
+    (TypeName.AWS_KMS_KEY, KmsKeyRead.POLICY): _kms_policy,
+    (TypeName.AWS_GLUE_CATALOG, GlueCatalogRead.RESOURCE_POLICY): _glue_policy,
+    (TypeName.AWS_ACCOUNT, AwsAccountRead.AUTHORIZATION_DETAILS): _authorization_details,
+    (TypeName.AWS_QUICKSIGHT_DASHBOARD, QuickSightDashboardRead.PERMISSIONS): _quicksight_permissions,
+    (TypeName.GCP_STORAGE_BUCKET, GcsBucketRead.IAM_POLICY): _gcp_iam(
         lambda c: f"gcloud storage buckets remove-iam-policy-binding {shlex.quote(c.resource)}"
     ),
-    (TypeName.GCP_STORAGE_BUCKET, "metadata"): _gcs_metadata,
-    (TypeName.GCP_BIGQUERY_DATASET, "metadata"): _bigquery_dataset,
-    (TypeName.GCP_BIGQUERY_TABLE, "iam_policy"): _gcp_iam(_bq_table_target),
-    (TypeName.GCP_PROJECT, "iam_policy"): _gcp_iam(
+    (TypeName.GCP_STORAGE_BUCKET, GcsBucketRead.METADATA): _gcs_metadata,
+    (TypeName.GCP_BIGQUERY_DATASET, BigQueryDatasetRead.METADATA): _bigquery_dataset,
+    (TypeName.GCP_BIGQUERY_TABLE, BigQueryTableRead.IAM_POLICY): _gcp_iam(_bq_table_target),
+    (TypeName.GCP_PROJECT, GcpNodeRead.IAM_POLICY): _gcp_iam(
         lambda c: f"gcloud projects remove-iam-policy-binding {shlex.quote(c.resource.removeprefix('projects/'))}"
     ),
-    (TypeName.GCP_FOLDER, "iam_policy"): _gcp_iam(
+    (TypeName.GCP_FOLDER, GcpNodeRead.IAM_POLICY): _gcp_iam(
         lambda c: f"gcloud resource-manager folders remove-iam-policy-binding {c.resource.removeprefix('folders/')}"
     ),
-    (TypeName.GCP_ORGANIZATION, "iam_policy"): _gcp_iam(
+    (TypeName.GCP_ORGANIZATION, GcpNodeRead.IAM_POLICY): _gcp_iam(
         lambda c: f"gcloud organizations remove-iam-policy-binding {c.resource.removeprefix('organizations/')}"
     ),
 }
@@ -243,14 +255,14 @@ def commands_for(fix: Fix) -> list[str]:
 
 # Terraform resources whose whole argument is the policy document a change edits: (snapshot type, read, argument)
 _TERRAFORM_POLICIES = {
-    "aws_s3_bucket_policy": (TypeName.AWS_S3_BUCKET, "policy", "policy"),
-    "aws_dynamodb_resource_policy": (TypeName.AWS_DYNAMODB_TABLE, "resource_policy", "policy"),
-    "aws_glue_resource_policy": (TypeName.AWS_GLUE_CATALOG, "resource_policy", "policy_in_json"),
+    "aws_s3_bucket_policy": (TypeName.AWS_S3_BUCKET, S3BucketRead.POLICY, "policy"),
+    "aws_dynamodb_resource_policy": (TypeName.AWS_DYNAMODB_TABLE, DynamoDbTableRead.RESOURCE_POLICY, "policy"),
+    "aws_glue_resource_policy": (TypeName.AWS_GLUE_CATALOG, GlueCatalogRead.RESOURCE_POLICY, "policy_in_json"),
 }
 _TERRAFORM_MEMBERS = {  # one member and one role per resource: the fix removes the resource
-    "google_storage_bucket_iam_member": (TypeName.GCP_STORAGE_BUCKET, "iam_policy"),
-    "google_bigquery_table_iam_member": (TypeName.GCP_BIGQUERY_TABLE, "iam_policy"),
-    "google_project_iam_member": (TypeName.GCP_PROJECT, "iam_policy"),
+    "google_storage_bucket_iam_member": (TypeName.GCP_STORAGE_BUCKET, GcsBucketRead.IAM_POLICY),
+    "google_bigquery_table_iam_member": (TypeName.GCP_BIGQUERY_TABLE, BigQueryTableRead.IAM_POLICY),
+    "google_project_iam_member": (TypeName.GCP_PROJECT, GcpNodeRead.IAM_POLICY),
 }
 
 

@@ -22,7 +22,10 @@ from seenby.importers.terraform import UNKNOWN_AFTER_APPLY, AddressIndex, Origin
 from seenby.model import CoverageGap, ReadOutcome
 from seenby.registry import (
     AwsAccountRead,
+    BigQueryDatasetRead,
     DynamoDbTableRead,
+    GcpNodeRead,
+    GcsBucketRead,
     GlueCatalogRead,
     KmsKeyRead,
     S3BucketRead,
@@ -87,17 +90,18 @@ def _worst_case(res: Resource, read: str, variant: str = "anyone") -> Read | Non
     if key == (TypeName.AWS_GLUE_CATALOG, GlueCatalogRead.RESOURCE_POLICY):
         return ok("glue:GetResourcePolicy",
                   {"PolicyInJson": _aws_policy([res.id.rsplit(":", 1)[0] + ":*"], "glue:*", variant)})
-    if key == (TypeName.GCP_STORAGE_BUCKET, "iam_policy"):
+    if key == (TypeName.GCP_STORAGE_BUCKET, GcsBucketRead.IAM_POLICY):
         return ok("storage.buckets.getIamPolicy", {"version": 3, "bindings": [
             {"role": "roles/storage.admin", "members": ["allUsers", "allAuthenticatedUsers"]}]})
-    if key == (TypeName.GCP_STORAGE_BUCKET, "metadata"):  # fine-grained ACLs on, prevention inherited, anyone OWNER
+    if key == (TypeName.GCP_STORAGE_BUCKET, GcsBucketRead.METADATA):
+        # fine-grained ACLs on, prevention inherited, anyone OWNER
         name = res.id.removeprefix("gs://")
         anyone = [{"entity": "allUsers", "role": "OWNER"}, {"entity": "allAuthenticatedUsers", "role": "OWNER"}]
         return ok("storage.buckets.get", {
             "kind": "storage#bucket", "id": name, "name": name, "labels": {}, "acl": anyone,
             "defaultObjectAcl": anyone, "iamConfiguration": {"uniformBucketLevelAccess": {"enabled": False},
                                                              "publicAccessPrevention": "inherited"}})
-    if key == (TypeName.GCP_PROJECT, "iam_policy"):
+    if key == (TypeName.GCP_PROJECT, GcpNodeRead.IAM_POLICY):
         return ok("cloudresourcemanager.projects.getIamPolicy", {"version": 3, "bindings": [
             {"role": role, "members": ["allUsers", "allAuthenticatedUsers"]}
             for role in ("roles/storage.admin", "roles/bigquery.admin")]})
@@ -110,7 +114,7 @@ _BIGQUERY_ANYONE = ({"role": "OWNER", "specialGroup": "allAuthenticatedUsers"},
 
 def _bigquery_worst_metadata(res: Resource) -> Read | None:
     """A dataset whose ``access`` entries are unknown: its metadata with entries for anyone added."""
-    meta = res.reads.get("metadata")
+    meta = res.reads.get(BigQueryDatasetRead.METADATA)
     if meta is None or not meta.ok or not isinstance(meta.document, dict):
         return None
     document = {**meta.document, "access": [*(meta.document.get("access") or []), *_BIGQUERY_ANYONE]}
@@ -216,14 +220,14 @@ def _worst_case_snapshot(snapshot: Snapshot, gaps: Iterable[CoverageGap], index:
                 if worst is not None:
                     new_reads[name] = worst
                     changed = True
-            if res.type == TypeName.GCP_BIGQUERY_DATASET and "access" in reads:
+            if res.type == TypeName.GCP_BIGQUERY_DATASET and BigQueryDatasetRead.ACCESS in reads:
                 worst_meta = _bigquery_worst_metadata(res)
                 if worst_meta is not None:
-                    new_reads["metadata"] = worst_meta
+                    new_reads[BigQueryDatasetRead.METADATA] = worst_meta
                     changed = True
             iam = _iam_worst_case(res, reads, index)
             if iam is not None:
-                new_reads["authorization_details"] = iam
+                new_reads[AwsAccountRead.AUTHORIZATION_DETAILS] = iam
                 changed = True
             res = replace(res, reads=new_reads)
         resources.append(res)
@@ -242,7 +246,7 @@ def _iam_unbounded(origin: Origin, attribute: str) -> bool:
 def _has_worst_case(gap: CoverageGap, index: AddressIndex) -> bool:
     if _worst_case(_stub(gap), gap.read) is not None:
         return True
-    if (gap.resource_type, gap.read) == (TypeName.GCP_BIGQUERY_DATASET, "access"):
+    if (gap.resource_type, gap.read) == (TypeName.GCP_BIGQUERY_DATASET, BigQueryDatasetRead.ACCESS):
         return True
     origin = index.reads.get((gap.resource, gap.read))
     return (gap.resource_type == TypeName.AWS_ACCOUNT and origin is not None and origin.type.startswith("aws_iam_")

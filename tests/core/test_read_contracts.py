@@ -147,14 +147,18 @@ _READ_SCOPE = (
     "policies/aws/quicksight.py", "policies/aws/lakeformation.py", "policies/aws/glue.py",
     "policies/aws/identitycenter.py", "policies/aws/org.py", "scanners/aws/quicksight.py", "scanners/aws/glue.py",
     "scanners/aws/lakeformation.py", "scanners/aws/identitycenter.py", "scanners/aws/organizations.py",
-    "scanners/aws/buckets.py", "scanners/aws/scan.py",
+    "scanners/aws/buckets.py", "scanners/aws/scan.py", "seenby/gate_unknowns.py", "reports/fix_commands.py",
 )  # fmt: skip
 
 
 def _is_reads(node: ast.AST) -> bool:
-    return (isinstance(node, ast.Name) and node.id == "reads") or (
+    return (isinstance(node, ast.Name) and (node.id == "reads" or node.id.endswith("_reads"))) or (
         isinstance(node, ast.Attribute) and node.attr == "reads"
     )
+
+
+def _is_type_name(node: ast.AST) -> bool:
+    return isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "TypeName"
 
 
 def _read_name_positions(tree: ast.AST):
@@ -175,6 +179,8 @@ def _read_name_positions(tree: ast.AST):
             yield node.slice
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and _is_reads(node.comparators[0]):
             yield node.left
+        if isinstance(node, ast.Tuple) and len(node.elts) >= 2 and _is_type_name(node.elts[0]):
+            yield node.elts[1]  # (type, read): a key of the tables that dispatch on a resource's read
         is_dict = isinstance(node, ast.Assign) and isinstance(node.value, ast.Dict)
         if is_dict and any(_is_reads(t) for t in node.targets):
             yield from (k for k in node.value.keys if k is not None)

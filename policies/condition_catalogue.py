@@ -45,6 +45,9 @@ FAMILY_RULES: Mapping[ConditionFamily, str] = {
     "note), and a Deny on it removes nobody",
     ConditionFamily.TIME: "decided at the snapshot's collection time; the evidence says when the answer changes",
     ConditionFamily.AUTHENTICATION: "absent on anonymous requests; a signed-in person can satisfy it",
+    ConditionFamily.SERVICE_ROUTE: "whether a service forwards an IAM principal's credentials (forward access "
+    "sessions): never on anonymous requests (aws:ViaAWSService false, aws:CalledVia* absent); a signed-in "
+    "principal chooses to call directly or through a service",
     ConditionFamily.DATA_PART: "the grant covers part of the dataset: a finding at full severity that says which part",
     ConditionFamily.RESOURCE: "a property of the resource reached, known from the snapshot",
     ConditionFamily.UNMODELLED: "not decided: the grant stays conditional, shown with the condition (fail closed)",

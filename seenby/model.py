@@ -460,6 +460,9 @@ class ConditionFamily(StrEnum):
     * TIME: the time of the request (``aws:CurrentTime``, CEL ``request.time``); decided at collection time.
     * AUTHENTICATION: how the caller signed in (``aws:MultiFactorAuthPresent``); absent on anonymous requests,
       a person can satisfy it.
+    * SERVICE_ROUTE: whether an AWS service forwards an IAM principal's credentials (forward access sessions:
+      ``aws:ViaAWSService``, ``aws:CalledVia*``); an anonymous request is never forwarded (``aws:ViaAWSService``
+      false, ``aws:CalledVia*`` absent), a signed-in principal chooses to call directly or through a service.
     * DATA_PART: which part of the data is reached (``s3:prefix``, ``s3:ExistingObjectTag/*``, CEL
       ``resource.name``); the grant covers part of the dataset, a finding at full severity.
     * RESOURCE: a property of the resource reached (``aws:ResourceAccount``); known from the snapshot.
@@ -472,6 +475,7 @@ class ConditionFamily(StrEnum):
     REQUEST_PROPERTY = "request-property"
     TIME = "time"
     AUTHENTICATION = "authentication"
+    SERVICE_ROUTE = "service-route"
     DATA_PART = "data-part"
     RESOURCE = "resource"
     UNMODELLED = "unmodelled"

@@ -12,7 +12,8 @@ https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-si
 * ``ForAnyValue:`` is TRUE when some request value matches (FALSE for no values),
   ``ForAllValues:`` when every request value matches (TRUE for no values);
 * a key the caller controls (:data:`~.context.CALLER_CHOICE`: a request property, the
-  part of the data, how a person signs in, a network for a named principal) is decided
+  part of the data, how a person signs in, whether a service forwards a signed-in caller's
+  credentials, a network for a named principal) is decided
   in the caller's favour: TRUE in an Allow, FALSE in a Deny (the caller avoids it).  This
   over-approximates the audience when one request would have to satisfy contradictory
   statements, which fails closed.  Each such decision is kept as a
@@ -331,6 +332,11 @@ _CHOICE_HOW: dict[ConditionFamily, tuple[str, str]] = {
     ConditionFamily.AUTHENTICATION: (
         "how the caller signed in: a signed-in person can meet it",
         "how the caller signed in: a signed-in person can avoid it, so this Deny removes nobody",
+    ),
+    ConditionFamily.SERVICE_ROUTE: (
+        "whether a service forwards the caller's credentials: a signed-in caller can call through one that does",
+        "whether a service forwards the caller's credentials: a signed-in caller can call so as to avoid it, so "
+        "this Deny removes nobody",
     ),
     ConditionFamily.NETWORK: (
         "the network ({values}) is not fixed (a wildcard, or an endpoint the snapshot does not show): taken as "

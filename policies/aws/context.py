@@ -25,6 +25,11 @@ Condition keys fall in three groups
     value gets it in;
   - authentication keys (``aws:MultiFactorAuthPresent``) are ABSENT on anonymous
     requests and :data:`CALLER_CHOICE` for a signed-in caller;
+  - service-route keys (forward access sessions: ``aws:ViaAWSService``, ``aws:CalledVia*``):
+    an anonymous request is never one a service makes with an IAM principal's credentials,
+    so ``aws:ViaAWSService`` is ``false`` (the key is always in the request context) and
+    ``aws:CalledVia*`` are ABSENT; a signed-in caller chooses (:data:`CALLER_CHOICE`) to call
+    directly or through a service;
   - time keys (``aws:CurrentTime``, ``aws:EpochTime``) are the snapshot's collection time;
   - service-context keys (``aws:SourceArn``, ``aws:SourceAccount`` …) are ABSENT unless
     the candidate is a service acting for someone (``on_behalf``);
@@ -228,6 +233,11 @@ def key_family(key: str) -> ConditionFamily:
 
 
 _INTERNET_NETWORK_KEYS = {"aws:sourceip": INTERNET_ADDRESS}
+# An anonymous request is made directly, never by a service with an IAM principal's credentials
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html): aws:ViaAWSService, always in
+# the request context, is false; aws:CalledVia* are present only on forwarded requests
+# (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-viaawsservice).
+_ANONYMOUS_ROUTE_KEYS: Mapping[str, KeyValue] = MappingProxyType({"aws:viaawsservice": Known(("false",))})
 
 _REQUEST_REASON = "a property of each request, not known offline"
 
@@ -282,6 +292,8 @@ class RequestContext:
             return CALLER_CHOICE
         if family is ConditionFamily.AUTHENTICATION:
             return ABSENT if self.anonymous else CALLER_CHOICE
+        if family is ConditionFamily.SERVICE_ROUTE:
+            return _ANONYMOUS_ROUTE_KEYS.get(k, ABSENT) if self.anonymous else CALLER_CHOICE
         if family is ConditionFamily.TIME:
             if self.now is None:
                 return Unknown("the snapshot's collection time is not known")

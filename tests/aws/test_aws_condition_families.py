@@ -10,7 +10,24 @@ from typing import Any
 
 import pytest
 
-from tests.aws.cases import ACCT, AUTH, BUCKET, COND, IAM, KEYS, OBJ, OPERATORS, ORG, PUBLIC, ROOT, S3, SURE, S
+from tests.aws.cases import (
+    ACCT,
+    AUTH,
+    BUCKET,
+    COND,
+    IAM,
+    KEYS,
+    OBJ,
+    OPERATORS,
+    ORG,
+    OUTSIDE,
+    OUTSIDE_ROOT,
+    PUBLIC,
+    ROOT,
+    S3,
+    SURE,
+    S,
+)
 
 SECURE = S3 + "security-best-practices.html#transit"
 REFERER = S3 + "example-bucket-policies.html#example-bucket-policies-HTTP-HTTPS"
@@ -20,8 +37,17 @@ CLOUDTRAIL = "https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-
 TAGS = S3 + "tagging-and-policies.html"
 LIST_PREFIX = S3 + "amazon-s3-policy-keys.html#condition-key-bucket-ops-2"
 IFEXISTS = OPERATORS + "#Conditions_IfExists"
-TRAIL = f"arn:aws:cloudtrail:eu-west-1:{ACCT}:trail/org-trail"
 ALL = [BUCKET, OBJ]
+FAS = IAM + "access_forward_access_sessions.html"
+PERIMETER = IAM + "access_policies_data-perimeters.html"
+# PERIMETER's network statement on a bucket policy: Deny unless the corporate range or the company's VPC, AWS services
+# (as themselves, or forwarding a principal's credentials) exempt
+NETWORK_PERIMETER = S("Deny", action="s3:*", resource=ALL, condition={
+    "NotIpAddressIfExists": {"aws:SourceIp": "203.0.113.0/24"},
+    "StringNotEqualsIfExists": {"aws:SourceVpc": "vpc-111bbb22"},
+    "BoolIfExists": {"aws:PrincipalIsAWSService": "false", "aws:ViaAWSService": "false"},
+})  # fmt: skip
+TRAIL = f"arn:aws:cloudtrail:eu-west-1:{ACCT}:trail/org-trail"
 
 CASES: list[tuple[str, str, list[dict], str, dict[str, str]]] = [
     # -- request properties: any caller meets them, a Deny on them removes nobody -------------------------------
@@ -92,6 +118,28 @@ CASES: list[tuple[str, str, list[dict], str, dict[str, str]]] = [
     ("deny-other-signature-versions-removes-anonymous", "https://docs.aws.amazon.com/AmazonS3/latest/API/bucket-policy-s3-sigv4-conditions.html",
      [S(), S("Deny", condition={"StringNotEquals": {"s3:signatureversion": "AWS4-HMAC-SHA256"}})], "read",
      {AUTH: SURE}),
+    # -- service route: an anonymous request is never forwarded by a service (FAS); a signed-in caller chooses ----
+    # the network perimeter with its ViaAWSService exception: anonymous callers (aws:ViaAWSService false) are denied
+    # outside the company's networks, so no one reaches the bucket anonymously but through them; a signed-in caller
+    # can still call through a service that forwards its credentials (the exception's purpose), so stays
+    ("perimeter-with-service-route-exception-leaves-networks", PERIMETER, [S(), NETWORK_PERIMETER], "read",
+     {"aws-network:203.0.113.0/24": SURE, "aws-network:vpc-111bbb22": SURE, AUTH: SURE}),
+    # aws:ViaAWSService is true only on a service's request with a principal's credentials: never anonymous
+    ("via-service-allow-is-any-authenticated", KEYS + "#condition-keys-viaawsservice",
+     [S(condition={"Bool": {"aws:ViaAWSService": "true"}})], "read", {AUTH: SURE}),
+    ("via-service-allow-keeps-another-account", KEYS + "#condition-keys-viaawsservice",
+     [S(principal={"AWS": OUTSIDE}, condition={"Bool": {"aws:ViaAWSService": "true"}})], "read",
+     {OUTSIDE_ROOT: SURE}),
+    # aws:ViaAWSService is always in the request context, false on a direct call: a Deny on false (no IfExists)
+    # shuts anonymous callers out, a signed-in caller can call through a service
+    ("deny-direct-calls-removes-anonymous", KEYS + "#condition-keys-viaawsservice",
+     [S(), S("Deny", condition={"Bool": {"aws:ViaAWSService": "false"}})], "read", {AUTH: SURE}),
+    # aws:CalledVia is present only on requests a service makes with a principal's credentials (FAS)
+    ("called-via-athena-is-any-authenticated", KEYS + "#condition-keys-calledvia",
+     [S(condition={"ForAnyValue:StringEquals": {"aws:CalledVia": "athena.amazonaws.com"}})], "read", {AUTH: SURE}),
+    ("called-via-first-is-any-authenticated", FAS,
+     [S(condition={"StringEquals": {"aws:CalledViaFirst": "cloudformation.amazonaws.com"}})], "read",
+     {AUTH: SURE}),
     # -- part of the dataset: a finding at full severity, not a condition ---------------------------------------
     ("existing-object-tag-is-part-of-the-data", TAGS,
      [S(condition={"StringEquals": {"s3:ExistingObjectTag/classification": "public"}})], "read", {PUBLIC: SURE}),
@@ -145,6 +193,12 @@ def test_grant_records_the_family_that_decided(aws: Any) -> None:
     """A grant under aws:SecureTransport records the key, its family and how it was decided."""
     families = _decided(aws, [S(condition={"Bool": {"aws:SecureTransport": "true"}})], PUBLIC)
     assert families == {"aws:SecureTransport": "request-property"}
+
+
+def test_service_route_grant_records_its_family(aws: Any) -> None:
+    """A grant to signed-in callers under aws:ViaAWSService records the service-route family (FAS)."""
+    families = _decided(aws, [S(condition={"Bool": {"aws:ViaAWSService": "true"}})], AUTH)
+    assert families == {"aws:ViaAWSService": "service-route"}
 
 
 def test_data_part_grant_says_which_part(aws: Any) -> None:

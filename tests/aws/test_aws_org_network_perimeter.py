@@ -7,9 +7,10 @@ https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_
 organisation's IAM principals only, never anyone outside it nor anonymous callers), PERIMETER =
 https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_data-perimeters.html
 (the network perimeter: Deny unless ``aws:SourceIp`` is the corporate range or ``aws:SourceVpc`` / ``aws:SourceVpce``
-the company's, AWS services exempt by ``aws:PrincipalIsAWSService`` and ``aws:ViaAWSService``; the cases here keep
-the first exemption only, since seenby counts ``aws:ViaAWSService`` as the caller's choice, which keeps every
-reader), KEYS =
+the company's, AWS services exempt by ``aws:PrincipalIsAWSService`` and ``aws:ViaAWSService``; most cases here keep
+the first exemption only; with the second, a signed-in caller can still call through a service that forwards its
+credentials, while an anonymous request never is one: ``aws:ViaAWSService`` false), FAS =
+https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html, KEYS =
 https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html.
 
 A perimeter never removes the callers through its network: they are the audience (``aws-network:…``), so a public
@@ -29,7 +30,7 @@ from seenby.explain import Answer, LayerKind, LayerStatus, explain
 from seenby.graph.build import build_graph
 from seenby.model import AccessLevel
 from seenby.policies import evaluate
-from tests.aws.cases import ACCT, COND, MGMT, ORG, ORG_NODE, OTHER, OTHER_ROOT, OUTSIDE, PUBLIC, SURE, S
+from tests.aws.cases import ACCT, AUTH, COND, MGMT, ORG, ORG_NODE, OTHER, OTHER_ROOT, OUTSIDE, PUBLIC, SURE, S
 
 ROOT_ID = "r-ab12"
 RANGE, ENDPOINT, VPC = "203.0.113.0/24", "vpce-1a2b3c4d", "vpc-111bbb22"
@@ -58,6 +59,10 @@ SCP_ANY_ACTION_BY_RANGE = {"Version": "2012-10-17", "Statement": [
 # OTHER confined to the range (FullAWSAccess stays attached at each level, as an Allow is needed at every level)
 OTHER_CONFINED = ((SCP_FULL_ACCESS, (ROOT_ID,)), (SCP_FULL_ACCESS, (OTHER,)), (SCP_ANY_ACTION_BY_RANGE, (OTHER,)))
 BY_ENDPOINT = _deny_outside({"StringNotEqualsIfExists": {"aws:SourceVpce": ENDPOINT}})
+# PERIMETER's statement as published, both service exemptions: BoolIfExists on aws:ViaAWSService too
+BY_RANGE_VIA_SERVICE = _deny_outside({"NotIpAddressIfExists": {"aws:SourceIp": RANGE}},
+                                     extra={"BoolIfExists": {"aws:PrincipalIsAWSService": "false",
+                                                             "aws:ViaAWSService": "false"}})  # fmt: skip
 # the perimeter with the data-perimeter examples' exception on a resource tag: undecided when the tags are unread
 TAG_EXCEPTION = {"StringNotEqualsIfExists": {"aws:ResourceTag/dp:exclude:network": "true"}}
 BY_RANGE_TAG_EXCEPTION = _deny_outside({"NotIpAddressIfExists": {"aws:SourceIp": RANGE}}, extra=TAG_EXCEPTION)
@@ -92,6 +97,11 @@ CASES = [
     ("rcp-source-ip-leaves-the-range", PUBLIC_READ, ((BY_RANGE, (ROOT_ID,)),), (), None, {NET_RANGE: SURE}),
     # RCPS + PERIMETER + KEYS#condition-keys-sourcevpce: only callers through the owner's endpoint
     ("rcp-source-vpce-leaves-the-endpoint", PUBLIC_READ, ((BY_ENDPOINT, (ACCT,)),), (), None, {NET_ENDPOINT: SURE}),
+    # RCPS + PERIMETER + FAS + KEYS#condition-keys-viaawsservice: an anonymous request is never forwarded by a
+    # service (aws:ViaAWSService false), so the exemption lets no anonymous caller out of the range; a signed-in
+    # caller can call through a service that forwards its credentials
+    ("rcp-via-service-exemption-leaves-the-range", PUBLIC_READ, ((BY_RANGE_VIA_SERVICE, (ROOT_ID,)),), (), None,
+     {NET_RANGE: SURE, AUTH: SURE}),
     # RCPS: the RCPs of the bucket's account apply, not another member account's
     ("rcp-of-another-account-unchanged", PUBLIC_READ, ((BY_RANGE, (OTHER,)),), (), None, {PUBLIC: SURE}),
     # RCPS: RCPFullAWSAccess alone changes nothing

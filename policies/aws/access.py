@@ -48,6 +48,7 @@ from seenby.policies.aws.org import Directory
 __all__ = [
     "ALLOWED",
     "NOT_ALLOWED",
+    "BoundaryMemo",
     "IdentityMemo",
     "IdentityMode",
     "Outcome",
@@ -279,6 +280,52 @@ class IdentityMemo:
         return outcome
 
 
+class BoundaryMemo:
+    """The permissions-boundary layer, decided once for all resources its statements treat alike.
+
+    A boundary is evaluated alone and without a caller (:func:`_boundary_outcome`), so its outcome
+    depends only on the document, the action, the request context and, through
+    :func:`~.evaluate.resource_applies`, the answers of its Resource elements for the resource.  Its
+    evidence quotes statements, never the resource or the entity, so roles sharing one boundary
+    document share its outcomes: they are kept under (document, action, context, those answers).
+    A boundary missing from the snapshot names the entity and is not kept.
+    """
+
+    def __init__(self) -> None:
+        self._statements: dict[tuple[int, str], tuple[PolicyDocument, tuple[Statement, ...]]] = {}
+        self._outcomes: dict[tuple[object, ...], tuple[PolicyDocument, RequestContext, Outcome]] = {}
+
+    def _by_resource(self, boundary: PolicyDocument, action: str) -> tuple[Statement, ...]:
+        """One statement for each Resource element (not ``*``) of a boundary statement applying to ``action``."""
+        key = (id(boundary), action)
+        hit = self._statements.get(key)
+        if hit is not None and hit[0] is boundary:
+            return hit[1]
+        chosen: dict[tuple[object, ...], Statement] = {}
+        for st in boundary.statements_for(action):
+            if st.resources is not None and st.resources != ("*",):
+                chosen.setdefault((st.resources, st.not_resource, st.effect), st)
+        statements = tuple(chosen.values())
+        self._statements[key] = (boundary, statements)
+        return statements
+
+    def outcome(self, entity: Entity, request: Request) -> Outcome:
+        """:func:`_boundary_outcome` of ``entity`` for ``request``."""
+        boundary = entity.boundary
+        if entity.boundary_arn is None or boundary is None:
+            return _boundary_outcome(entity, request)
+        ctx = request.context
+        statements = self._by_resource(boundary, request.action)
+        signature = tuple(resource_applies(st, request.resource, ctx) for st in statements)
+        key = (id(boundary), request.action, id(ctx), signature)
+        hit = self._outcomes.get(key)
+        if hit is not None and hit[0] is boundary and hit[1] is ctx:
+            return hit[2]
+        outcome = _boundary_outcome(entity, request)
+        self._outcomes[key] = (boundary, ctx, outcome)
+        return outcome
+
+
 def _names_itself(hit: Hit, candidate: Candidate) -> bool:
     refs = hit.statement.principals or ()
     return any(r.type is PrincipalType.ARN and r.value == candidate.arn for r in refs)
@@ -295,12 +342,14 @@ def resource_and_identity(
     entity: Entity | None = None,
     extra_resource_allows: Sequence[Outcome] = (),
     resource_required: bool = False,
+    boundaries: BoundaryMemo | None = None,
 ) -> Outcome:
     """Combine a resource-based layer with the caller's identity side (see the module docstring).
 
     ``extra_resource_allows`` are other resource-side grants (S3 ACL grants).
     ``resource_required``: the resource policy must allow the caller itself or
-    delegate to its account (KMS key policies, role trust policies).
+    delegate to its account (KMS key policies, role trust policies).  ``boundaries``: the snapshot's
+    :class:`BoundaryMemo`, which decides ``entity``'s permissions boundary once per resource it treats alike.
     """
     decision = evaluate_policies(resource_docs, request, candidate)
     if decision.verdict is Verdict.DENY:
@@ -324,7 +373,8 @@ def resource_and_identity(
             itself = _names_itself(direct, candidate)
             capped = not itself or (entity.kind is EntityKind.ROLE and candidate.arn == entity.arn)
             if capped:
-                direct_o = conjoin(direct_o, _boundary_outcome(entity, request))
+                memo = boundaries if boundaries is not None else BoundaryMemo()
+                direct_o = conjoin(direct_o, memo.outcome(entity, request))
         if resource_required:
             result = disjoin(direct_o, conjoin(delegated_o, identity_side))
         else:

@@ -65,8 +65,8 @@ class AwsMemo:
       grouped by what decides them (:meth:`.s3.BucketEvaluator.action_groups`);
     * ``org_documents``: the SCPs or RCPs that apply to an account, whose networks make candidates
       (:mod:`.perimeter`), by ("scp" | "rcp", organisation, account);
-    * ``boundaries``: permissions-boundary outcomes where a resource policy's Allow names a capped
-      principal (:class:`~.access.BoundaryMemo`).
+    * ``boundaries``: permissions-boundary outcomes (:class:`~.access.BoundaryMemo`), on the identity side
+      and where a resource policy's Allow names a capped principal: the one ``identities`` uses.
     """
 
     org_shape: OrgPolicyShape
@@ -82,6 +82,11 @@ class AwsMemo:
     context_free: dict[tuple[int, str], tuple[Entity, bool]] = field(default_factory=dict)
     org_documents: dict[tuple[object, ...], tuple[PolicyDocument, ...]] = field(default_factory=dict)
     boundaries: BoundaryMemo = field(default_factory=BoundaryMemo)
+
+    def __post_init__(self) -> None:
+        if self.identities.boundaries is not self.boundaries:
+            # one boundary memo for the identity side and the resource side (``identities`` passed in: its own)
+            object.__setattr__(self, "boundaries", self.identities.boundaries)
 
     @staticmethod
     def of(directory: Directory) -> AwsMemo:

@@ -12,8 +12,9 @@ Each shortcut skips work whose answer cannot change a grant:
 * a permissions boundary capping a resource policy's Allow (same account, a role named by its ARN:
   https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html and
   https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html) is decided once per boundary
-  document, action, request context and the answers of its Resource elements for the resource
-  (:class:`~seenby.policies.aws.access.BoundaryMemo`).
+  document, action, request context (left out when none of its statements for the action has a Condition or a
+  policy variable) and the answers of its Resource elements for the resource
+  (:class:`~seenby.policies.aws.access.BoundaryMemo`), on the resource side and the identity side alike.
 
 The checks run every (bucket, candidate, action) of the telemetry example, a small synthetic organisation, and an
 account whose identity policies read the bucket's tags, against the plain evaluation of the same request.
@@ -260,3 +261,13 @@ def test_a_shared_boundary_is_decided_per_bucket(snapshots: dict[str, Snapshot])
         ("etl-a", "prod"): everything, ("etl-b", "prod"): everything,
         ("etl-a", "dev"): {"s3:GetObject"}, ("etl-b", "dev"): {"s3:GetObject"},
     }  # fmt: skip
+
+
+def test_roles_bounded_by_one_managed_policy_share_its_document(snapshots: dict[str, Snapshot]) -> None:
+    """The boundary document of an account's managed policy is made once for every entity it bounds, so the
+    boundary memo decides it once for all of them."""
+    world = AwsWorld.build(snapshots["bounded"])
+    a = world.entity("arn:aws:iam::111122223333:role/etl-a")
+    b = world.entity("arn:aws:iam::111122223333:role/etl-b")
+    assert a is not None and b is not None and a.boundary is not None
+    assert a.boundary is b.boundary and a.boundary.source == BOUNDARY

@@ -48,6 +48,7 @@ from seenby.policies.aws.org import Directory
 __all__ = [
     "ALLOWED",
     "NOT_ALLOWED",
+    "BoundaryMemo",
     "IdentityMemo",
     "IdentityMode",
     "Outcome",
@@ -189,12 +190,15 @@ def _boundary_outcome(entity: Entity, request: Request) -> Outcome:
     return from_decision(evaluate_policies([entity.boundary], request))
 
 
-def identity_outcome(entity: Entity, request: Request, *, own_allows_only: bool = False) -> Outcome:
+def identity_outcome(
+    entity: Entity, request: Request, *, own_allows_only: bool = False, boundaries: BoundaryMemo | None = None
+) -> Outcome:
     """What ``entity``'s identity policies (and its boundary) say about ``request``.
 
     Denies of a user's groups apply to the user.  ``own_allows_only``: count only
     Allows of the entity's own policies (a user allowed only through a group is
-    reached through its MEMBER_OF edge instead).
+    reached through its MEMBER_OF edge instead).  ``boundaries``: a :class:`BoundaryMemo`
+    that decides the boundary (the same outcome, shared with other entities and resources).
     """
     all_docs = entity.all_policies()
     decision = evaluate_policies(all_docs, request)
@@ -230,7 +234,8 @@ def identity_outcome(entity: Entity, request: Request, *, own_allows_only: bool 
         )
     if not outcome.allows:
         return outcome
-    return conjoin(outcome, _boundary_outcome(entity, request))
+    boundary = boundaries.outcome(entity, request) if boundaries is not None else _boundary_outcome(entity, request)
+    return conjoin(outcome, boundary)
 
 
 class IdentityMemo:
@@ -240,10 +245,12 @@ class IdentityMemo:
     resource only through its Resource element (:func:`~.evaluate.resource_applies`); a
     Resource of ``*`` treats every resource alike.  The evidence quotes statements, never the
     resource, so the outcome is the same for every resource with the same answers: it is kept
-    under (entity, action, context, those answers).
+    under (entity, action, context, those answers).  ``boundaries`` decides the entities' permissions
+    boundaries (shared by the roles that have the same one).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, boundaries: BoundaryMemo | None = None) -> None:
+        self.boundaries = boundaries if boundaries is not None else BoundaryMemo()
         self._statements: dict[tuple[int, str], tuple[Entity, tuple[Statement, ...]]] = {}
         self._outcomes: dict[tuple[object, ...], tuple[Entity, RequestContext, Outcome]] = {}
 
@@ -274,8 +281,59 @@ class IdentityMemo:
         hit = self._outcomes.get(key)
         if hit is not None and hit[0] is entity and hit[1] is ctx:
             return hit[2]
-        outcome = identity_outcome(entity, request, own_allows_only=own_allows_only)
+        outcome = identity_outcome(entity, request, own_allows_only=own_allows_only, boundaries=self.boundaries)
         self._outcomes[key] = (entity, ctx, outcome)
+        return outcome
+
+
+class BoundaryMemo:
+    """The permissions-boundary layer, decided once for all requests it treats alike.
+
+    A boundary is evaluated alone and without a caller (:func:`_boundary_outcome`), so its outcome
+    depends only on the document, the action, the request context and, through
+    :func:`~.evaluate.resource_applies`, the answers of its Resource elements for the resource.  Only a
+    Condition block and a policy variable in a Resource element read the context (:mod:`.evaluate`):
+    when no statement applying to the action has either, the context is left out of the key.  The
+    evidence quotes statements, never the resource or the entity, so roles sharing one boundary document
+    share its outcomes: they are kept under (document, action, context if read, those answers).  A
+    boundary missing from the snapshot names the entity and is not kept.
+    """
+
+    def __init__(self) -> None:
+        self._statements: dict[tuple[int, str], tuple[PolicyDocument, tuple[Statement, ...], bool]] = {}
+        self._outcomes: dict[tuple[object, ...], tuple[PolicyDocument, RequestContext | None, Outcome]] = {}
+
+    def _shape(self, boundary: PolicyDocument, action: str) -> tuple[tuple[Statement, ...], bool]:
+        """One statement for each Resource element (not ``*``) of a boundary statement applying to ``action``,
+        and whether any of those statements reads the request context."""
+        key = (id(boundary), action)
+        hit = self._statements.get(key)
+        if hit is not None and hit[0] is boundary:
+            return hit[1], hit[2]
+        applying = boundary.statements_for(action)
+        chosen: dict[tuple[object, ...], Statement] = {}
+        for st in applying:
+            if st.resources is not None and st.resources != ("*",):
+                chosen.setdefault((st.resources, st.not_resource, st.effect), st)
+        statements = tuple(chosen.values())
+        reads_context = any(st.condition or st.resource_variables for st in applying)
+        self._statements[key] = (boundary, statements, reads_context)
+        return statements, reads_context
+
+    def outcome(self, entity: Entity, request: Request) -> Outcome:
+        """:func:`_boundary_outcome` of ``entity`` for ``request``."""
+        boundary = entity.boundary
+        if entity.boundary_arn is None or boundary is None:
+            return _boundary_outcome(entity, request)
+        statements, reads_context = self._shape(boundary, request.action)
+        ctx = request.context if reads_context else None
+        signature = tuple(resource_applies(st, request.resource, request.context) for st in statements)
+        key = (id(boundary), request.action, id(ctx), signature)
+        hit = self._outcomes.get(key)
+        if hit is not None and hit[0] is boundary and hit[1] is ctx:
+            return hit[2]
+        outcome = _boundary_outcome(entity, request)
+        self._outcomes[key] = (boundary, ctx, outcome)
         return outcome
 
 
@@ -295,12 +353,14 @@ def resource_and_identity(
     entity: Entity | None = None,
     extra_resource_allows: Sequence[Outcome] = (),
     resource_required: bool = False,
+    boundaries: BoundaryMemo | None = None,
 ) -> Outcome:
     """Combine a resource-based layer with the caller's identity side (see the module docstring).
 
     ``extra_resource_allows`` are other resource-side grants (S3 ACL grants).
     ``resource_required``: the resource policy must allow the caller itself or
-    delegate to its account (KMS key policies, role trust policies).
+    delegate to its account (KMS key policies, role trust policies).  ``boundaries``: the snapshot's
+    :class:`BoundaryMemo`, which decides ``entity``'s permissions boundary once per resource it treats alike.
     """
     decision = evaluate_policies(resource_docs, request, candidate)
     if decision.verdict is Verdict.DENY:
@@ -324,7 +384,8 @@ def resource_and_identity(
             itself = _names_itself(direct, candidate)
             capped = not itself or (entity.kind is EntityKind.ROLE and candidate.arn == entity.arn)
             if capped:
-                direct_o = conjoin(direct_o, _boundary_outcome(entity, request))
+                memo = boundaries if boundaries is not None else BoundaryMemo()
+                direct_o = conjoin(direct_o, memo.outcome(entity, request))
         if resource_required:
             result = disjoin(direct_o, conjoin(delegated_o, identity_side))
         else:

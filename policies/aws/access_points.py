@@ -137,7 +137,7 @@ def through_access_point(
     identity, mode = ev.identity(c, ap_request, ap_account)
     ap_side = resource_and_identity(
         candidate=c, resource_account=ap_account, resource_docs=[ap.policy] if ap.policy else [],
-        request=ap_request, identity=identity, mode=mode, entity=entity,
+        request=ap_request, identity=identity, mode=mode, entity=entity, boundaries=ev.memo.boundaries,
     )  # fmt: skip
     if not ap_side.allows:
         return ap_side
@@ -148,7 +148,7 @@ def through_access_point(
     )  # fmt: skip
     bucket_side = resource_and_identity(
         candidate=c, resource_account=bucket.account, resource_docs=[bucket.policy] if bucket.policy else [],
-        request=bucket_request, identity=identity, mode=mode, entity=entity,
+        request=bucket_request, identity=identity, mode=mode, entity=entity, boundaries=ev.memo.boundaries,
     )  # fmt: skip
     outcome = conjoin(ap_side, bucket_side)
     if not outcome.allows:

@@ -154,7 +154,15 @@ def _managed_policies(raw: list[Any], source_account: str) -> dict[str, PolicyDo
     return out
 
 
-def _entity(kind: EntityKind, raw: Mapping[str, Any], account: str, managed: Mapping[str, PolicyDocument]) -> Entity:
+def _entity(
+    kind: EntityKind,
+    raw: Mapping[str, Any],
+    account: str,
+    managed: Mapping[str, PolicyDocument],
+    boundaries: dict[str, PolicyDocument],
+) -> Entity:
+    """One user, group or role; ``boundaries``: the account's boundary documents made so far, by policy ARN
+    (one document for every entity a managed policy bounds, as one is for every entity it is attached to)."""
     name_key, id_key, inline_key = {
         EntityKind.USER: ("UserName", "UserId", "UserPolicyList"),
         EntityKind.GROUP: ("GroupName", "GroupId", "GroupPolicyList"),
@@ -189,13 +197,16 @@ def _entity(kind: EntityKind, raw: Mapping[str, Any], account: str, managed: Map
         entity.boundary_arn = boundary["PermissionsBoundaryArn"]
         doc = managed.get(entity.boundary_arn)
         if doc is not None:
-            entity.boundary = PolicyDocument(
-                source=doc.source,
-                kind=EvidenceKind.PERMISSION_BOUNDARY,
-                statements=doc.statements,
-                name=doc.name,
-                raw=doc.raw,
-            )
+            made = boundaries.get(entity.boundary_arn)
+            if made is None:
+                made = boundaries[entity.boundary_arn] = PolicyDocument(
+                    source=doc.source,
+                    kind=EvidenceKind.PERMISSION_BOUNDARY,
+                    statements=doc.statements,
+                    name=doc.name,
+                    raw=doc.raw,
+                )
+            entity.boundary = made
     if kind is EntityKind.USER:
         entity.group_names = [str(g) for g in raw.get("GroupList") or []]
     if kind is EntityKind.ROLE and raw.get("AssumeRolePolicyDocument") is not None:
@@ -209,16 +220,17 @@ def load_account_iam(account: str, document: Mapping[str, Any]) -> AccountIam:
     """Build one account's IAM from its GAAD document."""
     iam = AccountIam(account=account)
     iam.managed = _managed_policies(document.get("Policies") or [], account)
+    boundaries: dict[str, PolicyDocument] = {}
     for raw in document.get("GroupDetailList") or []:
-        e = _entity(EntityKind.GROUP, raw, account, iam.managed)
+        e = _entity(EntityKind.GROUP, raw, account, iam.managed, boundaries)
         iam.groups[e.arn] = e
     by_group_name = {g.name: g for g in iam.groups.values()}
     for raw in document.get("UserDetailList") or []:
-        e = _entity(EntityKind.USER, raw, account, iam.managed)
+        e = _entity(EntityKind.USER, raw, account, iam.managed, boundaries)
         e.groups = [by_group_name[n] for n in e.group_names if n in by_group_name]
         iam.users[e.arn] = e
     for raw in document.get("RoleDetailList") or []:
-        e = _entity(EntityKind.ROLE, raw, account, iam.managed)
+        e = _entity(EntityKind.ROLE, raw, account, iam.managed, boundaries)
         iam.roles[e.arn] = e
     return iam
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from seenby.policies.aws.access import IdentityMemo, Outcome
+from seenby.policies.aws.access import BoundaryMemo, IdentityMemo, Outcome
 from seenby.policies.aws.context import RequestContext
 from seenby.policies.aws.document import PolicyDocument
 from seenby.policies.aws.iam import Entity
@@ -64,7 +64,9 @@ class AwsMemo:
     * ``elements``: each document's Action elements; ``partitions``: the audited S3 actions
       grouped by what decides them (:meth:`.s3.BucketEvaluator.action_groups`);
     * ``org_documents``: the SCPs or RCPs that apply to an account, whose networks make candidates
-      (:mod:`.perimeter`), by ("scp" | "rcp", organisation, account).
+      (:mod:`.perimeter`), by ("scp" | "rcp", organisation, account);
+    * ``boundaries``: permissions-boundary outcomes (:class:`~.access.BoundaryMemo`), on the identity side
+      and where a resource policy's Allow names a capped principal: the one ``identities`` uses.
     """
 
     org_shape: OrgPolicyShape
@@ -79,6 +81,12 @@ class AwsMemo:
     partitions: dict[tuple[object, ...], tuple[int, ...]] = field(default_factory=dict)
     context_free: dict[tuple[int, str], tuple[Entity, bool]] = field(default_factory=dict)
     org_documents: dict[tuple[object, ...], tuple[PolicyDocument, ...]] = field(default_factory=dict)
+    boundaries: BoundaryMemo = field(default_factory=BoundaryMemo)
+
+    def __post_init__(self) -> None:
+        if self.identities.boundaries is not self.boundaries:
+            # one boundary memo for the identity side and the resource side (``identities`` passed in: its own)
+            object.__setattr__(self, "boundaries", self.identities.boundaries)
 
     @staticmethod
     def of(directory: Directory) -> AwsMemo:

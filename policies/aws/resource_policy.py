@@ -326,6 +326,7 @@ class ResourcePolicyEvaluator(Generic[R, P]):
         outcome = resource_and_identity(
             candidate=c, resource_account=res.account, resource_docs=[res.policy] if res.policy else [],
             request=request, identity=identity, mode=mode, entity=self.population.entity_of.get(c.key),
+            boundaries=self.memo.boundaries,
         )  # fmt: skip
         if not outcome.allows:
             return outcome

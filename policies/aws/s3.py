@@ -618,6 +618,7 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
         outcome = resource_and_identity(
             candidate=c, resource_account=key.account, resource_docs=[key.policy], request=request,
             identity=identity, mode=mode, entity=self.population.entity_of.get(c.key), resource_required=True,
+            boundaries=self.memo.boundaries,
         )  # fmt: skip
         self.memo.key_outcomes[cache_key] = (c.context, key.policy, outcome)
         return outcome
@@ -674,6 +675,7 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
         outcome = resource_and_identity(
             candidate=c, resource_account=bucket.account, resource_docs=docs, request=request, identity=identity,
             mode=mode, entity=self.population.entity_of.get(c.key), extra_resource_allows=[acl, object_acl],
+            boundaries=self.memo.boundaries,
         )  # fmt: skip
         if not outcome.allows:
             return outcome

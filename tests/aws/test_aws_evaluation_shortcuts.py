@@ -8,7 +8,13 @@ Each shortcut skips work whose answer cannot change a grant:
   a request only through the caller's identity policies or a resource-side grant that names it (for a KMS key,
   https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html: the key policy must allow);
 * the identity side is decided once per caller when its statements for the action hold no Condition and no policy
-  variable (nothing else of a statement reads the request context).
+  variable (nothing else of a statement reads the request context);
+* a permissions boundary capping a resource policy's Allow (same account, a role named by its ARN:
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html and
+  https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html) is decided once per boundary
+  document, action, request context (left out when none of its statements for the action has a Condition or a
+  policy variable) and the answers of its Resource elements for the resource
+  (:class:`~seenby.policies.aws.access.BoundaryMemo`), on the resource side and the identity side alike.
 
 The checks run every (bucket, candidate, action) of the telemetry example, a small synthetic organisation, and an
 account whose identity policies read the bucket's tags, against the plain evaluation of the same request.
@@ -25,9 +31,9 @@ from typing import Any
 
 import pytest
 
-from seenby.policies.aws.access import identity_outcome
+from seenby.policies.aws.access import BoundaryMemo, Outcome, from_decision, identity_outcome
 from seenby.policies.aws.candidates import Candidate, CandidateKind
-from seenby.policies.aws.evaluate import Request
+from seenby.policies.aws.evaluate import Request, evaluate_policies
 from seenby.policies.aws.iam import IdentityIndex, s3_bucket_name
 from seenby.policies.aws.s3 import ActionSpec, BucketEvaluator, BucketTarget, all_actions, all_specs, load_bucket
 from seenby.policies.aws.world import AwsWorld
@@ -71,6 +77,45 @@ def _tagged(aws: Any) -> Snapshot:
     )
 
 
+BOUNDARY = "arn:aws:iam::111122223333:policy/data-boundary"
+
+
+def _bounded(aws: Any) -> Snapshot:
+    """Two roles without identity policies sharing one permissions boundary, named by every bucket's policy.
+
+    The boundary allows everything on bucket ``prod`` (its Resource element) and ``s3:GetObject`` anywhere tagged
+    ``team=data`` (its Condition reads the bucket's tags), so each bucket gets its own boundary outcome.  ``prod`` is
+    encrypted with a key whose policy names the roles themselves (capped by the boundary too)."""
+    boundary = aws.policy(
+        aws.idstmt(action="s3:*", resource=["arn:aws:s3:::prod", "arn:aws:s3:::prod/*"]),
+        aws.idstmt(action="s3:GetObject", resource="*", condition={"StringEquals": {"aws:ResourceTag/team": "data"}}),
+        aws.idstmt(action=["kms:Decrypt", "kms:GenerateDataKey"], resource="*"),
+    )
+    roles = ("arn:aws:iam::111122223333:role/etl-a", "arn:aws:iam::111122223333:role/etl-b")
+    key_policy = aws.policy(
+        aws.stmt(principal={"AWS": aws.ROOT}, action="kms:*", resource="*"),
+        aws.stmt(principal={"AWS": list(roles)}, action=["kms:Decrypt", "kms:GenerateDataKey"], resource="*"),
+    )
+
+    def bucket(name: str, tags: dict[str, str], **kw: Any) -> dict[str, Any]:
+        actions = ["s3:GetObject", "s3:PutObject", "s3:ListBucket"]
+        grant = aws.stmt(
+            principal={"AWS": list(roles)}, action=actions, resource=[f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"]
+        )
+        return aws.bucket(name, tags=tags, policy=aws.policy(grant), **kw)
+
+    return aws.snapshot(
+        *aws.base(
+            aws.kms_key(key_policy=key_policy),
+            bucket("prod", {"team": "ops"}, encryption=aws.key_arn()),
+            bucket("dev", {"team": "data"}),
+            bucket("other", {"team": "ops"}),
+            roles=(aws.role("etl-a", boundary=BOUNDARY), aws.role("etl-b", boundary=BOUNDARY)),
+            policies=(aws.managed(BOUNDARY, boundary),),
+        )
+    )
+
+
 @pytest.fixture(scope="module")
 def snapshots(aws: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Snapshot]:
     out = tmp_path_factory.mktemp("synth-shortcuts")
@@ -80,6 +125,7 @@ def snapshots(aws: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, S
         "telemetry example": load_snapshot(ROOT / "examples" / "telemetry-incident" / "snapshot.json"),
         "synthetic": load_snapshot(out / "snapshot.json"),
         "tagged": _tagged(aws),
+        "bounded": _bounded(aws),
     }
 
 
@@ -101,7 +147,7 @@ def _requests(snapshot: Snapshot) -> Iterator[tuple[AwsWorld, BucketEvaluator, B
                 yield world, ev, target, c, spec
 
 
-NAMES = ["telemetry example", "synthetic", "tagged"]
+NAMES = ["telemetry example", "synthetic", "tagged", "bounded"]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -167,3 +213,61 @@ def test_a_tag_condition_in_an_identity_policy_is_decided_per_bucket(snapshots: 
         request = Request(action="s3:GetObject", resource=f"{target.arn}/*", context=ev.context(alice, target))
         outcomes[res.name] = ev.identity(alice, request, target.account)[0].allows
     assert outcomes == {"prod": True, "dev": False}
+
+
+def _plain_boundary(world: AwsWorld, c: Candidate, request: Request) -> tuple[object, Outcome] | None:
+    """The boundary document of ``c``'s entity and its plain evaluation for ``request``, or None without one."""
+    entity = world.population.entity_of.get(c.key)
+    if entity is None or entity.boundary is None:
+        return None
+    return entity.boundary, from_decision(evaluate_policies([entity.boundary], request))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_boundary_memo_is_the_plain_boundary_evaluation(snapshots: dict[str, Snapshot], name: str) -> None:
+    """One :class:`BoundaryMemo` shared by every bucket, caller and action answers what evaluating the boundary
+    document for that very request answers."""
+    memo = BoundaryMemo()
+    checked = 0
+    for world, ev, target, c, spec in _requests(snapshots[name]):
+        resource = f"{target.arn}/*" if spec.object_level else target.arn
+        request = Request(action=spec.action, resource=resource, context=ev.context(c, target))
+        plain = _plain_boundary(world, c, request)
+        if plain is None:
+            continue
+        entity = world.population.entity_of[c.key]
+        assert memo.outcome(entity, request) == plain[1], (target.arn, c.key, spec.action)
+        checked += 1
+    assert checked or name in ("telemetry example", "tagged")  # the synthetic and bounded ones have boundaries
+
+
+def test_a_shared_boundary_is_decided_per_bucket(snapshots: dict[str, Snapshot]) -> None:
+    """Roles sharing a boundary reach only what it allows on each bucket: everything on ``prod`` (its Resource),
+    ``s3:GetObject`` on the bucket tagged ``team=data`` (its Condition), nothing on ``other``."""
+    world, ev = _evaluator(snapshots["bounded"])
+    reached: dict[tuple[str, str], set[str]] = {}
+    for res in snapshots["bounded"].of_type(TypeName.AWS_S3_BUCKET):
+        target = ev.prepare(load_bucket(res, world.account_level_bpa(res.account)))
+        for c in ev.candidates(target):
+            if not c.key.startswith("arn:aws:iam::111122223333:role/etl-"):
+                continue
+            for spec in all_specs():
+                if spec.action in ("s3:GetObject", "s3:PutObject", "s3:ListBucket"):
+                    o = ev.action_outcome(target.bucket, target.key, c, spec, granting=True)
+                    if o.allows:
+                        reached.setdefault((c.key.rsplit("/", 1)[-1], res.name), set()).add(spec.action)
+    everything = {"s3:GetObject", "s3:PutObject", "s3:ListBucket"}
+    assert reached == {
+        ("etl-a", "prod"): everything, ("etl-b", "prod"): everything,
+        ("etl-a", "dev"): {"s3:GetObject"}, ("etl-b", "dev"): {"s3:GetObject"},
+    }  # fmt: skip
+
+
+def test_roles_bounded_by_one_managed_policy_share_its_document(snapshots: dict[str, Snapshot]) -> None:
+    """The boundary document of an account's managed policy is made once for every entity it bounds, so the
+    boundary memo decides it once for all of them."""
+    world = AwsWorld.build(snapshots["bounded"])
+    a = world.entity("arn:aws:iam::111122223333:role/etl-a")
+    b = world.entity("arn:aws:iam::111122223333:role/etl-b")
+    assert a is not None and b is not None and a.boundary is not None
+    assert a.boundary is b.boundary and a.boundary.source == BOUNDARY

@@ -148,10 +148,22 @@ def _json(gated: GateResult, verdict: Verdict, options: RenderOptions) -> str:
 
 def _terraform(gated: GateResult, fingerprint: str, address: str, type_: str) -> str | None:
     from seenby.fix.model import Fix
-    from seenby.reports.fix_commands import terraform_snippet
+    from seenby.reports.fix_commands import Placement, terraform_snippet
+
+    index = gated.planned.index
+
+    def read(resource: str, name: str | None) -> tuple[str, str] | None:
+        origin = index.resources.get(resource) if name is None else index.reads.get((resource, name))
+        return None if origin is None else (origin.address, origin.type)
+
+    def member(resource: str, role: str, principal: str) -> tuple[str, str] | None:
+        origin = index.members.get((resource, role, principal))
+        return None if origin is None else (origin.address, origin.type)
 
     outcome = next((f.fix for f in gated.result.findings if f.fingerprint == fingerprint), None)
-    return terraform_snippet(outcome, address, type_) if isinstance(outcome, Fix) else None
+    if not isinstance(outcome, Fix):
+        return None
+    return terraform_snippet(outcome, address, type_, Placement(read=read, member=member))
 
 
 def _with_fixes(gated: GateResult, rules: object, failing: tuple[Finding, ...]) -> GateResult:

@@ -238,3 +238,23 @@ def test_a_change_without_terraform_rendering_says_so_and_points_to_its_patch():
     assert "apply the JSON Patch fix.changes[0].patch" in snippet
     assert "projectOwner:corp-analytics (roles/storage.legacyBucketOwner)" in snippet
     assert 'resource "' not in snippet
+
+
+def test_table_and_markdown_print_the_snippet_beside_the_failing_finding(tmp_path):
+    """Issue 19 item 5: the gate's table and Markdown headers print each failing finding's Terraform snippet
+    under the new findings, naming its address."""
+    plan = _public_read_acl(_bucket()).write(tmp_path / "plan.json")
+    rules = _nobody(tmp_path)
+
+    def run(fmt: str) -> str:
+        result = CliRunner().invoke(cli, ["gate", plan, "--rules", str(rules), "--fail-on", "high", "--fix",
+                                          "--format", fmt, "-q"])
+        assert result.exit_code == 1, result.output
+        return result.stdout
+
+    table, markdown = run("table"), run("markdown")
+
+    assert ("proven fix of SB001 on arn:aws:s3:::corp-pub at aws_s3_bucket_acl.data (Terraform):\n"
+            '    resource "aws_s3_bucket_acl" "data" {\n') in table
+    assert ('at `aws_s3_bucket_acl.data`:\n\n```hcl\nresource "aws_s3_bucket_acl" "data" {\n'
+            '  # aws_s3_bucket_acl.data: the other arguments as they are\n  acl = "private"\n}\n```') in markdown

@@ -323,8 +323,15 @@ def _name(address: str, type_: str) -> str:
     return address.rsplit(f"{type_}.", 1)[-1].split("[", 1)[0]
 
 
+def _escaped(text: str) -> str:
+    """JSON text as an HCL literal: ``${`` and ``%{`` start interpolations and directives in HCL strings, so a
+    policy variable such as ``${aws:username}`` is written ``$${aws:username}``
+    (https://developer.hashicorp.com/terraform/language/expressions/strings#escape-sequences)."""
+    return text.replace("${", "$${").replace("%{", "%%{")
+
+
 def _hcl(value: Any) -> str:
-    return json.dumps(value)
+    return _escaped(json.dumps(value))
 
 
 def _head(type_: str, address: str) -> str:
@@ -336,7 +343,7 @@ def _policy_block(change: Change, address: str, type_: str) -> str:
     policy = _policy(change)
     if not policy.get("Statement"):
         return f"# remove {address}: the proven fix leaves its policy with no statement"
-    body = json.dumps(policy, indent=2).replace("\n", "\n  ")
+    body = _escaped(json.dumps(policy, indent=2)).replace("\n", "\n  ")
     return f"{_head(type_, address)}  {argument} = jsonencode({body})\n}}"
 
 

@@ -50,3 +50,27 @@ def test_without_the_bucket_in_the_plan_the_new_block_names_the_bucket(example_r
 
     assert ('resource "aws_s3_bucket_policy" "fix" {\n  bucket = "corp-analytics-exports"\n') in snippet
     assert "the plan has neither it nor the bucket" in snippet
+
+
+def test_policy_variables_are_escaped_so_terraform_does_not_interpolate_them(example_run):
+    """A policy holding ``${aws:username}`` is written ``$${aws:username}`` inside jsonencode (HCL escape
+    sequences, https://developer.hashicorp.com/terraform/language/expressions/strings#escape-sequences)."""
+    from dataclasses import replace
+
+    from seenby.fix.changes import new_document_change
+    from seenby.snapshot import load_snapshots
+
+    from .conftest import SNAPSHOT
+
+    bucket = next(r for r in load_snapshots([SNAPSHOT]).resources if r.id == EXPORTS)
+    statement = {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222233334444:root"}, "Action": "s3:GetObject",
+                 "Resource": f"{EXPORTS}/home/${{aws:username}}/*"}
+    change = new_document_change(kind=ChangeKind.ACL_TO_POLICY, resource=bucket, read="policy", summary="test",
+                                 document={"Policy": json.dumps({"Version": "2012-10-17", "Statement": [statement]})},
+                                 api="s3:GetBucketPolicy")
+    fix = replace(_acl_to_policy(example_run), changes=(change,))
+
+    snippet = terraform_snippet(fix, "aws_s3_bucket_policy.exports", "aws_s3_bucket_policy")
+
+    assert '"Resource": "arn:aws:s3:::corp-analytics-exports/home/$${aws:username}/*"' in snippet
+    assert "/${aws" not in snippet

@@ -67,6 +67,17 @@ def _new_rows(gated: GateResult) -> list[tuple[Finding, str]]:
     return out
 
 
+def _terraform_fixes(gated: GateResult) -> list[tuple[Finding, str, str]]:
+    """(finding, Terraform address, HCL snippet) of each new finding with a proven fix (gate --fix)."""
+    out = []
+    for f, address in _new_rows(gated):
+        origin = gated.origins.get(f.fingerprint)
+        snippet = _terraform(gated, f.fingerprint, origin.address, origin.type) if origin is not None else None
+        if snippet:
+            out.append((f, address, snippet))
+    return out
+
+
 def _apart(gated: GateResult) -> dict[str, int]:
     from seenby.gate import Status
 
@@ -94,6 +105,9 @@ def _markdown_header(gated: GateResult, verdict: Verdict) -> str:
             where = f"`{clean(address)}`" if address else "—"
             out.append(f"| {f.severity.value} | {f.rule_id} | `{clean(f.dataset.id)}` | {where} |")
         out.append("")
+    for f, address, snippet in _terraform_fixes(gated):
+        out += [f"Proven fix of {f.rule_id} on `{clean(f.dataset.id)}` at `{clean(address)}`:", "", "```hcl",
+                snippet.replace("```", "` ` `"), "```", ""]
     out += [f"> {clean(n)}" for n in gated.planned.notes]
     if gated.planned.not_judged:
         out.append(f"> not judged (these can open data; review them by hand): {clean(_not_judged(gated))}")
@@ -109,6 +123,9 @@ def _table_header(gated: GateResult, verdict: Verdict) -> str:
         lines.append("new findings of this plan:")
         lines += [f"  {f.severity.value:<9} {f.rule_id}  {clean(f.dataset.id)}  {clean(address) or '-'}"
                   for f, address in rows]
+    for f, address, snippet in _terraform_fixes(gated):
+        lines.append(f"proven fix of {f.rule_id} on {clean(f.dataset.id)} at {clean(address)} (Terraform):")
+        lines += [f"    {clean(line)}" for line in snippet.splitlines()]
     lines += [f"note: {clean(n)}" for n in gated.planned.notes]
     if gated.planned.not_judged:
         lines.append(f"not judged (these can open data; review them by hand): {clean(_not_judged(gated))}")
@@ -148,10 +165,22 @@ def _json(gated: GateResult, verdict: Verdict, options: RenderOptions) -> str:
 
 def _terraform(gated: GateResult, fingerprint: str, address: str, type_: str) -> str | None:
     from seenby.fix.model import Fix
-    from seenby.reports.fix_commands import terraform_snippet
+    from seenby.reports.fix_commands import Placement, terraform_snippet
+
+    index = gated.planned.index
+
+    def read(resource: str, name: str | None) -> tuple[str, str] | None:
+        origin = index.resources.get(resource) if name is None else index.reads.get((resource, name))
+        return None if origin is None else (origin.address, origin.type)
+
+    def member(resource: str, role: str, principal: str) -> tuple[str, str] | None:
+        origin = index.members.get((resource, role, principal))
+        return None if origin is None else (origin.address, origin.type)
 
     outcome = next((f.fix for f in gated.result.findings if f.fingerprint == fingerprint), None)
-    return terraform_snippet(outcome, address, type_) if isinstance(outcome, Fix) else None
+    if not isinstance(outcome, Fix):
+        return None
+    return terraform_snippet(outcome, address, type_, Placement(read=read, member=member))
 
 
 def _with_fixes(gated: GateResult, rules: object, failing: tuple[Finding, ...]) -> GateResult:

@@ -22,11 +22,8 @@ account whose identity policies read the bucket's tags, against the plain evalua
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -39,18 +36,10 @@ from seenby.policies.aws.s3 import ActionSpec, BucketEvaluator, BucketTarget, al
 from seenby.policies.aws.world import AwsWorld
 from seenby.registry import TypeName
 from seenby.snapshot import Snapshot, load_snapshot
+from tests.synth import load_synth
 
 ROOT = Path(__file__).resolve().parents[2]
 _KMS_ACTIONS = ("kms:Decrypt", "kms:GenerateDataKey", "kms:PutKeyPolicy")
-
-
-def _synth() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("seenby_bench_synth_shortcuts", ROOT / "benchmarks" / "synth.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 def _tagged(aws: Any) -> Snapshot:
@@ -119,7 +108,7 @@ def _bounded(aws: Any) -> Snapshot:
 @pytest.fixture(scope="module")
 def snapshots(aws: Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Snapshot]:
     out = tmp_path_factory.mktemp("synth-shortcuts")
-    synth = _synth()
+    synth = load_synth()
     synth.generate(synth.Sizes(people=200, datasets=160, accounts=3, projects=2), seed=11, out=out)
     return {
         "telemetry example": load_snapshot(ROOT / "examples" / "telemetry-incident" / "snapshot.json"),

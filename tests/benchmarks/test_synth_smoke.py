@@ -5,34 +5,21 @@ Timing is measured by ``benchmarks/run.py``, never asserted here.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from seenby.audit import audit
 from seenby.config import load_rules
 from seenby.snapshot import load_snapshot
-
-_SYNTH = Path(__file__).resolve().parents[2] / "benchmarks" / "synth.py"
-
-
-def _synth() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("seenby_bench_synth", _SYNTH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+from tests.synth import load_synth
 
 
 @pytest.fixture(scope="module")
 def organisation(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synth")
-    synth = _synth()
+    synth = load_synth()
     # small enough for CI, large enough that every kind of exposure is injected at least once
     synth.generate(synth.Sizes(people=600, datasets=640, accounts=4, projects=3), seed=7, out=out)
     return out
@@ -75,7 +62,7 @@ def test_well_scoped_datasets_have_no_findings(organisation: Path, findings: dic
 
 def test_generation_is_deterministic(organisation: Path, tmp_path: Path) -> None:
     """The same sizes and seed write byte-identical files."""
-    synth = _synth()
+    synth = load_synth()
     synth.generate(synth.Sizes(people=600, datasets=640, accounts=4, projects=3), seed=7, out=tmp_path)
     for name in ("snapshot.json", "rules.yaml", "expected.json"):
         assert (tmp_path / name).read_bytes() == (organisation / name).read_bytes(), name

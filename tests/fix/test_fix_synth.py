@@ -4,10 +4,7 @@ declared member) on S and on randomly generated synthetic organisations."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,25 +13,15 @@ from hypothesis import strategies as st
 from seenby import api
 from seenby.fix import Fix, apply_changes, find_fixes
 from seenby.fix.apply import apply_fixes
+from tests.synth import load_synth
 
 from .proofs import held_by, reach
-
-_SYNTH = Path(__file__).resolve().parents[2] / "benchmarks" / "synth.py"
-
-
-def _synth() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("seenby_bench_synth_fix", _SYNTH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def organisation_s(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("synth-s")
-    synth = _synth()
+    synth = load_synth()
     synth.generate(synth.SIZES["S"], seed=1, out=out)
     return out
 
@@ -86,7 +73,7 @@ def _never_widens_nor_cuts_off(
 def test_a_proven_fix_never_widens_on_random_synthetic_organisations(seed, tmp_path_factory):
     """Property (hypothesis) on randomly generated synthetic organisations (benchmarks/synth.py, a random seed):
     each proven fix, applied alone, widens no dataset's audience and cuts off no declared member."""
-    synth = _synth()
+    synth = load_synth()
     out = tmp_path_factory.mktemp("synth-random")
     synth.generate(synth.Sizes(people=120, datasets=36, accounts=3, projects=2), seed=seed, out=out)
     snapshot, rules = api.load(out / "snapshot.json"), api.load_rules(out / "rules.yaml")

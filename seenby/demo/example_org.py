@@ -9,7 +9,7 @@ audiences.  What each dataset is meant to show is in README.md beside this file.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -266,107 +266,79 @@ def data_account() -> Resource:
             ],
         ),
     ]
-    return Resource(
-        type=TypeName.AWS_ACCOUNT,
-        id=DATA,
-        name="corp-data",
-        account=DATA,
-        reads={
-            "public_access_block": ok(
-                "s3control:GetPublicAccessBlock",
-                {
-                    "PublicAccessBlockConfiguration": {
-                        "BlockPublicAcls": False,
-                        "IgnorePublicAcls": False,
-                        "BlockPublicPolicy": False,
-                        "RestrictPublicBuckets": True,
-                    }
-                },
-            ),
-            "authorization_details": ok(
-                "iam:GetAccountAuthorizationDetails",
-                {
-                    "UserDetailList": users,
-                    "GroupDetailList": groups,
-                    "RoleDetailList": roles,
-                    "Policies": [managed_policy("ml-training-data-access", DATA, training_read)],
-                },
-            ),
-        },
-    )
+    open_policies = {"BlockPublicAcls": False, "IgnorePublicAcls": False, "BlockPublicPolicy": False,
+                     "RestrictPublicBuckets": True}  # fmt: skip
+    return aws_account(
+        DATA, "corp-data", users=users, groups=groups, roles=roles,
+        policies=[managed_policy("ml-training-data-access", DATA, training_read)], public_access_block=open_policies,
+    )  # fmt: skip
 
 
 def management_account() -> Resource:
     """The management account: no IAM users, only the role AWS Organizations makes, which nobody here may use
     to assume another role.  Its IAM is in the snapshot, as a scan of the organisation reads it (``scan aws
     --org``), so the organisation's trusts resolve to the principals that can actually assume them."""
-    return Resource(
-        type=TypeName.AWS_ACCOUNT,
-        id=MGMT,
-        name="corp-management",
-        account=MGMT,
-        reads={
-            "public_access_block": absent("s3control:GetPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration"),
-            "authorization_details": ok(
-                "iam:GetAccountAuthorizationDetails",
-                {
-                    "UserDetailList": [],
-                    "GroupDetailList": [],
-                    "RoleDetailList": [org_access_role(MGMT)],
-                    "Policies": [],
-                },
-            ),
-        },
-    )
+    return aws_account(MGMT, "corp-management", roles=[org_access_role(MGMT)])
 
 
 def analytics_account() -> Resource:
-    return Resource(
-        type=TypeName.AWS_ACCOUNT,
-        id=ANALYTICS,
-        name="corp-analytics",
-        account=ANALYTICS,
-        reads={
-            "public_access_block": absent("s3control:GetPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration"),
-            "authorization_details": ok(
-                "iam:GetAccountAuthorizationDetails",
-                {
-                    "UserDetailList": [],
-                    "GroupDetailList": [],
-                    "RoleDetailList": [
-                        org_access_role(ANALYTICS),
-                        role(
-                            ANALYTICS,
-                            "analyst",
-                            policy(
-                                {
-                                    "Effect": "Allow",
-                                    "Principal": {"AWS": f"arn:aws:iam::{ANALYTICS}:root"},
-                                    "Action": "sts:AssumeRole",
-                                }
-                            ),
-                            inline=[
-                                (
-                                    "read-exports",
-                                    policy(
-                                        {
-                                            "Effect": "Allow",
-                                            "Action": ["s3:GetObject", "s3:ListBucket"],
-                                            "Resource": [
-                                                "arn:aws:s3:::corp-analytics-exports",
-                                                "arn:aws:s3:::corp-analytics-exports/*",
-                                            ],
-                                        }
-                                    ),
-                                )
-                            ],
+    return aws_account(
+        ANALYTICS,
+        "corp-analytics",
+        roles=[
+            org_access_role(ANALYTICS),
+            role(
+                ANALYTICS,
+                "analyst",
+                policy(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{ANALYTICS}:root"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ),
+                inline=[
+                    (
+                        "read-exports",
+                        policy(
+                            {
+                                "Effect": "Allow",
+                                "Action": ["s3:GetObject", "s3:ListBucket"],
+                                "Resource": [
+                                    "arn:aws:s3:::corp-analytics-exports",
+                                    "arn:aws:s3:::corp-analytics-exports/*",
+                                ],
+                            }
                         ),
-                    ],
-                    "Policies": [],
-                },
+                    )
+                ],
             ),
-        },
+        ],
     )
+
+
+def aws_account(
+    account: str,
+    name: str,
+    *,
+    users: Sequence[dict[str, Any]] = (),
+    groups: Sequence[dict[str, Any]] = (),
+    roles: Sequence[dict[str, Any]] = (),
+    policies: Sequence[dict[str, Any]] = (),
+    public_access_block: dict[str, bool] | None = None,
+) -> Resource:
+    """An account's reads: its IAM (GetAccountAuthorizationDetails) and its Block Public Access, absent unless given."""
+    bpa = (
+        ok("s3control:GetPublicAccessBlock", {"PublicAccessBlockConfiguration": public_access_block})
+        if public_access_block is not None
+        else absent("s3control:GetPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration")
+    )
+    details = {"UserDetailList": list(users), "GroupDetailList": list(groups), "RoleDetailList": list(roles),
+               "Policies": list(policies)}  # fmt: skip
+    return Resource(
+        type=TypeName.AWS_ACCOUNT, id=account, name=name, account=account,
+        reads={"public_access_block": bpa, "authorization_details": ok("iam:GetAccountAuthorizationDetails", details)},
+    )  # fmt: skip
 
 
 def acl(owner_account: str, *extra: dict[str, Any]) -> dict[str, Any]:

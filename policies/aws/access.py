@@ -133,10 +133,17 @@ def conjoin(*outcomes: Outcome) -> Outcome:
     for o in outcomes:
         if o.verdict is Verdict.IMPLICIT_DENY:
             return NOT_ALLOWED
-    evidence = _distinct(e for o in outcomes for e in o.evidence)
-    conditions = [c for o in outcomes for c in o.conditions]
-    verdict = Verdict.CONDITIONAL if any(o.verdict is Verdict.CONDITIONAL for o in outcomes) else Verdict.ALLOW
-    return Outcome(verdict=verdict, evidence=evidence, conditions=_unique(conditions) if conditions else ())
+    # one pass, tuples joined (no generators): conjoin runs for every layer of every request
+    evidence: tuple[Evidence, ...] = ()
+    conditions: tuple[Condition, ...] = ()
+    verdict = Verdict.ALLOW
+    for o in outcomes:
+        evidence += o.evidence
+        if o.conditions:
+            conditions += o.conditions
+        if o.verdict is _CONDITIONAL:
+            verdict = Verdict.CONDITIONAL
+    return Outcome(verdict=verdict, evidence=_distinct(evidence), conditions=_unique(conditions) if conditions else ())
 
 
 def disjoin(*outcomes: Outcome) -> Outcome:
@@ -147,13 +154,23 @@ def disjoin(*outcomes: Outcome) -> Outcome:
     for o in outcomes:
         if o.verdict is Verdict.DENY:
             return o
-    allowing = [o for o in outcomes if o.allows]
-    if not allowing:
-        return NOT_ALLOWED
-    sure = [o for o in allowing if o.verdict is Verdict.ALLOW]
-    if sure:
-        return Outcome(verdict=Verdict.ALLOW, evidence=_distinct(e for o in sure for e in o.evidence))
-    return allowing[0]
+    return _first_allowing(outcomes, NOT_ALLOWED)
+
+
+def _first_allowing(outcomes: Sequence[Outcome], otherwise: Outcome) -> Outcome:
+    """The unconditional Allows of ``outcomes`` as one (their evidence joined), else the first conditional one,
+    else ``otherwise``."""
+    sure: tuple[Evidence, ...] | None = None
+    conditional: Outcome | None = None
+    for o in outcomes:
+        verdict = o.verdict
+        if verdict is _ALLOW:
+            sure = o.evidence if sure is None else sure + o.evidence
+        elif verdict is _CONDITIONAL and conditional is None:
+            conditional = o
+    if sure is not None:
+        return Outcome(verdict=Verdict.ALLOW, evidence=_distinct(sure))
+    return conditional if conditional is not None else otherwise
 
 
 def any_of(*outcomes: Outcome) -> Outcome:
@@ -166,13 +183,10 @@ def any_of(*outcomes: Outcome) -> Outcome:
     An unconditional Allow is preferred; when nothing allows, the first Deny is kept as
     the explanation.
     """
-    allowing = [o for o in outcomes if o.allows]
-    if not allowing:
+    chosen = _first_allowing(outcomes, NOT_ALLOWED)
+    if chosen is NOT_ALLOWED:
         return next((o for o in outcomes if o.verdict is Verdict.DENY), NOT_ALLOWED)
-    sure = [o for o in allowing if o.verdict is Verdict.ALLOW]
-    if sure:
-        return Outcome(verdict=Verdict.ALLOW, evidence=_distinct(e for o in sure for e in o.evidence))
-    return allowing[0]
+    return chosen
 
 
 def _boundary_outcome(entity: Entity, request: Request) -> Outcome:

@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from functools import cache
 from types import MappingProxyType
@@ -322,7 +322,13 @@ class RequestContext:
         """This context plus ``extra`` keys (resource keys of the resource being reached)."""
         values = dict(self.values)
         values.update({k.lower(): v for k, v in extra.items()})
-        return replace(self, values=values)
+        # every key is lower-case and the principal tags are this context's (lowered already): the copy is made
+        # without ``__post_init__``, which would lower them all again (a context is merged per caller and bucket)
+        out = object.__new__(RequestContext)
+        for name in _CONTEXT_FIELDS:
+            object.__setattr__(out, name, getattr(self, name))
+        object.__setattr__(out, "values", MappingProxyType(values))
+        return out
 
     def resolve(self, key: str) -> str | None:
         """The single known value of ``key``, for a policy variable; None if it cannot be resolved."""
@@ -331,6 +337,8 @@ class RequestContext:
             return value.values[0]
         return None
 
+
+_CONTEXT_FIELDS = tuple(f.name for f in fields(RequestContext))
 
 _VARIABLE_RE = re.compile(r"\$\{([^}]*)\}")
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}

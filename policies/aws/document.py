@@ -37,6 +37,7 @@ from seenby.policies.aws.matching import action_matches
 
 __all__ = [
     "Effect",
+    "ParsedStatements",
     "PolicyDocument",
     "PrincipalRef",
     "PrincipalType",
@@ -185,6 +186,10 @@ class PolicyDocument:
         )
 
 
+ParsedStatements = dict[tuple[object, ...], Statement]
+"""Statements parsed so far, for :func:`parse_policy` to share among documents that repeat them."""
+
+
 def _decode(raw: Any, *, source: str) -> Any:
     if isinstance(raw, Mapping):
         return raw
@@ -320,12 +325,15 @@ def parse_policy(
     kind: EvidenceKind,
     name: str | None = None,
     require_principal: bool = False,
+    parsed: ParsedStatements | None = None,
 ) -> PolicyDocument:
     """Parse one policy document (dict, JSON string or URL-encoded JSON string).
 
     ``kind`` says which layer it is (and so the Evidence it yields); identity
     policies and permission boundaries may not name principals, resource, key
-    and trust policies must (``require_principal``).
+    and trust policies must (``require_principal``).  ``parsed``: statements of decoded JSON
+    parsed before, by their text and what their parse depends on; a statement written
+    alike again (the same inline policy on many users) is the same Statement.
     """
     label = f"{source} ({name})" if name else source
     doc = _decode(raw, source=label)
@@ -343,10 +351,28 @@ def parse_policy(
     # policy variables exist only in Version 2012-10-17; without it (2008-10-17 is the default)
     # ${...} is literal text (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html)
     variables = doc.get("Version") == "2012-10-17"
-    statements = tuple(
-        _statement(i, s, source=label, identity=identity, no_principal=no_principal, variables=variables)
-        for i, s in enumerate(statements_raw)
-    )
+    if parsed is None:
+        statements = tuple(
+            _statement(i, s, source=label, identity=identity, no_principal=no_principal, variables=variables)
+            for i, s in enumerate(statements_raw)
+        )
+    else:
+        # a statement's parse depends on its text, place and these flags only (``source`` names errors, and a
+        # statement met before parsed without one); repr is exact for JSON values (their types and key order)
+        made: list[Statement] = []
+        for i, s in enumerate(statements_raw):
+            if type(s) is not dict:  # not decoded JSON: parsed on its own
+                made.append(_statement(i, s, source=label, identity=identity, no_principal=no_principal,
+                                       variables=variables))  # fmt: skip
+                continue
+            key = (repr(s), i, identity, no_principal, variables)
+            st = parsed.get(key)
+            if st is None:
+                st = parsed[key] = _statement(
+                    i, s, source=label, identity=identity, no_principal=no_principal, variables=variables
+                )
+            made.append(st)
+        statements = tuple(made)
     if require_principal:
         for s in statements:
             if s.principals is None:

@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from seenby.model import EvidenceKind, Principal, PrincipalKind, Provider
-from seenby.policies.aws.document import Effect, PolicyDocument, parse_policy
+from seenby.policies.aws.document import Effect, ParsedStatements, PolicyDocument, parse_policy
 from seenby.policies.aws.matching import action_matches, glob_intersects, has_wildcard
 
 __all__ = [
@@ -137,7 +137,9 @@ def _tags(raw: Any) -> dict[str, str]:
     return {str(t["Key"]): str(t.get("Value", "")) for t in raw if isinstance(t, Mapping) and "Key" in t}
 
 
-def _managed_policies(raw: list[Any], source_account: str) -> dict[str, PolicyDocument]:
+def _managed_policies(
+    raw: list[Any], source_account: str, parsed: ParsedStatements | None = None
+) -> dict[str, PolicyDocument]:
     out: dict[str, PolicyDocument] = {}
     for p in raw:
         arn = p.get("Arn")
@@ -150,7 +152,9 @@ def _managed_policies(raw: list[Any], source_account: str) -> dict[str, PolicyDo
             default = next((v for v in versions if v.get("VersionId") == p["DefaultVersionId"]), None)
         if default is None or default.get("Document") is None:
             continue
-        out[arn] = parse_policy(default["Document"], source=arn, kind=EvidenceKind.IDENTITY_POLICY, name=name)
+        out[arn] = parse_policy(
+            default["Document"], source=arn, kind=EvidenceKind.IDENTITY_POLICY, name=name, parsed=parsed
+        )
     return out
 
 
@@ -160,6 +164,7 @@ def _entity(
     account: str,
     managed: Mapping[str, PolicyDocument],
     boundaries: dict[str, PolicyDocument],
+    parsed: ParsedStatements | None = None,
 ) -> Entity:
     """One user, group or role; ``boundaries``: the account's boundary documents made so far, by policy ARN
     (one document for every entity a managed policy bounds, as one is for every entity it is attached to)."""
@@ -184,6 +189,7 @@ def _entity(
                 source=arn,
                 kind=EvidenceKind.IDENTITY_POLICY,
                 name=inline.get("PolicyName") or "inline",
+                parsed=parsed,
             )
         )
     for attached in raw.get("AttachedManagedPolicies") or []:
@@ -211,26 +217,28 @@ def _entity(
         entity.group_names = [str(g) for g in raw.get("GroupList") or []]
     if kind is EntityKind.ROLE and raw.get("AssumeRolePolicyDocument") is not None:
         entity.trust = parse_policy(
-            raw["AssumeRolePolicyDocument"], source=arn, kind=EvidenceKind.TRUST_POLICY, require_principal=True
+            raw["AssumeRolePolicyDocument"], source=arn, kind=EvidenceKind.TRUST_POLICY, require_principal=True,
+            parsed=parsed,
         )
     return entity
 
 
-def load_account_iam(account: str, document: Mapping[str, Any]) -> AccountIam:
-    """Build one account's IAM from its GAAD document."""
+def load_account_iam(account: str, document: Mapping[str, Any], parsed: ParsedStatements | None = None) -> AccountIam:
+    """Build one account's IAM from its GAAD document; ``parsed``: statements parsed before (of every account's
+    GAAD, :func:`~.document.parse_policy`), shared by the statements written alike."""
     iam = AccountIam(account=account)
-    iam.managed = _managed_policies(document.get("Policies") or [], account)
+    iam.managed = _managed_policies(document.get("Policies") or [], account, parsed)
     boundaries: dict[str, PolicyDocument] = {}
     for raw in document.get("GroupDetailList") or []:
-        e = _entity(EntityKind.GROUP, raw, account, iam.managed, boundaries)
+        e = _entity(EntityKind.GROUP, raw, account, iam.managed, boundaries, parsed)
         iam.groups[e.arn] = e
     by_group_name = {g.name: g for g in iam.groups.values()}
     for raw in document.get("UserDetailList") or []:
-        e = _entity(EntityKind.USER, raw, account, iam.managed, boundaries)
+        e = _entity(EntityKind.USER, raw, account, iam.managed, boundaries, parsed)
         e.groups = [by_group_name[n] for n in e.group_names if n in by_group_name]
         iam.users[e.arn] = e
     for raw in document.get("RoleDetailList") or []:
-        e = _entity(EntityKind.ROLE, raw, account, iam.managed, boundaries)
+        e = _entity(EntityKind.ROLE, raw, account, iam.managed, boundaries, parsed)
         iam.roles[e.arn] = e
     return iam
 

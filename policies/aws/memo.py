@@ -9,10 +9,11 @@ resource type share the identity outcomes of the snapshot's principals.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from seenby.policies.aws.access import BoundaryMemo, IdentityMemo, Outcome
-from seenby.policies.aws.context import RequestContext
+from seenby.policies.aws.context import KeyValue, RequestContext
 from seenby.policies.aws.document import PolicyDocument
 from seenby.policies.aws.iam import Entity
 from seenby.policies.aws.org import Directory
@@ -60,11 +61,15 @@ class AwsMemo:
     * ``org_caps``: SCP and RCP outcomes, by caller, context, action and resource account (only
       when no organisation policy names a resource); ``org_caps_by_account``: by accounts and
       action alone (when none sets a Condition or Principal either);
-    * ``key_outcomes``: the KMS layer, by caller, key, key policy, action and request keys;
-    * ``elements``: each document's Action elements; ``partitions``: the audited S3 actions
+    * ``key_outcomes``: the KMS layer, by caller, key, key policy, action and request keys (``key_extras``: the
+      request keys, one tuple per key and bucket keys, kept here so that its id names them);
+    * ``elements``: each document's Action elements (``entity_elements_memo``: an entity's, all its
+      documents'); ``partitions``: the audited S3 actions
       grouped by what decides them (:meth:`.s3.BucketEvaluator.action_groups`);
     * ``org_documents``: the SCPs or RCPs that apply to an account, whose networks make candidates
       (:mod:`.perimeter`), by ("scp" | "rcp", organisation, account);
+    * ``resource_keys``: the request keys a resource carries, by (evaluator kind, context scope): what
+      ``contexts`` merges into each caller's context;
     * ``boundaries``: permissions-boundary outcomes (:class:`~.access.BoundaryMemo`), on the identity side
       and where a resource policy's Allow names a capped principal: the one ``identities`` uses.
     """
@@ -82,6 +87,9 @@ class AwsMemo:
     context_free: dict[tuple[int, str], tuple[Entity, bool]] = field(default_factory=dict)
     org_documents: dict[tuple[object, ...], tuple[PolicyDocument, ...]] = field(default_factory=dict)
     boundaries: BoundaryMemo = field(default_factory=BoundaryMemo)
+    resource_keys: dict[tuple[object, ...], Mapping[str, KeyValue]] = field(default_factory=dict)
+    entity_elements_memo: dict[int, tuple[Entity, frozenset[ActionElement]]] = field(default_factory=dict)
+    key_extras: dict[tuple[object, ...], tuple[tuple[str, KeyValue], ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.identities.boundaries is not self.boundaries:
@@ -91,6 +99,16 @@ class AwsMemo:
     @staticmethod
     def of(directory: Directory) -> AwsMemo:
         return AwsMemo(org_shape=OrgPolicyShape.of(directory))
+
+    def entity_elements(self, entity: Entity) -> frozenset[ActionElement]:
+        """The Action elements of ``entity``'s identity policies (its groups' included) and boundary."""
+        hit = self.entity_elements_memo.get(id(entity))
+        if hit is not None and hit[0] is entity:
+            return hit[1]
+        docs = [*entity.all_policies(), *([entity.boundary] if entity.boundary is not None else [])]
+        elements = frozenset().union(*(self.elements_of(doc) for doc in docs))
+        self.entity_elements_memo[id(entity)] = (entity, elements)
+        return elements
 
     def elements_of(self, doc: PolicyDocument) -> frozenset[ActionElement]:
         hit = self.elements.get(id(doc))

@@ -554,13 +554,15 @@ class Population:
         """The fixed networks ``documents`` name, once each, in order; each document is scanned once per snapshot
         (an entity's policies are met again on every bucket)."""
         out: dict[tuple[str, str], None] = {}
+        known = self._networks_of
         for doc in documents:
             if doc is None:
                 continue
-            hit = self._networks_of.get(id(doc))
+            hit = known.get(id(doc))
             if hit is None or hit[0] is not doc:
-                hit = self._networks_of[id(doc)] = (doc, _document_networks(doc))
-            out.update(dict.fromkeys(hit[1]))
+                hit = known[id(doc)] = (doc, _document_networks(doc))
+            if hit[1]:  # most documents name no network
+                out.update(dict.fromkeys(hit[1]))
         return list(out)
 
     def via_network(

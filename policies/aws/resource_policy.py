@@ -293,11 +293,15 @@ class ResourcePolicyEvaluator(Generic[R, P]):
 
     def context(self, c: Candidate, res: Guarded) -> RequestContext:
         """``c``'s context with the resource's keys (which depend only on :meth:`context_scope`), made once."""
-        cache_key = (self.kind, c.key, id(c.context), self.context_scope(res))
+        scope = self.context_scope(res)
+        cache_key = (self.kind, c.key, id(c.context), scope)
         hit = self.memo.contexts.get(cache_key)
         if hit is not None and hit[0] is c.context:
             return hit[1]
-        merged = c.context.merged(self.resource_keys(res))
+        keys = self.memo.resource_keys.get((self.kind, scope))
+        if keys is None:
+            keys = self.memo.resource_keys[(self.kind, scope)] = self.resource_keys(res)
+        merged = c.context.merged(keys)
         self.memo.contexts[cache_key] = (c.context, merged)
         return merged
 

@@ -436,11 +436,13 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
         return keys
 
     def context_scope(self, res: Guarded) -> object:
-        """A request's resource keys depend on the bucket's account and, for tag conditions, its tags."""
+        """A request's resource keys depend on the bucket's account and, for tag conditions, its tags and ABAC
+        status; while that status is unknown, on the bucket itself too (the tag keys' doubt names it)."""
         bucket = res.bucket if isinstance(res, BucketTarget) else res
         if not isinstance(bucket, Bucket) or not bucket.tags_known:
             return (res.account, None)
-        return (res.account, tuple(sorted(bucket.tags.items())), bucket.abac)
+        tags = tuple(sorted(bucket.tags.items()))
+        return (res.account, tags, bucket.abac) if bucket.abac is not None else (res.account, tags, None, bucket.name)
 
     def may_be_granted(self, res: BucketTarget, c: Candidate) -> bool:
         """False only when no layer can allow ``c`` anything on the bucket (so its actions need no evaluation).
@@ -596,10 +598,13 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                 evidence=(Evidence(kind=EvidenceKind.ENCRYPTION, source=key.arn, location="KMSMasterKeyID"),),
                 conditions=(key.unknown_condition(),),
             )
-        ctx_keys = {**self.key_keys(key), **ctx_keys}
-        # the same on every bucket the key encrypts: computed once per caller, key and action
-        extra = tuple(sorted(ctx_keys.items()))
-        cache_key = (c.key, id(c.context), key.arn, id(key.policy), action, extra, granting)
+        # the key's request keys with the bucket's: the same for every bucket the key encrypts from one Region, so made
+        # once per key and keys (kept, so that the tuple's id names them) and the outcome once per caller and action
+        keys_key = (key.arn, *ctx_keys.items())
+        extra = self.memo.key_extras.get(keys_key)
+        if extra is None:
+            extra = self.memo.key_extras[keys_key] = tuple(sorted({**self.key_keys(key), **ctx_keys}.items()))
+        cache_key = (c.key, id(c.context), key.arn, id(key.policy), action, id(extra), granting)
         hit = self.memo.key_outcomes.get(cache_key)
         if hit is not None and hit[0] is c.context and hit[1] is key.policy:
             return hit[2]
@@ -702,15 +707,10 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
         alike in all of these, in any level, get the same outcome, so one of them is evaluated for all;
         for a caller outside the bucket's account, whether S3 refuses the action to outsiders too.
         """
-        elements = set(self.memo.org_shape.elements)
-        if bucket.policy is not None:
-            elements |= self.memo.elements_of(bucket.policy)
+        memo = self.memo
+        bucket_elements = memo.elements_of(bucket.policy) if bucket.policy is not None else frozenset()
         entity = self.population.entity_of.get(c.key)
-        if entity is not None:
-            for doc in entity.all_policies():
-                elements |= self.memo.elements_of(doc)
-            if entity.boundary is not None:
-                elements |= self.memo.elements_of(entity.boundary)
+        entity_elements = memo.entity_elements(entity) if entity is not None else frozenset()
         specs = all_specs()
         acl: tuple[tuple[bool, ...], ...] = ()
         if bucket.acl and bucket.ownership != "BucketOwnerEnforced":
@@ -723,10 +723,11 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
             )
         # owner-account-only actions decide apart only for callers outside the bucket's account
         outsider = _outsider(bucket, c)
-        cache_key = (frozenset(elements), acl, outsider)
-        groups = self.memo.partitions.get(cache_key)
+        # the partition depends on the union of the elements; keyed by its parts, each a frozenset kept once
+        cache_key = (bucket_elements, entity_elements, acl, outsider)
+        groups = memo.partitions.get(cache_key)
         if groups is None:
-            ordered = sorted(elements)
+            ordered = sorted(memo.org_shape.elements | bucket_elements | entity_elements)
             seen: dict[tuple[object, ...], int] = {}
             groups = tuple(
                 seen.setdefault(
@@ -736,7 +737,7 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                 )
                 for i, s in enumerate(specs)
             )  # fmt: skip
-            self.memo.partitions[cache_key] = groups
+            memo.partitions[cache_key] = groups
         return groups
 
     def restrict_public_buckets(self, bucket: Bucket, c: Candidate, outcome: Outcome) -> Outcome:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from seenby.errors import UsageError
 from seenby.policies.aws.bpa import PublicAccessBlock
+from seenby.policies.aws.document import ParsedStatements
 from seenby.policies.aws.iam import AccountIam, Entity, load_account_iam
 from seenby.policies.aws.kms import KeyRing
 from seenby.policies.aws.memo import AwsMemo
@@ -30,11 +31,12 @@ def load_iam(snapshot: Snapshot) -> tuple[dict[str, AccountIam], dict[str, Publi
     """Each account's IAM (its GAAD) and account-level Block Public Access."""
     iams: dict[str, AccountIam] = {}
     bpa: dict[str, PublicAccessBlock] = {}
+    parsed: ParsedStatements = {}  # one inline statement is often every user's: parsed once
     for res in snapshot.of_type(TypeName.AWS_ACCOUNT):
         account = res.account or res.id
         gaad = res.document(AwsAccountRead.AUTHORIZATION_DETAILS)
         if isinstance(gaad, Mapping):
-            iams[account] = load_account_iam(account, gaad)
+            iams[account] = load_account_iam(account, gaad, parsed)
         bpa[account] = PublicAccessBlock.from_read(
             res.read(AwsAccountRead.PUBLIC_ACCESS_BLOCK), source=account, level="account"
         )

@@ -28,13 +28,16 @@ from typing import Any
 
 import pytest
 
+from seenby.model import EvidenceKind
 from seenby.policies.aws.access import BoundaryMemo, Outcome, from_decision, identity_outcome
 from seenby.policies.aws.candidates import Candidate, CandidateKind
+from seenby.policies.aws.context import RequestContext
+from seenby.policies.aws.document import ParsedStatements, PolicyDocument, parse_policy
 from seenby.policies.aws.evaluate import Request, evaluate_policies
-from seenby.policies.aws.iam import IdentityIndex, s3_bucket_name
+from seenby.policies.aws.iam import IdentityIndex, load_account_iam, s3_bucket_name
 from seenby.policies.aws.s3 import ActionSpec, BucketEvaluator, BucketTarget, all_actions, all_specs, load_bucket
 from seenby.policies.aws.world import AwsWorld
-from seenby.registry import TypeName
+from seenby.registry import AwsAccountRead, TypeName
 from seenby.snapshot import Snapshot, load_snapshot
 from tests.synth import load_synth
 
@@ -260,3 +263,93 @@ def test_roles_bounded_by_one_managed_policy_share_its_document(snapshots: dict[
     b = world.entity("arn:aws:iam::111122223333:role/etl-b")
     assert a is not None and b is not None and a.boundary is not None
     assert a.boundary is b.boundary and a.boundary.source == BOUNDARY
+
+
+# -- shared parses and per-snapshot keys (issue 17 item 4, fourth round) -------------------------------------------
+
+
+def _gaads(snapshot: Snapshot) -> Iterator[tuple[str, dict[str, Any]]]:
+    for res in snapshot.of_type(TypeName.AWS_ACCOUNT):
+        gaad = res.document(AwsAccountRead.AUTHORIZATION_DETAILS)
+        if isinstance(gaad, dict):
+            yield res.account or res.id, gaad
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_statements_shared_among_documents_parse_as_their_own(snapshots: dict[str, Snapshot], name: str) -> None:
+    """Every account's IAM loaded with one table of parsed statements is the IAM of each parsed alone."""
+    parsed: ParsedStatements = {}
+    for account, gaad in _gaads(snapshots[name]):
+        shared, alone = load_account_iam(account, gaad, parsed), load_account_iam(account, gaad)
+        pairs = list(zip(shared.entities(), alone.entities(), strict=True))
+        for a, b in pairs:
+            assert (a.arn, a.policies, a.boundary, a.trust) == (b.arn, b.policies, b.boundary, b.trust)
+    if name == "synthetic":  # its users repeat one another's inline statements: some are shared
+        assert len(parsed) < _statement_count(snapshots[name])
+
+
+def _statement_count(snapshot: Snapshot) -> int:
+    total = 0
+    for account, gaad in _gaads(snapshot):
+        for e in load_account_iam(account, gaad).entities():
+            total += sum(len(d.statements) for d in e.policies) + (len(e.trust.statements) if e.trust else 0)
+    return total
+
+
+def test_a_shared_statement_keeps_its_place_and_its_version() -> None:
+    """The same statement text parses by where it stands and by the document's Version (policy variables exist
+    only in 2012-10-17, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html)."""
+    st = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}
+    parsed: ParsedStatements = {}
+
+    def parse(doc: dict[str, Any]) -> PolicyDocument:
+        return parse_policy(doc, source="arn:aws:iam::111122223333:user/u", kind=EvidenceKind.IDENTITY_POLICY,
+                            parsed=parsed)  # fmt: skip
+
+    first = parse({"Version": "2012-10-17", "Statement": [st]})
+    second = parse({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "*", "Resource": "*"}, st]})
+    old = parse({"Version": "2008-10-17", "Statement": [st]})
+    assert first.statements[0].index == 0 and second.statements[1].index == 1
+    assert first.statements[0].resources == ("arn:aws:s3:::b/${aws:username}/*",)
+    assert old.statements[0].resources != first.statements[0].resources  # ${...} is literal text there
+    again = parse({"Version": "2012-10-17", "Statement": [dict(st)]})
+    assert again.statements[0] is first.statements[0]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_request_contexts_are_the_plain_merge(snapshots: dict[str, Snapshot], name: str) -> None:
+    """The context of a caller on a bucket (resource keys kept per context scope, merged without re-lowering) is
+    the caller's context built again with the bucket's resource keys.  (It found that buckets alike in account and
+    tags, with ABAC unknown, shared one context whose tag keys' doubt named the first of them.)"""
+    checked = 0
+    for _, ev, target, c, spec in _requests(snapshots[name]):
+        if spec is not all_specs()[0]:
+            continue
+        got = ev.context(c, target)
+        base = c.context
+        want = RequestContext(
+            values={**base.values, **ev.resource_keys(target)}, principal_tags=base.principal_tags,
+            anonymous=base.anonymous, tags_chosen=base.tags_chosen, now=base.now, on_behalf=base.on_behalf,
+        )  # fmt: skip
+        assert got == want, (target.arn, c.key)
+        checked += 1
+    assert checked
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_action_groups_kept_by_their_parts_are_each_requests_own(snapshots: dict[str, Snapshot], name: str) -> None:
+    """The audited actions' grouping, kept by the bucket's and the caller's Action elements, is the grouping a
+    fresh evaluator (nothing kept yet) makes for that very bucket and caller."""
+    snapshot = snapshots[name]
+    checked = compared = 0
+    for _, ev, target, c, spec in _requests(snapshot):
+        if spec is not all_specs()[0]:
+            continue
+        if checked % 25 == 0:  # a fresh world and evaluator for every 25th request
+            world, fresh = _evaluator(snapshot)
+            entity = world.entity(c.key) if not c.variant else None
+            fc = fresh.population.entity(entity) if entity is not None else c
+            assert ev.action_groups(target.bucket, c) == fresh.action_groups(target.bucket, fc), (target.arn, c.key)
+            compared += 1
+        checked += 1
+    assert compared

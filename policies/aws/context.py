@@ -174,8 +174,8 @@ KeyValue = Known | Absent | Opaque | Unknown | CallerChoice | InternetAddress | 
 _BUCKET_TAG_PREFIXES = ("aws:ResourceTag/*", "s3:BucketTag/*")
 
 
-def bucket_tag_keys(bucket: str, tags: Mapping[str, str] | None, *, abac: bool | None = None) -> dict[str, KeyValue]:
-    """The tag keys of a request to S3 general purpose bucket ``bucket`` (or its objects) that carries ``tags``.
+def bucket_tag_keys(tags: Mapping[str, str] | None, *, abac: bool | None = None) -> dict[str, KeyValue]:
+    """The tag keys of a request to an S3 general purpose bucket (or its objects) that carries ``tags``.
 
     S3 evaluates ``aws:ResourceTag/*`` and ``s3:BucketTag/*`` against the bucket's tags, for bucket and
     object requests alike, *only once ABAC is enabled on the bucket*; ABAC is off by default
@@ -190,9 +190,11 @@ def bucket_tag_keys(bucket: str, tags: Mapping[str, str] | None, *, abac: bool |
     """
     if tags is None:
         return {}
+    # the same for every bucket alike in tags and status (requests share their keys), so it names none: the grant
+    # it makes conditional is the bucket's own
     unsure = (
-        f"S3 evaluates the bucket's tags only when ABAC is enabled on bucket {bucket}, and the snapshot does not say "
-        "whether it is (GetBucketAbac)"
+        "S3 evaluates a bucket's tags only when ABAC is enabled on the bucket, and the snapshot does not say whether "
+        "it is on this one (GetBucketAbac)"
     )
     tag_set = TagSet(tags=tuple(sorted(tags.items())), evaluated=abac, unsure="" if abac is not None else unsure)
     return {prefix: tag_set for prefix in _BUCKET_TAG_PREFIXES}

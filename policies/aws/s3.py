@@ -432,17 +432,16 @@ class BucketEvaluator(ResourcePolicyEvaluator[Bucket, BucketTarget]):
                 keys["aws:ResourceOrgPaths"] = self.directory.org_paths_value(res.account)
         bucket = res.bucket if isinstance(res, BucketTarget) else res
         if isinstance(bucket, Bucket):
-            keys.update(bucket_tag_keys(bucket.name, bucket.tags if bucket.tags_known else None, abac=bucket.abac))
+            keys.update(bucket_tag_keys(bucket.tags if bucket.tags_known else None, abac=bucket.abac))
         return keys
 
     def context_scope(self, res: Guarded) -> object:
         """A request's resource keys depend on the bucket's account and, for tag conditions, its tags and ABAC
-        status; while that status is unknown, on the bucket itself too (the tag keys' doubt names it)."""
+        status (:func:`~.context.bucket_tag_keys` names no bucket)."""
         bucket = res.bucket if isinstance(res, BucketTarget) else res
         if not isinstance(bucket, Bucket) or not bucket.tags_known:
             return (res.account, None)
-        tags = tuple(sorted(bucket.tags.items()))
-        return (res.account, tags, bucket.abac) if bucket.abac is not None else (res.account, tags, None, bucket.name)
+        return (res.account, tuple(sorted(bucket.tags.items())), bucket.abac)
 
     def may_be_granted(self, res: BucketTarget, c: Candidate) -> bool:
         """False only when no layer can allow ``c`` anything on the bucket (so its actions need no evaluation).

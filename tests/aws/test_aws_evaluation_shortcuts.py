@@ -320,7 +320,8 @@ def test_a_shared_statement_keeps_its_place_and_its_version() -> None:
 def test_request_contexts_are_the_plain_merge(snapshots: dict[str, Snapshot], name: str) -> None:
     """The context of a caller on a bucket (resource keys kept per context scope, merged without re-lowering) is
     the caller's context built again with the bucket's resource keys.  (It found that buckets alike in account and
-    tags, with ABAC unknown, shared one context whose tag keys' doubt named the first of them.)"""
+    tags, with ABAC unknown, shared one context whose tag keys' doubt named the first of them; the doubt names no
+    bucket now.)"""
     checked = 0
     for _, ev, target, c, spec in _requests(snapshots[name]):
         if spec is not all_specs()[0]:

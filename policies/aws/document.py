@@ -37,7 +37,7 @@ from seenby.policies.aws.matching import action_matches
 
 __all__ = [
     "Effect",
-    "ParsedStatements",
+    "ParseMemo",
     "PolicyDocument",
     "PrincipalRef",
     "PrincipalType",
@@ -186,8 +186,13 @@ class PolicyDocument:
         )
 
 
-ParsedStatements = dict[tuple[object, ...], Statement]
-"""Statements parsed so far, for :func:`parse_policy` to share among documents that repeat them."""
+@dataclass(frozen=True, slots=True)
+class ParseMemo:
+    """Statements, and documents given as JSON text, parsed so far: :func:`parse_policy` shares them among the
+    documents that repeat them (one snapshot's IAM, where many users carry the same inline policy)."""
+
+    statements: dict[tuple[object, ...], Statement] = field(default_factory=dict)
+    documents: dict[tuple[object, ...], PolicyDocument] = field(default_factory=dict)
 
 
 def _decode(raw: Any, *, source: str) -> Any:
@@ -325,7 +330,7 @@ def parse_policy(
     kind: EvidenceKind,
     name: str | None = None,
     require_principal: bool = False,
-    parsed: ParsedStatements | None = None,
+    parsed: ParseMemo | None = None,
 ) -> PolicyDocument:
     """Parse one policy document (dict, JSON string or URL-encoded JSON string).
 
@@ -336,6 +341,14 @@ def parse_policy(
     alike again (the same inline policy on many users) is the same Statement.
     """
     label = f"{source} ({name})" if name else source
+    whole_key: tuple[object, ...] | None = None
+    if parsed is not None and type(raw) is str:
+        # a document met before as this very text (an inline policy many users carry): its statements and frozen
+        # copy are that one's; only the source and name are this document's
+        whole_key = ("document", raw, kind, require_principal)
+        seen = parsed.documents.get(whole_key)
+        if seen is not None:
+            return PolicyDocument(source=source, kind=kind, statements=seen.statements, name=name, raw=seen.raw)
     doc = _decode(raw, source=label)
     if not isinstance(doc, Mapping):
         raise PolicyDocumentError("policy must be a JSON object", file=label)
@@ -366,9 +379,9 @@ def parse_policy(
                                        variables=variables))  # fmt: skip
                 continue
             key = (repr(s), i, identity, no_principal, variables)
-            st = parsed.get(key)
+            st = parsed.statements.get(key)
             if st is None:
-                st = parsed[key] = _statement(
+                st = parsed.statements[key] = _statement(
                     i, s, source=label, identity=identity, no_principal=no_principal, variables=variables
                 )
             made.append(st)
@@ -382,7 +395,10 @@ def parse_policy(
     # the statements are frozen already: the document's copy reuses them instead of freezing them again
     frozen = tuple(s.raw for s in statements)
     whole = {**doc, "Statement": frozen[0] if isinstance(doc.get("Statement"), Mapping) else frozen}
-    return PolicyDocument(source=source, kind=kind, statements=statements, name=name, raw=freeze_json(whole))
+    document = PolicyDocument(source=source, kind=kind, statements=statements, name=name, raw=freeze_json(whole))
+    if whole_key is not None and parsed is not None:
+        parsed.documents[whole_key] = document
+    return document
 
 
 # Condition keys by which a Principal "*" statement addresses AWS service principals (and on whose behalf they act)

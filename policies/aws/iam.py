@@ -25,7 +25,7 @@ from enum import StrEnum
 from typing import Any
 
 from seenby.model import EvidenceKind, Principal, PrincipalKind, Provider
-from seenby.policies.aws.document import Effect, ParsedStatements, PolicyDocument, parse_policy
+from seenby.policies.aws.document import Effect, ParseMemo, PolicyDocument, parse_policy
 from seenby.policies.aws.matching import action_matches, glob_intersects, has_wildcard
 
 __all__ = [
@@ -138,7 +138,7 @@ def _tags(raw: Any) -> dict[str, str]:
 
 
 def _managed_policies(
-    raw: list[Any], source_account: str, parsed: ParsedStatements | None = None
+    raw: list[Any], source_account: str, parsed: ParseMemo | None = None
 ) -> dict[str, PolicyDocument]:
     out: dict[str, PolicyDocument] = {}
     for p in raw:
@@ -164,7 +164,7 @@ def _entity(
     account: str,
     managed: Mapping[str, PolicyDocument],
     boundaries: dict[str, PolicyDocument],
-    parsed: ParsedStatements | None = None,
+    parsed: ParseMemo | None = None,
 ) -> Entity:
     """One user, group or role; ``boundaries``: the account's boundary documents made so far, by policy ARN
     (one document for every entity a managed policy bounds, as one is for every entity it is attached to)."""
@@ -223,7 +223,7 @@ def _entity(
     return entity
 
 
-def load_account_iam(account: str, document: Mapping[str, Any], parsed: ParsedStatements | None = None) -> AccountIam:
+def load_account_iam(account: str, document: Mapping[str, Any], parsed: ParseMemo | None = None) -> AccountIam:
     """Build one account's IAM from its GAAD document; ``parsed``: statements parsed before (of every account's
     GAAD, :func:`~.document.parse_policy`), shared by the statements written alike."""
     iam = AccountIam(account=account)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from seenby.errors import UsageError
 from seenby.policies.aws.bpa import PublicAccessBlock
-from seenby.policies.aws.document import ParsedStatements
+from seenby.policies.aws.document import ParseMemo
 from seenby.policies.aws.iam import AccountIam, Entity, load_account_iam
 from seenby.policies.aws.kms import KeyRing
 from seenby.policies.aws.memo import AwsMemo
@@ -31,7 +31,7 @@ def load_iam(snapshot: Snapshot) -> tuple[dict[str, AccountIam], dict[str, Publi
     """Each account's IAM (its GAAD) and account-level Block Public Access."""
     iams: dict[str, AccountIam] = {}
     bpa: dict[str, PublicAccessBlock] = {}
-    parsed: ParsedStatements = {}  # one inline statement is often every user's: parsed once
+    parsed = ParseMemo()  # one inline statement is often every user's: parsed once
     for res in snapshot.of_type(TypeName.AWS_ACCOUNT):
         account = res.account or res.id
         gaad = res.document(AwsAccountRead.AUTHORIZATION_DETAILS)

@@ -22,6 +22,7 @@ account whose identity policies read the bucket's tags, against the plain evalua
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ from seenby.model import EvidenceKind
 from seenby.policies.aws.access import BoundaryMemo, Outcome, from_decision, identity_outcome
 from seenby.policies.aws.candidates import Candidate, CandidateKind
 from seenby.policies.aws.context import RequestContext
-from seenby.policies.aws.document import ParsedStatements, PolicyDocument, parse_policy
+from seenby.policies.aws.document import ParseMemo, PolicyDocument, parse_policy
 from seenby.policies.aws.evaluate import Request, evaluate_policies
 from seenby.policies.aws.iam import IdentityIndex, load_account_iam, s3_bucket_name
 from seenby.policies.aws.s3 import ActionSpec, BucketEvaluator, BucketTarget, all_actions, all_specs, load_bucket
@@ -278,14 +279,14 @@ def _gaads(snapshot: Snapshot) -> Iterator[tuple[str, dict[str, Any]]]:
 @pytest.mark.parametrize("name", NAMES)
 def test_statements_shared_among_documents_parse_as_their_own(snapshots: dict[str, Snapshot], name: str) -> None:
     """Every account's IAM loaded with one table of parsed statements is the IAM of each parsed alone."""
-    parsed: ParsedStatements = {}
+    parsed = ParseMemo()
     for account, gaad in _gaads(snapshots[name]):
         shared, alone = load_account_iam(account, gaad, parsed), load_account_iam(account, gaad)
         pairs = list(zip(shared.entities(), alone.entities(), strict=True))
         for a, b in pairs:
             assert (a.arn, a.policies, a.boundary, a.trust) == (b.arn, b.policies, b.boundary, b.trust)
     if name == "synthetic":  # its users repeat one another's inline statements: some are shared
-        assert len(parsed) < _statement_count(snapshots[name])
+        assert len(parsed.statements) < _statement_count(snapshots[name])
 
 
 def _statement_count(snapshot: Snapshot) -> int:
@@ -300,7 +301,7 @@ def test_a_shared_statement_keeps_its_place_and_its_version() -> None:
     """The same statement text parses by where it stands and by the document's Version (policy variables exist
     only in 2012-10-17, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html)."""
     st = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}
-    parsed: ParsedStatements = {}
+    parsed = ParseMemo()
 
     def parse(doc: dict[str, Any]) -> PolicyDocument:
         return parse_policy(doc, source="arn:aws:iam::111122223333:user/u", kind=EvidenceKind.IDENTITY_POLICY,
@@ -314,6 +315,15 @@ def test_a_shared_statement_keeps_its_place_and_its_version() -> None:
     assert old.statements[0].resources != first.statements[0].resources  # ${...} is literal text there
     again = parse({"Version": "2012-10-17", "Statement": [dict(st)]})
     assert again.statements[0] is first.statements[0]
+    # a document given as JSON text (as IAM returns inline policies), met again under another source
+    text = json.dumps({"Version": "2012-10-17", "Statement": [st]})
+    for source in ("arn:aws:iam::111122223333:user/a", "arn:aws:iam::111122223333:user/b"):
+        for kind in (EvidenceKind.IDENTITY_POLICY, EvidenceKind.PERMISSION_BOUNDARY):
+            shared = parse_policy(text, source=source, kind=kind, name="p", parsed=parsed)
+            assert shared == parse_policy(text, source=source, kind=kind, name="p")
+    a, b = (parse_policy(text, source=f"arn:aws:iam::111122223333:user/{u}", kind=EvidenceKind.IDENTITY_POLICY,
+                         parsed=parsed) for u in "ab")  # fmt: skip
+    assert a.statements is b.statements and a.source != b.source
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from importlib import resources
+from typing import Any
 
 from seenby.model import (
     AWS_ANY_SERVICE,
@@ -96,6 +97,8 @@ class Population:
         self.partition = partition
         self._cache: dict[str, Candidate] = {}
         self._networks_of: dict[int, tuple[PolicyDocument, tuple[tuple[str, str], ...]]] = {}
+        # a kept tuple of documents (a caller's SCPs) or an entity → the networks they name (:meth:`with_networks`)
+        self._literals_of: dict[int, tuple[object, list[tuple[str, str]]]] = {}
         self._outside_roles: dict[str, tuple[Entity, ...]] = {}
         self.entity_of: dict[str, Entity] = {}
 
@@ -511,15 +514,32 @@ class Population:
         callers that need it.
         """
         out = list(candidates)
-        docs = tuple(resource_docs)
+        # the networks of the resource's documents, of each caller's SCPs (one tuple per account, kept) and of each
+        # entity's own documents, each found once and joined in that order: what one scan of them all would find
+        base = self._network_literals(resource_docs)
         for c in list(out):
-            theirs = (*docs, *caller_docs(c)) if caller_docs is not None else docs
             entity = self.entity_of.get(c.key)
+            if entity is None and not (c.kind.is_class or c.kind in _NAMED_CALLERS):
+                continue
+            parts = [base]
+            if caller_docs is not None:
+                parts.append(self._kept_literals(caller_docs(c)))
             if entity is not None:
-                out.extend(self.through_networks(c, (*theirs, *self.own_documents(entity))))
-            elif c.kind.is_class or c.kind in _NAMED_CALLERS:
-                out.extend(self.through_networks(c, theirs))
+                parts.append(self._kept_literals(entity, self.own_documents))
+            literals = _joined(parts)
+            if literals:
+                out.extend(self.through_literals(c, literals))
         return out
+
+    def _kept_literals(self, owner: Any, documents_of: Callable[[Any], Iterable[PolicyDocument | None]] | None = None
+                       ) -> list[tuple[str, str]]:  # fmt: skip
+        """:meth:`_network_literals` of ``owner`` (a kept tuple of documents, or an entity with ``documents_of``),
+        found once per owner."""
+        hit = self._literals_of.get(id(owner))
+        if hit is None or hit[0] is not owner:
+            docs = documents_of(owner) if documents_of is not None else owner
+            hit = self._literals_of[id(owner)] = (owner, self._network_literals(docs))
+        return hit[1]
 
     @staticmethod
     def own_documents(entity: Entity) -> tuple[PolicyDocument | None, ...]:
@@ -529,8 +549,12 @@ class Population:
     def through_networks(self, c: Candidate, documents: Iterable[PolicyDocument | None]) -> list[Candidate]:
         """``c`` calling through each network ``documents`` name: anyone (or any authenticated caller) through it
         is the network's audience; a narrower class, its principals through the network (both contain them)."""
+        return self.through_literals(c, self._network_literals(documents))
+
+    def through_literals(self, c: Candidate, literals: Iterable[tuple[str, str]]) -> list[Candidate]:
+        """:meth:`through_networks` of the networks ``literals`` (condition key, value) name."""
         out: list[Candidate] = []
-        for key, value in self._network_literals(documents):
+        for key, value in literals:
             through = self.through_network(c, key, value)
             if through is not None:
                 out.append(through)
@@ -801,6 +825,14 @@ class _Network:
     name: str
     account: str | None
     values: Mapping[str, KeyValue]
+
+
+def _joined(parts: list[list[tuple[str, str]]]) -> list[tuple[str, str]]:
+    """The literals of ``parts`` in order, each once (most parts are empty)."""
+    full = [p for p in parts if p]
+    if len(full) < 2:
+        return full[0] if full else []
+    return list(dict.fromkeys(lit for p in full for lit in p))
 
 
 def _document_networks(doc: PolicyDocument) -> tuple[tuple[str, str], ...]:

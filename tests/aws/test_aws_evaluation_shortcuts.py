@@ -36,6 +36,8 @@ from seenby.policies.aws.context import RequestContext
 from seenby.policies.aws.document import ParseMemo, PolicyDocument, parse_policy
 from seenby.policies.aws.evaluate import Request, evaluate_policies
 from seenby.policies.aws.iam import IdentityIndex, load_account_iam, s3_bucket_name
+from seenby.policies.aws.perimeter import Perimeters, rcp_documents
+from seenby.policies.aws.population import _NAMED_CALLERS
 from seenby.policies.aws.s3 import ActionSpec, BucketEvaluator, BucketTarget, all_actions, all_specs, load_bucket
 from seenby.policies.aws.world import AwsWorld
 from seenby.registry import AwsAccountRead, TypeName
@@ -364,3 +366,52 @@ def test_action_groups_kept_by_their_parts_are_each_requests_own(snapshots: dict
             compared += 1
         checked += 1
     assert compared
+
+
+@pytest.mark.parametrize("name", [*NAMES, "perimeter"])
+def test_network_variants_are_those_of_every_document_scanned_at_once(
+    snapshots: dict[str, Snapshot], aws: Any, name: str
+) -> None:
+    """:meth:`Population.with_networks` (the networks of the resource's documents, each caller's SCPs and each
+    entity's own documents found apart and joined) adds the variants one scan of all those documents adds."""
+    snapshot = snapshots[name] if name in snapshots else _perimeter(aws)
+    world, ev = _evaluator(snapshot)
+    pop, perimeters = world.population, Perimeters(world.memo, world.directory)
+    checked = 0
+    for res in snapshot.of_type(TypeName.AWS_S3_BUCKET):
+        target = ev.prepare(load_bucket(res, world.account_level_bpa(res.account)))
+        plain = [c for c in ev.candidates(target) if not c.variant]
+        docs = (target.bucket.policy, target.key.policy if target.key else None,
+                *rcp_documents(world.memo, world.directory, target.account))  # fmt: skip
+        want = list(plain)
+        for c in plain:
+            entity = pop.entity_of.get(c.key)
+            if entity is not None:
+                want += pop.through_networks(c, (*docs, *perimeters.of_caller(c), *pop.own_documents(entity)))
+            elif c.kind.is_class or c.kind in _NAMED_CALLERS:
+                want += pop.through_networks(c, (*docs, *perimeters.of_caller(c)))
+        got = pop.with_networks(plain, docs, target.account, perimeters.of_caller)
+        assert [c.key for c in got] == [c.key for c in want], target.arn
+        checked += len(got) - len(plain)
+    if name == "perimeter":
+        assert checked  # the organisation names networks: variants were made and compared
+
+
+def _perimeter(aws: Any) -> Snapshot:
+    """A public bucket behind an RCP that lets callers in only from the company's range, an SCP on the owner account
+    that confines its principals to another range, and a user whose own policy names a third."""
+    def deny_outside(cidr: str, *, principal: bool) -> dict:
+        st = {"Effect": "Deny", "Action": "s3:*", "Resource": "*",
+              "Condition": {"NotIpAddressIfExists": {"aws:SourceIp": cidr}}}  # fmt: skip
+        return aws.policy({**st, "Principal": "*"} if principal else st)
+
+    everything = aws.policy({"Effect": "Allow", "Action": "*", "Resource": "*"})
+    rcp_full = aws.policy({"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"})
+    org = aws.organization(
+        rcps=((rcp_full, ("r-ab12",)), (deny_outside("203.0.113.0/24", principal=True), ("r-ab12",))),
+        scps=((everything, ("r-ab12",)), (deny_outside("192.0.2.0/24", principal=False), (aws.ACCT,))),
+    )
+    own = aws.idstmt(action="s3:GetObject", resource="*", condition={"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}})
+    public = aws.bucket(policy=aws.policy(aws.stmt(principal="*", action="s3:GetObject", resource="arn:aws:s3:::b/*")))
+    account = aws.account(aws.ACCT, bpa=aws.bpa(), users=(aws.user("alice", inline=(aws.policy(own),)),))
+    return aws.snapshot(org, account, public)

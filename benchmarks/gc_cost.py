@@ -2,12 +2,14 @@
 
     python benchmarks/gc_cost.py /tmp/seenby-synth/M-seed7            # a directory written by synth.py
 
-Runs load, evaluate, graph and audit three times, each in a fresh process: with the
+Runs load, evaluate, graph and audit four times, each in a fresh process: with the
 interpreter's own settings (thresholds 700, 10, 10, nothing frozen), with the thresholds
-``seenby.gcpolicy.bulk_allocation`` sets, and with those thresholds plus the freezing of
-what is alive at each phase (what seenby does).  The collector's time is measured with
-``gc.callbacks`` (start to stop of every collection) and attributed to the phase running
-when it happened.
+``seenby.gcpolicy.bulk_allocation`` sets, with those thresholds plus the freezing of what
+is alive at each phase, and with the collector also paused in each phase (what seenby
+does).  The collector's time is measured with ``gc.callbacks`` (start to stop of every
+collection) and attributed to the phase running when it happened; CPU seconds
+(``time.process_time``), peak resident memory of each process, and the objects the
+collections freed are reported too.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import resource
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-MODES = ("default", "thresholds", "thresholds+freeze")
+MODES = ("default", "thresholds", "thresholds+freeze", "thresholds+freeze+pause")
 
 
 def measure(directory: Path, mode: str) -> dict[str, Any]:
@@ -29,7 +32,8 @@ def measure(directory: Path, mode: str) -> dict[str, Any]:
 
     if mode == "default":
         gcpolicy.BULK_THRESHOLDS = gc.get_threshold()  # type: ignore[misc]
-    gcpolicy.FREEZE_PHASES = mode == "thresholds+freeze"  # type: ignore[misc]
+    gcpolicy.FREEZE_PHASES = mode.startswith("thresholds+freeze")  # type: ignore[misc]
+    gcpolicy.PAUSE_PHASES = mode == "thresholds+freeze+pause"  # type: ignore[misc]
     from seenby.audit import audit_evaluation
     from seenby.config import load_rules
     from seenby.graph.build import build_graph
@@ -41,12 +45,15 @@ def measure(directory: Path, mode: str) -> dict[str, Any]:
     spent: dict[str, float] = {}
     count: dict[str, int] = {}
 
-    def callback(event: str, _info: dict[str, Any]) -> None:
+    freed: dict[str, int] = {}
+
+    def callback(event: str, info: dict[str, Any]) -> None:
         if event == "start":
-            started[0] = time.perf_counter()
+            started[0] = time.process_time()
         else:
-            spent[phase[0]] = spent.get(phase[0], 0.0) + time.perf_counter() - started[0]
+            spent[phase[0]] = spent.get(phase[0], 0.0) + time.process_time() - started[0]
             count[phase[0]] = count.get(phase[0], 0) + 1
+            freed[phase[0]] = freed.get(phase[0], 0) + info["collected"]
 
     gc.callbacks.append(callback)
     rules = load_rules(directory / "rules.yaml")
@@ -54,9 +61,9 @@ def measure(directory: Path, mode: str) -> dict[str, Any]:
 
     def run(name: str, fn: Any) -> Any:
         phase[0] = name
-        start = time.perf_counter()
+        start = time.process_time()
         value = fn()
-        times[name] = time.perf_counter() - start
+        times[name] = time.process_time() - start
         return value
 
     with gcpolicy.bulk_allocation():
@@ -67,8 +74,9 @@ def measure(directory: Path, mode: str) -> dict[str, Any]:
     return {
         "mode": mode,
         "thresholds": list(gcpolicy.BULK_THRESHOLDS),
-        "phases": {k: {"seconds": v, "collector": spent.get(k, 0.0), "collections": count.get(k, 0)}
-                   for k, v in times.items()},
+        "phases": {k: {"seconds": v, "collector": spent.get(k, 0.0), "collections": count.get(k, 0),
+                       "freed": freed.get(k, 0)} for k, v in times.items()},
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }  # fmt: skip
 
 
@@ -88,10 +96,11 @@ def main(argv: list[str] | None = None) -> int:
         total = sum(p["seconds"] for p in phases.values())
         collector = sum(p["collector"] for p in phases.values())
         label = f"{mode} {tuple(result['thresholds'])}"
-        print(f"{label}: {total:.2f} s, of which the collector {collector:.2f} s")
+        print(f"{label}: {total:.2f} s CPU, of which the collector {collector:.2f} s; peak {result['peak_mb']:,.0f} MB")
         for name, p in phases.items():
             seconds, collector, collections = p["seconds"], p["collector"], p["collections"]
-            print(f"  {name:9} {seconds:6.2f} s   collector {collector:5.2f} s in {collections} collections")
+            print(f"  {name:9} {seconds:6.2f} s   collector {collector:5.2f} s in {collections} collections, "
+                  f"{p['freed']:,} objects freed")
     return 0
 
 

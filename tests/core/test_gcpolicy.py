@@ -99,3 +99,63 @@ def test_leave_for_exit_freezes_what_is_left() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_compute_phases_pause_the_collector_and_resume_it() -> None:
+    """A compute phase (:func:`bulk_work`) switches automatic collection off, nested phases too, and the last one
+    to end switches it back on; a plain bulk block (a scan) keeps it on."""
+    assert gc.isenabled()
+    seen: list[bool] = []
+
+    @bulk_work
+    def inner() -> None:
+        seen.append(gc.isenabled())
+
+    @bulk_work
+    def outer() -> None:
+        seen.append(gc.isenabled())
+        inner()
+        seen.append(gc.isenabled())
+
+    with bulk_allocation():
+        assert gc.isenabled()
+        outer()
+        assert gc.isenabled()
+    assert seen == [False, False, False] and gc.isenabled()
+
+
+def test_a_collector_the_program_switched_off_stays_off_after_a_phase() -> None:
+    gc.disable()
+    try:
+        bulk_work(lambda: None)()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_collector_resumes_when_a_phase_raises() -> None:
+    @bulk_work
+    def fails() -> None:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        fails()
+    assert gc.isenabled()
+
+
+def test_what_a_paused_phase_made_is_frozen_when_it_ends() -> None:
+    """The collector switched back on does not traverse at once everything the phase made: that is frozen first,
+    and unfrozen at the outermost exit."""
+    gc.unfreeze()
+    kept: list[object] = []
+
+    @bulk_work
+    def build() -> None:
+        kept.extend([i] for i in range(50_000))
+
+    with bulk_allocation():
+        before = gc.get_freeze_count()
+        build()
+        assert gc.get_freeze_count() >= before + 50_000
+        assert gc.get_count()[0] < 1_000  # nothing young left for the next collection to traverse
+    assert gc.get_freeze_count() == 0

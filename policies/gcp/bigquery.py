@@ -188,7 +188,7 @@ class _BigQuery:
             result = self.ctx.role_levels(entry.role, target, attachment)
             note = None if target_id == dataset else f"dataset access of {dataset}, inherited by {target_id}"
             for decision in decide_levels(
-                entry.condition, result.levels, site, at=self.ctx.at, checks=result.checks
+                entry.condition, result.levels, site, at=self.ctx.at, checks=result.checks, memo=self.ctx.cel
             ):
                 principal, evidence = narrowed(
                     member_principal(entry.member), decision.access_levels,
@@ -211,7 +211,7 @@ class _BigQuery:
             note = None if attachment is Attachment.RESOURCE else f"inherited by {target_id} from {member.source}"
             for decision in decide_levels(
                 member.condition, result.levels, site, at=self.ctx.at, hierarchy_admin=result.hierarchy_admin,
-                checks=result.checks,
+                checks=result.checks, memo=self.ctx.cel,
             ):
                 principal, evidence = narrowed(
                     member_principal(member.member), decision.access_levels,

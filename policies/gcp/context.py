@@ -8,6 +8,7 @@ from datetime import datetime
 
 from seenby.model import AccessLevel, Condition, Evaluation, Evidence, Grant, Principal
 from seenby.policies.gcp.bindings import RoleLevels, role_levels
+from seenby.policies.gcp.cel import CelMemo
 from seenby.policies.gcp.hierarchy import Hierarchy
 from seenby.policies.gcp.members import deleted_condition
 from seenby.policies.gcp.roles import Attachment, RoleCatalog, Target
@@ -24,6 +25,7 @@ class Context:
     out: Evaluation
     at: datetime | None = None  # the snapshot's collection time: IAM Conditions on request.time are decided there
     # What each role opens, by (role, target, attachment, ACLs active): the same for every binding of the role.
+    cel: CelMemo = field(default_factory=CelMemo, repr=False, compare=False)  # conditions decided once
     _levels: dict[tuple[str, Target, Attachment, bool], RoleLevels] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )

@@ -52,7 +52,7 @@ from seenby.model import (
 )
 from seenby.policies.gcp.access_levels import narrowed
 from seenby.policies.gcp.bindings import BindingMember
-from seenby.policies.gcp.cel import ACCESS_LEVELS
+from seenby.policies.gcp.cel import ACCESS_LEVELS, CelMemo
 from seenby.policies.gcp.conditions import LevelDecision, decide_unplaced
 from seenby.policies.gcp.hierarchy import Hierarchy, project_node_id
 from seenby.policies.gcp.members import (
@@ -162,9 +162,10 @@ class _Holdings:
     known, who they are, and what each holder's binding decides depend on the project and the binding only.
     """
 
-    def __init__(self, hierarchy: Hierarchy, at: datetime | None) -> None:
+    def __init__(self, hierarchy: Hierarchy, at: datetime | None, cel: CelMemo | None) -> None:
         self.hierarchy = hierarchy
         self.at = at
+        self.cel = CelMemo() if cel is None else cel
         self._unknown: dict[str, _Unknown | None] = {}
         self._holders: dict[tuple[BasicRole, str], list[BindingMember]] = {}
         self._holdings: dict[tuple[BindingMember, str], list[_Holding]] = {}
@@ -185,11 +186,11 @@ class _Holdings:
         key = (holder, convenience)
         found = self._holdings.get(key)
         if found is None:
-            found = self._holdings[key] = _holdings(holder, convenience, self.at)
+            found = self._holdings[key] = _holdings(holder, convenience, self.at, self.cel)
         return found
 
 
-def _holdings(holder: BindingMember, convenience: str, at: datetime | None) -> list[_Holding]:
+def _holdings(holder: BindingMember, convenience: str, at: datetime | None, cel: CelMemo) -> list[_Holding]:
     principal = member_principal(holder.member)
     if parse_convenience(principal.id) is not None:
         return []  # a convenience member bound to a basic role adds no holder of its own
@@ -200,7 +201,7 @@ def _holdings(holder: BindingMember, convenience: str, at: datetime | None) -> l
             binding=holder.evidence(f"makes {principal.id} one of {convenience}").with_decided(decision.decided),
             deleted=deleted_condition(principal),
         )
-        for decision in decide_unplaced(holder.condition, at=at)
+        for decision in decide_unplaced(holder.condition, at=at, memo=cel)
     ]
 
 
@@ -232,13 +233,20 @@ def _holder_grants(grant: Grant, holdings: list[_Holding]) -> list[Grant]:
 
 
 def expand_convenience_grants(
-    out: Evaluation, hierarchy: Hierarchy, *, at: datetime | None = None, missing: Missing = Missing.GAP
+    out: Evaluation,
+    hierarchy: Hierarchy,
+    *,
+    at: datetime | None = None,
+    missing: Missing = Missing.GAP,
+    cel: CelMemo | None = None,
 ) -> None:
-    """Replace every grant to a convenience member by grants to the basic role's holders (or a broad class)."""
+    """Replace every grant to a convenience member by grants to the basic role's holders (or a broad class).
+
+    ``cel``: the evaluation's memo of decided conditions (None: one for this call)."""
     kept: list[Grant] = []
     gaps: dict[str, CoverageGap] = {}
     reached: dict[str, set[str]] = defaultdict(set)  # gap resource → datasets it reaches through a member
-    known = _Holdings(hierarchy, at)
+    known = _Holdings(hierarchy, at, cel)
     for grant in out.grants:
         parsed = parse_convenience(grant.principal.id)
         if parsed is None:
@@ -305,8 +313,11 @@ def _record_gaps(
 
 
 
-def add_holder_edges(out: Evaluation, hierarchy: Hierarchy, *, at: datetime | None = None) -> None:
+def add_holder_edges(
+    out: Evaluation, hierarchy: Hierarchy, *, at: datetime | None = None, cel: CelMemo | None = None
+) -> None:
     """A MEMBER_OF edge from each basic-role holder of each project into its convenience member."""
+    cel = CelMemo() if cel is None else cel
     for node in hierarchy.nodes.values():
         if node.resource.type != TypeName.GCP_PROJECT or _unknown_holders(hierarchy, node.id) is not None:
             continue
@@ -317,7 +328,7 @@ def add_holder_edges(out: Evaluation, hierarchy: Hierarchy, *, at: datetime | No
                 member = member_principal(holder.member)
                 if member.id == target.id or parse_convenience(member.id) is not None:
                     continue
-                for decision in decide_unplaced(holder.condition, at=at):  # none: false for every caller
+                for decision in decide_unplaced(holder.condition, at=at, memo=cel):  # none: false for every caller
                     note = None if holder.source == node.id else f"inherited by {node.id}"
                     source, evidence = narrowed(member, decision.access_levels, holder.evidence(note))
                     deleted = deleted_condition(member)

@@ -183,7 +183,7 @@ class _Bucket:
             note = None if attachment is Attachment.RESOURCE else f"inherited by {self.id} from {member.source}"
             for decision in decide_levels(
                 member.condition, result.levels, self.site, at=self.ctx.at, hierarchy_admin=result.hierarchy_admin,
-                checks=result.checks,
+                checks=result.checks, memo=self.ctx.cel,
             ):
                 self._emit(
                     member_principal(member.member),

@@ -247,8 +247,10 @@ def expand_convenience_grants(
     gaps: dict[str, CoverageGap] = {}
     reached: dict[str, set[str]] = defaultdict(set)  # gap resource → datasets it reaches through a member
     known = _Holdings(hierarchy, at, cel)
+    parsed_ids: dict[str, tuple[BasicRole, str] | None] = {}  # a principal is granted many datasets: parsed once
     for grant in out.grants:
-        parsed = parse_convenience(grant.principal.id)
+        pid = grant.principal.id
+        parsed = parsed_ids[pid] if pid in parsed_ids else parsed_ids.setdefault(pid, parse_convenience(pid))
         if parsed is None:
             kept.append(grant)
             continue

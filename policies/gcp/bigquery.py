@@ -39,11 +39,13 @@ from seenby.model import (
     DatasetKind,
     Evidence,
     EvidenceKind,
+    FrozenJson,
     Provider,
     Reexposure,
+    freeze_json,
 )
 from seenby.policies.gcp.access_levels import narrowed
-from seenby.policies.gcp.bindings import iter_binding_members, role_levels
+from seenby.policies.gcp.bindings import iter_binding_members
 from seenby.policies.gcp.conditions import Site, decide_levels, iam_condition
 from seenby.policies.gcp.context import Context
 from seenby.policies.gcp.members import bigquery_entry_member, member_principal
@@ -86,7 +88,7 @@ class _Entry:
     index: int
     role: str
     member: str
-    excerpt: Mapping[str, Any]
+    excerpt: FrozenJson
     condition: Condition | None
 
     def evidence(self, note: str | None = None) -> Evidence:
@@ -174,7 +176,7 @@ class _BigQuery:
                     index=index,
                     role=str(entry["role"]),
                     member=member,
-                    excerpt=entry,
+                    excerpt=freeze_json(entry),  # frozen once: quoted on the dataset and on each of its tables
                     condition=iam_condition(entry.get("condition"), where=f"{resource.id} access[{index}]"),
                 )
             )
@@ -183,10 +185,10 @@ class _BigQuery:
     def grant_entries(self, target_id: str, dataset: str, target: Target, attachment: Attachment) -> None:
         site = _site(target_id, target)
         for entry in self.entries.get(dataset, ()):
-            result = role_levels(self.ctx.catalog, entry.role, target, attachment)
+            result = self.ctx.role_levels(entry.role, target, attachment)
             note = None if target_id == dataset else f"dataset access of {dataset}, inherited by {target_id}"
             for decision in decide_levels(
-                entry.condition, result.levels, site, at=self.ctx.at, checks=result.checks
+                entry.condition, result.levels, site, at=self.ctx.at, checks=result.checks, memo=self.ctx.cel
             ):
                 principal, evidence = narrowed(
                     member_principal(entry.member), decision.access_levels,
@@ -205,11 +207,11 @@ class _BigQuery:
         inherited = [(m, Attachment.HIERARCHY) for m in self.ctx.hierarchy.inherited_bindings(project)]
         site = _site(target_id, target)
         for member, attachment in own + inherited:
-            result = role_levels(self.ctx.catalog, member.role, target, attachment)
+            result = self.ctx.role_levels(member.role, target, attachment)
             note = None if attachment is Attachment.RESOURCE else f"inherited by {target_id} from {member.source}"
             for decision in decide_levels(
                 member.condition, result.levels, site, at=self.ctx.at, hierarchy_admin=result.hierarchy_admin,
-                checks=result.checks,
+                checks=result.checks, memo=self.ctx.cel,
             ):
                 principal, evidence = narrowed(
                     member_principal(member.member), decision.access_levels,

@@ -8,10 +8,10 @@ https://cloud.google.com/iam/docs/allow-policies — a binding is ``{"role", "me
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from seenby.model import AccessLevel, Condition, Evidence, EvidenceKind
+from seenby.model import AccessLevel, Condition, Evidence, EvidenceKind, FrozenJson, freeze_json
 from seenby.policies.gcp.conditions import iam_condition
 from seenby.policies.gcp.roles import HIERARCHY_ADMIN_PERMISSIONS, Attachment, RoleCatalog, Scope, Target, level_checks
 
@@ -27,20 +27,25 @@ class BindingMember:
     role: str
     member: str
     condition: Condition | None
+    # The excerpt its evidence quotes, frozen once: an inherited binding is quoted for every dataset below it.
+    excerpt: FrozenJson = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        excerpt: dict[str, Any] = {"role": self.role, "member": self.member}
+        if self.condition is not None:
+            excerpt["condition"] = self.condition.expression
+        object.__setattr__(self, "excerpt", freeze_json(excerpt))
 
     @property
     def conditions(self) -> tuple[Condition, ...]:
         return (self.condition,) if self.condition is not None else ()
 
     def evidence(self, note: str | None = None) -> Evidence:
-        excerpt: dict[str, Any] = {"role": self.role, "member": self.member}
-        if self.condition is not None:
-            excerpt["condition"] = self.condition.expression
         return Evidence(
             kind=EvidenceKind.IAM_BINDING,
             source=self.source,
             location=f"bindings[{self.index}]",
-            excerpt=excerpt,
+            excerpt=self.excerpt,
             note=note,
         )
 

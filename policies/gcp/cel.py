@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import cache, lru_cache
@@ -58,6 +58,7 @@ from seenby.policies.condition_catalogue import gcp_catalogue
 __all__ = [
     "DECIDED_ATTRIBUTES",
     "OPAQUE",
+    "CelMemo",
     "CelResource",
     "Outcome",
     "Truth",
@@ -593,7 +594,6 @@ def _leaves(node: Any) -> Iterable[Any]:
         yield node
 
 
-@lru_cache(maxsize=1024)
 def _schedule_instants(expression: str, at: datetime) -> tuple[datetime, ...]:
     """The sample instants of the week after ``at`` at which some time leaf of ``expression`` changes value.
 
@@ -619,15 +619,20 @@ def _schedule_instants(expression: str, at: datetime) -> tuple[datetime, ...]:
     return tuple(changes)
 
 
-def _over_the_week(tree: Any, resource: CelResource, at: datetime, source: str, first: Outcome) -> Outcome:
+def _over_the_week(
+    tree: Any, resource: CelResource, at: datetime, source: str, first: Outcome, memo: CelMemo
+) -> Outcome:
     """A condition with a schedule: open when it opens at some time in the week after ``at`` (fail closed).
 
     The outcome is the widest one over the week (sampled every 15 minutes); its evidence says
     what it was at collection time and when that first changes.
     """
     widest, change = first, None
-    for step in _schedule_instants(source, at):
-        outcome = _decide(tree, resource, step, source)
+    instants = memo.instants.get((source, at))
+    if instants is None:
+        instants = memo.instants[source, at] = _schedule_instants(source, at)
+    for step in instants:
+        outcome = _decide(tree, resource, step, source, memo)
         if change is None and outcome.truth is not first.truth:
             change = (step, outcome.truth)
         if _RANK[outcome.truth] > _RANK[widest.truth]:
@@ -648,14 +653,29 @@ def _over_the_week(tree: Any, resource: CelResource, at: datetime, source: str, 
 # -- leaves ------------------------------------------------------------------------
 
 
-# Leaf outcomes, keyed by the leaf as written and only what it depends on: a time leaf's value at an
-# instant is the same for every resource, a resource leaf's the same at every instant.  Following a
-# schedule over a week re-decides the tree 672 times per resource; this keeps that to lookups.
-_LEAF_CACHE: dict[tuple[str, CelResource | None, datetime | None], Outcome] = {}
-_LEAF_CACHE_SIZE = 200_000
+@dataclass(frozen=True, kw_only=True, eq=False)
+class CelMemo:
+    """What one evaluation of a snapshot has worked out about its conditions, made with it and dropped with it.
+
+    Every entry is a pure function of its key, so sharing it within the evaluation is exact:
+
+    * ``outcomes``: a whole condition's :class:`Outcome`, by (expression, resource, instant): a binding
+      inherited by every bucket of a project is decided once per distinct resource;
+    * ``leaves``: leaf outcomes, keyed by the leaf as written and only what it depends on: a time leaf's
+      value at an instant is the same for every resource, a resource leaf's the same at every instant.
+      Following a schedule over a week re-decides the tree at each instant its time leaves change, for
+      every resource; this keeps that to lookups;
+    * ``instants``: those instants, by (expression, collection time).
+
+    Nothing is kept at module level: a memo filled while evaluating one snapshot never outlives it.
+    """
+
+    outcomes: dict[tuple[str, CelResource, datetime | None], Outcome] = field(default_factory=dict)
+    leaves: dict[tuple[str, CelResource | None, datetime | None], Outcome] = field(default_factory=dict)
+    instants: dict[tuple[str, datetime], tuple[datetime, ...]] = field(default_factory=dict)
 
 
-def _leaf(node: Any, resource: CelResource, at: datetime | None, source: str) -> Outcome:
+def _leaf(node: Any, resource: CelResource, at: datetime | None, source: str, memo: CelMemo) -> Outcome:
     text = _text(node, source)
     attributes = _attributes(node)
     reads_resource = any(a.startswith("resource.") or a == ACCESS_LEVELS for a in attributes)
@@ -663,11 +683,9 @@ def _leaf(node: Any, resource: CelResource, at: datetime | None, source: str) ->
     key = (text, resource if reads_resource else None, at if reads_time else None)
     if text == "the condition" or not attributes:
         return _leaf_outcome(node, text, attributes, resource, at)  # no stable text, or a constant: not cached
-    hit = _LEAF_CACHE.get(key)
+    hit = memo.leaves.get(key)
     if hit is None:
-        if len(_LEAF_CACHE) >= _LEAF_CACHE_SIZE:
-            _LEAF_CACHE.clear()
-        hit = _LEAF_CACHE[key] = _leaf_outcome(node, text, attributes, resource, at)
+        hit = memo.leaves[key] = _leaf_outcome(node, text, attributes, resource, at)
     return hit
 
 
@@ -752,49 +770,59 @@ def _and(sides: list[Outcome]) -> Outcome:
     return Outcome(truth=truth, decided=_decisions(sides))
 
 
-def _decide(node: Any, resource: CelResource, at: datetime | None, source: str) -> Outcome:
+def _decide(node: Any, resource: CelResource, at: datetime | None, source: str, memo: CelMemo) -> Outcome:
     kids = _kids(node)
     data = node.data
     if data == "expr" and len(kids) == 3:
-        condition = _decide(kids[0], resource, at, source)
+        condition = _decide(kids[0], resource, at, source, memo)
         if condition.truth is Truth.TRUE:
-            return _decide(kids[1], resource, at, source)
+            return _decide(kids[1], resource, at, source, memo)
         if condition.truth is Truth.FALSE:
-            return _decide(kids[2], resource, at, source)
+            return _decide(kids[2], resource, at, source, memo)
         if condition.truth is Truth.SOME:  # one branch on the part, the other on the rest
-            branches = [_decide(kid, resource, at, source) for kid in kids[1:]]
+            branches = [_decide(kid, resource, at, source, memo) for kid in kids[1:]]
             either = _or(branches)
             if either.truth is Truth.TRUE and not all(b.truth is Truth.TRUE for b in branches):
                 either = Outcome(truth=Truth.SOME, decided=either.decided)
             return Outcome(truth=either.truth, unknown=either.unknown, decided=_decisions([condition, either]))
         return condition  # an undecided or failing condition: the whole is undecided
     if data in ("conditionalor", "conditionaland") and len(kids) == 2:
-        sides = [_decide(kid, resource, at, source) for kid in kids]
+        sides = [_decide(kid, resource, at, source, memo) for kid in kids]
         return _or(sides) if data == "conditionalor" else _and(sides)
     if data == "unary" and len(kids) == 2 and _is_tree(kids[0]) and kids[0].data == "unary_not":
-        return _negated(_decide(kids[1], resource, at, source))
+        return _negated(_decide(kids[1], resource, at, source, memo))
     if len(kids) == 1 and _is_tree(kids[0]) and data in _PASS_THROUGH:
-        return _decide(kids[0], resource, at, source)
-    return _leaf(node, resource, at, source)
+        return _decide(kids[0], resource, at, source, memo)
+    return _leaf(node, resource, at, source, memo)
 
 
-@lru_cache(maxsize=65536)
-def evaluate(expression: str, resource: CelResource, at: datetime | None = None) -> Outcome:
+def evaluate(
+    expression: str, resource: CelResource, at: datetime | None = None, *, memo: CelMemo | None = None
+) -> Outcome:
     """The value of ``expression`` on ``resource`` for every request at collection time ``at``.
 
     TRUE or FALSE when every request has that value; SOME when it is true on part of the data
     ``resource`` stands for (whoever asks); UNKNOWN otherwise.  ``at`` None leaves
-    ``request.time`` undecided.
+    ``request.time`` undecided.  ``memo``: the evaluation's :class:`CelMemo` (None: one for this call).
     """
+    memo = CelMemo() if memo is None else memo
+    key = (expression, resource, at)
+    found = memo.outcomes.get(key)
+    if found is None:
+        found = memo.outcomes[key] = _evaluate(expression, resource, at, memo)
+    return found
+
+
+def _evaluate(expression: str, resource: CelResource, at: datetime | None, memo: CelMemo) -> Outcome:
     try:
         tree = _parse(expression)
     except Exception as error:
         where = f" at line {error.line}, column {error.column}" if getattr(error, "line", None) else ""
         return Outcome(truth=Truth.UNKNOWN, unknown=(f"not valid CEL{where}",))
     try:
-        first = _decide(tree, resource, at, expression)
+        first = _decide(tree, resource, at, expression, memo)
         if at is not None and any(_SCHEDULE in d.how for d in first.decided if d.family is ConditionFamily.TIME):
-            return _over_the_week(tree, resource, at, expression, first)
+            return _over_the_week(tree, resource, at, expression, first, memo)
         return first
     except Exception as error:  # an unexpected tree shape: undecided, never dropped
         return Outcome(truth=Truth.UNKNOWN, unknown=(f"not evaluated: {_first_line(error)}",))

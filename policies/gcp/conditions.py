@@ -50,6 +50,7 @@ from seenby.model import AccessLevel, Condition, ConditionFamily, DecidedConditi
 from seenby.policies.gcp.cel import (
     ACCESS_LEVELS,
     OPAQUE,
+    CelMemo,
     CelResource,
     Outcome,
     Truth,
@@ -277,6 +278,7 @@ def decide_levels(
     at: datetime | None = None,
     hierarchy_admin: bool = False,
     checks: Mapping[AccessLevel, frozenset[Scope]] | None = None,
+    memo: CelMemo | None = None,
 ) -> list[LevelDecision]:
     """``levels`` grouped by what ``condition`` decides for each at ``site``, at collection time ``at``.
 
@@ -293,6 +295,7 @@ def decide_levels(
     condition says which); UNKNOWN → it carries the condition (as written, with a reason naming
     what is unknown and its family); FALSE → the level is left out: the binding does not open
     it there.  No condition: one group, unconditional.  ``at`` None leaves ``request.time`` open.
+    ``memo``: the evaluation's :class:`~.cel.CelMemo`, so a condition is decided once per resource.
     A condition on access levels is decided per caller (:func:`_callers`): each smallest set of access
     levels that opens a level (more openly than any smaller set) gives a decision for the callers
     from those levels.
@@ -302,10 +305,11 @@ def decide_levels(
     if not isinstance(condition.expression, str):
         return [LevelDecision(levels=levels, conditions=(condition,))]  # no expression to evaluate (kept as written)
     expression = condition.expression
+    memo = CelMemo() if memo is None else memo
 
     def outcome_of(level: AccessLevel, callers: tuple[str, ...] | None) -> Outcome:
         def on(resource: CelResource) -> Outcome:
-            return evaluate(expression, resource if callers is None else resource.from_levels(callers), at)
+            return evaluate(expression, resource if callers is None else resource.from_levels(callers), at, memo=memo)
 
         if checks is not None and checks.get(level):
             return _any([on(site.resource_for(scope)) for scope in sorted(checks[level])])
@@ -331,7 +335,9 @@ def decide_levels(
     ]
 
 
-def decide_unplaced(condition: Condition | None, *, at: datetime | None) -> list[LevelDecision]:
+def decide_unplaced(
+    condition: Condition | None, *, at: datetime | None, memo: CelMemo | None = None
+) -> list[LevelDecision]:
     """A condition on something that is not a dataset (a basic-role binding behind ``projectViewer:``).
 
     Only what does not depend on a resource is decided (time, request properties, the caller's access levels);
@@ -346,9 +352,10 @@ def decide_unplaced(condition: Condition | None, *, at: datetime | None) -> list
     if not isinstance(condition.expression, str):
         return [LevelDecision(levels=frozenset(), conditions=(condition,))]
     expression = condition.expression
+    memo = CelMemo() if memo is None else memo
 
     def outcome_of(callers: tuple[str, ...] | None) -> Outcome:
-        return evaluate(expression, OPAQUE if callers is None else OPAQUE.from_levels(callers), at)
+        return evaluate(expression, OPAQUE if callers is None else OPAQUE.from_levels(callers), at, memo=memo)
 
     return [
         LevelDecision(

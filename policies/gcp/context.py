@@ -1,15 +1,17 @@
-"""What every GCP evaluator shares: the role catalogue, the hierarchy, and the output."""
+"""What every GCP evaluator shares: the role catalogue, the hierarchy, the output, and what is worked out once."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from seenby.model import AccessLevel, Condition, Evaluation, Evidence, Grant, Principal
+from seenby.policies.gcp.bindings import RoleLevels, role_levels
+from seenby.policies.gcp.cel import CelMemo
 from seenby.policies.gcp.hierarchy import Hierarchy
 from seenby.policies.gcp.members import deleted_condition
-from seenby.policies.gcp.roles import RoleCatalog
+from seenby.policies.gcp.roles import Attachment, RoleCatalog, Target
 
 __all__ = ["Context"]
 
@@ -22,6 +24,19 @@ class Context:
     hierarchy: Hierarchy
     out: Evaluation
     at: datetime | None = None  # the snapshot's collection time: IAM Conditions on request.time are decided there
+    # What each role opens, by (role, target, attachment, ACLs active): the same for every binding of the role.
+    cel: CelMemo = field(default_factory=CelMemo, repr=False, compare=False)  # conditions decided once
+    _levels: dict[tuple[str, Target, Attachment, bool], RoleLevels] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def role_levels(self, role: str, target: Target, attachment: Attachment, *, acls_active: bool = True) -> RoleLevels:
+        """:func:`.bindings.role_levels` in the scan's catalogue, worked out once per role and kind of dataset."""
+        key = (role, target, attachment, acls_active)
+        found = self._levels.get(key)
+        if found is None:
+            found = self._levels[key] = role_levels(self.catalog, role, target, attachment, acls_active=acls_active)
+        return found
 
     def grant(
         self,

@@ -38,11 +38,22 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
-from seenby.model import CoverageGap, Edge, EdgeKind, Evaluation, Grant, Principal, PrincipalKind, ReadOutcome
+from seenby.model import (
+    Condition,
+    CoverageGap,
+    Edge,
+    EdgeKind,
+    Evaluation,
+    Evidence,
+    Grant,
+    Principal,
+    PrincipalKind,
+    ReadOutcome,
+)
 from seenby.policies.gcp.access_levels import narrowed
 from seenby.policies.gcp.bindings import BindingMember
-from seenby.policies.gcp.cel import ACCESS_LEVELS
-from seenby.policies.gcp.conditions import decide_unplaced
+from seenby.policies.gcp.cel import ACCESS_LEVELS, CelMemo
+from seenby.policies.gcp.conditions import LevelDecision, decide_unplaced
 from seenby.policies.gcp.hierarchy import Hierarchy, project_node_id
 from seenby.policies.gcp.members import (
     BasicRole,
@@ -134,7 +145,67 @@ def _outer_levels(grant: Grant) -> tuple[str, ...]:
     return next((d.values for d in grant.evidence[0].decided if d.key == ACCESS_LEVELS and d.values), ())
 
 
-def _holder_grants(grant: Grant, holder: BindingMember, at: datetime | None) -> list[Grant]:
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Holding:
+    """What one basic-role binding makes its member, for one convenience member: the same for every grant to it."""
+
+    principal: Principal
+    decision: LevelDecision
+    binding: Evidence  # the holder's binding, noting whose holder it makes the member
+    deleted: Condition | None
+
+
+class _Holdings:
+    """The holders of each project's basic roles, decided once per evaluation rather than once per grant.
+
+    A convenience member is granted on every bucket and dataset of its project: whether its holders can be
+    known, who they are, and what each holder's binding decides depend on the project and the binding only.
+    """
+
+    def __init__(self, hierarchy: Hierarchy, at: datetime | None, cel: CelMemo | None) -> None:
+        self.hierarchy = hierarchy
+        self.at = at
+        self.cel = CelMemo() if cel is None else cel
+        self._unknown: dict[str, _Unknown | None] = {}
+        self._holders: dict[tuple[BasicRole, str], list[BindingMember]] = {}
+        self._holdings: dict[tuple[BindingMember, str], list[_Holding]] = {}
+
+    def unknown(self, project: str) -> _Unknown | None:
+        if project not in self._unknown:
+            self._unknown[project] = _unknown_holders(self.hierarchy, project)
+        return self._unknown[project]
+
+    def holders(self, role: BasicRole, project: str) -> list[BindingMember]:
+        found = self._holders.get((role, project))
+        if found is None:
+            found = self._holders[role, project] = _holders(self.hierarchy, role, project)
+        return found
+
+    def holdings(self, holder: BindingMember, convenience: str) -> list[_Holding]:
+        """One per set of callers ``holder``'s binding opens to (none: false at collection time for every caller)."""
+        key = (holder, convenience)
+        found = self._holdings.get(key)
+        if found is None:
+            found = self._holdings[key] = _holdings(holder, convenience, self.at, self.cel)
+        return found
+
+
+def _holdings(holder: BindingMember, convenience: str, at: datetime | None, cel: CelMemo) -> list[_Holding]:
+    principal = member_principal(holder.member)
+    if parse_convenience(principal.id) is not None:
+        return []  # a convenience member bound to a basic role adds no holder of its own
+    return [
+        _Holding(
+            principal=principal,
+            decision=decision,
+            binding=holder.evidence(f"makes {principal.id} one of {convenience}").with_decided(decision.decided),
+            deleted=deleted_condition(principal),
+        )
+        for decision in decide_unplaced(holder.condition, at=at, memo=cel)
+    ]
+
+
+def _holder_grants(grant: Grant, holdings: list[_Holding]) -> list[Grant]:
     """The grant held by one holder of the basic role: one per set of callers the holder's binding opens to.
 
     A caller reaches the data only when both conditions let it in: the binding to the convenience member and
@@ -142,14 +213,10 @@ def _holder_grants(grant: Grant, holder: BindingMember, at: datetime | None) -> 
     (https://cloud.google.com/iam/docs/conditions-attribute-reference#access-levels), so the holder is narrowed
     to callers meeting both sets (:func:`.access_levels.narrowed`), as a binding to the holder itself would be.
     """
-    principal = member_principal(holder.member)
-    if parse_convenience(principal.id) is not None:
-        return []  # a convenience member bound to a basic role adds no holder of its own
     out = []
-    for decision in decide_unplaced(holder.condition, at=at):  # none: false at collection time for every caller
+    for holding in holdings:
+        principal, decision, binding, deleted = holding.principal, holding.decision, holding.binding, holding.deleted
         note = f"{grant.principal.id} stands for the holders of the basic role; {principal.id} holds it"
-        binding = holder.evidence(f"makes {principal.id} one of {grant.principal.id}").with_decided(decision.decided)
-        deleted = deleted_condition(principal)
         conditions = (*grant.conditions, *decision.conditions, *((deleted,) if deleted is not None else ()))
         levels = tuple(dict.fromkeys((*_outer_levels(grant), *decision.access_levels)))
         shown, first = narrowed(principal, levels, grant.evidence[0].with_note(note))
@@ -166,19 +233,29 @@ def _holder_grants(grant: Grant, holder: BindingMember, at: datetime | None) -> 
 
 
 def expand_convenience_grants(
-    out: Evaluation, hierarchy: Hierarchy, *, at: datetime | None = None, missing: Missing = Missing.GAP
+    out: Evaluation,
+    hierarchy: Hierarchy,
+    *,
+    at: datetime | None = None,
+    missing: Missing = Missing.GAP,
+    cel: CelMemo | None = None,
 ) -> None:
-    """Replace every grant to a convenience member by grants to the basic role's holders (or a broad class)."""
+    """Replace every grant to a convenience member by grants to the basic role's holders (or a broad class).
+
+    ``cel``: the evaluation's memo of decided conditions (None: one for this call)."""
     kept: list[Grant] = []
     gaps: dict[str, CoverageGap] = {}
     reached: dict[str, set[str]] = defaultdict(set)  # gap resource → datasets it reaches through a member
+    known = _Holdings(hierarchy, at, cel)
+    parsed_ids: dict[str, tuple[BasicRole, str] | None] = {}  # a principal is granted many datasets: parsed once
     for grant in out.grants:
-        parsed = parse_convenience(grant.principal.id)
+        pid = grant.principal.id
+        parsed = parsed_ids[pid] if pid in parsed_ids else parsed_ids.setdefault(pid, parse_convenience(pid))
         if parsed is None:
             kept.append(grant)
             continue
         role, project = parsed
-        unknown = _unknown_holders(hierarchy, project)
+        unknown = known.unknown(project)
         if unknown is not None:
             note = (
                 f"the holders of {role.value} on project {project} are unknown ({unknown.why}): "
@@ -190,8 +267,8 @@ def expand_convenience_grants(
             if unknown.gap is not None and missing is Missing.GAP:
                 gaps.setdefault(unknown.resource, unknown.gap)
             continue
-        for holder in _holders(hierarchy, role, project):
-            kept.extend(_holder_grants(grant, holder, at))
+        for holder in known.holders(role, project):
+            kept.extend(_holder_grants(grant, known.holdings(holder, grant.principal.id)))
     out.grants[:] = kept
     _refresh_principals(out, kept)
     _record_gaps(out, hierarchy, gaps, reached)
@@ -238,8 +315,11 @@ def _record_gaps(
 
 
 
-def add_holder_edges(out: Evaluation, hierarchy: Hierarchy, *, at: datetime | None = None) -> None:
+def add_holder_edges(
+    out: Evaluation, hierarchy: Hierarchy, *, at: datetime | None = None, cel: CelMemo | None = None
+) -> None:
     """A MEMBER_OF edge from each basic-role holder of each project into its convenience member."""
+    cel = CelMemo() if cel is None else cel
     for node in hierarchy.nodes.values():
         if node.resource.type != TypeName.GCP_PROJECT or _unknown_holders(hierarchy, node.id) is not None:
             continue
@@ -250,7 +330,7 @@ def add_holder_edges(out: Evaluation, hierarchy: Hierarchy, *, at: datetime | No
                 member = member_principal(holder.member)
                 if member.id == target.id or parse_convenience(member.id) is not None:
                     continue
-                for decision in decide_unplaced(holder.condition, at=at):  # none: false for every caller
+                for decision in decide_unplaced(holder.condition, at=at, memo=cel):  # none: false for every caller
                     note = None if holder.source == node.id else f"inherited by {node.id}"
                     source, evidence = narrowed(member, decision.access_levels, holder.evidence(note))
                     deleted = deleted_condition(member)

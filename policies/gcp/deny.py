@@ -52,6 +52,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 from seenby.model import (
@@ -283,17 +284,27 @@ class _Applier:
         self.out = out
         self.hierarchy = hierarchy
         self.catalog = catalog
-        self.memberships = Memberships(snapshot)
+        self.snapshot = snapshot
         self.customers = customer_domains(snapshot)
         self.rules = {
             node.id: deny_rules(node.id, node.resource.document(DENY_POLICIES_READ))
             for node in hierarchy.nodes.values()
         }
+        self._chains: dict[str, list[DenyRule]] = {}
+
+    @cached_property
+    def memberships(self) -> Memberships:
+        """Who is in which group: read only when some rule is applied (most snapshots have no deny policy)."""
+        return Memberships(self.snapshot)
 
     def rules_for(self, project: str | None) -> list[DenyRule]:
         if not project:
             return []
-        return [rule for node in self.hierarchy.chain(project) for rule in self.rules.get(node.id, ())]
+        found = self._chains.get(project)
+        if found is None:  # the same for every dataset of the project
+            chain = self.hierarchy.chain(project)
+            found = self._chains[project] = [rule for node in chain for rule in self.rules.get(node.id, ())]
+        return found
 
     # -- membership --------------------------------------------------------------
 

@@ -121,6 +121,10 @@ def member_principal(member: str) -> Principal:
     and deny rule that names it: each is made once (cached).
     """
     member = member.strip()
+    prefix, sep, rest = member.partition(":")
+    kind = _PREFIX_KIND.get(prefix.lower())
+    if kind is not None and rest:  # user:, group:, serviceAccount:, domain: (most members), as at the end below
+        return _email_principal(prefix, kind, rest)
     if member == "allUsers":
         return GCP_ALL_USERS
     if member == "allAuthenticatedUsers":
@@ -130,21 +134,22 @@ def member_principal(member: str) -> Principal:
     convenience = parse_convenience(member)
     if convenience is not None:
         return convenience_principal(*convenience)
-    prefix, sep, rest = member.partition(":")
     if prefix == "deleted" and sep:
         inner = member_principal(rest.split("?", 1)[0])
         return Principal(id=member, kind=inner.kind, provider=Provider.GCP, name=f"deleted {inner.id}")
-    kind = _PREFIX_KIND.get(prefix.lower())
-    if sep and kind is not None and rest:
-        email = rest.lower()
-        return Principal(
-            id=f"{_CANONICAL_PREFIX[prefix.lower()]}:{email}",
-            kind=kind,
-            provider=Provider.GCP,
-            account=_service_account_project(email) if kind is PrincipalKind.SERVICE_ACCOUNT else None,
-        )
     # An unknown member type: keep it as written, as a group (it may stand for many).
     return Principal(id=member, kind=PrincipalKind.GROUP, provider=Provider.GCP, name=f"unrecognised member {member}")
+
+
+def _email_principal(prefix: str, kind: PrincipalKind, rest: str) -> Principal:
+    """``user:``/``group:``/``serviceAccount:``/``domain:`` and the address: the canonical prefix, lower-cased."""
+    email = rest.lower()
+    return Principal(
+        id=f"{_CANONICAL_PREFIX[prefix.lower()]}:{email}",
+        kind=kind,
+        provider=Provider.GCP,
+        account=_service_account_project(email) if kind is PrincipalKind.SERVICE_ACCOUNT else None,
+    )
 
 
 _DELETED_REASON = (

@@ -51,10 +51,11 @@ def evaluate_snapshot(snapshot: Snapshot, *, catalog: RoleCatalog | None = None)
         evaluate_bucket(bucket, ctx)
     evaluate_bigquery(snapshot, ctx)
     missing = Missing.OUTSIDE_THE_PLAN if _is_plan(snapshot) else Missing.GAP
-    expand_convenience_grants(out, hierarchy, at=ctx.at, missing=missing)  # projectViewer: and kin → holders
+    # projectViewer: and kin → holders
+    expand_convenience_grants(out, hierarchy, at=ctx.at, missing=missing, cel=ctx.cel)
     apply_deny_policies(snapshot, out, hierarchy, roles)  # deny before allow: narrows the grants above
     evaluate_groups(snapshot, out)
     evaluate_domains(snapshot, out)
     add_hmac_edges(snapshot, out)
-    add_holder_edges(out, hierarchy, at=ctx.at)
+    add_holder_edges(out, hierarchy, at=ctx.at, cel=ctx.cel)
     return out

@@ -46,7 +46,7 @@ from seenby.model import (
     ReadOutcome,
 )
 from seenby.policies.gcp.access_levels import narrowed
-from seenby.policies.gcp.bindings import iter_binding_members, role_levels
+from seenby.policies.gcp.bindings import iter_binding_members
 from seenby.policies.gcp.conditions import Site, decide_levels
 from seenby.policies.gcp.context import Context
 from seenby.policies.gcp.hierarchy import Enforcement, PolicyDecision
@@ -179,11 +179,11 @@ class _Bucket:
         for member, attachment in [(m, Attachment.RESOURCE) for m in own] + [
             (m, Attachment.HIERARCHY) for m in self.ctx.hierarchy.inherited_bindings(self.project)
         ]:
-            result = role_levels(self.ctx.catalog, member.role, Target.BUCKET, attachment, acls_active=acls_active)
+            result = self.ctx.role_levels(member.role, Target.BUCKET, attachment, acls_active=acls_active)
             note = None if attachment is Attachment.RESOURCE else f"inherited by {self.id} from {member.source}"
             for decision in decide_levels(
                 member.condition, result.levels, self.site, at=self.ctx.at, hierarchy_admin=result.hierarchy_admin,
-                checks=result.checks,
+                checks=result.checks, memo=self.ctx.cel,
             ):
                 self._emit(
                     member_principal(member.member),

@@ -3,7 +3,7 @@ function): the core never imports reports/ (nor the command line or the API buil
 policies/, graph/ or reports/, neither policies/ nor graph/ imports reports/, and reports/ reaches the history store
 for nothing but its time formats and the provenance of an answer (the result models live beside the findings
 model, in seenby.history_results).  The AWS evaluation keeps one core and one memo: organisation policies cap a
-request in one place, and no module of policies/aws caches on its own."""
+request in one place, and no module of policies/aws caches on its own; nor does any module of policies/gcp."""
 
 from __future__ import annotations
 
@@ -162,13 +162,15 @@ def test_the_identity_side_is_decided_by_one_memo():
     assert _calling("IdentityMemo") == set()  # AwsMemo's default_factory, never a call of its own
 
 
-def test_no_aws_module_caches_across_snapshots():
-    """No module of policies/aws binds an empty dict, list or set at module level: a cache filled while
-    evaluating one snapshot would outlive it (AwsMemo, one per AwsWorld, holds them)."""
+GCP = ROOT / "policies" / "gcp"
+
+
+def _module_level_caches(paths: list[Path]) -> list[str]:
+    """Module-level bindings of an empty dict, list or set (``X = {}``, ``X: dict[...] = dict()``) in ``paths``."""
     empty = (ast.Dict, ast.List, ast.Set)
-    found = [
-        f"{path.relative_to(ROOT)}:{node.lineno}"
-        for path in sorted(AWS.glob("*.py"))
+    return [
+        f"{path.parent.name}/{path.name}:{node.lineno}"
+        for path in paths
         for node in ast.parse(path.read_text()).body
         if isinstance(node, ast.Assign | ast.AnnAssign)
         and (
@@ -176,4 +178,24 @@ def test_no_aws_module_caches_across_snapshots():
             or (isinstance(node.value, ast.Call) and ast.unparse(node.value.func) in {"dict", "list", "set"})
         )
     ]
-    assert found == []
+
+
+def test_the_cache_check_finds_a_module_level_cache(tmp_path):
+    """A module binding an empty dict at module level (a cache that would outlive the snapshot) is found."""
+    module = tmp_path / "a" / "b" / "leaves.py"
+    module.parent.mkdir(parents=True)
+    module.write_text('_CACHE: dict[str, int] = {}\nNAMES = {"x": 1}\nSEEN = set()\n')
+
+    assert _module_level_caches([module]) == ["b/leaves.py:1", "b/leaves.py:3"]
+
+
+def test_no_aws_module_caches_across_snapshots():
+    """No module of policies/aws binds an empty dict, list or set at module level: a cache filled while
+    evaluating one snapshot would outlive it (AwsMemo, one per AwsWorld, holds them)."""
+    assert _module_level_caches(sorted(AWS.glob("*.py"))) == []
+
+
+def test_no_gcp_module_caches_across_snapshots():
+    """Nor does any module of policies/gcp: what one evaluation works out (conditions decided, role levels, the
+    holders of basic roles) lives on its Context (CelMemo, Context.role_levels), made and dropped with it."""
+    assert _module_level_caches(sorted(GCP.glob("*.py"))) == []

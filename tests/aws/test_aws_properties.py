@@ -8,6 +8,7 @@ https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.htm
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
@@ -112,8 +113,24 @@ def _within(pid: str, audience: set[str]) -> bool:
     return account is not None and f"arn:aws:iam::{account}:root" in audience
 
 
+# a named principal's grant through a network notes the network (population.through_network): such a grant is that
+# principal's calls through it, inside the network's audience as a class's callers through it are
+_THROUGH = re.compile(r"only when calling (from|through VPC endpoint|in a VPC from private addresses) (\S+)")
+
+
 def _audiences(aws: Any, ev: Any) -> dict[AccessLevel, set[str]]:
-    return {level: set(aws.audience(ev, "b", level)) for level in AccessLevel}
+    out: dict[AccessLevel, set[str]] = {}
+    for level in AccessLevel:
+        ids: set[str] = set()
+        for g in aws.grants_of(ev, "b", level):
+            through = next((m for e in g.evidence if e.note and (m := _THROUGH.search(e.note))), None)
+            if through is None:
+                ids.add(g.principal.id)
+            else:
+                network = f"vpc-ip:{through[2]}" if through[1].startswith("in a VPC") else through[2]
+                ids.add(f"{g.principal.id}@aws-network:{network}")
+        out[level] = ids
+    return out
 
 
 def _no_wider(aws: Any, before: Any, after: Any) -> None:
@@ -165,6 +182,17 @@ def test_adding_a_deny_never_widens(aws: Any, policy: list[dict], deny: dict) ->
 
 @PROPERTY
 @given(policy=POLICIES, allow=statements(effect="Allow"))
+# found by hypothesis: alice's grant through the network folded into the network's audience once anyone through it
+# holds the same grant; she is still one of its callers
+@example(
+    policy=[
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*", "Principal": "*"},
+        {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*", "Principal": _ALICE,
+         "Condition": _NETWORK_ONLY},
+    ],
+    allow={"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::b/*", "Principal": "*",
+           "Condition": _NETWORK_ONLY},
+)
 def test_adding_an_allow_never_narrows(aws: Any, policy: list[dict], allow: dict) -> None:
     """Adding an Allow statement never narrows the audience at any level."""
     _no_wider(aws, _evaluate(aws, [*policy, allow]), _evaluate(aws, policy))

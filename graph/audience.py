@@ -118,17 +118,10 @@ _SINK = object()
 _Pred = tuple[object, bool]
 
 
-@dataclass(frozen=True, slots=True)
-class _Upstream:
-    """What the searches from a group of dataset nodes with the same predecessors found, ``keep`` applied.
-
-    ``members``: (principal id, conditional, the nodes of its path up to the dataset node, which is left off).
-    ``dataset_nodes``: every dataset node the searches passed; a dataset node among them is upstream of itself,
-    so the shared result is not its own (its own search never passes it again).
-    """
-
-    members: tuple[tuple[str, bool, tuple[object, ...]], ...]
-    dataset_nodes: frozenset[object]
+# What the searches from a group of dataset nodes with the same predecessors found, ``keep`` applied: each
+# member's principal id, whether only a condition opens its way, and its path's nodes up to the dataset node
+# (which is left off).
+_Members = tuple[tuple[str, bool, tuple[object, ...]], ...]
 
 
 class AudienceSearch:
@@ -137,9 +130,12 @@ class AudienceSearch:
     Two dataset nodes whose predecessors are the same (same nodes, same order, same conditional edges) have the
     same breadth-first searches past their first hop, so the same members with the same paths but for the
     last node.  For one ``key`` (what names ``keep``'s verdicts: the audit's declared audience) the members are
-    found once per group, and only their paths' last step is built per dataset node.  A dataset node upstream of
-    itself (a cycle of re-exposures or flows) is searched on its own, by :func:`audience`.  The predecessors of
-    each node are read from the graph once, as plain tuples.
+    found once per group, and only their paths' last step is built per dataset node.
+
+    A dataset node upstream of itself (a cycle of re-exposures or flows) is no exception: the shared search,
+    which does not know it, may reach it, but its predecessors are the group's own, all reached at the first
+    hop, so it adds nobody and sets no parent of anyone; it is not a principal, so it is no member either.
+    The predecessors of each node are read from the graph once, as plain tuples.
     """
 
     def __init__(self, rg: ReachGraph) -> None:
@@ -149,7 +145,7 @@ class AudienceSearch:
             node: tuple([(pred, bool(data["info"].conditions)) for pred, data in preds.items()])
             for node, preds in rg.predecessors.items()
         }
-        self._found: dict[tuple[tuple[_Pred, ...], Hashable], _Upstream] = {}
+        self._found: dict[tuple[tuple[_Pred, ...], Hashable], _Members] = {}
         # per key: node → kept (a dataset node, or a node that is no principal, is never kept)
         self._kept: dict[Hashable, dict[object, bool]] = {}
 
@@ -176,21 +172,18 @@ class AudienceSearch:
             node = queue.popleft()
             todo = preds[node]
 
-    def _upstream(self, first: tuple[_Pred, ...], keep: Callable[[Principal], bool], key: Hashable) -> _Upstream:
+    def _members(self, first: tuple[_Pred, ...], keep: Callable[[Principal], bool], key: Hashable) -> _Members:
         maybe, used_conditional = self._search(first, allow_conditional=True)
         sure = self._search(first, allow_conditional=False)[0] if used_conditional else maybe
         principals = self.rg.principals
         kept = self._kept.setdefault(key, {})
         members = []
-        dataset_nodes = []
         for node in maybe:
             verdict = kept.get(node)
             if verdict is None:
                 principal = None if isinstance(node, tuple) else principals.get(node)  # type: ignore[call-overload]
                 verdict = kept[node] = principal is not None and keep(principal)
             if not verdict:
-                if isinstance(node, tuple):
-                    dataset_nodes.append(node)
                 continue
             conditional = node not in sure
             parent = maybe if conditional else sure
@@ -198,7 +191,7 @@ class AudienceSearch:
             while (up := parent[nodes[-1]]) is not _SINK:
                 nodes.append(up)
             members.append((node, conditional, tuple(nodes)))
-        return _Upstream(members=tuple(members), dataset_nodes=frozenset(dataset_nodes))
+        return tuple(members)
 
     def audience(
         self, dataset_id: str, level: AccessLevel, *, keep: Callable[[Principal], bool], key: Hashable
@@ -211,13 +204,11 @@ class AudienceSearch:
         first = self._preds[target]
         found = self._found.get((first, key))
         if found is None:
-            found = self._found[first, key] = self._upstream(first, keep, key)
-        if target in found.dataset_nodes:
-            return audience(self.rg, dataset_id, level, keep=keep)
+            found = self._found[first, key] = self._members(first, keep, key)
         principals = self.rg.principals
         out = [
             Reach(principal=principals[pid], path=path_steps(self.rg, (*nodes, target)), conditional=conditional)
-            for pid, conditional, nodes in found.members
+            for pid, conditional, nodes in found
         ]
         out.sort(key=lambda r: (r.conditional, len(r.path), r.principal.id))
         return out

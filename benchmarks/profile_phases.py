@@ -45,20 +45,27 @@ def main(argv: list[str] | None = None) -> int:
             sampler = Profiler(interval=0.002)
         except ImportError:
             pass
-    tracer = cProfile.Profile(time.process_time) if sampler is None else None
+    tracer = sampler is None  # cProfile: one profile per phase, so each phase's Python calls are counted
+    profiles: list[cProfile.Profile] = []
+    calls: dict[str, int] = {}
     cpu: dict[str, float] = {}
     d = args.organisation
     with bulk_allocation():
         rules = load_rules(d / "rules.yaml")
-        if tracer is not None:
-            tracer.enable()
-        else:
+        if not tracer:
             sampler.start()
 
         def phase(name: str, fn: Any) -> Any:
+            profile = cProfile.Profile(time.process_time) if tracer else None
+            if profile is not None:
+                profile.enable()
             start = time.process_time()
             value = fn()
             cpu[name] = time.process_time() - start
+            if profile is not None:
+                profile.disable()
+                profiles.append(profile)
+                calls[name] = pstats.Stats(profile).total_calls  # type: ignore[attr-defined]
             return value
 
         snapshot = phase("load", lambda: load_snapshot(d / "snapshot.json"))
@@ -66,20 +73,20 @@ def main(argv: list[str] | None = None) -> int:
         graph = phase("graph", lambda: build_graph(evaluation))
         result = phase("audit", lambda: audit_evaluation(evaluation, rules, snapshot=snapshot, graph=graph))
         phase("render_json", lambda: render_findings(result, OutputFormat.JSON, RenderOptions(color=False)))
-        if tracer is not None:
-            tracer.disable()
-        else:
+        if not tracer:
             sampler.stop()
-    if sampler is not None:
+    if not tracer:
         text = sampler.output_text(unicode=False, color=False)
     else:
         out = io.StringIO()
-        pstats.Stats(tracer, stream=out).sort_stats("tottime").print_stats(60)
+        pstats.Stats(*profiles, stream=out).sort_stats("tottime").print_stats(60)
         text = out.getvalue()
     summary = ", ".join(f"{k} {v:.2f}" for k, v in cpu.items())
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     total = sum(cpu.values())
     header = f"# {d.name}: CPU seconds under the profiler: {summary}; total {total:.2f}; peak {peak:.0f} MB\n"
+    if calls:
+        header += "# Python calls per phase (cProfile): " + ", ".join(f"{k} {v:,}" for k, v in calls.items()) + "\n"
     args.output.write_text(header + text, encoding="utf-8")
     print(header, end="")
     return 0

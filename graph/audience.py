@@ -10,7 +10,7 @@ Cost: linear in the part of the graph upstream of the dataset.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass
 
 from seenby.findings import AudienceClass, PathStep, Via
@@ -26,7 +26,7 @@ from seenby.model import (
     network_parts,
 )
 
-__all__ = ["Reach", "audience", "audience_class", "enclosing_classes", "reached"]
+__all__ = ["AudienceSearch", "Reach", "audience", "audience_class", "enclosing_classes", "reached"]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -109,6 +109,109 @@ def audience(
             out.append(Reach(principal=principal, path=_path(rg, node, maybe, target), conditional=True))
     out.sort(key=lambda r: (r.conditional, len(r.path), r.principal.id))
     return out
+
+
+# A node no graph holds: the one dataset node that a group of dataset nodes with the same predecessors stands for.
+_SINK = object()
+
+# One predecessor as a search reads it: (node, the edge from it is conditional).
+_Pred = tuple[object, bool]
+
+
+# What the searches from a group of dataset nodes with the same predecessors found, ``keep`` applied: each
+# member's principal id, whether only a condition opens its way, and its path's nodes up to the dataset node
+# (which is left off).
+_Members = tuple[tuple[str, bool, tuple[object, ...]], ...]
+
+
+class AudienceSearch:
+    """:func:`audience` for many dataset nodes of one graph, each distinct upstream searched once.
+
+    Two dataset nodes whose predecessors are the same (same nodes, same order, same conditional edges) have the
+    same breadth-first searches past their first hop, so the same members with the same paths but for the
+    last node.  For one ``key`` (what names ``keep``'s verdicts: the audit's declared audience) the members are
+    found once per group, and only their paths' last step is built per dataset node.
+
+    A dataset node upstream of itself (a cycle of re-exposures or flows) is no exception: the shared search,
+    which does not know it, may reach it, but its predecessors are the group's own, all reached at the first
+    hop, so it adds nobody and sets no parent of anyone; it is not a principal, so it is no member either.
+    The predecessors of each node are read from the graph once, as plain tuples.
+    """
+
+    def __init__(self, rg: ReachGraph) -> None:
+        self.rg = rg
+        # an audit searches upstream of nearly every node: read them all at once
+        self._preds: dict[object, tuple[_Pred, ...]] = {
+            node: tuple([(pred, bool(data["info"].conditions)) for pred, data in preds.items()])
+            for node, preds in rg.predecessors.items()
+        }
+        self._found: dict[tuple[tuple[_Pred, ...], Hashable], _Members] = {}
+        # per key: node → kept (a dataset node, or a node that is no principal, is never kept)
+        self._kept: dict[Hashable, dict[object, bool]] = {}
+
+    def _search(self, first: tuple[_Pred, ...], *, allow_conditional: bool) -> tuple[dict[object, object], bool]:
+        """:func:`_bfs` from a node whose predecessors are ``first`` (parents into it are :data:`_SINK`)."""
+        parent: dict[object, object] = {}
+        used_conditional = False
+        queue: deque[object] = deque()
+        preds = self._preds
+        todo = first
+        node: object = _SINK
+        while True:
+            for pred, conditional in todo:
+                if pred in parent:
+                    continue
+                if conditional:
+                    if not allow_conditional:
+                        continue
+                    used_conditional = True
+                parent[pred] = node
+                queue.append(pred)
+            if not queue:
+                return parent, used_conditional
+            node = queue.popleft()
+            todo = preds[node]
+
+    def _members(self, first: tuple[_Pred, ...], keep: Callable[[Principal], bool], key: Hashable) -> _Members:
+        maybe, used_conditional = self._search(first, allow_conditional=True)
+        sure = self._search(first, allow_conditional=False)[0] if used_conditional else maybe
+        principals = self.rg.principals
+        kept = self._kept.setdefault(key, {})
+        members = []
+        for node in maybe:
+            verdict = kept.get(node)
+            if verdict is None:
+                principal = None if isinstance(node, tuple) else principals.get(node)  # type: ignore[call-overload]
+                verdict = kept[node] = principal is not None and keep(principal)
+            if not verdict:
+                continue
+            conditional = node not in sure
+            parent = maybe if conditional else sure
+            nodes = [node]
+            while (up := parent[nodes[-1]]) is not _SINK:
+                nodes.append(up)
+            members.append((node, conditional, tuple(nodes)))
+        return tuple(members)
+
+    def audience(
+        self, dataset_id: str, level: AccessLevel, *, keep: Callable[[Principal], bool], key: Hashable
+    ) -> list[Reach]:
+        """:func:`audience` ``(rg, dataset_id, level, keep=keep)``; ``key`` names ``keep``: equal keys, equal
+        verdicts."""
+        target = (dataset_id, level)
+        if target not in self.rg.graph:
+            return []
+        first = self._preds[target]
+        found = self._found.get((first, key))
+        if found is None:
+            found = self._found[first, key] = self._members(first, keep, key)
+        principals = self.rg.principals
+        out = [
+            Reach(principal=principals[pid], path=path_steps(self.rg, (*nodes, target)), conditional=conditional)
+            for pid, conditional, nodes in found
+        ]
+        out.sort(key=lambda r: (r.conditional, len(r.path), r.principal.id))
+        return out
 
 
 def reached(rg: ReachGraph, dataset_id: str, level: AccessLevel) -> tuple[list[Principal], frozenset[str]]:

@@ -146,18 +146,30 @@ def edge_entries(
 
 @bulk_work
 def build_graph(evaluation: Evaluation) -> ReachGraph:
-    # Edges are merged in a dict first and added in one call, in the order each first appears
-    # (so adjacency order, and with it every shortest explaining path, is as if added one by one).
-    infos: dict[tuple[object, object], EdgeInfo] = {}
-    for source, target, kind, evidence, conditions in edge_entries(evaluation):
-        info = infos.get((source, target))
-        if info is None:
-            infos[source, target] = EdgeInfo(kind=kind, evidence=tuple(evidence), conditions=tuple(conditions))
-        else:
-            info.merge(tuple(evidence), tuple(conditions))
+    """The graph of ``evaluation``: its principals, then every edge in the order it first appears (so adjacency
+    order, and with it every shortest explaining path, is as if added one by one), a repeated edge merged into
+    the first (:meth:`EdgeInfo.merge`).
+
+    One pass fills the DiGraph's own tables (``_node``, ``_succ``, ``_pred``) as ``add_edges_from`` would,
+    without its per-edge checks and copies; tests/core/test_graph_build.py holds it to a graph built with
+    networkx's own calls.
+    """
     g = nx.DiGraph()
     g.add_nodes_from(evaluation.principals)
-    g.add_edges_from((s, t, {"info": info}) for (s, t), info in infos.items())
+    nodes, succ, pred = g._node, g._succ, g._pred
+    for source, target, kind, evidence, conditions in edge_entries(evaluation):
+        out = succ.get(source)
+        if out is None:
+            out = succ[source] = {}
+            pred[source], nodes[source] = {}, {}
+        data = out.get(target)
+        if data is None:
+            if target not in succ:
+                succ[target], pred[target], nodes[target] = {}, {}, {}
+            info = EdgeInfo(kind=kind, evidence=tuple(evidence), conditions=tuple(conditions))
+            out[target] = pred[target][source] = {"info": info}
+        else:
+            data["info"].merge(tuple(evidence), tuple(conditions))
     return ReachGraph(
         graph=g,
         principals=dict(evaluation.principals),

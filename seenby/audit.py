@@ -23,7 +23,7 @@ from seenby.config import DeclaredAudience, Rules, UndeclaredAction, principal_m
 from seenby.findings import AudienceClass, AuditResult, ExcessEntry, Finding, PeopleCount, Severity, Via, Waiver
 from seenby.flow_audit import declarations, flow_findings
 from seenby.gcpolicy import bulk_work
-from seenby.graph.audience import Reach, audience, audience_class, enclosing_classes
+from seenby.graph.audience import AudienceSearch, Reach, audience_class, enclosing_classes
 from seenby.graph.build import GraphEdgeKind, ReachGraph, build_graph
 from seenby.graph.organisation import OrganisationMembers
 from seenby.model import (
@@ -80,6 +80,8 @@ class Coverage:
         self.rg = rg
         self._organisations: OrganisationMembers | None = None
         self._above: dict[str, tuple[str, ...]] = {}
+        # graph principal id → its memberships, then the classes that contain it: what a declaration may name
+        self._names: dict[str, tuple[str, ...]] = {}
         self._up: dict[str, tuple[str, ...]] = {}
         # per declared pattern tuple: id → matches a pattern; graph principal id → covered
         self._match: dict[tuple[str, ...], dict[str, bool]] = {}
@@ -90,6 +92,11 @@ class Coverage:
         cached = self._above.get(pid)
         if cached is not None:
             return cached
+        up = self._member_of(pid)
+        if not any(self._member_of(group) for group in up):
+            # the common case, a member of groups that belong to none: no search (the order never matters)
+            result = self._above[pid] = tuple(n for n in {pid, *up} if n in self.rg.principals)
+            return result
         seen = {pid}
         queue = deque([pid])
         while queue:
@@ -100,6 +107,13 @@ class Coverage:
         result = tuple(n for n in seen if n in self.rg.principals)
         self._above[pid] = result
         return result
+
+    def _names_of(self, p: Principal) -> tuple[str, ...]:
+        """What covers graph principal ``p`` when a declaration names it: its memberships, then its classes."""
+        names = self._names.get(p.id)
+        if names is None:
+            names = self._names[p.id] = (*self._memberships(p.id), *enclosing_classes(p, self.rg.account_orgs))
+        return names
 
     def organisations_covered(self, dataset_id: str, level: AccessLevel) -> tuple[frozenset[str], frozenset[str]]:
         """The AWS organisations the whole audience of ``dataset_id`` at ``level`` covers
@@ -148,11 +162,12 @@ class Coverage:
             # the graph holds one principal per id, so the id alone keys the verdict of a graph principal
             hit = verdicts.get(p.id)
             if hit is None:
-                hit = (p.id in principals and any(matches(n) for n in self._memberships(p.id))) or any(
-                    matches(c) for c in enclosing_classes(p, account_orgs)
-                )
                 if principals.get(p.id) is p:
-                    verdicts[p.id] = hit
+                    hit = verdicts[p.id] = any(matches(n) for n in self._names_of(p))
+                else:
+                    hit = (p.id in principals and any(matches(n) for n in self._memberships(p.id))) or any(
+                        matches(c) for c in enclosing_classes(p, account_orgs)
+                    )
             return hit
 
         return covered
@@ -402,6 +417,7 @@ def _level_findings(
     rules: Rules,
     rg: ReachGraph,
     coverage: Coverage,
+    search: AudienceSearch,
     dataset: Dataset,
     level: AccessLevel,
     declared: DeclaredAudience,
@@ -417,7 +433,8 @@ def _level_findings(
     """
     allowed = declared.for_level(level, dataset)
     covered = coverage.covered_by(allowed)
-    everyone = audience(rg, dataset.id, level, keep=lambda p: not covered(p))
+    # datasets reached the same way and declared alike share one search (AudienceSearch)
+    everyone = search.audience(dataset.id, level, keep=lambda p: not covered(p), key=allowed)
     excess = [r for r in everyone if r.principal.id not in reported]
     excess_ids = frozenset(r.principal.id for r in everyone)
     if not excess:
@@ -623,6 +640,7 @@ def audit_evaluation(
     """
     rg = graph if graph is not None else build_graph(evaluation)
     coverage = Coverage(rg)
+    search = AudienceSearch(rg)
     findings: list[Finding] = []
     decls = declarations(rules, evaluation.datasets, evaluation.flows)  # a copy inherits its source's (docs/flows.md)
     for dataset in sorted(evaluation.datasets.values(), key=lambda d: d.id):
@@ -657,6 +675,7 @@ def audit_evaluation(
                 rules,
                 rg,
                 coverage,
+                search,
                 dataset,
                 level,
                 declared,

@@ -14,7 +14,8 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import re
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -162,6 +163,31 @@ class Rules:
         for decl in self.datasets:
             if decl.match.matches(dataset):
                 return decl
+        return self._tagged_declaration(dataset)
+
+    def declarations_for(self, datasets: Iterable[Dataset]) -> dict[str, DatasetDeclaration | None]:
+        """:meth:`declaration_for` of each of ``datasets``, by id, trying for each only the entries its tags
+        leave possible: an entry that requires a tag value is filed under one such (tag, value) and tried for
+        the datasets that carry it; the others are tried for every dataset; still the first that matches wins."""
+        everywhere: list[int] = []
+        by_tag: dict[tuple[str, str], list[int]] = defaultdict(list)
+        for i, decl in enumerate(self.datasets):
+            if decl.match.tags:
+                by_tag[next(iter(decl.match.tags.items()))].append(i)
+            else:
+                everywhere.append(i)
+        out: dict[str, DatasetDeclaration | None] = {}
+        for dataset in datasets:
+            tried = everywhere
+            for k, v in dataset.tags.items():
+                if isinstance(v, str) and (k, v) in by_tag:
+                    tried = sorted([*tried, *by_tag[k, v]])
+            decl = next((d for i in tried if (d := self.datasets[i]).match.matches(dataset)), None)
+            out[dataset.id] = decl if decl is not None else self._tagged_declaration(dataset)
+        return out
+
+    def _tagged_declaration(self, dataset: Dataset) -> DatasetDeclaration | None:
+        """The audience named by the resource's seenby:audience tag, if it has one."""
         tagged = dataset.tags.get(AUDIENCE_TAG)
         if tagged:
             names = [n.strip() for n in tagged.replace(",", " ").split() if n.strip()]

@@ -41,7 +41,7 @@ def declarations(
     A copy of a copy inherits along the chain.  A copy of several declared sources inherits from the
     first by source id (a documented simplification: see docs/flows.md).
     """
-    own = {d: rules.declaration_for(ds) for d, ds in datasets.items()}
+    own = rules.declarations_for(datasets.values())
     sources: dict[str, list[str]] = {}
     for f in flows:
         if f.source in datasets and f.destination in datasets:

@@ -113,11 +113,16 @@ class ViewCache:
         found.close()
         return True
 
-    def save_index(self, content: str, evaluation: Evaluation, graph: ReachGraph) -> bool:
+    def save_index(
+        self, content: str, evaluation: Evaluation, graph: ReachGraph, *, ou_paths: dict[str, str]
+    ) -> bool:
         """Write the graph index of ``content`` next to its view (owner-only, atomically)."""
         if not _exists_private(self.directory):
             return False
-        return write_index(self._file(content, ".index"), evaluation, graph, key=self._key(content))
+        written = write_index(
+            self._file(content, ".index"), evaluation, graph, key=self._key(content), ou_paths=ou_paths
+        )
+        return written
 
     def load(self, content: str) -> CachedView | None:
         """The cached view of ``content`` when present, owner-only and intact; None otherwise."""

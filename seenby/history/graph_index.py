@@ -295,20 +295,25 @@ class GraphIndex:
     def between(self, starts: Iterable[str], dataset_id: str, level: AccessLevel) -> ReachGraph | None:
         """The part of the graph ``why`` searches for paths from ``starts`` to ``(dataset_id, level)``.
 
-        Every node reachable from a start with all its outgoing edges, and every node upstream
-        of the target with all its incoming edges, each node's neighbours in their original
-        order.  networkx's shortest simple paths (a bidirectional breadth-first search, then
-        Yen's deviations) only expand successors of nodes reached from a start and predecessors
-        of nodes that reach the target, so it takes exactly the steps it takes on the whole
-        graph and lists the same paths in the same order.  None if the index is damaged.
+        networkx's shortest simple paths (a bidirectional breadth-first search, then Yen's
+        deviations) only expands successors of nodes reached from a start and predecessors of
+        nodes that reach the target.  So the graph returned holds every node reachable from a
+        start with all its outgoing edges and every node upstream of the target with all its
+        incoming edges, each node's neighbours in their original order: the search takes exactly
+        the steps it takes on the whole graph and lists the same paths in the same order.  Only
+        the nodes on some path (reached from a start *and* reaching the target) and the starts
+        are real: their principals, datasets and edge evidence are read; every other node is a
+        stand-in (its negated row number) that shapes the search and is on no path.  None if
+        the index is damaged.
         """
         try:
             with bulk_allocation():
-                forward, edges = self._closure(self._nids(starts), "src")
-                target = self._nids([_node_key((dataset_id, level))])
-                backward, upstream_edges = self._closure(target, "dst")
+                start = self._nids(starts)
+                forward, edges = self._closure(start, "src")
+                backward, upstream_edges = self._closure(self._nids([_node_key((dataset_id, level))]), "dst")
                 edges.update(upstream_edges)
-                return self._assemble(forward | backward, edges, {dataset_id})
+                on_paths = forward & backward
+                return self._assemble(forward | backward, edges, {dataset_id}, real=on_paths | set(start))
         except INDEX_ERRORS:
             return None
 
@@ -383,13 +388,21 @@ class GraphIndex:
                     frontier.append(other)
         return reached, edges
 
-    def _assemble(self, nids: set[int], edges: dict[int, tuple[int, int]], dataset_ids: set[str]) -> ReachGraph:
+    def _assemble(
+        self, nids: set[int], edges: dict[int, tuple[int, int]], dataset_ids: set[str], real: set[int] | None = None
+    ) -> ReachGraph:
         """A :class:`ReachGraph` of nodes ``nids`` and ``edges`` (added in their original order), with the
         principals, the datasets on the way and ``dataset_ids``, the flows and both ends of each, and
-        the classes' people counts and members."""
-        nodes = self._nodes(nids)
+        the classes' people counts and members.
+
+        ``real``: only these nodes are read (the others are stand-ins: their negated row numbers),
+        and only the edges between two of them carry their evidence.
+        """
+        nodes = self._nodes(nids if real is None else real)
+        if real is not None:
+            nodes.update({nid: ("", None) for nid in nids - real})
         infos: dict[int, EdgeInfo] = {}
-        chosen = sorted(edges)
+        chosen = sorted(edges) if real is None else sorted(q for q, (a, b) in edges.items() if a in real and b in real)
         for i in range(0, len(chosen), _BATCH):
             part = chosen[i : i + _BATCH]
             q = ",".join("?" * len(part))
@@ -397,17 +410,18 @@ class GraphIndex:
                 infos[seq] = _unpack(digest, blob)
         g = nx.DiGraph()
         principals: dict[str, Principal] = {}
+        named: dict[int, object] = {}
         for nid in sorted(nids):
             key, principal = nodes[nid]
-            node = _node_of(key)
+            node = named[nid] = _node_of(key) if key else -nid
             g.add_node(node)
             if principal is not None:
                 principals[str(node)] = principal
         g.add_edges_from(
-            (_node_of(nodes[src][0]), _node_of(nodes[dst][0]), {"info": infos[seq]})
+            (named[src], named[dst], {"info": infos[seq]} if seq in infos else {})
             for seq, (src, dst) in sorted(edges.items())
         )  # in the order of the whole graph: each node's neighbours in their original order
-        on_the_way = (_node_of(k) for k, _ in nodes.values())
+        on_the_way = (_node_of(k) for k, _ in nodes.values() if k)
         dataset_ids = set(dataset_ids) | {str(node[0]) for node in on_the_way if isinstance(node, tuple)}
         # a copy inherits its source's declaration: the flows, and both ends of each, go with the answer
         flows = self._blob("flows")

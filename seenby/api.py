@@ -391,6 +391,60 @@ class History:
         view = self.evaluate(at=at, containing=dataset, rules=rules, now=now)
         return view.at(view.who_can_read(dataset, levels=chosen, expand_members=expand_members))
 
+    def what_can_read(
+        self,
+        principal: str,
+        *,
+        at: str | datetime | None = None,
+        levels: Iterable[AccessLevel] = AUDITED_LEVELS,
+        rules: Rules | None = None,
+        now: datetime | None = None,
+    ) -> PrincipalAccessReport:
+        """what-can-read ``principal`` as of ``at`` (the latest scan at or before it), naming that scan.
+
+        Answered from the scan's graph index when it has one (only the part of the graph
+        downstream of the principal and its classes is read), else from the evaluated scan,
+        which writes that index for the next question.  The same report either way.
+        """
+        from seenby.history.select import indexed_principal_access
+
+        chosen = tuple(levels)
+        found = indexed_principal_access(
+            self.store, principal, at=at, levels=chosen, rules=rules, now=now, index=self._index
+        )
+        if found is not None:
+            return found
+        return self.evaluate(at=at, rules=rules, now=now).what_can_read(principal, levels=chosen)
+
+    def why(
+        self,
+        principal: str,
+        dataset: str,
+        *,
+        at: str | datetime | None = None,
+        level: AccessLevel = AccessLevel.READ,
+        rules: Rules | None = None,
+        max_paths: int = DEFAULT_MAX_PATHS,
+        now: datetime | None = None,
+    ) -> ExplanationReport:
+        """why ``principal`` can (or cannot) reach ``dataset`` as of ``at`` (the latest scan at or before
+        it that holds the dataset), naming that scan.
+
+        The paths come from the scan's graph index when it has one; an AWS dataset's layer-by-layer
+        decisions re-decide each request with the evaluator over the scan's snapshot, read from the
+        store.  Without an index: from the evaluated scan, which writes it.  The same report either way.
+        """
+        from seenby.history.select import indexed_explanation
+
+        found = indexed_explanation(
+            self.store, principal, dataset, at=at, level=level, rules=rules, max_paths=max_paths, now=now,
+            index=self._index,
+        )  # fmt: skip
+        if found is not None:
+            return found
+        view = self.evaluate(at=at, containing=dataset, rules=rules, now=now)
+        return view.why(principal, dataset, level=level, max_paths=max_paths)
+
     def record(self, snapshot: Snapshot, *, source: str | None = None) -> tuple[ScanRecord, bool]:
         """Record ``snapshot`` as a scan; the bool is False when the same content was recorded already."""
         return self.store.record(snapshot, source=source)

@@ -21,7 +21,7 @@ themselves.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -59,7 +59,9 @@ __all__ = [
     "Layer",
     "LayerKind",
     "LayerStatus",
+    "container_candidates",
     "explain",
+    "explain_dataset",
     "graph_paths",
     "paths_answer",
 ]
@@ -163,7 +165,13 @@ class ExplanationReport:
 
 def _containers(principal: Principal, rg: ReachGraph) -> list[str]:
     """Class nodes of the graph that contain ``principal`` (narrowest first)."""
-    out = list(enclosing_classes(principal, rg.account_orgs))
+    return [c for c in container_candidates(principal, rg.account_orgs) if c in rg.graph]
+
+
+def container_candidates(principal: Principal, account_orgs: Mapping[str, str]) -> list[str]:
+    """The ids of the classes that contain ``principal`` (narrowest first), in the graph or not:
+    the starts of :func:`graph_paths` besides the principal, those the graph holds."""
+    out = list(enclosing_classes(principal, account_orgs))
     if principal.provider is Provider.AWS and principal.kind not in (PrincipalKind.PUBLIC,):
         if principal.kind is not PrincipalKind.ANY_AUTHENTICATED:
             out.append("aws:authenticated")
@@ -172,7 +180,7 @@ def _containers(principal: Principal, rg: ReachGraph) -> list[str]:
         if principal.kind is not PrincipalKind.ANY_AUTHENTICATED:
             out.append("allAuthenticatedUsers")
         out.append("allUsers")
-    return [c for c in dict.fromkeys(out) if c != principal.id and c in rg.graph]
+    return [c for c in dict.fromkeys(out) if c != principal.id]
 
 
 def graph_paths(
@@ -253,22 +261,47 @@ def explain(
     from seenby.queries import find_dataset
 
     dataset = find_dataset(rg, dataset_ref)
+    # the world the audit evaluated with: built once per snapshot by the caller that asks many times
+    return explain_dataset(
+        dataset, principal_ref, level, principal_of=rg.principals.get, graph_for=lambda _: rg,
+        world=lambda: aws_world if aws_world is not None else AwsWorld.build(snapshot), gaps=evaluation.gaps,
+        header=snapshot, rules=rules, max_paths=max_paths,
+    )  # fmt: skip
+
+
+def explain_dataset(
+    dataset: Dataset,
+    principal_ref: str,
+    level: AccessLevel,
+    *,
+    principal_of: Callable[[str], Principal | None],
+    graph_for: Callable[[Principal], ReachGraph],
+    world: Callable[[], AwsWorld],
+    gaps: Iterable[CoverageGap],
+    header: Snapshot,
+    rules: Rules | None = None,
+    max_paths: int = MAX_PATHS,
+) -> ExplanationReport:
+    """:func:`explain` for ``dataset``, from whatever holds the graph: ``principal_of`` (a graph principal
+    by id, or None), ``graph_for`` (a graph holding every path from a principal and the classes that
+    contain it to the dataset: the whole graph, or the part a graph index reads), ``world`` (the
+    snapshot's AWS world, built only for an AWS dataset) and ``header`` (the snapshot, for its
+    collection time, source, collector and scope; its resources are not read)."""
     notes: list[str] = []
     actions: tuple[ActionExplanation, ...] = ()
-    principal = rg.principals.get(principal_ref)
+    principal = principal_of(principal_ref)
     if dataset.provider is Provider.AWS:
         from seenby.policies.aws.explain import explain_bucket, resolve_candidates, unknown_reference
 
-        # the world the audit evaluated with: built once per snapshot by the caller that asks many times
-        world = aws_world if aws_world is not None else AwsWorld.build(snapshot)
-        candidates = resolve_candidates(world, principal_ref)
-        unknown = unknown_reference(world, principal_ref)
+        aws = world()
+        candidates = resolve_candidates(aws, principal_ref)
+        unknown = unknown_reference(aws, principal_ref)
         if unknown:
             notes.append(unknown)
         if candidates:
-            principal = rg.principals.get(candidates[0].principal.id) or candidates[0].principal
+            principal = principal_of(candidates[0].principal.id) or candidates[0].principal
             if dataset.kind is DatasetKind.S3_BUCKET:
-                actions = explain_bucket(world, candidates, dataset.id, level)
+                actions = explain_bucket(aws, candidates, dataset.id, level)
             else:
                 notes.append(f"layer-by-layer decisions cover S3 buckets; {dataset.kind.value} is explained by paths")
     else:
@@ -278,7 +311,7 @@ def explain(
             f"no principal {principal_ref!r} in the snapshot (give an ARN, aws-org:o-…, aws:public, "
             "aws:authenticated, arn:aws:iam::ACCOUNT:root, or an IAM member such as user:x@corp.example)"
         )
-    paths, truncated = graph_paths(rg, principal, dataset.id, level, limit=max_paths)
+    paths, truncated = graph_paths(graph_for(principal), principal, dataset.id, level, limit=max_paths)
     if any(p and p[0].via == WITHIN for p in paths):
         notes.append(
             "paths marked 'within' go through a class that contains the principal: they hold for it unless its "
@@ -291,8 +324,8 @@ def explain(
     return ExplanationReport(
         principal=principal, dataset=dataset, level=level, answer=answer, paths=paths, actions=actions,
         paths_truncated=truncated, notes=tuple(notes),
-        gaps=tuple(g for g in evaluation.gaps if dataset.id in g.datasets), collected_at=snapshot.collected_at,
-        snapshot_source=snapshot.source, classification=decl.classification if decl else None,
-        declared=decl.audience.for_level(level, dataset) if decl else (), collector=dict(snapshot.collector),
-        scope=dict(snapshot.scope),
+        gaps=tuple(g for g in gaps if dataset.id in g.datasets), collected_at=header.collected_at,
+        snapshot_source=header.source, classification=decl.classification if decl else None,
+        declared=decl.audience.for_level(level, dataset) if decl else (), collector=dict(header.collector),
+        scope=dict(header.scope),
     )  # fmt: skip

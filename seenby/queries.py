@@ -45,6 +45,8 @@ __all__ = [
     "containing_classes",
     "find_dataset",
     "find_principal",
+    "find_principal_in",
+    "principal_and_classes",
     "what_can_read",
     "who_can_read",
 ]
@@ -139,9 +141,14 @@ def find_principal(rg: ReachGraph, ref: str) -> Principal:
     A Google member (``user:bob@corp.example``) or an IAM ARN the graph does not hold is
     still answerable: it reaches whatever the classes that contain it reach.
     """
-    if ref in rg.principals:
-        return rg.principals[ref]
-    matches = [p for p in rg.principals.values() if p.name == ref or p.id.endswith("/" + ref) or p.id.endswith(ref)]
+    return find_principal_in(rg.principals, ref)
+
+
+def find_principal_in(principals: Mapping[str, Principal], ref: str) -> Principal:
+    """:func:`find_principal` among ``principals`` (the graph's, or those of them ``ref`` may name)."""
+    if ref in principals:
+        return principals[ref]
+    matches = [p for p in principals.values() if p.name == ref or p.id.endswith("/" + ref) or p.id.endswith(ref)]
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
@@ -184,11 +191,28 @@ def containing_classes(
     Its account, OUs, organisation or domain (:func:`seenby.graph.audience.enclosing_classes`),
     then any authenticated principal and the public of its provider.
     """
+    return classes_in(rg.principals, principal, account_orgs=account_orgs, ou_paths=ou_paths)
+
+
+def class_candidates(principal: Principal, *, account_orgs: dict[str, str]) -> list[str]:
+    """The ids of the classes that may contain ``principal`` (OUs aside: every ``aws-ou:`` principal is one)."""
+    ids = list(enclosing_classes(principal, account_orgs))
+    account = principal.account or ""
+    if principal.kind is PrincipalKind.ACCOUNT and account in account_orgs:
+        ids.append(f"aws-org:{account_orgs[account]}")
+    return [*ids, AWS_AUTHENTICATED.id, AWS_PUBLIC.id, GCP_ALL_AUTHENTICATED.id, GCP_ALL_USERS.id]
+
+
+def classes_in(
+    principals: Mapping[str, Principal], principal: Principal, *, account_orgs: dict[str, str], ou_paths: dict[str, str]
+) -> list[Principal]:
+    """:func:`containing_classes` among ``principals`` (the graph's, or at least the candidates of
+    :func:`class_candidates` and every ``aws-ou:`` principal)."""
     ids = list(enclosing_classes(principal, account_orgs))
     account = principal.account or ""
     path = ou_paths.get(account)
     if path and principal.provider is Provider.AWS:
-        ous = [n for n in rg.principals if n.startswith("aws-ou:") and path.startswith(n[len("aws-ou:"):])]
+        ous = [n for n in principals if n.startswith("aws-ou:") and path.startswith(n[len("aws-ou:"):])]
         ids[1:1] = sorted(ous, key=len, reverse=True)
     if principal.kind is PrincipalKind.ACCOUNT and account in account_orgs:
         ids.append(f"aws-org:{account_orgs[account]}")
@@ -198,8 +222,8 @@ def containing_classes(
         ids += [GCP_ALL_AUTHENTICATED.id, GCP_ALL_USERS.id]
     out = []
     for pid in dict.fromkeys(ids):
-        if pid != principal.id and pid in rg.principals and rg.principals[pid].kind.is_class:
-            out.append(rg.principals[pid])
+        if pid != principal.id and pid in principals and principals[pid].kind.is_class:
+            out.append(principals[pid])
     return out
 
 
@@ -246,6 +270,33 @@ def _reached(rg: ReachGraph, start: str, levels: tuple[AccessLevel, ...]) -> dic
     return out
 
 
+def scope_account_orgs(account_orgs: Mapping[str, str], scope: Mapping[str, Any]) -> dict[str, str]:
+    """``account_orgs`` with the accounts of ``scope`` placed in its ``aws_organization`` (when the
+    snapshot has no organisation tree to place them)."""
+    out = dict(account_orgs)
+    scope_organization = scope.get("aws_organization")
+    if scope_organization:
+        for account in scope.get("aws_accounts") or ():
+            out.setdefault(str(account), str(scope_organization))
+    return out
+
+
+def principal_and_classes(
+    principals: Mapping[str, Principal],
+    principal_ref: str,
+    *,
+    account_orgs: Mapping[str, str],
+    scope: Mapping[str, Any],
+    ou_paths: dict[str, str],
+) -> tuple[Principal, list[Principal]]:
+    """The principal ``principal_ref`` names and the classes that contain it, as :func:`what_can_read`
+    starts its searches (``principals``: the graph's, or those :meth:`GraphIndex.principals_named` and
+    :func:`class_candidates` look up)."""
+    principal = find_principal_in(principals, principal_ref)
+    orgs = scope_account_orgs(account_orgs, scope)
+    return principal, classes_in(principals, principal, account_orgs=orgs, ou_paths=ou_paths)
+
+
 def what_can_read(
     rg: ReachGraph,
     principal_ref: str,
@@ -268,14 +319,10 @@ def what_can_read(
     tree; it and ``collector`` are also carried into the report, for its provenance.
     """
     chosen = tuple(levels)
-    principal = find_principal(rg, principal_ref)
-    account_orgs = dict(rg.account_orgs)
     scope = dict(scope or {})
-    scope_organization = scope.get("aws_organization")
-    if scope_organization:
-        for account in scope.get("aws_accounts") or ():
-            account_orgs.setdefault(str(account), str(scope_organization))
-    classes = containing_classes(rg, principal, account_orgs=account_orgs, ou_paths=ou_paths or {})
+    principal, classes = principal_and_classes(
+        rg.principals, principal_ref, account_orgs=rg.account_orgs, scope=scope, ou_paths=ou_paths or {}
+    )
     found: dict[tuple[str, AccessLevel], tuple[Reach, Principal | None]] = {
         key: (reach, None) for key, reach in _reached(rg, principal.id, chosen).items()
     }

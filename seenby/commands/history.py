@@ -17,6 +17,7 @@ from seenby.cli_base import (
     emit,
     emit_many,
     guard,
+    history_for_query,
     optional_rules,
     query_view,
     quiet_option,
@@ -150,11 +151,20 @@ def what_can_read(
 
     with Activity(quiet) as activity:
         activity.step("evaluating")
-        view = query_view(snapshots=snapshots, at=at, store=store, rules_path=rules_path, containing=None)
+        chosen_levels = _levels(levels, AUDITED_LEVELS)
         answers = []
-        for done, principal in enumerate(principals):
-            activity.step("answering", done=done, total=len(principals))
-            answers.append(view.what_can_read(principal, levels=_levels(levels, AUDITED_LEVELS)))
+        if snapshots:
+            view = query_view(snapshots=snapshots, at=at, store=store, rules_path=rules_path, containing=None)
+            for done, principal in enumerate(principals):
+                activity.step("answering", done=done, total=len(principals))
+                answers.append(view.what_can_read(principal, levels=chosen_levels))
+        else:  # recorded scans: each principal from the scan's graph index (the view when it has none)
+            asked, path = history_for_query(at, store)
+            rules = optional_rules(rules_path)
+            with api.open_history(path) as history:
+                for done, principal in enumerate(principals):
+                    activity.step("answering", done=done, total=len(principals))
+                    answers.append(history.what_can_read(principal, at=asked, levels=chosen_levels, rules=rules))
         activity.step("rendering")
         out_format = answers_format(fmt, len(answers))
         if out_format == JSONL:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import click
 
-from seenby.cli_base import Activity, cli, emit, guard, query_view, quiet_option, render_options, snapshot_or_history
+from seenby.cli_base import (
+    Activity,
+    cli,
+    emit,
+    guard,
+    history_for_query,
+    optional_rules,
+    query_view,
+    quiet_option,
+    render_options,
+    snapshot_or_history,
+)
 from seenby.model import AccessLevel
 
 EXPLAIN_FORMATS = ["table", "json", "markdown", "html"]  # the renderers reports/explain.py has
@@ -68,8 +79,17 @@ def why(
 
     with Activity(quiet) as activity:
         activity.step("evaluating")
-        view = query_view(snapshots=snapshots, at=at, store=store, rules_path=rules_path, containing=dataset)
-        activity.step("explaining")
-        report = view.why(principal, dataset, level=AccessLevel(level), max_paths=max_paths)
+        if snapshots:
+            view = query_view(snapshots=snapshots, at=at, store=store, rules_path=rules_path, containing=dataset)
+            activity.step("explaining")
+            report = view.why(principal, dataset, level=AccessLevel(level), max_paths=max_paths)
+        else:  # a recorded scan: the paths from its graph index (the view when it has none)
+            asked, path = history_for_query(at, store)
+            rules = optional_rules(rules_path)
+            with api.open_history(path) as history:
+                activity.step("explaining")
+                report = history.why(
+                    principal, dataset, at=asked, level=AccessLevel(level), rules=rules, max_paths=max_paths
+                )
         text = api.render(report, fmt, render_options(output))
     emit(text, output)

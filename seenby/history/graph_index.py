@@ -36,14 +36,14 @@ from seenby.graph.build import EdgeInfo, GraphEdgeKind, ReachGraph, edge_entries
 from seenby.history.pickling import dumps
 from seenby.model import AccessLevel, CoverageGap, Dataset, Evaluation, Principal
 
-__all__ = ["INDEX_FORMAT", "GraphIndex", "write_index"]
+__all__ = ["INDEX_ERRORS", "INDEX_FORMAT", "GraphIndex", "write_index"]
 
-INDEX_FORMAT = "seenby.graph-index/2"  # 2: the flows, for copies inheriting declarations
+INDEX_FORMAT = "seenby.graph-index/3"  # 2: the flows; 3: principal names, OU paths (what-can-read, why)
 _BATCH = 500  # node ids per IN (...) query
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE nodes (nid INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, digest BLOB, obj BLOB);
+CREATE TABLE nodes (nid INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, name TEXT, digest BLOB, obj BLOB);
 CREATE TABLE datasets (id TEXT PRIMARY KEY, name TEXT NOT NULL, digest BLOB NOT NULL, obj BLOB NOT NULL);
 CREATE TABLE edges (seq INTEGER PRIMARY KEY, src INTEGER NOT NULL, dst INTEGER NOT NULL, kind TEXT NOT NULL,
                     digest BLOB NOT NULL, info BLOB NOT NULL);
@@ -54,6 +54,7 @@ _INDEXES = """
 CREATE INDEX edges_dst ON edges (dst, seq);
 CREATE INDEX edges_src ON edges (src, seq);
 CREATE INDEX datasets_name ON datasets (name);
+CREATE INDEX nodes_name ON nodes (name);
 """
 
 
@@ -86,8 +87,18 @@ class _Damaged(Exception):
     """A row whose digest does not match: the index is not used."""
 
 
-def write_index(path: Path, evaluation: Evaluation, graph: ReachGraph, *, key: dict[str, str]) -> bool:
-    """Write the index of ``graph`` at ``path``, owner-only and atomically; False when it cannot be written."""
+# what reading a damaged or foreign index raises: the query is then answered from the evaluated view
+INDEX_ERRORS = (_Damaged, sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError)
+
+
+def write_index(
+    path: Path, evaluation: Evaluation, graph: ReachGraph, *, key: dict[str, str], ou_paths: dict[str, str]
+) -> bool:
+    """Write the index of ``graph`` at ``path``, owner-only and atomically; False when it cannot be written.
+
+    ``ou_paths``: each AWS account's OU path in the snapshot's organisation tree
+    (:func:`seenby.queries.account_ou_paths`), which what-can-read places a principal with.
+    """
     try:
         fd, temp = tempfile.mkstemp(prefix=".index-", dir=path.parent)
         os.close(fd)
@@ -107,8 +118,9 @@ def write_index(path: Path, evaluation: Evaluation, graph: ReachGraph, *, key: d
                 nids[node] = len(nids) + 1
                 principal = graph.principals.get(node) if not isinstance(node, tuple) else None
                 digest, blob = _pack(principal) if principal is not None else (None, None)
-                rows.append((nids[node], _node_key(node), digest, blob))
-            db.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?)", rows)
+                name = principal.name if principal is not None else None
+                rows.append((nids[node], _node_key(node), name, digest, blob))
+            db.executemany("INSERT INTO nodes VALUES (?, ?, ?, ?, ?)", rows)
             db.executemany(
                 "INSERT INTO datasets VALUES (?, ?, ?, ?)",
                 ((d.id, d.name, *_pack(d)) for d in graph.datasets.values()),
@@ -136,7 +148,7 @@ def write_index(path: Path, evaluation: Evaluation, graph: ReachGraph, *, key: d
             db.executemany(
                 "INSERT INTO blobs VALUES (?, ?, ?)",
                 [("gaps", *_pack(tuple(evaluation.gaps))), ("account_orgs", *_pack(dict(graph.account_orgs))),
-                 ("flows", *_pack(tuple(graph.flows)))],
+                 ("flows", *_pack(tuple(graph.flows))), ("ou_paths", *_pack(dict(ou_paths)))],
             )
             db.execute("COMMIT")
             db.executescript(_INDEXES)
@@ -234,7 +246,7 @@ class GraphIndex:
         try:
             with bulk_allocation():
                 return self._subgraph(dataset_id, tuple(levels))
-        except (_Damaged, sqlite3.Error, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        except INDEX_ERRORS:
             return None
 
     def _subgraph(self, dataset_id: str, levels: tuple[AccessLevel, ...]) -> ReachGraph:
@@ -262,9 +274,135 @@ class GraphIndex:
                 if dst not in above:
                     above.add(dst)
                     frontier.append(dst)
-        nodes = self._nodes(above)
+        return self._assemble(above, edges, {dataset_id})
+
+    def downstream(self, starts: Iterable[str]) -> ReachGraph | None:
+        """The part of the graph what-can-read walks from ``starts`` (principal ids); None if the index is damaged.
+
+        Every node reachable from a start with all its outgoing edges, in their original
+        order: the breadth-first searches of :func:`seenby.queries.what_can_read` take the same
+        steps as on the whole graph (a principal's member-of edges, which decide whether it is
+        declared, are outgoing edges too).
+        """
+        try:
+            with bulk_allocation():
+                nids = self._nids(starts)
+                reached, edges = self._closure(nids, "src")
+                return self._assemble(reached, edges, set())
+        except INDEX_ERRORS:
+            return None
+
+    def between(self, starts: Iterable[str], dataset_id: str, level: AccessLevel) -> ReachGraph | None:
+        """The part of the graph ``why`` searches for paths from ``starts`` to ``(dataset_id, level)``.
+
+        networkx's shortest simple paths (a bidirectional breadth-first search, then Yen's
+        deviations) only expands successors of nodes reached from a start and predecessors of
+        nodes that reach the target.  So the graph returned holds every node reachable from a
+        start with all its outgoing edges and every node upstream of the target with all its
+        incoming edges, each node's neighbours in their original order: the search takes exactly
+        the steps it takes on the whole graph and lists the same paths in the same order.  Only
+        the nodes on some path (reached from a start *and* reaching the target) and the starts
+        are real: their principals, datasets and edge evidence are read; every other node is a
+        stand-in (its negated row number) that shapes the search and is on no path.  None if
+        the index is damaged.
+        """
+        try:
+            with bulk_allocation():
+                start = self._nids(starts)
+                forward, edges = self._closure(start, "src")
+                backward, upstream_edges = self._closure(self._nids([_node_key((dataset_id, level))]), "dst")
+                edges.update(upstream_edges)
+                on_paths = forward & backward
+                return self._assemble(forward | backward, edges, {dataset_id}, real=on_paths | set(start))
+        except INDEX_ERRORS:
+            return None
+
+    def principals(self, ids: Iterable[str], *, prefix: str | None = None) -> dict[str, Principal] | None:
+        """The graph's principals among ``ids`` (and every one whose id starts with ``prefix``), by id;
+        None if the index is damaged."""
+        keys = list(dict.fromkeys(ids))
+        rows: list[tuple[str, bytes, bytes]] = []
+        try:
+            for i in range(0, len(keys), _BATCH):
+                part = keys[i : i + _BATCH]
+                marks = ",".join("?" * len(part))
+                rows += self._db.execute(
+                    f"SELECT key, digest, obj FROM nodes WHERE obj IS NOT NULL AND key IN ({marks})", part
+                ).fetchall()
+            if prefix:
+                rows += self._db.execute(
+                    "SELECT key, digest, obj FROM nodes WHERE obj IS NOT NULL AND substr(key, 1, ?) = ?",
+                    (len(prefix), prefix),
+                ).fetchall()
+            return {key: _unpack(digest, blob) for key, digest, blob in rows}
+        except INDEX_ERRORS:
+            return None
+
+    def principals_named(self, ref: str) -> dict[str, Principal] | None:
+        """Every principal ``ref`` may name, as :func:`seenby.queries.find_principal` reads a reference:
+        the one whose id is ``ref``, else those whose name is ``ref`` or whose id ends with it."""
+        exact = self.principals([ref])
+        if exact is None or exact:
+            return exact
+        try:
+            rows = self._db.execute(
+                "SELECT key, digest, obj FROM nodes WHERE obj IS NOT NULL AND "
+                "(name = ? OR (? = '' OR substr(key, -length(?)) = ?))",
+                (ref, ref, ref, ref),
+            ).fetchall()
+            return {key: _unpack(digest, blob) for key, digest, blob in rows}
+        except INDEX_ERRORS:
+            return None
+
+    def ou_paths(self) -> dict[str, str]:
+        """Each AWS account's OU path in the scan's organisation tree (raises when damaged)."""
+        return dict(self._blob("ou_paths"))
+
+    def account_orgs(self) -> dict[str, str]:
+        """Each AWS account's organisation, as the graph holds it (raises when damaged)."""
+        return dict(self._blob("account_orgs"))
+
+    def _nids(self, keys: Iterable[str]) -> list[int]:
+        chosen = list(dict.fromkeys(keys))
+        out: list[int] = []
+        for i in range(0, len(chosen), _BATCH):
+            part = chosen[i : i + _BATCH]
+            marks = ",".join("?" * len(part))
+            out += [r[0] for r in self._db.execute(f"SELECT nid FROM nodes WHERE key IN ({marks})", part)]
+        return out
+
+    def _closure(self, start: list[int], column: str) -> tuple[set[int], dict[int, tuple[int, int]]]:
+        """Nodes reachable from ``start`` following edges away from ``column`` ("src": forward, "dst":
+        backward), with every edge whose ``column`` is one of them: (nodes, seq -> (src, dst))."""
+        reached: set[int] = set(start)
+        edges: dict[int, tuple[int, int]] = {}
+        frontier = list(start)
+        while frontier:
+            found = self._edges(column, frontier)
+            frontier = []
+            for seq, src, dst, _ in found:
+                edges[seq] = (src, dst)
+                other = dst if column == "src" else src
+                if other not in reached:
+                    reached.add(other)
+                    frontier.append(other)
+        return reached, edges
+
+    def _assemble(
+        self, nids: set[int], edges: dict[int, tuple[int, int]], dataset_ids: set[str], real: set[int] | None = None
+    ) -> ReachGraph:
+        """A :class:`ReachGraph` of nodes ``nids`` and ``edges`` (added in their original order), with the
+        principals, the datasets on the way and ``dataset_ids``, the flows and both ends of each, and
+        the classes' people counts and members.
+
+        ``real``: only these nodes are read (the others are stand-ins: their negated row numbers),
+        and only the edges between two of them carry their evidence.
+        """
+        nodes = self._nodes(nids if real is None else real)
+        if real is not None:
+            nodes.update({nid: ("", None) for nid in nids - real})
         infos: dict[int, EdgeInfo] = {}
-        chosen = sorted(edges)
+        chosen = sorted(edges) if real is None else sorted(q for q, (a, b) in edges.items() if a in real and b in real)
         for i in range(0, len(chosen), _BATCH):
             part = chosen[i : i + _BATCH]
             q = ",".join("?" * len(part))
@@ -272,18 +410,19 @@ class GraphIndex:
                 infos[seq] = _unpack(digest, blob)
         g = nx.DiGraph()
         principals: dict[str, Principal] = {}
-        for nid in sorted(above):
+        named: dict[int, object] = {}
+        for nid in sorted(nids):
             key, principal = nodes[nid]
-            node = _node_of(key)
+            node = named[nid] = _node_of(key) if key else -nid
             g.add_node(node)
             if principal is not None:
                 principals[str(node)] = principal
         g.add_edges_from(
-            (_node_of(nodes[src][0]), _node_of(nodes[dst][0]), {"info": infos[seq]})
+            (named[src], named[dst], {"info": infos[seq]} if seq in infos else {})
             for seq, (src, dst) in sorted(edges.items())
         )  # in the order of the whole graph: each node's neighbours in their original order
-        on_the_way = (_node_of(k) for k, _ in nodes.values())
-        dataset_ids = {dataset_id} | {str(node[0]) for node in on_the_way if isinstance(node, tuple)}
+        on_the_way = (_node_of(k) for k, _ in nodes.values() if k)
+        dataset_ids = set(dataset_ids) | {str(node[0]) for node in on_the_way if isinstance(node, tuple)}
         # a copy inherits its source's declaration: the flows, and both ends of each, go with the answer
         flows = self._blob("flows")
         dataset_ids |= {end for f in flows for end in (f.source, f.destination)}
@@ -305,6 +444,13 @@ class GraphIndex:
             graph=g, principals=principals, datasets=datasets, class_people=class_people,
             class_members=class_members, account_orgs=self._blob("account_orgs"), flows=flows,
         )  # fmt: skip
+
+    def datasets(self, ids: Iterable[str]) -> dict[str, Dataset] | None:
+        """The datasets among ``ids``, by id; None if the index is damaged."""
+        try:
+            return self._datasets(set(ids))
+        except INDEX_ERRORS:
+            return None
 
     def _datasets(self, ids: set[str]) -> dict[str, Dataset]:
         out: dict[str, Dataset] = {}

@@ -26,6 +26,7 @@ from seenby.history.store import HistoryStore, ScanRecord, canonical_json
 from seenby.history.view_cache import CachedView, ViewCache
 from seenby.model import Dataset, Evaluation
 from seenby.policies import evaluate
+from seenby.queries import account_ou_paths
 from seenby.snapshot import Snapshot
 
 __all__ = ["EvaluatedScan", "ScanIndex", "ViewCaching", "match_dataset"]
@@ -97,16 +98,17 @@ class ScanIndex:
         content = self.view_key(scan)
         cached = self._views.load(content)
         if cached is not None:
+            snapshot = self.history.snapshot_of(scan.id, cached.resources)
             if self._write and not self._views.has_index(content):  # a view cached before its index
-                self._views.save_index(content, cached.evaluation, cached.graph)
-            return self.history.snapshot_of(scan.id, cached.resources), cached.evaluation, cached.graph
+                self._views.save_index(content, cached.evaluation, cached.graph, ou_paths=account_ou_paths(snapshot))
+            return snapshot, cached.evaluation, cached.graph
         snapshot = self.history.snapshot(scan.id)
         evaluation = evaluate(snapshot)
         graph = build_graph(evaluation)
         if self._write and self._views.save(
             content, CachedView(resources=snapshot.resources, evaluation=evaluation, graph=graph)
         ):
-            self._views.save_index(content, evaluation, graph)
+            self._views.save_index(content, evaluation, graph, ou_paths=account_ou_paths(snapshot))
         return snapshot, evaluation, graph
 
     def view_key(self, scan: ScanRecord) -> str:

@@ -16,23 +16,36 @@ that contains ``containing``, if given.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from seenby.config import Rules
 from seenby.errors import UsageError
-from seenby.findings import AudienceAt
+from seenby.explain import ExplanationReport
+from seenby.findings import AudienceAt, PrincipalAccessReport
 from seenby.graph.build import ReachGraph
+from seenby.history.graph_index import INDEX_ERRORS as _INDEX_ERRORS
+from seenby.history.graph_index import GraphIndex
 from seenby.history.index import ScanIndex
 from seenby.history.options import store_path
 from seenby.history.provenance import Provenance, ScanChoice
 from seenby.history.store import HistoryStore, ScanRecord
 from seenby.history.times import parse_time, parse_timestamp
-from seenby.model import AccessLevel, Evaluation
+from seenby.model import AccessLevel, CoverageGap, Evaluation, Principal
 from seenby.snapshot import Snapshot, load_snapshots
 
-__all__ = ["Chosen", "choose_recorded", "choose_side", "choose_snapshot", "indexed_audience"]
+__all__ = [
+    "Chosen",
+    "IndexedScan",
+    "choose_recorded",
+    "choose_side",
+    "choose_snapshot",
+    "indexed_audience",
+    "indexed_explanation",
+    "indexed_principal_access",
+    "indexed_scan",
+]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -106,6 +119,65 @@ def choose_recorded(
     return _recorded(index, latest, path=path, asked=asked, now=now, choice=choice)
 
 
+@dataclass(frozen=True, kw_only=True)
+class IndexedScan:
+    """A recorded scan chosen from the graph indexes, with its index open (close it when done)."""
+
+    scan: ScanRecord
+    graph_index: GraphIndex
+    dataset_id: str | None  # the dataset the reference names, when one was asked about
+    provenance: Provenance
+    header: Snapshot  # the scan's collection time, source, collector and scope; no resources
+
+
+def indexed_scan(
+    history: HistoryStore,
+    ref: str | None,
+    *,
+    at: str | datetime | None = None,
+    now: datetime | None = None,
+    index: ScanIndex | None = None,
+) -> IndexedScan | None:
+    """The recorded scan a query answers from, chosen by the graph indexes alone (no snapshot, no view).
+
+    As :func:`choose_recorded` chooses: the latest scan at or before ``at`` whose datasets hold
+    the dataset ``ref``, if given, else the latest at or before ``at``.  None when a scan that
+    has to be tried has no usable index (never evaluated yet, or damaged), or no scan holds
+    ``ref``: the caller then answers from the evaluated view, which writes the index.
+    """
+    now = now or datetime.now(UTC)
+    index = index if index is not None else ScanIndex(history)
+    asked = parse_time(at) if isinstance(at, str) else at
+    latest = history.scan_at(asked or now)  # also the error when no scan is old enough
+    tried: set[bytes] = set()
+    for scan in reversed(history.scans()):
+        if scan.collected_at > (asked or now):
+            continue
+        key = index.content_key(scan.id)
+        if key in tried:
+            continue
+        tried.add(key)
+        graph_index = index.graph_index(scan)
+        if graph_index is None:
+            return None
+        dataset_id = graph_index.dataset_id(ref) if ref is not None else None
+        if ref is not None and dataset_id is None:
+            graph_index.close()
+            continue
+        choice = ScanChoice.AT_TIME if asked is not None else ScanChoice.LATEST
+        if scan.id != latest.id and asked is None:
+            choice = ScanChoice.LATEST_HOLDING
+        provenance = Provenance(
+            collected_at=scan.collected_at, now=now, source=scan.source, scan_id=scan.id, store=str(history.path),
+            asked_at=asked, chosen_by=choice,
+        )  # fmt: skip
+        header = history.snapshot_of(scan.id, ())
+        return IndexedScan(
+            scan=scan, graph_index=graph_index, dataset_id=dataset_id, provenance=provenance, header=header
+        )
+    return None
+
+
 def indexed_audience(
     history: HistoryStore,
     ref: str,
@@ -119,53 +191,155 @@ def indexed_audience(
 ) -> AudienceAt | None:
     """who-can-read ``ref`` from the graph indexes of the recorded scans, loading neither snapshot nor view.
 
-    The scan is chosen as :func:`choose_recorded` chooses it (the latest at or before ``at``
-    whose datasets hold ``ref``).  None when a scan that has to be tried has no usable index
-    (never evaluated yet, or its index is damaged), or no scan holds ``ref``: the caller then
-    answers from the evaluated view, which writes the index for the next time.
+    The scan is chosen by :func:`indexed_scan`; None when it cannot answer (the caller then
+    answers from the evaluated view, which writes the index for the next time).
     """
     from seenby.queries import who_can_read
 
-    now = now or datetime.now(UTC)
-    index = index if index is not None else ScanIndex(history)
-    asked = parse_time(at) if isinstance(at, str) else at
-    latest = history.scan_at(asked or now)
-    tried: set[bytes] = set()
-    for scan in reversed(history.scans()):
-        if scan.collected_at > (asked or now):
-            continue
-        key = index.content_key(scan.id)
-        if key in tried:
-            continue
-        tried.add(key)
-        graph_index = index.graph_index(scan)
-        if graph_index is None:
+    chosen = indexed_scan(history, ref, at=at, now=now, index=index)
+    if chosen is None or chosen.dataset_id is None:
+        return None
+    try:
+        graph = chosen.graph_index.subgraph(chosen.dataset_id, levels)
+        gaps = _gaps(chosen.graph_index) if graph is not None else None
+    finally:
+        chosen.graph_index.close()
+    if graph is None or gaps is None:
+        return None
+    header = chosen.header
+    report = who_can_read(
+        graph, chosen.dataset_id, levels=levels, rules=rules, gaps=gaps, collected_at=header.collected_at,
+        snapshot_source=header.source, expand_members=expand_members, collector=header.collector,
+        scope=header.scope,
+    )  # fmt: skip
+    return AudienceAt(report=report, provenance=chosen.provenance)
+
+
+def indexed_principal_access(
+    history: HistoryStore,
+    ref: str,
+    *,
+    at: str | datetime | None = None,
+    levels: tuple[AccessLevel, ...],
+    rules: Rules | None = None,
+    now: datetime | None = None,
+    index: ScanIndex | None = None,
+) -> PrincipalAccessReport | None:
+    """what-can-read ``ref`` from the graph index of the recorded scan at ``at``, loading neither
+    snapshot nor view: the principal and the classes that contain it are looked up by id, then
+    only the part of the graph downstream of them is read.  Exactly the report of the evaluated
+    view (:func:`seenby.queries.what_can_read` runs on that part); None when there is no usable
+    index (the caller answers from the view)."""
+    from seenby.queries import class_candidates, find_principal_in, principal_and_classes, what_can_read
+
+    chosen = indexed_scan(history, None, at=at, now=now, index=index)
+    if chosen is None:
+        return None
+    gi = chosen.graph_index
+    scope = dict(chosen.header.scope)
+    try:
+        named = gi.principals_named(ref)
+        if named is None:
             return None
-        try:
-            dataset_id = graph_index.dataset_id(ref)
-            if dataset_id is None:
-                continue
-            graph = graph_index.subgraph(dataset_id, levels)
-            gaps = graph_index.gaps() if graph is not None else ()
-        finally:
-            graph_index.close()
-        if graph is None:
+        principal = find_principal_in(named, ref)  # the view's error when none or several
+        account_orgs = gi.account_orgs()
+        ou_paths = gi.ou_paths()
+        from seenby.queries import scope_account_orgs
+
+        candidates = class_candidates(principal, account_orgs=scope_account_orgs(account_orgs, scope))
+        known = gi.principals([principal.id, *candidates], prefix="aws-ou:")
+        if known is None:
             return None
-        choice = ScanChoice.AT_TIME if asked is not None else ScanChoice.LATEST
-        if scan.id != latest.id and asked is None:
-            choice = ScanChoice.LATEST_HOLDING
-        header = history.snapshot_of(scan.id, ())
-        report = who_can_read(
-            graph, dataset_id, levels=levels, rules=rules, gaps=gaps, collected_at=header.collected_at,
-            snapshot_source=header.source, expand_members=expand_members, collector=header.collector,
-            scope=header.scope,
+        _, classes = principal_and_classes(
+            {**known, principal.id: principal}, principal.id, account_orgs=account_orgs, scope=scope,
+            ou_paths=ou_paths,
         )  # fmt: skip
-        provenance = Provenance(
-            collected_at=scan.collected_at, now=now, source=scan.source, scan_id=scan.id, store=str(history.path),
-            asked_at=asked, chosen_by=choice,
+        graph = gi.downstream([principal.id, *(c.id for c in classes)])
+        gaps = _gaps(gi) if graph is not None else None
+    except _INDEX_ERRORS:
+        return None
+    finally:
+        gi.close()
+    if graph is None or gaps is None:
+        return None
+    header = chosen.header
+    report = what_can_read(
+        graph, principal.id, levels=levels, rules=rules, gaps=gaps, collected_at=header.collected_at,
+        snapshot_source=header.source, ou_paths=ou_paths, collector=header.collector, scope=scope,
+    )  # fmt: skip
+    return replace(report, provenance=chosen.provenance)
+
+
+def indexed_explanation(
+    history: HistoryStore,
+    principal_ref: str,
+    dataset_ref: str,
+    *,
+    at: str | datetime | None = None,
+    level: AccessLevel,
+    rules: Rules | None = None,
+    max_paths: int,
+    now: datetime | None = None,
+    index: ScanIndex | None = None,
+) -> ExplanationReport | None:
+    """why ``principal_ref`` can reach ``dataset_ref``, from the graph index of the recorded scan that
+    holds the dataset: the paths from the part of the graph between the principal (and the classes
+    containing it) and the dataset.  The layer-by-layer decisions of an AWS dataset re-decide each
+    request with the evaluator: for those the scan's snapshot is read from the store and its AWS
+    world built (not the evaluated view).  Exactly the report of the evaluated view; None when
+    there is no usable index."""
+    from seenby.explain import container_candidates, explain_dataset
+    from seenby.policies.aws.world import AwsWorld
+
+    chosen = indexed_scan(history, dataset_ref, at=at, now=now, index=index)
+    if chosen is None or chosen.dataset_id is None:
+        return None
+    gi = chosen.graph_index
+    scan_id = chosen.scan.id
+    try:
+        datasets = gi.datasets([chosen.dataset_id])
+        account_orgs = gi.account_orgs()
+        gaps = _gaps(gi)
+        if datasets is None or gaps is None:
+            return None
+        looked_up: dict[str, Principal | None] = {}
+
+        def principal_of(pid: str) -> Principal | None:
+            if pid not in looked_up:
+                found = gi.principals([pid])
+                if found is None:
+                    raise _Unusable
+                looked_up[pid] = found.get(pid)
+            return looked_up[pid]
+
+        def graph_for(principal: Principal) -> ReachGraph:
+            starts = [principal.id, *container_candidates(principal, account_orgs)]
+            graph = gi.between(starts, chosen.dataset_id or "", level)
+            if graph is None:
+                raise _Unusable
+            return graph
+
+        report = explain_dataset(
+            datasets[chosen.dataset_id], principal_ref, level, principal_of=principal_of, graph_for=graph_for,
+            world=lambda: AwsWorld.build(history.snapshot(scan_id)), gaps=gaps, header=chosen.header, rules=rules,
+            max_paths=max_paths,
         )  # fmt: skip
-        return AudienceAt(report=report, provenance=provenance)
-    return None
+    except (_Unusable, *_INDEX_ERRORS):
+        return None
+    finally:
+        gi.close()
+    return replace(report, provenance=chosen.provenance)
+
+
+class _Unusable(Exception):
+    """The index could not answer (damaged): the query is answered from the evaluated view."""
+
+
+def _gaps(gi: GraphIndex) -> tuple[CoverageGap, ...] | None:
+    try:
+        return gi.gaps()
+    except _INDEX_ERRORS:
+        return None
 
 
 def choose_side(ref: str, *, store: str | None, what: str, now: datetime | None = None) -> Chosen:

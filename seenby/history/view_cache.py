@@ -29,15 +29,27 @@ answer, only a slower one).
 **Writing.**  Owner-only (``0600`` in a ``0700`` directory), to a temporary file in the
 same directory, then ``os.replace``: a reader sees the old file or the whole new one.
 A store that cannot be written next to (a read-only directory) is simply not cached.
+
+**Bounded.**  Each time a view or index is written, the directory is pruned to the
+``keep`` most recently used scan contents (default :data:`DEFAULT_KEEP`, or
+``$SEENBY_VIEWS_KEEP``): a content's view and index go together, and using one (loading
+the view, opening the index) sets its modification time, which is what "recently used"
+means (access times are unreliable: ``noatime``, ``relatime``).  Only files named as this
+module names them are ever removed: not the temporary files a concurrent writer is
+renaming in (``.view-*``, ``.index-*``), not anything else in the directory, and never the
+content just written.  A reader whose file is removed under it still holds it open
+(POSIX), or finds it gone and evaluates again: a slower answer, never a wrong one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import pickle
+import re
 import stat
 import sys
 import tempfile
@@ -45,6 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seenby import __version__
+from seenby.errors import UsageError
 from seenby.gcpolicy import bulk_allocation
 from seenby.graph.build import ReachGraph
 from seenby.history.graph_index import GraphIndex, write_index
@@ -52,9 +65,12 @@ from seenby.history.pickling import dumps
 from seenby.model import Evaluation
 from seenby.snapshot import Resource
 
-__all__ = ["CACHE_FORMAT", "CachedView", "ViewCache", "evaluator_fingerprint"]
+__all__ = ["CACHE_FORMAT", "DEFAULT_KEEP", "KEEP_VARIABLE", "CachedView", "ViewCache", "evaluator_fingerprint"]
 
 CACHE_FORMAT = "seenby.evaluated-view/1"
+DEFAULT_KEEP = 8  # scan contents whose view and index are kept: a few scans asked about in an incident
+KEEP_VARIABLE = "SEENBY_VIEWS_KEEP"
+_OURS = re.compile(r"(?P<content>[0-9a-f]{64})-[0-9a-f]{32}\.(?:view|index)")  # what _file names; nothing else
 _EVALUATING_PACKAGES = ("seenby.policies", "seenby.graph")
 _EVALUATING_MODULES = ("seenby.model", "seenby.snapshot", "seenby.registry", "seenby.gcpolicy")
 
@@ -90,8 +106,11 @@ class CachedView:
 class ViewCache:
     """The evaluated views of one history store, in ``<store>.views/``."""
 
-    def __init__(self, store_path: Path) -> None:
+    def __init__(self, store_path: Path, *, keep: int | None = None) -> None:
         self.directory = store_path.with_name(store_path.name + ".views")
+        self.keep = keep if keep is not None else keep_from_environment()
+        if self.keep < 1:
+            raise UsageError(f"the view cache keeps at least one scan (asked: {self.keep})")
 
     def _file(self, content: str, suffix: str = ".view") -> Path:
         return self.directory / f"{content}-{evaluator_fingerprint()[:32]}{suffix}"
@@ -103,7 +122,11 @@ class ViewCache:
         """The graph index of ``content`` (who-can-read without loading the view), if there is a usable one."""
         if not _exists_private(self.directory):
             return None
-        return GraphIndex.open(self._file(content, ".index"), key=self._key(content), private=_exists_private)
+        path = self._file(content, ".index")
+        found = GraphIndex.open(path, key=self._key(content), private=_exists_private)
+        if found is not None:
+            _touch(path)
+        return found
 
     def has_index(self, content: str) -> bool:
         """Whether ``content`` has a usable graph index."""
@@ -113,11 +136,18 @@ class ViewCache:
         found.close()
         return True
 
-    def save_index(self, content: str, evaluation: Evaluation, graph: ReachGraph) -> bool:
+    def save_index(
+        self, content: str, evaluation: Evaluation, graph: ReachGraph, *, ou_paths: dict[str, str]
+    ) -> bool:
         """Write the graph index of ``content`` next to its view (owner-only, atomically)."""
         if not _exists_private(self.directory):
             return False
-        return write_index(self._file(content, ".index"), evaluation, graph, key=self._key(content))
+        written = write_index(
+            self._file(content, ".index"), evaluation, graph, key=self._key(content), ou_paths=ou_paths
+        )
+        if written:
+            self.prune(keeping=content)
+        return written
 
     def load(self, content: str) -> CachedView | None:
         """The cached view of ``content`` when present, owner-only and intact; None otherwise."""
@@ -140,7 +170,10 @@ class ViewCache:
                 view = pickle.loads(payload)
         except Exception:  # a damaged payload that still matched its digest cannot be, but never trust it
             return None
-        return view if isinstance(view, CachedView) else None
+        if not isinstance(view, CachedView):
+            return None
+        _touch(path)
+        return view
 
     def save(self, content: str, view: CachedView) -> bool:
         """Write ``view`` owner-only and atomically; False when the directory cannot be written."""
@@ -174,9 +207,56 @@ class ViewCache:
         except OSError:
             return False
         for old in self.directory.glob(f"{content}-*"):  # views and indexes of an older evaluator
-            if old.name.rsplit(".", 1)[0] != target.name.rsplit(".", 1)[0]:
+            if _OURS.fullmatch(old.name) and old.name.rsplit(".", 1)[0] != target.name.rsplit(".", 1)[0]:
                 old.unlink(missing_ok=True)
+        self.prune(keeping=content)
         return True
+
+    def prune(self, *, keeping: str | None = None) -> list[Path]:
+        """Remove the views and indexes of all but the :attr:`keep` most recently used scan contents
+        (``keeping`` among those kept); the files removed.  Files not named as this cache names
+        them (a concurrent writer's temporary file, anything else) are never touched."""
+        entries: dict[str, list[tuple[Path, float]]] = {}
+        try:
+            if not _private(self.directory, 0o077):
+                return []
+            for entry in os.scandir(self.directory):
+                match = _OURS.fullmatch(entry.name)
+                if match is None or not entry.is_file(follow_symlinks=False):
+                    continue
+                entries.setdefault(match["content"], []).append((Path(entry.path), entry.stat().st_mtime))
+        except OSError:
+            return []
+        used = sorted(
+            entries, key=lambda c: (c == keeping, max(m for _, m in entries[c]), c), reverse=True
+        )  # the content just written first, then the most recently used
+        removed = []
+        for content in used[self.keep :]:
+            for path, _ in entries[content]:
+                try:
+                    path.unlink()
+                    removed.append(path)
+                except FileNotFoundError:
+                    continue  # removed by a concurrent pruner
+                except OSError:
+                    break
+        return removed
+
+
+def keep_from_environment() -> int:
+    """How many scan contents the view cache keeps: ``$SEENBY_VIEWS_KEEP``, else :data:`DEFAULT_KEEP`."""
+    text = os.environ.get(KEEP_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_KEEP
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"{KEEP_VARIABLE}={text!r}: give a whole number of scans to keep, at least 1")
+    return int(text)
+
+
+def _touch(path: Path) -> None:
+    """Mark ``path`` used now (its modification time: what pruning keeps the most recent of)."""
+    with contextlib.suppress(OSError):  # a read-only cache is still read; it is only not pruned by use
+        os.utime(path)
 
 
 def _exists_private(path: Path) -> bool:

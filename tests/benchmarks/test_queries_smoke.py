@@ -14,7 +14,8 @@ _QUERIES = Path(__file__).resolve().parents[2] / "benchmarks" / "queries.py"
 
 
 def test_queries_benchmark_reports_first_and_cached_on_the_example(tmp_path: Path):
-    """queries.py --sizes example writes first, cached, many and in-process figures, and leaves no store behind."""
+    """queries.py --sizes example writes file, first and cached figures of who-can-read, what-can-read and why,
+    many and in-process figures, and leaves no store behind."""
     out = tmp_path / "queries.json"
     proc = subprocess.run(
         [sys.executable, str(_QUERIES), "--sizes", "example", "--repeat", "1", "--many", "3",
@@ -23,5 +24,7 @@ def test_queries_benchmark_reports_first_and_cached_on_the_example(tmp_path: Pat
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-400:]
     (row,) = json.loads(out.read_text())
-    assert {"file", "first", "cached", "many_cached", "in_process_seconds"} <= set(row)
+    assert {"queries", "many_cached", "in_process_seconds"} <= set(row)
+    assert [q["query"] for q in row["queries"]] == ["who-can-read", "what-can-read", "why"]
+    assert all({"file", "first", "cached"} <= set(q) for q in row["queries"])
     assert list((tmp_path / "work").iterdir()) == []

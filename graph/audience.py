@@ -10,7 +10,7 @@ Cost: linear in the part of the graph upstream of the dataset.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 
 from seenby.findings import AudienceClass, PathStep, Via
@@ -50,30 +50,61 @@ class Reach:
         return self.path[1].node if len(self.path) > 2 else None
 
 
-def _bfs(rg: ReachGraph, target: object, *, allow_conditional: bool) -> tuple[dict[object, object], bool]:
-    """Parent pointers toward ``target`` for every node that reaches it (``target`` itself excluded).
+# One predecessor as a search reads it: (node, the edge from it is conditional).
+_Pred = tuple[object, bool]
+
+
+class _Predecessors(dict[object, tuple[_Pred, ...]]):
+    """Each node's predecessors as :func:`_search` reads them, taken from the graph when first asked."""
+
+    def __init__(self, rg: ReachGraph) -> None:
+        super().__init__()
+        self._graph_preds = rg.predecessors
+
+    def __missing__(self, node: object) -> tuple[_Pred, ...]:
+        found = self[node] = _preds_of(self._graph_preds[node])
+        return found
+
+
+def _preds_of(preds: Mapping[object, Mapping[str, object]]) -> tuple[_Pred, ...]:
+    return tuple([(pred, bool(data["info"].conditions)) for pred, data in preds.items()])  # type: ignore[attr-defined]
+
+
+def _search(
+    preds: Mapping[object, tuple[_Pred, ...]], root: object, first: tuple[_Pred, ...], *, allow_conditional: bool
+) -> tuple[dict[object, object], bool]:
+    """Parent pointers toward ``root`` for every node that reaches it through ``first`` (``root``'s
+    predecessors), breadth first; ``root`` itself excluded.
 
     Also says whether a conditional edge opened the way to some node.  When none did, the
     search over unconditional edges alone would visit the same nodes in the same order and
     set the same parents, so the caller need not run it.
     """
-    preds = rg.predecessors
-    parent: dict[object, object] = {target: target}
-    queue: deque[object] = deque([target])
+    parent: dict[object, object] = {root: root}
     used_conditional = False
-    while queue:
-        node = queue.popleft()
-        for pred, data in preds[node].items():
+    queue: deque[object] = deque()
+    todo, node = first, root
+    while True:
+        for pred, conditional in todo:
             if pred in parent:
                 continue
-            if data["info"].conditions:
+            if conditional:
                 if not allow_conditional:
                     continue
                 used_conditional = True
             parent[pred] = node
             queue.append(pred)
-    del parent[target]
-    return parent, used_conditional
+        if not queue:
+            del parent[root]
+            return parent, used_conditional
+        node = queue.popleft()
+        todo = preds[node]
+
+
+def _bfs(rg: ReachGraph, target: object, *, allow_conditional: bool) -> tuple[dict[object, object], bool]:
+    """:func:`_search` toward ``target`` in ``rg``."""
+    preds = _Predecessors(rg)
+    return _search(preds, target, preds[target], allow_conditional=allow_conditional)
 
 
 def _path(rg: ReachGraph, start: object, parent: dict[object, object], target: object) -> tuple[PathStep, ...]:
@@ -114,10 +145,6 @@ def audience(
 # A node no graph holds: the one dataset node that a group of dataset nodes with the same predecessors stands for.
 _SINK = object()
 
-# One predecessor as a search reads it: (node, the edge from it is conditional).
-_Pred = tuple[object, bool]
-
-
 # What the searches from a group of dataset nodes with the same predecessors found, ``keep`` applied: each
 # member's principal id, whether only a condition opens its way, and its path's nodes up to the dataset node
 # (which is left off).
@@ -142,39 +169,16 @@ class AudienceSearch:
         self.rg = rg
         # an audit searches upstream of nearly every node: read them all at once
         self._preds: dict[object, tuple[_Pred, ...]] = {
-            node: tuple([(pred, bool(data["info"].conditions)) for pred, data in preds.items()])
-            for node, preds in rg.predecessors.items()
+            node: _preds_of(preds) for node, preds in rg.predecessors.items()
         }
         self._found: dict[tuple[tuple[_Pred, ...], Hashable], _Members] = {}
         # per key: node → kept (a dataset node, or a node that is no principal, is never kept)
         self._kept: dict[Hashable, dict[object, bool]] = {}
 
-    def _search(self, first: tuple[_Pred, ...], *, allow_conditional: bool) -> tuple[dict[object, object], bool]:
-        """:func:`_bfs` from a node whose predecessors are ``first`` (parents into it are :data:`_SINK`)."""
-        parent: dict[object, object] = {}
-        used_conditional = False
-        queue: deque[object] = deque()
-        preds = self._preds
-        todo = first
-        node: object = _SINK
-        while True:
-            for pred, conditional in todo:
-                if pred in parent:
-                    continue
-                if conditional:
-                    if not allow_conditional:
-                        continue
-                    used_conditional = True
-                parent[pred] = node
-                queue.append(pred)
-            if not queue:
-                return parent, used_conditional
-            node = queue.popleft()
-            todo = preds[node]
-
     def _members(self, first: tuple[_Pred, ...], keep: Callable[[Principal], bool], key: Hashable) -> _Members:
-        maybe, used_conditional = self._search(first, allow_conditional=True)
-        sure = self._search(first, allow_conditional=False)[0] if used_conditional else maybe
+        # the search does not know the dataset node: parents into it are _SINK, which no graph holds
+        maybe, used_conditional = _search(self._preds, _SINK, first, allow_conditional=True)
+        sure = _search(self._preds, _SINK, first, allow_conditional=False)[0] if used_conditional else maybe
         principals = self.rg.principals
         kept = self._kept.setdefault(key, {})
         members = []

@@ -127,22 +127,23 @@ def from_decision(decision: Decision, *, hit: Hit | None = None) -> Outcome:
 
 def conjoin(*outcomes: Outcome) -> Outcome:
     """Every layer must allow."""
-    for o in outcomes:
-        if o.verdict is Verdict.DENY:
-            return o
-    for o in outcomes:
-        if o.verdict is Verdict.IMPLICIT_DENY:
-            return NOT_ALLOWED
     # one pass, tuples joined (no generators): conjoin runs for every layer of every request
     evidence: tuple[Evidence, ...] = ()
     conditions: tuple[Condition, ...] = ()
     verdict = Verdict.ALLOW
     for o in outcomes:
-        evidence += o.evidence
-        if o.conditions:
-            conditions += o.conditions
-        if o.verdict is _CONDITIONAL:
-            verdict = Verdict.CONDITIONAL
+        if o.verdict is Verdict.DENY:
+            return o  # the first explicit Deny, wherever an implicit one stands
+        if o.verdict is Verdict.IMPLICIT_DENY:
+            verdict = Verdict.IMPLICIT_DENY
+        elif verdict is not Verdict.IMPLICIT_DENY:
+            evidence += o.evidence
+            if o.conditions:
+                conditions += o.conditions
+            if o.verdict is _CONDITIONAL:
+                verdict = Verdict.CONDITIONAL
+    if verdict is Verdict.IMPLICIT_DENY:
+        return NOT_ALLOWED
     return Outcome(verdict=verdict, evidence=_distinct(evidence), conditions=_unique(conditions) if conditions else ())
 
 
@@ -277,7 +278,7 @@ class IdentityMemo:
         hit = self._statements.get(key)
         if hit is not None and hit[0] is entity:
             return hit[1]
-        docs = entity.all_policies() + ([entity.boundary] if entity.boundary is not None else [])
+        docs = entity.identity_documents()
         chosen: dict[tuple[object, ...], Statement] = {}
         for doc in docs:
             for st in doc.statements:

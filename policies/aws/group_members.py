@@ -78,7 +78,7 @@ class GroupMembers:
         member = pop.entity(user)
         if group.network_keys:
             member = pop.via_network(member, group.network_keys, group.variant, group.note)
-        return [member, *pop.through_networks(pop.entity(user), pop.own_documents(user))]
+        return [member, *pop.through_networks(pop.entity(user), user.identity_documents())]
 
     def grant(
         self,

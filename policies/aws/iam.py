@@ -101,6 +101,13 @@ class Entity:
             out.extend(g.policies)
         return out
 
+    def identity_documents(self) -> list[PolicyDocument]:
+        """Every document that decides the entity's identity side: :meth:`all_policies` and its boundary."""
+        out = self.all_policies()
+        if self.boundary is not None:
+            out.append(self.boundary)
+        return out
+
     def all_missing(self) -> list[str]:
         out = list(self.missing_policies)
         for g in self.groups:

@@ -105,8 +105,7 @@ class AwsMemo:
         hit = self.entity_elements_memo.get(id(entity))
         if hit is not None and hit[0] is entity:
             return hit[1]
-        docs = [*entity.all_policies(), *([entity.boundary] if entity.boundary is not None else [])]
-        elements = frozenset().union(*(self.elements_of(doc) for doc in docs))
+        elements = frozenset().union(*(self.elements_of(doc) for doc in entity.identity_documents()))
         self.entity_elements_memo[id(entity)] = (entity, elements)
         return elements
 
@@ -127,7 +126,7 @@ class AwsMemo:
         hit = self.context_free.get((id(entity), action))
         if hit is not None and hit[0] is entity:
             return hit[1]
-        docs = entity.all_policies() + ([entity.boundary] if entity.boundary is not None else [])
+        docs = entity.identity_documents()
         free = not any(st.condition or st.resource_variables for doc in docs for st in doc.statements_for(action))
         self.context_free[(id(entity), action)] = (entity, free)
         return free

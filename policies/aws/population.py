@@ -525,7 +525,7 @@ class Population:
             if caller_docs is not None:
                 parts.append(self._kept_literals(caller_docs(c)))
             if entity is not None:
-                parts.append(self._kept_literals(entity, self.own_documents))
+                parts.append(self._kept_literals(entity, Entity.identity_documents))
             literals = _joined(parts)
             if literals:
                 out.extend(self.through_literals(c, literals))
@@ -540,11 +540,6 @@ class Population:
             docs = documents_of(owner) if documents_of is not None else owner
             hit = self._literals_of[id(owner)] = (owner, self._network_literals(docs))
         return hit[1]
-
-    @staticmethod
-    def own_documents(entity: Entity) -> tuple[PolicyDocument | None, ...]:
-        """The identity policies (its groups' included) and the boundary of ``entity``."""
-        return (*entity.all_policies(), entity.boundary)
 
     def through_networks(self, c: Candidate, documents: Iterable[PolicyDocument | None]) -> list[Candidate]:
         """``c`` calling through each network ``documents`` name: anyone (or any authenticated caller) through it

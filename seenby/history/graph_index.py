@@ -25,7 +25,7 @@ import os
 import pickle
 import sqlite3
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -210,31 +210,26 @@ class GraphIndex:
             raise _Damaged
         return _unpack(*row)
 
-    def _nodes(self, nids: Iterable[int]) -> dict[int, tuple[str, Any]]:
-        out: dict[int, tuple[str, Any]] = {}
-        chosen = list(nids)
+    def _rows_in(self, query: str, values: Iterable[object], *extra: object) -> Iterator[tuple[Any, ...]]:
+        """The rows of ``query``, whose ``{marks}`` is an ``IN (...)`` list, for ``values`` in batches of
+        :data:`_BATCH` (``extra`` parameters follow each batch's)."""
+        chosen = list(values)
         for i in range(0, len(chosen), _BATCH):
             part = chosen[i : i + _BATCH]
-            marks = ",".join("?" * len(part))
-            for nid, key, digest, blob in self._db.execute(
-                f"SELECT nid, key, digest, obj FROM nodes WHERE nid IN ({marks})", part
-            ):
-                out[nid] = (key, _unpack(digest, blob) if blob is not None else None)
-        return out
+            yield from self._db.execute(query.format(marks=",".join("?" * len(part))), (*part, *extra))
+
+    def _nodes(self, nids: Iterable[int]) -> dict[int, tuple[str, Any]]:
+        rows = self._rows_in("SELECT nid, key, digest, obj FROM nodes WHERE nid IN ({marks})", nids)
+        return {nid: (key, _unpack(digest, blob) if blob is not None else None) for nid, key, digest, blob in rows}
 
     def _edges(
         self, column: str, nids: list[int], kind: GraphEdgeKind | None = None
     ) -> list[tuple[int, int, int, str]]:
         """Edges whose ``column`` (src or dst) is one of ``nids``: (seq, src, dst, kind), not yet unpickled."""
-        out = []
-        for i in range(0, len(nids), _BATCH):
-            part = nids[i : i + _BATCH]
-            marks = ",".join("?" * len(part))
-            query = f"SELECT seq, src, dst, kind FROM edges WHERE {column} IN ({marks})"
-            if kind is not None:
-                query += " AND kind = ?"
-            out += self._db.execute(query, (*part, *(() if kind is None else (kind.value,)))).fetchall()
-        return out
+        query = f"SELECT seq, src, dst, kind FROM edges WHERE {column} IN ({{marks}})"
+        if kind is None:
+            return list(self._rows_in(query, nids))
+        return list(self._rows_in(query + " AND kind = ?", nids, kind.value))
 
     def subgraph(self, dataset_id: str, levels: Iterable[AccessLevel]) -> ReachGraph | None:
         """The part of the graph who-can-read walks for ``dataset_id`` at ``levels``; None if the index is damaged.
@@ -250,30 +245,12 @@ class GraphIndex:
             return None
 
     def _subgraph(self, dataset_id: str, levels: tuple[AccessLevel, ...]) -> ReachGraph:
-        keys = [_node_key((dataset_id, level)) for level in levels]
-        marks = ",".join("?" * len(keys))
-        start = [r[0] for r in self._db.execute(f"SELECT nid FROM nodes WHERE key IN ({marks})", keys)]
-        upstream: set[int] = set(start)
-        edges: dict[int, tuple[int, int]] = {}
-        frontier = list(start)
-        while frontier:  # reverse search: every predecessor, every incoming edge
-            found = self._edges("dst", frontier)
-            frontier = []
-            for seq, src, dst, _ in found:
-                edges[seq] = (src, dst)
-                if src not in upstream:
-                    upstream.add(src)
-                    frontier.append(src)
-        above: set[int] = set(upstream)
-        frontier = list(upstream)
-        while frontier:  # member-of edges above them: whether a member is declared
-            found = self._edges("src", frontier, kind=GraphEdgeKind.MEMBER_OF)
-            frontier = []
-            for seq, src, dst, _ in found:
-                edges[seq] = (src, dst)
-                if dst not in above:
-                    above.add(dst)
-                    frontier.append(dst)
+        start = self._nids(_node_key((dataset_id, level)) for level in levels)
+        # reverse search: every predecessor, every incoming edge
+        upstream, edges = self._closure(start, "dst")
+        # member-of edges above them: whether a member is declared
+        above, member_of = self._closure(list(upstream), "src", kind=GraphEdgeKind.MEMBER_OF)
+        edges.update(member_of)
         return self._assemble(above, edges, {dataset_id})
 
     def downstream(self, starts: Iterable[str]) -> ReachGraph | None:
@@ -320,15 +297,11 @@ class GraphIndex:
     def principals(self, ids: Iterable[str], *, prefix: str | None = None) -> dict[str, Principal] | None:
         """The graph's principals among ``ids`` (and every one whose id starts with ``prefix``), by id;
         None if the index is damaged."""
-        keys = list(dict.fromkeys(ids))
-        rows: list[tuple[str, bytes, bytes]] = []
+        rows: list[tuple[Any, ...]] = []
         try:
-            for i in range(0, len(keys), _BATCH):
-                part = keys[i : i + _BATCH]
-                marks = ",".join("?" * len(part))
-                rows += self._db.execute(
-                    f"SELECT key, digest, obj FROM nodes WHERE obj IS NOT NULL AND key IN ({marks})", part
-                ).fetchall()
+            rows += self._rows_in(
+                "SELECT key, digest, obj FROM nodes WHERE obj IS NOT NULL AND key IN ({marks})", dict.fromkeys(ids)
+            )
             if prefix:
                 rows += self._db.execute(
                     "SELECT key, digest, obj FROM nodes WHERE obj IS NOT NULL AND substr(key, 1, ?) = ?",
@@ -363,22 +336,19 @@ class GraphIndex:
         return dict(self._blob("account_orgs"))
 
     def _nids(self, keys: Iterable[str]) -> list[int]:
-        chosen = list(dict.fromkeys(keys))
-        out: list[int] = []
-        for i in range(0, len(chosen), _BATCH):
-            part = chosen[i : i + _BATCH]
-            marks = ",".join("?" * len(part))
-            out += [r[0] for r in self._db.execute(f"SELECT nid FROM nodes WHERE key IN ({marks})", part)]
-        return out
+        return [r[0] for r in self._rows_in("SELECT nid FROM nodes WHERE key IN ({marks})", dict.fromkeys(keys))]
 
-    def _closure(self, start: list[int], column: str) -> tuple[set[int], dict[int, tuple[int, int]]]:
-        """Nodes reachable from ``start`` following edges away from ``column`` ("src": forward, "dst":
-        backward), with every edge whose ``column`` is one of them: (nodes, seq -> (src, dst))."""
+    def _closure(
+        self, start: list[int], column: str, kind: GraphEdgeKind | None = None
+    ) -> tuple[set[int], dict[int, tuple[int, int]]]:
+        """Nodes reachable from ``start`` following edges (of ``kind`` only, if given) away from ``column``
+        ("src": forward, "dst": backward), with every such edge whose ``column`` is one of them:
+        (nodes, seq -> (src, dst))."""
         reached: set[int] = set(start)
         edges: dict[int, tuple[int, int]] = {}
         frontier = list(start)
         while frontier:
-            found = self._edges(column, frontier)
+            found = self._edges(column, frontier, kind)
             frontier = []
             for seq, src, dst, _ in found:
                 edges[seq] = (src, dst)
@@ -403,11 +373,8 @@ class GraphIndex:
             nodes.update({nid: ("", None) for nid in nids - real})
         infos: dict[int, EdgeInfo] = {}
         chosen = sorted(edges) if real is None else sorted(q for q, (a, b) in edges.items() if a in real and b in real)
-        for i in range(0, len(chosen), _BATCH):
-            part = chosen[i : i + _BATCH]
-            q = ",".join("?" * len(part))
-            for seq, digest, blob in self._db.execute(f"SELECT seq, digest, info FROM edges WHERE seq IN ({q})", part):
-                infos[seq] = _unpack(digest, blob)
+        for seq, digest, blob in self._rows_in("SELECT seq, digest, info FROM edges WHERE seq IN ({marks})", chosen):
+            infos[seq] = _unpack(digest, blob)
         g = nx.DiGraph()
         principals: dict[str, Principal] = {}
         named: dict[int, object] = {}
@@ -429,17 +396,13 @@ class GraphIndex:
         datasets = self._datasets(dataset_ids)
         class_people: dict[str, int] = {}
         class_members: dict[str, frozenset[str]] = {}
-        ids = list(principals)
-        for i in range(0, len(ids), _BATCH):
-            part = ids[i : i + _BATCH]
-            q = ",".join("?" * len(part))
-            for cid, people, digest, blob in self._db.execute(
-                f"SELECT id, people, digest, members FROM classes WHERE id IN ({q})", part
-            ):
-                if people is not None:
-                    class_people[cid] = people
-                if blob is not None:
-                    class_members[cid] = _unpack(digest, blob)
+        for cid, people, digest, blob in self._rows_in(
+            "SELECT id, people, digest, members FROM classes WHERE id IN ({marks})", principals
+        ):
+            if people is not None:
+                class_people[cid] = people
+            if blob is not None:
+                class_members[cid] = _unpack(digest, blob)
         return ReachGraph(
             graph=g, principals=principals, datasets=datasets, class_people=class_people,
             class_members=class_members, account_orgs=self._blob("account_orgs"), flows=flows,
@@ -453,11 +416,5 @@ class GraphIndex:
             return None
 
     def _datasets(self, ids: set[str]) -> dict[str, Dataset]:
-        out: dict[str, Dataset] = {}
-        chosen = sorted(ids)
-        for i in range(0, len(chosen), _BATCH):
-            part = chosen[i : i + _BATCH]
-            q = ",".join("?" * len(part))
-            for did, digest, blob in self._db.execute(f"SELECT id, digest, obj FROM datasets WHERE id IN ({q})", part):
-                out[did] = _unpack(digest, blob)
-        return out
+        rows = self._rows_in("SELECT id, digest, obj FROM datasets WHERE id IN ({marks})", sorted(ids))
+        return {did: _unpack(digest, blob) for did, digest, blob in rows}

@@ -230,7 +230,13 @@ def indexed_principal_access(
     only the part of the graph downstream of them is read.  Exactly the report of the evaluated
     view (:func:`seenby.queries.what_can_read` runs on that part); None when there is no usable
     index (the caller answers from the view)."""
-    from seenby.queries import class_candidates, find_principal_in, principal_and_classes, what_can_read
+    from seenby.queries import (
+        class_candidates,
+        find_principal_in,
+        principal_and_classes,
+        scope_account_orgs,
+        what_can_read,
+    )
 
     chosen = indexed_scan(history, None, at=at, now=now, index=index)
     if chosen is None:
@@ -244,8 +250,6 @@ def indexed_principal_access(
         principal = find_principal_in(named, ref)  # the view's error when none or several
         account_orgs = gi.account_orgs()
         ou_paths = gi.ou_paths()
-        from seenby.queries import scope_account_orgs
-
         candidates = class_candidates(principal, account_orgs=scope_account_orgs(account_orgs, scope))
         known = gi.principals([principal.id, *candidates], prefix="aws-ou:")
         if known is None:

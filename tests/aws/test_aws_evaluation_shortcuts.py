@@ -387,7 +387,7 @@ def test_network_variants_are_those_of_every_document_scanned_at_once(
         for c in plain:
             entity = pop.entity_of.get(c.key)
             if entity is not None:
-                want += pop.through_networks(c, (*docs, *perimeters.of_caller(c), *pop.own_documents(entity)))
+                want += pop.through_networks(c, (*docs, *perimeters.of_caller(c), *entity.identity_documents()))
             elif c.kind.is_class or c.kind in _NAMED_CALLERS:
                 want += pop.through_networks(c, (*docs, *perimeters.of_caller(c)))
         got = pop.with_networks(plain, docs, target.account, perimeters.of_caller)
